@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fuzz target for the ring reader (and the writer's index checks).
+ *
+ * Input: a snapshot of the header fields the other party controls,
+ *   u32 write_index, read_index, interrupt_mask, pending_send_sz,
+ *   feature_bits (little-endian),
+ * followed by the data area (the remaining bytes rounded down to 8, at
+ * least VMBUS_RING_MIN_DATA_SIZE). The target reads, peeks, skips and
+ * commits packets until the ring reports empty or corrupt, checking the
+ * contracts of every success; then it tries one write on the same ring.
+ * It must never crash or touch memory outside the ring.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbus_ring.h"
+
+#define FUZZ_HDR_FIELDS 5u
+#define FUZZ_HDR_LEN (FUZZ_HDR_FIELDS * sizeof(uint32_t))
+/* Each packet consumes at least 24 bytes: this bounds any input. */
+#define FUZZ_MAX_STEPS 100000u
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fuzz_load_hdr(struct vmbus_ring_hdr *hdr, const uint8_t *in)
+{
+	uint32_t f[FUZZ_HDR_FIELDS];
+
+	memcpy(f, in, sizeof(f));
+	vmbus_ring_hdr_reset(hdr);
+	hdr->write_index = f[0];
+	hdr->read_index = f[1];
+	hdr->interrupt_mask = f[2];
+	hdr->pending_send_sz = f[3];
+	hdr->feature_bits = f[4];
+}
+
+/* A success must describe a sane packet; anything else is a bug. */
+static void
+fuzz_check_pkt(const struct vmbus_ring *r, const uint8_t *buf, uint32_t len)
+{
+	struct vmbus_pkt_desc d;
+
+	if (len < sizeof(d) || len % 8 != 0 || len >= r->data_size)
+		abort();
+	memcpy(&d, buf, sizeof(d));
+	if (d.len8 * 8u != len || d.offset8 < 2 || d.offset8 > d.len8)
+		abort();
+}
+
+/* One reader step; returns the ring's verdict for the next packet. */
+static int
+fuzz_step(struct vmbus_ring *r, uint8_t *buf, unsigned int step)
+{
+	uint8_t small[24];
+	uint32_t len, avail;
+	bool sig;
+	int rc;
+
+	if (vmbus_ring_read_avail(r, &avail) != 0)
+		avail = 0;
+	if (step % 3 == 2) {
+		rc = vmbus_ring_skip(r, &len);
+	} else {
+		rc = vmbus_ring_peek(r, small, sizeof(small), &len);
+		if (rc == 0)
+			fuzz_check_pkt(r, small, len);
+		if (rc == 0 || rc == -ENOBUFS)
+			rc = vmbus_ring_read(r, buf, r->data_size, &len);
+		if (rc == 0)
+			fuzz_check_pkt(r, buf, len);
+	}
+	if (rc == 0 && len + 8u > avail)
+		abort();
+	if (rc == 0 && step % 2 == 0)
+		rc = vmbus_ring_commit(r, &sig);
+	return rc;
+}
+
+/* The writer must refuse or frame within the ring, whatever it sees. */
+static void
+fuzz_write_once(struct vmbus_ring *r, const uint8_t *in, size_t len)
+{
+	struct hv_sg sg = { in, (uint32_t)(len < 64 ? len : 64) };
+	uint32_t max;
+	bool sig;
+
+	(void)vmbus_ring_write_avail(r, &max);
+	(void)vmbus_ring_pending_send_set(r, sg.len);
+	(void)vmbus_ring_write(r, &sg, 1, &sig);
+	vmbus_ring_pending_send_clear(r);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmbus_ring_hdr *hdr;
+	struct vmbus_ring r;
+	uint8_t *ring, *buf;
+	size_t dsize;
+
+	if (size < FUZZ_HDR_LEN + VMBUS_RING_MIN_DATA_SIZE)
+		return 0;
+	dsize = (size - FUZZ_HDR_LEN) & ~(size_t)7;
+	hdr = malloc(sizeof(*hdr));
+	ring = malloc(dsize);   /* exact size: ASan flags any overrun */
+	buf = malloc(dsize);
+	if (hdr == NULL || ring == NULL || buf == NULL)
+		goto out;
+	fuzz_load_hdr(hdr, data);
+	memcpy(ring, data + FUZZ_HDR_LEN, dsize);
+
+	if (vmbus_ring_attach(&r, hdr, ring, dsize) == 0) {
+		bool sig;
+
+		for (unsigned int i = 0; i < FUZZ_MAX_STEPS; i++)
+			if (fuzz_step(&r, buf, i) != 0)
+				break;
+		(void)vmbus_ring_commit(&r, &sig);
+		(void)vmbus_ring_intr_unmask(&r);
+		fuzz_write_once(&r, data, size);
+	}
+out:
+	free(buf);
+	free(ring);
+	free(hdr);
+	return 0;
+}
