@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One emulated NIC: what uio_hv_generic would set up at probe (regions,
+ * sysfs, /dev/uioN) and its channel life cycle.
+ *
+ * Interrupt-mask behaviour (cfg.old_irq_mask selects the old one):
+ *  - current kernels open a channel with the inbound interrupt_mask = 1
+ *    and mask again in the channel callback before notifying; a guest
+ *    write of 1/0 sets the mask to 0/1 on the primary and on every
+ *    subchannel.
+ *  - old kernels left the freshly zeroed mask at 0, never auto-masked and
+ *    only touched the primary on irq control.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu_internal.h"
+
+static size_t
+sys_page(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p > 0 ? (size_t)p : HV_PAGE_SIZE;
+}
+
+static const struct emu_config *
+cfg_of(const struct emu_dev *dev)
+{
+	return &dev->host->cfg;
+}
+
+static struct emu_ring
+ring_half(const struct emu_chan *ch, bool second)
+{
+	struct emu_ring r = { 0 };
+	size_t half = ch->ring->size / 2;
+	uint8_t *base = (uint8_t *)ch->ring->base + (second ? half : 0);
+
+	/* Guests place data one system page after the header. */
+	r.hdr = (struct vmbus_ring_hdr *)base;
+	r.data = base + sys_page();
+	r.data_size = (uint32_t)(half - sys_page());
+	return r;
+}
+
+struct emu_ring
+emu_chan_g2h(const struct emu_chan *ch)
+{
+	return ring_half(ch, false);
+}
+
+struct emu_ring
+emu_chan_h2g(const struct emu_chan *ch)
+{
+	return ring_half(ch, true);
+}
+
+/* What hv_ringbuffer_init does on every channel open. */
+static void
+ring_reset(struct emu_chan *ch, bool mask_inbound)
+{
+	struct emu_ring tx = emu_chan_g2h(ch), rx = emu_chan_h2g(ch);
+
+	memset(tx.hdr, 0, sys_page());
+	memset(rx.hdr, 0, sys_page());
+	tx.hdr->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+	rx.hdr->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+	rx.hdr->interrupt_mask = mask_inbound ? 1 : 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void
+call_chan_hook(struct emu_chan *ch, bool open)
+{
+	struct emu_host *h = ch->dev->host;
+
+	if (h->ops == NULL)
+		return;
+	if (open && h->ops->chan_open != NULL)
+		h->ops->chan_open(h->ops_arg, ch);
+	if (!open && h->ops->chan_close != NULL)
+		h->ops->chan_close(h->ops_arg, ch);
+}
+
+static int
+uio_open_cb(void *arg)
+{
+	struct emu_dev *dev = arg;
+
+	if (dev->rescinded)
+		return -ENODEV;
+	ring_reset(&dev->chan[0], !cfg_of(dev)->old_irq_mask);
+	dev->open = true;
+	call_chan_hook(&dev->chan[0], true);
+	return 0;
+}
+
+static void
+subchan_teardown(struct emu_chan *ch)
+{
+	call_chan_hook(ch, false);
+	emu_sysfs_chan_remove(ch->dev->host->root, ch->dev->guid, ch->relid);
+	emu_region_destroy(&ch->own);
+	memset(ch, 0, sizeof(*ch));
+}
+
+/* The kernel's channel close: subchannels go away, the primary stays. */
+static void
+uio_close_cb(void *arg)
+{
+	struct emu_dev *dev = arg;
+	unsigned int i;
+
+	for (i = 1; i < EMU_MAX_CHANS; i++)
+		if (dev->chan[i].used)
+			subchan_teardown(&dev->chan[i]);
+	call_chan_hook(&dev->chan[0], false);
+	emu_guestmem_clear(&dev->mem);
+	dev->open = false;
+}
+
+static void
+uio_write_cb(void *arg, uint32_t value)
+{
+	struct emu_dev *dev = arg;
+	struct emu_host *h = dev->host;
+	bool enable = value != HV_UIO_IRQ_DISABLE;
+	unsigned int i, n = cfg_of(dev)->old_irq_mask ? 1 : EMU_MAX_CHANS;
+
+	for (i = 0; i < n; i++) {
+		if (!dev->chan[i].used)
+			continue;
+		__atomic_store_n(&emu_chan_h2g(&dev->chan[i]).hdr->interrupt_mask,
+				 enable ? 0u : 1u, __ATOMIC_RELAXED);
+	}
+	/* Full barrier like the kernel: the mask is visible before we
+	 * look at the ring on the guest's behalf. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (h->ops != NULL && h->ops->irq_control != NULL)
+		h->ops->irq_control(h->ops_arg, dev, enable);
+	if (h->ops != NULL && h->ops->doorbell != NULL)
+		h->ops->doorbell(h->ops_arg, dev, value);
+}
+
+static void
+uio_mem_cb(void *arg, const struct emu_mem_range *r, int fd)
+{
+	struct emu_dev *dev = arg;
+	struct emu_host *h = dev->host;
+
+	/* A bad range only costs the guest that translation. */
+	if (emu_guestmem_add_fd(&dev->mem, r, fd) != 0)
+		return;
+	if (h->ops != NULL && h->ops->guest_mem != NULL)
+		h->ops->guest_mem(h->ops_arg, dev);
+}
+
+static const struct emu_uio_ops dev_uio_ops = {
+	.open = uio_open_cb,
+	.close = uio_close_cb,
+	.write = uio_write_cb,
+	.mem = uio_mem_cb,
+};
+
+static int
+create_regions(struct emu_dev *dev)
+{
+	const struct emu_config *c = cfg_of(dev);
+	size_t size[HV_UIO_MAP_COUNT] = {
+		2 * c->ring_size, HV_PAGE_SIZE, HV_PAGE_SIZE, c->recv_size, c->send_size,
+	};
+	char path[PATH_MAX];
+	unsigned int k;
+	int ret = emu_path(path, sizeof(path), "%s/%s/uio%u", dev->host->root,
+			   EMU_REGION_DIR, dev->sysfs.uio);
+
+	if (ret == 0)
+		ret = emu_sysfs_mkdirs(path);
+	for (k = 0; ret == 0 && k < HV_UIO_MAP_COUNT; k++) {
+		/* Pages smaller than the system page still map whole pages. */
+		if (size[k] < sys_page())
+			size[k] = sys_page();
+		ret = emu_path(path, sizeof(path), "%s/%s/uio%u/map%u",
+			       dev->host->root, EMU_REGION_DIR, dev->sysfs.uio, k);
+		if (ret == 0)
+			ret = emu_region_create(&dev->map[k], path, size[k]);
+		dev->sysfs.map_size[k] = size[k];
+	}
+	return ret;
+}
+
+static void
+fill_identity(struct emu_dev *dev, unsigned int index)
+{
+	const struct emu_config *c = cfg_of(dev);
+	struct emu_sysfs_dev *s = &dev->sysfs;
+
+	dev->index = index;
+	/* Stable per index so that scripts can use -a vmbus:<guid>. */
+	snprintf(dev->guid, sizeof(dev->guid), "76d4a3e2-9c1b-4f0e-a5d7-%012x",
+		 index + 1);
+	memcpy(dev->mac, c->mac, sizeof(dev->mac));
+	dev->mac[5] = (uint8_t)(dev->mac[5] + index);
+	dev->gpadl[HV_UIO_MAP_RECV_BUF] = c->gpadl_base + 2 * index;
+	dev->gpadl[HV_UIO_MAP_SEND_BUF] = c->gpadl_base + 2 * index + 1;
+	s->root = dev->host->root;
+	s->guid = dev->guid;
+	s->class_guid = VMBUS_CLASS_NETWORK;
+	s->uio = index;
+	s->relid = c->relid_base + index * EMU_RELID_STRIDE;
+	s->monitor_id = c->monitor_base + index * EMU_MONITOR_STRIDE;
+	s->bound_uio = !c->unbound;
+	snprintf(s->map_name[0], sizeof(s->map_name[0]), HV_UIO_MAP_NAME_TXRX_RING);
+	snprintf(s->map_name[1], sizeof(s->map_name[1]), HV_UIO_MAP_NAME_INT_PAGE);
+	snprintf(s->map_name[2], sizeof(s->map_name[2]), HV_UIO_MAP_NAME_MONITOR_PAGE);
+	/* Decimal: consumers parse with base 0, a leading 0 would be octal. */
+	snprintf(s->map_name[3], sizeof(s->map_name[3]), HV_UIO_MAP_NAME_RECV_BUF "%u",
+		 dev->gpadl[HV_UIO_MAP_RECV_BUF]);
+	snprintf(s->map_name[4], sizeof(s->map_name[4]), HV_UIO_MAP_NAME_SEND_BUF "%u",
+		 dev->gpadl[HV_UIO_MAP_SEND_BUF]);
+}
+
+static int
+start_uio(struct emu_dev *dev)
+{
+	char path[PATH_MAX];
+	int ret = emu_path(path, sizeof(path), "%s/dev/uio%u", dev->host->root,
+			   dev->sysfs.uio);
+
+	return ret ? ret : emu_uio_listen(&dev->uio, dev->host->loop, path,
+					  &dev_uio_ops, dev);
+}
+
+int
+emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
+{
+	struct emu_dev *dev = calloc(1, sizeof(*dev));
+	struct emu_chan *p;
+	int ret = 0;
+
+	if (dev == NULL)
+		return -ENOMEM;
+	dev->host = h;
+	dev->uio.lfd = -1;
+	emu_guestmem_init(&dev->mem);
+	fill_identity(dev, index);
+	p = &dev->chan[0];
+	p->dev = dev;
+	p->used = true;
+	p->relid = dev->sysfs.relid;
+	p->monitor_id = dev->sysfs.monitor_id;
+	p->ring = &dev->map[HV_UIO_MAP_TXRX_RING];
+	if (dev->sysfs.bound_uio)
+		ret = create_regions(dev);
+	if (ret == 0)
+		ret = emu_sysfs_dev_create(&dev->sysfs);
+	if (ret == 0)
+		ret = emu_sysfs_chan_publish(h->root, dev->guid, p->relid, 0,
+					     p->monitor_id,
+					     dev->sysfs.bound_uio ? p->ring : NULL);
+	if (ret == 0 && dev->sysfs.bound_uio) {
+		ring_reset(p, !h->cfg.old_irq_mask);
+		ret = start_uio(dev);
+	}
+	if (ret != 0) {
+		emu_dev_destroy(dev);
+		return ret;
+	}
+	*out = dev;
+	return 0;
+}
+
+void
+emu_dev_destroy(struct emu_dev *dev)
+{
+	unsigned int k;
+
+	if (dev == NULL)
+		return;
+	emu_uio_destroy(&dev->uio);
+	if (dev->open)
+		uio_close_cb(dev);
+	emu_guestmem_clear(&dev->mem);
+	for (k = 0; k < HV_UIO_MAP_COUNT; k++)
+		emu_region_destroy(&dev->map[k]);
+	free(dev);
+}
+
+static bool
+relid_in_use(const struct emu_dev *dev, uint32_t relid, uint32_t subchan_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < EMU_MAX_CHANS; i++) {
+		const struct emu_chan *c = &dev->chan[i];
+
+		if (c->used && (c->relid == relid || c->subchan_id == subchan_id))
+			return true;
+	}
+	return false;
+}
+
+static struct emu_chan *
+free_chan_slot(struct emu_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 1; i < EMU_MAX_CHANS; i++)
+		if (!dev->chan[i].used)
+			return &dev->chan[i];
+	return NULL;
+}
+
+int
+emu_dev_add_subchan(struct emu_dev *dev, uint32_t relid, uint32_t subchan_id,
+		    uint32_t monitor_id, struct emu_chan **out)
+{
+	struct emu_host *h = dev->host;
+	struct emu_chan *ch;
+	char path[PATH_MAX];
+	int ret;
+
+	if (relid == 0 || relid >= VMBUS_RELID_MAX || subchan_id == 0 ||
+	    subchan_id >= EMU_MAX_CHANS || monitor_id >= VMBUS_MONITOR_ID_MAX)
+		return -ERANGE;
+	if (!dev->open || dev->rescinded)
+		return -EPROTO;
+	if (relid_in_use(dev, relid, subchan_id))
+		return -EEXIST;
+	ch = free_chan_slot(dev);
+	if (ch == NULL)
+		return -ENOBUFS;
+	ret = emu_path(path, sizeof(path), "%s/%s/uio%u/chan%u", h->root,
+		       EMU_REGION_DIR, dev->sysfs.uio, relid);
+	if (ret == 0)
+		ret = emu_region_create(&ch->own, path, 2 * h->cfg.ring_size);
+	if (ret != 0)
+		return ret;
+	ch->dev = dev;
+	ch->relid = relid;
+	ch->subchan_id = subchan_id;
+	ch->monitor_id = monitor_id;
+	ch->ring = &ch->own;
+	ring_reset(ch, !h->cfg.old_irq_mask);
+	ret = emu_sysfs_chan_publish(h->root, dev->guid, relid, subchan_id,
+				     monitor_id, ch->ring);
+	if (ret != 0) {
+		emu_region_destroy(&ch->own);
+		return ret;
+	}
+	ch->used = true;
+	call_chan_hook(ch, true);
+	if (out != NULL)
+		*out = ch;
+	return 0;
+}
+
+int
+emu_dev_raise_irq(struct emu_dev *dev, struct emu_chan *ch)
+{
+	struct vmbus_ring_hdr *rx;
+
+	if (!dev->open || dev->rescinded || ch == NULL || !ch->used ||
+	    ch->dev != dev)
+		return -EPROTO;
+	rx = emu_chan_h2g(ch).hdr;
+	/* The host signals only a reader that asked for it. */
+	if (__atomic_load_n(&rx->interrupt_mask, __ATOMIC_ACQUIRE) != 0)
+		return 0;
+	if (!cfg_of(dev)->old_irq_mask)
+		__atomic_store_n(&rx->interrupt_mask, 1u, __ATOMIC_RELEASE);
+	dev->irq_count++;
+	emu_sysfs_dev_set_event(&dev->sysfs, dev->irq_count);
+	emu_uio_notify(&dev->uio, dev->irq_count);
+	return 1;
+}
+
+int
+emu_dev_rescind(struct emu_dev *dev)
+{
+	if (dev->rescinded)
+		return -EPROTO;
+	dev->rescinded = true;
+	emu_uio_rescind(&dev->uio);
+	return 0;
+}

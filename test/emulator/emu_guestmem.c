@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "emu_guestmem.h"
+#include "vmbus_wire.h"
+
+void
+emu_guestmem_init(struct emu_guestmem *gm)
+{
+	memset(gm, 0, sizeof(*gm));
+}
+
+static bool
+overlaps(const struct emu_guestmem_range *a, uint64_t va, uint64_t len)
+{
+	return va < a->va + a->len && a->va < va + len;
+}
+
+static void
+drop_at(struct emu_guestmem *gm, unsigned int i)
+{
+	if (gm->r[i].owned)
+		munmap(gm->r[i].ptr, gm->r[i].len);
+	memmove(&gm->r[i], &gm->r[i + 1], (gm->n - i - 1) * sizeof(gm->r[0]));
+	gm->n--;
+}
+
+static bool
+range_ok(uint64_t va, uint64_t len)
+{
+	if (len == 0 || va % HV_PAGE_SIZE != 0 || len % HV_PAGE_SIZE != 0)
+		return false;
+	return va + len > va; /* no wrap-around */
+}
+
+/* Returns 1 if an identical range exists, 0 after making room, or -errno. */
+static int
+make_room(struct emu_guestmem *gm, uint64_t va, uint64_t len)
+{
+	unsigned int i = 0;
+
+	while (i < gm->n) {
+		if (gm->r[i].va == va && gm->r[i].len == len)
+			return 1;
+		if (overlaps(&gm->r[i], va, len))
+			drop_at(gm, i);
+		else
+			i++;
+	}
+	return gm->n < EMU_GUESTMEM_MAX ? 0 : -ENOBUFS;
+}
+
+static void
+insert_sorted(struct emu_guestmem *gm, const struct emu_guestmem_range *nr)
+{
+	unsigned int i = 0;
+
+	while (i < gm->n && gm->r[i].va < nr->va)
+		i++;
+	memmove(&gm->r[i + 1], &gm->r[i], (gm->n - i) * sizeof(gm->r[0]));
+	gm->r[i] = *nr;
+	gm->n++;
+}
+
+int
+emu_guestmem_add_fd(struct emu_guestmem *gm, const struct emu_mem_range *r,
+		    int fd)
+{
+	struct emu_guestmem_range nr = { .va = r->va, .len = r->len, .owned = true };
+	long pagesz = sysconf(_SC_PAGESIZE);
+	void *p;
+	int ret;
+
+	if (!range_ok(r->va, r->len) || pagesz <= 0 ||
+	    r->file_off % (uint64_t)pagesz != 0 || r->len > SIZE_MAX ||
+	    r->file_off > (uint64_t)INT64_MAX - r->len)
+		return -EINVAL;
+	ret = make_room(gm, r->va, r->len);
+	if (ret != 0)
+		return ret > 0 ? 0 : ret;
+	p = mmap(NULL, (size_t)r->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)r->file_off);
+	if (p == MAP_FAILED)
+		return -errno;
+	nr.ptr = p;
+	insert_sorted(gm, &nr);
+	return 0;
+}
+
+int
+emu_guestmem_add_ptr(struct emu_guestmem *gm, uint64_t va, uint64_t len,
+		     void *ptr)
+{
+	struct emu_guestmem_range nr = { .va = va, .len = len, .ptr = ptr };
+	int ret;
+
+	if (ptr == NULL || !range_ok(va, len))
+		return -EINVAL;
+	ret = make_room(gm, va, len);
+	if (ret != 0)
+		return ret > 0 ? 0 : ret;
+	insert_sorted(gm, &nr);
+	return 0;
+}
+
+void
+emu_guestmem_clear(struct emu_guestmem *gm)
+{
+	while (gm->n > 0)
+		drop_at(gm, gm->n - 1);
+}
+
+void *
+emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len)
+{
+	unsigned int lo = 0, hi = gm->n;
+
+	if (len == 0 || va + len < va)
+		return NULL;
+	/* Binary search for the last range starting at or below va. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (gm->r[mid].va <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct emu_guestmem_range *r = &gm->r[lo - 1];
+
+	if (va - r->va > r->len || len > r->len - (va - r->va))
+		return NULL;
+	return r->ptr + (va - r->va);
+}
+
+void *
+emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
+		       uint64_t offset, uint64_t len)
+{
+	if (gpa_page > (UINT64_MAX >> HV_PAGE_SHIFT))
+		return NULL;
+	if (offset > UINT64_MAX - (gpa_page << HV_PAGE_SHIFT))
+		return NULL;
+	return emu_guestmem_va(gm, (gpa_page << HV_PAGE_SHIFT) + offset, len);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest memory the host may dereference: the ranges the shim handed over
+ * (fds of the guest's shared mappings plus their guest VAs). With IOVA =
+ * VA a guest physical page number is simply VA / 4096, so a GPA page list
+ * from a channel packet becomes host pointers through this table.
+ *
+ * Used from the loop thread only (no locking).
+ */
+#ifndef EMU_GUESTMEM_H
+#define EMU_GUESTMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_proto.h"
+
+#define EMU_GUESTMEM_MAX 64u
+
+struct emu_guestmem_range {
+	uint64_t va;  /* guest address of the first byte */
+	uint64_t len;
+	uint8_t *ptr; /* host address of the first byte */
+	bool owned;   /* we mmapped it and must munmap it */
+};
+
+struct emu_guestmem {
+	struct emu_guestmem_range r[EMU_GUESTMEM_MAX]; /* sorted by va */
+	unsigned int n;
+};
+
+void emu_guestmem_init(struct emu_guestmem *gm);
+
+/*
+ * Map len bytes of fd at file_off and register them as guest VA va.
+ * An identical range already present is kept (0, fd not mapped); ranges
+ * that overlap differently are replaced (the guest remapped). The caller
+ * keeps ownership of fd. -EINVAL for unaligned/empty/overflowing input,
+ * -ENOBUFS when the table is full.
+ */
+int emu_guestmem_add_fd(struct emu_guestmem *gm, const struct emu_mem_range *r,
+			int fd);
+
+/* Register memory already visible to the host (in-process guests, tests). */
+int emu_guestmem_add_ptr(struct emu_guestmem *gm, uint64_t va, uint64_t len,
+			 void *ptr);
+
+/* Forget (and unmap) everything: the guest closed the channel. */
+void emu_guestmem_clear(struct emu_guestmem *gm);
+
+/*
+ * Host pointer for len bytes at guest VA va, or NULL unless the whole
+ * span lies inside one handed-over range.
+ */
+void *emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len);
+
+/* Same for a GPA page number (4 KiB units) plus byte offset. */
+void *emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
+			     uint64_t offset, uint64_t len);
+
+#endif /* EMU_GUESTMEM_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Messages between the LD_PRELOAD shim and the emulator on a /dev/uioN
+ * connection (AF_UNIX SOCK_SEQPACKET).
+ *
+ * A 4-byte message is always UIO traffic: guest->host it is the irq
+ * control / doorbell value, host->guest the cumulative interrupt count.
+ * Every other message starts with struct emu_msg_hdr, so the two can never
+ * be confused (the shim refuses guest reads/writes that are not 4 bytes).
+ *
+ * Handshake done by the shim inside open("/dev/uioN"), before it returns:
+ *   guest: zero or more EMU_MSG_MEM (guest memory ranges + SCM_RIGHTS fds)
+ *   guest: EMU_MSG_HELLO
+ *   host:  EMU_MSG_WELCOME (status 0 = channel open, else a positive errno)
+ * The wait makes open() synchronous like the kernel's channel open: the
+ * ring headers are reset before the guest can map them.
+ */
+#ifndef EMU_PROTO_H
+#define EMU_PROTO_H
+
+#include <stdint.h>
+
+#define EMU_MSG_MAGIC 0x554d4556u /* "VEMU" */
+#define EMU_MSG_VERSION 1u
+
+enum emu_msg_type {
+	EMU_MSG_MEM = 1,     /* guest->host */
+	EMU_MSG_HELLO = 2,   /* guest->host */
+	EMU_MSG_WELCOME = 3, /* host->guest */
+};
+
+struct emu_msg_hdr {
+	uint32_t magic;
+	uint16_t type;    /* enum emu_msg_type */
+	uint16_t version; /* EMU_MSG_VERSION */
+};
+
+/* One guest memory range; the n-th range travels with the n-th fd. */
+struct emu_mem_range {
+	uint64_t va;       /* guest virtual address (= IOVA = GPA) */
+	uint64_t len;      /* bytes, multiple of 4096 */
+	uint64_t file_off; /* offset of va inside the fd */
+};
+
+/* Bounded so that one message fits SCM_MAX_FD and a small stack buffer. */
+#define EMU_MSG_MEM_MAX_RANGES 16u
+
+struct emu_msg_mem {
+	struct emu_msg_hdr hdr;
+	uint32_t count;
+	uint32_t reserved;
+	struct emu_mem_range range[EMU_MSG_MEM_MAX_RANGES];
+};
+
+struct emu_msg_hello {
+	struct emu_msg_hdr hdr;
+	uint32_t pid;
+	uint32_t reserved;
+};
+
+struct emu_msg_welcome {
+	struct emu_msg_hdr hdr;
+	uint32_t status; /* 0 or a positive errno */
+	uint32_t reserved;
+};
+
+/* Layout under $VMBUS_EMU_ROOT of the files backing the UIO maps. */
+#define EMU_REGION_DIR "regions"
+#define EMU_ENV_ROOT "VMBUS_EMU_ROOT"
+
+#endif /* EMU_PROTO_H */

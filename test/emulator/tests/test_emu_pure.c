@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of the emulator's pure parts: shim path/mmap rules, guest memory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "emu_guestmem.h"
+#include "shim_path.h"
+
+static void
+test_emu_path_rewrite_prefixes(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(shim_path_rewrite("/r", "/sys/bus/vmbus/devices", out,
+					   sizeof(out)), 1);
+	assert_string_equal(out, "/r/sys/bus/vmbus/devices");
+	assert_int_equal(shim_path_rewrite("/r", "/sys/bus/vmbus", out, sizeof(out)), 1);
+	assert_int_equal(shim_path_rewrite("/r", "/sys/class/uio/uio3", out,
+					   sizeof(out)), 1);
+	assert_string_equal(out, "/r/sys/class/uio/uio3");
+	assert_int_equal(shim_path_rewrite("/r", "/dev/uio12", out, sizeof(out)), 1);
+	assert_string_equal(out, "/r/dev/uio12");
+}
+
+static void
+test_emu_path_rewrite_leaves_others(void **state)
+{
+	char out[64] = "untouched";
+
+	(void)state;
+	/* Component boundaries matter: vmbus2 and uio0x are other names. */
+	assert_int_equal(shim_path_rewrite("/r", "/sys/bus/vmbus2", out, sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite("/r", "/sys/bus/pci/devices", out,
+					   sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite("/r", "/dev/uio0x", out, sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite("/r", "/dev/uio", out, sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite("/r", "/dev/uio01", out, sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite("/r", "sys/bus/vmbus", out, sizeof(out)), 0);
+	assert_int_equal(shim_path_rewrite(NULL, "/sys/bus/vmbus", out, sizeof(out)), 0);
+	assert_string_equal(out, "untouched");
+}
+
+static void
+test_emu_path_rewrite_too_long(void **state)
+{
+	char out[20];
+
+	(void)state;
+	assert_int_equal(shim_path_rewrite("/root", "/sys/bus/vmbus/devices", out,
+					   sizeof(out)), -ENAMETOOLONG);
+	/* Exactly fitting (with NUL) is fine. */
+	assert_int_equal(shim_path_rewrite("/r", "/sys/class/uio", out, 17), 1);
+	assert_int_equal(shim_path_rewrite("/r", "/sys/class/uio", out, 16),
+			 -ENAMETOOLONG);
+}
+
+static void
+test_emu_path_uio_index(void **state)
+{
+	unsigned int idx = 99;
+
+	(void)state;
+	assert_true(shim_path_uio_index("/dev/uio0", &idx));
+	assert_int_equal(idx, 0);
+	assert_true(shim_path_uio_index("/dev/uio65535", &idx));
+	assert_int_equal(idx, 65535);
+	assert_false(shim_path_uio_index("/dev/uio65536", &idx));
+	assert_false(shim_path_uio_index("/dev/uio-1", &idx));
+	assert_false(shim_path_uio_index("/dev/uio0/", &idx));
+}
+
+static void
+test_emu_path_strip_root(void **state)
+{
+	char p[64];
+
+	(void)state;
+	strcpy(p, "/r/sys/bus/vmbus/devices/x");
+	shim_path_strip_root("/r", p);
+	assert_string_equal(p, "/sys/bus/vmbus/devices/x");
+	strcpy(p, "/r/regions/uio0/map0");
+	shim_path_strip_root("/r", p);
+	assert_string_equal(p, "/r/regions/uio0/map0");
+	strcpy(p, "/rr/sys/bus/vmbus");
+	shim_path_strip_root("/r", p);
+	assert_string_equal(p, "/rr/sys/bus/vmbus");
+}
+
+static void
+test_emu_mmap_index(void **state)
+{
+	unsigned int idx = 77;
+
+	(void)state;
+	assert_int_equal(shim_uio_mmap_index(3 * 4096, 4096, MAP_SHARED, 4096, 5, &idx), 0);
+	assert_int_equal(idx, 3);
+	assert_int_equal(shim_uio_mmap_index(0, 1, MAP_SHARED_VALIDATE, 4096, 5, &idx), 0);
+	assert_int_equal(idx, 0);
+	assert_int_equal(shim_uio_mmap_index(5 * 4096, 4096, MAP_SHARED, 4096, 5, &idx),
+			 -EINVAL);
+	assert_int_equal(shim_uio_mmap_index(4096 + 8, 4096, MAP_SHARED, 4096, 5, &idx),
+			 -EINVAL);
+	assert_int_equal(shim_uio_mmap_index(0, 4096, MAP_PRIVATE, 4096, 5, &idx),
+			 -EINVAL);
+	assert_int_equal(shim_uio_mmap_index(0, 0, MAP_SHARED, 4096, 5, &idx), -EINVAL);
+	/* A huge offset must not wrap into a small index. */
+	assert_int_equal(shim_uio_mmap_index(UINT64_MAX & ~4095ull, 4096, MAP_SHARED,
+					     4096, 5, &idx), -EINVAL);
+}
+
+static void
+test_emu_mmap_len(void **state)
+{
+	(void)state;
+	assert_int_equal(shim_uio_mmap_len_ok(8192, 8192, 4096), 0);
+	assert_int_equal(shim_uio_mmap_len_ok(8193, 8192, 4096), -EINVAL);
+	/* A 2 KiB region still maps one whole page, not more. */
+	assert_int_equal(shim_uio_mmap_len_ok(4096, 2048, 4096), 0);
+	assert_int_equal(shim_uio_mmap_len_ok(4097, 2048, 4096), -EINVAL);
+	assert_int_equal(shim_uio_mmap_len_ok(4096, 0, 4096), -EINVAL);
+}
+
+static uint8_t mem_a[3 * 4096] __attribute__((aligned(4096)));
+static uint8_t mem_b[4096] __attribute__((aligned(4096)));
+
+static void
+test_emu_guestmem_bounds(void **state)
+{
+	struct emu_guestmem gm;
+	const uint64_t va = 0x100000000ull;
+
+	(void)state;
+	emu_guestmem_init(&gm);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va, sizeof(mem_a), mem_a), 0);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va + 0x10000, sizeof(mem_b), mem_b), 0);
+	assert_ptr_equal(emu_guestmem_translate(&gm, va >> 12, 0, 1), mem_a);
+	assert_ptr_equal(emu_guestmem_translate(&gm, (va >> 12) + 2, 4095, 1),
+			 mem_a + 3 * 4096 - 1);
+	/* One byte past the end, and a span crossing the end. */
+	assert_null(emu_guestmem_translate(&gm, (va >> 12) + 3, 0, 1));
+	assert_null(emu_guestmem_translate(&gm, (va >> 12) + 2, 4000, 200));
+	assert_null(emu_guestmem_translate(&gm, (va >> 12) - 1, 4095, 2));
+	assert_null(emu_guestmem_translate(&gm, va >> 12, 0, 0));
+	/* Offsets larger than a page are allowed, within the range. */
+	assert_ptr_equal(emu_guestmem_translate(&gm, va >> 12, 4096 + 5, 10),
+			 mem_a + 4096 + 5);
+	assert_ptr_equal(emu_guestmem_va(&gm, va + 0x10000 + 100, 10), mem_b + 100);
+	/* The gap between the ranges is not guest memory. */
+	assert_null(emu_guestmem_va(&gm, va + 0x8000, 1));
+	/* Overflowing inputs. */
+	assert_null(emu_guestmem_translate(&gm, UINT64_MAX, 0, 1));
+	assert_null(emu_guestmem_va(&gm, UINT64_MAX - 2, 10));
+	emu_guestmem_clear(&gm);
+	assert_null(emu_guestmem_va(&gm, va, 1));
+}
+
+static void
+test_emu_guestmem_replace_and_reject(void **state)
+{
+	struct emu_guestmem gm;
+	unsigned int i;
+
+	(void)state;
+	emu_guestmem_init(&gm);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x1000, 100, mem_a), -EINVAL);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x1001, 4096, mem_a), -EINVAL);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, UINT64_MAX & ~4095ull, 8192, mem_a),
+			 -EINVAL);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x10000, 8192, mem_a), 0);
+	/* Identical range again: kept once. */
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x10000, 8192, mem_b), 0);
+	assert_int_equal(gm.n, 1);
+	assert_ptr_equal(emu_guestmem_va(&gm, 0x10000, 1), mem_a);
+	/* Overlapping differently: the guest remapped, the new one wins. */
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x11000, 4096, mem_b), 0);
+	assert_int_equal(gm.n, 1);
+	assert_ptr_equal(emu_guestmem_va(&gm, 0x11000, 1), mem_b);
+	assert_null(emu_guestmem_va(&gm, 0x10000, 1));
+	for (i = 1; i < EMU_GUESTMEM_MAX; i++)
+		assert_int_equal(emu_guestmem_add_ptr(&gm, 0x100000 + i * 0x2000ull,
+						      4096, mem_a), 0);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, 0x900000, 4096, mem_a), -ENOBUFS);
+	/* Sorted for the binary search, whatever the insertion order. */
+	for (i = 1; i < gm.n; i++)
+		assert_true(gm.r[i - 1].va < gm.r[i].va);
+	emu_guestmem_clear(&gm);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_emu_path_rewrite_prefixes),
+		cmocka_unit_test(test_emu_path_rewrite_leaves_others),
+		cmocka_unit_test(test_emu_path_rewrite_too_long),
+		cmocka_unit_test(test_emu_path_uio_index),
+		cmocka_unit_test(test_emu_path_strip_root),
+		cmocka_unit_test(test_emu_mmap_index),
+		cmocka_unit_test(test_emu_mmap_len),
+		cmocka_unit_test(test_emu_guestmem_bounds),
+		cmocka_unit_test(test_emu_guestmem_replace_and_reject),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
