@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Entry points; the work is done by the scripts under scripts/.
+#   make / make build   setup, then build/ (gcc, drivers) and install the
+#                       plugins into our DPDK
+#   make run            build, then start our dpdk-testpmd once and show
+#                       the vmbus bus and net_netvsc registered
+#   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
+#                       unit + fuzz suites, one "tests: ..." summary line
+#   make clean          remove build/ and build-san/ (not the DPDK cache)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+BUILD ?= build
+BUILD_SAN ?= build-san
+JOBS ?= $(shell nproc)
+export JOBS BUILD BUILD_SAN
+
+# Our DPDK, selected explicitly: the stock Debian one has the same sonames.
+DPDK_ENV := . scripts/dpdk-env.sh --ours && dpdk_env_check
+
+.PHONY: all build setup run test clean help
+
+all: build
+
+setup:
+ifndef SKIP_SETUP
+	@scripts/setup.sh
+endif
+
+# --prefix is our DPDK's: anything meson installs lands in that private
+# install, never in /usr/local.
+build: setup
+	@$(DPDK_ENV) && \
+	CC=gcc scripts/meson-configure.sh $(BUILD) --prefix="$$DPDK_PREFIX" \
+		-Ddrivers=enabled -Dwerror=true && \
+	ninja -C $(BUILD) -j $(JOBS) && \
+	meson install -C $(BUILD) --no-rebuild --only-changed --quiet && \
+	echo "build: plugins installed into $$DPDK_PMD_DIR"
+
+run: build
+	@scripts/run-testpmd.sh $(BUILD)/run-testpmd.log
+
+test: setup
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@echo "Variables: BUILD=$(BUILD) BUILD_SAN=$(BUILD_SAN) JOBS=$(JOBS)"
+	@echo "DPDK cache: \$$VMBUS_NETVSC_CACHE (default ~/.cache/vmbus-netvsc); scripts/setup.sh --help"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# run-tests.sh: the "make test" sequence, after scripts/setup.sh.
+#   1. build/     gcc, drivers on, -Dwerror=true: unit + fuzz suites
+#   2. build-san/ clang ASan/UBSan + libFuzzer, drivers off: same suites
+#   3. one summary line from both testlog.json files
+# Both trees always run, so one broken tree still reports the other's
+# results; exits non-zero if anything failed.
+
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$src"
+build=${BUILD:-build}
+build_san=${BUILD_SAN:-build-san}
+jobs=${JOBS:-$(nproc)}
+suites=(--suite unit --suite fuzz)
+
+say() { printf '\n==== %s\n' "$*"; }
+
+run_suites() {
+	local dir=$1
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" "${suites[@]}" --print-errorlogs --num-processes "$jobs" || true
+}
+
+say "gcc build with drivers ($build)"
+if make --no-print-directory build BUILD="$build" SKIP_SETUP=1; then
+	run_suites "$build"
+else
+	echo "test: $build did not build; its tests count as failed"
+	rm -f "$build/meson-logs/testlog.json"
+fi
+
+say "clang ASan/UBSan + libFuzzer build ($build_san)"
+rm -f "$build_san/meson-logs/testlog.json"
+if CC=clang scripts/meson-configure.sh "$build_san" \
+	-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled \
+	-Ddrivers=disabled -Dwerror=true &&
+	ninja -C "$build_san" -j "$jobs"; then
+	run_suites "$build_san"
+else
+	echo "test: $build_san did not build; its tests count as failed"
+fi
+
+say "summary"
+python3 scripts/test-summary.py "$build" "$build_san"
