@@ -6,7 +6,7 @@
 #   make run            build, then start our dpdk-testpmd once and show
 #                       the vmbus bus and net_netvsc registered
 #   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
-#                       unit + fuzz suites, one "tests: ..." summary line
+#                       unit, fuzz, scripts and emu suites, one "tests: ..." line
 #   make clean          remove build/ and build-san/ (not the DPDK cache)
 
 SHELL := /bin/bash

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # run-tests.sh: the "make test" sequence, after scripts/setup.sh.
-#   1. build/     gcc, drivers on, -Dwerror=true: unit + fuzz suites
+#   1. build/     gcc, drivers on, -Dwerror=true: unit, fuzz, scripts, emu suites
 #   2. build-san/ clang ASan/UBSan + libFuzzer, drivers off: same suites
 #   3. one summary line from both testlog.json files
 # Both trees always run, so one broken tree still reports the other's
@@ -15,7 +15,7 @@ cd "$src"
 build=${BUILD:-build}
 build_san=${BUILD_SAN:-build-san}
 jobs=${JOBS:-$(nproc)}
-suites=(--suite unit --suite fuzz)
+suites=(--suite unit --suite fuzz --suite scripts --suite emu)
 
 say() { printf '\n==== %s\n' "$*"; }
 
