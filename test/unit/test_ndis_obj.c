@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -21,36 +23,6 @@ static const uint8_t rss_key[NDIS_RSS_KEY_SIZE] = {
 	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
 	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
-
-static uint32_t
-get32(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static uint16_t
-get16(const uint8_t *b, size_t off)
-{
-	uint16_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static void
-put32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
-
-static void
-put16(uint8_t *b, size_t off, uint16_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
 
 static void
 test_ndis_obj_hdr(void **state)

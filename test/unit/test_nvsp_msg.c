@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -17,30 +19,15 @@
 
 #define V61 NVSP_VERSION_61
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* A host message of 40 zeroed bytes with type and up to three fields. */
 static void
 msg3(uint8_t *b, uint32_t type, uint32_t a, uint32_t c, uint32_t d)
 {
 	memset(b, 0, 40);
-	wr32(b, type);
-	wr32(b + 4, a);
-	wr32(b + 8, c);
-	wr32(b + 12, d);
+	put32(b, 0, type);
+	put32(b + 4, 0, a);
+	put32(b + 8, 0, c);
+	put32(b + 12, 0, d);
 }
 
 static void
@@ -115,47 +102,47 @@ test_nvsp_msg_guest_bytes(void **state)
 	(void)state;
 	memset(b, 0xee, sizeof(b));
 	assert_int_equal(nvsp_build_init(b, sizeof(b), NVSP_VERSION_5), 40);
-	assert_int_equal(rd32(b), 1);
-	assert_int_equal(rd32(b + 4), 0x50000);
-	assert_int_equal(rd32(b + 8), 0x50000);
+	assert_int_equal(get32(b, 0), 1);
+	assert_int_equal(get32(b + 4, 0), 0x50000);
+	assert_int_equal(get32(b + 8, 0), 0x50000);
 	assert_memory_equal(b + 12, zero, 28);
 	assert_int_equal(b[40], 0xee); /* nothing past 40 bytes */
 
 	assert_int_equal(nvsp_build_ndis_config(b, 40, 1514,
 						NVSP_NDIS_CAP_SRIOV |
 						NVSP_NDIS_CAP_IEEE8021Q), 40);
-	assert_int_equal(rd32(b), 125);
-	assert_int_equal(rd32(b + 4), 1514);
-	assert_int_equal(rd32(b + 8), 0);
+	assert_int_equal(get32(b, 0), 125);
+	assert_int_equal(get32(b + 4, 0), 1514);
+	assert_int_equal(get32(b + 8, 0), 0);
 	memcpy(&caps, b + 12, sizeof(caps));
 	assert_true(caps == 0xc);
 
 	assert_int_equal(nvsp_build_ndis_version(b, 40, 0x0006001e), 40);
-	assert_int_equal(rd32(b), 100);
-	assert_int_equal(rd32(b + 4), 6);
-	assert_int_equal(rd32(b + 8), 30);
+	assert_int_equal(get32(b, 0), 100);
+	assert_int_equal(get32(b + 4, 0), 6);
+	assert_int_equal(get32(b + 8, 0), 30);
 
 	assert_int_equal(nvsp_build_send_recv_buf(b, 40, 0x1234,
 						  NVSP_RECV_BUF_ID), 40);
-	assert_int_equal(rd32(b), 101);
-	assert_int_equal(rd32(b + 4), 0x1234);
-	assert_int_equal(rd32(b + 8), 0xcafe); /* u16 id, zero padded */
+	assert_int_equal(get32(b, 0), 101);
+	assert_int_equal(get32(b + 4, 0), 0x1234);
+	assert_int_equal(get32(b + 8, 0), 0xcafe); /* u16 id, zero padded */
 
 	assert_int_equal(nvsp_build_revoke_send_buf(b, 40, NVSP_SEND_BUF_ID),
 			 40);
-	assert_int_equal(rd32(b), 106);
-	assert_int_equal(rd32(b + 4), 0xface);
+	assert_int_equal(get32(b, 0), 106);
+	assert_int_equal(get32(b + 4, 0), 0xface);
 
 	assert_int_equal(nvsp_build_rndis_pkt(b, 40, 1, 7, 300), 40);
-	assert_int_equal(rd32(b), 107);
-	assert_int_equal(rd32(b + 4), 1);
-	assert_int_equal(rd32(b + 8), 7);
-	assert_int_equal(rd32(b + 12), 300);
+	assert_int_equal(get32(b, 0), 107);
+	assert_int_equal(get32(b + 4, 0), 1);
+	assert_int_equal(get32(b + 8, 0), 7);
+	assert_int_equal(get32(b + 12, 0), 300);
 
 	assert_int_equal(nvsp_build_subchannel_req(b, 40, 3), 40);
-	assert_int_equal(rd32(b), 133);
-	assert_int_equal(rd32(b + 4), 1);
-	assert_int_equal(rd32(b + 8), 3);
+	assert_int_equal(get32(b, 0), 133);
+	assert_int_equal(get32(b + 4, 0), 1);
+	assert_int_equal(get32(b + 8, 0), 3);
 }
 
 static void
@@ -263,7 +250,7 @@ test_nvsp_msg_request_errors(void **state)
 			 -EPROTO);
 	assert_int_equal(nvsp_host_parse_request(b, 7, NVSP_VERSION_4, &r),
 			 -EINVAL);
-	wr32(b + 4, 2);
+	put32(b + 4, 0, 2);
 	assert_int_equal(nvsp_host_parse_request(b, 8, NVSP_VERSION_4, &r),
 			 -EINVAL);
 
@@ -295,17 +282,17 @@ test_nvsp_msg_init_complete(void **state)
 	memset(b, 0xee, sizeof(b));
 	assert_int_equal(nvsp_host_build_init_complete(b, 40, V61,
 						       NVSP_STATUS_SUCCESS), 40);
-	assert_int_equal(rd32(b), 2);
-	assert_int_equal(rd32(b + 4), 0xffffffff);
-	assert_int_equal(rd32(b + 8), 34);
-	assert_int_equal(rd32(b + 12), 1);
-	assert_int_equal(rd32(b + 36), 0);
+	assert_int_equal(get32(b, 0), 2);
+	assert_int_equal(get32(b + 4, 0), 0xffffffff);
+	assert_int_equal(get32(b + 8, 0), 34);
+	assert_int_equal(get32(b + 12, 0), 1);
+	assert_int_equal(get32(b + 36, 0), 0);
 	assert_int_equal(nvsp_parse_init_complete(b, 40, &ii), 0);
 	assert_int_equal(ii.max_mdl_chain_len, 34);
 
 	assert_int_equal(nvsp_host_build_init_complete(b, 40, NVSP_VERSION_1,
 						       NVSP_STATUS_SUCCESS), 28);
-	assert_int_equal(rd32(b + 4), 2);
+	assert_int_equal(get32(b + 4, 0), 2);
 
 	/* Refused: smallest size, and -ENOTSUP so the guest tries on. */
 	assert_int_equal(nvsp_host_build_init_complete(b, 40, V61,
@@ -317,7 +304,7 @@ test_nvsp_msg_init_complete(void **state)
 	msg3(b, NVSP_MSG_TYPE_INIT_COMPLETE, 0, 0, 1);
 	assert_int_equal(nvsp_parse_init_complete(b, 15, &ii), -EINVAL);
 	assert_int_equal(nvsp_parse_init_complete(b, 16, &ii), 0);
-	wr32(b, NVSP_MSG_TYPE_INIT);
+	put32(b, 0, NVSP_MSG_TYPE_INIT);
 	assert_int_equal(nvsp_parse_init_complete(b, 16, &ii), -EPROTO);
 	assert_int_equal(nvsp_parse_init_complete(b, 2, &ii), -EINVAL);
 }
@@ -331,13 +318,13 @@ test_nvsp_msg_recv_buf_complete(void **state)
 	(void)state;
 	assert_int_equal(nvsp_host_build_recv_buf_complete(b, 40,
 			NVSP_VERSION_5, NVSP_STATUS_SUCCESS, 1792, 100), 28);
-	assert_int_equal(rd32(b), 102);
-	assert_int_equal(rd32(b + 4), 1);
-	assert_int_equal(rd32(b + 8), 1);
-	assert_int_equal(rd32(b + 12), 0);
-	assert_int_equal(rd32(b + 16), 1792);
-	assert_int_equal(rd32(b + 20), 100);
-	assert_int_equal(rd32(b + 24), 179200);
+	assert_int_equal(get32(b, 0), 102);
+	assert_int_equal(get32(b + 4, 0), 1);
+	assert_int_equal(get32(b + 8, 0), 1);
+	assert_int_equal(get32(b + 12, 0), 0);
+	assert_int_equal(get32(b + 16, 0), 1792);
+	assert_int_equal(get32(b + 20, 0), 100);
+	assert_int_equal(get32(b + 24, 0), 179200);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, 179200, &ri), 0);
 	assert_int_equal(ri.sub_alloc_size, 1792);
 	assert_int_equal(ri.num_sub_allocs, 100);
@@ -346,31 +333,31 @@ test_nvsp_msg_recv_buf_complete(void **state)
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 27, 1u << 30, &ri),
 			 -EINVAL);
 
-	wr32(b + 8, 2);
+	put32(b + 8, 0, 2);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, 1u << 30, &ri),
 			 -EINVAL);
-	wr32(b + 8, 1);
-	wr32(b + 12, 4);
+	put32(b + 8, 0, 1);
+	put32(b + 12, 0, 4);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, 1u << 30, &ri),
 			 -ERANGE);
-	wr32(b + 12, 0);
-	wr32(b + 16, 67);
+	put32(b + 12, 0, 0);
+	put32(b + 16, 0, 67);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, 1u << 30, &ri),
 			 -EINVAL);
-	wr32(b + 16, 68);
-	wr32(b + 20, 0);
+	put32(b + 16, 0, 68);
+	put32(b + 20, 0, 0);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, 1u << 30, &ri),
 			 -EINVAL);
 	/* 0x10000 * 0x10000 wraps to 0 in 32 bits. */
-	wr32(b + 16, 0x10000);
-	wr32(b + 20, 0x10000);
+	put32(b + 16, 0, 0x10000);
+	put32(b + 20, 0, 0x10000);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, UINT32_MAX, &ri),
 			 -ERANGE);
-	wr32(b + 4, NVSP_STATUS_FAILURE);
+	put32(b + 4, 0, NVSP_STATUS_FAILURE);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, UINT32_MAX, &ri),
 			 -EPROTO);
 	assert_int_equal(ri.status, NVSP_STATUS_FAILURE);
-	wr32(b, NVSP_MSG_TYPE_SEND_SEND_BUF_COMPLETE);
+	put32(b, 0, NVSP_MSG_TYPE_SEND_SEND_BUF_COMPLETE);
 	assert_int_equal(nvsp_parse_recv_buf_complete(b, 28, UINT32_MAX, &ri),
 			 -EPROTO);
 
@@ -382,7 +369,7 @@ test_nvsp_msg_recv_buf_complete(void **state)
 			NVSP_STATUS_FAILURE, 0, 0), -ENOBUFS);
 	assert_int_equal(nvsp_host_build_recv_buf_complete(b, 40, V61,
 			NVSP_STATUS_FAILURE, 0, 0), 40);
-	assert_int_equal(rd32(b + 8), 0); /* no section on failure */
+	assert_int_equal(get32(b + 8, 0), 0); /* no section on failure */
 }
 
 static void
@@ -394,7 +381,7 @@ test_nvsp_msg_send_buf_complete(void **state)
 	(void)state;
 	assert_int_equal(nvsp_host_build_send_buf_complete(b, 40, V61,
 			NVSP_STATUS_SUCCESS, 6144), 40);
-	assert_int_equal(rd32(b + 8), 6144);
+	assert_int_equal(get32(b + 8, 0), 6144);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 40, 16u << 20, &si), 0);
 	assert_int_equal(si.section_size, 6144);
 	assert_int_equal(si.section_count, (16u << 20) / 6144);
@@ -404,17 +391,17 @@ test_nvsp_msg_send_buf_complete(void **state)
 			 -ERANGE);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 11, 1u << 20, &si),
 			 -EINVAL);
-	wr32(b + 8, 0);
+	put32(b + 8, 0, 0);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 12, 1u << 20, &si),
 			 -EINVAL);
-	wr32(b + 8, 64);
+	put32(b + 8, 0, 64);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 12, 1u << 20, &si),
 			 -EINVAL);
-	wr32(b + 8, 70);
+	put32(b + 8, 0, 70);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 12, 1u << 20, &si),
 			 -EINVAL);
-	wr32(b + 8, 6144);
-	wr32(b + 4, NVSP_STATUS_BUSY);
+	put32(b + 8, 0, 6144);
+	put32(b + 4, 0, NVSP_STATUS_BUSY);
 	assert_int_equal(nvsp_parse_send_buf_complete(b, 12, 1u << 20, &si),
 			 -EPROTO);
 	assert_int_equal(nvsp_host_build_send_buf_complete(b, 40, V61,
@@ -478,13 +465,13 @@ test_nvsp_msg_vf_and_datapath(void **state)
 	(void)state;
 	assert_int_equal(nvsp_host_build_vf_association(b, 40, NVSP_VERSION_5,
 							true, 0x1234), 28);
-	assert_int_equal(rd32(b + 4), 1);
-	assert_int_equal(rd32(b + 8), 0x1234);
+	assert_int_equal(get32(b + 4, 0), 1);
+	assert_int_equal(get32(b + 8, 0), 0x1234);
 	assert_int_equal(nvsp_parse_vf_association(b, 28, &vf), 0);
 	assert_true(vf.allocated);
 	assert_int_equal(vf.serial, 0x1234);
 	assert_int_equal(nvsp_parse_vf_association(b, 11, &vf), -EINVAL);
-	wr32(b + 4, 2);
+	put32(b + 4, 0, 2);
 	assert_int_equal(nvsp_parse_vf_association(b, 12, &vf), -EINVAL);
 	nvsp_host_build_vf_association(b, 40, V61, false, 9);
 	assert_int_equal(nvsp_parse_vf_association(b, 40, &vf), 0);
@@ -494,7 +481,7 @@ test_nvsp_msg_vf_and_datapath(void **state)
 	assert_int_equal(nvsp_parse_switch_data_path(b, 40, &dp), 0);
 	assert_int_equal(dp, NVSP_DATAPATH_SYNTHETIC);
 	assert_int_equal(nvsp_parse_switch_data_path(b, 7, &dp), -EINVAL);
-	wr32(b + 4, 7);
+	put32(b + 4, 0, 7);
 	assert_int_equal(nvsp_parse_switch_data_path(b, 8, &dp), -EINVAL);
 	assert_int_equal(nvsp_host_build_switch_data_path(b, 40, V61, 2),
 			 -EINVAL);
@@ -513,9 +500,9 @@ test_nvsp_msg_indirection_roundtrip(void **state)
 		table[i] = i % 3;
 	assert_int_equal(nvsp_host_build_indirection_table(b, sizeof(b), V61,
 							   table), 76);
-	assert_int_equal(rd32(b + 4), 16);
-	assert_int_equal(rd32(b + 8), 12);
-	assert_int_equal(rd32(b + 12 + 4 * 5), 2);
+	assert_int_equal(get32(b + 4, 0), 16);
+	assert_int_equal(get32(b + 8, 0), 12);
+	assert_int_equal(get32(b + 12 + 4 * 5, 0), 2);
 	assert_int_equal(nvsp_parse_indirection_table(b, 76, V61, &t), 0);
 	assert_memory_equal(t.table, table, sizeof(table));
 	assert_true(nvsp_indirection_table_valid(&t, 3));
@@ -523,7 +510,7 @@ test_nvsp_msg_indirection_roundtrip(void **state)
 
 	assert_int_equal(nvsp_host_build_indirection_table(b, sizeof(b),
 			NVSP_VERSION_6, table), 104);
-	assert_int_equal(rd32(b + 8), 40);
+	assert_int_equal(get32(b + 8, 0), 40);
 	assert_int_equal(nvsp_parse_indirection_table(b, 104, NVSP_VERSION_6,
 						      &t), 0);
 	assert_memory_equal(t.table, table, sizeof(table));
@@ -540,9 +527,9 @@ test_nvsp_msg_indirection_errors(void **state)
 	(void)state;
 	msg3(b, NVSP_MSG_TYPE_SEND_INDIRECTION_TABLE, 16, 12, 0);
 	for (uint32_t i = 0; i < 16; i++)
-		wr32(b + 12 + 4 * i, 1);
+		put32(b + 12 + 4 * i, 0, 1);
 	for (uint32_t i = 0; i < 16; i++)
-		wr32(b + 40 + 4 * i, 2);
+		put32(b + 40 + 4 * i, 0, 2);
 	assert_int_equal(nvsp_parse_indirection_table(b, 11, V61, &t), -EINVAL);
 	assert_int_equal(nvsp_parse_indirection_table(b, 75, V61, &t), -ERANGE);
 	assert_int_equal(nvsp_parse_indirection_table(b, 76, V61, &t), 0);
@@ -560,22 +547,22 @@ test_nvsp_msg_indirection_errors(void **state)
 						      &t), 0);
 	assert_int_equal(t.table[0], 1);
 
-	wr32(b + 8, 8); /* overlaps the header */
+	put32(b + 8, 0, 8); /* overlaps the header */
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), -ERANGE);
 	/* Unaligned but inside: the table is copied bytewise. */
-	wr32(b + 8, 63);
+	put32(b + 8, 0, 63);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), 0);
-	wr32(b + 8, 64);
+	put32(b + 8, 0, 64);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), 0);
-	wr32(b + 8, 65);
+	put32(b + 8, 0, 65);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), -ERANGE);
-	wr32(b + 8, UINT32_MAX);
+	put32(b + 8, 0, UINT32_MAX);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), -ERANGE);
-	wr32(b + 8, 12);
-	wr32(b + 4, 15);
+	put32(b + 8, 0, 12);
+	put32(b + 4, 0, 15);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), -EINVAL);
-	wr32(b + 4, 16);
-	wr32(b, NVSP_MSG_TYPE_SEND_VF_ASSOCIATION);
+	put32(b + 4, 0, 16);
+	put32(b, 0, NVSP_MSG_TYPE_SEND_VF_ASSOCIATION);
 	assert_int_equal(nvsp_parse_indirection_table(b, 128, V61, &t), -EPROTO);
 }
 

@@ -9,25 +9,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
 #include "rndis_msg.h"
-
-static uint32_t
-get32(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static void
-put32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
 
 static void
 test_rndis_msg_init_req_bytes(void **state)

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -16,21 +18,6 @@
 #include "rndis_ppi.h"
 
 #define FRAME_LEN 60u
-
-static uint32_t
-get32(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static void
-put32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, sizeof(v));
-}
 
 static void
 tx_meta(struct rndis_pkt_meta *m)

@@ -9,59 +9,22 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
 #include "vmbus_pkt.h"
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 /* Descriptor fields written by hand, for malformed packets. */
 static void
 put_desc(uint8_t *p, uint16_t type, uint16_t off8, uint16_t len8,
 	 uint16_t flags, uint64_t id)
 {
-	wr16(p, type);
-	wr16(p + 2, off8);
-	wr16(p + 4, len8);
-	wr16(p + 6, flags);
+	put16(p, 0, type);
+	put16(p + 2, 0, off8);
+	put16(p + 4, 0, len8);
+	put16(p + 6, 0, flags);
 	memcpy(p + 8, &id, sizeof(id));
 }
 
@@ -76,12 +39,12 @@ test_vmbus_pkt_inband_bytes(void **state)
 	rc = vmbus_pkt_build_inband(b, sizeof(b), 13, 0x1122334455667788ull,
 				    VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
 	assert_int_equal(rc, 16);
-	assert_int_equal(rd16(b), VMBUS_PKT_DATA_INBAND);
-	assert_int_equal(rd16(b + 2), 2);
+	assert_int_equal(get16(b, 0), VMBUS_PKT_DATA_INBAND);
+	assert_int_equal(get16(b + 2, 0), 2);
 	/* 16 + 13 rounded up to 8 = 32 bytes = 4 units */
-	assert_int_equal(rd16(b + 4), 4);
-	assert_int_equal(rd16(b + 6), 1);
-	assert_true(rd64(b + 8) == 0x1122334455667788ull);
+	assert_int_equal(get16(b + 4, 0), 4);
+	assert_int_equal(get16(b + 6, 0), 1);
+	assert_true(get64(b + 8, 0) == 0x1122334455667788ull);
 	assert_int_equal(vmbus_pkt_len(16, 13), 32);
 }
 
@@ -92,10 +55,10 @@ test_vmbus_pkt_comp_bytes(void **state)
 
 	(void)state;
 	assert_int_equal(vmbus_pkt_build_comp(b, sizeof(b), 0, 42), 16);
-	assert_int_equal(rd16(b), VMBUS_PKT_COMPLETION);
-	assert_int_equal(rd16(b + 4), 2);
-	assert_int_equal(rd16(b + 6), 0);
-	assert_true(rd64(b + 8) == 42);
+	assert_int_equal(get16(b, 0), VMBUS_PKT_COMPLETION);
+	assert_int_equal(get16(b + 4, 0), 2);
+	assert_int_equal(get16(b + 6, 0), 0);
+	assert_true(get64(b + 8, 0) == 42);
 }
 
 static void
@@ -111,7 +74,7 @@ test_vmbus_pkt_build_errors(void **state)
 	assert_int_equal(vmbus_pkt_build_inband(b, sizeof(b),
 						VMBUS_PKT_MAX_LEN - 16, 0, 0),
 			 16);
-	assert_int_equal(rd16(b + 4), 0xffff);
+	assert_int_equal(get16(b + 4, 0), 0xffff);
 	assert_int_equal(vmbus_pkt_build_inband(b, sizeof(b),
 						VMBUS_PKT_MAX_LEN - 15, 0, 0),
 			 -EMSGSIZE);
@@ -227,17 +190,17 @@ test_vmbus_pkt_gpa_pages_bytes(void **state)
 	(void)state;
 	rc = vmbus_pkt_build_gpa_pages(b, sizeof(b), pages, 2, 40, 5, 1);
 	assert_int_equal(rc, 24 + 32);
-	assert_int_equal(rd16(b), VMBUS_PKT_DATA_GPA_DIRECT);
-	assert_int_equal(rd16(b + 2), 7);
-	assert_int_equal(rd16(b + 4), 12); /* 56 + 40 = 96 bytes */
-	assert_int_equal(rd32(b + 16), 0);
-	assert_int_equal(rd32(b + 20), 2);
-	assert_int_equal(rd32(b + 24), 100);
-	assert_int_equal(rd32(b + 28), 0x10);
-	assert_true(rd64(b + 32) == 0x123456789ull);
-	assert_int_equal(rd32(b + 40), 4096);
-	assert_int_equal(rd32(b + 44), 0);
-	assert_true(rd64(b + 48) == 0x42);
+	assert_int_equal(get16(b, 0), VMBUS_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(get16(b + 2, 0), 7);
+	assert_int_equal(get16(b + 4, 0), 12); /* 56 + 40 = 96 bytes */
+	assert_int_equal(get32(b + 16, 0), 0);
+	assert_int_equal(get32(b + 20, 0), 2);
+	assert_int_equal(get32(b + 24, 0), 100);
+	assert_int_equal(get32(b + 28, 0), 0x10);
+	assert_true(get64(b + 32, 0) == 0x123456789ull);
+	assert_int_equal(get32(b + 40, 0), 4096);
+	assert_int_equal(get32(b + 44, 0), 0);
+	assert_true(get64(b + 48, 0) == 0x42);
 }
 
 static void
@@ -289,7 +252,7 @@ test_vmbus_pkt_gpa_ranges_roundtrip(void **state)
 	(void)state;
 	rc = vmbus_pkt_build_gpa_ranges(b, sizeof(b), r, 2, 8, 0xabc, 1);
 	assert_int_equal(rc, 24 + 8 + 24 + 8 + 8);
-	assert_int_equal(rd32(b + 32 + 24), 4096); /* second range at @56 */
+	assert_int_equal(get32(b + 32 + 24, 0), 4096); /* second range at @56 */
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), 0);
 	assert_int_equal(info.type, VMBUS_PKT_DATA_GPA_DIRECT);
 	assert_int_equal(info.range_count, 2);
@@ -344,9 +307,9 @@ put_gpa(uint8_t *b, uint16_t off8, uint32_t nranges, uint32_t off,
 {
 	memset(b, 0, 128);
 	put_desc(b, VMBUS_PKT_DATA_GPA_DIRECT, off8, 16, 1, 0);
-	wr32(b + 20, nranges);
-	wr32(b + 24, count);
-	wr32(b + 28, off);
+	put32(b + 20, 0, nranges);
+	put32(b + 24, 0, count);
+	put32(b + 28, 0, off);
 }
 
 static void
@@ -370,10 +333,10 @@ test_vmbus_pkt_gpa_parse_errors(void **state)
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
 	/* Second range announced but truncated by the header length. */
 	put_gpa(b, 7, 2, 0, 4096);
-	wr32(b + 40, 8);
-	wr32(b + 44, 0);
+	put32(b + 40, 0, 8);
+	put32(b + 44, 0, 0);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), 0);
-	wr32(b + 40, 4097);
+	put32(b + 40, 0, 4097);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
 	put_gpa(b, 5, 1, 0, 0);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
@@ -403,13 +366,13 @@ test_vmbus_pkt_xfer_roundtrip(void **state)
 	(void)state;
 	rc = vmbus_pkt_build_xfer(b, sizeof(b), 0xcafe, r, 3, 40, 17, 0);
 	assert_int_equal(rc, 48);
-	assert_int_equal(rd16(b), VMBUS_PKT_DATA_XFER_PAGES);
-	assert_int_equal(rd16(b + 2), 6);
-	assert_int_equal(rd16(b + 4), 11);
-	assert_int_equal(rd16(b + 16), 0xcafe);
-	assert_int_equal(rd32(b + 20), 3);
-	assert_int_equal(rd32(b + 32), 200);
-	assert_int_equal(rd32(b + 36), 4096);
+	assert_int_equal(get16(b, 0), VMBUS_PKT_DATA_XFER_PAGES);
+	assert_int_equal(get16(b + 2, 0), 6);
+	assert_int_equal(get16(b + 4, 0), 11);
+	assert_int_equal(get16(b + 16, 0), 0xcafe);
+	assert_int_equal(get32(b + 20, 0), 3);
+	assert_int_equal(get32(b + 32, 0), 200);
+	assert_int_equal(get32(b + 36, 0), 4096);
 
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), 0);
 	assert_int_equal(info.xfer_pageset_id, 0xcafe);
@@ -441,16 +404,16 @@ test_vmbus_pkt_xfer_parse_errors(void **state)
 
 	(void)state;
 	put_desc(b, VMBUS_PKT_DATA_XFER_PAGES, 4, 8, 0, 0);
-	wr32(b + 20, 1);
+	put32(b + 20, 0, 1);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), 0);
-	wr32(b + 20, 2);
+	put32(b + 20, 0, 2);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
-	wr32(b + 20, 0);
+	put32(b + 20, 0, 0);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
-	wr32(b + 20, UINT32_MAX);
+	put32(b + 20, 0, UINT32_MAX);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
 	put_desc(b, VMBUS_PKT_DATA_XFER_PAGES, 2, 8, 0, 0);
-	wr32(b + 20, 0);
+	put32(b + 20, 0, 0);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), -EINVAL);
 
 	/* Range access on a packet of another type. */
@@ -470,7 +433,7 @@ test_vmbus_pkt_gpa_iter_other_type(void **state)
 	(void)state;
 	/* A transfer-page packet's ranges are not GPA ranges. */
 	put_desc(b, VMBUS_PKT_DATA_XFER_PAGES, 4, 8, 0, 0);
-	wr32(b + 20, 1);
+	put32(b + 20, 0, 1);
 	assert_int_equal(vmbus_pkt_parse(b, sizeof(b), &info), 0);
 	vmbus_pkt_gpa_iter_init(&it, &info);
 	assert_int_equal(vmbus_pkt_gpa_iter_next(&it, &v), -ENOENT);
