@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The network service's frame: one emu_nic per device, one queue per
+ * open channel, the busy-poll tick that drains the guest->host rings,
+ * and the helpers every module uses to send and to log.
+ *
+ * Signalling (fact sheet 1.5, 1.6, 3): while draining a guest->host ring
+ * we keep its interrupt_mask set so the guest need not ring; one commit
+ * per batch hands the space back and tells us whether a writer waiting
+ * with pending_send_sz must be woken. Writes to the host->guest ring
+ * raise the guest's interrupt only when the ring core says the reader
+ * wants it. Doorbells (monitor-page bits, int-page bits, uio writes) are
+ * only counted: we poll anyway.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu_net_priv.h"
+#include "emu_offload.h"
+
+#define LOG_LINE_MAX 512
+
+uint64_t
+emu_net_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+log_line(const struct emu_net *net, const char *line)
+{
+	if (net->log != NULL)
+		net->log(net->log_arg, line);
+	else
+		fprintf(stderr, "%s\n", line);
+}
+
+static void
+vlog(const struct emu_nic *nic, const struct emu_net_queue *q,
+     const char *what, const char *fmt, va_list ap) EMU_NET_PRINTF(4, 0);
+
+static void
+vlog(const struct emu_nic *nic, const struct emu_net_queue *q,
+     const char *what, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	int n;
+
+	if (q != NULL && q->ch != NULL)
+		n = snprintf(line, sizeof(line), "nic%u relid %u: %s", nic->idx,
+			     emu_chan_relid(q->ch), what);
+	else
+		n = snprintf(line, sizeof(line), "nic%u: %s", nic->idx, what);
+	if (n > 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	log_line(nic->net, line);
+}
+
+void
+emu_net_log(const struct emu_nic *nic, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(nic, NULL, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+emu_net_proto_error(struct emu_nic *nic, const struct emu_net_queue *q,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	nic->st.protocol_errors++;
+	va_start(ap, fmt);
+	vlog(nic, q, "protocol error: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+emu_net_trace(const struct emu_nic *nic, const struct emu_net_queue *q,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!nic->trace)
+		return;
+	va_start(ap, fmt);
+	vlog(nic, q, "", fmt, ap);
+	va_end(ap);
+}
+
+struct emu_net_queue *
+emu_nic_queue(const struct emu_nic *nic, unsigned int i)
+{
+	return i < EMU_NET_MAX_QUEUES ? nic->q[i] : NULL;
+}
+
+static void
+signal_guest(struct emu_net_queue *q)
+{
+	if (emu_dev_raise_irq(q->nic->dev, q->ch) == 1)
+		q->nic->qst[q->id].irqs_raised++;
+}
+
+/* A faulty descriptor for hardening tests: payload beyond the packet. */
+static void
+corrupt_desc(struct emu_net_queue *q, struct hv_sg *sg, uint8_t *copy,
+	     size_t copy_len)
+{
+	struct vmbus_pkt_desc d;
+
+	if (sg[0].len < sizeof(d) || sg[0].len > copy_len)
+		return;
+	memcpy(copy, sg[0].base, sg[0].len);
+	memcpy(&d, copy, sizeof(d));
+	d.offset8 = (uint16_t)(d.len8 + 1);
+	memcpy(copy, &d, sizeof(d));
+	sg[0].base = copy;
+	emu_net_log(q->nic, "fault bad-desc: offset8 %u > len8 %u", d.offset8,
+		    d.len8);
+}
+
+int
+emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
+	     unsigned int nsg)
+{
+	struct hv_sg sg[4];
+	uint8_t hdr[128];
+	bool sig = false;
+	int rc;
+
+	if (q->broken || nsg == 0 || nsg > HV_ARRAY_SIZE(sg))
+		return -EIO;
+	memcpy(sg, sg_in, nsg * sizeof(sg[0]));
+	if (emu_fault_take(q->nic, EMU_FAULT_BAD_DESC))
+		corrupt_desc(q, sg, hdr, sizeof(hdr));
+	rc = vmbus_ring_write(&q->out, sg, nsg, &sig);
+	if (rc == -EAGAIN) {
+		uint32_t total = 0;
+		unsigned int i;
+
+		for (i = 0; i < nsg; i++)
+			total += sg[i].len;
+		/* Ask the guest to signal once it made room. */
+		if (vmbus_ring_pending_send_set(&q->out, total) == 0)
+			rc = vmbus_ring_write(&q->out, sg, nsg, &sig);
+		q->out_waiting = rc == -EAGAIN;
+	}
+	if (rc == 0 && q->out_waiting) {
+		vmbus_ring_pending_send_clear(&q->out);
+		q->out_waiting = false;
+	}
+	if (rc == -EIO && !q->broken) {
+		q->broken = true;
+		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
+	}
+	if (sig)
+		signal_guest(q);
+	return rc;
+}
+
+int
+emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id, const void *msg,
+		  size_t msg_len)
+{
+	uint8_t hdr[sizeof(struct vmbus_pkt_desc)];
+	struct hv_sg sg[2] = { { hdr, 0 }, { msg, (uint32_t)msg_len } };
+	int n = vmbus_pkt_build_comp(hdr, sizeof(hdr), msg_len, trans_id);
+
+	if (n < 0)
+		return n;
+	sg[0].len = (uint32_t)n;
+	return emu_net_send(q, sg, msg_len != 0 ? 2 : 1);
+}
+
+int
+emu_net_send_inband(struct emu_net_queue *q, uint64_t trans_id, uint16_t flags,
+		    const void *msg, size_t msg_len)
+{
+	uint8_t hdr[sizeof(struct vmbus_pkt_desc)];
+	struct hv_sg sg[2] = { { hdr, 0 }, { msg, (uint32_t)msg_len } };
+	int n = vmbus_pkt_build_inband(hdr, sizeof(hdr), msg_len, trans_id, flags);
+
+	if (n < 0)
+		return n;
+	sg[0].len = (uint32_t)n;
+	return emu_net_send(q, sg, 2);
+}
+
+/* ---- Draining a guest->host ring ---- */
+
+static void
+handle_packet(struct emu_net_queue *q, uint32_t len)
+{
+	struct emu_nic *nic = q->nic;
+	struct vmbus_pkt_info pi;
+	int rc = vmbus_pkt_parse(nic->pkt, len, &pi);
+
+	if (rc != 0) {
+		emu_net_proto_error(nic, q, "VMBus packet type %u len %u: %s",
+				    pi.type, len,
+				    rc == -ENOTSUP ? "type not used by netvsc" :
+						     "malformed descriptor");
+		return;
+	}
+	switch (pi.type) {
+	case VMBUS_PKT_COMPLETION:
+		emu_rx_ack(q, &pi);
+		break;
+	case VMBUS_PKT_DATA_INBAND:
+	case VMBUS_PKT_DATA_GPA_DIRECT:
+		emu_nvsp_handle(q, &pi);
+		break;
+	default:
+		emu_net_proto_error(nic, q, "VMBus packet type %u not sent by guests",
+				    pi.type);
+		break;
+	}
+}
+
+static bool
+reply_room(struct emu_net_queue *q)
+{
+	uint32_t avail = 0;
+
+	if (vmbus_ring_write_avail(&q->out, &avail) != 0)
+		return false;
+	if (avail >= EMU_NET_REPLY_ROOM)
+		return true;
+	/* Stop reading until the guest drained its receive ring. */
+	if (!q->out_waiting &&
+	    vmbus_ring_pending_send_set(&q->out, EMU_NET_REPLY_ROOM) == -EAGAIN)
+		q->out_waiting = true;
+	return false;
+}
+
+static void
+queue_poll(struct emu_net_queue *q)
+{
+	struct emu_nic *nic = q->nic;
+	bool sig = false;
+	unsigned int n;
+	uint32_t len;
+	int rc = 0;
+
+	if (q->broken)
+		return;
+	vmbus_ring_intr_mask(&q->in);
+	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q); n++) {
+		rc = vmbus_ring_read(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
+		if (rc != 0)
+			break;
+		handle_packet(q, len);
+	}
+	if (rc == -EIO) {
+		q->broken = true;
+		emu_net_proto_error(nic, q, "guest->host ring corrupt (bad index or descriptor), channel stopped");
+		return;
+	}
+	if (vmbus_ring_commit(&q->in, &sig) == 0 && sig)
+		signal_guest(q);
+	/* A packet that raced the unmask is found by the next tick. */
+	(void)vmbus_ring_intr_unmask(&q->in);
+}
+
+/* Fetch-and-clear our own bit: other channels share the word. */
+static bool
+take_bit(uint32_t *word, uint32_t bit)
+{
+	uint32_t m = 1u << bit;
+
+	return (__atomic_fetch_and(word, ~m, __ATOMIC_ACQ_REL) & m) != 0;
+}
+
+static void
+count_doorbells(struct emu_nic *nic, struct emu_net_queue *q)
+{
+	struct vmbus_monitor_page *mp = emu_dev_monitor_page(nic->dev);
+	uint8_t *ip = emu_dev_map(nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
+	uint32_t id = emu_chan_monitor_id(q->ch);
+	uint32_t relid = emu_chan_relid(q->ch);
+
+	if (mp != NULL && id < VMBUS_MONITOR_ID_MAX &&
+	    take_bit(&mp->trigger_group[id / 32].pending, id % 32))
+		nic->qst[q->id].doorbells++;
+	if (ip != NULL && relid < VMBUS_RELID_MAX) {
+		uint32_t *w = (uint32_t *)(void *)(ip + VMBUS_INT_PAGE_SEND_OFFSET +
+						   (relid / 32) * 4);
+
+		if (take_bit(w, relid % 32))
+			nic->qst[q->id].doorbells++;
+	}
+}
+
+static void
+nic_tick(struct emu_nic *nic)
+{
+	unsigned int i;
+
+	if (nic->be != NULL && nic->be->ops->poll != NULL)
+		nic->be->ops->poll(nic->be);
+	if (!emu_dev_is_open(nic->dev))
+		return;
+	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
+		if (nic->q[i] == NULL)
+			continue;
+		count_doorbells(nic, nic->q[i]);
+		queue_poll(nic->q[i]);
+	}
+	emu_ctrl_flush(nic);
+}
+
+static void
+net_tick(void *arg)
+{
+	struct emu_net *net = arg;
+	unsigned int i;
+
+	for (i = 0; i < net->nnics; i++)
+		nic_tick(net->nic[i]);
+}
+
+/* ---- Channel life cycle ---- */
+
+static struct emu_nic *
+nic_of_chan(const struct emu_chan *ch)
+{
+	return emu_dev_priv(emu_chan_dev(ch));
+}
+
+static void
+queue_destroy(struct emu_nic *nic, unsigned int id)
+{
+	struct emu_net_queue *q = nic->q[id];
+
+	if (q == NULL)
+		return;
+	emu_chan_set_priv(q->ch, NULL);
+	nic->q[id] = NULL;
+	free(q);
+}
+
+static int
+queue_create(struct emu_nic *nic, struct emu_chan *ch)
+{
+	unsigned int id = emu_chan_subchan_id(ch);
+	struct emu_ring in = emu_chan_g2h(ch), out = emu_chan_h2g(ch);
+	struct emu_net_queue *q;
+
+	if (id >= EMU_NET_MAX_QUEUES)
+		return -ERANGE;
+	queue_destroy(nic, id);
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return -ENOMEM;
+	q->nic = nic;
+	q->ch = ch;
+	q->id = id;
+	if (vmbus_ring_attach(&q->in, in.hdr, in.data, in.data_size) != 0 ||
+	    vmbus_ring_attach(&q->out, out.hdr, out.data, out.data_size) != 0) {
+		free(q);
+		return -EIO;
+	}
+	emu_chan_set_priv(ch, q);
+	nic->q[id] = q;
+	return 0;
+}
+
+static void
+svc_chan_open(void *arg, struct emu_chan *ch)
+{
+	struct emu_nic *nic = nic_of_chan(ch);
+
+	(void)arg;
+	if (nic == NULL)
+		return;
+	/* A primary open is a new guest session: forget the old one. */
+	if (emu_chan_subchan_id(ch) == 0)
+		emu_nvsp_session_reset(nic);
+	if (queue_create(nic, ch) != 0)
+		emu_net_log(nic, "relid %u: cannot attach the rings",
+			    emu_chan_relid(ch));
+	else
+		emu_net_trace(nic, nic->q[emu_chan_subchan_id(ch)], "channel open");
+}
+
+static void
+svc_chan_close(void *arg, struct emu_chan *ch)
+{
+	struct emu_nic *nic = nic_of_chan(ch);
+	unsigned int id = emu_chan_subchan_id(ch);
+
+	(void)arg;
+	if (nic == NULL || id >= EMU_NET_MAX_QUEUES)
+		return;
+	emu_net_trace(nic, nic->q[id], "channel close");
+	queue_destroy(nic, id);
+	if (id == 0)
+		emu_nvsp_session_reset(nic);
+}
+
+static void
+svc_doorbell(void *arg, struct emu_dev *dev, uint32_t value)
+{
+	struct emu_nic *nic = emu_dev_priv(dev);
+
+	(void)arg;
+	/* Newer kernels turn an enabling write into a channel signal. */
+	if (nic != NULL && value == HV_UIO_IRQ_ENABLE)
+		nic->qst[0].doorbells++;
+}
+
+static const struct emu_service_ops net_service_ops = {
+	.chan_open = svc_chan_open,
+	.chan_close = svc_chan_close,
+	.doorbell = svc_doorbell,
+};
+
+/* ---- Attach / detach ---- */
+
+void
+emu_net_config_defaults(struct emu_net_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_nvsp_version = NVSP_VERSION_61;
+	cfg->max_queues = 8;
+	cfg->link_speed = 100000000u; /* 10 Gb/s */
+	cfg->csum_offload = true;
+	cfg->lso_offload = true;
+	cfg->send_section_size = 6144;
+}
+
+static int
+config_check(const struct emu_net_config *c, const struct emu_config *hc)
+{
+	if (!nvsp_version_supported(c->max_nvsp_version))
+		return -EINVAL;
+	if (c->max_queues == 0 || c->max_queues > EMU_NET_MAX_QUEUES)
+		return -EINVAL;
+	/* Guests want a non-zero multiple of 4 they can aggregate into. */
+	if (c->send_section_size < NVSP_MIN_SECTION_SIZE ||
+	    c->send_section_size % 4 != 0 ||
+	    c->send_section_size > EMU_NET_FRAME_MAX ||
+	    c->send_section_size > hc->send_size)
+		return -EINVAL;
+	return 0;
+}
+
+static void
+nic_free(struct emu_nic *nic)
+{
+	unsigned int i;
+
+	if (nic == NULL)
+		return;
+	for (i = 0; i < EMU_NET_MAX_QUEUES; i++)
+		queue_destroy(nic, i);
+	emu_ctrl_clear(nic);
+	emu_rxbuf_teardown(nic);
+	if (nic->be != NULL && nic->be->ops->destroy != NULL)
+		nic->be->ops->destroy(nic->be);
+	free(nic->pkt);
+	free(nic->gather);
+	free(nic->frame);
+	free(nic->seg);
+	free(nic->tagged);
+	free(nic);
+}
+
+static int
+nic_create(struct emu_net *net, struct emu_dev *dev, struct emu_nic **out)
+{
+	struct emu_nic *nic = calloc(1, sizeof(*nic));
+
+	if (nic == NULL)
+		return -ENOMEM;
+	nic->net = net;
+	nic->dev = dev;
+	nic->idx = emu_dev_index(dev);
+	nic->trace = net->cfg.trace;
+	nic->ctrl_delay_ms = net->cfg.ctrl_delay_ms;
+	nic->link_up = true;
+	nic->link_speed = net->cfg.link_speed;
+	nic->pkt = malloc(VMBUS_PKT_MAX_LEN);
+	nic->gather = malloc(EMU_NET_GATHER_MAX);
+	nic->frame = malloc(EMU_NET_FRAME_MAX);
+	nic->seg = malloc(EMU_NET_FRAME_MAX);
+	nic->tagged = malloc(EMU_NET_FRAME_MAX + EMU_VLAN_HLEN);
+	if (nic->pkt == NULL || nic->gather == NULL || nic->frame == NULL ||
+	    nic->seg == NULL || nic->tagged == NULL) {
+		nic_free(nic);
+		return -ENOMEM;
+	}
+	emu_nvsp_session_reset(nic);
+	*out = nic;
+	return 0;
+}
+
+static void
+net_free(struct emu_net *net)
+{
+	unsigned int i;
+
+	for (i = 0; i < net->nnics; i++) {
+		emu_dev_set_priv(net->nic[i]->dev, NULL);
+		nic_free(net->nic[i]);
+	}
+	free(net);
+}
+
+static struct emu_net *
+net_of_host(struct emu_host *h)
+{
+	struct emu_dev *dev = emu_host_dev(h, 0);
+	struct emu_nic *nic = dev != NULL ? emu_dev_priv(dev) : NULL;
+
+	return nic != NULL ? nic->net : NULL;
+}
+
+int
+emu_net_attach(struct emu_host *h, const struct emu_net_config *cfg)
+{
+	struct emu_net *net;
+	unsigned int i;
+	int rc;
+
+	if (h == NULL || cfg == NULL || net_of_host(h) != NULL)
+		return -EINVAL;
+	rc = config_check(cfg, emu_host_config(h));
+	if (rc != 0)
+		return rc;
+	net = calloc(1, sizeof(*net));
+	if (net == NULL)
+		return -ENOMEM;
+	net->host = h;
+	net->cfg = *cfg;
+	for (i = 0; i < emu_host_ndevs(h) && i < EMU_MAX_NICS; i++) {
+		rc = nic_create(net, emu_host_dev(h, i), &net->nic[i]);
+		if (rc != 0) {
+			net_free(net);
+			return rc;
+		}
+		net->nnics++;
+		emu_dev_set_priv(emu_host_dev(h, i), net->nic[i]);
+	}
+	emu_host_set_service(h, &net_service_ops, net);
+	emu_loop_set_tick(emu_host_loop(h), 0, net_tick, net);
+	return 0;
+}
+
+void
+emu_net_detach(struct emu_host *h)
+{
+	struct emu_net *net = h != NULL ? net_of_host(h) : NULL;
+
+	if (net == NULL)
+		return;
+	emu_loop_set_tick(emu_host_loop(h), -1, NULL, NULL);
+	emu_host_set_service(h, NULL, NULL);
+	net_free(net);
+}
+
+void
+emu_net_set_log(struct emu_host *h, emu_net_log_fn fn, void *arg)
+{
+	struct emu_net *net = net_of_host(h);
+
+	if (net == NULL)
+		return;
+	net->log = fn;
+	net->log_arg = arg;
+}
+
+struct emu_nic *
+emu_net_nic(struct emu_host *h, unsigned int idx)
+{
+	struct emu_dev *dev = emu_host_dev(h, idx);
+
+	return dev != NULL ? emu_dev_priv(dev) : NULL;
+}
+
+struct emu_dev *
+emu_nic_dev(const struct emu_nic *nic)
+{
+	return nic->dev;
+}
+
+const uint8_t *
+emu_nic_mac(const struct emu_nic *nic)
+{
+	return emu_dev_mac(nic->dev);
+}
+
+void
+emu_nic_set_backend(struct emu_nic *nic, struct emu_backend *be)
+{
+	if (nic->be != NULL && nic->be != be && nic->be->ops->destroy != NULL)
+		nic->be->ops->destroy(nic->be);
+	nic->be = be;
+	if (be != NULL)
+		be->nic = nic;
+}
+
+void
+emu_nic_set_trace(struct emu_nic *nic, bool on)
+{
+	nic->trace = on;
+}
+
+void
+emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms)
+{
+	nic->ctrl_delay_ms = ms;
+}
+
+int
+emu_nic_rescind(struct emu_nic *nic)
+{
+	return emu_dev_rescind(nic->dev);
+}
+
+int
+emu_nic_reoffer(struct emu_nic *nic)
+{
+	/* The kernel face cannot offer a rescinded device again yet. */
+	(void)nic;
+	return -ENOTSUP;
+}

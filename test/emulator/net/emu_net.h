@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The host network service (NetVSP) of the emulated Hyper-V host, and the
+ * two interfaces around it:
+ *
+ *   wire backend  <-- frames -->  emu_nic (NVSP, RNDIS, offloads, RSS)
+ *                                   ^
+ *   control socket / CLI / tests ---+  (events, faults, counters)
+ *
+ * The service speaks the protocol through drivers/common/hv (one ring,
+ * one set of builders and validators, in mirror image of the driver).
+ * Everything here runs on the emulator's loop thread.
+ */
+#ifndef EMU_NET_H
+#define EMU_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "emu.h"
+
+#define EMU_NET_MAX_QUEUES 64u
+
+struct emu_nic;
+struct emu_backend;
+
+/* ------------------------------------------------------------------ */
+/* Host configuration                                                 */
+/* ------------------------------------------------------------------ */
+
+/* What the emulated host offers; defaults model a current Azure host. */
+struct emu_net_config {
+	uint32_t max_nvsp_version;  /* e.g. 0x60001; older hosts stop at 0x50000 */
+	unsigned int max_queues;    /* RSS queues = 1 + subchannels, <= 64 */
+	uint32_t link_speed;        /* 100 bps units (10 Gb/s = 100000000) */
+	bool csum_offload;          /* advertise IPv4/TCP/UDP checksum offload */
+	bool lso_offload;           /* advertise LSOv2 */
+	unsigned int ctrl_delay_ms; /* delay control replies ("slow host") */
+	uint32_t send_section_size; /* answer to SEND_SEND_BUF (6144) */
+	bool trace;                 /* log every protocol message */
+};
+
+void emu_net_config_defaults(struct emu_net_config *cfg);
+
+/*
+ * Attach the network service to every device of the host (installs the
+ * emu_service_ops and a busy-poll tick on the host loop).
+ */
+int emu_net_attach(struct emu_host *h, const struct emu_net_config *cfg);
+void emu_net_detach(struct emu_host *h);
+
+/* NIC of device idx, or NULL. */
+struct emu_nic *emu_net_nic(struct emu_host *h, unsigned int idx);
+struct emu_dev *emu_nic_dev(const struct emu_nic *nic);
+
+/* ------------------------------------------------------------------ */
+/* Wire backends                                                      */
+/* ------------------------------------------------------------------ */
+
+struct emu_backend_ops {
+	const char *name;
+	/*
+	 * A frame the guest sent, after the host did what the guest asked
+	 * (VLAN tag inserted, LSO segmented, checksums filled in): a plain
+	 * Ethernet frame. The backend copies it if it keeps it.
+	 */
+	void (*xmit)(struct emu_backend *be, const void *frame, size_t len);
+	/* Called on every loop iteration (a generator injects here); may be NULL. */
+	void (*poll)(struct emu_backend *be);
+	/* One line of counters, e.g. "tap0: rx 10 tx 12 drop 0". */
+	void (*print_stats)(struct emu_backend *be, FILE *out);
+	void (*destroy)(struct emu_backend *be);
+};
+
+struct emu_backend {
+	const struct emu_backend_ops *ops;
+	struct emu_nic *nic;   /* set by emu_nic_set_backend */
+};
+
+/* Replace the NIC's backend (the old one is destroyed); NULL = discard. */
+void emu_nic_set_backend(struct emu_nic *nic, struct emu_backend *be);
+
+/*
+ * Offer a frame from the wire to the guest. The host strips an 802.1Q
+ * tag into the VLAN per-packet info, computes the RSS hash, picks the
+ * channel from the guest's indirection table, and checks the checksums
+ * it reports. Returns 0 when delivered; -ENETDOWN when the link is down,
+ * the guest is not ready or its packet filter rejects the frame; -EAGAIN
+ * when the guest's ring or receive buffer is full (flow control: the
+ * caller may retry later); -EMSGSIZE when longer than MTU + headers.
+ * Every outcome is counted.
+ */
+int emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len);
+
+/* MAC the guest sees (for generators building frames to it). */
+const uint8_t *emu_nic_mac(const struct emu_nic *nic);
+
+/* ------------------------------------------------------------------ */
+/* Control: runtime events and fault injection                        */
+/* ------------------------------------------------------------------ */
+
+int emu_nic_set_link(struct emu_nic *nic, bool up);
+int emu_nic_set_link_speed(struct emu_nic *nic, uint32_t speed_100bps);
+/* Rescind the device (guest fds fail with EIO) and, later, offer it again. */
+int emu_nic_rescind(struct emu_nic *nic);
+int emu_nic_reoffer(struct emu_nic *nic);
+void emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms);
+
+enum emu_fault {
+	EMU_FAULT_DROP_COMPLETION,  /* swallow the next N TX completions */
+	EMU_FAULT_DUP_COMPLETION,   /* send the next N TX completions twice */
+	EMU_FAULT_BAD_XFER_RANGE,   /* next N RX packets: range outside the buffer */
+	EMU_FAULT_BAD_RNDIS_LEN,    /* next N RX packets: msg_len beyond the range */
+	EMU_FAULT_BAD_PPI,          /* next N RX packets: PPI with size 0 */
+	EMU_FAULT_BAD_DESC,         /* next N packets: descriptor offset8 > len8 */
+	EMU_FAULT_UNKNOWN_COMPLETION, /* next N: completion with an unknown id */
+	EMU_FAULT_COUNT
+};
+/* Arm fault f for the next count occurrences (0 disarms). */
+int emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count);
+/* Name for control commands and logs ("drop-completion", ...); NULL if bad. */
+const char *emu_fault_name(enum emu_fault f);
+int emu_fault_from_name(const char *name, enum emu_fault *out);
+
+/* Accelerated networking: announce a VF with this serial, or revoke it. */
+int emu_nic_vf_offer(struct emu_nic *nic, uint32_t serial);
+int emu_nic_vf_revoke(struct emu_nic *nic);
+/* True while the guest has switched its data path to the VF. */
+bool emu_nic_datapath_is_vf(const struct emu_nic *nic);
+
+void emu_nic_set_trace(struct emu_nic *nic, bool on);
+
+/*
+ * Where the service's log lines go (one line per call, no newline):
+ * protocol errors ("nic0 relid 15: protocol error: ..."), traces and
+ * notices. Default (fn NULL): stderr. Set after emu_net_attach.
+ */
+typedef void (*emu_net_log_fn)(void *arg, const char *line);
+void emu_net_set_log(struct emu_host *h, emu_net_log_fn fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                           */
+/* ------------------------------------------------------------------ */
+
+struct emu_chan_stats {
+	uint64_t rx_packets, rx_bytes;   /* host -> guest data */
+	uint64_t tx_packets, tx_bytes;   /* guest -> host data (frames after LSO) */
+	uint64_t rx_drop_ring_full;      /* guest ring had no room */
+	uint64_t rx_drop_no_buffer;      /* no free receive sub-allocation */
+	uint64_t tx_errors;              /* guest data packets completed with failure */
+	uint64_t completions_sent, acks_received;
+	uint64_t irqs_raised, doorbells; /* host->guest and guest->host signals */
+};
+
+struct emu_nic_stats {
+	uint64_t rx_drop_filter;   /* packet filter / link down */
+	uint64_t rx_drop_too_big;
+	uint64_t protocol_errors;  /* guest messages the host rejected */
+	uint64_t ctrl_messages;    /* NVSP + RNDIS control messages handled */
+};
+
+/* Number of open channels (primary + subchannels). */
+unsigned int emu_nic_nchan(const struct emu_nic *nic);
+void emu_nic_chan_stats(const struct emu_nic *nic, unsigned int queue,
+			struct emu_chan_stats *out);
+void emu_nic_stats(const struct emu_nic *nic, struct emu_nic_stats *out);
+/* Human-readable counters of the NIC and each channel. */
+void emu_nic_print_stats(const struct emu_nic *nic, FILE *out);
+
+#endif /* EMU_NET_H */

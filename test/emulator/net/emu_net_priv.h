@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * State of the host network service shared by its modules (emu_net.c,
+ * emu_nvsp.c, emu_rndis.c, emu_txpath.c, emu_rxpath.c, emu_faults.c,
+ * emu_net_stats.c) and exposed to its white-box tests. Not for the wire
+ * backends or the control socket: they use emu_net.h.
+ */
+#ifndef EMU_NET_PRIV_H
+#define EMU_NET_PRIV_H
+
+#include <stdarg.h>
+
+#include "emu_net.h"
+#include "hv_compiler.h"
+#include "ndis_obj.h"
+#include "rndis_msg.h"
+#include "nvsp_msg.h"
+#include "rndis_ppi.h"
+#include "vmbus_pkt.h"
+#include "vmbus_ring.h"
+
+/* Biggest Ethernet frame handled (an LSO frame: 64 KiB IP + L2). */
+#define EMU_NET_FRAME_MAX (65536u + 32u)
+/* Bytes of RNDIS message(s) one guest packet may carry. */
+#define EMU_NET_GATHER_MAX (2u * EMU_NET_FRAME_MAX)
+/* Guest packets handled per channel per tick before committing. */
+#define EMU_NET_BATCH 64u
+/* Free room the host->guest ring needs before we read a guest packet:
+ * every reply to one packet (completions, a table) fits in it. */
+#define EMU_NET_REPLY_ROOM 512u
+/* Receive sub-allocations only control messages may use. */
+#define EMU_NET_CTRL_RESERVE 16u
+/* Room for the RNDIS header and PPIs in front of a received frame. */
+#define EMU_NET_RX_HEADROOM 256u
+/* Largest control reply we build and most we queue (as a real host). */
+#define EMU_NET_CTRL_MSG_MAX 1024u
+#define EMU_NET_CTRL_QUEUE_MAX (100u * 1024u)
+/* RSS indirection entries we advertise and accept. */
+#define EMU_NET_RSS_ENTRIES 128u
+/* RNDIS INIT_CMPLT: aggregation limits we offer. */
+#define EMU_NET_RNDIS_MAX_PKTS 8u
+#define EMU_NET_RNDIS_MAX_XFER 0xEFFFFFFFu
+#define EMU_NET_RNDIS_ALIGN_SHIFT 3u
+/* Transaction ids of host-originated requests (openvmm's values). */
+#define EMU_NET_XID_VF_ASSOC 0x8000000000000000ull
+#define EMU_NET_XID_DATAPATH 0x8000000000000001ull
+
+#define EMU_NET_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+struct emu_net;
+
+/* One channel = one queue: the rings as host reader/writer. */
+struct emu_net_queue {
+	struct emu_nic *nic;
+	struct emu_chan *ch;
+	unsigned int id;       /* subchannel id; 0 = primary */
+	struct vmbus_ring in;  /* guest->host: we read */
+	struct vmbus_ring out; /* host->guest: we write */
+	bool broken;           /* ring corrupt: ignored until reopened */
+	bool out_waiting;      /* we asked for room with pending_send_sz */
+};
+
+/* A control reply or indication waiting for its time and for room. */
+struct emu_ctrl_msg {
+	struct emu_ctrl_msg *next;
+	uint64_t due_ns;
+	uint32_t len;
+	uint8_t data[];
+};
+
+enum emu_rndis_state {
+	EMU_RNDIS_UNINIT = 0,
+	EMU_RNDIS_READY,
+	EMU_RNDIS_HALTED,
+};
+
+/* Sub-allocation state in emu_nic.sub_busy. */
+#define EMU_SUB_FREE 0u
+#define EMU_SUB_DATA 1u
+#define EMU_SUB_CTRL 2u
+
+struct emu_nic {
+	struct emu_net *net;
+	struct emu_dev *dev;
+	unsigned int idx;
+	bool trace;
+	unsigned int ctrl_delay_ms;
+	struct emu_backend *be;
+
+	/* NVSP session (reset whenever the primary channel opens). */
+	uint32_t version;        /* 0 until an INIT succeeded */
+	bool ndis_config_seen;
+	bool ndis_version_seen;
+	uint32_t mtu;            /* L2 MTU, Ethernet header included */
+	uint64_t caps;           /* NDIS_CONFIG capabilities */
+	uint32_t ndis_version;
+
+	/* Receive buffer (map 3) and its sub-allocations. */
+	bool rxbuf_on;
+	uint16_t rxbuf_id;
+	uint8_t *rxbuf;
+	uint32_t rxbuf_size;
+	uint32_t sub_size, sub_count;
+	uint32_t *sub_free;      /* stack of free indexes */
+	uint32_t sub_nfree;
+	uint8_t *sub_busy;       /* EMU_SUB_* per index */
+
+	/* Send buffer (map 4). */
+	bool txbuf_on;
+	uint16_t txbuf_id;
+	uint8_t *txbuf;
+	uint32_t txbuf_size;
+	uint32_t section_size, section_count;
+
+	/* RNDIS device. */
+	enum emu_rndis_state rndis;
+	uint32_t filter;
+	bool link_up;
+	uint32_t link_speed;
+	struct ndis_offload_params offload; /* last accepted SET */
+	bool rss_on;
+	uint32_t rss_hash_info;
+	uint8_t rss_key[NDIS_RSS_KEY_SIZE];
+	uint32_t rss_table[EMU_NET_RSS_ENTRIES];
+	uint32_t rss_entries;
+
+	/* Accelerated networking. */
+	bool vf_offered;
+	uint32_t vf_serial;
+	bool vf_announced;
+	bool datapath_vf;
+
+	struct emu_net_queue *q[EMU_NET_MAX_QUEUES];
+	struct emu_chan_stats qst[EMU_NET_MAX_QUEUES];
+	struct emu_nic_stats st;
+	uint64_t rx_drop_other;  /* malformed frames offered by a backend */
+
+	struct emu_ctrl_msg *ctrl_head, *ctrl_tail;
+	uint32_t ctrl_bytes;
+	unsigned int faults[EMU_FAULT_COUNT];
+
+	uint8_t *pkt;     /* one packet copied out of a ring */
+	uint8_t *gather;  /* RNDIS bytes of one guest packet */
+	uint8_t *frame;   /* a guest frame being worked on */
+	uint8_t *seg;     /* one LSO segment */
+	uint8_t *tagged;  /* a frame with its 802.1Q tag inserted */
+};
+
+struct emu_net {
+	struct emu_host *host;
+	struct emu_net_config cfg;
+	struct emu_nic *nic[EMU_MAX_NICS];
+	unsigned int nnics;
+	emu_net_log_fn log;
+	void *log_arg;
+};
+
+/* emu_net.c: logging, sending, queues. */
+void emu_net_log(const struct emu_nic *nic, const char *fmt, ...)
+	EMU_NET_PRINTF(2, 3);
+/* Count and log a guest input the host rejects. */
+void emu_net_proto_error(struct emu_nic *nic, const struct emu_net_queue *q,
+			 const char *fmt, ...) EMU_NET_PRINTF(3, 4);
+void emu_net_trace(const struct emu_nic *nic, const struct emu_net_queue *q,
+		   const char *fmt, ...) EMU_NET_PRINTF(3, 4);
+uint64_t emu_net_now_ns(void);
+struct emu_net_queue *emu_nic_queue(const struct emu_nic *nic, unsigned int i);
+/* Write one packet (sg[0] starts with its descriptor) and signal. */
+int emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg,
+		 unsigned int nsg);
+/* Completion packet carrying msg (msg_len may be 0). */
+int emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id,
+		      const void *msg, size_t msg_len);
+/* Inband packet carrying msg. */
+int emu_net_send_inband(struct emu_net_queue *q, uint64_t trans_id,
+			uint16_t flags, const void *msg, size_t msg_len);
+
+/* emu_nvsp.c: NVSP requests and host notifications. */
+void emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
+void emu_nvsp_session_reset(struct emu_nic *nic);
+bool emu_nvsp_ready(const struct emu_nic *nic);
+void emu_nvsp_vf_announce(struct emu_nic *nic);
+/* SEND_INDIRECTION_TABLE spreading 16 buckets over nchan channels. */
+void emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan);
+
+/* emu_txpath.c: SEND_RNDIS_PKT from the guest. */
+void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+		      const struct nvsp_rndis_pkt_info *rp);
+
+/* emu_rndis.c: the RNDIS device. Returns the NVSP status to complete with. */
+uint32_t emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg,
+			   size_t len);
+void emu_rndis_reset(struct emu_nic *nic);
+/* Queue a status indication (sent when the guest can take it). */
+void emu_rndis_indicate(struct emu_nic *nic, uint32_t status, const void *buf,
+			uint32_t len);
+/* Send what is due from the control queue; drop everything on clear. */
+void emu_ctrl_flush(struct emu_nic *nic);
+void emu_ctrl_clear(struct emu_nic *nic);
+
+/* emu_rxpath.c: receive buffer and host->guest RNDIS messages. */
+int emu_rxbuf_setup(struct emu_nic *nic);
+void emu_rxbuf_teardown(struct emu_nic *nic);
+/* Copy a control message into a sub-allocation and send it: 0/-EAGAIN. */
+int emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len);
+/* The guest's RNDIS_ACK (a completion packet carrying 108). */
+void emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
+
+/* emu_faults.c: consume one armed occurrence of f. */
+bool emu_fault_take(struct emu_nic *nic, enum emu_fault f);
+
+/* emu_net_stats.c */
+const char *emu_nvsp_type_name(uint32_t type);
+
+#endif /* EMU_NET_PRIV_H */

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NVSP, host side: version negotiation, NDIS config/version, receive and
+ * send buffer connect/revoke, subchannels, data-path switching, and the
+ * host's notifications (indirection table, VF association). Requests are
+ * validated by nvsp_host_parse_request; the sequencing rules a real host
+ * enforces (fact sheet 5.5 and the table of section 9) live here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "emu_net_priv.h"
+
+static const struct emu_net_config *
+cfg_of(const struct emu_nic *nic)
+{
+	return &nic->net->cfg;
+}
+
+static bool
+wants_comp(const struct vmbus_pkt_info *pi)
+{
+	return (pi->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) != 0;
+}
+
+/* Reply to an RC request; a request without RC gets nothing. */
+static void
+reply(struct emu_net_queue *q, const struct vmbus_pkt_info *pi, const void *msg,
+      int len)
+{
+	if (len < 0 || !wants_comp(pi))
+		return;
+	if (emu_net_send_comp(q, pi->trans_id, msg, (size_t)len) != 0)
+		emu_net_log(q->nic, "cannot complete request %llu: ring full",
+			    (unsigned long long)pi->trans_id);
+}
+
+void
+emu_nvsp_session_reset(struct emu_nic *nic)
+{
+	nic->version = 0;
+	nic->ndis_config_seen = false;
+	nic->ndis_version_seen = false;
+	nic->ndis_version = 0;
+	nic->caps = 0;
+	/* NVSP 1 guests send no NDIS_CONFIG: the host's own MTU applies. */
+	nic->mtu = nvsp_host_mtu(emu_host_config(nic->net->host)->mtu + 14u);
+	emu_rxbuf_teardown(nic);
+	nic->txbuf_on = false;
+	nic->txbuf = NULL;
+	nic->datapath_vf = false;
+	nic->vf_announced = false;
+	emu_rndis_reset(nic);
+	emu_ctrl_clear(nic);
+}
+
+bool
+emu_nvsp_ready(const struct emu_nic *nic)
+{
+	return nic->version != 0 && nic->ndis_version_seen && nic->rxbuf_on &&
+	       (nic->version < NVSP_VERSION_2 || nic->ndis_config_seen);
+}
+
+static void
+on_init(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t max = r->init.max_version, ver = 0;
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int rc = -ENOTSUP;
+
+	if (max > cfg_of(nic)->max_nvsp_version)
+		max = cfg_of(nic)->max_nvsp_version;
+	if (nic->version != 0)
+		emu_net_proto_error(nic, q, "NVSP INIT: version already negotiated (0x%x)",
+				    nic->version);
+	else
+		rc = nvsp_host_negotiate(r->init.min_version, max, &ver);
+	if (rc != 0) {
+		emu_net_log(nic, "NVSP INIT: refused 0x%x..0x%x (host max 0x%x)",
+			    r->init.min_version, r->init.max_version,
+			    cfg_of(nic)->max_nvsp_version);
+		reply(q, pi, m, nvsp_host_build_init_complete(m, sizeof(m),
+				NVSP_VERSION_NONE, NVSP_STATUS_FAILURE));
+		return;
+	}
+	nic->version = ver;
+	emu_net_trace(nic, q, "NVSP INIT: version 0x%x", ver);
+	reply(q, pi, m, nvsp_host_build_init_complete(m, sizeof(m), ver,
+						      NVSP_STATUS_SUCCESS));
+}
+
+static void
+on_ndis_config(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	       const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+
+	if (nic->ndis_config_seen) {
+		emu_net_proto_error(nic, q, "NVSP SEND_NDIS_CONFIG: duplicate (mtu %u)",
+				    r->ndis_config.mtu);
+		return;
+	}
+	nic->ndis_config_seen = true;
+	/* An MTU outside [1514, 9216] is silently replaced, as Hyper-V does. */
+	nic->mtu = nvsp_host_mtu(r->ndis_config.mtu);
+	nic->caps = r->ndis_config.capabilities;
+	emu_net_trace(nic, q, "NDIS_CONFIG mtu %u caps 0x%llx", nic->mtu,
+		      (unsigned long long)nic->caps);
+	reply(q, pi, NULL, 0);
+}
+
+static void
+on_ndis_version(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+		const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+
+	if (nic->ndis_version_seen) {
+		emu_net_proto_error(nic, q, "NVSP SEND_NDIS_VERSION: duplicate (%u.%u)",
+				    r->ndis_version.major, r->ndis_version.minor);
+		return;
+	}
+	nic->ndis_version_seen = true;
+	nic->ndis_version = r->ndis_version.major << 16 | r->ndis_version.minor;
+	reply(q, pi, NULL, 0);
+}
+
+static const char *
+recv_buf_problem(struct emu_nic *nic, const struct nvsp_request *r,
+		 uint32_t expect)
+{
+	if (nic->rxbuf_on)
+		return "duplicate";
+	if (nic->version >= NVSP_VERSION_2 && !nic->ndis_config_seen)
+		return "before SEND_NDIS_CONFIG";
+	if (r->buf.gpadl != expect)
+		return "gpadl";
+	return NULL;
+}
+
+static void
+on_recv_buf(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	    const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t expect = emu_dev_gpadl(nic->dev, HV_UIO_MAP_RECV_BUF);
+	const char *why = recv_buf_problem(nic, r, expect);
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int rc = -EPROTO;
+
+	if (why != NULL && strcmp(why, "gpadl") == 0)
+		emu_net_proto_error(nic, q, "NVSP SEND_RECV_BUF: gpadl %u is not the receive buffer's (%u)",
+				    r->buf.gpadl, expect);
+	else if (why != NULL)
+		emu_net_proto_error(nic, q, "NVSP SEND_RECV_BUF: %s", why);
+	else {
+		nic->rxbuf_id = r->buf.id;
+		rc = emu_rxbuf_setup(nic);
+		if (rc != 0)
+			emu_net_log(nic, "receive buffer setup failed (%d)", rc);
+	}
+	if (rc != 0) {
+		reply(q, pi, m, nvsp_host_build_recv_buf_complete(m, sizeof(m),
+				nic->version, NVSP_STATUS_FAILURE, 0, 0));
+		return;
+	}
+	reply(q, pi, m, nvsp_host_build_recv_buf_complete(m, sizeof(m),
+			nic->version, NVSP_STATUS_SUCCESS, nic->sub_size,
+			nic->sub_count));
+}
+
+static int
+send_buf_setup(struct emu_nic *nic)
+{
+	size_t len = 0;
+	uint8_t *p = emu_dev_map(nic->dev, HV_UIO_MAP_SEND_BUF, &len);
+
+	if (p == NULL || len < cfg_of(nic)->send_section_size)
+		return -ENOBUFS;
+	nic->txbuf = p;
+	nic->txbuf_size = (uint32_t)len;
+	nic->section_size = cfg_of(nic)->send_section_size;
+	nic->section_count = nic->txbuf_size / nic->section_size;
+	nic->txbuf_on = true;
+	return 0;
+}
+
+static void
+on_send_buf(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	    const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t expect = emu_dev_gpadl(nic->dev, HV_UIO_MAP_SEND_BUF);
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int rc = -EPROTO;
+
+	if (nic->txbuf_on)
+		emu_net_proto_error(nic, q, "NVSP SEND_SEND_BUF: duplicate");
+	else if (r->buf.gpadl != expect)
+		emu_net_proto_error(nic, q, "NVSP SEND_SEND_BUF: gpadl %u is not the send buffer's (%u)",
+				    r->buf.gpadl, expect);
+	else
+		rc = send_buf_setup(nic);
+	if (rc == 0)
+		nic->txbuf_id = r->buf.id;
+	reply(q, pi, m, nvsp_host_build_send_buf_complete(m, sizeof(m),
+			nic->version,
+			rc == 0 ? NVSP_STATUS_SUCCESS : NVSP_STATUS_FAILURE,
+			rc == 0 ? nic->section_size : 0));
+}
+
+static void
+on_revoke(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	  const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	bool recv = r->type == NVSP_MSG_TYPE_REVOKE_RECV_BUF;
+	bool on = recv ? nic->rxbuf_on : nic->txbuf_on;
+	uint16_t id = recv ? nic->rxbuf_id : nic->txbuf_id;
+
+	if (!on || r->revoke.id != id) {
+		emu_net_proto_error(nic, q, "NVSP %s: id 0x%x names no connected buffer",
+				    emu_nvsp_type_name(r->type), r->revoke.id);
+		return;
+	}
+	if (recv)
+		emu_rxbuf_teardown(nic);
+	else
+		nic->txbuf_on = false;
+	emu_net_trace(nic, q, "%s", emu_nvsp_type_name(r->type));
+	reply(q, pi, NULL, 0);
+}
+
+void
+emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan)
+{
+	uint32_t table[NVSP_INDIRECTION_TABLE_COUNT];
+	uint8_t m[NVSP_RESP_SIZE_V61 + sizeof(table) + 16];
+	unsigned int i;
+	int len;
+
+	for (i = 0; i < NVSP_INDIRECTION_TABLE_COUNT; i++)
+		table[i] = i % nchan;
+	len = nvsp_host_build_indirection_table(m, sizeof(m), nic->version, table);
+	if (len > 0 && nic->q[0] != NULL)
+		(void)emu_net_send_inband(nic->q[0], 0, 0, m, (size_t)len);
+}
+
+static int
+add_subchannels(struct emu_nic *nic, uint32_t n)
+{
+	struct emu_chan *p = emu_dev_primary(nic->dev);
+	uint32_t relid = emu_chan_relid(p), mon = emu_chan_monitor_id(p);
+	uint32_t i;
+	int rc;
+
+	for (i = 1; i <= n; i++) {
+		if (nic->q[i] != NULL)
+			continue;
+		/* Relids stride by 64 per device; monitor ids wrap inside the
+		 * device's own monitor page. */
+		rc = emu_dev_add_subchan(nic->dev, relid + i, i,
+					 (mon + i) % VMBUS_MONITOR_ID_MAX, NULL);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+on_subchannel(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	      const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t n = r->subchannel.num_subchannels;
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int rc = -EPROTO;
+
+	if (q->id != 0 || r->subchannel.op != NVSP_SUBCHANNEL_OP_ALLOCATE ||
+	    n == 0 || n >= cfg_of(nic)->max_queues)
+		emu_net_proto_error(nic, q, "NVSP SUBCHANNEL: op %u count %u (host allows 1..%u)",
+				    r->subchannel.op, n,
+				    cfg_of(nic)->max_queues - 1);
+	else
+		rc = add_subchannels(nic, n);
+	if (rc != 0) {
+		if (rc != -EPROTO)
+			emu_net_log(nic, "subchannel offer failed (%d)", rc);
+		reply(q, pi, m, nvsp_host_build_subchannel_resp(m, sizeof(m),
+				nic->version, NVSP_STATUS_FAILURE, 0));
+		return;
+	}
+	emu_net_trace(nic, q, "NVSP SUBCHANNEL: %u allocated", n);
+	reply(q, pi, m, nvsp_host_build_subchannel_resp(m, sizeof(m), nic->version,
+							NVSP_STATUS_SUCCESS, n));
+	/* The subchannels are open the moment the kernel face publishes them. */
+	emu_nvsp_send_indirection(nic, n + 1);
+}
+
+static void
+on_switch_data_path(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+		    const struct nvsp_request *r)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t dp = r->switch_data_path.active_datapath;
+
+	if (dp != NVSP_DATAPATH_SYNTHETIC && dp != NVSP_DATAPATH_VF) {
+		emu_net_proto_error(nic, q, "NVSP SWITCH_DATA_PATH: datapath %u", dp);
+		return;
+	}
+	if (dp == NVSP_DATAPATH_VF && !nic->vf_announced)
+		emu_net_log(nic, "guest switched to a VF the host never offered");
+	nic->datapath_vf = dp == NVSP_DATAPATH_VF;
+	emu_net_trace(nic, q, "data path %s", nic->datapath_vf ? "VF" : "synthetic");
+	reply(q, pi, NULL, 0);
+}
+
+static void
+on_oid_query_ex(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
+{
+	/* Like openvmm: understood, not supported. 28/40-byte response. */
+	uint8_t m[NVSP_RESP_SIZE_V61] = { 0 };
+	struct nvsp_oid_query_ex_complete c = {
+		.type = NVSP_MSG_TYPE_OID_QUERY_EX_COMPLETE,
+		.status = NVSP_STATUS_FAILURE,
+	};
+
+	memcpy(m, &c, sizeof(c));
+	reply(q, pi, m, (int)nvsp_resp_size(q->nic->version));
+}
+
+static void
+on_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	     const struct nvsp_request *r)
+{
+	if (!emu_nvsp_ready(q->nic)) {
+		uint8_t m[NVSP_RESP_SIZE_V61];
+
+		emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: before NVSP initialisation completed (need INIT, NDIS_VERSION, RECV_BUF)");
+		reply(q, pi, m, nvsp_host_build_rndis_pkt_complete(m, sizeof(m),
+				q->nic->version, NVSP_STATUS_FAILURE));
+		return;
+	}
+	emu_tx_rndis_pkt(q, pi, &r->rndis_pkt);
+}
+
+static void
+dispatch(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	 const struct nvsp_request *r)
+{
+	switch (r->type) {
+	case NVSP_MSG_TYPE_INIT:
+		on_init(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SEND_NDIS_CONFIG:
+		on_ndis_config(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SEND_NDIS_VERSION:
+		on_ndis_version(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SEND_RECV_BUF:
+		on_recv_buf(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SEND_SEND_BUF:
+		on_send_buf(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_REVOKE_RECV_BUF:
+	case NVSP_MSG_TYPE_REVOKE_SEND_BUF:
+		on_revoke(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SEND_RNDIS_PKT:
+		on_rndis_pkt(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SUBCHANNEL:
+		on_subchannel(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_SWITCH_DATA_PATH:
+		on_switch_data_path(q, pi, r);
+		break;
+	case NVSP_MSG_TYPE_OID_QUERY_EX:
+		on_oid_query_ex(q, pi);
+		break;
+	default:
+		emu_net_proto_error(q->nic, q, "NVSP %s (%u): not a request",
+				    emu_nvsp_type_name(r->type), r->type);
+		break;
+	}
+}
+
+/* Only SEND_RNDIS_PKT may travel with page ranges; only INIT may come first. */
+static bool
+gate(struct emu_net_queue *q, const struct vmbus_pkt_info *pi, uint32_t type)
+{
+	if (pi->type == VMBUS_PKT_DATA_GPA_DIRECT &&
+	    type != NVSP_MSG_TYPE_SEND_RNDIS_PKT) {
+		emu_net_proto_error(q->nic, q, "NVSP %s (%u) in a GPA-direct packet",
+				    emu_nvsp_type_name(type), type);
+		return false;
+	}
+	if (q->nic->version == 0 && type != NVSP_MSG_TYPE_INIT) {
+		emu_net_proto_error(q->nic, q, "NVSP %s (%u) before INIT",
+				    emu_nvsp_type_name(type), type);
+		return false;
+	}
+	if (q->id != 0 && type != NVSP_MSG_TYPE_SEND_RNDIS_PKT) {
+		emu_net_proto_error(q->nic, q, "NVSP %s (%u) on subchannel %u",
+				    emu_nvsp_type_name(type), type, q->id);
+		return false;
+	}
+	return true;
+}
+
+void
+emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
+{
+	struct emu_nic *nic = q->nic;
+	struct nvsp_request r;
+	uint32_t type = 0;
+	int rc;
+
+	if (nvsp_msg_type(pi->payload, pi->payload_len, &type) != 0) {
+		emu_net_proto_error(nic, q, "NVSP message of %u bytes has no type",
+				    pi->payload_len);
+		return;
+	}
+	if (!gate(q, pi, type))
+		return;
+	rc = nvsp_host_parse_request(pi->payload, pi->payload_len, nic->version, &r);
+	if (rc != 0) {
+		emu_net_proto_error(nic, q, "NVSP %s (%u): %s at version 0x%x",
+				    emu_nvsp_type_name(type), type,
+				    rc == -EPROTO ? "type not allowed" :
+				    "malformed", nic->version);
+		return;
+	}
+	nic->st.ctrl_messages += type != NVSP_MSG_TYPE_SEND_RNDIS_PKT;
+	emu_net_trace(nic, q, "NVSP %s trans_id %llu", emu_nvsp_type_name(type),
+		      (unsigned long long)pi->trans_id);
+	dispatch(q, pi, &r);
+}
+
+/* ---- Accelerated networking ---- */
+
+void
+emu_nvsp_vf_announce(struct emu_nic *nic)
+{
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int len;
+
+	/* Hosts announce only to NVSP 4+ guests that asked for SR-IOV. */
+	if (!nic->vf_offered || nic->vf_announced || nic->q[0] == NULL ||
+	    nic->version < NVSP_VERSION_4 || !(nic->caps & NVSP_NDIS_CAP_SRIOV) ||
+	    nic->rndis != EMU_RNDIS_READY)
+		return;
+	len = nvsp_host_build_vf_association(m, sizeof(m), nic->version, true,
+					     nic->vf_serial);
+	if (len > 0 && emu_net_send_inband(nic->q[0], EMU_NET_XID_VF_ASSOC,
+					   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+					   m, (size_t)len) == 0)
+		nic->vf_announced = true;
+}
+
+int
+emu_nic_vf_offer(struct emu_nic *nic, uint32_t serial)
+{
+	if (nic->vf_offered)
+		return -EBUSY;
+	nic->vf_offered = true;
+	nic->vf_serial = serial;
+	emu_nvsp_vf_announce(nic);
+	return 0;
+}
+
+int
+emu_nic_vf_revoke(struct emu_nic *nic)
+{
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int len;
+
+	if (!nic->vf_offered)
+		return -ENOENT;
+	nic->vf_offered = false;
+	if (!nic->vf_announced || nic->q[0] == NULL)
+		return 0;
+	/* openvmm's order: back to synthetic first, then the VF is gone. */
+	if (nic->datapath_vf) {
+		len = nvsp_host_build_switch_data_path(m, sizeof(m), nic->version,
+						       NVSP_DATAPATH_SYNTHETIC);
+		if (len > 0)
+			(void)emu_net_send_inband(nic->q[0], EMU_NET_XID_DATAPATH,
+						  VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+						  m, (size_t)len);
+		nic->datapath_vf = false;
+	}
+	len = nvsp_host_build_vf_association(m, sizeof(m), nic->version, false, 0);
+	if (len > 0)
+		(void)emu_net_send_inband(nic->q[0], EMU_NET_XID_VF_ASSOC,
+					  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, m,
+					  (size_t)len);
+	nic->vf_announced = false;
+	return 0;
+}
+
+bool
+emu_nic_datapath_is_vf(const struct emu_nic *nic)
+{
+	return nic->datapath_vf;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest -> host SEND_RNDIS_PKT: gather the RNDIS bytes (send-buffer
+ * section first, then the GPA ranges page by page, as openvmm does),
+ * then either hand a control message to the RNDIS device or walk every
+ * concatenated PACKET_MSG, do the offloads it asks for and give the
+ * resulting frames to the backend. Every request is completed with
+ * NVSP 108 carrying SUCCESS or FAILURE and the request's trans_id.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "emu_net_priv.h"
+#include "emu_offload.h"
+
+/* Append len bytes at guest page pfn + off (one page at most). */
+static int
+gather_page(struct emu_nic *nic, uint32_t *pos, uint64_t pfn, uint32_t off,
+	    uint32_t len)
+{
+	const void *src;
+
+	if (len > EMU_NET_GATHER_MAX - *pos)
+		return -EMSGSIZE;
+	src = emu_dev_translate(nic->dev, pfn, off, len);
+	if (src == NULL)
+		return -EFAULT;
+	memcpy(nic->gather + *pos, src, len);
+	*pos += len;
+	return 0;
+}
+
+static int
+gather_range(struct emu_net_queue *q, const struct vmbus_pkt_gpa_view *v,
+	     uint32_t *pos)
+{
+	uint32_t left = v->byte_count, off = v->byte_offset, i;
+	int rc;
+
+	for (i = 0; left != 0; i++) {
+		uint32_t n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
+		uint64_t pfn = vmbus_pkt_gpa_pfn(v, i);
+
+		rc = gather_page(q->nic, pos, pfn, off, n);
+		if (rc == -EFAULT)
+			emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: GPA page 0x%llx+%u len %u is not guest memory the host can reach",
+					    (unsigned long long)pfn, off, n);
+		if (rc != 0)
+			return rc;
+		left -= n;
+		off = 0;
+	}
+	return 0;
+}
+
+static int
+gather_gpa(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+	   uint32_t *pos)
+{
+	struct vmbus_pkt_gpa_iter it;
+	struct vmbus_pkt_gpa_view v;
+	int rc;
+
+	vmbus_pkt_gpa_iter_init(&it, pi);
+	while ((rc = vmbus_pkt_gpa_iter_next(&it, &v)) == 0) {
+		rc = gather_range(q, &v, pos);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc == -EINVAL)
+		emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: malformed GPA range");
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Section bytes first, then ranges: returns the gathered length or -errno. */
+static int
+gather(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+       const struct nvsp_rndis_pkt_info *rp)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t pos = 0;
+	int rc;
+
+	if (rp->section_index != NVSP_SECTION_INDEX_NONE) {
+		if (!nic->txbuf_on ||
+		    nvsp_host_section_check(rp, nic->section_size,
+					    nic->section_count) != 0) {
+			emu_net_proto_error(nic, q, "NVSP SEND_RNDIS_PKT: send section %u size %u outside the send buffer (%u sections of %u)",
+					    rp->section_index, rp->section_size,
+					    nic->txbuf_on ? nic->section_count : 0,
+					    nic->section_size);
+			return -ERANGE;
+		}
+		memcpy(nic->gather,
+		       nic->txbuf + (size_t)rp->section_index * nic->section_size,
+		       rp->section_size);
+		pos = rp->section_size;
+	}
+	if (pi->type == VMBUS_PKT_DATA_GPA_DIRECT) {
+		rc = gather_gpa(q, pi, &pos);
+		if (rc != 0)
+			return rc;
+	}
+	if (pos == 0) {
+		emu_net_proto_error(nic, q, "NVSP SEND_RNDIS_PKT: no section and no page ranges");
+		return -EINVAL;
+	}
+	return (int)pos;
+}
+
+/* ---- Frames ---- */
+
+struct tx_ctx {
+	struct emu_net_queue *q;
+	const struct rndis_pkt_meta *meta;
+};
+
+static int
+xmit_one(void *arg, const uint8_t *f, size_t len)
+{
+	struct tx_ctx *c = arg;
+	struct emu_nic *nic = c->q->nic;
+	int n;
+
+	if (c->meta->present & RNDIS_META_VLAN) {
+		n = emu_vlan_insert(f, len, c->meta->vlan_tci, nic->tagged,
+				    EMU_NET_FRAME_MAX + EMU_VLAN_HLEN);
+		if (n < 0)
+			return n;
+		f = nic->tagged;
+		len = (size_t)n;
+	}
+	if (nic->be != NULL && nic->be->ops->xmit != NULL)
+		nic->be->ops->xmit(nic->be, f, len);
+	nic->qst[c->q->id].tx_packets++;
+	nic->qst[c->q->id].tx_bytes += len;
+	return 0;
+}
+
+static int
+tx_frame(struct emu_net_queue *q, const uint8_t *msg,
+	 const struct rndis_pkt_info *pk)
+{
+	const struct rndis_pkt_meta *m = &pk->meta;
+	struct tx_ctx c = { q, m };
+	struct emu_nic *nic = q->nic;
+	uint8_t *f = nic->frame;
+	size_t len = pk->data_len;
+	int rc;
+
+	if (len < RNDIS_PKT_MIN_FRAME || len > EMU_NET_FRAME_MAX)
+		return -EMSGSIZE;
+	/* Private copy: the offloads write into it. */
+	memcpy(f, msg + pk->data_off, len);
+	if (m->present & RNDIS_META_LSO) {
+		rc = emu_lso_segment(f, len, m->lso_mss, m->lso_tcp_off,
+				     m->lso_ipv6, nic->seg, EMU_NET_FRAME_MAX,
+				     xmit_one, &c);
+		return rc < 0 ? rc : 0;
+	}
+	if (m->present & RNDIS_META_CSUM) {
+		uint32_t flags = m->csum & 0xFFFFu;
+		uint16_t l4 = (uint16_t)((m->csum >> RNDIS_TXCSUM_L4_OFFSET_SHIFT) &
+					 RNDIS_TXCSUM_L4_OFFSET_MAX);
+
+		if (flags != 0 && emu_csum_fill(f, len, flags, l4) != 0)
+			return -EINVAL;
+	}
+	return xmit_one(&c, f, len);
+}
+
+static const char *
+frame_error(int rc)
+{
+	switch (rc) {
+	case -EMSGSIZE:
+		return "frame length out of range";
+	case -EINVAL:
+		return "offload request does not match the frame (bad L4/TCP offset, MSS or protocol)";
+	default:
+		return "cannot segment";
+	}
+}
+
+/* All messages of the packet; false if any was refused. */
+static bool
+tx_data(struct emu_net_queue *q, uint32_t len)
+{
+	struct emu_nic *nic = q->nic;
+	struct rndis_msg_iter it;
+	struct rndis_pkt_info pk;
+	const void *msg;
+	uint32_t mlen, n = 0;
+	int rc;
+
+	rndis_msg_iter_init(&it, nic->gather, len, 1u << EMU_NET_RNDIS_ALIGN_SHIFT);
+	while ((rc = rndis_msg_iter_next(&it, &msg, &mlen)) == 0) {
+		n++;
+		rc = rndis_pkt_parse(msg, mlen, &pk);
+		if (rc != 0) {
+			emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (msg_len %u)",
+					    n, rc == -EPROTO ? "not a data message" :
+					    "malformed header or PPI", mlen);
+			return false;
+		}
+		rc = tx_frame(q, msg, &pk);
+		if (rc != 0) {
+			emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (data_len %u)",
+					    n, frame_error(rc), pk.data_len);
+			return false;
+		}
+	}
+	if (rc == -EINVAL)
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: msg_len beyond the %u gathered bytes",
+				    n + 1, len);
+	return rc == -ENOENT;
+}
+
+/* ---- Completion ---- */
+
+static void
+complete(struct emu_net_queue *q, uint64_t trans_id, uint32_t status, bool data)
+{
+	struct emu_nic *nic = q->nic;
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int len = nvsp_host_build_rndis_pkt_complete(m, sizeof(m), nic->version,
+						     status);
+	unsigned int copies = 1, i;
+
+	if (len < 0)
+		return;
+	if (data && emu_fault_take(nic, EMU_FAULT_UNKNOWN_COMPLETION)) {
+		emu_net_log(nic, "fault unknown-completion: id %llu",
+			    (unsigned long long)~trans_id);
+		(void)emu_net_send_comp(q, ~trans_id, m, (size_t)len);
+	}
+	if (data && emu_fault_take(nic, EMU_FAULT_DROP_COMPLETION)) {
+		emu_net_log(nic, "fault drop-completion: id %llu",
+			    (unsigned long long)trans_id);
+		return;
+	}
+	if (data && emu_fault_take(nic, EMU_FAULT_DUP_COMPLETION))
+		copies = 2;
+	for (i = 0; i < copies; i++)
+		if (emu_net_send_comp(q, trans_id, m, (size_t)len) == 0)
+			nic->qst[q->id].completions_sent++;
+}
+
+static bool
+is_data(const uint8_t *buf, uint32_t len)
+{
+	uint32_t type;
+
+	if (len < sizeof(type))
+		return false;
+	memcpy(&type, buf, sizeof(type));
+	return type == RNDIS_MSG_PACKET;
+}
+
+void
+emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
+		 const struct nvsp_rndis_pkt_info *rp)
+{
+	struct emu_nic *nic = q->nic;
+	bool rc_flag = pi->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	uint32_t status = NVSP_STATUS_FAILURE;
+	int len = gather(q, pi, rp);
+	bool data = len > 0 && is_data(nic->gather, (uint32_t)len);
+
+	if (len > 0 && data && !rc_flag) {
+		/* Without RC there is no id to complete: a host refuses it. */
+		emu_net_proto_error(nic, q, "RNDIS data packet without completion request");
+		return;
+	}
+	if (len > 0 && data && nic->rndis != EMU_RNDIS_READY)
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG before RNDIS INITIALIZE");
+	else if (len > 0 && data)
+		status = tx_data(q, (uint32_t)len) ? NVSP_STATUS_SUCCESS :
+						     NVSP_STATUS_FAILURE;
+	else if (len > 0)
+		status = emu_rndis_control(q, nic->gather, (uint32_t)len);
+	if (data && status != NVSP_STATUS_SUCCESS)
+		nic->qst[q->id].tx_errors++;
+	if (rc_flag)
+		complete(q, pi->trans_id, status, data);
+	/* A control reply follows the completion of its request. */
+	if (!data)
+		emu_ctrl_flush(nic);
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The host's frame work: checksums, LSOv2, VLAN, RSS input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "emu_offload.h"
+#include "ndis_obj.h"
+#include "rndis_wire.h"
+
+#define MAX_SEGS 8
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	       p[3];
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+eth(uint8_t *f, uint16_t type)
+{
+	static const uint8_t hdr[12] = { 0, 0x15, 0x5d, 0, 0, 0x10,
+					 0, 0x15, 0x5d, 0, 0, 0x99 };
+
+	memcpy(f, hdr, sizeof(hdr));
+	wr16(f + 12, type);
+}
+
+/* Ethernet + IPv4 (no options) + TCP (20 bytes) + patterned payload. */
+static size_t
+tcp4_frame(uint8_t *f, size_t payload, uint8_t flags)
+{
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	size_t i;
+
+	memset(f, 0, 54);
+	eth(f, EMU_ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(40 + payload));
+	wr16(ip + 4, 0x1234);
+	ip[8] = 64;
+	ip[9] = EMU_IPPROTO_TCP;
+	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	wr16(tcp, 40000);
+	wr16(tcp + 2, 80);
+	memcpy(tcp + 4, "\x00\x00\x10\x00", 4); /* seq 4096 */
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	wr16(tcp + 14, 65535);
+	for (i = 0; i < payload; i++)
+		f[54 + i] = (uint8_t)(i * 7 + 3);
+	return 54 + payload;
+}
+
+static size_t
+tcp6_frame(uint8_t *f, size_t payload, uint8_t flags)
+{
+	uint8_t *ip = f + 14, *tcp = ip + 40;
+	size_t i;
+
+	memset(f, 0, 74);
+	eth(f, EMU_ETHERTYPE_IPV6);
+	ip[0] = 0x60;
+	wr16(ip + 4, (uint16_t)(20 + payload));
+	ip[6] = EMU_IPPROTO_TCP;
+	ip[7] = 64;
+	ip[8] = 0xfe;
+	ip[9] = 0x80;
+	ip[23] = 1;
+	ip[24] = 0xfe;
+	ip[25] = 0x80;
+	ip[39] = 2;
+	wr16(tcp, 1000);
+	wr16(tcp + 2, 2000);
+	memcpy(tcp + 4, "\xff\xff\xff\x00", 4); /* wraps during LSO */
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	for (i = 0; i < payload; i++)
+		f[74 + i] = (uint8_t)(i * 13 + 1);
+	return 74 + payload;
+}
+
+static void
+test_emu_offload_ipv4_header_csum(void **state)
+{
+	/* The textbook header whose checksum is 0xb861. */
+	static const uint8_t hdr[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00,
+					 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
+					 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8,
+					 0x00, 0xc7 };
+	uint8_t f[14 + 0x73];
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	eth(f, EMU_ETHERTYPE_IPV4);
+	memcpy(f + 14, hdr, sizeof(hdr));
+	assert_int_equal(emu_csum_fill(f, sizeof(f), RNDIS_TXCSUM_IPV4 |
+				       RNDIS_TXCSUM_IP, 0), 0);
+	assert_int_equal(rd16(f + 24), 0xb861);
+	assert_int_equal(emu_csum_verify(f, sizeof(f)) & RNDIS_RXCSUM_IP_OK,
+			 RNDIS_RXCSUM_IP_OK);
+	f[22] ^= 1; /* TTL changed, checksum not */
+	assert_int_equal(emu_csum_verify(f, sizeof(f)) & (RNDIS_RXCSUM_IP_OK |
+			 RNDIS_RXCSUM_IP_FAILED), RNDIS_RXCSUM_IP_FAILED);
+}
+
+static void
+test_emu_offload_udp4_csum(void **state)
+{
+	uint8_t f[14 + 20 + 10];
+	uint8_t *ip = f + 14, *udp = ip + 20;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	eth(f, EMU_ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	wr16(ip + 2, 30);
+	ip[9] = EMU_IPPROTO_UDP;
+	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	wr16(udp, 1234);
+	wr16(udp + 2, 80);
+	wr16(udp + 4, 10);
+	udp[8] = 'a';
+	udp[9] = 'b';
+	/*
+	 * By hand: pseudo 0a00+0001+0a00+0002+0011+000a = 141e, header
+	 * 04d2+0050+000a = 052c, data 6162: sum 7aac, complement 8553.
+	 */
+	assert_int_equal(emu_csum_fill(f, sizeof(f), RNDIS_TXCSUM_IPV4 |
+				       RNDIS_TXCSUM_UDP, 34), 0);
+	assert_int_equal(rd16(udp + 6), 0x8553);
+	assert_int_equal(emu_csum_verify(f, sizeof(f)) & RNDIS_RXCSUM_UDP_OK,
+			 RNDIS_RXCSUM_UDP_OK);
+	/* The offset must name the real L4 header. */
+	assert_int_equal(emu_csum_fill(f, sizeof(f), RNDIS_TXCSUM_UDP, 30), -EINVAL);
+	assert_int_equal(emu_csum_fill(f, sizeof(f), RNDIS_TXCSUM_TCP, 34), -EINVAL);
+	assert_int_equal(emu_csum_fill(f, sizeof(f), RNDIS_TXCSUM_IPV6 |
+				       RNDIS_TXCSUM_UDP, 34), -EINVAL);
+}
+
+static void
+test_emu_offload_tcp6_csum_verify(void **state)
+{
+	uint8_t f[200];
+	size_t len = tcp6_frame(f, 50, 0x18);
+
+	(void)state;
+	assert_int_equal(emu_csum_fill(f, len, RNDIS_TXCSUM_IPV6 |
+				       RNDIS_TXCSUM_TCP, 54), 0);
+	assert_int_equal(emu_csum_verify(f, len), RNDIS_RXCSUM_TCP_OK);
+	f[len - 1] ^= 0x40;
+	assert_int_equal(emu_csum_verify(f, len), RNDIS_RXCSUM_TCP_FAILED);
+	/* Not IP at all: nothing to report. */
+	wr16(f + 12, 0x0806);
+	assert_int_equal(emu_csum_verify(f, len), 0);
+}
+
+struct segs {
+	unsigned int n;
+	size_t len[MAX_SEGS];
+	uint8_t data[MAX_SEGS][1600];
+};
+
+static int
+collect(void *arg, const uint8_t *seg, size_t len)
+{
+	struct segs *s = arg;
+
+	if (s->n == MAX_SEGS || len > sizeof(s->data[0]))
+		return -ENOSPC;
+	memcpy(s->data[s->n], seg, len);
+	s->len[s->n++] = len;
+	return 0;
+}
+
+static struct segs segs_buf;
+static uint8_t big[8192], scratch[4096];
+
+static void
+test_emu_offload_lso_ipv4(void **state)
+{
+	struct segs *s = &segs_buf;
+	size_t len = tcp4_frame(big, 3000, 0x19); /* FIN|PSH|ACK */
+	unsigned int i;
+
+	(void)state;
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(emu_lso_segment(big, len, 1000, 34, false, scratch,
+					 sizeof(scratch), collect, s), 3);
+	assert_int_equal(s->n, 3);
+	for (i = 0; i < 3; i++) {
+		const uint8_t *g = s->data[i];
+
+		assert_int_equal(s->len[i], 54 + 1000);
+		assert_int_equal(rd16(g + 16), 20 + 20 + 1000); /* total length */
+		assert_int_equal(rd16(g + 18), 0x1234 + i);     /* ip id */
+		assert_int_equal(rd32(g + 38), 4096 + i * 1000); /* seq */
+		assert_int_equal(g[47], i == 2 ? 0x19 : 0x10);  /* flags */
+		assert_int_equal(emu_csum_verify(g, s->len[i]),
+				 RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_TCP_OK);
+		assert_memory_equal(g + 54, big + 54 + i * 1000, 1000);
+	}
+}
+
+static void
+test_emu_offload_lso_ipv6(void **state)
+{
+	struct segs *s = &segs_buf;
+	size_t len = tcp6_frame(big, 2500, 0x98); /* CWR|ACK|PSH */
+	static const size_t pay[3] = { 1200, 1200, 100 };
+	unsigned int i;
+
+	(void)state;
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(emu_lso_segment(big, len, 1200, 54, true, scratch,
+					 sizeof(scratch), collect, s), 3);
+	for (i = 0; i < 3; i++) {
+		const uint8_t *g = s->data[i];
+		uint8_t want = i == 0 ? 0x90 : (i == 2 ? 0x18 : 0x10);
+
+		assert_int_equal(s->len[i], 74 + pay[i]);
+		assert_int_equal(rd16(g + 18), 20 + pay[i]);   /* payload length */
+		assert_int_equal(rd32(g + 58), 0xffffff00u + i * 1200u);
+		assert_int_equal(g[67], want);
+		assert_int_equal(emu_csum_verify(g, s->len[i]), RNDIS_RXCSUM_TCP_OK);
+	}
+}
+
+static void
+test_emu_offload_lso_rejects(void **state)
+{
+	struct segs *s = &segs_buf;
+	size_t len = tcp4_frame(big, 3000, 0x10);
+
+	(void)state;
+	memset(s, 0, sizeof(*s));
+	/* Offset of something that is not the TCP header, wrong family, MSS 0. */
+	assert_int_equal(emu_lso_segment(big, len, 1000, 30, false, scratch,
+					 sizeof(scratch), collect, s), -EINVAL);
+	assert_int_equal(emu_lso_segment(big, len, 1000, 34, true, scratch,
+					 sizeof(scratch), collect, s), -EINVAL);
+	assert_int_equal(emu_lso_segment(big, len, 0, 34, false, scratch,
+					 sizeof(scratch), collect, s), -EINVAL);
+	/* An IP length beyond the frame. */
+	assert_int_equal(emu_lso_segment(big, 100, 1000, 34, false, scratch,
+					 sizeof(scratch), collect, s), -EINVAL);
+	assert_int_equal(emu_lso_segment(big, len, 1000, 34, false, scratch, 500,
+					 collect, s), -EMSGSIZE);
+	assert_int_equal(s->n, 0);
+}
+
+static void
+test_emu_offload_vlan(void **state)
+{
+	uint8_t f[100], t[104], u[100];
+	size_t len = tcp4_frame(f, 20, 0x10);
+	bool tagged = false;
+	uint16_t tci = 0;
+
+	(void)state;
+	assert_int_equal(emu_vlan_insert(f, len, 0xa07b, t, sizeof(t)), (int)len + 4);
+	assert_memory_equal(t + 12, "\x81\x00\xa0\x7b\x08\x00", 6);
+	assert_int_equal(emu_vlan_strip(t, len + 4, u, sizeof(u), &tagged, &tci),
+			 (int)len);
+	assert_true(tagged);
+	assert_int_equal(tci, 0xa07b);
+	assert_memory_equal(u, f, len);
+	assert_int_equal(emu_vlan_strip(f, len, u, sizeof(u), &tagged, &tci),
+			 (int)len);
+	assert_false(tagged);
+	assert_int_equal(emu_vlan_insert(f, len, 1, t, len + 3), -ENOBUFS);
+}
+
+static void
+test_emu_offload_rss_input(void **state)
+{
+	/* Microsoft's RSS verification key and its first IPv4 vector. */
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+		0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+		0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+		0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	uint8_t f[100], in[36];
+	size_t len = tcp4_frame(f, 0, 0x02);
+	uint32_t type = 0;
+	size_t n;
+
+	(void)state;
+	memcpy(f + 26, "\x42\x09\x95\xbb\xa1\x8e\x64\x50", 8);
+	wr16(f + 34, 2794);
+	wr16(f + 36, 1766);
+	n = emu_rss_input(f, len, NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, in, &type);
+	assert_int_equal(n, 12);
+	assert_int_equal(type, NDIS_HASH_TCP_IPV4);
+	assert_int_equal(ndis_toeplitz_hash(key, 40, in, n), 0x51ccc178u);
+	n = emu_rss_input(f, len, NDIS_HASH_IPV4, in, &type);
+	assert_int_equal(n, 8);
+	assert_int_equal(type, NDIS_HASH_IPV4);
+	assert_int_equal(ndis_toeplitz_hash(key, 40, in, n), 0x323e8fc2u);
+	assert_int_equal(emu_rss_input(f, len, NDIS_HASH_IPV6, in, &type), 0);
+	/* TCP hashing alone does not cover address-only traffic. */
+	f[23] = EMU_IPPROTO_UDP;
+	assert_int_equal(emu_rss_input(f, len, NDIS_HASH_TCP_IPV4, in, &type), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_emu_offload_ipv4_header_csum),
+		cmocka_unit_test(test_emu_offload_udp4_csum),
+		cmocka_unit_test(test_emu_offload_tcp6_csum_verify),
+		cmocka_unit_test(test_emu_offload_lso_ipv4),
+		cmocka_unit_test(test_emu_offload_lso_ipv6),
+		cmocka_unit_test(test_emu_offload_lso_rejects),
+		cmocka_unit_test(test_emu_offload_vlan),
+		cmocka_unit_test(test_emu_offload_rss_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
