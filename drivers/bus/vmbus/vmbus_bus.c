@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The "vmbus" bus as EAL sees it: driver registration, scan, probe by
- * class GUID, device lookup. Channel setup and UIO mapping come later,
- * on top of drivers/common/hv.
+ * The "vmbus" bus as EAL sees it: driver registration, scan, allow/block
+ * lists, probe (map, then hand to the driver), unplug, rescind.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <rte_uuid.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_interrupts.h>
 
 #include "vmbus_private.h"
+#include "linux/vmbus_sysfs.h"
 
 RTE_LOG_REGISTER(vmbus_logtype_bus, bus.vmbus, NOTICE);
 
@@ -29,50 +35,211 @@ rte_vmbus_unregister(struct rte_vmbus_driver *driver)
 }
 
 static bool
-vmbus_driver_matches(const struct rte_vmbus_driver *drv,
-	const struct rte_vmbus_device *dev)
+driver_matches(const struct rte_vmbus_driver *drv,
+	       const struct rte_vmbus_device *dev)
 {
-	const rte_uuid_t *id;
+	const struct hv_guid *id;
 
-	if (drv->id_table == NULL)
+	if (drv->id_table == NULL || drv->probe == NULL)
 		return false;
-	for (id = drv->id_table; !rte_uuid_is_null(*id); id++) {
-		if (rte_uuid_compare(*id, dev->class_id) == 0)
+	for (id = drv->id_table; !hv_guid_is_zero(id); id++) {
+		if (hv_guid_equal(id, &dev->class_id))
 			return true;
 	}
 	return false;
 }
 
+/* -a lists what to use, -b what to leave alone; neither: everything. */
+static bool
+dev_ignored(const struct rte_vmbus_device *dev)
+{
+	const struct rte_devargs *da = dev->device.devargs;
+
+	if (vmbus_bus.bus.conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST)
+		return da == NULL || da->policy != RTE_DEV_ALLOWED;
+	return da != NULL && da->policy == RTE_DEV_BLOCKED;
+}
+
+bool
+rte_vmbus_device_rescinded(const struct rte_vmbus_device *dev)
+{
+	return __atomic_load_n(&dev->priv->rescinded, __ATOMIC_RELAXED) != 0;
+}
+
+unsigned int
+rte_vmbus_max_channels(const struct rte_vmbus_device *dev)
+{
+	return vmbus_sysfs_has_ring_file(dev->priv->devdir, dev->relid) ?
+		VMBUS_MAX_CHANNELS : 1;
+}
+
+static void
+mark_chans_dead(struct vmbus_dev_priv *priv)
+{
+	unsigned int i;
+
+	if (priv->primary != NULL)
+		__atomic_store_n(&priv->primary->rescinded, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		if (priv->subchans[i] != NULL)
+			__atomic_store_n(&priv->subchans[i]->rescinded, 1,
+					 __ATOMIC_RELAXED);
+}
+
+/* Once per device: the driver's hook, then the application's callbacks. */
+void
+vmbus_dev_rescind(struct rte_vmbus_device *dev)
+{
+	if (__atomic_exchange_n(&dev->priv->rescinded, 1, __ATOMIC_SEQ_CST))
+		return;
+	VMBUS_LOG(NOTICE, "%s: rescinded by the host", dev->name);
+	mark_chans_dead(dev->priv);
+	if (dev->driver != NULL && dev->driver->rescind != NULL)
+		dev->driver->rescind(dev);
+	rte_dev_event_callback_process(dev->name, RTE_DEV_EVENT_REMOVE);
+}
+
+static void
+watch_unregistered(struct rte_intr_handle *h, void *arg)
+{
+	(void)h;
+	(void)arg;
+}
+
 /*
- * Offer dev to each matching driver until one takes it. A driver that
- * declines with -ENOTSUP is not an error: another may follow.
+ * EAL interrupt thread: the watch fd is readable on every interrupt of
+ * the device (discard the count) and fails with EIO once rescinded.
  */
+static void
+watch_cb(void *arg)
+{
+	struct rte_vmbus_device *dev = arg;
+	struct vmbus_dev_priv *priv = dev->priv;
+	uint32_t count;
+	ssize_t n = read(priv->watch_fd, &count, sizeof(count));
+
+	if (n == (ssize_t)sizeof(count) || (n < 0 && errno != EIO))
+		return;
+	/* EOF-like: stop watching a dead fd before anything else. */
+	rte_intr_callback_unregister_pending(priv->watch_handle, watch_cb, dev,
+					     watch_unregistered);
+	priv->watching = false;
+	vmbus_dev_rescind(dev);
+}
+
 static int
-vmbus_probe_one(struct rte_vmbus_device *dev)
+watch_start(struct rte_vmbus_device *dev)
+{
+	struct vmbus_dev_priv *priv = dev->priv;
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/dev/uio%u", dev->uio_minor);
+	priv->watch_fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (priv->watch_fd < 0)
+		return -errno;
+	priv->watch_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (priv->watch_handle == NULL)
+		return -ENOMEM;
+	if (rte_intr_fd_set(priv->watch_handle, priv->watch_fd) != 0 ||
+	    rte_intr_type_set(priv->watch_handle, RTE_INTR_HANDLE_EXT) != 0)
+		return -EINVAL;
+	ret = rte_intr_callback_register(priv->watch_handle, watch_cb, dev);
+	if (ret != 0)
+		return ret;
+	priv->watching = true;
+	return 0;
+}
+
+static void
+watch_stop(struct rte_vmbus_device *dev)
+{
+	struct vmbus_dev_priv *priv = dev->priv;
+
+	if (priv->watching)
+		rte_intr_callback_unregister_sync(priv->watch_handle, watch_cb,
+						  dev);
+	priv->watching = false;
+	rte_intr_instance_free(priv->watch_handle);
+	priv->watch_handle = NULL;
+	if (priv->watch_fd >= 0)
+		close(priv->watch_fd);
+	priv->watch_fd = -1;
+}
+
+static void
+dev_release(struct rte_vmbus_device *dev)
+{
+	watch_stop(dev);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		vmbus_chan_close_all(dev);
+	vmbus_uio_unmap(dev);
+}
+
+static int
+dev_acquire(struct rte_vmbus_device *dev)
+{
+	int ret = vmbus_uio_map(dev);
+
+	if (ret == 0)
+		ret = watch_start(dev);
+	if (ret != 0) {
+		VMBUS_LOG(ERR, "%s: cannot set up the device: %s", dev->name,
+			strerror(-ret));
+		dev_release(dev);
+	}
+	return ret;
+}
+
+/* Map, then offer to the drivers in registration order. */
+static int
+probe_with(struct rte_vmbus_driver *drv, struct rte_vmbus_device *dev)
+{
+	int ret;
+
+	VMBUS_LOG(DEBUG, "probing %s with %s", dev->name, drv->driver.name);
+	ret = dev_acquire(dev);
+	if (ret != 0)
+		return ret;
+	ret = drv->probe(drv, dev);
+	if (ret == 0) {
+		dev->driver = drv;
+		dev->device.driver = &drv->driver;
+		return 0;
+	}
+	dev_release(dev);
+	if (ret != -ENOTSUP)
+		VMBUS_LOG(ERR, "%s: probe by %s failed: %s", dev->name,
+			drv->driver.name, strerror(-ret));
+	else
+		VMBUS_LOG(INFO, "%s: declined by %s", dev->name,
+			drv->driver.name);
+	return ret;
+}
+
+static int
+probe_one(struct rte_vmbus_device *dev)
 {
 	struct rte_vmbus_driver *drv;
 	int ret;
 
 	if (dev->driver != NULL)
 		return 0;
+	if (dev_ignored(dev)) {
+		VMBUS_LOG(DEBUG, "%s: not allowed by -a/-b, skipped", dev->name);
+		return -ENOTSUP;
+	}
 	RTE_TAILQ_FOREACH(drv, &vmbus_bus.drivers, next) {
-		if (!vmbus_driver_matches(drv, dev))
+		if (!driver_matches(drv, dev))
 			continue;
-		VMBUS_LOG(DEBUG, "probing %s with %s", dev->name,
-			drv->driver.name);
-		ret = drv->probe(drv, dev);
-		if (ret == 0) {
-			dev->driver = drv;
-			dev->device.driver = &drv->driver;
-			return 0;
+		if (!dev->priv->uio_bound) {
+			VMBUS_LOG(DEBUG, "%s: not managed by UIO, skipped",
+				dev->name);
+			return -ENOTSUP;
 		}
-		if (ret != -ENOTSUP) {
-			VMBUS_LOG(ERR, "%s: probe by %s failed: %s", dev->name,
-				drv->driver.name, strerror(-ret));
+		ret = probe_with(drv, dev);
+		if (ret != -ENOTSUP)
 			return ret;
-		}
-		VMBUS_LOG(NOTICE, "%s: declined by %s (not supported)", dev->name,
-			drv->driver.name);
 	}
 	return -ENOTSUP;
 }
@@ -80,6 +247,11 @@ vmbus_probe_one(struct rte_vmbus_device *dev)
 static int
 vmbus_scan(void)
 {
+	int ret = vmbus_mp_init();
+
+	if (ret != 0)
+		VMBUS_LOG(WARNING, "no multi-process support: %s",
+			strerror(-ret));
 	return vmbus_scan_dir(VMBUS_SYSFS_DEVICES);
 }
 
@@ -91,7 +263,7 @@ vmbus_probe(void)
 	int ret;
 
 	RTE_TAILQ_FOREACH(dev, &vmbus_bus.devices, next) {
-		ret = vmbus_probe_one(dev);
+		ret = probe_one(dev);
 		if (ret == 0)
 			probed++;
 		else if (ret != -ENOTSUP)
@@ -108,7 +280,7 @@ vmbus_probe(void)
  */
 static struct rte_device *
 vmbus_find_device(const struct rte_device *start, rte_dev_cmp_t cmp,
-	const void *data)
+		  const void *data)
 {
 	struct rte_vmbus_device *dev = TAILQ_FIRST(&vmbus_bus.devices);
 
@@ -126,11 +298,15 @@ vmbus_find_device(const struct rte_device *start, rte_dev_cmp_t cmp,
 }
 
 static int
-vmbus_plug(struct rte_device *dev)
+vmbus_plug(struct rte_device *rdev)
 {
-	return vmbus_probe_one(RTE_DEV_TO_VMBUS(dev));
+	struct rte_vmbus_device *dev = RTE_DEV_TO_VMBUS(rdev);
+
+	vmbus_devargs_refresh(dev);
+	return probe_one(dev);
 }
 
+/* Detach the driver, unmap, forget the device (a rescan finds it again). */
 static int
 vmbus_unplug(struct rte_device *rdev)
 {
@@ -138,41 +314,53 @@ vmbus_unplug(struct rte_device *rdev)
 	const struct rte_vmbus_driver *drv = dev->driver;
 	int ret = 0;
 
-	if (drv == NULL)
-		return 0;
-	if (drv->remove != NULL)
+	if (drv != NULL && drv->remove != NULL)
 		ret = drv->remove(dev);
-	if (ret == 0) {
-		dev->driver = NULL;
-		dev->device.driver = NULL;
+	if (ret != 0) {
+		VMBUS_LOG(ERR, "%s: remove by %s failed: %s", dev->name,
+			drv->driver.name, strerror(-ret));
+		return ret;
 	}
-	return ret;
+	dev->driver = NULL;
+	dev->device.driver = NULL;
+	if (dev->priv->mapped)
+		dev_release(dev);
+	if (dev->device.devargs != NULL) {
+		rte_devargs_remove(dev->device.devargs);
+		dev->device.devargs = NULL;
+	}
+	VMBUS_LOG(DEBUG, "%s: unplugged", dev->name);
+	vmbus_free_device(dev);
+	return 0;
 }
 
-/* Device names on this bus are the instance GUIDs. */
+/* Device names on this bus are instance GUIDs, braces optional. */
 static int
 vmbus_parse(const char *name, void *addr)
 {
-	rte_uuid_t id;
+	struct hv_guid id;
+	size_t len = strlen(name);
 
-	if (strlen(name) != RTE_UUID_STRLEN - 1 || rte_uuid_parse(name, id) != 0)
+	if (len == 0 || name[len - 1] == '\n' ||
+	    hv_guid_parse(name, len, &id) != 0)
 		return 1;
 	if (addr != NULL)
-		memcpy(addr, id, sizeof(id));
+		memcpy(addr, &id, sizeof(id));
 	return 0;
 }
 
 static int
 vmbus_cleanup(void)
 {
-	struct rte_vmbus_device *dev;
+	struct rte_vmbus_device *dev, *tmp;
 	int ret = 0;
 
-	RTE_TAILQ_FOREACH(dev, &vmbus_bus.devices, next) {
+	for (dev = TAILQ_FIRST(&vmbus_bus.devices); dev != NULL; dev = tmp) {
+		tmp = TAILQ_NEXT(dev, next);
 		if (vmbus_unplug(&dev->device) != 0)
 			ret = -EBUSY;
 	}
-	vmbus_free_unclaimed();
+	vmbus_mp_fini();
 	return ret;
 }
 
@@ -191,3 +379,24 @@ struct vmbus_bus vmbus_bus = {
 };
 
 RTE_REGISTER_BUS(vmbus, vmbus_bus.bus);
+
+int
+rte_vmbus_irq_read(struct rte_vmbus_device *dev, uint32_t *count)
+{
+	ssize_t n;
+
+	if (dev == NULL || count == NULL || !dev->priv->mapped)
+		return -EINVAL;
+	if (rte_vmbus_device_rescinded(dev))
+		return -ENODEV;
+	n = read(dev->priv->uio_fd, count, sizeof(*count));
+	if (n == (ssize_t)sizeof(*count))
+		return 0;
+	if (n < 0 && errno == EIO) {
+		vmbus_dev_rescind(dev);
+		return -ENODEV;
+	}
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return -EIO;
+}

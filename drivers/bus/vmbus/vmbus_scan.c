@@ -1,137 +1,168 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Device discovery from sysfs. Each directory under
- * /sys/bus/vmbus/devices is one channel offer; its class_id and
- * device_id files hold "{guid}\n". The full bus (UIO mapping, channels)
- * builds on this; for now a device is just its identity.
+ * Device discovery. Each directory under /sys/bus/vmbus/devices is one
+ * channel offer. A device whose attributes cannot be read or parsed is
+ * reported (file and content) and skipped; the scan goes on, because one
+ * odd device (another driver's, or one being torn down) must not hide
+ * the others.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include <rte_devargs.h>
 #include <rte_memory.h>
 
 #include "vmbus_private.h"
+#include "linux/vmbus_sysfs.h"
 
-/* "{" + 36 + "}" + "\n" fits; anything longer is not a GUID. */
-#define VMBUS_GUID_TEXT_MAX 48
-
-/*
- * Read dir/name (a small sysfs attribute) into buf as a string. sysfs
- * files can change under us, so a short or oversize read is an error
- * rather than something to retry.
- */
-static int
-vmbus_read_attr(const char *dir, const char *name, char *buf, size_t size)
+/* Printable copy of a sysfs value for a log line. */
+static void
+escape_value(const char *in, size_t len, char *out, size_t size)
 {
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd, len;
+	size_t i, o = 0;
 
-	len = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	if ((size_t)n == size - 1)
-		return -EMSGSIZE;
-	buf[n] = '\0';
-	return 0;
-}
+	for (i = 0; i < len && o + 5 < size; i++) {
+		unsigned char c = (unsigned char)in[i];
 
-/*
- * Parse the sysfs text form of a GUID: optional braces around the 36
- * character canonical form, optional trailing newline, nothing else.
- */
-static int
-vmbus_parse_guid_text(char *text, rte_uuid_t out)
-{
-	size_t len = strlen(text);
-
-	if (len > 0 && text[len - 1] == '\n')
-		text[--len] = '\0';
-	if (len >= 2 && text[0] == '{' && text[len - 1] == '}') {
-		text[--len] = '\0';
-		text++;
-		len--;
+		if (isprint(c) && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
 	}
-	if (len != RTE_UUID_STRLEN - 1)
-		return -EINVAL;
-	return rte_uuid_parse(text, out) == 0 ? 0 : -EINVAL;
+	out[o] = '\0';
 }
 
-static int
-vmbus_read_guid(const char *dir, const char *name, rte_uuid_t out)
+/* Say what is wrong with dir/file, with its content if it has any. */
+static void
+report_bad_attr(const char *dir, const char *file, int err)
 {
-	char text[VMBUS_GUID_TEXT_MAX];
-	int ret;
+	char raw[VMBUS_SYSFS_VALUE_MAX], text[4 * VMBUS_SYSFS_VALUE_MAX + 8];
+	size_t len = 0;
+	int ret = vmbus_sysfs_read(dir, file, raw, sizeof(raw), &len);
 
-	ret = vmbus_read_attr(dir, name, text, sizeof(text));
-	if (ret < 0)
-		return ret;
-	return vmbus_parse_guid_text(text, out);
+	if (ret == 0) {
+		escape_value(raw, len, text, sizeof(text));
+		VMBUS_LOG(ERR, "%s/%s: bad value \"%s\" (%s), device skipped",
+			dir, file, text, strerror(-err));
+	} else {
+		VMBUS_LOG(ERR, "%s/%s: %s, device skipped", dir, file,
+			strerror(-err));
+	}
 }
 
 static struct rte_vmbus_device *
-vmbus_find_by_id(const rte_uuid_t id)
+find_by_id(const struct hv_guid *id)
 {
 	struct rte_vmbus_device *dev;
 
 	RTE_TAILQ_FOREACH(dev, &vmbus_bus.devices, next) {
-		if (rte_uuid_compare(dev->device_id, id) == 0)
+		if (hv_guid_equal(&dev->device_id, id))
 			return dev;
 	}
 	return NULL;
 }
 
-/* Add the device described by directory dir/entry; 0 or -errno. */
-static int
-vmbus_scan_one(const char *dir, const char *entry)
+struct rte_vmbus_device *
+vmbus_find_by_minor(uint32_t minor)
 {
-	char path[PATH_MAX];
 	struct rte_vmbus_device *dev;
-	char class_text[RTE_UUID_STRLEN];
-	int len, ret;
 
-	len = snprintf(path, sizeof(path), "%s/%s", dir, entry);
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return -ENAMETOOLONG;
-	dev = calloc(1, sizeof(*dev));
-	if (dev == NULL)
-		return -ENOMEM;
-	ret = vmbus_read_guid(path, "class_id", dev->class_id);
-	if (ret == 0)
-		ret = vmbus_read_guid(path, "device_id", dev->device_id);
-	if (ret < 0) {
-		VMBUS_LOG(WARNING, "%s: unreadable ids (%s), skipped", path,
-			strerror(-ret));
-		free(dev);
-		return 0;
+	RTE_TAILQ_FOREACH(dev, &vmbus_bus.devices, next) {
+		if (dev->priv != NULL && dev->priv->mapped &&
+		    dev->uio_minor == minor)
+			return dev;
 	}
-	/* A rescan finds devices already listed: keep the first copy. */
-	if (vmbus_find_by_id(dev->device_id) != NULL) {
-		free(dev);
-		return 0;
+	return NULL;
+}
+
+/* The -a/-b or hotplug devargs naming dev, compared as GUIDs. */
+void
+vmbus_devargs_refresh(struct rte_vmbus_device *dev)
+{
+	struct rte_devargs *da;
+
+	dev->device.devargs = NULL;
+	RTE_EAL_DEVARGS_FOREACH("vmbus", da) {
+		struct hv_guid id;
+
+		if (hv_guid_parse(da->name, strlen(da->name), &id) == 0 &&
+		    hv_guid_equal(&id, &dev->device_id)) {
+			dev->device.devargs = da;
+			return;
+		}
 	}
-	rte_uuid_unparse(dev->device_id, dev->name, sizeof(dev->name));
-	rte_uuid_unparse(dev->class_id, class_text, sizeof(class_text));
+}
+
+static struct rte_vmbus_device *
+new_device(const char *devdir, const struct vmbus_sysfs_dev *sd)
+{
+	struct rte_vmbus_device *dev = calloc(1, sizeof(*dev));
+	struct vmbus_dev_priv *priv = calloc(1, sizeof(*priv));
+
+	if (dev == NULL || priv == NULL) {
+		free(dev);
+		free(priv);
+		return NULL;
+	}
+	snprintf(priv->devdir, sizeof(priv->devdir), "%s", devdir);
+	priv->uio_fd = -1;
+	priv->watch_fd = -1;
+	dev->priv = priv;
+	dev->class_id = sd->class_id;
+	dev->device_id = sd->device_id;
+	dev->relid = sd->relid;
+	dev->monitor_id = sd->monitor_id;
+	hv_guid_format(&dev->device_id, dev->name);
 	dev->device.name = dev->name;
 	dev->device.bus = &vmbus_bus.bus;
-	dev->device.numa_node = SOCKET_ID_ANY;
+	dev->device.numa_node = sd->numa_node < 0 ? SOCKET_ID_ANY :
+		sd->numa_node;
+	priv->uio_bound = vmbus_sysfs_uio_minor(devdir, &dev->uio_minor) == 0;
+	return dev;
+}
+
+/* Add the device in dir/entry; 0, or -ENOMEM which stops the scan. */
+static int
+scan_one(const char *dir, const char *entry)
+{
+	char devdir[PATH_MAX], cls[HV_GUID_STR_LEN];
+	struct vmbus_sysfs_dev sd;
+	struct rte_vmbus_device *dev;
+	const char *bad = NULL;
+	int n, ret;
+
+	n = snprintf(devdir, sizeof(devdir), "%s/%s", dir, entry);
+	if (n < 0 || (size_t)n >= sizeof(devdir)) {
+		VMBUS_LOG(ERR, "%s/%s: path too long, skipped", dir, entry);
+		return 0;
+	}
+	ret = vmbus_sysfs_read_dev(devdir, &sd, &bad);
+	if (ret != 0) {
+		report_bad_attr(devdir, bad != NULL ? bad : "?", ret);
+		return 0;
+	}
+	dev = find_by_id(&sd.device_id);
+	if (dev != NULL) {
+		/* Rescan (hotplug): devargs or the binding may have changed. */
+		if (dev->driver == NULL && !dev->priv->mapped) {
+			vmbus_devargs_refresh(dev);
+			dev->priv->uio_bound = vmbus_sysfs_uio_minor(devdir,
+				&dev->uio_minor) == 0;
+		}
+		return 0;
+	}
+	dev = new_device(devdir, &sd);
+	if (dev == NULL)
+		return -ENOMEM;
+	vmbus_devargs_refresh(dev);
 	TAILQ_INSERT_TAIL(&vmbus_bus.devices, dev, next);
-	VMBUS_LOG(DEBUG, "found device %s class %s", dev->name, class_text);
+	hv_guid_format(&dev->class_id, cls);
+	VMBUS_LOG(DEBUG, "found %s class %s relid %u%s", dev->name, cls,
+		dev->relid, dev->priv->uio_bound ? "" : " (not bound to UIO)");
 	return 0;
 }
 
@@ -157,7 +188,7 @@ vmbus_scan_dir(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		ret = vmbus_scan_one(dir, e->d_name);
+		ret = scan_one(dir, e->d_name);
 		if (ret < 0)
 			break;
 		count++;
@@ -168,15 +199,21 @@ vmbus_scan_dir(const char *dir)
 }
 
 void
+vmbus_free_device(struct rte_vmbus_device *dev)
+{
+	TAILQ_REMOVE(&vmbus_bus.devices, dev, next);
+	free(dev->priv);
+	free(dev);
+}
+
+void
 vmbus_free_unclaimed(void)
 {
 	struct rte_vmbus_device *dev, *tmp;
 
 	for (dev = TAILQ_FIRST(&vmbus_bus.devices); dev != NULL; dev = tmp) {
 		tmp = TAILQ_NEXT(dev, next);
-		if (dev->driver != NULL)
-			continue;
-		TAILQ_REMOVE(&vmbus_bus.devices, dev, next);
-		free(dev);
+		if (dev->driver == NULL && !dev->priv->mapped)
+			vmbus_free_device(dev);
 	}
 }

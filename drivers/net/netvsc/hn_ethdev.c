@@ -20,9 +20,9 @@ RTE_LOG_REGISTER(hn_logtype_driver, pmd.net.netvsc, NOTICE);
 		##__VA_ARGS__)
 
 /* Synthetic network adapter class: f8615163-df3e-46c5-913f-f2d2f965ed0e. */
-static const rte_uuid_t hn_class_ids[] = {
-	RTE_UUID_INIT(0xf8615163, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eULL),
-	{ 0 },
+static const struct hv_guid hn_class_ids[] = {
+	RTE_VMBUS_GUID(0xf8615163, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eULL),
+	{ .b = { 0 } },
 };
 
 static int
