@@ -124,8 +124,27 @@ int emu_dev_add_subchan(struct emu_dev *dev, uint32_t relid, uint32_t subchan_id
  */
 int emu_dev_raise_irq(struct emu_dev *dev, struct emu_chan *ch);
 
-/* Host rescinds the device: guest fds fail with EIO, opens with ENODEV. */
+/*
+ * Host rescinds the device. Like current kernels (whose rescind callback
+ * unregisters the device): the channel is closed at once (chan_close
+ * hooks run, subchannels go), open guest fds fail with EIO, /dev/uioN and
+ * devices/<guid>/ disappear (opens fail), the rings and buffers are
+ * freed (a guest keeps what it still has mapped). -EPROTO if already
+ * rescinded.
+ */
 int emu_dev_rescind(struct emu_dev *dev);
+
+/*
+ * Offer a rescinded device again, as after host servicing: same GUID,
+ * relid, MAC and uio minor; fresh zeroed rings, pages and buffers; new
+ * GPADL handles in the map names (the kernel's counter moved on); the
+ * interrupt count restarts at 0. With ring_delay_ms != 0 the primary's
+ * channels/<relid>/ring appears only that long after the rest (the
+ * late-ring race of kernels without f31fe8165d36). -EPROTO unless
+ * rescinded; on failure the device stays rescinded.
+ */
+int emu_dev_reoffer(struct emu_dev *dev, unsigned int ring_delay_ms);
+bool emu_dev_is_rescinded(const struct emu_dev *dev);
 
 struct emu_dev *emu_chan_dev(const struct emu_chan *ch);
 uint32_t emu_chan_relid(const struct emu_chan *ch);

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "emu_internal.h"
@@ -194,6 +196,37 @@ create_regions(struct emu_dev *dev)
 	return ret;
 }
 
+/*
+ * NIC k of offer g: base + 16g + 2k (recv) and + 1 (send), wrapping
+ * inside [base, UINT32_MAX]. The kernel takes GPADL handles from one
+ * global counter, so a re-offered device's buffers get new ones.
+ */
+static uint32_t
+gpadl_handle(const struct emu_dev *dev, unsigned int sel)
+{
+	const struct emu_config *c = cfg_of(dev);
+	/* emu_config_check keeps base <= UINT32_MAX - 2 * EMU_MAX_NICS. */
+	uint64_t span = (uint64_t)UINT32_MAX - c->gpadl_base + 1;
+	uint64_t off = (uint64_t)dev->generation * 2u * EMU_MAX_NICS +
+		       2u * dev->index + sel;
+
+	return (uint32_t)(c->gpadl_base + off % span);
+}
+
+static void
+set_gpadls(struct emu_dev *dev)
+{
+	struct emu_sysfs_dev *s = &dev->sysfs;
+
+	dev->gpadl[HV_UIO_MAP_RECV_BUF] = gpadl_handle(dev, 0);
+	dev->gpadl[HV_UIO_MAP_SEND_BUF] = gpadl_handle(dev, 1);
+	/* Decimal: consumers parse with base 0, a leading 0 would be octal. */
+	snprintf(s->map_name[3], sizeof(s->map_name[3]), HV_UIO_MAP_NAME_RECV_BUF "%u",
+		 dev->gpadl[HV_UIO_MAP_RECV_BUF]);
+	snprintf(s->map_name[4], sizeof(s->map_name[4]), HV_UIO_MAP_NAME_SEND_BUF "%u",
+		 dev->gpadl[HV_UIO_MAP_SEND_BUF]);
+}
+
 static void
 fill_identity(struct emu_dev *dev, unsigned int index)
 {
@@ -206,8 +239,6 @@ fill_identity(struct emu_dev *dev, unsigned int index)
 		 index + 1);
 	memcpy(dev->mac, c->mac, sizeof(dev->mac));
 	dev->mac[5] = (uint8_t)(dev->mac[5] + index);
-	dev->gpadl[HV_UIO_MAP_RECV_BUF] = c->gpadl_base + 2 * index;
-	dev->gpadl[HV_UIO_MAP_SEND_BUF] = c->gpadl_base + 2 * index + 1;
 	s->root = dev->host->root;
 	s->guid = dev->guid;
 	s->class_guid = VMBUS_CLASS_NETWORK;
@@ -218,11 +249,7 @@ fill_identity(struct emu_dev *dev, unsigned int index)
 	snprintf(s->map_name[0], sizeof(s->map_name[0]), HV_UIO_MAP_NAME_TXRX_RING);
 	snprintf(s->map_name[1], sizeof(s->map_name[1]), HV_UIO_MAP_NAME_INT_PAGE);
 	snprintf(s->map_name[2], sizeof(s->map_name[2]), HV_UIO_MAP_NAME_MONITOR_PAGE);
-	/* Decimal: consumers parse with base 0, a leading 0 would be octal. */
-	snprintf(s->map_name[3], sizeof(s->map_name[3]), HV_UIO_MAP_NAME_RECV_BUF "%u",
-		 dev->gpadl[HV_UIO_MAP_RECV_BUF]);
-	snprintf(s->map_name[4], sizeof(s->map_name[4]), HV_UIO_MAP_NAME_SEND_BUF "%u",
-		 dev->gpadl[HV_UIO_MAP_SEND_BUF]);
+	set_gpadls(dev);
 }
 
 static int
@@ -236,17 +263,117 @@ start_uio(struct emu_dev *dev)
 					  &dev_uio_ops, dev);
 }
 
+static void
+ring_timer_cancel(struct emu_dev *dev)
+{
+	if (dev->ring_timer_fd < 0)
+		return;
+	emu_loop_del(dev->host->loop, dev->ring_timer_fd);
+	close(dev->ring_timer_fd);
+	dev->ring_timer_fd = -1;
+}
+
+static void
+ring_timer_fire(void *arg, uint32_t events)
+{
+	struct emu_dev *dev = arg;
+	struct emu_chan *p = &dev->chan[0];
+	uint64_t n;
+
+	(void)events;
+	if (read(dev->ring_timer_fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return;
+	ring_timer_cancel(dev);
+	/* Nothing to report to: a guest waiting for the file just waits on. */
+	(void)emu_sysfs_chan_add_ring(dev->host->root, dev->guid, p->relid, p->ring);
+}
+
+static int
+ring_timer_start(struct emu_dev *dev, unsigned int ms)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL) != 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = emu_loop_add(dev->host->loop, fd, EPOLLIN, ring_timer_fire, dev);
+	if (ret != 0) {
+		close(fd);
+		return ret;
+	}
+	dev->ring_timer_fd = fd;
+	return 0;
+}
+
+/*
+ * What the kernel does when the host offers the device: regions, sysfs,
+ * the primary's channel directory (ring possibly late) and /dev/uioN.
+ */
+static int
+offer(struct emu_dev *dev, unsigned int ring_delay_ms)
+{
+	struct emu_chan *p = &dev->chan[0];
+	bool bound = dev->sysfs.bound_uio;
+	bool late = bound && ring_delay_ms != 0;
+	int ret = 0;
+
+	if (bound)
+		ret = create_regions(dev);
+	if (ret == 0)
+		ret = emu_sysfs_dev_create(&dev->sysfs);
+	if (ret == 0)
+		ret = emu_sysfs_chan_publish(dev->host->root, dev->guid, p->relid, 0,
+					     p->monitor_id,
+					     bound && !late ? p->ring : NULL);
+	if (ret == 0 && late)
+		ret = ring_timer_start(dev, ring_delay_ms);
+	if (ret == 0 && bound) {
+		ring_reset(p, !cfg_of(dev)->old_irq_mask);
+		ret = start_uio(dev);
+	}
+	return ret;
+}
+
+static void
+destroy_regions(struct emu_dev *dev)
+{
+	unsigned int k;
+
+	for (k = 0; k < HV_UIO_MAP_COUNT; k++)
+		emu_region_destroy(&dev->map[k]);
+}
+
+/* Undo offer(): what vmbus_device_unregister does. */
+static void
+unoffer(struct emu_dev *dev)
+{
+	emu_uio_rescind(&dev->uio);
+	ring_timer_cancel(dev);
+	(void)emu_sysfs_dev_remove(&dev->sysfs);
+	/* The guest's own mappings keep the (unlinked) memory alive. */
+	destroy_regions(dev);
+}
+
 int
 emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
 {
 	struct emu_dev *dev = calloc(1, sizeof(*dev));
 	struct emu_chan *p;
-	int ret = 0;
+	int ret;
 
 	if (dev == NULL)
 		return -ENOMEM;
 	dev->host = h;
 	dev->uio.lfd = -1;
+	dev->ring_timer_fd = -1;
 	emu_guestmem_init(&dev->mem);
 	fill_identity(dev, index);
 	p = &dev->chan[0];
@@ -255,18 +382,7 @@ emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
 	p->relid = dev->sysfs.relid;
 	p->monitor_id = dev->sysfs.monitor_id;
 	p->ring = &dev->map[HV_UIO_MAP_TXRX_RING];
-	if (dev->sysfs.bound_uio)
-		ret = create_regions(dev);
-	if (ret == 0)
-		ret = emu_sysfs_dev_create(&dev->sysfs);
-	if (ret == 0)
-		ret = emu_sysfs_chan_publish(h->root, dev->guid, p->relid, 0,
-					     p->monitor_id,
-					     dev->sysfs.bound_uio ? p->ring : NULL);
-	if (ret == 0 && dev->sysfs.bound_uio) {
-		ring_reset(p, !h->cfg.old_irq_mask);
-		ret = start_uio(dev);
-	}
+	ret = offer(dev, 0);
 	if (ret != 0) {
 		emu_dev_destroy(dev);
 		return ret;
@@ -278,16 +394,14 @@ emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
 void
 emu_dev_destroy(struct emu_dev *dev)
 {
-	unsigned int k;
-
 	if (dev == NULL)
 		return;
 	emu_uio_destroy(&dev->uio);
+	ring_timer_cancel(dev);
 	if (dev->open)
 		uio_close_cb(dev);
 	emu_guestmem_clear(&dev->mem);
-	for (k = 0; k < HV_UIO_MAP_COUNT; k++)
-		emu_region_destroy(&dev->map[k]);
+	destroy_regions(dev);
 	free(dev);
 }
 
@@ -386,6 +500,36 @@ emu_dev_rescind(struct emu_dev *dev)
 	if (dev->rescinded)
 		return -EPROTO;
 	dev->rescinded = true;
-	emu_uio_rescind(&dev->uio);
+	/* The host stops serving now, not when the guest notices: the
+	 * service lets go of the rings before they are unmapped. */
+	if (dev->open)
+		uio_close_cb(dev);
+	unoffer(dev);
 	return 0;
+}
+
+int
+emu_dev_reoffer(struct emu_dev *dev, unsigned int ring_delay_ms)
+{
+	int ret;
+
+	if (!dev->rescinded)
+		return -EPROTO;
+	dev->generation++;
+	set_gpadls(dev);
+	/* A new uio device: its event counter starts from 0. */
+	dev->irq_count = 0;
+	ret = offer(dev, ring_delay_ms);
+	if (ret != 0) {
+		unoffer(dev);
+		return ret;
+	}
+	dev->rescinded = false;
+	return 0;
+}
+
+bool
+emu_dev_is_rescinded(const struct emu_dev *dev)
+{
+	return dev->rescinded;
 }

@@ -34,6 +34,8 @@ struct emu_dev {
 	struct emu_guestmem mem;
 	bool open;
 	bool rescinded;
+	uint32_t generation;	/* offers so far after the first (re-offers) */
+	int ring_timer_fd;	/* timerfd of a late primary ring file, or -1 */
 	uint32_t irq_count;
 	void *priv;
 };

@@ -342,3 +342,37 @@ emu_sysfs_chan_remove(const char *root, const char *guid, uint32_t relid)
 		return errno == ENOENT ? 0 : -errno;
 	return emu_sysfs_rmtree(dead);
 }
+
+int
+emu_sysfs_chan_add_ring(const char *root, const char *guid, uint32_t relid,
+			const struct emu_region *ring)
+{
+	char dev[PATH_MAX], file[PATH_MAX];
+	int ret = dev_dir(dev, sizeof(dev), root, guid);
+
+	if (ret == 0)
+		ret = emu_path(file, sizeof(file), "%s/channels/%u/ring", dev, relid);
+	/* link() is atomic: the file appears complete or not at all. */
+	return ret ? ret : emu_region_link(ring, file);
+}
+
+int
+emu_sysfs_dev_remove(const struct emu_sysfs_dev *d)
+{
+	char dir[PATH_MAX], dead[PATH_MAX], link[PATH_MAX];
+	int ret = dev_dir(dir, sizeof(dir), d->root, d->guid);
+
+	if (ret == 0)
+		ret = emu_path(dead, sizeof(dead), "%s/sys/bus/vmbus/devices/.del-%s",
+			       d->root, d->guid);
+	if (ret == 0 && d->bound_uio)
+		ret = emu_path(link, sizeof(link), "%s/sys/class/uio/uio%u", d->root,
+			       d->uio);
+	if (ret != 0)
+		return ret;
+	if (d->bound_uio && unlink(link) != 0 && errno != ENOENT)
+		return -errno;
+	if (rename(dir, dead) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	return emu_sysfs_rmtree(dead);
+}

@@ -54,6 +54,13 @@ struct emu_sysfs_dev {
 /* devices/<guid>/ with its attributes, driver link, uio/ and class link. */
 int emu_sysfs_dev_create(const struct emu_sysfs_dev *d);
 
+/*
+ * What vmbus_device_unregister leaves behind on rescind: nothing. The
+ * class/uio link goes first, then devices/<guid>/ vanishes in one rename
+ * (a scanner skips dot entries) before it is deleted.
+ */
+int emu_sysfs_dev_remove(const struct emu_sysfs_dev *d);
+
 /* devices/<guid>/uio/uioN/event, the cumulative interrupt count. */
 int emu_sysfs_dev_set_event(const struct emu_sysfs_dev *d, uint32_t count);
 
@@ -68,5 +75,13 @@ int emu_sysfs_chan_publish(const char *root, const char *guid, uint32_t relid,
 			   uint32_t subchan_id, uint32_t monitor_id,
 			   const struct emu_region *ring);
 int emu_sysfs_chan_remove(const char *root, const char *guid, uint32_t relid);
+
+/*
+ * Add the ring file to a channel published without one: models the
+ * re-offer race of kernels before 6.15 (fix f31fe8165d36), where
+ * channels/<relid>/ exists for a while before its ring does.
+ */
+int emu_sysfs_chan_add_ring(const char *root, const char *guid, uint32_t relid,
+			    const struct emu_region *ring);
 
 #endif /* EMU_SYSFS_H */

@@ -283,11 +283,10 @@ emu_uio_notify(struct emu_uio *u, uint32_t count)
 void
 emu_uio_rescind(struct emu_uio *u)
 {
-	unsigned int i;
-
-	stop_listening(u);
-	/* Each connection then reads EOF and is dropped by conn_event. */
-	for (i = 0; i < EMU_UIO_MAX_CONNS; i++)
-		if (u->conn[i].fd >= 0)
-			shutdown(u->conn[i].fd, SHUT_RDWR);
+	/*
+	 * Drop everything now rather than wait for each connection's EOF:
+	 * the device may be offered again (emu_uio_listen on this struct)
+	 * before the loop would have seen those events.
+	 */
+	emu_uio_destroy(u);
 }

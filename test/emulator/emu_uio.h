@@ -60,8 +60,10 @@ void emu_uio_destroy(struct emu_uio *u);
 void emu_uio_notify(struct emu_uio *u, uint32_t count);
 
 /*
- * The device was rescinded: shut every connection down (the shim turns
- * the guest's EOF/EPIPE into EIO) and stop listening (open fails).
+ * The device was rescinded: close every connection at once without the
+ * close callback (the caller closes the channel itself; the shim turns
+ * the guest's EOF/EPIPE into EIO) and stop listening (open fails). The
+ * struct may then be reused by emu_uio_listen for a re-offer.
  */
 void emu_uio_rescind(struct emu_uio *u);
 

@@ -625,13 +625,27 @@ emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms)
 int
 emu_nic_rescind(struct emu_nic *nic)
 {
-	return emu_dev_rescind(nic->dev);
+	int rc = emu_dev_rescind(nic->dev);
+
+	/* The channel-close hook already ended the session. */
+	if (rc == 0)
+		emu_net_log(nic, "rescinded");
+	return rc;
 }
 
 int
 emu_nic_reoffer(struct emu_nic *nic)
 {
-	/* The kernel face cannot offer a rescinded device again yet. */
-	(void)nic;
-	return -ENOTSUP;
+	unsigned int i;
+	int rc = emu_dev_reoffer(nic->dev, nic->net->cfg.reoffer_ring_delay_ms);
+
+	if (rc != 0)
+		return rc;
+	/* A new device instance: nothing of an old session may leak into
+	 * it, whatever the order of close hooks was. */
+	for (i = 0; i < EMU_NET_MAX_QUEUES; i++)
+		queue_destroy(nic, i);
+	emu_nvsp_session_reset(nic);
+	emu_net_log(nic, "re-offered");
+	return 0;
 }

@@ -40,6 +40,8 @@ struct emu_net_config {
 	unsigned int ctrl_delay_ms; /* delay control replies ("slow host") */
 	uint32_t send_section_size; /* answer to SEND_SEND_BUF (6144) */
 	bool trace;                 /* log every protocol message */
+	/* emu_nic_reoffer: primary ring file this late (0 = at once). */
+	unsigned int reoffer_ring_delay_ms;
 };
 
 void emu_net_config_defaults(struct emu_net_config *cfg);
@@ -103,7 +105,12 @@ const uint8_t *emu_nic_mac(const struct emu_nic *nic);
 
 int emu_nic_set_link(struct emu_nic *nic, bool up);
 int emu_nic_set_link_speed(struct emu_nic *nic, uint32_t speed_100bps);
-/* Rescind the device (guest fds fail with EIO) and, later, offer it again. */
+/*
+ * Rescind the device (guest fds fail with EIO, the session ends) and,
+ * later, offer it again: a new device instance with fresh rings and
+ * buffers and no NVSP/RNDIS state (see emu_dev_reoffer). Both -EPROTO
+ * when the device is already in that state.
+ */
 int emu_nic_rescind(struct emu_nic *nic);
 int emu_nic_reoffer(struct emu_nic *nic);
 void emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms);

@@ -469,7 +469,8 @@ emu_nic_vf_offer(struct emu_nic *nic, uint32_t serial)
 		return -EBUSY;
 	nic->vf_offered = true;
 	nic->vf_serial = serial;
-	emu_nvsp_vf_announce(nic);
+	/* Announced once pending control replies are out. */
+	emu_ctrl_flush(nic);
 	return 0;
 }
 

@@ -126,6 +126,10 @@ emu_ctrl_flush(struct emu_nic *nic)
 		nic->ctrl_bytes -= m->len;
 		free(m);
 	}
+	/* Only now: the association follows the RNDIS INIT reply and the
+	 * link indication (openvmm's order), also with a slow host. */
+	if (nic->ctrl_head == NULL)
+		emu_nvsp_vf_announce(nic);
 }
 
 static void
@@ -535,7 +539,7 @@ emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg, size_t len)
 {
 	struct emu_nic *nic = q->nic;
 	uint8_t m[EMU_NET_CTRL_MSG_MAX];
-	struct rndis_peek pk;
+	struct rndis_peek pk = { 0 };
 	struct rndis_ctl_req r;
 	int rc, n;
 
@@ -561,11 +565,10 @@ emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg, size_t len)
 	}
 	n = handle_req(nic, &r, m, sizeof(m));
 	ctrl_queue(nic, m, n, true);
-	if (r.type == RNDIS_MSG_INIT) {
-		/* Like openvmm: the link state right after INIT. */
+	/* Like openvmm: the link state right after INIT (the VF
+	 * association, if any, once the queue has drained). */
+	if (r.type == RNDIS_MSG_INIT)
 		indicate_link(nic);
-		emu_nvsp_vf_announce(nic);
-	}
 	return NVSP_STATUS_SUCCESS;
 }
 

@@ -69,6 +69,9 @@ gather_gpa(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	}
 	if (rc == -EINVAL)
 		emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: malformed GPA range");
+	else if (rc == -EMSGSIZE)
+		emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: page ranges carry more than %u bytes",
+				    EMU_NET_GATHER_MAX);
 	return rc == -ENOENT ? 0 : rc;
 }
 

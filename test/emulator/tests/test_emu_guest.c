@@ -103,7 +103,8 @@ struct call {
 	struct hooks snap;
 };
 
-enum { C_SNAP, C_OPEN, C_RAISE, C_SUBCHAN, C_RESCIND, C_DIRTY, C_TRANSLATE };
+enum { C_SNAP, C_OPEN, C_RAISE, C_SUBCHAN, C_RESCIND, C_REOFFER, C_DIRTY,
+       C_TRANSLATE };
 
 static void
 do_call(void *arg)
@@ -127,6 +128,9 @@ do_call(void *arg)
 		break;
 	case C_RESCIND:
 		c->ret = emu_dev_rescind(d);
+		break;
+	case C_REOFFER:
+		c->ret = emu_dev_reoffer(d, c->a);
 		break;
 	case C_DIRTY: /* stale state a previous guest could leave behind */
 		emu_chan_g2h(emu_dev_primary(d)).hdr->write_index = 1234;
@@ -635,30 +639,78 @@ test_emu_guestmem(void **state)
 	close(mfd);
 }
 
-/* Last: the rescinded NIC stays gone. */
+/* The device comes back as a new one: same GUID, new buffers. */
+static void
+check_reoffered(unsigned int idx)
+{
+	const char *guid = emu_dev_guid(emu_host_dev(host, idx));
+	struct guest_dev *d = NULL;
+	struct vmbus_ring_hdr *rx;
+	void *ring;
+	int fd, i;
+
+	assert_int_equal(guest_scan(devs, GUEST_MAX_DEVS), NICS);
+	for (i = 0; i < NICS; i++)
+		if (strcmp(devs[i].name, guid) == 0)
+			d = &devs[i];
+	assert_non_null(d);
+	assert_int_equal(d->relid, 15 + 64 * idx);
+	assert_int_equal(guest_read_maps(d), 0);
+	/* The kernel's GPADL counter moved on: 925200 + 16 + 2 * idx. */
+	assert_int_equal(strtoul(d->map_name[3] + 5, NULL, 0), 925216 + 2 * idx);
+	fd = guest_uio_open(idx, O_RDWR);
+	assert_true(fd >= 0);
+	ring = guest_uio_map(fd, 0, d->map_size[0]);
+	assert_non_null(ring);
+	rx = (void *)((uint8_t *)ring + d->map_size[0] / 2);
+	assert_int_equal(rx->read_index, 0);
+	assert_int_equal(rx->feature_bits, 1);
+	munmap(ring, d->map_size[0]);
+	close(fd);
+	WAIT_FOR(!dev_open(idx));
+}
+
+/* Last: rescind, then the same NIC offered again. */
 static void
 test_emu_rescind(void **state)
 {
 	struct hooks before = snap();
+	size_t ring_len = find_dev(1)->map_size[0];
+	char path[PATH_MAX];
 	uint32_t v = 1;
+	void *ring;
 	int fd;
 
 	(void)state;
+	snprintf(path, sizeof(path), "/sys/bus/vmbus/devices/%s", find_dev(1)->name);
 	fd = guest_uio_open(1, O_RDWR);
 	assert_true(fd >= 0);
+	ring = guest_uio_map(fd, 0, ring_len);
+	assert_non_null(ring);
+	assert_int_equal(call(C_REOFFER, 1, 0, 0, 0).ret, -EPROTO);
 	assert_int_equal(call(C_RESCIND, 1, 0, 0, 0).ret, 0);
-	WAIT_FOR(!dev_open(1));
+	assert_int_equal(call(C_RESCIND, 1, 0, 0, 0).ret, -EPROTO);
+	assert_false(dev_open(1));
 	assert_int_equal(read(fd, &v, sizeof(v)), -1);
 	assert_int_equal(errno, EIO);
 	assert_int_equal(write(fd, &v, sizeof(v)), -1);
 	assert_int_equal(errno, EIO);
 	assert_true(snap().closes > before.closes);
 	assert_true(guest_uio_open(1, O_RDWR) < 0);
+	/* Unregistered: the device is gone from sysfs too. */
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(guest_scan(devs, GUEST_MAX_DEVS), NICS - 1);
+	/* What the guest still has mapped stays valid memory. */
+	((volatile uint8_t *)ring)[64] = 1;
+	munmap(ring, ring_len);
 	close(fd);
 	/* The other NIC is unaffected. */
 	fd = guest_uio_open(0, O_RDWR);
 	assert_true(fd >= 0);
 	close(fd);
+	WAIT_FOR(!dev_open(0));
+	assert_int_equal(call(C_REOFFER, 1, 0, 0, 0).ret, 0);
+	check_reoffered(1);
 }
 
 /* Re-run ourselves with the shim preloaded and a private root. */

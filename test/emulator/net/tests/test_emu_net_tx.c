@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest transmit with offloads: checksum requests through the send
+ * buffer and through GPA ranges, and LSOv2 cut into MSS-sized segments.
+ * The backend must see finished frames.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "emu_offload.h"
+#include "net_harness.h"
+
+#define CSUM_OK (RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_TCP_OK)
+
+static int
+setup_up(void **state)
+{
+	ng_setup_default(state);
+	ng_bring_up(*state);
+	return 0;
+}
+
+static uint32_t
+csum_req(void)
+{
+	return rndis_txcsum_value(RNDIS_TXCSUM_IPV4 | RNDIS_TXCSUM_TCP |
+				  RNDIS_TXCSUM_IP, 34);
+}
+
+/* RNDIS message in section 3 (header and frame together). */
+static uint32_t
+tx_in_section(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
+	      size_t flen, uint64_t id)
+{
+	uint8_t *sec = g->sendbuf + 3u * NG_SECTION, m[40];
+	int off = rndis_pkt_encode(sec, NG_SECTION, meta, (uint32_t)flen, 0);
+
+	assert_true(off > 0);
+	memcpy(sec + off, f, flen);
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA, 3,
+					      (uint32_t)(off + (int)flen)), 40);
+	ng_send_inband(g, 0, m, sizeof(m), id, true);
+	return ng_expect_tx_comp(g, 0, id);
+}
+
+/* RNDIS header in one page, the frame in guest memory page by page. */
+static uint32_t
+tx_by_gpa(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
+	  size_t flen, uint64_t id)
+{
+	uint8_t *hdrpg = g->mem + 40 * HV_PAGE_SIZE;
+	uint8_t *frame = g->mem + 42 * HV_PAGE_SIZE + 300;
+	struct vmbus_pkt_page pg[8];
+	uint8_t hdr[256], m[40];
+	unsigned int n = 1;
+	size_t done = 0;
+	int off, hl;
+
+	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, meta, (uint32_t)flen, 0);
+	assert_true(off > 0);
+	memcpy(frame, f, flen);
+	pg[0] = (struct vmbus_pkt_page){ (uintptr_t)hdrpg / HV_PAGE_SIZE, 0,
+					 (uint32_t)off };
+	while (done < flen) {
+		uintptr_t at = (uintptr_t)(frame + done);
+		size_t in_pg = HV_PAGE_SIZE - at % HV_PAGE_SIZE;
+		size_t len = flen - done < in_pg ? flen - done : in_pg;
+
+		assert_true(n < 8);
+		pg[n++] = (struct vmbus_pkt_page){ at / HV_PAGE_SIZE,
+						   (uint32_t)(at % HV_PAGE_SIZE),
+						   (uint32_t)len };
+		done += len;
+	}
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), pg, n, sizeof(m), id,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	ng_send_pkt(g, 0, hdr, (size_t)hl, m, sizeof(m));
+	return ng_expect_tx_comp(g, 0, id);
+}
+
+static void
+test_emu_net_tx_csum_section(void **state)
+{
+	struct g *g = *state;
+	struct rndis_pkt_meta meta = { .present = RNDIS_META_CSUM };
+	static uint8_t f[1600];
+	size_t flen = ng_tcp_frame(g, f, 700);
+
+	meta.csum = csum_req();
+	/* The guest left both checksums 0: wrong until the host fills them. */
+	assert_int_not_equal(emu_csum_verify(f, flen), CSUM_OK);
+	assert_int_equal(tx_in_section(g, &meta, f, flen, 1), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 1);
+	assert_int_equal(g->cap.len[0], flen);
+	assert_int_equal(emu_csum_verify(g->cap.f[0], flen), CSUM_OK);
+	/* Only the checksum fields changed. */
+	assert_memory_equal(g->cap.f[0] + 54, f + 54, 700);
+	assert_memory_equal(g->cap.f[0], f, 24);
+	/* Without the request the frame goes out untouched. */
+	meta.present = 0;
+	assert_int_equal(tx_in_section(g, &meta, f, flen, 2), NVSP_STATUS_SUCCESS);
+	assert_memory_equal(g->cap.f[1], f, flen);
+}
+
+static void
+test_emu_net_tx_csum_gpa(void **state)
+{
+	struct g *g = *state;
+	struct rndis_pkt_meta meta = { .present = RNDIS_META_CSUM };
+	static uint8_t f[1600];
+	size_t flen = ng_tcp_frame(g, f, 1400);
+
+	meta.csum = csum_req();
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 3), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 1);
+	assert_int_equal(emu_csum_verify(g->cap.f[0], flen), CSUM_OK);
+	/* An L4 offset that is not the TCP header: refused, not sent. */
+	meta.csum = rndis_txcsum_value(RNDIS_TXCSUM_IPV4 | RNDIS_TXCSUM_TCP, 900);
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 4), NVSP_STATUS_FAILURE);
+	assert_int_equal(g->cap.n, 1);
+	assert_int_equal(ng_qstats(g, 0).tx_errors, 1);
+}
+
+static uint32_t
+get32be(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+check_segments(const struct g *g, const uint8_t *f, size_t payload, uint32_t mss)
+{
+	unsigned int i, nseg = (unsigned int)((payload + mss - 1) / mss);
+
+	assert_int_equal(g->cap.n, nseg);
+	for (i = 0; i < nseg; i++) {
+		const uint8_t *s = g->cap.f[i];
+		size_t n = i + 1 < nseg ? mss : payload - (size_t)i * mss;
+
+		assert_int_equal(g->cap.len[i], 54 + n);
+		assert_int_equal(((size_t)s[16] << 8 | s[17]), 40 + n);
+		assert_int_equal(get32be(s + 38), get32be(f + 38) + i * mss);
+		assert_memory_equal(s + 54, f + 54 + (size_t)i * mss, n);
+		assert_int_equal(emu_csum_verify(s, 54 + n), CSUM_OK);
+	}
+}
+
+static void
+test_emu_net_tx_lso(void **state)
+{
+	struct g *g = *state;
+	struct rndis_pkt_meta meta = {
+		.present = RNDIS_META_LSO, .lso_mss = 1000, .lso_tcp_off = 34,
+	};
+	static uint8_t f[9100];
+	size_t flen = ng_tcp_frame(g, f, 3500);
+
+	/* Through a section: 3 full segments and a 500-byte tail. */
+	assert_int_equal(tx_in_section(g, &meta, f, flen, 5), NVSP_STATUS_SUCCESS);
+	check_segments(g, f, 3500, 1000);
+	/* Through pages: 9000 bytes of payload across three pages. */
+	g->cap.n = 0;
+	flen = ng_tcp_frame(g, f, 9000);
+	meta.lso_mss = 1448;
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 6), NVSP_STATUS_SUCCESS);
+	check_segments(g, f, 9000, 1448);
+	assert_int_equal(ng_qstats(g, 0).tx_packets, 4 + 7);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_csum_section,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_csum_gpa,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_lso,
+						setup_up, ng_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
