@@ -24,7 +24,7 @@ CACHE_DIR=${VMBUS_NETVSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmbus-netvsc}
 PACKAGES=(
 	meson ninja-build pkg-config python3-pyelftools
 	libnuma-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
-	clang libclang-rt-14-dev gcc dpkg-dev iproute2 valgrind
+	clang libclang-rt-14-dev gcc dpkg-dev iproute2 iputils-ping valgrind
 	dpdk dpdk-dev
 )
 
