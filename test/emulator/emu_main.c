@@ -7,9 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "emu.h"
+#include "emu_backend.h"
+#include "emu_ctl.h"
+#include "emu_net.h"
+#include "nvsp_wire.h"
 
 #ifndef EMU_SHIM_BUILD_PATH
 #define EMU_SHIM_BUILD_PATH "libvmbus_emu_shim.so"
@@ -41,7 +47,7 @@ static const char usage_text[] =
 "      --unbound          show the NICs bound to hv_netvsc instead of\n"
 "                         uio_hv_generic (sysfs only, no uio device)\n"
 "\n"
-"Network identity (stored for the network service):\n"
+"Network identity:\n"
 "  -m, --mac MAC          MAC of NIC 0 as xx:xx:xx:xx:xx:xx; NIC k adds k to\n"
 "                         the last byte (default 00:15:5d:00:00:10)\n"
 "      --mtu BYTES        MTU, 68..65535 (default 1500)\n"
@@ -68,23 +74,73 @@ static const char usage_text[] =
 "                         'old': mask left 0 at open, no auto-mask, irq\n"
 "                         control touches the primary channel only\n"
 "\n"
+"Host network service (NetVSP, RNDIS):\n"
+"      --host-version V   highest NVSP version the host accepts: 1, 2, 4,\n"
+"                         5, 6 or 6.1 (default 6.1; Windows Server 2016\n"
+"                         era hosts stop at 5)\n"
+"      --max-queues N     receive queues offered (primary + subchannels),\n"
+"                         1..64 (default 8)\n"
+"      --no-csum-offload  do not advertise IPv4/TCP/UDP checksum offload\n"
+"      --no-lso           do not advertise large send offload (LSOv2)\n"
+"      --link-speed MBPS  link speed reported to the guest (default 10000)\n"
+"      --ctrl-delay MS    delay every control reply (slow host; default 0)\n"
+"      --trace            log every protocol message (all NICs)\n"
+"      --no-net           no network service at all: only the kernel face\n"
+"                         (sysfs, uio, rings), as for bus-level tests\n"
+"\n"
+"Wire backends (what is behind each NIC; default: none, frames from the\n"
+"guest are discarded and nothing is received):\n"
+"      --backend [K=]SPEC backend of NIC K; without K, the first --backend\n"
+"                         is NIC 0, the next NIC 1 and so on. SPEC is one of\n"
+"           tap[:IFNAME][,netns=NAME][,ip=A.B.C.D/NN]\n"
+"                         a TAP interface (IFNAME may hold %d), created in\n"
+"                         the existing namespace /var/run/netns/NAME (see\n"
+"                         ip-netns(8)), brought up, with an IPv4 address\n"
+"           gen[:flows=N,size=N,count=N,rate=N,burst=N,start=0|1]\n"
+"                         generator of UDP frames to the NIC's MAC: N flows\n"
+"                         (distinct 5-tuples, default 1), frames of size\n"
+"                         bytes without FCS (default 64), count frames in\n"
+"                         total (0 = endless, default), rate frames per\n"
+"                         second (0 = as fast as the guest takes them),\n"
+"                         burst per poll (default 32), start=0 to wait for\n"
+"                         'gen K start'; what the guest sends is counted\n"
+"                         and its sequence numbers checked (echo tests)\n"
+"           sink          count and discard what the guest sends\n"
+"           loop          send back to the guest what it sends\n"
+"           none          discard (the default)\n"
+"\n"
+"Control and counters:\n"
+"                         a control socket ROOT/control takes commands\n"
+"                         (see vmbus-emu-ctl --help); counters of every NIC\n"
+"                         and backend are printed at exit\n"
+"      --stats-interval S also print them every S seconds\n"
+"\n"
 "Other:\n"
-"  -v, --verbose          log channel open/close, irq control and doorbells\n"
+"  -v, --verbose          with --no-net: log channel open/close and\n"
+"                         doorbells\n"
 "      --shim PATH        shim path printed by --print-env\n"
 "      --print-env        print the VMBUS_EMU_ROOT and LD_PRELOAD lines for\n"
 "                         this configuration and exit (use with eval)\n"
 "  -h, --help             show this help and exit\n"
 "\n"
-"Example:\n"
+"Examples:\n"
 "  vmbus-emu --name a --nics 2 &\n"
 "  eval \"$(vmbus-emu --name a --print-env)\"\n"
 "  dpdk-testpmd --no-huge --no-pci --file-prefix=a -- -i\n"
+"\n"
+"  ip netns add ns1\n"
+"  vmbus-emu --name b --backend tap:vtap0,netns=ns1,ip=10.9.0.1/24 &\n"
+"  vmbus-emu --name c --backend gen:flows=64,count=1000000 --max-queues 4 &\n"
+"\n"
+"See docs/emulator.md for running any DPDK application on it.\n"
 "\n"
 "Exit status: 0 after a signal, 1 on a runtime error, 2 on bad usage.\n";
 
 enum {
 	OPT_UNBOUND = 256, OPT_MTU, OPT_RING, OPT_RECV, OPT_SEND, OPT_RELID,
 	OPT_MONITOR, OPT_GPADL, OPT_IRQ, OPT_SHIM, OPT_PRINT_ENV,
+	OPT_HOST_VERSION, OPT_MAX_QUEUES, OPT_NO_CSUM, OPT_NO_LSO, OPT_SPEED,
+	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -104,15 +160,38 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "shim", required_argument, NULL, OPT_SHIM },
 	{ "print-env", no_argument, NULL, OPT_PRINT_ENV },
+	{ "host-version", required_argument, NULL, OPT_HOST_VERSION },
+	{ "max-queues", required_argument, NULL, OPT_MAX_QUEUES },
+	{ "no-csum-offload", no_argument, NULL, OPT_NO_CSUM },
+	{ "no-lso", no_argument, NULL, OPT_NO_LSO },
+	{ "link-speed", required_argument, NULL, OPT_SPEED },
+	{ "ctrl-delay", required_argument, NULL, OPT_CTRL_DELAY },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "no-net", no_argument, NULL, OPT_NO_NET },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct cli {
 	struct emu_config cfg;
+	struct emu_net_config net;
+	struct emu_backend_spec be[EMU_MAX_NICS];
+	unsigned int next_be;	/* NIC of the next --backend without K= */
+	uint32_t stats_interval; /* seconds; 0 = only at exit */
 	const char *shim;
 	bool print_env;
 	bool verbose;
+	bool no_net;
+};
+
+/* What runs: the host, its service, the backends and the control socket. */
+struct emu_run {
+	struct emu_host *host;
+	struct emu_ctl_env env;
+	struct emu_ctl *ctl;
+	int stats_fd;
 };
 
 static struct emu_loop *g_loop;
@@ -171,6 +250,95 @@ parse_mac(const char *s, uint8_t mac[6])
 }
 
 static int
+parse_host_version(const char *s, uint32_t *out)
+{
+	static const struct { const char *name; uint32_t v; } vers[] = {
+		{ "1", NVSP_VERSION_1 }, { "2", NVSP_VERSION_2 },
+		{ "4", NVSP_VERSION_4 }, { "5", NVSP_VERSION_5 },
+		{ "6", NVSP_VERSION_6 }, { "6.1", NVSP_VERSION_61 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
+		if (strcmp(s, vers[i].name) == 0) {
+			*out = vers[i].v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "[K=]SPEC": NIC K, or the one after the previous --backend. */
+static int
+parse_backend(struct cli *c, const char *arg)
+{
+	unsigned int k = c->next_be;
+	const char *why, *spec = arg;
+	char *end;
+	int ret;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*end != '=' || v >= EMU_MAX_NICS)
+			return -EINVAL;
+		k = (unsigned int)v;
+		spec = end + 1;
+	}
+	if (k >= EMU_MAX_NICS) {
+		fprintf(stderr, "vmbus-emu: more backends than NICs\n");
+		return -EINVAL;
+	}
+	ret = emu_backend_parse(spec, &c->be[k], &why);
+	if (ret != 0) {
+		fprintf(stderr, "vmbus-emu: --backend %s: %s\n", arg, why);
+		return ret;
+	}
+	c->next_be = k + 1;
+	return 0;
+}
+
+static int
+parse_speed(const char *arg, uint32_t *out)
+{
+	uint32_t mbps;
+
+	/* The guest sees 100 bps units in 32 bits. */
+	if (parse_u32(arg, &mbps) != 0 || mbps == 0 || mbps > UINT32_MAX / 10000u)
+		return -EINVAL;
+	*out = mbps * 10000u;
+	return 0;
+}
+
+/* Options of the network service, backends and counters. */
+static int
+parse_net_opt(struct cli *c, int opt, const char *arg)
+{
+	uint32_t v = 0;
+
+	switch (opt) {
+	case OPT_HOST_VERSION: return parse_host_version(arg, &c->net.max_nvsp_version);
+	case OPT_MAX_QUEUES:
+		if (parse_u32(arg, &v) != 0 || v == 0 || v > EMU_NET_MAX_QUEUES)
+			return -EINVAL;
+		c->net.max_queues = v;
+		return 0;
+	case OPT_NO_CSUM: c->net.csum_offload = false; return 0;
+	case OPT_NO_LSO: c->net.lso_offload = false; return 0;
+	case OPT_SPEED: return parse_speed(arg, &c->net.link_speed);
+	case OPT_CTRL_DELAY: return parse_u32(arg, &c->net.ctrl_delay_ms);
+	case OPT_TRACE: c->net.trace = true; return 0;
+	case OPT_NO_NET: c->no_net = true; return 0;
+	case OPT_BACKEND: return parse_backend(c, arg);
+	case OPT_STATS_INTERVAL:
+		if (parse_u32(arg, &c->stats_interval) != 0 || c->stats_interval > 86400)
+			return -EINVAL;
+		return 0;
+	default: return -EINVAL;
+	}
+}
+
+static int
 parse_opt(struct cli *c, int opt, const char *arg)
 {
 	uint32_t v = 0;
@@ -200,7 +368,7 @@ parse_opt(struct cli *c, int opt, const char *arg)
 	case 'v': c->verbose = true; return 0;
 	case OPT_SHIM: c->shim = arg; return 0;
 	case OPT_PRINT_ENV: c->print_env = true; return 0;
-	default: return -EINVAL;
+	default: return parse_net_opt(c, opt, arg);
 	}
 }
 
@@ -211,6 +379,7 @@ parse_args(struct cli *c, int argc, char **argv)
 	int opt;
 
 	emu_config_defaults(&c->cfg);
+	emu_net_config_defaults(&c->net);
 	c->shim = EMU_SHIM_BUILD_PATH;
 	while ((opt = getopt_long(argc, argv, "n:r:N:m:vh", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
@@ -272,15 +441,116 @@ static const struct emu_service_ops log_ops = {
 	.doorbell = log_doorbell,
 };
 
-/*
- * Where services attach: today an optional logger; the network service
- * (NVSP/RNDIS) and the control socket (an fd on emu_host_loop()) go here.
- */
 static void
-attach_services(struct emu_host *h, const struct cli *c)
+print_counters(struct emu_run *r, FILE *out)
 {
-	if (c->verbose)
-		emu_host_set_service(h, &log_ops, NULL);
+	unsigned int i;
+
+	for (i = 0; i < r->env.nnics; i++) {
+		fprintf(out, "nic %u\n", i);
+		/* Includes the backend's counters. */
+		emu_nic_print_stats(r->env.nic[i], out);
+	}
+	fflush(out);
+}
+
+static void
+stats_tick(void *arg, uint32_t events)
+{
+	struct emu_run *r = arg;
+	uint64_t expirations;
+
+	(void)events;
+	if (read(r->stats_fd, &expirations, sizeof(expirations)) > 0)
+		print_counters(r, stdout);
+}
+
+static int
+start_stats_timer(struct emu_run *r, uint32_t seconds)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
+				  .it_value = { .tv_sec = seconds } };
+
+	r->stats_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (r->stats_fd < 0)
+		return -errno;
+	if (timerfd_settime(r->stats_fd, 0, &its, NULL) != 0)
+		return -errno;
+	return emu_loop_add(emu_host_loop(r->host), r->stats_fd, EPOLLIN,
+			    stats_tick, r);
+}
+
+static int
+attach_backends(struct emu_run *r, const struct cli *c)
+{
+	size_t max_frame = (size_t)c->cfg.mtu + 14u + 4u; /* + Ethernet + VLAN */
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < r->env.nnics; i++) {
+		struct emu_backend *be = NULL;
+
+		ret = emu_backend_create(&c->be[i], r->env.loop, max_frame, &be);
+		if (ret != 0) {
+			fprintf(stderr, "vmbus-emu: NIC %u: backend: %s\n", i,
+				strerror(-ret));
+			return ret;
+		}
+		/* The NIC owns it from now on (and destroys it). */
+		emu_nic_set_backend(r->env.nic[i], be);
+		r->env.be[i] = be;
+		if (emu_tap_ifname(be) != NULL)
+			printf("nic %u: tap %s\n", i, emu_tap_ifname(be));
+	}
+	return 0;
+}
+
+/* Network service, backends, control socket, periodic counters. */
+static int
+attach_services(struct emu_run *r, const struct cli *c)
+{
+	char path[4096];
+	unsigned int i;
+	int ret;
+
+	r->env.loop = emu_host_loop(r->host);
+	if (c->no_net) {
+		if (c->verbose)
+			emu_host_set_service(r->host, &log_ops, NULL);
+		return 0;
+	}
+	ret = emu_net_attach(r->host, &c->net);
+	if (ret != 0) {
+		fprintf(stderr, "vmbus-emu: network service: %s\n", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < emu_host_ndevs(r->host) && i < EMU_MAX_NICS; i++)
+		r->env.nic[r->env.nnics++] = emu_net_nic(r->host, i);
+	ret = attach_backends(r, c);
+	if (ret == 0) {
+		snprintf(path, sizeof(path), "%s/%s", emu_host_root(r->host),
+			 EMU_CTL_SOCKET);
+		ret = emu_ctl_open(&r->env, path, &r->ctl);
+		if (ret != 0)
+			fprintf(stderr, "vmbus-emu: %s: %s\n", path, strerror(-ret));
+	}
+	if (ret == 0 && c->stats_interval != 0)
+		ret = start_stats_timer(r, c->stats_interval);
+	return ret;
+}
+
+static void
+detach_services(struct emu_run *r, const struct cli *c)
+{
+	if (c->no_net)
+		return;
+	print_counters(r, stdout);
+	if (r->stats_fd >= 0) {
+		emu_loop_del(r->env.loop, r->stats_fd);
+		close(r->stats_fd);
+	}
+	emu_ctl_close(r->ctl);
+	emu_net_detach(r->host);
 }
 
 static void
@@ -306,26 +576,28 @@ install_signals(void)
 static int
 run(const struct cli *c)
 {
-	struct emu_host *h;
-	int ret = emu_host_create(&c->cfg, &h);
+	struct emu_run r = { .stats_fd = -1 };
+	int ret = emu_host_create(&c->cfg, &r.host);
 
 	if (ret != 0) {
 		fprintf(stderr, "vmbus-emu: cannot set up: %s\n", strerror(-ret));
 		return 1;
 	}
-	attach_services(h, c);
-	g_loop = emu_host_loop(h);
-	ret = install_signals();
+	g_loop = emu_host_loop(r.host);
+	ret = attach_services(&r, c);
+	if (ret == 0)
+		ret = install_signals();
 	if (ret == 0) {
-		print_env(emu_host_root(h), c->shim);
+		print_env(emu_host_root(r.host), c->shim);
 		printf("ready\n");
 		fflush(stdout);
 		ret = emu_loop_run(g_loop);
+		if (ret != 0)
+			fprintf(stderr, "vmbus-emu: %s\n", strerror(-ret));
 	}
 	g_loop = NULL;
-	emu_host_destroy(h);
-	if (ret != 0)
-		fprintf(stderr, "vmbus-emu: %s\n", strerror(-ret));
+	detach_services(&r, c);
+	emu_host_destroy(r.host);
 	return ret == 0 ? 0 : 1;
 }
 

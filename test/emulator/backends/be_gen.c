@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Generator and sink backends.
+ *
+ * The generator builds one frame template at creation (Ethernet, IPv4,
+ * UDP, payload "EMUG" + 64-bit sequence number) and a small table of
+ * per-flow fields (source address, its IPv4 header checksum, source
+ * port). Per frame it stores those three fields and the sequence number
+ * into the template and hands it to emu_nic_rx, which copies it into the
+ * guest's receive buffer: no allocation, no copy of our own, no syscall.
+ * The UDP checksum is 0 ("none"), legal for IPv4, so nothing depends on
+ * the sequence number but the payload.
+ *
+ * The sink side (of both) counts what the guest sends and, for frames in
+ * the generator's format, checks that sequence numbers follow each other.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "be_internal.h"
+
+#define GEN_ETH_LEN 14u
+#define GEN_IP_OFF GEN_ETH_LEN
+#define GEN_UDP_OFF (GEN_IP_OFF + 20u)
+#define GEN_PAY_OFF (GEN_UDP_OFF + 8u)
+#define GEN_SEQ_OFF (GEN_PAY_OFF + 4u)
+#define GEN_MIN_FRAME 60u	/* Ethernet minimum without FCS */
+#define GEN_MAGIC "EMUG"
+/* While the guest is not ready, look again this often, not per poll. */
+#define GEN_NOT_READY_BACKOFF_NS 1000000u
+
+struct gen_flow {
+	uint8_t src_ip[4];
+	uint8_t ip_csum[2];
+	uint8_t src_port[2];
+};
+
+struct emu_gen {
+	struct emu_be_base base;
+	struct emu_gen_config cfg;
+	uint8_t *frame;		 /* the template, cfg.size bytes */
+	struct gen_flow *flows;	 /* cfg.flows entries */
+	bool running;
+	bool mac_set;		 /* template carries the NIC's MAC */
+	uint64_t seq;		 /* next sequence number to deliver */
+	uint64_t limit;		 /* stop before this seq; 0 = never */
+	unsigned int next_flow;
+	uint64_t start_ns;	 /* rate accounting: when running began ... */
+	uint64_t start_seq;	 /* ... and the sequence number then */
+	uint64_t retry_ns;	 /* not before this after -ENETDOWN */
+	uint64_t expect_seq;	 /* sink: next sequence number expected */
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	/* vDSO: no system call. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t
+ipv4_csum(const uint8_t *hdr)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)hdr[i] << 8 | hdr[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Everything but the destination MAC, the per-flow fields and the seq. */
+static void
+build_template(uint8_t *f, unsigned int size)
+{
+	static const uint8_t src_mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	uint8_t *ip = f + GEN_IP_OFF, *udp = f + GEN_UDP_OFF;
+
+	memset(f, 0, size);
+	memcpy(f + 6, src_mac, 6);
+	put_be16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put_be16(ip + 2, (uint16_t)(size - GEN_ETH_LEN));
+	ip[8] = 64;	/* TTL */
+	ip[9] = 17;	/* UDP */
+	ip[16] = 10;	/* destination 10.1.0.1 */
+	ip[17] = 1;
+	ip[19] = 1;
+	put_be16(udp + 2, 9); /* discard */
+	put_be16(udp + 4, (uint16_t)(size - GEN_UDP_OFF));
+	memcpy(f + GEN_PAY_OFF, GEN_MAGIC, 4);
+}
+
+/* Flow k: source 10.0.(k>>8).(k&255), port 1024 + k % 60000. */
+static void
+build_flows(struct emu_gen *g)
+{
+	uint8_t hdr[20];
+	unsigned int k;
+
+	for (k = 0; k < g->cfg.flows; k++) {
+		struct gen_flow *fl = &g->flows[k];
+
+		fl->src_ip[0] = 10;
+		fl->src_ip[1] = 0;
+		fl->src_ip[2] = (uint8_t)(k >> 8);
+		fl->src_ip[3] = (uint8_t)k;
+		memcpy(hdr, g->frame + GEN_IP_OFF, 20);
+		memcpy(hdr + 12, fl->src_ip, 4);
+		put_be16(fl->ip_csum, ipv4_csum(hdr));
+		put_be16(fl->src_port, (uint16_t)(1024u + k % 60000u));
+	}
+}
+
+static void
+fill_next(struct emu_gen *g)
+{
+	const struct gen_flow *fl = &g->flows[g->next_flow];
+	uint8_t *f = g->frame;
+
+	memcpy(f + GEN_IP_OFF + 12, fl->src_ip, 4);
+	memcpy(f + GEN_IP_OFF + 10, fl->ip_csum, 2);
+	memcpy(f + GEN_UDP_OFF, fl->src_port, 2);
+	memcpy(f + GEN_SEQ_OFF, &g->seq, 8);
+}
+
+/* How many frames the rate and the count allow now (at most a burst). */
+static uint64_t
+gen_budget(struct emu_gen *g, uint64_t now)
+{
+	uint64_t want = g->cfg.burst;
+
+	if (g->cfg.rate != 0) {
+		/* Whole seconds and the rest separately: no overflow for
+		 * any rate during centuries of running. */
+		uint64_t dt = now - g->start_ns;
+		uint64_t due = (dt / 1000000000u) * g->cfg.rate +
+			       (dt % 1000000000u) * g->cfg.rate / 1000000000u;
+		uint64_t done = g->seq - g->start_seq;
+
+		want = due > done ? due - done : 0;
+		if (want > g->cfg.burst)
+			want = g->cfg.burst;
+	}
+	if (g->limit != 0 && g->limit - g->seq < want)
+		want = g->limit - g->seq;
+	return want;
+}
+
+static void
+gen_poll(struct emu_backend *be)
+{
+	struct emu_gen *g = (struct emu_gen *)be;
+	uint64_t now, n;
+
+	if (!g->running || be->nic == NULL)
+		return;
+	if (g->limit != 0 && g->seq >= g->limit)
+		return;
+	now = now_ns();
+	if (now < g->retry_ns)
+		return;
+	if (!g->mac_set) {
+		memcpy(g->frame, emu_nic_mac(be->nic), 6);
+		g->mac_set = true;
+	}
+	for (n = gen_budget(g, now); n > 0; n--) {
+		int ret;
+
+		fill_next(g);
+		ret = emu_be_to_guest(&g->base, g->frame, g->cfg.size);
+		if (ret == -EAGAIN)
+			return;	/* same frame again next time */
+		if (ret == -ENETDOWN) {
+			g->retry_ns = now + GEN_NOT_READY_BACKOFF_NS;
+			return;
+		}
+		/* Delivered, or refused for good (counted as a drop). */
+		g->seq++;
+		if (++g->next_flow == g->cfg.flows)
+			g->next_flow = 0;
+	}
+}
+
+static void
+sink_xmit(struct emu_backend *be, const void *frame, size_t len)
+{
+	struct emu_gen *g = (struct emu_gen *)be;
+	const uint8_t *f = frame;
+	uint64_t seq;
+
+	g->base.c.from_guest++;
+	g->base.c.from_guest_bytes += len;
+	if (len < GEN_SEQ_OFF + 8 || memcmp(f + GEN_PAY_OFF, GEN_MAGIC, 4) != 0 ||
+	    f[12] != 0x08 || f[13] != 0x00 || f[GEN_IP_OFF + 9] != 17)
+		return;
+	memcpy(&seq, f + GEN_SEQ_OFF, 8);
+	if (seq != g->expect_seq)
+		g->base.c.seq_errors++;
+	g->expect_seq = seq + 1;
+}
+
+static void
+gen_print_stats(struct emu_backend *be, FILE *out)
+{
+	struct emu_gen *g = (struct emu_gen *)be;
+
+	emu_be_print_counters(&g->base, be->ops->name, out);
+	if (be->ops == &emu_gen_ops)
+		fprintf(out, "generator: %s seq %" PRIu64 " count %" PRIu64
+			" flows %u size %u rate %" PRIu64 "\n",
+			g->running ? "running" : "stopped", g->seq, g->cfg.count,
+			g->cfg.flows, g->cfg.size, g->cfg.rate);
+}
+
+static void
+gen_destroy(struct emu_backend *be)
+{
+	struct emu_gen *g = (struct emu_gen *)be;
+
+	if (g == NULL)
+		return;
+	free(g->frame);
+	free(g->flows);
+	free(g);
+}
+
+const struct emu_backend_ops emu_gen_ops = {
+	.name = "gen",
+	.xmit = sink_xmit,
+	.poll = gen_poll,
+	.print_stats = gen_print_stats,
+	.destroy = gen_destroy,
+};
+
+const struct emu_backend_ops emu_sink_ops = {
+	.name = "sink",
+	.xmit = sink_xmit,
+	.print_stats = gen_print_stats,
+	.destroy = gen_destroy,
+};
+
+int
+emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
+	       struct emu_backend **out)
+{
+	struct emu_gen *g;
+
+	if (cfg->flows < 1 || cfg->flows > 65536 || cfg->burst < 1 ||
+	    cfg->burst > 1024 || cfg->size < GEN_MIN_FRAME || cfg->size > max_frame)
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return -ENOMEM;
+	g->cfg = *cfg;
+	g->frame = malloc(cfg->size);
+	g->flows = calloc(cfg->flows, sizeof(*g->flows));
+	if (g->frame == NULL || g->flows == NULL) {
+		gen_destroy(&g->base.be);
+		return -ENOMEM;
+	}
+	g->base.be.ops = &emu_gen_ops;
+	g->base.kind = EMU_BACKEND_GEN;
+	build_template(g->frame, cfg->size);
+	build_flows(g);
+	if (cfg->start)
+		emu_gen_set_running(&g->base.be, true);
+	*out = &g->base.be;
+	return 0;
+}
+
+int
+emu_sink_create(struct emu_backend **out)
+{
+	struct emu_gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return -ENOMEM;
+	g->base.be.ops = &emu_sink_ops;
+	g->base.kind = EMU_BACKEND_SINK;
+	*out = &g->base.be;
+	return 0;
+}
+
+int
+emu_gen_set_running(struct emu_backend *be, bool on)
+{
+	struct emu_gen *g;
+
+	if (be == NULL || be->ops != &emu_gen_ops)
+		return -ENOTSUP;
+	g = (struct emu_gen *)be;
+	/* Starting a generator that sent its count sends count more. */
+	if (on && g->cfg.count != 0 && g->seq >= g->limit)
+		g->limit = g->seq + g->cfg.count;
+	if (on && !g->running) {
+		g->start_ns = now_ns();
+		g->start_seq = g->seq;
+		g->retry_ns = 0;
+	}
+	g->running = on;
+	return 0;
+}

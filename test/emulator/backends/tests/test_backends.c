@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Backends against a fake network service (fake_net.c). */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "emu_backend.h"
+#include "fake_net.h"
+
+static struct emu_nic nic;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	fake_nic_init(&nic);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	emu_nic_set_backend(&nic, NULL);
+	return 0;
+}
+
+static struct emu_backend *
+make_gen(unsigned int flows, unsigned int size, uint64_t count, bool start)
+{
+	struct emu_gen_config g;
+	struct emu_backend *be = NULL;
+
+	emu_gen_config_defaults(&g);
+	g.flows = flows;
+	g.size = size;
+	g.count = count;
+	g.burst = 4;
+	g.start = start;
+	assert_int_equal(emu_gen_create(&g, 1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	return be;
+}
+
+static uint64_t
+frame_seq(const struct fake_frame *f)
+{
+	uint64_t seq;
+
+	memcpy(&seq, f->data + 46, 8);
+	return seq;
+}
+
+static bool
+ipv4_csum_ok(const uint8_t *ip)
+{
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static void
+test_emu_backend_parse_tap(void **state)
+{
+	struct emu_backend_spec s;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(emu_backend_parse("tap:vtap0,netns=ns1,ip=10.9.8.7/24",
+					   &s, &why), 0);
+	assert_int_equal(s.kind, EMU_BACKEND_TAP);
+	assert_string_equal(s.tap.ifname, "vtap0");
+	assert_string_equal(s.tap.netns, "ns1");
+	assert_true(s.tap.has_ip);
+	assert_int_equal(s.tap.ip[0], 10);
+	assert_int_equal(s.tap.ip[3], 7);
+	assert_int_equal(s.tap.prefix, 24);
+	assert_int_equal(emu_backend_parse("tap", &s, &why), 0);
+	assert_string_equal(s.tap.ifname, "");
+	assert_int_equal(emu_backend_parse("tap:a,ip=10.0.0.1/33", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("tap:a,ip=300.0.0.1/8", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("tap:a,netns=../x", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("tap:a,mtu=9000", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("tap:averyveryverylongname", &s, &why),
+			 -EINVAL);
+}
+
+static void
+test_emu_backend_parse_gen(void **state)
+{
+	struct emu_backend_spec s;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(emu_backend_parse("gen:flows=8,size=128,count=1000,rate=5",
+					   &s, &why), 0);
+	assert_int_equal(s.kind, EMU_BACKEND_GEN);
+	assert_int_equal(s.gen.flows, 8);
+	assert_int_equal(s.gen.size, 128);
+	assert_int_equal(s.gen.count, 1000);
+	assert_int_equal(s.gen.rate, 5);
+	assert_true(s.gen.start);
+	assert_int_equal(emu_backend_parse("gen", &s, &why), 0);
+	assert_int_equal(s.gen.flows, 1);
+	assert_int_equal(s.gen.size, 64);
+	assert_int_equal(emu_backend_parse("gen:size=59", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("gen:flows=0", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("gen:count=-1", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("gen:burst=2000", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("sink", &s, &why), 0);
+	assert_int_equal(s.kind, EMU_BACKEND_SINK);
+	assert_int_equal(emu_backend_parse("sink:x=1", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("loopy", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("none", &s, &why), 0);
+	assert_int_equal(s.kind, EMU_BACKEND_NONE);
+}
+
+static void
+test_emu_backend_gen_frames(void **state)
+{
+	struct emu_backend *be = make_gen(4, 64, 10, true);
+	struct emu_backend_counters c;
+	uint32_t srcs[4];
+	unsigned int i, p;
+
+	(void)state;
+	/* Burst 4: three polls for 10 frames, then nothing more. */
+	for (p = 0; p < 5; p++)
+		be->ops->poll(be);
+	assert_int_equal(nic.nframes, 10);
+	for (i = 0; i < nic.nframes; i++) {
+		const uint8_t *f = nic.frames[i].data;
+
+		assert_int_equal(nic.frames[i].len, 64);
+		assert_memory_equal(f, nic.mac, 6);
+		assert_int_equal(f[12] << 8 | f[13], 0x0800);
+		assert_true(ipv4_csum_ok(f + 14));
+		assert_int_equal(f[14 + 9], 17);
+		assert_int_equal(f[38] << 8 | f[39], 64 - 34);
+		assert_int_equal(frame_seq(&nic.frames[i]), i);
+		if (i < 4)
+			memcpy(&srcs[i], f + 26, 4);
+		else
+			assert_memory_equal(f + 26, &srcs[i % 4], 4);
+	}
+	/* Four distinct flows. */
+	for (i = 1; i < 4; i++)
+		assert_memory_not_equal(&srcs[0], &srcs[i], 4);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.to_guest, 10);
+	assert_int_equal(c.to_guest_bytes, 640);
+}
+
+static void
+test_emu_backend_gen_backpressure(void **state)
+{
+	struct emu_backend *be = make_gen(1, 60, 0, true);
+	struct emu_backend_counters c;
+
+	(void)state;
+	nic.refuse_from = 3;
+	nic.rx_ret = -EAGAIN;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 2);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.backpressure, 1);
+	assert_int_equal(c.to_guest, 2);
+	/* The refused frame is offered again: no gap in the sequence. */
+	nic.refuse_from = 0;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 6);
+	assert_int_equal(frame_seq(&nic.frames[2]), 2);
+	assert_int_equal(frame_seq(&nic.frames[5]), 5);
+}
+
+static void
+test_emu_backend_gen_not_ready(void **state)
+{
+	struct emu_backend *be = make_gen(1, 60, 5, true);
+	struct emu_backend_counters c;
+
+	(void)state;
+	nic.refuse_from = 1;
+	nic.rx_ret = -ENETDOWN;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.not_ready, 1);
+	assert_int_equal(c.to_guest, 0);
+	assert_int_equal(nic.nframes, 0);
+}
+
+static void
+test_emu_backend_gen_start_stop(void **state)
+{
+	struct emu_backend *be = make_gen(1, 60, 3, false);
+	struct emu_backend *sink = NULL;
+
+	(void)state;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 0);
+	assert_int_equal(emu_gen_set_running(be, true), 0);
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 3);
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 3);
+	/* A finished generator started again sends count more. */
+	assert_int_equal(emu_gen_set_running(be, true), 0);
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 6);
+	assert_int_equal(frame_seq(&nic.frames[5]), 5);
+	assert_int_equal(emu_sink_create(&sink), 0);
+	assert_int_equal(emu_gen_set_running(sink, true), -ENOTSUP);
+	sink->ops->destroy(sink);
+}
+
+static void
+test_emu_backend_sink_seq(void **state)
+{
+	struct emu_backend *gen = make_gen(2, 80, 4, true);
+	struct emu_backend *sink = NULL;
+	struct emu_backend_counters c;
+	uint8_t other[60] = { 0 };
+	unsigned int order[] = { 0, 1, 3, 2 };
+	unsigned int i;
+
+	(void)state;
+	gen->ops->poll(gen);
+	assert_int_equal(nic.nframes, 4);
+	assert_int_equal(emu_sink_create(&sink), 0);
+	for (i = 0; i < 4; i++)
+		sink->ops->xmit(sink, nic.frames[order[i]].data,
+				nic.frames[order[i]].len);
+	sink->ops->xmit(sink, other, sizeof(other));
+	emu_backend_counters(sink, &c);
+	assert_int_equal(c.from_guest, 5);
+	assert_int_equal(c.from_guest_bytes, 4 * 80 + 60);
+	/* 0 1 3 2: "3" and "2" each break the sequence. */
+	assert_int_equal(c.seq_errors, 2);
+	assert_int_equal(c.to_guest, 0);
+	sink->ops->destroy(sink);
+}
+
+static void
+test_emu_backend_loop(void **state)
+{
+	struct emu_backend *be = NULL;
+	struct emu_backend_counters c;
+	uint8_t f[3][100];
+	int i;
+
+	(void)state;
+	assert_int_equal(emu_loop_backend_create(1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	for (i = 0; i < 3; i++) {
+		memset(f[i], 0xa0 + i, sizeof(f[i]));
+		be->ops->xmit(be, f[i], (size_t)(60 + i));
+	}
+	/* Nothing goes back from inside xmit. */
+	assert_int_equal(nic.rx_calls, 0);
+	nic.refuse_from = 2;
+	nic.rx_ret = -EAGAIN;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 1);
+	nic.refuse_from = 0;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(nic.frames[i].len, 60 + i);
+		assert_memory_equal(nic.frames[i].data, f[i], 60 + i);
+	}
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.from_guest, 3);
+	assert_int_equal(c.to_guest, 3);
+	assert_int_equal(c.backpressure, 1);
+	/* Too long for a slot: dropped, counted. */
+	be->ops->xmit(be, f, 2000);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drops, 1);
+}
+
+static void
+test_emu_backend_null_counters(void **state)
+{
+	struct emu_backend_counters c;
+
+	(void)state;
+	memset(&c, 0xff, sizeof(c));
+	emu_backend_counters(NULL, &c);
+	assert_int_equal(c.to_guest, 0);
+	assert_int_equal(c.seq_errors, 0);
+}
+
+/* TAP tests need root and /dev/net/tun. */
+static int
+packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	if (s < 0)
+		return -1;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (sll.sll_ifindex == 0 ||
+	    bind(s, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static void
+marked_frame(uint8_t *f, size_t len, uint8_t mark)
+{
+	memset(f, mark, len);
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x03", 12);
+	f[12] = 0x88;	/* local experimental ethertype 0x88b5 */
+	f[13] = 0xb5;
+}
+
+static bool
+fake_has_mark(uint8_t mark)
+{
+	unsigned int i;
+
+	for (i = 0; i < nic.nframes; i++)
+		if (nic.frames[i].len >= 20 && nic.frames[i].data[12] == 0x88 &&
+		    nic.frames[i].data[19] == mark)
+			return true;
+	return false;
+}
+
+static bool
+sock_sees_mark(int s, uint8_t mark)
+{
+	uint8_t buf[2048];
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(s, buf, sizeof(buf), 0);
+		if (n >= 20 && buf[12] == 0x88 && buf[19] == mark)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_emu_backend_tap(void **state)
+{
+	struct emu_tap_config cfg;
+	struct emu_backend *be = NULL;
+	struct emu_loop *loop;
+	uint8_t f[64];
+	int s, i, ret;
+
+	(void)state;
+	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0)
+		skip();
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.ifname, "emubetst%d");
+	cfg.has_ip = true;
+	memcpy(cfg.ip, "\x0a\xc9\x00\x01", 4);
+	cfg.prefix = 24;
+	assert_int_equal(emu_loop_create(&loop), 0);
+	ret = emu_tap_create(&cfg, loop, &be);
+	if (ret == -EPERM || ret == -EACCES) {
+		emu_loop_destroy(loop);
+		skip();
+	}
+	assert_int_equal(ret, 0);
+	emu_nic_set_backend(&nic, be);
+	assert_non_null(emu_tap_ifname(be));
+	assert_int_equal(strncmp(emu_tap_ifname(be), "emubetst", 8), 0);
+	s = packet_socket(emu_tap_ifname(be));
+	assert_true(s >= 0);
+	/* guest -> tap -> kernel: a packet socket on the interface sees it */
+	marked_frame(f, sizeof(f), 0x5a);
+	be->ops->xmit(be, f, sizeof(f));
+	assert_true(sock_sees_mark(s, 0x5a));
+	/* kernel -> tap -> guest */
+	marked_frame(f, sizeof(f), 0xa5);
+	assert_int_equal(send(s, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	for (i = 0; i < 50 && !fake_has_mark(0xa5); i++)
+		emu_loop_run_once(loop, 100);
+	assert_true(fake_has_mark(0xa5));
+	close(s);
+	emu_nic_set_backend(&nic, NULL);
+	emu_loop_destroy(loop);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_emu_backend_parse_tap),
+		cmocka_unit_test(test_emu_backend_parse_gen),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_not_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_start_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_sink_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_loop, setup, teardown),
+		cmocka_unit_test(test_emu_backend_null_counters),
+		cmocka_unit_test_setup_teardown(test_emu_backend_tap, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by the integration tests: Debian's stock dpdk-testpmd (and its
+# stock netvsc PMD) against vmbus-emu through the LD_PRELOAD shim.
+#
+# Environment (set by meson): VMBUS_EMU, VMBUS_EMU_CTL, VMBUS_EMU_SHIM,
+# EMU_BADGUEST. Every test calls it_init first; everything it starts or
+# creates is torn down by the EXIT trap, whatever happens.
+
+TESTPMD=${TESTPMD:-/usr/bin/dpdk-testpmd}
+IT_NAME=$(basename "$0" .sh)
+IT_TAG="it$$"
+IT_DIR=
+IT_EMU_PIDS=()
+IT_NETNS=()
+IT_TP_PID=
+IT_TP_FIFO=
+
+it_log() { echo "[$IT_NAME] $*"; }
+skip() { echo "SKIP ($IT_NAME): $*"; exit 77; }
+fail() {
+	echo "FAIL ($IT_NAME): $*"
+	it_dump_logs
+	exit 1
+}
+
+it_dump_logs() {
+	local f
+	for f in "$IT_DIR"/*.log; do
+		[ -f "$f" ] || continue
+		echo "----- $(basename "$f") (last 40 lines) -----"
+		tail -n 40 "$f"
+	done
+}
+
+it_cleanup() {
+	local pid ns
+	if [ -n "$IT_TP_PID" ]; then
+		pid=$(it_tp_guest_pid)
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$IT_TP_PID" 2>/dev/null
+		wait "$IT_TP_PID" 2>/dev/null
+	fi
+	for pid in "${IT_EMU_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${IT_EMU_PIDS[@]}"; do
+		# Bounded: an emulator that ignores SIGTERM is killed.
+		timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null ||
+			kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${IT_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "/dev/shm/vmbus-emu-$IT_TAG"* "/var/run/dpdk/$IT_TAG"* 2>/dev/null
+	[ -n "$IT_DIR" ] && rm -rf "$IT_DIR"
+}
+
+# Prerequisites shared by all tests; skip (77) when one is missing.
+it_init() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -x "$VMBUS_EMU" ] || skip "vmbus-emu not built"
+	[ -f "$VMBUS_EMU_SHIM" ] || skip "shim not built"
+	IT_DIR=$(mktemp -d "/tmp/emu-$IT_NAME.XXXXXX") || fail "mktemp"
+	trap it_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+# A sanitizer build's shim needs a runtime that stock binaries lack.
+it_shim_sanitized() {
+	nm -D --undefined-only "$VMBUS_EMU_SHIM" 2>/dev/null | grep -q ' __\(asan\|ubsan\)_'
+}
+
+# The stock binary only: Debian's testpmd and DPDK 22.11 libraries.
+it_need_testpmd() {
+	local eal
+	[ -x "$TESTPMD" ] || skip "$TESTPMD missing (apt-get install dpdk)"
+	eal=$(env -i PATH=/usr/bin:/bin ldd "$TESTPMD" | awk '/librte_eal/ {print $3}')
+	case "$eal" in
+	/lib/x86_64-linux-gnu/librte_eal.so.23|/usr/lib/x86_64-linux-gnu/librte_eal.so.23) ;;
+	*) skip "$TESTPMD does not resolve Debian's librte_eal.so.23 (got '$eal')" ;;
+	esac
+	[ -d /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0 ] || skip "stock PMD dir missing"
+	ls /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_netvsc.so* >/dev/null 2>&1 ||
+		skip "stock netvsc PMD missing"
+	it_shim_sanitized &&
+		skip "sanitizer-built shim cannot be preloaded into the stock testpmd"
+}
+
+it_need_tun() {
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	command -v ip >/dev/null || skip "no ip(8)"
+}
+
+# it_emu_start NAME ARGS...: run vmbus-emu in the background, wait for ready.
+it_emu_start() {
+	local name="$IT_TAG-$1" log="$IT_DIR/emu-$1.log" i
+	shift
+	"$VMBUS_EMU" --name "$name" "$@" >"$log" 2>&1 &
+	IT_EMU_PIDS+=($!)
+	for i in $(seq 100); do
+		grep -q '^ready$' "$log" && return 0
+		kill -0 "${IT_EMU_PIDS[-1]}" 2>/dev/null || fail "vmbus-emu $name exited early"
+		sleep 0.1
+	done
+	fail "vmbus-emu $name not ready after 10 s"
+}
+
+it_root() { echo "/dev/shm/vmbus-emu-$IT_TAG-$1"; }
+it_ctl() { local n=$1; shift; "$VMBUS_EMU_CTL" "$(it_root "$n")" "$@"; }
+
+# Counter of the backend line of NIC k: it_backend_counter EMU K FIELD.
+it_backend_counter() {
+	it_ctl "$1" stats "$2" | awk -v f="$3" '/^backend / {
+		for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
+}
+
+# The stock testpmd, clean environment, under a KILL watchdog.
+# it_testpmd EMU SECONDS TESTPMD-APP-ARGS... (stdin is passed through)
+it_testpmd() {
+	local root; root=$(it_root "$1")
+	local secs=$2
+	shift 2
+	# stdbuf: testpmd's stdout is a file; we watch it for progress.
+	# (stdbuf adds its library after the shim in LD_PRELOAD.)
+	timeout -s KILL "$secs" env -i PATH=/usr/bin:/bin \
+		VMBUS_EMU_ROOT="$root" LD_PRELOAD="$VMBUS_EMU_SHIM" \
+		stdbuf -oL "$TESTPMD" --no-huge --no-pci -m 512 -l 0-1 \
+		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error \
+		-- --no-mlockall --total-num-mbufs=8192 "$@"
+}
+
+# Background testpmd in non-interactive mode; stop with it_tp_stop.
+# it_tp_start EMU LOG ARGS...
+it_tp_start() {
+	local emu=$1 log=$2 i
+	shift 2
+	IT_TP_FIFO="$IT_DIR/tp.fifo"
+	rm -f "$IT_TP_FIFO"
+	mkfifo "$IT_TP_FIFO"
+	IT_TP_PREFIX="bg$RANDOM"
+	it_testpmd "$emu" 120 "$@" <"$IT_TP_FIFO" >"$log" 2>&1 &
+	IT_TP_PID=$!
+	exec 9>"$IT_TP_FIFO"	# keep the fifo open: testpmd waits for a line
+	for i in $(seq 300); do
+		grep -q 'Press enter to exit' "$log" && return 0
+		kill -0 "$IT_TP_PID" 2>/dev/null || fail "testpmd exited early (see $(basename "$log"))"
+		sleep 0.1
+	done
+	fail "testpmd not forwarding after 30 s"
+}
+
+# The testpmd process itself (IT_TP_PID is the shell around timeout):
+# found by its unique --file-prefix.
+it_tp_guest_pid() {
+	pgrep -f -- "--file-prefix=$IT_TAG-$IT_TP_PREFIX( |\$)" | head -n 1
+}
+
+# SIGKILL the guest, as a crash would.
+it_tp_kill() {
+	local pid; pid=$(it_tp_guest_pid)
+	[ -n "$pid" ] || fail "no testpmd process to kill"
+	kill -KILL "$pid"
+	wait "$IT_TP_PID" 2>/dev/null
+	IT_TP_PID=
+	exec 9>&-
+}
+
+it_tp_stop() {
+	echo >&9
+	exec 9>&-
+	wait "$IT_TP_PID"
+	local rc=$?
+	IT_TP_PID=
+	return $rc
+}
+
+# Forward statistics printed by testpmd at exit: it_tp_stat LOG PORT FIELD
+# (FIELD: RX-packets, RX-dropped, TX-packets, ...).
+it_tp_stat() {
+	awk -v p="$2" -v f="$3:" '
+		/Forward statistics for port/ { cur = ($(NF - 1) == p) }
+		cur { for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
+}
