@@ -3,8 +3,9 @@
 # Entry points; the work is done by the scripts under scripts/.
 #   make / make build   setup, then build/ (gcc, drivers) and install the
 #                       plugins into our DPDK
-#   make run            build, then start our dpdk-testpmd once and show
-#                       the vmbus bus and net_netvsc registered
+#   make run            build, then the main job: an emulated Hyper-V NIC,
+#                       our testpmd + plugins on it, testpmd forwarding
+#                       on it (scripts/run.sh says what it runs)
 #   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
 #                       unit, fuzz, scripts and emu suites, one "tests: ..." line
 #   make clean          remove build/ and build-san/ (not the DPDK cache)
@@ -40,7 +41,7 @@ build: setup
 	echo "build: plugins installed into $$DPDK_PMD_DIR"
 
 run: build
-	@scripts/run-testpmd.sh $(BUILD)/run-testpmd.log
+	@BUILD=$(BUILD) scripts/run.sh
 
 test: setup
 	@scripts/run-tests.sh
