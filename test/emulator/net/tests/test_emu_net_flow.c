@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net_harness.h"
@@ -242,6 +243,67 @@ test_emu_net_revoke_buffers(void **state)
 	assert_int_equal(take(g), 2);
 }
 
+/* The 4-byte interrupt count the host pushed to the guest's uio fd. */
+static bool
+irq_pending(struct g *g, uint32_t *count)
+{
+	return recv(g->sock, count, sizeof(*count), MSG_DONTWAIT) ==
+	       (ssize_t)sizeof(*count);
+}
+
+/*
+ * Host->guest signalling: an interrupt only when the guest unmasked its
+ * inbound ring and the ring went from empty to non-empty; the current
+ * kernel masks again on each interrupt, so the guest must re-enable.
+ */
+static void
+test_emu_net_interrupts(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	uint32_t count;
+
+	ng_set_filter(g, RNDIS_PACKET_TYPE_DIRECTED);
+	while (ng_recv_pkt(g, 0, &pi) == 0)
+		;
+	assert_int_equal(vmbus_ring_commit(&g->rx[0], &(bool){false}), 0);
+	while (irq_pending(g, &count))
+		;
+	uint64_t base = ng_qstats(g, 0).irqs_raised;
+
+	/* Masked (as the kernel opened it): data arrives, no interrupt. */
+	vmbus_ring_intr_mask(&g->rx[0]);
+	assert_int_equal(offer(g, 1), 0);
+	assert_int_equal(take(g), 1);
+	assert_int_equal(ng_qstats(g, 0).irqs_raised, base);
+	assert_false(irq_pending(g, &count));
+
+	/* Unmasked and empty: exactly one interrupt, then masked again. */
+	assert_false(vmbus_ring_intr_unmask(&g->rx[0]));
+	assert_int_equal(offer(g, 2), 0);
+	ng_pump(g);
+	assert_int_equal(ng_qstats(g, 0).irqs_raised, base + 1);
+	assert_true(irq_pending(g, &count));
+	assert_int_equal(g->rx[0].hdr->interrupt_mask, 1);
+	/* Not empty and masked: the second frame raises nothing. */
+	assert_int_equal(offer(g, 3), 0);
+	ng_pump(g);
+	assert_int_equal(ng_qstats(g, 0).irqs_raised, base + 1);
+	assert_int_equal(take(g), 2);
+	assert_int_equal(take(g), 3);
+
+	/* Re-enabled: the next empty->non-empty transition signals again. */
+	assert_false(vmbus_ring_intr_unmask(&g->rx[0]));
+	assert_int_equal(offer(g, 4), 0);
+	ng_pump(g);
+	assert_int_equal(ng_qstats(g, 0).irqs_raised, base + 2);
+	uint32_t second;
+	assert_true(irq_pending(g, &second));
+	assert_int_equal(second, count + 1);
+	assert_int_equal(take(g), 4);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
 int
 main(void)
 {
@@ -255,6 +317,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_slow_host,
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_revoke_buffers,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_interrupts,
 						setup_up, ng_teardown),
 	};
 
