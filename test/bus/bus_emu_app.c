@@ -6,9 +6,13 @@
  *   probe by hotplug, resources and GPADLs, primary + 3 subchannels (one
  *   without a monitor id), inband / GPA / completion packets echoed back
  *   and verified, batch receive with one commit, ring full, latency,
- *   counters, interrupts (unmask, host interrupt, read), unplug and
- *   re-probe, rescind while in use (removal event), re-probe after the
- *   host offers the device again.
+ *   counters, interrupts (unmask, host interrupt, read), hostile
+ *   subchannel directories refused, guest memory (hugepage-backed when
+ *   the script provides hugepages) seen by the host at its GPA, a
+ *   secondary process, unplug and re-probe, rescind while in use
+ *   (removal event), re-probe after the host offers the device again:
+ *   at once, with the primary's ring file late, and without it (probe
+ *   must fail with -EAGAIN, not lose the subchannels).
  *
  * The bus is reached through dlopen: EAL loads it as a plugin (from its
  * plugin directory or -d), and linking a second copy would register a
@@ -32,6 +36,7 @@
 #include <rte_eal.h>
 #include <rte_interrupts.h>
 #include <rte_malloc.h>
+#include <rte_memory.h>
 #include <rte_memzone.h>
 
 #include "rte_bus_vmbus.h"
@@ -49,6 +54,9 @@
 #define NB_SUB 3
 #define NOMON_SUB 3          /* subchannel without a monitor id */
 #define WAIT_MS 5000
+#define RING_NEVER_MS 3600000u  /* a ring file that does not come */
+#define BOGUS_RELID_OFF 40u     /* relid of hostile channel dirs: primary + */
+#define XLATE_LEN 6000u
 
 /* The bus API, resolved from the loaded plugin. */
 static struct {
@@ -496,6 +504,87 @@ irq_on_channel(struct rte_vmbus_device *dev, struct rte_vmbus_chan *c)
 }
 
 /*
+ * Channel directories a broken host could publish; each must be refused
+ * with -EINVAL (never mapped as a channel), and the bus must stay usable.
+ */
+static void
+hostile_subchannels(struct rte_vmbus_chan *primary)
+{
+	static const struct { unsigned int sub_id; unsigned long long ring; }
+	bad[] = {
+		{ 64, 0 },               /* id beyond the 64 channels */
+		{ 2, 0 },                /* id of an open subchannel */
+		{ 9, 3 * 4096 },         /* ring not two equal halves */
+		{ 9, 2 * 4096 },         /* halves with no data area */
+	};
+	uint32_t relid = api.relid(primary) + BOGUS_RELID_OFF;
+	struct rte_vmbus_chan *c = NULL;
+	unsigned long long ring;
+	unsigned int i;
+	char r[64];
+
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		ring = bad[i].ring != 0 ? bad[i].ring :
+			2ull * strtoull(getenv("BUS_TEST_RING_SIZE"), NULL, 10);
+		CHECK(ctl(r, sizeof(r), "bogus %u %u %llu", relid,
+			  bad[i].sub_id, ring) == 0);
+		CHECK(api.sub_open(primary, &c) == -EINVAL);
+		CHECK(ctl(r, sizeof(r), "unbogus %u", relid) == 0);
+	}
+	CHECK(api.sub_open(primary, &c) == -ENOENT);
+	STEP("%u hostile subchannel directories refused", i);
+}
+
+static uint64_t
+fnv1a(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The host reads guest buffers by GPA (= IOVA = VA here): DPDK memory,
+ * hugepage-backed when the script provided hugepages, must look the same
+ * from the emulator. The span crosses a 4 KiB page.
+ */
+static void
+guest_memory(void)
+{
+	uint8_t *buf = rte_malloc("bus_emu_gpa", 8192, 8192);
+	const struct rte_memseg *ms;
+	unsigned long long h = 0;
+	rte_iova_t iova;
+	char r[64];
+
+	CHECK(buf != NULL);
+	fill(buf, 8192, 77);
+	/* What a PMD would put in a GPA range (IOVA as VA). */
+	iova = rte_malloc_virt2iova(buf) + 1000;
+	CHECK(iova == (rte_iova_t)(uintptr_t)(buf + 1000));
+	ms = rte_mem_virt2memseg(buf, NULL);
+	CHECK(ms != NULL);
+	if (getenv("BUS_TEST_HUGE_DIR") != NULL)
+		CHECK(ms->hugepage_sz == RTE_PGSIZE_2M);
+	CHECK(ctl(r, sizeof(r), "xlate %llu %u", (unsigned long long)iova,
+		  XLATE_LEN) == 0);
+	CHECK(sscanf(r, "ok %llu", &h) == 1);
+	CHECK(h == fnv1a(buf + 1000, XLATE_LEN));
+	/* And what the guest writes later, not a copy taken at handover. */
+	buf[2000] ^= 0xff;
+	CHECK(ctl(r, sizeof(r), "xlate %llu %u", (unsigned long long)iova,
+		  XLATE_LEN) == 0);
+	CHECK(sscanf(r, "ok %llu", &h) == 1);
+	CHECK(h == fnv1a(buf + 1000, XLATE_LEN));
+	STEP("guest memory at its GPA seen by the host (%s pages)",
+	     ms->hugepage_sz == RTE_PGSIZE_2M ? "2 MiB" : "small");
+	rte_free(buf);
+}
+
+/*
  * Secondary process: attach the device (the bus maps at the primary's
  * addresses), then drive the primary's channels from here.
  */
@@ -526,7 +615,7 @@ run_secondary(struct rte_vmbus_device *dev, struct rte_vmbus_chan *primary,
 {
 	const struct rte_memzone *mz;
 	struct shared_state *ss;
-	char *argv[16], prefix[96];
+	char *argv[16], prefix[96], huge[PATH_MAX + 16];
 	unsigned int i;
 	int status, argc = 0;
 	pid_t pid;
@@ -546,12 +635,16 @@ run_secondary(struct rte_vmbus_device *dev, struct rte_vmbus_chan *primary,
 		ss->addr[i] = dev->resource[i].addr;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s",
 		 getenv("BUS_TEST_PREFIX"));
+	snprintf(huge, sizeof(huge), "--huge-dir=%s",
+		 getenv("BUS_TEST_HUGE_DIR"));
 	argv[argc++] = (char *)(uintptr_t)"/proc/self/exe";
 	argv[argc++] = (char *)(uintptr_t)"--proc-type=secondary";
 	argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	argv[argc++] = (char *)(uintptr_t)"-l";
 	argv[argc++] = (char *)(uintptr_t)"1";
 	argv[argc++] = prefix;
+	argv[argc++] = huge;
+	argv[argc++] = (char *)(uintptr_t)"--iova-mode=va";
 	if (getenv("BUS_TEST_BUS_SO") != NULL) {
 		argv[argc++] = (char *)(uintptr_t)"-d";
 		argv[argc++] = getenv("BUS_TEST_BUS_SO");
@@ -590,6 +683,8 @@ data_path(struct rte_vmbus_device *dev)
 	open_subchannels(primary, sub);
 	check_subchannels(primary, sub);
 	STEP("primary + %d subchannels open", NB_SUB);
+	hostile_subchannels(primary);
+	guest_memory();
 	CHECK(api.latency(find_sub(sub, NOMON_SUB), 1000) == -ENOTSUP);
 
 	host_stats(&hs0);
@@ -630,34 +725,104 @@ unplug_reprobe(void)
 	STEP("unplug and re-probe");
 }
 
+/* The host withdraws the device in use: event, hooks, clean removal. */
 static void
-rescind_and_reoffer(void)
+rescind_device(void)
 {
 	struct rte_vmbus_device *dev = probed_dev;
 	struct rte_vmbus_chan *primary;
-	uint8_t data[8] = { 0 };
+	int events = remove_events, hooks = rescinds, gone = removes;
 	unsigned int waited;
 	char r[64];
 
 	CHECK(ctl(r, sizeof(r), "rescind") == 0);
-	for (waited = 0; waited < WAIT_MS && remove_events == 0; waited++)
+	for (waited = 0; waited < WAIT_MS && remove_events == events; waited++)
 		sleep_ms(1);
-	CHECK(remove_events == 1 && rescinds == 1);
+	CHECK(remove_events == events + 1 && rescinds == hooks + 1);
 	CHECK(api.rescinded(dev));
 	CHECK(api.open(dev, &primary) == -ENODEV);
 	CHECK(rte_dev_remove(&dev->device) == 0);
-	CHECK(removes == 2);
-	STEP("rescind: removal event, clean removal");
+	CHECK(removes == gone + 1 && probed_dev == NULL);
+}
 
-	CHECK(ctl(r, sizeof(r), "reoffer") == 0);
-	probe_device();
+/* Probe by hotplug; "not published yet" (-EAGAIN) is retried. */
+static void
+probe_until_ready(void)
+{
+	char name[64];
+	unsigned int tries;
+	int before = probes, ret = -EAGAIN;
+
+	snprintf(name, sizeof(name), "vmbus:%s,key=val", getenv("BUS_TEST_GUID"));
+	for (tries = 0; tries < 100 && ret == -EAGAIN; tries++) {
+		ret = rte_dev_probe(name);
+		if (ret == -EAGAIN)
+			sleep_ms(50);
+	}
+	CHECK(ret == 0);
+	CHECK(probes == before + 1 && probed_dev != NULL);
+}
+
+/* The re-offered device is new to the bus and fully usable. */
+static void
+check_reoffered(uint32_t old_gpadl)
+{
+	struct rte_vmbus_chan *primary;
+	uint8_t data[8] = { 0 };
+
 	CHECK(!api.rescinded(probed_dev));
+	/* A fresh scan: the kernel's GPADL counter moved on. */
+	CHECK(probed_dev->resource[HV_UIO_MAP_RECV_BUF].gpadl != old_gpadl);
+	/* Late ring or not, the subchannels must not be lost. */
+	CHECK(api.max_channels(probed_dev) == 64);
 	CHECK(api.open(probed_dev, &primary) == 0);
 	round_trip(primary, 4000);
 	CHECK(api.send(primary, data, sizeof(data), 1, 0, NULL) == 0);
 	api.close(primary);
-	CHECK(rte_dev_remove(&probed_dev->device) == 0);
+}
+
+static uint32_t
+recv_gpadl(void)
+{
+	return probed_dev->resource[HV_UIO_MAP_RECV_BUF].gpadl;
+}
+
+static void
+rescind_and_reoffer(void)
+{
+	char name[64], r[64];
+	uint32_t gpadl = recv_gpadl();
+	int before;
+
+	rescind_device();
+	STEP("rescind: removal event, clean removal");
+	CHECK(ctl(r, sizeof(r), "reoffer 0") == 0);
+	probe_device();
+	check_reoffered(gpadl);
 	STEP("re-offer and re-probe");
+
+	/* The primary's ring file comes late: probe waits or says retry. */
+	gpadl = recv_gpadl();
+	rescind_device();
+	CHECK(ctl(r, sizeof(r), "reoffer 300") == 0);
+	probe_until_ready();
+	check_reoffered(gpadl);
+	STEP("re-offer with the ring file 300 ms late");
+
+	/* It never comes: -EAGAIN, nothing probed; a new offer recovers. */
+	gpadl = recv_gpadl();
+	rescind_device();
+	CHECK(ctl(r, sizeof(r), "reoffer %u", RING_NEVER_MS) == 0);
+	snprintf(name, sizeof(name), "vmbus:%s,key=val", getenv("BUS_TEST_GUID"));
+	before = probes;
+	CHECK(rte_dev_probe(name) == -EAGAIN);
+	CHECK(probes == before && probed_dev == NULL);
+	CHECK(ctl(r, sizeof(r), "rescind") == 0);
+	CHECK(ctl(r, sizeof(r), "reoffer 0") == 0);
+	probe_device();
+	check_reoffered(gpadl);
+	CHECK(rte_dev_remove(&probed_dev->device) == 0);
+	STEP("re-offer without a ring file: -EAGAIN, then recovered");
 }
 
 int

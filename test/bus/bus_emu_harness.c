@@ -13,9 +13,15 @@
  * Control requests (one line each, answered "ok ..." or "err <errno>"):
  *   sub <n> <k>   offer n subchannels; subchannel k has no monitor id
  *   irq <relid>   raise an interrupt on a channel (reply: 1 raised, 0 masked)
- *   stats         echoed monitor-signals int-page-bits doorbells
+ *   stats         echoed monitor-signals int-page-bits doorbells corrupt
  *   rescind       rescind the device
- *   reoffer       tear the host down and offer the device again
+ *   reoffer <ms>  offer the rescinded device again; its primary's
+ *                 channels/<relid>/ring appears <ms> later (0: at once)
+ *   xlate <gpa> <len>  FNV-1a hash of guest memory at GPA (bytes), read
+ *                 through the emulator's guest-memory table
+ *   bogus <relid> <sub_id> <ring_bytes>  publish a hostile channel
+ *                 directory (a ring file of that size, that subchannel_id)
+ *   unbogus <relid>  remove it again
  *
  * Usage: bus_emu_harness [--old-irq] -- <program> [args...]
  */
@@ -309,7 +315,7 @@ host_stop(void)
 
 struct req {
 	char cmd[16];
-	unsigned int a, b;
+	unsigned long long a, b, c;
 	int ret;
 	char reply[128];
 };
@@ -319,22 +325,115 @@ req_sub(struct req *r, struct emu_dev *dev)
 {
 	struct emu_chan *p = emu_dev_primary(dev);
 	uint32_t base = emu_chan_relid(p), mon = emu_chan_monitor_id(p);
-	char path[4096];
 	unsigned int k;
 
 	for (k = 1; k <= r->a; k++) {
-		r->ret = emu_dev_add_subchan(dev, base + k, k, mon + k, NULL);
+		/* Subchannel b is one the host does not monitor. */
+		r->ret = emu_dev_add_subchan(dev, base + k, k,
+					     k == r->b ? EMU_NO_MONITOR : mon + k,
+					     NULL);
 		if (r->ret != 0)
 			return;
-		if (k != r->b)
-			continue;
-		/* A channel the host does not monitor: no monitor_id file. */
-		snprintf(path, sizeof(path),
-			 "%s/sys/bus/vmbus/devices/%s/channels/%u/monitor_id",
-			 emu_host_root(H.host), emu_dev_guid(dev), base + k);
-		if (unlink(path) != 0)
-			r->ret = -errno;
 	}
+}
+
+/* What the guest's bytes at GPA look like from the host. */
+static void
+req_xlate(struct req *r, struct emu_dev *dev)
+{
+	const uint8_t *p = emu_dev_translate(dev, r->a / HV_PAGE_SIZE,
+					     r->a % HV_PAGE_SIZE, r->b);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t i;
+
+	if (p == NULL) {
+		r->ret = -EFAULT;
+		return;
+	}
+	for (i = 0; i < r->b; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	snprintf(r->reply, sizeof(r->reply), "%llu", (unsigned long long)h);
+}
+
+static int
+chan_path(char *out, size_t n, struct emu_dev *dev, const char *name,
+	  const char *file)
+{
+	int len = snprintf(out, n, "%s/sys/bus/vmbus/devices/%s/channels/%s%s%s",
+			   emu_host_root(H.host), emu_dev_guid(dev), name,
+			   file[0] != '\0' ? "/" : "", file);
+
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* A file of the given size and, if text != NULL, content. */
+static int
+make_file(const char *path, const char *text, unsigned long long size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (text != NULL && write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -EIO;
+	if (text == NULL && ftruncate(fd, (off_t)size) != 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * What a broken or hostile host could publish: built under a dot name
+ * (scanners skip those) and renamed, so the guest sees it whole.
+ */
+static int
+bogus_chan(struct emu_dev *dev, uint32_t relid, uint32_t sub_id,
+	   unsigned long long ring_bytes)
+{
+	char tmp[4096], dst[4096], file[4096], name[32], text[32];
+	int ret;
+
+	snprintf(name, sizeof(name), ".bogus-%u", relid);
+	snprintf(text, sizeof(text), "%u", relid);
+	ret = chan_path(tmp, sizeof(tmp), dev, name, "");
+	if (ret == 0)
+		ret = chan_path(dst, sizeof(dst), dev, text, "");
+	if (ret == 0 && mkdir(tmp, 0755) != 0)
+		ret = -errno;
+	if (ret == 0)
+		ret = chan_path(file, sizeof(file), dev, name, "ring");
+	if (ret == 0)
+		ret = make_file(file, NULL, ring_bytes);
+	if (ret == 0)
+		ret = chan_path(file, sizeof(file), dev, name, "subchannel_id");
+	snprintf(text, sizeof(text), "%u\n", sub_id);
+	if (ret == 0)
+		ret = make_file(file, text, 0);
+	if (ret == 0 && rename(tmp, dst) != 0)
+		ret = -errno;
+	return ret;
+}
+
+static int
+bogus_remove(struct emu_dev *dev, uint32_t relid)
+{
+	static const char *const files[] = { "ring", "subchannel_id" };
+	char path[4096], name[32];
+	unsigned int i;
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "%u", relid);
+	for (i = 0; i < 2 && ret == 0; i++) {
+		ret = chan_path(path, sizeof(path), dev, name, files[i]);
+		if (ret == 0 && unlink(path) != 0)
+			ret = -errno;
+	}
+	if (ret == 0)
+		ret = chan_path(path, sizeof(path), dev, name, "");
+	if (ret == 0 && rmdir(path) != 0)
+		ret = -errno;
+	return ret;
 }
 
 static void
@@ -362,6 +461,17 @@ run_req(void *arg)
 			 (unsigned long long)H.corrupt);
 	} else if (strcmp(r->cmd, "rescind") == 0) {
 		r->ret = emu_dev_rescind(dev);
+	} else if (strcmp(r->cmd, "reoffer") == 0) {
+		r->ret = emu_dev_reoffer(dev, (unsigned int)r->a);
+		/* The offer writes the network class back. */
+		if (r->ret == 0)
+			r->ret = set_test_class();
+	} else if (strcmp(r->cmd, "xlate") == 0) {
+		req_xlate(r, dev);
+	} else if (strcmp(r->cmd, "bogus") == 0) {
+		r->ret = bogus_chan(dev, (uint32_t)r->a, (uint32_t)r->b, r->c);
+	} else if (strcmp(r->cmd, "unbogus") == 0) {
+		r->ret = bogus_remove(dev, (uint32_t)r->a);
 	} else {
 		r->ret = -EINVAL;
 	}
@@ -378,11 +488,8 @@ serve(int fd)
 		return;
 	line[n] = '\0';
 	memset(&r, 0, sizeof(r));
-	if (sscanf(line, "%15s %u %u", r.cmd, &r.a, &r.b) < 1) {
+	if (sscanf(line, "%15s %llu %llu %llu", r.cmd, &r.a, &r.b, &r.c) < 1) {
 		r.ret = -EINVAL;
-	} else if (strcmp(r.cmd, "reoffer") == 0) {
-		host_stop();
-		r.ret = host_start();
 	} else {
 		r.ret = emu_loop_call(emu_host_loop(H.host), run_req, &r);
 	}

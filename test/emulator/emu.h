@@ -109,10 +109,15 @@ struct emu_guestmem *emu_dev_guestmem(struct emu_dev *dev);
 struct emu_chan *emu_dev_primary(struct emu_dev *dev);
 struct emu_chan *emu_dev_chan_by_relid(struct emu_dev *dev, uint32_t relid);
 
+/* monitor_id of a channel the host does not monitor (no monitor_id file). */
+#define EMU_NO_MONITOR UINT32_MAX
+
 /*
  * Offer and open a subchannel (what the kernel does after the guest's
  * NVSP subchannel request): own ring region, headers reset, published
  * atomically as channels/<relid>/. Only while the device is open.
+ * monitor_id EMU_NO_MONITOR: a channel without a monitor page entry, as
+ * kernels >= 6.10 offer it (guests signal through the interrupt page).
  */
 int emu_dev_add_subchan(struct emu_dev *dev, uint32_t relid, uint32_t subchan_id,
 			uint32_t monitor_id, struct emu_chan **out);

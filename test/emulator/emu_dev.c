@@ -440,7 +440,8 @@ emu_dev_add_subchan(struct emu_dev *dev, uint32_t relid, uint32_t subchan_id,
 	int ret;
 
 	if (relid == 0 || relid >= VMBUS_RELID_MAX || subchan_id == 0 ||
-	    subchan_id >= EMU_MAX_CHANS || monitor_id >= VMBUS_MONITOR_ID_MAX)
+	    subchan_id >= EMU_MAX_CHANS ||
+	    (monitor_id >= VMBUS_MONITOR_ID_MAX && monitor_id != EMU_NO_MONITOR))
 		return -ERANGE;
 	if (!dev->open || dev->rescinded)
 		return -EPROTO;

@@ -313,7 +313,8 @@ emu_sysfs_chan_publish(const char *root, const char *guid, uint32_t relid,
 		ret = emu_region_link(ring, file);
 	if (ret == 0)
 		ret = emu_sysfs_write(tmp, "subchannel_id", "%u\n", subchan_id);
-	if (ret == 0)
+	/* Like the kernel, no file at all for an unmonitored channel. */
+	if (ret == 0 && monitor_id != EMU_SYSFS_NO_MONITOR)
 		ret = emu_sysfs_write(tmp, "monitor_id", "%u\n", monitor_id);
 	if (ret == 0)
 		ret = emu_sysfs_write(tmp, "cpu", "0\n");

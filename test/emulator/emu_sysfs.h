@@ -64,12 +64,16 @@ int emu_sysfs_dev_remove(const struct emu_sysfs_dev *d);
 /* devices/<guid>/uio/uioN/event, the cumulative interrupt count. */
 int emu_sysfs_dev_set_event(const struct emu_sysfs_dev *d, uint32_t count);
 
+/* monitor_id of a channel the host does not monitor (= EMU_NO_MONITOR). */
+#define EMU_SYSFS_NO_MONITOR UINT32_MAX
+
 /*
  * Publish devices/<guid>/channels/<relid>/ atomically: built as
  * .tmp-<relid> (ring hard-linked from the region, subchannel_id,
  * monitor_id, cpu) and renamed into place, because a consumer that sees
  * a ring without subchannel_id treats it as a hard error. ring may be
- * NULL (device not bound to UIO).
+ * NULL (device not bound to UIO). monitor_id EMU_SYSFS_NO_MONITOR: no
+ * monitor_id file (a channel the host does not monitor).
  */
 int emu_sysfs_chan_publish(const char *root, const char *guid, uint32_t relid,
 			   uint32_t subchan_id, uint32_t monitor_id,

@@ -140,6 +140,9 @@ bool rte_vmbus_device_rescinded(const struct rte_vmbus_device *dev);
 /*
  * Channels the kernel can give this device: 64 if it supports
  * subchannels (channels/<relid>/ring exists), else 1 (kernel 4.16).
+ * Probe waits up to a second for a ring file the kernel publishes late
+ * after a re-offer; a device that had one and still lacks it fails to
+ * probe with -EAGAIN (probe it again later) instead of losing its queues.
  */
 unsigned int rte_vmbus_max_channels(const struct rte_vmbus_device *dev);
 
@@ -156,9 +159,12 @@ int rte_vmbus_chan_open(struct rte_vmbus_device *dev,
 /*
  * Open the next subchannel the host offered (after the driver asked for
  * subchannels in its own protocol). Primary process only.
+ * Subchannel ids are 1..63 and unique among the device's open channels,
+ * so drivers may index queues by them.
  * Returns 0, -EAGAIN (an offer is being published, or none yet: retry
  * after a short sleep), -ENOENT (no new channel directory: retry or give
- * up), -EINVAL (malformed sysfs value: do not retry), -ENOSPC (64 open),
+ * up), -EINVAL (malformed sysfs value, or a subchannel id out of range or
+ * taken: do not retry), -ENOSPC (64 open),
  * -ENOMEM, -EIO (mmap or ring header failure), -ENODEV.
  */
 int rte_vmbus_subchan_open(struct rte_vmbus_chan *primary,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_eal.h>
@@ -19,6 +20,24 @@
 #include "linux/vmbus_sysfs.h"
 
 RTE_LOG_REGISTER(vmbus_logtype_bus, bus.vmbus, NOTICE);
+
+/*
+ * How long a probe waits for parts of a device the kernel publishes
+ * after the rest (the UIO node and maps, the primary's ring file after a
+ * re-offer), and how often it looks. Long enough for a busy kernel,
+ * short enough for a hotplug caller that can simply try again.
+ */
+#define VMBUS_PUBLISH_WAIT_MS 1000u
+#define VMBUS_PUBLISH_POLL_MS 10u
+
+/*
+ * Devices this process saw with a primary ring file. Only for those is a
+ * missing file after a re-offer known to be the kernel's race rather
+ * than a kernel without subchannels (4.16). Primary process only.
+ */
+#define VMBUS_RING_SEEN_MAX 64u
+static struct hv_guid ring_seen[VMBUS_RING_SEEN_MAX];
+static unsigned int ring_seen_n, ring_seen_next;
 
 void
 rte_vmbus_register(struct rte_vmbus_driver *driver)
@@ -167,6 +186,115 @@ watch_stop(struct rte_vmbus_device *dev)
 	priv->watch_fd = -1;
 }
 
+/* ms until ready(dev) held, or -ETIMEDOUT after VMBUS_PUBLISH_WAIT_MS. */
+static int
+wait_published(bool (*ready)(const struct rte_vmbus_device *),
+	       const struct rte_vmbus_device *dev)
+{
+	unsigned int waited = 0;
+
+	for (;;) {
+		if (ready(dev))
+			return (int)waited;
+		if (waited >= VMBUS_PUBLISH_WAIT_MS)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(VMBUS_PUBLISH_POLL_MS * 1000u);
+		waited += VMBUS_PUBLISH_POLL_MS;
+	}
+}
+
+static bool
+ring_seen_before(const struct hv_guid *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ring_seen_n; i++)
+		if (hv_guid_equal(&ring_seen[i], id))
+			return true;
+	return false;
+}
+
+static void
+ring_seen_add(const struct hv_guid *id)
+{
+	if (ring_seen_before(id))
+		return;
+	/* Full: forget the oldest, which costs at most a wrong guess. */
+	ring_seen[ring_seen_next] = *id;
+	ring_seen_next = (ring_seen_next + 1) % VMBUS_RING_SEEN_MAX;
+	if (ring_seen_n < VMBUS_RING_SEEN_MAX)
+		ring_seen_n++;
+}
+
+static bool
+primary_ring_ready(const struct rte_vmbus_device *dev)
+{
+	return vmbus_sysfs_has_ring_file(dev->priv->devdir, dev->relid);
+}
+
+/*
+ * rte_vmbus_max_channels() decides multi-queue by the primary's
+ * channels/<relid>/ring, which kernels without f31fe8165d36 create late
+ * after a re-offer (or not at all). Wait for it while the channel
+ * directory exists or the device had the file before. Still missing:
+ * a device known to have it fails with -EAGAIN (the application can
+ * probe again; silently losing its queues would be worse), any other is
+ * taken as a kernel without subchannels.
+ */
+static int
+wait_primary_ring(struct rte_vmbus_device *dev)
+{
+	struct vmbus_sysfs_chan sc;
+	const char *bad;
+	bool seen = ring_seen_before(&dev->device_id);
+	int ret = vmbus_sysfs_read_chan(dev->priv->devdir, dev->relid,
+					vmbus_page_size(), &sc, &bad);
+
+	if (ret == -ENOENT && !seen)
+		return 0;
+	if (ret != -ENOENT && ret != -EAGAIN) {
+		/* Present (0) or malformed: nothing to wait for. */
+		if (primary_ring_ready(dev))
+			ring_seen_add(&dev->device_id);
+		return 0;
+	}
+	ret = wait_published(primary_ring_ready, dev);
+	if (ret >= 0) {
+		VMBUS_LOG(DEBUG, "%s: channels/%u/ring appeared after %d ms",
+			dev->name, dev->relid, ret);
+		ring_seen_add(&dev->device_id);
+		return 0;
+	}
+	if (seen) {
+		VMBUS_LOG(ERR, "%s: channels/%u/ring still missing %u ms after"
+			" the offer (kernel without f31fe8165d36?); probe the"
+			" device again later", dev->name, dev->relid,
+			VMBUS_PUBLISH_WAIT_MS);
+		return -EAGAIN;
+	}
+	VMBUS_LOG(NOTICE, "%s: no channels/%u/ring after %u ms: one channel"
+		" only (kernel without subchannel support)", dev->name,
+		dev->relid, VMBUS_PUBLISH_WAIT_MS);
+	return 0;
+}
+
+/* The UIO node and its maps, which may trail the sysfs entry. */
+static int
+wait_uio(struct rte_vmbus_device *dev)
+{
+	int ret = wait_published(vmbus_uio_published, dev);
+
+	if (ret > 0)
+		VMBUS_LOG(DEBUG, "%s: /dev/uio%u ready after %d ms", dev->name,
+			dev->uio_minor, ret);
+	if (ret >= 0)
+		return 0;
+	VMBUS_LOG(ERR, "%s: /dev/uio%u or its maps still missing after %u ms"
+		" (device being published or removed); probe it again later",
+		dev->name, dev->uio_minor, VMBUS_PUBLISH_WAIT_MS);
+	return -EAGAIN;
+}
+
 static void
 dev_release(struct rte_vmbus_device *dev)
 {
@@ -179,8 +307,16 @@ dev_release(struct rte_vmbus_device *dev)
 static int
 dev_acquire(struct rte_vmbus_device *dev)
 {
-	int ret = vmbus_uio_map(dev);
+	int ret = wait_uio(dev);
 
+	if (ret != 0)
+		return ret;
+	/* Secondaries follow the primary, which waited already. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		ret = wait_primary_ring(dev);
+	if (ret != 0)
+		return ret;
+	ret = vmbus_uio_map(dev);
 	if (ret == 0)
 		ret = watch_start(dev);
 	if (ret != 0) {

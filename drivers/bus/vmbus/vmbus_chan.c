@@ -55,6 +55,10 @@ chan_alloc(struct rte_vmbus_device *dev, uint32_t relid, uint16_t subchan_id,
 
 	chan = rte_zmalloc_socket("vmbus_chan", sizeof(*chan),
 				  RTE_CACHE_LINE_SIZE, dev->device.numa_node);
+	/* The device's node may have no DPDK memory: any node will do. */
+	if (chan == NULL && dev->device.numa_node != SOCKET_ID_ANY)
+		chan = rte_zmalloc_socket("vmbus_chan", sizeof(*chan),
+					  RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
 	if (chan == NULL)
 		return NULL;
 	chan->dev = dev;
@@ -152,6 +156,36 @@ subchan_create(struct rte_vmbus_device *dev, const struct vmbus_sysfs_chan *sc,
 	return 0;
 }
 
+/*
+ * Drivers index their queues by subchannel id (the host's offer index),
+ * so the bus vouches for it: below VMBUS_MAX_CHANNELS and not the id of
+ * a subchannel already open. Anything else is a broken host: -EINVAL.
+ */
+static int
+check_subchan_id(const struct rte_vmbus_device *dev,
+		 const struct vmbus_sysfs_chan *sc)
+{
+	const struct vmbus_dev_priv *priv = dev->priv;
+	unsigned int i;
+
+	if (sc->subchannel_id >= VMBUS_MAX_CHANNELS) {
+		VMBUS_LOG(ERR, "%s: channels/%u/subchannel_id %u is not below"
+			" %u", dev->name, sc->relid, sc->subchannel_id,
+			VMBUS_MAX_CHANNELS);
+		return -EINVAL;
+	}
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		if (priv->subchans[i] != NULL &&
+		    priv->subchans[i]->subchan_id == sc->subchannel_id) {
+			VMBUS_LOG(ERR, "%s: channels/%u/subchannel_id %u is"
+				" already relid %u's", dev->name, sc->relid,
+				sc->subchannel_id, priv->subchans[i]->relid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Look at channels/<relid>: 1 = opened, 0 = not a candidate, <0 error. */
 static int
 try_subchan(struct rte_vmbus_device *dev, uint32_t relid, bool *retry,
@@ -175,6 +209,9 @@ try_subchan(struct rte_vmbus_device *dev, uint32_t relid, bool *retry,
 	}
 	if (sc.subchannel_id == 0)
 		return 0;
+	ret = check_subchan_id(dev, &sc);
+	if (ret != 0)
+		return ret;
 	ret = subchan_create(dev, &sc, out);
 	return ret == 0 ? 1 : ret;
 }

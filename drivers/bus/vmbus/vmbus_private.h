@@ -93,6 +93,7 @@ void vmbus_devargs_refresh(struct rte_vmbus_device *dev);
 
 /* vmbus_uio.c */
 size_t vmbus_page_size(void);
+bool vmbus_uio_published(const struct rte_vmbus_device *dev);
 int vmbus_uio_map(struct rte_vmbus_device *dev);
 void vmbus_uio_unmap(struct rte_vmbus_device *dev);
 int vmbus_uio_map_ring(struct rte_vmbus_device *dev, uint32_t relid,

@@ -97,6 +97,40 @@ vmbus_devargs_refresh(struct rte_vmbus_device *dev)
 	}
 }
 
+/*
+ * numa_node as a DPDK socket id. A node beyond what this DPDK was built
+ * for would index its per-socket tables out of range: use any socket.
+ */
+static int
+numa_socket(const char *devdir, int node)
+{
+	if (node < 0)
+		return SOCKET_ID_ANY;
+	if (node >= RTE_MAX_NUMA_NODES) {
+		VMBUS_LOG(WARNING, "%s/numa_node: %d beyond RTE_MAX_NUMA_NODES"
+			" (%d), using any socket", devdir, node,
+			RTE_MAX_NUMA_NODES);
+		return SOCKET_ID_ANY;
+	}
+	return node;
+}
+
+/* What a (re)scan learns of a device nobody holds. */
+static void
+refresh_device(struct rte_vmbus_device *dev, const char *devdir,
+	       const struct vmbus_sysfs_dev *sd)
+{
+	/* Old kernels name the entry after the relid, not the GUID. */
+	snprintf(dev->priv->devdir, sizeof(dev->priv->devdir), "%s", devdir);
+	dev->class_id = sd->class_id;
+	dev->relid = sd->relid;
+	dev->monitor_id = sd->monitor_id;
+	dev->device.numa_node = numa_socket(devdir, sd->numa_node);
+	vmbus_devargs_refresh(dev);
+	dev->priv->uio_bound = vmbus_sysfs_uio_minor(devdir,
+						     &dev->uio_minor) == 0;
+}
+
 static struct rte_vmbus_device *
 new_device(const char *devdir, const struct vmbus_sysfs_dev *sd)
 {
@@ -108,20 +142,14 @@ new_device(const char *devdir, const struct vmbus_sysfs_dev *sd)
 		free(priv);
 		return NULL;
 	}
-	snprintf(priv->devdir, sizeof(priv->devdir), "%s", devdir);
 	priv->uio_fd = -1;
 	priv->watch_fd = -1;
 	dev->priv = priv;
-	dev->class_id = sd->class_id;
 	dev->device_id = sd->device_id;
-	dev->relid = sd->relid;
-	dev->monitor_id = sd->monitor_id;
 	hv_guid_format(&dev->device_id, dev->name);
 	dev->device.name = dev->name;
 	dev->device.bus = &vmbus_bus.bus;
-	dev->device.numa_node = sd->numa_node < 0 ? SOCKET_ID_ANY :
-		sd->numa_node;
-	priv->uio_bound = vmbus_sysfs_uio_minor(devdir, &dev->uio_minor) == 0;
+	refresh_device(dev, devdir, sd);
 	return dev;
 }
 
@@ -147,18 +175,19 @@ scan_one(const char *dir, const char *entry)
 	}
 	dev = find_by_id(&sd.device_id);
 	if (dev != NULL) {
-		/* Rescan (hotplug): devargs or the binding may have changed. */
-		if (dev->driver == NULL && !dev->priv->mapped) {
-			vmbus_devargs_refresh(dev);
-			dev->priv->uio_bound = vmbus_sysfs_uio_minor(devdir,
-				&dev->uio_minor) == 0;
-		}
+		/*
+		 * Rescan (hotplug) of a device nobody holds, say after a
+		 * probe that failed: the host may have re-offered it since,
+		 * with another relid, and devargs or the binding may have
+		 * changed. A device in use keeps what it was mapped with.
+		 */
+		if (dev->driver == NULL && !dev->priv->mapped)
+			refresh_device(dev, devdir, &sd);
 		return 0;
 	}
 	dev = new_device(devdir, &sd);
 	if (dev == NULL)
 		return -ENOMEM;
-	vmbus_devargs_refresh(dev);
 	TAILQ_INSERT_TAIL(&vmbus_bus.devices, dev, next);
 	hv_guid_format(&dev->class_id, cls);
 	VMBUS_LOG(DEBUG, "found %s class %s relid %u%s", dev->name, cls,

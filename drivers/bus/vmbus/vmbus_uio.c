@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -186,6 +187,29 @@ read_maps(struct rte_vmbus_device *dev)
 		dev->resource[i].gpadl = m[i].gpadl;
 	}
 	return 0;
+}
+
+/*
+ * The kernel registers a UIO device in steps: uio<N>/ in sysfs, then its
+ * maps/ entries, and devtmpfs adds /dev/uio<N>. A probe right after an
+ * offer can fall between them; this says whether all of it is there.
+ */
+bool
+vmbus_uio_published(const struct rte_vmbus_device *dev)
+{
+	struct vmbus_sysfs_map m[HV_UIO_MAP_COUNT];
+	unsigned int n = is_network(dev) ? HV_UIO_MAP_COUNT : 3, bad_map;
+	const char *bad_file;
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/uio%u", dev->uio_minor);
+	if (stat(path, &st) != 0)
+		return false;
+	/* Malformed is not "not yet": read_maps will report it. */
+	return vmbus_sysfs_read_maps(dev->priv->devdir, dev->uio_minor, n,
+				     vmbus_page_size(), m, &bad_map,
+				     &bad_file) != -ENOENT;
 }
 
 /* ---- Secondary processes: the primary's address table ---- */
