@@ -142,11 +142,13 @@ emu_host_loop(struct emu_host *h)
 {
 	return h->loop;
 }
+
 const char *
 emu_host_root(const struct emu_host *h)
 {
 	return h->root;
 }
+
 unsigned int emu_host_ndevs(const struct emu_host *h) { return h->ndevs; }
 const struct emu_config *
 emu_host_config(const struct emu_host *h)
@@ -165,38 +167,55 @@ emu_dev_guid(const struct emu_dev *d)
 {
 	return d->guid;
 }
-unsigned int emu_dev_index(const struct emu_dev *d) { return d->index; }
-unsigned int emu_dev_uio_minor(const struct emu_dev *d) { return d->sysfs.uio; }
+
+unsigned int
+emu_dev_index(const struct emu_dev *d)
+{
+	return d->index;
+}
+
+unsigned int
+emu_dev_uio_minor(const struct emu_dev *d)
+{
+	return d->sysfs.uio;
+}
+
 const uint8_t *
 emu_dev_mac(const struct emu_dev *d)
 {
 	return d->mac;
 }
-bool 
+
+bool
 emu_dev_is_open(const struct emu_dev *d)
 {
 	return d->open;
 }
-uint32_t 
+
+uint32_t
 emu_dev_irq_count(const struct emu_dev *d)
 {
 	return d->irq_count;
 }
-void 
+
+void
 emu_dev_set_priv(struct emu_dev *d, void *priv)
 {
 	d->priv = priv;
 }
+
 void *
 emu_dev_priv(const struct emu_dev *d)
 {
 	return d->priv;
 }
+
 struct emu_guestmem *
 emu_dev_guestmem(struct emu_dev *d)
 {
 	return &d->mem;
 }
+
 struct emu_chan *
 emu_dev_primary(struct emu_dev *d)
 {
@@ -248,26 +267,31 @@ emu_chan_dev(const struct emu_chan *c)
 {
 	return c->dev;
 }
-uint32_t 
+
+uint32_t
 emu_chan_relid(const struct emu_chan *c)
 {
 	return c->relid;
 }
-uint32_t 
+
+uint32_t
 emu_chan_subchan_id(const struct emu_chan *c)
 {
 	return c->subchan_id;
 }
-uint32_t 
+
+uint32_t
 emu_chan_monitor_id(const struct emu_chan *c)
 {
 	return c->monitor_id;
 }
-void 
+
+void
 emu_chan_set_priv(struct emu_chan *c, void *priv)
 {
 	c->priv = priv;
 }
+
 void *
 emu_chan_priv(const struct emu_chan *c)
 {

@@ -48,12 +48,12 @@ static struct emu_host *host;
 static pthread_t loop_thread;
 static struct hooks hk; /* written on the loop thread, read via loop_call */
 
-static void 
+static void
 h_open(void *a, struct emu_chan *c)
 {
 	(void)a; (void)c; hk.opens++;
 }
-static void 
+static void
 h_close(void *a, struct emu_chan *c)
 {
 	(void)a; (void)c; hk.closes++;
@@ -79,7 +79,7 @@ h_irq(void *a, struct emu_dev *d, bool en)
 		hk.irq_off++;
 }
 
-static void 
+static void
 h_mem(void *a, struct emu_dev *d)
 {
 	(void)a; (void)d; hk.mem++;
