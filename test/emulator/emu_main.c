@@ -416,12 +416,12 @@ log_chan(void *arg, struct emu_chan *ch, const char *what)
 	fflush(stdout);
 }
 
-static void 
+static void
 log_open(void *a, struct emu_chan *ch)
 {
 	log_chan(a, ch, "open");
 }
-static void 
+static void
 log_close(void *a, struct emu_chan *ch)
 {
 	log_chan(a, ch, "close");
