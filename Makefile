@@ -8,6 +8,8 @@
 #                       on it (scripts/run.sh says what it runs)
 #   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
 #                       unit, fuzz, scripts and emu suites, one "tests: ..." line
+#   make bench          build, then test/bench/run.sh: emulator vs stock PMD
+#                       instructions/packet (docs/benchmarks.md)
 #   make clean          remove build/ and build-san/ (not the DPDK cache)
 
 SHELL := /bin/bash
@@ -21,7 +23,7 @@ export JOBS BUILD BUILD_SAN
 # Our DPDK, selected explicitly: the stock Debian one has the same sonames.
 DPDK_ENV := . scripts/dpdk-env.sh --ours && dpdk_env_check
 
-.PHONY: all build setup run test clean help
+.PHONY: all build setup run test bench clean help
 
 all: build
 
@@ -46,10 +48,13 @@ run: build
 test: setup
 	@scripts/run-tests.sh
 
+bench: build
+	@test/bench/run.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
 	@echo "Variables: BUILD=$(BUILD) BUILD_SAN=$(BUILD_SAN) JOBS=$(JOBS)"
 	@echo "DPDK cache: \$$VMBUS_NETVSC_CACHE (default ~/.cache/vmbus-netvsc); scripts/setup.sh --help"

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# Process plumbing of the benchmark (sourced by run.sh): one emulator and
+# one guest at a time, either of them optionally under callgrind with
+# instrumentation off until the measured window. Everything started here
+# is recorded by PID and torn down by bench_cleanup.
+
+BENCH_TAG="bench$$"
+BENCH_EMU_TO=		# PID of the `timeout` around the emulator
+BENCH_GUEST_TO=		# PID of the `timeout` around the guest
+BENCH_GUEST_FD=		# write end of the guest's stdin fifo
+BENCH_SEQ=0
+
+blog() { echo "[bench] $*" >&2; }
+bdie() {
+	echo "[bench] error: $*" >&2
+	bench_dump_logs
+	exit 1
+}
+
+bench_dump_logs() {
+	local f
+	for f in "$BENCH_TMP"/*.log; do
+		[ -f "$f" ] || continue
+		echo "----- $(basename "$f") (last 15 lines) -----" >&2
+		tail -n 15 "$f" >&2
+	done
+}
+
+# The process that `timeout` runs: env and valgrind exec in place, so it
+# is timeout's only child.
+bench_child() { pgrep -P "$1" | head -n 1; }
+
+# Stop what `timeout` runs, politely first; bounded either way.
+bench_stop_pid() {
+	local to=$1 sig=$2 pid
+	[ -n "$to" ] || return 0
+	pid=$(bench_child "$to")
+	[ -n "$pid" ] && kill "-$sig" "$pid" 2>/dev/null
+	timeout 20 tail --pid="$to" -f /dev/null 2>/dev/null || {
+		pid=$(bench_child "$to")
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$to" 2>/dev/null
+	}
+	wait "$to" 2>/dev/null || true
+}
+
+bench_guest_stop() {
+	[ -n "$BENCH_GUEST_TO" ] || return 0
+	# testpmd without -i exits on a line on stdin.
+	if [ -n "$BENCH_GUEST_FD" ]; then
+		{ echo >&"$BENCH_GUEST_FD"; } 2>/dev/null || true
+		exec {BENCH_GUEST_FD}>&-
+		BENCH_GUEST_FD=
+	fi
+	bench_stop_pid "$BENCH_GUEST_TO" CONT
+	BENCH_GUEST_TO=
+}
+
+bench_emu_stop() {
+	bench_stop_pid "$BENCH_EMU_TO" TERM
+	BENCH_EMU_TO=
+}
+
+bench_cleanup() {
+	bench_guest_stop
+	bench_emu_stop
+	rm -rf "/dev/shm/vmbus-emu-$BENCH_TAG"* "/var/run/dpdk/$BENCH_TAG"* 2>/dev/null
+	[ -n "${BENCH_TMP:-}" ] && rm -rf "$BENCH_TMP"
+	return 0
+}
+
+# Prefix that runs a command under callgrind, instrumentation off; the
+# output goes to OUT (a .1 suffix is added by the dump at window end).
+bench_cg_prefix() {
+	echo valgrind --tool=callgrind --instr-atstart=no \
+		--callgrind-out-file="$1" --dump-instr=no
+}
+
+# bench_emu_start NAME CG-OUT|'' BACKEND-SPEC
+bench_emu_start() {
+	local name="$BENCH_TAG-$1" out=$2 spec=$3 log="$BENCH_TMP/emu-$1.log"
+	local -a pre=()
+	[ -n "$out" ] && read -r -a pre <<<"$(bench_cg_prefix "$out")"
+	timeout -s KILL "$BENCH_RUN_MAX" "${pre[@]}" "$VMBUS_EMU" --name "$name" \
+		--backend "$spec" >"$log" 2>&1 &
+	BENCH_EMU_TO=$!
+	for _ in $(seq 300); do
+		grep -q '^ready$' "$log" && return 0
+		kill -0 "$BENCH_EMU_TO" 2>/dev/null || bdie "vmbus-emu $name exited early"
+		sleep 0.1
+	done
+	bdie "vmbus-emu $name not ready after 30 s"
+}
+
+bench_root() { echo "/dev/shm/vmbus-emu-$BENCH_TAG-$1"; }
+
+# One snapshot of NIC 0's counters:
+# "to_guest from_guest backpressure acks completions".
+bench_snapshot() {
+	"$VMBUS_EMU_CTL" "$(bench_root "$1")" stats 0 | awk '
+		/^  queue 0:/ { for (i = 1; i < NF; i++) {
+			if ($i == "acks") { a = $(i + 1); sub(",", "", a) }
+			if ($i == "completions") { c = $(i + 1); sub(",", "", c) } } }
+		/^backend / { for (i = 1; i < NF; i++) {
+			if ($i == "to-guest") tg = $(i + 1)
+			if ($i == "from-guest") fg = $(i + 1)
+			if ($i == "backpressure") bp = $(i + 1) } }
+		END { if (tg == "" || a == "") exit 1; print tg + 0, fg + 0, bp + 0, a + 0, c + 0 }'
+}
+
+# Field of a snapshot: to_guest=1 from_guest=2 backpressure=3 acks=4
+# completions=5 (one per VMBus packet of the guest's: frames/completion
+# is the guest's TX batching).
+bench_field() { echo "$1" | awk -v k="$2" '{ print $k }'; }
+
+# bench_guest_start EMU GUEST CG-OUT|'' TESTPMD-APP-ARGS...
+# GUEST names a function guest_cmd_GUEST that prints, one word a line,
+# the guest's environment (VAR=VALUE words first: LD_PRELOAD with the
+# shim, LD_LIBRARY_PATH...) and its testpmd command line up to "--"
+# (binary, plugin selection). Adding a guest is adding such a function.
+bench_guest_start() {
+	local emu=$1 guest=$2 out=$3 fifo log
+	local -a pre=()
+	shift 3
+	BENCH_SEQ=$((BENCH_SEQ + 1))
+	log="$BENCH_TMP/guest-$emu-$guest.log"
+	fifo="$BENCH_TMP/guest$BENCH_SEQ.fifo"
+	mkfifo "$fifo"
+	[ -n "$out" ] && read -r -a pre <<<"$(bench_cg_prefix "$out")"
+	local -a envs=() words=()
+	mapfile -t words < <("guest_cmd_$guest")
+	# Leading VAR=VALUE words are the guest's environment (outside
+	# valgrind, which would otherwise have to trace an env process).
+	while [ ${#words[@]} -gt 0 ] && [[ ${words[0]} =~ ^[A-Z_][A-Z0-9_]*= ]]; do
+		envs+=("${words[0]}")
+		words=("${words[@]:1}")
+	done
+	[ ${#words[@]} -gt 0 ] || bdie "guest '$guest' has no command"
+	timeout -s KILL "$BENCH_RUN_MAX" env -i PATH=/usr/bin:/bin \
+		VMBUS_EMU_ROOT="$(bench_root "$emu")" "${envs[@]}" \
+		"${pre[@]}" "${words[@]}" --no-huge --no-pci -m 512 -l 0-1 \
+		--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error \
+		-- --no-mlockall --total-num-mbufs=8192 "$@" <"$fifo" >"$log" 2>&1 &
+	BENCH_GUEST_TO=$!
+	exec {BENCH_GUEST_FD}>"$fifo"
+}
+
+# Wait until snapshot field K of EMU grew by at least MIN (guest is
+# forwarding): bench_wait_moving EMU K MIN SECS.
+bench_wait_moving() {
+	local s0 s
+	s0=$(bench_snapshot "$1" || echo "0 0 0 0")
+	for _ in $(seq $(($4 * 10))); do
+		sleep 0.1
+		kill -0 "$BENCH_GUEST_TO" 2>/dev/null || bdie "guest exited early"
+		s=$(bench_snapshot "$1") || continue
+		[ $(($(bench_field "$s" "$2") - $(bench_field "$s0" "$2"))) -ge "$3" ] && return 0
+	done
+	bdie "no traffic on $1 after $4 s"
+}
+
+# Callgrind control of the process under timeout TO: bench_cg TO ARGS...
+# (returns once the command ran inside the process).
+bench_cg() {
+	local to=$1 pid
+	shift
+	pid=$(bench_child "$to")
+	[ -n "$pid" ] || bdie "no process under timeout $to"
+	local msg
+	msg=$(callgrind_control "$@" "$pid" 2>&1) ||
+		bdie "callgrind_control $* $pid failed: $msg"
+}
+
+# The measured window: bench_window EMU K PKTS MAXSECS [TIMEOUT-PID]
+# Prints "packets seconds backpressure completions" (deltas; packets of
+# snapshot field K).
+#
+# With a callgrind'ed process, instrumentation goes on, then the start
+# snapshot is taken; at the end the stop snapshot follows instrumentation
+# off. The packets between "on" and the first snapshot are measured but
+# not counted, those between "off" and the last snapshot counted but not
+# measured: both gaps are the same few milliseconds, so they cancel.
+# run.sh checks this against callgrind's own per-packet call counts.
+bench_window() {
+	local emu=$1 k=$2 want=$3 max=$4 to=${5:-} s0 s1 t0 t1 s d=0
+	[ -n "$to" ] && bench_cg "$to" -i on
+	s0=$(bench_snapshot "$emu") || bdie "no counters from $emu"
+	t0=$(date +%s.%N)
+	while :; do
+		sleep 0.2
+		s=$(bench_snapshot "$emu") || continue
+		d=$(($(bench_field "$s" "$k") - $(bench_field "$s0" "$k")))
+		[ "$d" -ge "$want" ] && break
+		awk -v a="$t0" -v b="$(date +%s.%N)" -v m="$max" 'BEGIN { exit !(b - a > m) }' && break
+	done
+	[ -n "$to" ] && bench_cg "$to" -i off
+	s1=$(bench_snapshot "$emu") || bdie "no counters from $emu"
+	t1=$(date +%s.%N)
+	# The dump comes after the last snapshot: it takes as long as "off".
+	[ -n "$to" ] && bench_cg "$to" -d
+	awk -v k="$k" -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		printf "%d %.3f %d %d\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5] }'
+}
