@@ -24,7 +24,7 @@ CACHE_DIR=${VMBUS_NETVSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmbus-netvsc}
 PACKAGES=(
 	meson ninja-build pkg-config python3-pyelftools
 	libnuma-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
-	clang libclang-rt-14-dev gcc dpkg-dev iproute2 iputils-ping valgrind
+	clang libclang-rt-14-dev gcc dpkg-dev iproute2 iputils-ping procps valgrind
 	dpdk dpdk-dev
 )
 
@@ -79,12 +79,6 @@ missing_packages() {
 	done
 }
 
-# apt-get update only when the package lists cannot satisfy the request:
-# on a fresh image the lists directory is empty.
-apt_lists_usable() {
-	apt-cache show --no-all-versions "$@" >/dev/null 2>&1
-}
-
 install_packages() {
 	local missing
 	mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
@@ -93,10 +87,11 @@ install_packages() {
 		return
 	fi
 	say "installing missing Debian packages: ${missing[*]}"
-	if ! apt_lists_usable "${missing[@]}"; then
-		say "package lists incomplete: running apt-get update"
-		as_root apt-get "${QUIET_APT[@]}" update
-	fi
+	# Refresh first, always: a fresh image has no lists, and old lists
+	# name versions the mirror no longer has. (apt-cache show cannot tell:
+	# it exits 0 when any one name is known, even only as a dependency.)
+	say "running apt-get update"
+	as_root apt-get "${QUIET_APT[@]}" update
 	as_root env DEBIAN_FRONTEND=noninteractive \
 		apt-get "${QUIET_APT[@]}" install --no-install-recommends "${missing[@]}"
 }
