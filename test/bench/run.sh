@@ -48,7 +48,7 @@ TX_ARGS=(--forward-mode=txonly --txpkts=64)
 # Functions called once per packet, to check the window's count against
 # callgrind's: the emulator's, and those of a guest where one is known
 # (PKT_FN_<guest>_<path>; the stock PMD's own symbols are stripped).
-PKT_FN_emu_rx=emu_nic_rx
+PKT_FN_emu_rx=emu_rx_frame
 PKT_FN_emu_tx=sink_xmit
 PKT_FN_emu_idle=net_tick
 PKT_FN_stock_rx=rte_net_get_ptype

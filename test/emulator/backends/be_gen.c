@@ -3,13 +3,16 @@
  * Generator and sink backends.
  *
  * The generator builds one frame template at creation (Ethernet, IPv4,
- * UDP, payload "EMUG" + 64-bit sequence number) and a small table of
- * per-flow fields (source address, its IPv4 header checksum, source
- * port). Per frame it stores those three fields and the sequence number
- * into the template and hands it to emu_nic_rx, which copies it into the
- * guest's receive buffer: no allocation, no copy of our own, no syscall.
- * The UDP checksum is 0 ("none"), legal for IPv4, so nothing depends on
- * the sequence number but the payload.
+ * UDP, payload "EMUG" + 64-bit sequence number), a copy of it per frame
+ * of a burst, and a small table of per-flow fields (source address, its
+ * IPv4 header checksum, source port). Per frame it stores those three
+ * fields and the sequence number into its copy; a poll hands the whole
+ * burst to emu_nic_rx_burst, which copies the frames into the guest's
+ * receive buffer and sends frames for the same channel in one VMBus
+ * packet: no allocation, no copy of our own, no syscall. The UDP
+ * checksum is 0 ("none"), legal for IPv4, and the IPv4 one is computed
+ * here, so the frames are offered with EMU_RX_CSUM_GOOD (the host need
+ * not sum them again).
  *
  * The sink side (of both) counts what the guest sends and, for frames in
  * the generator's format, checks that sequence numbers follow each other.
@@ -44,6 +47,10 @@ struct emu_gen {
 	struct emu_be_base base;
 	struct emu_gen_config cfg;
 	uint8_t *frame;		 /* the template, cfg.size bytes */
+	uint8_t *slots;		 /* cfg.burst copies of the template */
+	const void **ptrs;	 /* a burst for emu_nic_rx_burst ... */
+	size_t *lens;
+	int *rcs;		 /* ... and its results */
 	struct gen_flow *flows;	 /* cfg.flows entries */
 	bool running;
 	bool mac_set;		 /* template carries the NIC's MAC */
@@ -129,16 +136,28 @@ build_flows(struct emu_gen *g)
 	}
 }
 
+/* Frame f carries flow k's fields and sequence number seq. */
 static void
-fill_next(struct emu_gen *g)
+fill_frame(const struct emu_gen *g, uint8_t *f, unsigned int k, uint64_t seq)
 {
-	const struct gen_flow *fl = &g->flows[g->next_flow];
-	uint8_t *f = g->frame;
+	const struct gen_flow *fl = &g->flows[k];
 
 	memcpy(f + GEN_IP_OFF + 12, fl->src_ip, 4);
 	memcpy(f + GEN_IP_OFF + 10, fl->ip_csum, 2);
 	memcpy(f + GEN_UDP_OFF, fl->src_port, 2);
-	memcpy(f + GEN_SEQ_OFF, &g->seq, 8);
+	memcpy(f + GEN_SEQ_OFF, &seq, 8);
+}
+
+/* The NIC's MAC, known once attached, into the template and every copy. */
+static void
+set_mac(struct emu_gen *g, const uint8_t *mac)
+{
+	unsigned int i;
+
+	memcpy(g->frame, mac, 6);
+	for (i = 0; i < g->cfg.burst; i++)
+		memcpy(g->slots + (size_t)i * g->cfg.size, mac, 6);
+	g->mac_set = true;
 }
 
 /* How many frames the rate and the count allow now (at most a burst). */
@@ -164,11 +183,61 @@ gen_budget(struct emu_gen *g, uint64_t now)
 	return want;
 }
 
+/* Count frame outcomes as emu_be_to_guest does for single frames. */
+static void
+gen_count(struct emu_gen *g, int rc)
+{
+	if (rc == 0) {
+		g->base.c.to_guest++;
+		g->base.c.to_guest_bytes += g->cfg.size;
+	} else if (rc == -EAGAIN) {
+		g->base.c.backpressure++;
+	} else if (rc == -ENETDOWN) {
+		g->base.c.not_ready++;
+	} else {
+		g->base.c.drops++;
+	}
+}
+
+/* Offer frames seq .. seq+n-1; returns how many the NIC took. */
+static unsigned int
+gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
+{
+	unsigned int i, k = g->next_flow;
+	int done;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *f = g->slots + (size_t)i * g->cfg.size;
+
+		fill_frame(g, f, k, g->seq + i);
+		g->ptrs[i] = f;
+		g->lens[i] = g->cfg.size;
+		if (++k == g->cfg.flows)
+			k = 0;
+	}
+	done = emu_nic_rx_burst(g->base.be.nic, g->ptrs, g->lens, n,
+				EMU_RX_CSUM_GOOD, g->rcs);
+	if (done < 0) {
+		g->base.c.drops++;
+		return 0;
+	}
+	for (i = 0; i < (unsigned int)done; i++)
+		gen_count(g, g->rcs[i]);
+	if ((unsigned int)done < n) {
+		/* The frame the NIC could not take now comes again later. */
+		gen_count(g, g->rcs[done]);
+		if (g->rcs[done] == -ENETDOWN)
+			g->retry_ns = now + GEN_NOT_READY_BACKOFF_NS;
+	}
+	return (unsigned int)done;
+}
+
 static void
 gen_poll(struct emu_backend *be)
 {
 	struct emu_gen *g = (struct emu_gen *)be;
-	uint64_t now, n;
+	unsigned int n;
+	uint64_t now;
 
 	if (!g->running || be->nic == NULL)
 		return;
@@ -177,26 +246,15 @@ gen_poll(struct emu_backend *be)
 	now = now_ns();
 	if (now < g->retry_ns)
 		return;
-	if (!g->mac_set) {
-		memcpy(g->frame, emu_nic_mac(be->nic), 6);
-		g->mac_set = true;
-	}
-	for (n = gen_budget(g, now); n > 0; n--) {
-		int ret;
-
-		fill_next(g);
-		ret = emu_be_to_guest(&g->base, g->frame, g->cfg.size);
-		if (ret == -EAGAIN)
-			return;	/* same frame again next time */
-		if (ret == -ENETDOWN) {
-			g->retry_ns = now + GEN_NOT_READY_BACKOFF_NS;
-			return;
-		}
-		/* Delivered, or refused for good (counted as a drop). */
-		g->seq++;
-		if (++g->next_flow == g->cfg.flows)
-			g->next_flow = 0;
-	}
+	if (!g->mac_set)
+		set_mac(g, emu_nic_mac(be->nic));
+	n = (unsigned int)gen_budget(g, now);
+	if (n == 0)
+		return;
+	/* Delivered, or refused for good (counted as drops): both done. */
+	n = gen_offer(g, n, now);
+	g->seq += n;
+	g->next_flow = (unsigned int)((g->next_flow + n) % g->cfg.flows);
 }
 
 static void
@@ -238,6 +296,10 @@ gen_destroy(struct emu_backend *be)
 	if (g == NULL)
 		return;
 	free(g->frame);
+	free(g->slots);
+	free(g->ptrs);
+	free(g->lens);
+	free(g->rcs);
 	free(g->flows);
 	free(g);
 }
@@ -262,6 +324,7 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 	       struct emu_backend **out)
 {
 	struct emu_gen *g;
+	unsigned int i;
 
 	if (cfg->flows < 1 || cfg->flows > 65536 || cfg->burst < 1 ||
 	    cfg->burst > 1024 || cfg->size < GEN_MIN_FRAME || cfg->size > max_frame)
@@ -271,8 +334,13 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 		return -ENOMEM;
 	g->cfg = *cfg;
 	g->frame = malloc(cfg->size);
+	g->slots = malloc((size_t)cfg->burst * cfg->size);
+	g->ptrs = calloc(cfg->burst, sizeof(*g->ptrs));
+	g->lens = calloc(cfg->burst, sizeof(*g->lens));
+	g->rcs = calloc(cfg->burst, sizeof(*g->rcs));
 	g->flows = calloc(cfg->flows, sizeof(*g->flows));
-	if (g->frame == NULL || g->flows == NULL) {
+	if (g->frame == NULL || g->slots == NULL || g->ptrs == NULL ||
+	    g->lens == NULL || g->rcs == NULL || g->flows == NULL) {
 		gen_destroy(&g->base.be);
 		return -ENOMEM;
 	}
@@ -280,6 +348,8 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 	g->base.kind = EMU_BACKEND_GEN;
 	build_template(g->frame, cfg->size);
 	build_flows(g);
+	for (i = 0; i < cfg->burst; i++)
+		memcpy(g->slots + (size_t)i * cfg->size, g->frame, cfg->size);
 	if (cfg->start)
 		emu_gen_set_running(&g->base.be, true);
 	*out = &g->base.be;

@@ -111,20 +111,34 @@ signal_guest(struct emu_net_queue *q)
 		q->nic->qst[q->id].irqs_raised++;
 }
 
-/* A faulty descriptor for hardening tests: payload beyond the packet. */
+/*
+ * A faulty descriptor for hardening tests: payload beyond the packet.
+ * Only the descriptor is copied (into copy) and patched; the rest of
+ * the first element follows as an element of its own, so headers of any
+ * size (a transfer-page packet with hundreds of ranges) can be faulted.
+ * sg has room for one more element than *nsg.
+ */
 static void
-corrupt_desc(struct emu_net_queue *q, struct hv_sg *sg, uint8_t *copy,
-	     size_t copy_len)
+corrupt_desc(struct emu_net_queue *q, struct hv_sg *sg, unsigned int *nsg,
+	     uint8_t *copy)
 {
 	struct vmbus_pkt_desc d;
+	unsigned int i;
 
-	if (sg[0].len < sizeof(d) || sg[0].len > copy_len)
+	if (sg[0].len < sizeof(d))
 		return;
-	memcpy(copy, sg[0].base, sg[0].len);
-	memcpy(&d, copy, sizeof(d));
+	memcpy(&d, sg[0].base, sizeof(d));
 	d.offset8 = (uint16_t)(d.len8 + 1);
 	memcpy(copy, &d, sizeof(d));
+	if (sg[0].len > sizeof(d)) {
+		for (i = *nsg; i > 0; i--)
+			sg[i] = sg[i - 1];
+		sg[1].base = (const uint8_t *)sg[0].base + sizeof(d);
+		sg[1].len = sg[0].len - (uint32_t)sizeof(d);
+		(*nsg)++;
+	}
 	sg[0].base = copy;
+	sg[0].len = (uint32_t)sizeof(d);
 	emu_net_log(q->nic, "fault bad-desc: offset8 %u > len8 %u", d.offset8,
 		    d.len8);
 }
@@ -133,16 +147,16 @@ int
 emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 	     unsigned int nsg)
 {
-	struct hv_sg sg[4];
-	uint8_t hdr[128];
+	struct hv_sg sg[5];
+	uint8_t hdr[sizeof(struct vmbus_pkt_desc)];
 	bool sig = false;
 	int rc;
 
-	if (q->broken || nsg == 0 || nsg > HV_ARRAY_SIZE(sg))
+	if (q->broken || nsg == 0 || nsg >= HV_ARRAY_SIZE(sg))
 		return -EIO;
 	memcpy(sg, sg_in, nsg * sizeof(sg[0]));
 	if (emu_fault_take(q->nic, EMU_FAULT_BAD_DESC))
-		corrupt_desc(q, sg, hdr, sizeof(hdr));
+		corrupt_desc(q, sg, &nsg, hdr);
 	rc = vmbus_ring_write(&q->out, sg, nsg, &sig);
 	if (rc == -EAGAIN) {
 		uint32_t total = 0;
@@ -437,6 +451,7 @@ emu_net_config_defaults(struct emu_net_config *cfg)
 	cfg->csum_offload = true;
 	cfg->lso_offload = true;
 	cfg->send_section_size = 6144;
+	cfg->rx_max_ranges = EMU_NET_RX_RANGES_DEFAULT;
 }
 
 static int
@@ -473,6 +488,7 @@ nic_free(struct emu_nic *nic)
 	free(nic->frame);
 	free(nic->seg);
 	free(nic->tagged);
+	free(nic->rxb);
 	free(nic);
 }
 
@@ -495,8 +511,12 @@ nic_create(struct emu_net *net, struct emu_dev *dev, struct emu_nic **out)
 	nic->frame = malloc(EMU_NET_FRAME_MAX);
 	nic->seg = malloc(EMU_NET_FRAME_MAX);
 	nic->tagged = malloc(EMU_NET_FRAME_MAX + EMU_VLAN_HLEN);
+	nic->rxb = calloc(1, sizeof(*nic->rxb));
+	nic->rx_max_ranges = net->cfg.rx_max_ranges != 0 ?
+				     net->cfg.rx_max_ranges :
+				     EMU_NET_RX_RANGES_DEFAULT;
 	if (nic->pkt == NULL || nic->gather == NULL || nic->frame == NULL ||
-	    nic->seg == NULL || nic->tagged == NULL) {
+	    nic->seg == NULL || nic->tagged == NULL || nic->rxb == NULL) {
 		nic_free(nic);
 		return -ENOMEM;
 	}

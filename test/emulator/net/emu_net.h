@@ -42,6 +42,12 @@ struct emu_net_config {
 	bool trace;                 /* log every protocol message */
 	/* emu_nic_reoffer: primary ring file this late (0 = at once). */
 	unsigned int reoffer_ring_delay_ms;
+	/*
+	 * Frames (ranges) emu_nic_rx_burst may put in one transfer-page
+	 * packet, 1..375; 0 means the default, 32. Hyper-V batches up to
+	 * 375 under load; the guest ACKs each packet once.
+	 */
+	unsigned int rx_max_ranges;
 };
 
 void emu_net_config_defaults(struct emu_net_config *cfg);
@@ -95,6 +101,38 @@ void emu_nic_set_backend(struct emu_nic *nic, struct emu_backend *be);
  * Every outcome is counted.
  */
 int emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len);
+
+/*
+ * Flags of emu_nic_rx_flags and emu_nic_rx_burst.
+ *
+ * EMU_RX_CSUM_GOOD: the backend vouches that every IPv4 header and
+ * TCP/UDP checksum the frame carries is correct (it built them, as the
+ * generator does). The host then reports them as verified without
+ * summing the bytes; what it reports (which protocols) still comes from
+ * parsing the frame. Without the flag every checksum is recomputed, so
+ * the guest's checksum-result PPI tells the truth for any frame. Never
+ * set it for frames from outside (TAP, loopback of guest frames).
+ */
+#define EMU_RX_CSUM_GOOD 0x1u
+#define EMU_RX_FLAGS_ALL EMU_RX_CSUM_GOOD
+
+/* emu_nic_rx with flags (EMU_RX_*); -EINVAL for unknown flags. */
+int emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,
+		     uint32_t flags);
+
+/*
+ * Offer n frames in order, each as emu_nic_rx would, but consecutive
+ * frames for the same channel travel in one transfer-page packet with a
+ * range each (at most rx_max_ranges), which the guest ACKs once.
+ * rc[i] receives frame i's result. Stops at the first frame the host
+ * cannot take now (-EAGAIN: ring or buffer full; -ENETDOWN: link, guest
+ * state or filter) and returns the number of frames before it: each of
+ * those was delivered (rc 0) or refused for good (counted, rc < 0).
+ * Returns -EINVAL for bad arguments.
+ */
+int emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
+		     const size_t *lens, unsigned int n, uint32_t flags,
+		     int *rc);
 
 /* MAC the guest sees (for generators building frames to it). */
 const uint8_t *emu_nic_mac(const struct emu_nic *nic);
@@ -157,7 +195,10 @@ struct emu_chan_stats {
 	uint64_t rx_drop_ring_full;      /* guest ring had no room */
 	uint64_t rx_drop_no_buffer;      /* no free receive sub-allocation */
 	uint64_t tx_errors;              /* guest data packets completed with failure */
-	uint64_t completions_sent, acks_received;
+	uint64_t completions_sent;
+	/* Receive buffers (frames, control messages) the guest's RNDIS_ACKs
+	 * gave back: one ACK of a multi-range packet counts its frames. */
+	uint64_t acks_received;
 	uint64_t irqs_raised, doorbells; /* host->guest and guest->host signals */
 };
 

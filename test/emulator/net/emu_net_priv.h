@@ -78,6 +78,29 @@ enum emu_rndis_state {
 #define EMU_SUB_FREE 0u
 #define EMU_SUB_DATA 1u
 #define EMU_SUB_CTRL 2u
+/* Holds a later range of a multi-range packet: freed with the packet's
+ * first sub-allocation (its trans_id), never ACKed on its own. */
+#define EMU_SUB_MEMBER 3u
+/* sub_next: last sub-allocation of its packet. */
+#define EMU_SUB_NONE UINT32_MAX
+
+/* Most ranges (frames) one transfer-page packet may carry: a host with
+ * NDIS >= 6 and no RSC batches up to 375 (fact sheet 2.4). */
+#define EMU_NET_RX_RANGES_MAX 375u
+#define EMU_NET_RX_RANGES_DEFAULT 32u
+
+/* Frames of one transfer-page packet being assembled (emu_rxpath.c). */
+struct emu_rx_batch {
+	unsigned int qi;       /* channel the packet goes to */
+	uint32_t n;            /* ranges so far */
+	uint32_t first_frame;  /* burst index of the first frame in it */
+	uint64_t bytes;        /* frame bytes, for the counters */
+	int *rc;               /* the burst's per-frame results */
+	bool stopped;          /* a flush failed: the burst ends ... */
+	unsigned int stop;     /* ... at this frame */
+	uint32_t sub[EMU_NET_RX_RANGES_MAX];
+	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];
+};
 
 struct emu_nic {
 	struct emu_net *net;
@@ -104,6 +127,12 @@ struct emu_nic {
 	uint32_t *sub_free;      /* stack of free indexes */
 	uint32_t sub_nfree;
 	uint8_t *sub_busy;       /* EMU_SUB_* per index */
+	uint32_t *sub_next;      /* next sub-allocation of the same packet */
+	uint32_t rx_max_ranges;  /* ranges per transfer-page packet */
+	struct emu_rx_batch *rxb;
+	/* Version for which ack_ok was computed (the ACK fast path). */
+	uint32_t ack_version;
+	bool ack_cached, ack_ok;
 
 	/* Send buffer (map 4). */
 	bool txbuf_on;
@@ -205,6 +234,13 @@ void emu_rxbuf_teardown(struct emu_nic *nic);
 int emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len);
 /* The guest's RNDIS_ACK (a completion packet carrying 108). */
 void emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
+/*
+ * One frame of a burst, staged into nic->rxb (sent when the packet is
+ * full or the burst ends). Not static so that benchmarks can count the
+ * frames offered by its calls. 0, or what emu_nic_rx would return.
+ */
+int emu_rx_frame(struct emu_nic *nic, unsigned int i, const uint8_t *f,
+		 size_t len, uint32_t flags);
 
 /* emu_faults.c: consume one armed occurrence of f. */
 bool emu_fault_take(struct emu_nic *nic, enum emu_fault f);

@@ -42,19 +42,47 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* End-around carry down to 16 bits (RFC 1071): a non-zero sum stays
+ * non-zero, as with a 16-bit one's complement adder. */
+static uint32_t
+fold64(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint32_t)((s & 0xffffu) + (s >> 16));
+}
+
+/*
+ * The sum is independent of byte order (RFC 1071 2(B)): add 32-bit words
+ * in host order, fold, and swap the result into network order once
+ * instead of assembling every 16-bit word. The running sum is folded
+ * first so that adding to it cannot overflow.
+ */
 uint32_t
 emu_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	size_t i;
+	uint64_t acc = 0;
+	uint32_t w, s;
+	uint16_t h;
+	size_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2) {
-		sum += get16(p + i);
-		/* Fold early: a 64 KiB frame would otherwise overflow. */
-		sum = (sum & 0xffffu) + (sum >> 16);
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w, p + i, sizeof(w));
+		acc += w;
 	}
-	if (len & 1u)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
+	if (i + 2 <= len) {
+		memcpy(&h, p + i, sizeof(h));
+		acc += h;
+		i += 2;
+	}
+	s = fold64(acc);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s = ((s & 0xffu) << 8) | (s >> 8);
+#endif
+	if (i < len)
+		s += (uint32_t)p[i] << 8;
+	return (sum & 0xffffu) + (sum >> 16) + s;
 }
 
 uint16_t
@@ -272,6 +300,22 @@ emu_csum_verify(const uint8_t *f, size_t len)
 	}
 	if (l4_usable(&fi))
 		res |= verify_l4(f, &fi);
+	return res;
+}
+
+uint32_t
+emu_csum_good(const uint8_t *f, size_t len)
+{
+	struct emu_frame_info fi;
+	uint32_t res = 0;
+
+	if (emu_frame_parse(f, len, &fi) != 0 || fi.ipver == 0)
+		return 0;
+	if (fi.ipver == 4)
+		res |= RNDIS_RXCSUM_IP_OK;
+	if (l4_usable(&fi))
+		res |= fi.l4_proto == EMU_IPPROTO_TCP ? RNDIS_RXCSUM_TCP_OK :
+							 RNDIS_RXCSUM_UDP_OK;
 	return res;
 }
 

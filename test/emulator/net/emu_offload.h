@@ -57,6 +57,12 @@ int emu_csum_fill(uint8_t *f, size_t len, uint32_t flags, uint16_t l4_off);
 
 /* RNDIS_RXCSUM_* bits describing the checksums f carries (0: not IP). */
 uint32_t emu_csum_verify(const uint8_t *f, size_t len);
+/*
+ * What emu_csum_verify returns for f when every checksum it carries is
+ * right, found by parsing alone (no summing): for frames whose sender
+ * vouches for them (EMU_RX_CSUM_GOOD).
+ */
+uint32_t emu_csum_good(const uint8_t *f, size_t len);
 
 /* Recompute the TCP or UDP checksum of a parsed frame in place. */
 int emu_l4_csum_set(uint8_t *f, size_t len, const struct emu_frame_info *fi);

@@ -4,13 +4,22 @@
  * messages written into them and announced with transfer-page packets,
  * and the guest's RNDIS_ACKs that give them back.
  *
- * A packet's trans_id is its sub-allocation index: the stock DPDK PMD
- * uses the id as an index below the sub-allocation count, and openvmm
- * does the same. The last EMU_NET_CTRL_RESERVE free sub-allocations are
- * kept for control messages so that a guest slow to ACK data can still
- * complete its RNDIS requests.
+ * A packet's trans_id is the index of its first sub-allocation: the
+ * stock DPDK PMD uses the id as an index below the sub-allocation count
+ * (and refcounts per packet), and openvmm does the same. A packet may
+ * carry several frames, one range and one sub-allocation each; the later
+ * ones are chained to the first (sub_next) and all are freed by the
+ * packet's single ACK. The last EMU_NET_CTRL_RESERVE free
+ * sub-allocations are kept for control messages so that a guest slow to
+ * ACK data can still complete its RNDIS requests.
+ *
+ * Cost matters here (docs/benchmarks.md: the emulator must never be the
+ * bottleneck): untagged frames are copied once, straight into their
+ * sub-allocation; a burst shares one VMBus packet per channel; the ACK
+ * is checked without the generic NVSP parser when it is a plain one.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,14 +41,18 @@ emu_rxbuf_setup(struct emu_nic *nic)
 	if (count <= EMU_NET_CTRL_RESERVE)
 		return -ENOBUFS;
 	nic->sub_free = malloc(count * sizeof(*nic->sub_free));
+	nic->sub_next = malloc(count * sizeof(*nic->sub_next));
 	nic->sub_busy = calloc(count, 1);
-	if (nic->sub_free == NULL || nic->sub_busy == NULL) {
+	if (nic->sub_free == NULL || nic->sub_next == NULL ||
+	    nic->sub_busy == NULL) {
 		emu_rxbuf_teardown(nic);
 		return -ENOMEM;
 	}
 	/* Stack order: index 0 is handed out first. */
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		nic->sub_free[i] = count - 1 - i;
+		nic->sub_next[i] = EMU_SUB_NONE;
+	}
 	nic->sub_nfree = count;
 	nic->sub_size = size;
 	nic->sub_count = count;
@@ -53,14 +66,18 @@ void
 emu_rxbuf_teardown(struct emu_nic *nic)
 {
 	free(nic->sub_free);
+	free(nic->sub_next);
 	free(nic->sub_busy);
 	nic->sub_free = NULL;
+	nic->sub_next = NULL;
 	nic->sub_busy = NULL;
 	nic->sub_nfree = 0;
 	nic->sub_count = 0;
 	nic->sub_size = 0;
 	nic->rxbuf = NULL;
 	nic->rxbuf_on = false;
+	if (nic->rxb != NULL)
+		nic->rxb->n = 0;
 }
 
 static int
@@ -72,6 +89,7 @@ sub_alloc(struct emu_nic *nic, bool ctrl, uint32_t *idx)
 		return -EAGAIN;
 	*idx = nic->sub_free[--nic->sub_nfree];
 	nic->sub_busy[*idx] = ctrl ? EMU_SUB_CTRL : EMU_SUB_DATA;
+	nic->sub_next[*idx] = EMU_SUB_NONE;
 	return 0;
 }
 
@@ -82,32 +100,45 @@ sub_release(struct emu_nic *nic, uint32_t idx)
 	nic->sub_free[nic->sub_nfree++] = idx;
 }
 
-/* Transfer-page packet for sub-allocation idx holding msg_len bytes. */
+/* Free a packet's sub-allocations: first (its trans_id) and the chain.
+ * Returns how many (the frames the packet carried). */
+static uint32_t
+pkt_release(struct emu_nic *nic, uint32_t first)
+{
+	uint32_t idx = first, next, n;
+
+	/* The chain is ours, but bound the walk all the same. */
+	for (n = 0; idx < nic->sub_count && n < nic->sub_count; n++) {
+		next = nic->sub_next[idx];
+		nic->sub_next[idx] = EMU_SUB_NONE;
+		sub_release(nic, idx);
+		idx = next;
+	}
+	return n;
+}
+
+/* Transfer-page packet with n ranges; trans_id = first sub-allocation. */
 static int
-send_xfer(struct emu_net_queue *q, uint32_t idx, uint32_t msg_len,
-	  uint32_t chan_type, bool bad_range)
+send_xfer(struct emu_net_queue *q, struct vmbus_xfer_page_range *r,
+	  uint32_t n, uint32_t first, uint32_t chan_type, bool bad_range)
 {
 	struct emu_nic *nic = q->nic;
-	uint8_t hdr[VMBUS_PKT_XFER_HDR_LEN(1)];
+	uint8_t hdr[VMBUS_PKT_XFER_HDR_LEN(EMU_NET_RX_RANGES_MAX)];
 	uint8_t m[NVSP_RESP_SIZE_V61];
-	struct vmbus_xfer_page_range r = {
-		.byte_count = msg_len,
-		.byte_offset = idx * nic->sub_size,
-	};
 	struct hv_sg sg[2];
 	int mlen, hlen;
 
 	if (bad_range) {
 		/* Starts inside, ends past the buffer: guests must refuse it. */
-		r.byte_offset = nic->rxbuf_size - 8u;
-		emu_net_log(nic, "fault bad-xfer-range: range %u+%u", r.byte_offset,
-			    r.byte_count);
+		r[0].byte_offset = nic->rxbuf_size - 8u;
+		emu_net_log(nic, "fault bad-xfer-range: range %u+%u",
+			    r[0].byte_offset, r[0].byte_count);
 	}
 	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version, chan_type);
 	if (mlen < 0)
 		return mlen;
-	hlen = vmbus_pkt_build_xfer(hdr, sizeof(hdr), nic->rxbuf_id, &r, 1,
-				    (size_t)mlen, idx, 0);
+	hlen = vmbus_pkt_build_xfer(hdr, sizeof(hdr), nic->rxbuf_id, r, n,
+				    (size_t)mlen, first, 0);
 	if (hlen < 0)
 		return hlen;
 	sg[0].base = hdr;
@@ -121,6 +152,7 @@ int
 emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len)
 {
 	struct emu_net_queue *q = nic->q[0];
+	struct vmbus_xfer_page_range r;
 	uint32_t idx;
 	int rc;
 
@@ -132,7 +164,9 @@ emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len)
 	if (rc != 0)
 		return rc;
 	memcpy(nic->rxbuf + (size_t)idx * nic->sub_size, msg, len);
-	rc = send_xfer(q, idx, len, NVSP_CHANNEL_TYPE_CONTROL, false);
+	r.byte_count = len;
+	r.byte_offset = idx * nic->sub_size;
+	rc = send_xfer(q, &r, 1, idx, NVSP_CHANNEL_TYPE_CONTROL, false);
 	if (rc != 0)
 		sub_release(nic, idx);
 	return rc;
@@ -203,6 +237,7 @@ corrupt_msg(struct emu_nic *nic, uint8_t *msg, uint32_t *msg_len)
 	}
 }
 
+/* RNDIS header, PPIs and the frame, written once into sub-allocation idx. */
 static int
 rx_write(struct emu_nic *nic, uint32_t idx, const uint8_t *f, size_t len,
 	 const struct rndis_pkt_meta *meta, uint32_t *msg_len)
@@ -218,15 +253,22 @@ rx_write(struct emu_nic *nic, uint32_t idx, const uint8_t *f, size_t len,
 	return 0;
 }
 
+/* Guest and link state: the same for every frame of a burst. */
 static int
-rx_check(struct emu_nic *nic, const void *frame, size_t len)
+rx_ready(struct emu_nic *nic)
 {
 	if (!emu_dev_is_open(nic->dev) || !emu_nvsp_ready(nic) ||
 	    nic->rndis != EMU_RNDIS_READY || !nic->link_up || nic->q[0] == NULL ||
-	    nic->filter == 0) {
+	    nic->filter == 0 || nic->rxb == NULL) {
 		nic->st.rx_drop_filter++;
 		return -ENETDOWN;
 	}
+	return 0;
+}
+
+static int
+rx_frame_check(struct emu_nic *nic, const uint8_t *frame, size_t len)
+{
 	if (frame == NULL || len < EMU_ETH_HLEN) {
 		nic->rx_drop_other++;
 		return -EINVAL;
@@ -243,61 +285,224 @@ rx_check(struct emu_nic *nic, const void *frame, size_t len)
 	return 0;
 }
 
+/*
+ * Per-packet info of a frame. Hosts always strip an 802.1Q tag into the
+ * VLAN PPI: only a tagged frame is copied (to nic->frame) for that; *f
+ * and *len then describe the stripped copy.
+ */
 static int
-rx_deliver(struct emu_nic *nic, const uint8_t *f, size_t len,
-	   struct rndis_pkt_meta *meta)
+rx_meta(struct emu_nic *nic, const uint8_t **f, size_t *len, uint32_t flags,
+	struct rndis_pkt_meta *meta)
 {
-	unsigned int qi = rss_pick(nic, f, len, meta);
-	struct emu_net_queue *q = nic->q[qi];
-	uint32_t idx, msg_len = 0;
-	int rc = sub_alloc(nic, false, &idx);
+	const uint8_t *p = *f;
+	bool tagged;
+	uint16_t tci;
+	int n;
 
-	if (rc != 0) {
+	memset(meta, 0, sizeof(*meta));
+	meta->present = RNDIS_META_CSUM;
+	if (*len >= EMU_ETH_HLEN + EMU_VLAN_HLEN && p[12] == 0x81 && p[13] == 0x00) {
+		n = emu_vlan_strip(p, *len, nic->frame, EMU_NET_FRAME_MAX,
+				   &tagged, &tci);
+		if (n < (int)EMU_ETH_HLEN) {
+			nic->rx_drop_other++;
+			return -EINVAL;
+		}
+		meta->present |= RNDIS_META_VLAN;
+		meta->vlan_tci = tci;
+		*f = nic->frame;
+		*len = (size_t)n;
+	}
+	meta->csum = (flags & EMU_RX_CSUM_GOOD) ? emu_csum_good(*f, *len) :
+						  emu_csum_verify(*f, *len);
+	return 0;
+}
+
+/*
+ * Send the packet being assembled. On a full ring its sub-allocations
+ * are given back and -EAGAIN says the burst must stop at its first
+ * frame; any other failure drops its frames for good (rc[] of the
+ * frames before end that were staged becomes -EIO) and returns 0.
+ */
+static int
+rx_flush(struct emu_nic *nic, int *rc, unsigned int end)
+{
+	struct emu_rx_batch *b = nic->rxb;
+	struct emu_chan_stats *st = &nic->qst[b->qi];
+	uint32_t n = b->n;
+	unsigned int j;
+	int err;
+
+	if (n == 0)
+		return 0;
+	b->n = 0;
+	err = send_xfer(nic->q[b->qi], b->r, n, b->sub[0], NVSP_CHANNEL_TYPE_DATA,
+			emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
+	if (err == 0) {
+		st->rx_packets += n;
+		st->rx_bytes += b->bytes;
+		return 0;
+	}
+	(void)pkt_release(nic, b->sub[0]);
+	if (err == -EAGAIN) {
+		st->rx_drop_ring_full++;
+		return -EAGAIN;
+	}
+	for (j = b->first_frame; j < end; j++)
+		if (rc[j] == 0)
+			rc[j] = -EIO;
+	return 0;
+}
+
+/* Append sub-allocation idx (msg_len bytes, a frame of len) to the packet. */
+static void
+batch_add(struct emu_nic *nic, unsigned int qi, unsigned int i, uint32_t idx,
+	  uint32_t msg_len, size_t len)
+{
+	struct emu_rx_batch *b = nic->rxb;
+
+	if (b->n == 0) {
+		b->qi = qi;
+		b->first_frame = i;
+		b->bytes = 0;
+	} else {
+		nic->sub_busy[idx] = EMU_SUB_MEMBER;
+		nic->sub_next[b->sub[b->n - 1]] = idx;
+	}
+	b->sub[b->n] = idx;
+	b->r[b->n].byte_count = msg_len;
+	b->r[b->n].byte_offset = idx * nic->sub_size;
+	b->n++;
+	b->bytes += len;
+}
+
+/* A flush before frame i failed on a full ring: stop at its first frame. */
+static int
+batch_stop(struct emu_rx_batch *b)
+{
+	b->stopped = true;
+	b->stop = b->first_frame;
+	b->rc[b->first_frame] = -EAGAIN;
+	return -EAGAIN;
+}
+
+/* Kept out of line: benchmarks count frames by its calls. */
+__attribute__((noinline)) int
+emu_rx_frame(struct emu_nic *nic, unsigned int i, const uint8_t *f,
+	     size_t len, uint32_t flags)
+{
+	struct emu_rx_batch *b = nic->rxb;
+	struct rndis_pkt_meta meta;
+	uint32_t idx, msg_len = 0;
+	unsigned int qi;
+	int rc = rx_frame_check(nic, f, len);
+
+	if (rc == 0)
+		rc = rx_meta(nic, &f, &len, flags, &meta);
+	if (rc != 0)
+		return rc;
+	qi = rss_pick(nic, f, len, &meta);
+	/* One packet per channel run, of at most rx_max_ranges frames. */
+	if (b->n != 0 && (b->qi != qi || b->n >= nic->rx_max_ranges) &&
+	    rx_flush(nic, b->rc, i) == -EAGAIN)
+		return batch_stop(b);
+	if (sub_alloc(nic, false, &idx) != 0) {
 		nic->qst[qi].rx_drop_no_buffer++;
 		return -EAGAIN;
 	}
-	rc = rx_write(nic, idx, f, len, meta, &msg_len);
-	if (rc == 0)
-		rc = send_xfer(q, idx, msg_len, NVSP_CHANNEL_TYPE_DATA,
-			       emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
-	if (rc != 0) {
+	if (rx_write(nic, idx, f, len, &meta, &msg_len) != 0) {
 		sub_release(nic, idx);
-		if (rc == -EAGAIN)
-			nic->qst[qi].rx_drop_ring_full++;
-		return rc == -EAGAIN ? -EAGAIN : -EIO;
+		return -EIO;
 	}
-	nic->qst[qi].rx_packets++;
-	nic->qst[qi].rx_bytes += len;
+	batch_add(nic, qi, i, idx, msg_len, len);
 	return 0;
+}
+
+int
+emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
+		 const size_t *lens, unsigned int n, uint32_t flags, int *rc)
+{
+	struct emu_rx_batch *b;
+	unsigned int i;
+	int r;
+
+	if (nic == NULL || (flags & ~EMU_RX_FLAGS_ALL) != 0 || n > INT_MAX ||
+	    (n != 0 && (frames == NULL || lens == NULL || rc == NULL)))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	r = rx_ready(nic);
+	if (r != 0) {
+		rc[0] = r;
+		return 0;
+	}
+	b = nic->rxb;
+	b->n = 0;
+	b->rc = rc;
+	b->stopped = false;
+	for (i = 0; i < n; i++) {
+		r = emu_rx_frame(nic, i, frames[i], lens[i], flags);
+		if (b->stopped)
+			return (int)b->stop;
+		rc[i] = r;
+		if (r == -EAGAIN || r == -ENETDOWN)
+			break;
+	}
+	if (rx_flush(nic, rc, i) == -EAGAIN) {
+		rc[b->first_frame] = -EAGAIN;
+		return (int)b->first_frame;
+	}
+	return (int)i;
+}
+
+int
+emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,
+		 uint32_t flags)
+{
+	int rc = 0;
+	int n = emu_nic_rx_burst(nic, &frame, &len, 1, flags, &rc);
+
+	return n < 0 ? n : rc;
 }
 
 int
 emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len)
 {
-	struct rndis_pkt_meta meta;
-	bool tagged;
-	uint16_t tci;
-	int n, rc = rx_check(nic, frame, len);
-
-	if (rc != 0)
-		return rc;
-	/* Hosts always strip the tag into the VLAN PPI. */
-	n = emu_vlan_strip(frame, len, nic->frame, EMU_NET_FRAME_MAX, &tagged, &tci);
-	if (n < (int)EMU_ETH_HLEN) {
-		nic->rx_drop_other++;
-		return -EINVAL;
-	}
-	memset(&meta, 0, sizeof(meta));
-	meta.present = RNDIS_META_CSUM;
-	meta.csum = emu_csum_verify(nic->frame, (size_t)n);
-	if (tagged) {
-		meta.present |= RNDIS_META_VLAN;
-		meta.vlan_tci = tci;
-	}
-	return rx_deliver(nic, nic->frame, (size_t)n, &meta);
+	return emu_nic_rx_flags(nic, frame, len, 0);
 }
 
 /* ---- The guest's RNDIS_ACK ---- */
+
+/*
+ * The common case without the generic NVSP parser: at least 8 bytes of
+ * type 108 at a version whose rules allow it (cached per version). It
+ * accepts exactly what nvsp_host_parse_request accepts as an ACK; any
+ * other input takes the full parser, so errors are named as before.
+ */
+static bool
+ack_fast(struct emu_nic *nic, const struct vmbus_pkt_info *pi,
+	 uint32_t *status)
+{
+	struct {
+		uint32_t type;
+		uint32_t status;
+	} m;
+
+	if (pi->payload_len < sizeof(m))
+		return false;
+	memcpy(&m, pi->payload, sizeof(m));
+	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE)
+		return false;
+	if (!nic->ack_cached || nic->ack_version != nic->version) {
+		nic->ack_ok = nvsp_msg_type_allowed(m.type, nic->version);
+		nic->ack_version = nic->version;
+		nic->ack_cached = true;
+	}
+	if (!nic->ack_ok)
+		return false;
+	*status = m.status;
+	return true;
+}
 
 void
 emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
@@ -305,25 +510,31 @@ emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 	struct emu_nic *nic = q->nic;
 	struct nvsp_request r;
 	uint64_t id = pi->trans_id;
+	uint32_t status = NVSP_STATUS_SUCCESS;
 
 	/* Completions of our own VF / data-path notifications. */
 	if (id == EMU_NET_XID_VF_ASSOC || id == EMU_NET_XID_DATAPATH)
 		return;
-	if (nvsp_host_parse_request(pi->payload, pi->payload_len, nic->version,
-				    &r) != 0 ||
-	    r.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE) {
-		emu_net_proto_error(nic, q, "completion trans_id %llu: not an RNDIS_ACK (%u bytes)",
-				    (unsigned long long)id, pi->payload_len);
-		return;
+	if (!ack_fast(nic, pi, &status)) {
+		if (nvsp_host_parse_request(pi->payload, pi->payload_len,
+					    nic->version, &r) != 0 ||
+		    r.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE) {
+			emu_net_proto_error(nic, q, "completion trans_id %llu: not an RNDIS_ACK (%u bytes)",
+					    (unsigned long long)id, pi->payload_len);
+			return;
+		}
+		status = r.rndis_complete.status;
 	}
-	if (id >= nic->sub_count || nic->sub_busy[id] == EMU_SUB_FREE) {
+	/* Only a packet's first sub-allocation is an outstanding id. */
+	if (id >= nic->sub_count || (nic->sub_busy[id] != EMU_SUB_DATA &&
+				     nic->sub_busy[id] != EMU_SUB_CTRL)) {
 		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: unknown trans_id %llu (%u receive sub-allocations)",
 				    (unsigned long long)id, nic->sub_count);
 		return;
 	}
-	if (r.rndis_complete.status != NVSP_STATUS_SUCCESS)
+	if (status != NVSP_STATUS_SUCCESS)
 		emu_net_trace(nic, q, "RNDIS_ACK %llu with status %u",
-			      (unsigned long long)id, r.rndis_complete.status);
-	sub_release(nic, (uint32_t)id);
-	nic->qst[q->id].acks_received++;
+			      (unsigned long long)id, status);
+	/* Counted per frame, as when every frame had a packet of its own. */
+	nic->qst[q->id].acks_received += pkt_release(nic, (uint32_t)id);
 }

@@ -53,6 +53,31 @@ emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len)
 	return 0;
 }
 
+int
+emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,
+		 uint32_t flags)
+{
+	nic->rx_flags = flags;
+	return emu_nic_rx(nic, frame, len);
+}
+
+/* Frame by frame through emu_nic_rx, stopping where the real one does. */
+int
+emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
+		 const size_t *lens, unsigned int n, uint32_t flags, int *rc)
+{
+	unsigned int i;
+
+	nic->burst_calls++;
+	nic->rx_flags = flags;
+	for (i = 0; i < n; i++) {
+		rc[i] = emu_nic_rx(nic, frames[i], lens[i]);
+		if (rc[i] == -EAGAIN || rc[i] == -ENETDOWN)
+			break;
+	}
+	return (int)i;
+}
+
 const uint8_t *
 emu_nic_mac(const struct emu_nic *nic)
 {

@@ -30,6 +30,9 @@ struct emu_nic {
 	struct fake_frame frames[FAKE_MAX_FRAMES];
 	int rx_ret;		/* answer once refuse_from calls were accepted */
 	unsigned int refuse_from; /* 0 = never refuse */
+	/* emu_nic_rx_burst: calls made and the flags of the last one */
+	unsigned int burst_calls;
+	uint32_t rx_flags;
 	/* last control call */
 	char last[64];
 	long arg1, arg2;

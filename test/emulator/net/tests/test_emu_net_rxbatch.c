@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fast RX path: several frames per transfer-page packet (one ACK
+ * frees them all), bursts that stop cleanly on a full ring, the RNDIS_ACK
+ * fast path rejecting what the full parser rejects, and the
+ * "checksums known good" flag.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu_offload.h"
+#include "net_harness.h"
+
+#define NF 200u
+#define FLEN 90u
+
+static uint8_t frames[NF][FLEN];
+static const void *ptrs[NF];
+static size_t lens[NF];
+static int rcs[NF];
+
+static int
+setup_up(void **state)
+{
+	ng_setup_default(state);
+	ng_bring_up(*state);
+	ng_set_filter(*state, RNDIS_PACKET_TYPE_DIRECTED);
+	return 0;
+}
+
+/* Two system pages per direction: a burst fills the ring. */
+static int
+setup_small_ring(void **state)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct ng_opts o = { .max_version = NVSP_VERSION_61 };
+
+	o.ring_size = 2u * (size_t)(pg > 0 ? pg : 4096);
+	ng_setup(state, &o);
+	ng_bring_up(*state);
+	ng_set_filter(*state, RNDIS_PACKET_TYPE_DIRECTED);
+	return 0;
+}
+
+/* n frames to the NIC, frame i filled with byte i (after the MAC). */
+static void
+make_frames(struct g *g, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(frames[i], (int)i, FLEN);
+		memcpy(frames[i], emu_dev_mac(g->dev), 6);
+		ptrs[i] = frames[i];
+		lens[i] = FLEN;
+		rcs[i] = 1;
+	}
+}
+
+/* Next transfer-page packet: check each range holds frame first+k. */
+static void
+expect_xfer(struct g *g, struct vmbus_pkt_info *pi, uint32_t nranges,
+	    unsigned int first)
+{
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	uint32_t k;
+
+	assert_int_equal(ng_recv_pkt(g, 0, pi), 0);
+	assert_int_equal(pi->type, VMBUS_PKT_DATA_XFER_PAGES);
+	assert_int_equal(pi->range_count, nranges);
+	assert_true(pi->trans_id < g->nic->sub_count);
+	for (k = 0; k < nranges; k++) {
+		assert_int_equal(vmbus_pkt_xfer_range(pi, k, &r), 0);
+		assert_int_equal(vmbus_pkt_xfer_range_check(&r, (uint32_t)g->recv_size), 0);
+		/* The first range is the packet's id sub-allocation. */
+		if (k == 0)
+			assert_int_equal(r.byte_offset,
+					 pi->trans_id * g->nic->sub_size);
+		assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+						 r.byte_count, &pk), 0);
+		assert_int_equal(pk.data_len, FLEN);
+		assert_memory_equal(g->recvbuf + r.byte_offset + pk.data_off,
+				    frames[first + k], FLEN);
+	}
+}
+
+static void
+test_emu_net_rx_multi_range(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r1;
+	uint32_t nfree = g->nic->sub_nfree;
+	uint64_t id, acks = ng_qstats(g, 0).acks_received;
+
+	make_frames(g, 5);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 5, 0, rcs), 5);
+	assert_int_equal(rcs[0] | rcs[1] | rcs[2] | rcs[3] | rcs[4], 0);
+	assert_int_equal(ng_qstats(g, 0).rx_packets, 5);
+	assert_int_equal(ng_qstats(g, 0).rx_bytes, 5 * FLEN);
+	assert_int_equal(g->nic->sub_nfree, nfree - 5);
+	/* One packet for the five frames. */
+	expect_xfer(g, &pi, 5, 0);
+	id = pi.trans_id;
+	assert_int_equal(vmbus_pkt_xfer_range(&pi, 1, &r1), 0);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), -EAGAIN);
+	/* The id of a later range is no packet's id: rejected, nothing freed. */
+	ng_ack(g, 0, r1.byte_offset / g->nic->sub_size);
+	ng_pump(g);
+	assert_int_equal(ng_protocol_errors(g), 1);
+	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id"));
+	assert_int_equal(g->nic->sub_nfree, nfree - 5);
+	/* The packet's single ACK frees all five. */
+	ng_ack(g, 0, id);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 5);
+	assert_int_equal(ng_protocol_errors(g), 1);
+	/* A second ACK of it is an unknown id again. */
+	ng_ack(g, 0, id);
+	ng_pump(g);
+	assert_int_equal(ng_protocol_errors(g), 2);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+}
+
+static void
+test_emu_net_rx_max_ranges(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	uint32_t nfree = g->nic->sub_nfree;
+	uint64_t ids[3];
+
+	g->nic->rx_max_ranges = 3;
+	make_frames(g, 7);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 7, 0, rcs), 7);
+	expect_xfer(g, &pi, 3, 0);
+	ids[0] = pi.trans_id;
+	expect_xfer(g, &pi, 3, 3);
+	ids[1] = pi.trans_id;
+	expect_xfer(g, &pi, 1, 6);
+	ids[2] = pi.trans_id;
+	assert_int_equal(g->nic->sub_nfree, nfree - 7);
+	ng_ack(g, 0, ids[1]);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree - 4);
+	ng_ack(g, 0, ids[0]);
+	ng_ack(g, 0, ids[2]);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+/* A frame refused for good inside a burst does not end it. */
+static void
+test_emu_net_rx_burst_mixed(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct emu_nic_stats st;
+
+	make_frames(g, 4);
+	lens[1] = 10; /* shorter than an Ethernet header */
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 4, 0, rcs), 4);
+	assert_int_equal(rcs[0], 0);
+	assert_int_equal(rcs[1], -EINVAL);
+	assert_int_equal(rcs[2], 0);
+	assert_int_equal(rcs[3], 0);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 3);
+	/* A frame the filter rejects stops the burst there. */
+	make_frames(g, 3);
+	frames[1][0] = 0x01; /* multicast */
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 3, 0, rcs), 1);
+	assert_int_equal(rcs[1], -ENETDOWN);
+	emu_nic_stats(g->nic, &st);
+	assert_true(st.rx_drop_filter >= 1);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 1);
+	/* Bad arguments. */
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 1, 0x80, rcs), -EINVAL);
+	assert_int_equal(emu_nic_rx_burst(g->nic, NULL, lens, 1, 0, rcs), -EINVAL);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 0, 0, rcs), 0);
+	assert_int_equal(emu_nic_rx_flags(g->nic, frames[0], FLEN, 0x80), -EINVAL);
+}
+
+static void
+test_emu_net_rx_burst_ring_full(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	uint32_t nfree = g->nic->sub_nfree, got = 0;
+	uint64_t ids[NF];
+	unsigned int np = 0, i;
+	int k;
+
+	g->nic->rx_max_ranges = 2;
+	make_frames(g, NF);
+	k = emu_nic_rx_burst(g->nic, ptrs, lens, NF, 0, rcs);
+	/* Stopped at a packet boundary; that packet's buffers came back. */
+	assert_true(k > 0 && k < (int)NF);
+	assert_int_equal(k % 2, 0);
+	assert_int_equal(rcs[k], -EAGAIN);
+	assert_int_equal(ng_qstats(g, 0).rx_drop_ring_full, 1);
+	assert_int_equal(ng_qstats(g, 0).rx_packets, (uint64_t)k);
+	assert_int_equal(g->nic->sub_nfree, nfree - (uint32_t)k);
+	while (ng_recv_pkt(g, 0, &pi) == 0) {
+		assert_int_equal(pi.type, VMBUS_PKT_DATA_XFER_PAGES);
+		got += pi.range_count;
+		ids[np++] = pi.trans_id;
+	}
+	assert_int_equal(got, (uint32_t)k);
+	for (i = 0; i < np; i++)
+		ng_ack(g, 0, ids[i]);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+/* A completion carrying msg (mlen bytes) with id. */
+static void
+send_comp(struct g *g, uint64_t id, const void *msg, size_t mlen)
+{
+	uint8_t hdr[16];
+
+	assert_int_equal(vmbus_pkt_build_comp(hdr, sizeof(hdr), mlen, id), 16);
+	ng_send_pkt(g, 0, hdr, sizeof(hdr), msg, mlen);
+	ng_pump(g);
+}
+
+static void
+test_emu_net_ack_rejects(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	uint32_t nfree = g->nic->sub_nfree;
+	uint8_t m[40];
+	uint64_t id, acks = ng_qstats(g, 0).acks_received;
+
+	make_frames(g, 1);
+	assert_int_equal(emu_nic_rx(g->nic, frames[0], FLEN), 0);
+	expect_xfer(g, &pi, 1, 0);
+	id = pi.trans_id;
+	/* Not an ACK: another NVSP type, with the packet's own id. */
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      0, 0), 40);
+	send_comp(g, id, m, sizeof(m));
+	assert_int_equal(ng_protocol_errors(g), 1);
+	assert_true(ng_logged(g, "not an RNDIS_ACK (40 bytes)"));
+	/* An empty completion. */
+	send_comp(g, id, NULL, 0);
+	assert_int_equal(ng_protocol_errors(g), 2);
+	assert_true(ng_logged(g, "not an RNDIS_ACK (0 bytes)"));
+	/* Out of range and never-sent ids. */
+	ng_ack(g, 0, g->nic->sub_count);
+	ng_pump(g);
+	assert_int_equal(ng_protocol_errors(g), 3);
+	ng_ack(g, 0, 777777);
+	ng_pump(g);
+	assert_int_equal(ng_protocol_errors(g), 4);
+	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id 777777"));
+	assert_int_equal(g->nic->sub_nfree, nfree - 1);
+	assert_int_equal(ng_qstats(g, 0).acks_received, acks);
+	/* A FAILURE status is still an ACK: the buffer comes back. */
+	assert_int_equal(nvsp_build_rndis_pkt_complete(m, sizeof(m),
+						       NVSP_STATUS_FAILURE), 40);
+	send_comp(g, id, m, sizeof(m));
+	assert_int_equal(ng_protocol_errors(g), 4);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 1);
+}
+
+/* Before NVSP INIT no ACK is allowed: the fast path must not take it. */
+static void
+test_emu_net_ack_before_init(void **state)
+{
+	struct g *g = *state;
+	uint8_t m[40];
+
+	assert_int_equal(nvsp_build_rndis_pkt_complete(m, sizeof(m),
+						       NVSP_STATUS_SUCCESS), 40);
+	send_comp(g, 0, m, sizeof(m));
+	assert_int_equal(ng_protocol_errors(g), 1);
+	assert_true(ng_logged(g, "completion trans_id 0: not an RNDIS_ACK (40 bytes)"));
+}
+
+/* Ethernet + IPv4 + UDP (checksum 0) to the NIC, IPv4 checksum right. */
+static size_t
+udp_frame(struct g *g, uint8_t *f)
+{
+	struct emu_frame_info fi;
+	size_t len = 60;
+
+	memset(f, 0, len);
+	memcpy(f, emu_dev_mac(g->dev), 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[17] = 46;   /* total length */
+	f[22] = 64;
+	f[23] = 17;
+	f[26] = 10;
+	f[30] = 10;
+	f[37] = 9;    /* destination port */
+	f[39] = 26;   /* UDP length */
+	assert_int_equal(emu_frame_parse(f, len, &fi), 0);
+	emu_ipv4_csum_set(f, &fi);
+	return len;
+}
+
+static uint32_t
+csum_ppi(struct g *g, const uint8_t *f, size_t len, uint32_t flags)
+{
+	struct rndis_pkt_info pk;
+	uint32_t n;
+
+	assert_int_equal(emu_nic_rx_flags(g->nic, f, len, flags), 0);
+	n = ng_recv_rndis(g, 0, g->msg, sizeof(g->msg), NVSP_CHANNEL_TYPE_DATA);
+	assert_int_equal(rndis_pkt_parse(g->msg, n, &pk), 0);
+	assert_true(pk.meta.present & RNDIS_META_CSUM);
+	return pk.meta.csum;
+}
+
+static void
+test_emu_net_rx_csum_flag(void **state)
+{
+	struct g *g = *state;
+	uint8_t f[64];
+	size_t len = udp_frame(g, f);
+
+	/* A correct frame reads the same with and without the flag. */
+	assert_int_equal(csum_ppi(g, f, len, 0),
+			 RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK);
+	assert_int_equal(csum_ppi(g, f, len, EMU_RX_CSUM_GOOD),
+			 RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK);
+	/* Without the flag a bad checksum is found; the flag is a promise
+	 * the backend makes, so the host takes its word. */
+	f[24] ^= 0x55;
+	assert_int_equal(csum_ppi(g, f, len, 0),
+			 RNDIS_RXCSUM_IP_FAILED | RNDIS_RXCSUM_UDP_OK);
+	assert_int_equal(csum_ppi(g, f, len, EMU_RX_CSUM_GOOD),
+			 RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK);
+	/* Not IP: nothing to report either way. */
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	assert_int_equal(csum_ppi(g, f, len, EMU_RX_CSUM_GOOD), 0);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+/* A bad-desc fault still hits a header far longer than one descriptor. */
+static void
+test_emu_net_rx_bad_desc_long_header(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_ring_hdr *hdr = g->rx[0].hdr;
+	struct vmbus_pkt_desc d;
+	uint32_t len;
+
+	make_frames(g, 30);
+	assert_int_equal(emu_nic_inject_fault(g->nic, EMU_FAULT_BAD_DESC, 1), 0);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 30, 0, rcs), 30);
+	assert_true(ng_logged(g, "fault bad-desc"));
+	/* The guest's ring reader refuses it; the packet is all there. */
+	assert_int_equal(vmbus_ring_read(&g->rx[0], g->pkt, sizeof(g->pkt), &len),
+			 -EIO);
+	memcpy(&d, g->rx[0].data + hdr->read_index, sizeof(d));
+	assert_int_equal(d.type, VMBUS_PKT_DATA_XFER_PAGES);
+	assert_true(d.offset8 > d.len8);
+	assert_true(d.len8 * 8u >= VMBUS_PKT_XFER_HDR_LEN(30));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_multi_range, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_max_ranges, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_burst_mixed, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_burst_ring_full, setup_small_ring, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_ack_rejects, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_ack_before_init, ng_setup_default, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_csum_flag, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_bad_desc_long_header, setup_up, ng_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
