@@ -84,6 +84,9 @@ static const char usage_text[] =
 "      --no-lso           do not advertise large send offload (LSOv2)\n"
 "      --link-speed MBPS  link speed reported to the guest (default 10000)\n"
 "      --ctrl-delay MS    delay every control reply (slow host; default 0)\n"
+"      --rx-max-ranges N  frames the host puts in one receive (transfer-page)\n"
+"                         packet, 1..375 (default 32; Hyper-V batches up to\n"
+"                         375 under load); 1 = a packet and an ACK per frame\n"
 "      --trace            log every protocol message (all NICs)\n"
 "      --no-net           no network service at all: only the kernel face\n"
 "                         (sysfs, uio, rings), as for bus-level tests\n"
@@ -141,6 +144,7 @@ enum {
 	OPT_MONITOR, OPT_GPADL, OPT_IRQ, OPT_SHIM, OPT_PRINT_ENV,
 	OPT_HOST_VERSION, OPT_MAX_QUEUES, OPT_NO_CSUM, OPT_NO_LSO, OPT_SPEED,
 	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
+	OPT_RX_MAX_RANGES,
 };
 
 static const struct option long_opts[] = {
@@ -166,6 +170,7 @@ static const struct option long_opts[] = {
 	{ "no-lso", no_argument, NULL, OPT_NO_LSO },
 	{ "link-speed", required_argument, NULL, OPT_SPEED },
 	{ "ctrl-delay", required_argument, NULL, OPT_CTRL_DELAY },
+	{ "rx-max-ranges", required_argument, NULL, OPT_RX_MAX_RANGES },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "no-net", no_argument, NULL, OPT_NO_NET },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
@@ -327,6 +332,12 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 	case OPT_NO_LSO: c->net.lso_offload = false; return 0;
 	case OPT_SPEED: return parse_speed(arg, &c->net.link_speed);
 	case OPT_CTRL_DELAY: return parse_u32(arg, &c->net.ctrl_delay_ms);
+	case OPT_RX_MAX_RANGES:
+		/* 0 would mean the default to the service: refuse it here. */
+		if (parse_u32(arg, &v) != 0 || v == 0 || v > EMU_NET_RX_RANGES_MAX)
+			return -EINVAL;
+		c->net.rx_max_ranges = v;
+		return 0;
 	case OPT_TRACE: c->net.trace = true; return 0;
 	case OPT_NO_NET: c->no_net = true; return 0;
 	case OPT_BACKEND: return parse_backend(c, arg);

@@ -41,19 +41,26 @@ rndis_vlan_ppi_to_tci(uint32_t ppi)
 	return (uint16_t)((pcp << 13) | (dei << 12) | vid);
 }
 
+/* Every RNDIS_META_* bit; each one present is one u32 PPI. */
+#define RNDIS_META_ALL                                                        \
+	(RNDIS_META_CSUM | RNDIS_META_LSO | RNDIS_META_VLAN |                  \
+	 RNDIS_META_HASH_VALUE | RNDIS_META_HASH_INFO | RNDIS_META_PKTINFO_ID)
+/* rndis_meta_count counts within one byte. */
+_Static_assert(RNDIS_META_ALL <= 0xFFu, "RNDIS_META_* fit in a byte");
+
+/*
+ * Bits set in present (the known ones only). Branch-free: this runs for
+ * every frame a host sends and every frame a guest sends, and a loop
+ * over a table of flags cost more than the rest of the encoder.
+ */
 static uint32_t
 rndis_meta_count(uint32_t present)
 {
-	static const uint32_t known[] = {
-		RNDIS_META_CSUM, RNDIS_META_LSO, RNDIS_META_VLAN,
-		RNDIS_META_HASH_VALUE, RNDIS_META_HASH_INFO,
-		RNDIS_META_PKTINFO_ID,
-	};
-	uint32_t n = 0;
+	uint32_t x = present & RNDIS_META_ALL;
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(known); i++)
-		n += (present & known[i]) ? 1u : 0u;
-	return n;
+	x = x - ((x >> 1) & 0x55u);
+	x = (x & 0x33u) + ((x >> 2) & 0x33u);
+	return (x + (x >> 4)) & 0x0Fu;
 }
 
 uint32_t

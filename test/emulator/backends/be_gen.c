@@ -12,7 +12,10 @@
  * packet: no allocation, no copy of our own, no syscall. The UDP
  * checksum is 0 ("none"), legal for IPv4, and the IPv4 one is computed
  * here, so the frames are offered with EMU_RX_CSUM_GOOD (the host need
- * not sum them again).
+ * not sum them again); they differ only in those per-flow fields and the
+ * payload, so also with EMU_RX_SAME_LAYOUT (the host parses one per
+ * burst). The burst's pointer and length arrays never change: they are
+ * filled once.
  *
  * The sink side (of both) counts what the guest sends and, for frames in
  * the generator's format, checks that sequence numbers follow each other.
@@ -210,13 +213,11 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 		uint8_t *f = g->slots + (size_t)i * g->cfg.size;
 
 		fill_frame(g, f, k, g->seq + i);
-		g->ptrs[i] = f;
-		g->lens[i] = g->cfg.size;
 		if (++k == g->cfg.flows)
 			k = 0;
 	}
 	done = emu_nic_rx_burst(g->base.be.nic, g->ptrs, g->lens, n,
-				EMU_RX_CSUM_GOOD, g->rcs);
+				EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT, g->rcs);
 	if (done < 0) {
 		g->base.c.drops++;
 		return 0;
@@ -348,8 +349,11 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 	g->base.kind = EMU_BACKEND_GEN;
 	build_template(g->frame, cfg->size);
 	build_flows(g);
-	for (i = 0; i < cfg->burst; i++)
+	for (i = 0; i < cfg->burst; i++) {
 		memcpy(g->slots + (size_t)i * cfg->size, g->frame, cfg->size);
+		g->ptrs[i] = g->slots + (size_t)i * cfg->size;
+		g->lens[i] = cfg->size;
+	}
 	if (cfg->start)
 		emu_gen_set_running(&g->base.be, true);
 	*out = &g->base.be;

@@ -53,12 +53,3 @@ emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count)
 			    count);
 	return 0;
 }
-
-bool
-emu_fault_take(struct emu_nic *nic, enum emu_fault f)
-{
-	if (nic->faults[f] == 0)
-		return false;
-	nic->faults[f]--;
-	return true;
-}

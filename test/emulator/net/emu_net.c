@@ -324,7 +324,8 @@ nic_tick(struct emu_nic *nic)
 		nic->be->ops->poll(nic->be);
 	if (!emu_dev_is_open(nic->dev))
 		return;
-	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
+	/* Every poll: look at the open queues' slots only, not all 64. */
+	for (i = 0; i < nic->q_end; i++) {
 		if (nic->q[i] == NULL)
 			continue;
 		count_doorbells(nic, nic->q[i]);
@@ -361,6 +362,8 @@ queue_destroy(struct emu_nic *nic, unsigned int id)
 	emu_chan_set_priv(q->ch, NULL);
 	nic->q[id] = NULL;
 	free(q);
+	while (nic->q_end > 0 && nic->q[nic->q_end - 1] == NULL)
+		nic->q_end--;
 }
 
 static int
@@ -386,6 +389,8 @@ queue_create(struct emu_nic *nic, struct emu_chan *ch)
 	}
 	emu_chan_set_priv(ch, q);
 	nic->q[id] = q;
+	if (id >= nic->q_end)
+		nic->q_end = id + 1;
 	return 0;
 }
 
@@ -460,6 +465,9 @@ config_check(const struct emu_net_config *c, const struct emu_config *hc)
 	if (!nvsp_version_supported(c->max_nvsp_version))
 		return -EINVAL;
 	if (c->max_queues == 0 || c->max_queues > EMU_NET_MAX_QUEUES)
+		return -EINVAL;
+	/* The packet being assembled has room for this many ranges. */
+	if (c->rx_max_ranges > EMU_NET_RX_RANGES_MAX)
 		return -EINVAL;
 	/* Guests want a non-zero multiple of 4 they can aggregate into. */
 	if (c->send_section_size < NVSP_MIN_SECTION_SIZE ||

@@ -30,6 +30,11 @@ struct emu_backend;
 /* Host configuration                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Most ranges (frames) one transfer-page packet may carry: a host with
+ * NDIS >= 6 and no RSC batches up to 375 (fact sheet 2.4). */
+#define EMU_NET_RX_RANGES_MAX 375u
+#define EMU_NET_RX_RANGES_DEFAULT 32u
+
 /* What the emulated host offers; defaults model a current Azure host. */
 struct emu_net_config {
 	uint32_t max_nvsp_version;  /* e.g. 0x60001; older hosts stop at 0x50000 */
@@ -114,7 +119,16 @@ int emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len);
  * set it for frames from outside (TAP, loopback of guest frames).
  */
 #define EMU_RX_CSUM_GOOD 0x1u
-#define EMU_RX_FLAGS_ALL EMU_RX_CSUM_GOOD
+/*
+ * EMU_RX_SAME_LAYOUT (burst, with EMU_RX_CSUM_GOOD): every frame has the
+ * first one's length and headers apart from addresses, ports, IP id,
+ * checksums and payload (as the generator's flows). The host then finds
+ * the checksum bits by parsing the first frame only. Length, filter and
+ * VLAN checks still run per frame; a frame of another length is parsed.
+ * Ignored without EMU_RX_CSUM_GOOD (unverified frames are always summed).
+ */
+#define EMU_RX_SAME_LAYOUT 0x2u
+#define EMU_RX_FLAGS_ALL (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT)
 
 /* emu_nic_rx with flags (EMU_RX_*); -EINVAL for unknown flags. */
 int emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,

@@ -84,10 +84,30 @@ enum emu_rndis_state {
 /* sub_next: last sub-allocation of its packet. */
 #define EMU_SUB_NONE UINT32_MAX
 
-/* Most ranges (frames) one transfer-page packet may carry: a host with
- * NDIS >= 6 and no RSC batches up to 375 (fact sheet 2.4). */
-#define EMU_NET_RX_RANGES_MAX 375u
-#define EMU_NET_RX_RANGES_DEFAULT 32u
+
+/* Room for the largest RNDIS header the RX path writes: the 44-byte
+ * PACKET_MSG and all six u32 PPIs (116 bytes), copied as one block. */
+#define EMU_RX_HDR_MAX 128u
+_Static_assert(EMU_RX_HDR_MAX <= EMU_NET_RX_HEADROOM,
+	       "a header template fits in a sub-allocation's headroom");
+
+/*
+ * The RNDIS header and PPIs last encoded for a data frame
+ * (emu_rxpath.c). Consecutive frames nearly always carry the same
+ * metadata; a frame whose metadata equals the key (all but the hash
+ * value) gets a copy with msg_len, data_len and the hash value patched
+ * instead of a new encoding.
+ */
+struct emu_rx_hdr_tpl {
+	bool valid;
+	uint32_t present;   /* key: rndis_pkt_meta fields except hash_value */
+	uint32_t csum;
+	uint32_t hash_info;
+	uint16_t vlan_tci;
+	uint32_t hdr_len;   /* header + PPIs: where the frame starts */
+	uint32_t hash_off;  /* offset of the hash value; 0 without one */
+	uint8_t bytes[EMU_RX_HDR_MAX];
+};
 
 /* Frames of one transfer-page packet being assembled (emu_rxpath.c). */
 struct emu_rx_batch {
@@ -98,6 +118,11 @@ struct emu_rx_batch {
 	int *rc;               /* the burst's per-frame results */
 	bool stopped;          /* a flush failed: the burst ends ... */
 	unsigned int stop;     /* ... at this frame */
+	/* EMU_RX_SAME_LAYOUT: checksum bits of the burst's first frame. */
+	bool csum_known;
+	uint32_t csum;
+	size_t csum_len;       /* the (stripped) length they were found for */
+	struct emu_rx_hdr_tpl tpl;
 	uint32_t sub[EMU_NET_RX_RANGES_MAX];
 	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];
 };
@@ -160,6 +185,7 @@ struct emu_nic {
 	bool datapath_vf;
 
 	struct emu_net_queue *q[EMU_NET_MAX_QUEUES];
+	unsigned int q_end;      /* one past the highest open queue */
 	struct emu_chan_stats qst[EMU_NET_MAX_QUEUES];
 	struct emu_nic_stats st;
 	uint64_t rx_drop_other;  /* malformed frames offered by a backend */
@@ -242,8 +268,18 @@ void emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
 int emu_rx_frame(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 		 size_t len, uint32_t flags);
 
-/* emu_faults.c: consume one armed occurrence of f. */
-bool emu_fault_take(struct emu_nic *nic, enum emu_fault f);
+/*
+ * Consume one armed occurrence of f. Inline: the RX path asks for every
+ * frame, and almost always nothing is armed.
+ */
+static inline bool
+emu_fault_take(struct emu_nic *nic, enum emu_fault f)
+{
+	if (hv_likely(nic->faults[f] == 0))
+		return false;
+	nic->faults[f]--;
+	return true;
+}
 
 /* emu_net_stats.c */
 const char *emu_nvsp_type_name(uint32_t type);

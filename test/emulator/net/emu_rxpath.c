@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,9 @@ corrupt_msg(struct emu_nic *nic, uint8_t *msg, uint32_t *msg_len)
 	struct rndis_packet_msg h;
 	uint32_t v;
 
+	if (hv_likely(nic->faults[EMU_FAULT_BAD_RNDIS_LEN] == 0 &&
+		      nic->faults[EMU_FAULT_BAD_PPI] == 0))
+		return;
 	memcpy(&h, msg, sizeof(h));
 	if (emu_fault_take(nic, EMU_FAULT_BAD_RNDIS_LEN)) {
 		h.msg_len = *msg_len + nic->sub_size;
@@ -237,16 +241,98 @@ corrupt_msg(struct emu_nic *nic, uint8_t *msg, uint32_t *msg_len)
 	}
 }
 
+/* Same metadata as the template's, the hash value aside? */
+static bool
+tpl_match(const struct emu_rx_hdr_tpl *t, const struct rndis_pkt_meta *meta)
+{
+	return t->valid && t->present == meta->present && t->csum == meta->csum &&
+	       t->hash_info == meta->hash_info && t->vlan_tci == meta->vlan_tci;
+}
+
+/*
+ * Keep the header just encoded at hdr as the template for meta. The hash
+ * value's offset follows from the encoder's fixed PPI order; it is
+ * checked against the bytes written, so an encoder that changed its
+ * order only costs the template, never a wrong header.
+ */
+static void
+tpl_store(struct emu_rx_hdr_tpl *t, const uint8_t *hdr, uint32_t hdr_len,
+	  const struct rndis_pkt_meta *meta)
+{
+	struct rndis_pkt_meta before = {
+		.present = meta->present & (RNDIS_META_HASH_VALUE - 1u),
+	};
+	struct rndis_ppi_hdr ph;
+	uint32_t v;
+
+	t->valid = false;
+	/* LSO and fragment PPIs have more fields than the key holds. */
+	if (hdr_len > sizeof(t->bytes) ||
+	    (meta->present & (RNDIS_META_LSO | RNDIS_META_PKTINFO_ID)) != 0)
+		return;
+	t->hash_off = 0;
+	if (meta->present & RNDIS_META_HASH_VALUE) {
+		t->hash_off = rndis_pkt_hdr_len(&before) + (uint32_t)sizeof(ph);
+		if (t->hash_off + sizeof(v) > hdr_len)
+			return;
+		memcpy(&ph, hdr + t->hash_off - sizeof(ph), sizeof(ph));
+		memcpy(&v, hdr + t->hash_off, sizeof(v));
+		if (ph.type != RNDIS_PPI_HASH_VALUE || v != meta->hash_value)
+			return;
+	}
+	memset(t->bytes, 0, sizeof(t->bytes));
+	memcpy(t->bytes, hdr, hdr_len);
+	t->hdr_len = hdr_len;
+	t->present = meta->present;
+	t->csum = meta->csum;
+	t->hash_info = meta->hash_info;
+	t->vlan_tci = meta->vlan_tci;
+	t->valid = true;
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * The template's header for a frame of len bytes. The block copy has a
+ * fixed size (a few vector moves, no call); bytes past the header land
+ * where the frame is copied next or past msg_len, never read.
+ */
+static uint32_t
+tpl_put(const struct emu_rx_hdr_tpl *t, uint8_t *dst, uint32_t len,
+	const struct rndis_pkt_meta *meta)
+{
+	memcpy(dst, t->bytes, sizeof(t->bytes));
+	put_u32(dst + offsetof(struct rndis_packet_msg, msg_len), t->hdr_len + len);
+	put_u32(dst + offsetof(struct rndis_packet_msg, data_len), len);
+	if (t->hash_off != 0)
+		put_u32(dst + t->hash_off, meta->hash_value);
+	return t->hdr_len;
+}
+
 /* RNDIS header, PPIs and the frame, written once into sub-allocation idx. */
 static int
 rx_write(struct emu_nic *nic, uint32_t idx, const uint8_t *f, size_t len,
 	 const struct rndis_pkt_meta *meta, uint32_t *msg_len)
 {
+	struct emu_rx_hdr_tpl *t = &nic->rxb->tpl;
 	uint8_t *dst = nic->rxbuf + (size_t)idx * nic->sub_size;
-	int off = rndis_pkt_encode(dst, nic->sub_size, meta, (uint32_t)len, 0);
+	int off;
 
-	if (off < 0 || (size_t)off + len > nic->sub_size)
-		return off < 0 ? off : -EMSGSIZE;
+	/* rx_frame_check bounds len by the MTU, sub_size has the headroom:
+	 * the template's header and the frame always fit. */
+	if (tpl_match(t, meta) && len != 0 &&
+	    (size_t)t->hdr_len + len <= nic->sub_size) {
+		off = (int)tpl_put(t, dst, (uint32_t)len, meta);
+	} else {
+		off = rndis_pkt_encode(dst, nic->sub_size, meta, (uint32_t)len, 0);
+		if (off < 0 || (size_t)off + len > nic->sub_size)
+			return off < 0 ? off : -EMSGSIZE;
+		tpl_store(t, dst, (uint32_t)off, meta);
+	}
 	memcpy(dst + off, f, len);
 	*msg_len = (uint32_t)off + (uint32_t)len;
 	corrupt_msg(nic, dst, msg_len);
@@ -285,6 +371,22 @@ rx_frame_check(struct emu_nic *nic, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* RNDIS_RXCSUM_* bits for frame f (see the EMU_RX_* flags). */
+static uint32_t
+rx_csum(struct emu_rx_batch *b, const uint8_t *f, size_t len, uint32_t flags)
+{
+	if (!(flags & EMU_RX_CSUM_GOOD))
+		return emu_csum_verify(f, len);
+	if (!(flags & EMU_RX_SAME_LAYOUT))
+		return emu_csum_good(f, len);
+	if (!b->csum_known || b->csum_len != len) {
+		b->csum = emu_csum_good(f, len);
+		b->csum_len = len;
+		b->csum_known = true;
+	}
+	return b->csum;
+}
+
 /*
  * Per-packet info of a frame. Hosts always strip an 802.1Q tag into the
  * VLAN PPI: only a tagged frame is copied (to nic->frame) for that; *f
@@ -313,8 +415,7 @@ rx_meta(struct emu_nic *nic, const uint8_t **f, size_t *len, uint32_t flags,
 		*f = nic->frame;
 		*len = (size_t)n;
 	}
-	meta->csum = (flags & EMU_RX_CSUM_GOOD) ? emu_csum_good(*f, *len) :
-						  emu_csum_verify(*f, *len);
+	meta->csum = rx_csum(nic->rxb, *f, *len, flags);
 	return 0;
 }
 
@@ -440,6 +541,7 @@ emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 	b->n = 0;
 	b->rc = rc;
 	b->stopped = false;
+	b->csum_known = false;
 	for (i = 0; i < n; i++) {
 		r = emu_rx_frame(nic, i, frames[i], lens[i], flags);
 		if (b->stopped)

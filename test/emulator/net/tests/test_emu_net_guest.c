@@ -107,6 +107,8 @@ subchannels_and_rss(struct g *g, uint32_t *table)
 						    &si), 0);
 	assert_int_equal(si.num_subchannels, 3);
 	assert_int_equal(emu_nic_nchan(g->nic), 4);
+	/* Polls look at the slots of open queues only. */
+	assert_int_equal(g->nic->q_end, 4);
 	for (i = 1; i < 4; i++)
 		ng_attach_rings(g, i);
 	/* Then the host's table for the guest's TX spreading. */

@@ -2,8 +2,10 @@
 /*
  * The fast RX path: several frames per transfer-page packet (one ACK
  * frees them all), bursts that stop cleanly on a full ring, the RNDIS_ACK
- * fast path rejecting what the full parser rejects, and the
- * "checksums known good" flag.
+ * fast path rejecting what the full parser rejects, the
+ * "checksums known good" and "same layout" flags, and the reused RNDIS
+ * header (byte for byte what the encoder writes, whatever changes
+ * between frames).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -354,6 +356,170 @@ test_emu_net_rx_csum_flag(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+/* White-box RSS: every bucket on the primary, IPv4 and TCP/IPv4 hashed. */
+static void
+rss_on(struct g *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(g->nic->rss_key); i++)
+		g->nic->rss_key[i] = (uint8_t)(i * 37u + 11u);
+	memset(g->nic->rss_table, 0, sizeof(g->nic->rss_table));
+	g->nic->rss_entries = EMU_NET_RSS_ENTRIES;
+	g->nic->rss_hash_info = NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4;
+	g->nic->rss_on = true;
+}
+
+/* The header the encoder writes for frame f (as the host sees it). */
+static uint32_t
+expect_hdr(struct g *g, const uint8_t *f, size_t len, uint8_t *out)
+{
+	struct rndis_pkt_meta m = { .present = RNDIS_META_CSUM };
+	uint8_t plain[FLEN + 8], in[36];
+	uint32_t type;
+	bool tagged;
+	uint16_t tci;
+	size_t n;
+	int pl;
+
+	pl = emu_vlan_strip(f, len, plain, sizeof(plain), &tagged, &tci);
+	assert_true(pl >= 14);
+	if (tagged) {
+		m.present |= RNDIS_META_VLAN;
+		m.vlan_tci = tci;
+	}
+	m.csum = emu_csum_verify(plain, (size_t)pl);
+	n = emu_rss_input(plain, (size_t)pl, g->nic->rss_hash_info, in, &type);
+	if (n != 0) {
+		m.present |= RNDIS_META_HASH_VALUE | RNDIS_META_HASH_INFO;
+		m.hash_value = ndis_toeplitz_hash(g->nic->rss_key,
+						  sizeof(g->nic->rss_key), in, n);
+		m.hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | type;
+	}
+	pl = rndis_pkt_encode(out, 256, &m, (uint32_t)pl, 0);
+	assert_true(pl > 0);
+	return (uint32_t)pl;
+}
+
+/*
+ * Frames whose metadata changes in every way the RX path produces: new
+ * hash values (other flows), lengths, a VLAN tag, no hash (not IP), a
+ * checksum result. Every header must equal a fresh encoding.
+ */
+static void
+test_emu_net_rx_hdr_template(void **state)
+{
+	static const size_t flen[] = { 60, 60, 60, 75, 64, 60, 90, 60, 60 };
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	uint8_t want[256];
+	unsigned int i, nf = sizeof(flen) / sizeof(flen[0]);
+	uint32_t hl;
+	int tl;
+
+	rss_on(g);
+	for (i = 0; i < nf; i++) {
+		lens[i] = udp_frame(g, frames[i]);
+		frames[i][29] = (uint8_t)i; /* source address: another flow */
+		frames[i][17] = (uint8_t)(flen[i] - 14);
+		lens[i] = flen[i];
+		ptrs[i] = frames[i];
+	}
+	frames[2][24] ^= 0x11;  /* IPv4 checksum now wrong */
+	frames[4][12] = 0x88;   /* not IP: no hash PPIs */
+	frames[4][13] = 0xb5;
+	memset(frames[7], 0xff, 6); /* broadcast, same metadata as before */
+	/* Frame 5 tagged: a VLAN PPI, then untagged frames again. */
+	tl = emu_vlan_insert(frames[5], 60, 0x2abc, frames[NF - 1], FLEN);
+	assert_int_equal(tl, 64);
+	ptrs[5] = frames[NF - 1];
+	lens[5] = (size_t)tl;
+	ng_set_filter(g, RNDIS_PACKET_TYPE_DIRECTED | RNDIS_PACKET_TYPE_BROADCAST);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, nf, 0, rcs), (int)nf);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, nf);
+	for (i = 0; i < nf; i++) {
+		const uint8_t *m;
+
+		assert_int_equal(rcs[i], 0);
+		assert_int_equal(vmbus_pkt_xfer_range(&pi, i, &r), 0);
+		m = g->recvbuf + r.byte_offset;
+		hl = expect_hdr(g, ptrs[i], lens[i], want);
+		assert_int_equal(r.byte_count, hl + (i == 5 ? 60u : lens[i]));
+		assert_memory_equal(m, want, hl);
+	}
+	ng_ack(g, 0, pi.trans_id);
+	ng_pump(g);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+/* A fault that rewrites a header must not leak into the next frames. */
+static void
+test_emu_net_rx_hdr_template_fault(void **state)
+{
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	unsigned int i;
+
+	make_frames(g, 4);
+	assert_int_equal(emu_nic_inject_fault(g->nic, EMU_FAULT_BAD_RNDIS_LEN, 1), 0);
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 4, 0, rcs), 4);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(vmbus_pkt_xfer_range(&pi, i, &r), 0);
+		assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+						 r.byte_count, &pk),
+				 i == 0 ? -EINVAL : 0);
+	}
+	assert_int_equal(pk.data_len, FLEN);
+}
+
+/* The layout flag: one parse per burst, per length, only with CSUM_GOOD. */
+static void
+test_emu_net_rx_same_layout(void **state)
+{
+	const uint32_t both = EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT;
+	const uint32_t ipudp = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		lens[i] = udp_frame(g, frames[i]);
+		ptrs[i] = frames[i];
+	}
+	frames[1][24] ^= 0x11;            /* bad IPv4 checksum */
+	frames[3][12] = 0x88;             /* not IP, and ... */
+	lens[3] = 59;                     /* ... another length: parsed */
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		uint32_t fl = pass == 0 ? both : EMU_RX_SAME_LAYOUT;
+		const uint32_t want[2][4] = {
+			{ ipudp, ipudp, ipudp, 0 },
+			{ ipudp, RNDIS_RXCSUM_IP_FAILED | RNDIS_RXCSUM_UDP_OK,
+			  ipudp, 0 },
+		};
+
+		assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 4, fl, rcs), 4);
+		assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+		assert_int_equal(pi.range_count, 4);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(vmbus_pkt_xfer_range(&pi, i, &r), 0);
+			assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+							 r.byte_count, &pk), 0);
+			assert_int_equal(pk.meta.csum, want[pass][i]);
+		}
+		ng_ack(g, 0, pi.trans_id);
+		ng_pump(g);
+	}
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
 /* A bad-desc fault still hits a header far longer than one descriptor. */
 static void
 test_emu_net_rx_bad_desc_long_header(void **state)
@@ -388,6 +554,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_ack_before_init, ng_setup_default, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_csum_flag, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_bad_desc_long_header, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template_fault, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_same_layout, setup_up, ng_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
