@@ -417,6 +417,53 @@ test_rndis_ppi_iter_rejects(void **state)
 	assert_int_equal(get32(b, 4), 72);
 }
 
+/*
+ * Every combination of the six PPI kinds: the header length the encoder
+ * promises, the frame offset it returns and what the parser reads back
+ * must agree (the encoder counts PPIs with bit tricks, not a loop).
+ */
+static void
+test_rndis_ppi_all_combinations(void **state)
+{
+	uint8_t buf[512];
+
+	(void)state;
+	for (uint32_t present = 0; present < 64; present++) {
+		struct rndis_pkt_meta m = {
+			.present = present,
+			.csum = rndis_txcsum_value(RNDIS_TXCSUM_IPV4 | RNDIS_TXCSUM_TCP, 34),
+			.lso_mss = 1448,
+			.lso_tcp_off = 34,
+			.vlan_tci = 0x2005,
+			.hash_value = 0x12345678u + present,
+			.hash_info = 0x201,
+			.frag_flags = 0x2,
+			.frag_id = 7,
+		};
+		struct rndis_pkt_info pk;
+		unsigned int nppi = (unsigned int)__builtin_popcount(present);
+		int off;
+
+		memset(buf, 0, sizeof(buf));
+		off = rndis_pkt_encode(buf, sizeof(buf), &m, FRAME_LEN, 0);
+		assert_true(off > 0);
+		assert_int_equal((uint32_t)off, rndis_pkt_hdr_len(&m));
+		/* 44-byte header, then one 12-byte element + 4-byte value each. */
+		assert_int_equal(off, 44 + 16 * (int)nppi);
+		memset(buf + off, 0xab, FRAME_LEN);
+		assert_int_equal(rndis_pkt_parse(buf, (size_t)off + FRAME_LEN, &pk), 0);
+		assert_int_equal(pk.data_off, (uint32_t)off);
+		assert_int_equal(pk.data_len, FRAME_LEN);
+		assert_int_equal(pk.meta.present, present);
+		if (present & RNDIS_META_HASH_VALUE)
+			assert_int_equal(pk.meta.hash_value, m.hash_value);
+		if (present & RNDIS_META_VLAN)
+			assert_int_equal(pk.meta.vlan_tci, m.vlan_tci);
+		if (present & RNDIS_META_LSO)
+			assert_int_equal(pk.meta.lso_mss, m.lso_mss);
+	}
+}
+
 int
 main(void)
 {
@@ -432,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_rndis_ppi_element_walk),
 		cmocka_unit_test(test_rndis_ppi_iter),
 		cmocka_unit_test(test_rndis_ppi_iter_rejects),
+		cmocka_unit_test(test_rndis_ppi_all_combinations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
