@@ -56,7 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rndis_ctl_req_parse(data, size, &r) == 0) {
 		if (r.rid == 0 || r.msg_len > size)
 			abort();
-		sink ^= touch(r.info, r.info_off, r.info_len, size);
+		/* The info buffer lies inside the message it reports. */
+		sink ^= touch(r.info, r.info_off, r.info_len, r.msg_len);
 	}
 	(void)sink;
 	return 0;

@@ -88,16 +88,21 @@ nvsp_ndis_version(uint32_t version)
 					   NVSP_NDIS_VERSION_6_1;
 }
 
-bool
-nvsp_msg_type_allowed(uint32_t type, uint32_t version)
+/* Is a type with rule r (NULL: unknown) defined at version? */
+static bool
+rule_allowed(const struct nvsp_type_rule *r, uint32_t version)
 {
-	const struct nvsp_type_rule *r = type_rule(type);
-
 	if (r == NULL)
 		return false;
 	if (r->min_version == NVSP_VERSION_NONE)
 		return true;
 	return version != NVSP_VERSION_NONE && version >= r->min_version;
+}
+
+bool
+nvsp_msg_type_allowed(uint32_t type, uint32_t version)
+{
+	return rule_allowed(type_rule(type), version);
 }
 
 size_t
@@ -616,8 +621,7 @@ nvsp_host_parse_request(const void *buf, size_t len, uint32_t version,
 		return rc;
 	r = type_rule(type);
 	/* Unknown, host->guest-only and deprecated types are all fatal. */
-	if (r == NULL || r->req_len == 0 ||
-	    !nvsp_msg_type_allowed(type, version))
+	if (r == NULL || r->req_len == 0 || !rule_allowed(r, version))
 		return -EPROTO;
 	if (len < r->req_len)
 		return -EINVAL;
@@ -834,7 +838,10 @@ nvsp_host_build_indirection_table(void *buf, size_t size, uint32_t version,
 			   NVSP_INDIRECTION_TABLE_V6_OFFSET :
 			   (uint32_t)sizeof(m);
 	total = m.offset + tbl_len;
-	if (size < total || size < nvsp_resp_size(version))
+	_Static_assert(sizeof(m) + NVSP_INDIRECTION_TABLE_COUNT *
+				sizeof(uint32_t) >= NVSP_RESP_SIZE_V61,
+		       "the table message is never shorter than a response");
+	if (size < total)
 		return -ENOBUFS;
 	memset(buf, 0, total);
 	memcpy(buf, &m, sizeof(m));

@@ -363,6 +363,8 @@ rndis_ctl_init_parse(const void *buf, size_t len, struct rndis_ctl_req *out)
 	rc = rndis_get(buf, len, RNDIS_MSG_INIT, &m, sizeof(m));
 	if (rc != 0)
 		return rc;
+	/* The msg_len rndis_get validated, not the one the peek saw. */
+	out->msg_len = m.msg_len;
 	out->rid = m.rid;
 	out->major = m.major;
 	out->minor = m.minor;
@@ -381,6 +383,11 @@ rndis_ctl_oid_parse(const void *buf, size_t len, uint32_t type,
 	rc = rndis_get(buf, len, type, &m, sizeof(m));
 	if (rc != 0)
 		return rc;
+	/*
+	 * The info buffer is bounded by this copy's msg_len; report the
+	 * same one, whatever the guest wrote since the peek.
+	 */
+	out->msg_len = m.msg_len;
 	out->rid = m.rid;
 	out->oid = m.oid;
 	if (m.info_buflen == 0)

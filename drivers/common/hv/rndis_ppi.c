@@ -96,20 +96,17 @@ rndis_lso_value(const struct rndis_pkt_meta *meta, uint32_t *value)
 	return 0;
 }
 
-/* Write the PPIs in a fixed order; returns the bytes written. */
-static int
-rndis_ppis_put(uint8_t *p, const struct rndis_pkt_meta *meta)
+/*
+ * Write the PPIs in a fixed order. The LSO word comes in already checked
+ * (lso): nothing here can fail once the caller validated the metadata.
+ */
+static void
+rndis_ppis_put(uint8_t *p, const struct rndis_pkt_meta *meta, uint32_t lso)
 {
-	uint8_t *start = p;
-	uint32_t v;
-
 	if (meta->present & RNDIS_META_CSUM)
 		p = rndis_ppi_put(p, RNDIS_PPI_CHECKSUM, meta->csum);
-	if (meta->present & RNDIS_META_LSO) {
-		if (rndis_lso_value(meta, &v) != 0)
-			return -EINVAL;
-		p = rndis_ppi_put(p, RNDIS_PPI_LSO, v);
-	}
+	if (meta->present & RNDIS_META_LSO)
+		p = rndis_ppi_put(p, RNDIS_PPI_LSO, lso);
 	if (meta->present & RNDIS_META_VLAN)
 		p = rndis_ppi_put(p, RNDIS_PPI_VLAN,
 				  rndis_vlan_tci_to_ppi(meta->vlan_tci));
@@ -117,12 +114,11 @@ rndis_ppis_put(uint8_t *p, const struct rndis_pkt_meta *meta)
 		p = rndis_ppi_put(p, RNDIS_PPI_HASH_VALUE, meta->hash_value);
 	if (meta->present & RNDIS_META_HASH_INFO)
 		p = rndis_ppi_put(p, RNDIS_PPI_HASH_INFO, meta->hash_info);
-	if (meta->present & RNDIS_META_PKTINFO_ID) {
-		v = RNDIS_PKTINFO_ID_VERSION | (uint32_t)meta->frag_flags << 8 |
-		    (uint32_t)meta->frag_id << 16;
-		p = rndis_ppi_put(p, RNDIS_PPI_PKTINFO_ID, v);
-	}
-	return (int)(p - start);
+	if (meta->present & RNDIS_META_PKTINFO_ID)
+		rndis_ppi_put(p, RNDIS_PPI_PKTINFO_ID,
+			      RNDIS_PKTINFO_ID_VERSION |
+				      (uint32_t)meta->frag_flags << 8 |
+				      (uint32_t)meta->frag_id << 16);
 }
 
 int
@@ -132,8 +128,7 @@ rndis_pkt_encode(void *buf, size_t len, const struct rndis_pkt_meta *meta,
 	struct rndis_packet_msg m = { .type = RNDIS_MSG_PACKET };
 	uint32_t hdr_len = rndis_pkt_hdr_len(meta);
 	uint32_t ppi_len = hdr_len - (uint32_t)sizeof(m);
-	uint32_t lso;
-	int rc;
+	uint32_t lso = 0;
 
 	if (buf == NULL || frame_len == 0)
 		return -EINVAL;
@@ -148,9 +143,7 @@ rndis_pkt_encode(void *buf, size_t len, const struct rndis_pkt_meta *meta,
 		return -EMSGSIZE;
 	if (len < hdr_len)
 		return -ENOBUFS;
-	rc = rndis_ppis_put((uint8_t *)buf + sizeof(m), meta);
-	if (rc < 0)
-		return rc;
+	rndis_ppis_put((uint8_t *)buf + sizeof(m), meta, lso);
 	m.msg_len = frame_off + frame_len;
 	m.data_offset = frame_off - RNDIS_BODY_OFFSET;
 	m.data_len = frame_len;
