@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@
 
 #include "rte_bus_vmbus.h"
 #include "vmbus_pkt.h"
+/* Only to find where the primary mapped its subchannel rings. */
+#include "vmbus_private.h"
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -584,6 +587,53 @@ guest_memory(void)
 	rte_free(buf);
 }
 
+static int
+cmp_dev_name(const struct rte_device *dev, const void *name)
+{
+	return strcmp(dev->name, name);
+}
+
+/*
+ * A secondary whose attach fails (here: something of its own sits at the
+ * primary's map0 address) must leave alone what it has at the primary's
+ * subchannel ring addresses: it never mapped the rings there.
+ */
+static void
+failed_attach_keeps_foreign_maps(const struct shared_state *ss)
+{
+	struct rte_bus *bus = rte_bus_find_by_name("vmbus");
+	struct rte_device *rdev;
+	void *mine[NB_SUB + 1], *block;
+	unsigned int i;
+
+	CHECK(bus != NULL);
+	rdev = bus->find_device(NULL, cmp_dev_name, getenv("BUS_TEST_GUID"));
+	CHECK(rdev != NULL);
+	block = mmap(ss->addr[0], 4096, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	CHECK(block == ss->addr[0]);
+	for (i = 1; i <= NB_SUB; i++) {
+		const struct rte_vmbus_chan *c = ss->chans[i];
+
+		mine[i] = mmap(c->ring_base, c->ring_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			       -1, 0);
+		CHECK(mine[i] == c->ring_base);
+		*(volatile uint8_t *)mine[i] = 0x5a;
+	}
+	CHECK(bus->plug(rdev) != 0);
+	for (i = 1; i <= NB_SUB; i++) {
+		size_t len = ss->chans[i]->ring_size;
+
+		/* msync fails with ENOMEM on an unmapped range. */
+		CHECK(msync(mine[i], len, MS_ASYNC) == 0);
+		CHECK(*(volatile uint8_t *)mine[i] == 0x5a);
+		CHECK(munmap(mine[i], len) == 0);
+	}
+	CHECK(munmap(block, 4096) == 0);
+	STEP("secondary: failed attach left this process's mappings alone");
+}
+
 /*
  * Secondary process: attach the device (the bus maps at the primary's
  * addresses), then drive the primary's channels from here.
@@ -593,11 +643,13 @@ secondary_main(void)
 {
 	const struct rte_memzone *mz = rte_memzone_lookup(SHARED_MZ);
 	const struct shared_state *ss;
+	struct rte_vmbus_chan *c;
 	unsigned int i;
 
 	CHECK(mz != NULL);
 	ss = mz->addr;
 	api.reg(&test_drv);
+	failed_attach_keeps_foreign_maps(ss);
 	probe_device();
 	for (i = 0; i < HV_UIO_MAP_COUNT; i++)
 		CHECK(probed_dev->resource[i].addr == ss->addr[i]);
@@ -605,6 +657,12 @@ secondary_main(void)
 		round_trip(ss->chans[i], 5000 + 100 * i);
 	STEP("secondary: polled %d channels at the primary's addresses",
 	     NB_SUB + 1);
+	/* Channels belong to the primary: no opening or closing here. */
+	CHECK(api.open(probed_dev, &c) == -ENOTSUP);
+	CHECK(api.sub_open(ss->chans[0], &c) == -ENOTSUP);
+	api.close(ss->chans[1]);
+	round_trip(ss->chans[1], 5900);
+	STEP("secondary: open and close refused");
 	return 0;
 }
 

@@ -345,6 +345,8 @@ test_vmbus_sysfs_ring_size(void **state)
 	/* A half whose data area would not fit 32-bit indices. */
 	assert_int_equal(vmbus_sysfs_check_ring_size(1ULL << 34, 4096),
 			 -EINVAL);
+	/* No page size is an error, not a division by zero. */
+	assert_int_equal(vmbus_sysfs_check_ring_size(RING_SIZE, 0), -EINVAL);
 }
 
 /* ---- file readers ---- */

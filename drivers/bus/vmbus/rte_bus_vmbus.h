@@ -27,9 +27,13 @@
  * -ENODEV), calls the driver's rescind hook if it has one (a PMD raises
  * RTE_ETH_EVENT_INTR_RMV there) and then the application's device event
  * callbacks with RTE_DEV_EVENT_REMOVE (rte_dev_event_callback_register).
- * Both run on the EAL interrupt thread and must not detach the device
- * themselves: the application calls rte_dev_remove() later (for example
- * from an rte_eal_alarm), which unmaps and closes everything.
+ * Both run once, on the thread that saw the EIO first: usually the EAL
+ * interrupt thread, but it may be any thread in a call that reads or
+ * writes the UIO fd (rte_vmbus_irq_read(), intr_enable/_disable on the
+ * primary, and signal, send or recv_commit on a channel without a
+ * monitor id). They must not detach the device nor block: the
+ * application calls rte_dev_remove() later (for example from an
+ * rte_eal_alarm), which unmaps and closes everything.
  */
 #ifndef RTE_BUS_VMBUS_H
 #define RTE_BUS_VMBUS_H
@@ -150,8 +154,9 @@ unsigned int rte_vmbus_max_channels(const struct rte_vmbus_device *dev);
 
 /*
  * Open the primary channel on map 0. Primary process only.
- * Returns 0, -EEXIST (already open), -ENOMEM, -EIO (corrupt ring
- * header), -ENODEV (rescinded).
+ * Returns 0, -ENOTSUP (secondary process), -EEXIST (already open), -EINVAL (device not mapped: not
+ * probed, or removed), -ENOMEM, -EIO (corrupt ring header), -ENODEV
+ * (rescinded).
  */
 int rte_vmbus_chan_open(struct rte_vmbus_device *dev,
 	struct rte_vmbus_chan **chan);
@@ -161,16 +166,22 @@ int rte_vmbus_chan_open(struct rte_vmbus_device *dev,
  * subchannels in its own protocol). Primary process only.
  * Subchannel ids are 1..63 and unique among the device's open channels,
  * so drivers may index queues by them.
- * Returns 0, -EAGAIN (an offer is being published, or none yet: retry
+ * Returns 0, -ENOTSUP (secondary process),
+ * -EAGAIN (an offer is being published, or none yet: retry
  * after a short sleep), -ENOENT (no new channel directory: retry or give
  * up), -EINVAL (malformed sysfs value, or a subchannel id out of range or
- * taken: do not retry), -ENOSPC (64 open),
+ * taken, or primary is not a primary channel: do not retry),
+ * -ENOSPC (64 open), -ENOBUFS (more channel directories than 128),
  * -ENOMEM, -EIO (mmap or ring header failure), -ENODEV.
  */
 int rte_vmbus_subchan_open(struct rte_vmbus_chan *primary,
 	struct rte_vmbus_chan **chan);
 
-/* Close a channel (subchannels first); unmaps a subchannel's ring. */
+/*
+ * Close a channel (subchannels first); unmaps a subchannel's ring.
+ * Primary process only: a no-op in a secondary, whose channels stay the
+ * primary's.
+ */
 void rte_vmbus_chan_close(struct rte_vmbus_chan *chan);
 
 uint32_t rte_vmbus_chan_relid(const struct rte_vmbus_chan *chan);

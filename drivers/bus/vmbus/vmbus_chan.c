@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_malloc.h>
 
 #include "vmbus_private.h"
@@ -18,6 +19,16 @@
 
 /* Largest inband/completion header: the descriptor alone. */
 #define VMBUS_INBAND_HDR_MAX sizeof(struct vmbus_pkt_desc)
+
+/*
+ * Opening and closing change the primary's channel table and chan->dev,
+ * which only the primary has: a secondary uses the channels it is given.
+ */
+static bool
+chan_owner(void)
+{
+	return rte_eal_process_type() == RTE_PROC_PRIMARY;
+}
 
 static bool
 chan_dead(const struct rte_vmbus_chan *chan)
@@ -79,6 +90,8 @@ rte_vmbus_chan_open(struct rte_vmbus_device *dev, struct rte_vmbus_chan **out)
 	struct rte_vmbus_chan *chan;
 	int ret;
 
+	if (!chan_owner())
+		return -ENOTSUP;
 	if (rte_vmbus_device_rescinded(dev))
 		return -ENODEV;
 	if (!priv->mapped)
@@ -221,11 +234,14 @@ rte_vmbus_subchan_open(struct rte_vmbus_chan *primary,
 		       struct rte_vmbus_chan **out)
 {
 	uint32_t relids[VMBUS_MAX_CHANNELS * 2];
-	struct rte_vmbus_device *dev = primary->dev;
+	struct rte_vmbus_device *dev;
 	unsigned int n, i;
 	bool retry = false;
 	int ret;
 
+	if (!chan_owner())
+		return -ENOTSUP;
+	dev = primary->dev;
 	if (dev == NULL || primary->subchan_id != 0)
 		return -EINVAL;
 	if (rte_vmbus_device_rescinded(dev))
@@ -265,7 +281,7 @@ rte_vmbus_chan_close(struct rte_vmbus_chan *chan)
 {
 	struct rte_vmbus_device *dev;
 
-	if (chan == NULL)
+	if (chan == NULL || !chan_owner())
 		return;
 	dev = chan->dev;
 	if (dev != NULL) {

@@ -392,9 +392,16 @@ map_secondary(struct rte_vmbus_device *dev)
 			ret = -EPROTO;
 	if (ret == 0)
 		ret = map_resources(dev, want);
-	if (ret == 0)
-		ret = map_secondary_subchans(dev);
-	return ret;
+	if (ret != 0) {
+		/*
+		 * sub_maps holds the primary's addresses, none mapped here
+		 * yet: vmbus_uio_unmap must not munmap whatever this
+		 * process has there.
+		 */
+		dev->priv->nb_sub_maps = 0;
+		return ret;
+	}
+	return map_secondary_subchans(dev);
 }
 
 /* ---- Device mapping ---- */

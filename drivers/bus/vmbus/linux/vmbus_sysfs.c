@@ -169,7 +169,8 @@ vmbus_sysfs_check_ring_size(uint64_t size, size_t page_size)
 {
 	uint64_t half = size / 2;
 
-	if (size == 0 || size % 2 != 0 || half % HV_PAGE != 0 ||
+	if (page_size == 0 || size == 0 || size % 2 != 0 ||
+	    half % HV_PAGE != 0 ||
 	    half % page_size != 0 || half <= page_size)
 		return -EINVAL;
 	/* Ring indices are 32-bit: a half must fit. */
