@@ -162,11 +162,22 @@ uio_mem_cb(void *arg, const struct emu_mem_range *r, int fd)
 		h->ops->guest_mem(h->ops_arg, dev);
 }
 
+/* A dead or refused opener's ranges; an open channel keeps its own. */
+static void
+uio_mem_abandon_cb(void *arg)
+{
+	struct emu_dev *dev = arg;
+
+	if (!dev->open)
+		emu_guestmem_clear(&dev->mem);
+}
+
 static const struct emu_uio_ops dev_uio_ops = {
 	.open = uio_open_cb,
 	.close = uio_close_cb,
 	.write = uio_write_cb,
 	.mem = uio_mem_cb,
+	.mem_abandon = uio_mem_abandon_cb,
 };
 
 static int
@@ -506,6 +517,8 @@ emu_dev_rescind(struct emu_dev *dev)
 	if (dev->open)
 		uio_close_cb(dev);
 	unoffer(dev);
+	/* Ranges of openers still mid-handshake die with their sockets. */
+	emu_guestmem_clear(&dev->mem);
 	return 0;
 }
 

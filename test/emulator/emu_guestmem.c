@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu_guestmem.h"
@@ -26,6 +27,23 @@ drop_at(struct emu_guestmem *gm, unsigned int i)
 		munmap(gm->r[i].ptr, gm->r[i].len);
 	memmove(&gm->r[i], &gm->r[i + 1], (gm->n - i - 1) * sizeof(gm->r[0]));
 	gm->n--;
+}
+
+/*
+ * The fd comes from an untrusted guest process. Touching a mapping past
+ * the end of its file raises SIGBUS in the host, so the whole range must
+ * lie inside a regular file (memfd, hugetlbfs, tmpfs) as it is now. A
+ * guest that shrinks the file later can still do that; DPDK never does.
+ */
+static bool
+fd_covers(int fd, uint64_t file_off, uint64_t len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0)
+		return false;
+	return file_off <= (uint64_t)st.st_size &&
+	       len <= (uint64_t)st.st_size - file_off;
 }
 
 static bool
@@ -76,7 +94,8 @@ emu_guestmem_add_fd(struct emu_guestmem *gm, const struct emu_mem_range *r,
 
 	if (!range_ok(r->va, r->len) || pagesz <= 0 ||
 	    r->file_off % (uint64_t)pagesz != 0 || r->len > SIZE_MAX ||
-	    r->file_off > (uint64_t)INT64_MAX - r->len)
+	    r->file_off > (uint64_t)INT64_MAX - r->len ||
+	    !fd_covers(fd, r->file_off, r->len))
 		return -EINVAL;
 	ret = make_room(gm, r->va, r->len);
 	if (ret != 0)

@@ -36,8 +36,9 @@ void emu_guestmem_init(struct emu_guestmem *gm);
  * Map len bytes of fd at file_off and register them as guest VA va.
  * An identical range already present is kept (0, fd not mapped); ranges
  * that overlap differently are replaced (the guest remapped). The caller
- * keeps ownership of fd. -EINVAL for unaligned/empty/overflowing input,
- * -ENOBUFS when the table is full.
+ * keeps ownership of fd. -EINVAL for unaligned/empty/overflowing input
+ * or a range the fd (a regular file) does not cover, -ENOBUFS when the
+ * table is full.
  */
 int emu_guestmem_add_fd(struct emu_guestmem *gm, const struct emu_mem_range *r,
 			int fd);

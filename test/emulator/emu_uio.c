@@ -68,19 +68,36 @@ stop_listening(struct emu_uio *u)
 	unlink(u->path);
 }
 
+/* Another connection is still between its EMU_MSG_MEM and its HELLO. */
+static bool
+mem_handover_pending(const struct emu_uio *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < EMU_UIO_MAX_CONNS; i++)
+		if (u->conn[i].fd >= 0 && u->conn[i].sent_mem)
+			return true;
+	return false;
+}
+
 /* Forget a connection; reports channel close when it was the last one. */
 static void
 conn_drop(struct emu_uio_conn *c, bool notify)
 {
 	struct emu_uio *u = c->u;
-	bool was_ready = c->ready;
+	bool was_ready = c->ready, had_mem = c->sent_mem;
 
 	emu_loop_del(u->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	c->ready = false;
-	if (!was_ready)
+	c->sent_mem = false;
+	if (!was_ready) {
+		if (had_mem && notify && u->nready == 0 &&
+		    !mem_handover_pending(u) && u->ops->mem_abandon != NULL)
+			u->ops->mem_abandon(u->arg);
 		return;
+	}
 	u->nready--;
 	if (u->nready == 0 && notify && u->ops->close != NULL)
 		u->ops->close(u->arg);
@@ -119,6 +136,7 @@ listen_event(void *arg, uint32_t events)
 	}
 	u->conn[i].fd = fd;
 	u->conn[i].ready = false;
+	u->conn[i].sent_mem = false;
 }
 
 static void
@@ -149,6 +167,7 @@ handle_hello(struct emu_uio_conn *c)
 	if (ret != 0)
 		return false;
 	c->ready = true;
+	c->sent_mem = false;
 	u->nready++;
 	return true;
 }
@@ -171,6 +190,7 @@ handle_mem(struct emu_uio_conn *c, const void *buf, size_t len,
 	       (size_t)m.count * sizeof(m.range[0]);
 	if (len != need)
 		return false;
+	c->sent_mem = true;
 	for (i = 0; i < m.count && c->u->ops->mem != NULL; i++)
 		c->u->ops->mem(c->u->arg, &m.range[i], fds[i]);
 	return true;

@@ -27,6 +27,12 @@ struct emu_uio_ops {
 	void (*write)(void *arg, uint32_t value);
 	/* A guest memory range; fd belongs to the caller (closed after). */
 	void (*mem)(void *arg, const struct emu_mem_range *r, int fd);
+	/*
+	 * A connection that handed memory over died (or was refused) before
+	 * its handshake completed, while no channel is open: that memory
+	 * belongs to nobody and must not be matched by the next opener.
+	 */
+	void (*mem_abandon)(void *arg);
 };
 
 struct emu_uio;
@@ -35,6 +41,7 @@ struct emu_uio_conn {
 	struct emu_uio *u; /* back pointer: the slot is the callback arg */
 	int fd;	    /* -1 = free slot */
 	bool ready; /* handshake completed */
+	bool sent_mem; /* EMU_MSG_MEM seen before the handshake completed */
 };
 
 struct emu_uio {

@@ -182,18 +182,28 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 	return rc;
 }
 
+/* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
+static int
+send_desc_msg(struct emu_net_queue *q, const uint8_t *hdr, int hdr_len,
+	      const void *msg, size_t msg_len)
+{
+	struct hv_sg sg[2] = { { hdr, 0 }, { msg, (uint32_t)msg_len } };
+
+	if (hdr_len < 0)
+		return hdr_len;
+	sg[0].len = (uint32_t)hdr_len;
+	return emu_net_send(q, sg, msg_len != 0 ? 2 : 1);
+}
+
 int
 emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id, const void *msg,
 		  size_t msg_len)
 {
 	uint8_t hdr[sizeof(struct vmbus_pkt_desc)];
-	struct hv_sg sg[2] = { { hdr, 0 }, { msg, (uint32_t)msg_len } };
-	int n = vmbus_pkt_build_comp(hdr, sizeof(hdr), msg_len, trans_id);
 
-	if (n < 0)
-		return n;
-	sg[0].len = (uint32_t)n;
-	return emu_net_send(q, sg, msg_len != 0 ? 2 : 1);
+	return send_desc_msg(q, hdr, vmbus_pkt_build_comp(hdr, sizeof(hdr), msg_len,
+							  trans_id),
+			     msg, msg_len);
 }
 
 int
@@ -201,13 +211,10 @@ emu_net_send_inband(struct emu_net_queue *q, uint64_t trans_id, uint16_t flags,
 		    const void *msg, size_t msg_len)
 {
 	uint8_t hdr[sizeof(struct vmbus_pkt_desc)];
-	struct hv_sg sg[2] = { { hdr, 0 }, { msg, (uint32_t)msg_len } };
-	int n = vmbus_pkt_build_inband(hdr, sizeof(hdr), msg_len, trans_id, flags);
 
-	if (n < 0)
-		return n;
-	sg[0].len = (uint32_t)n;
-	return emu_net_send(q, sg, 2);
+	return send_desc_msg(q, hdr, vmbus_pkt_build_inband(hdr, sizeof(hdr), msg_len,
+							    trans_id, flags),
+			     msg, msg_len);
 }
 
 /* ---- Draining a guest->host ring ---- */

@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -639,6 +641,76 @@ test_emu_guestmem(void **state)
 	close(mfd);
 }
 
+static void *
+translate(unsigned int dev, const void *p, uint32_t len)
+{
+	struct call c = { .what = C_TRANSLATE, .dev = dev, .a = len,
+			  .u = (uint64_t)(uintptr_t)p };
+
+	emu_loop_call(emu_host_loop(host), do_call, &c);
+	return c.ptr;
+}
+
+/* The guest side of the handshake without the shim: MEM only, no HELLO. */
+static int
+raw_send_mem(unsigned int dev, const void *va, int mfd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct emu_msg_mem m = {
+		.hdr = { EMU_MSG_MAGIC, EMU_MSG_MEM, EMU_MSG_VERSION },
+		.count = 1,
+		.range[0] = { .va = (uint64_t)(uintptr_t)va, .len = 4096 },
+	};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { &m, offsetof(struct emu_msg_mem, range) + sizeof(m.range[0]) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dev/uio%u",
+		 getenv(EMU_ENV_ROOT), dev);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &mfd, sizeof(mfd));
+	assert_int_equal(sendmsg(s, &mh, MSG_NOSIGNAL), (ssize_t)iov.iov_len);
+	return s;
+}
+
+/*
+ * An opener that dies between its memory hand-over and its HELLO leaves
+ * nothing behind: the next guest, whose ranges may well sit at the same
+ * addresses, must not be served from the dead one's memory.
+ */
+static void
+test_emu_guestmem_abandoned(void **state)
+{
+	int mfd = memfd_create("abandoned", MFD_CLOEXEC);
+	int before = snap().mem, s;
+	uint8_t *mem;
+
+	(void)state;
+	assert_true(mfd >= 0);
+	assert_int_equal(ftruncate(mfd, 4096), 0);
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	assert_true(mem != MAP_FAILED);
+	assert_false(dev_open(0));
+	s = raw_send_mem(0, mem, mfd);
+	WAIT_FOR(snap().mem > before);
+	assert_non_null(translate(0, mem, 4096));
+	close(s);
+	WAIT_FOR(translate(0, mem, 1) == NULL);
+	assert_false(dev_open(0));
+	munmap(mem, 4096);
+	close(mfd);
+}
+
 /* The device comes back as a new one: same GUID, new buffers. */
 static void
 check_reoffered(unsigned int idx)
@@ -743,6 +815,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_emu_sigkill),
 		cmocka_unit_test(test_emu_two_nics),
 		cmocka_unit_test(test_emu_guestmem),
+		cmocka_unit_test(test_emu_guestmem_abandoned),
 		cmocka_unit_test(test_emu_rescind),
 	};
 

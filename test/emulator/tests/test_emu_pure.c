@@ -7,8 +7,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "emu_guestmem.h"
 #include "shim_path.h"
@@ -194,6 +196,44 @@ test_emu_guestmem_replace_and_reject(void **state)
 	emu_guestmem_clear(&gm);
 }
 
+/* A guest fd shorter than the range it claims would SIGBUS the host. */
+static void
+test_emu_guestmem_fd_must_cover_range(void **state)
+{
+	struct emu_mem_range r = { .va = 0x200000, .len = 8192, .file_off = 0 };
+	struct emu_guestmem gm;
+	FILE *f = tmpfile();
+	int pfd[2];
+	uint8_t *p;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 8192), 0);
+	emu_guestmem_init(&gm);
+	r.len = 16384;
+	assert_int_equal(emu_guestmem_add_fd(&gm, &r, fileno(f)), -EINVAL);
+	r.len = 8192;
+	r.file_off = 4096;
+	assert_int_equal(emu_guestmem_add_fd(&gm, &r, fileno(f)), -EINVAL);
+	assert_int_equal(gm.n, 0);
+	r.file_off = 0;
+	assert_int_equal(emu_guestmem_add_fd(&gm, &r, fileno(f)), 0);
+	p = emu_guestmem_va(&gm, r.va + 8191, 1);
+	assert_non_null(p);
+	*p = 0x5a; /* the last byte is backed: no SIGBUS */
+	assert_null(emu_guestmem_va(&gm, r.va + 8192, 1));
+	/* Not a file at all. */
+	assert_int_equal(pipe(pfd), 0);
+	r.va = 0x400000;
+	r.len = 4096;
+	assert_int_equal(emu_guestmem_add_fd(&gm, &r, pfd[0]), -EINVAL);
+	assert_int_equal(gm.n, 1);
+	emu_guestmem_clear(&gm);
+	close(pfd[0]);
+	close(pfd[1]);
+	fclose(f);
+}
+
 int
 main(void)
 {
@@ -207,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_emu_mmap_len),
 		cmocka_unit_test(test_emu_guestmem_bounds),
 		cmocka_unit_test(test_emu_guestmem_replace_and_reject),
+		cmocka_unit_test(test_emu_guestmem_fd_must_cover_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
