@@ -79,14 +79,4 @@ hv_fence_acquire(void)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 }
 
-/*
- * Write fence (release fence): earlier loads and stores are performed
- * before later stores. Turns a following relaxed store into a release.
- */
-static inline void
-hv_fence_release(void)
-{
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
 #endif /* HV_ATOMIC_H */

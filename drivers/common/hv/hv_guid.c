@@ -19,8 +19,8 @@ is_dash_pos(size_t i)
 	return i == 8 || i == 13 || i == 18 || i == 23;
 }
 
-static int
-hex_value(char c)
+int
+hv_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -58,7 +58,7 @@ hv_guid_parse(const char *text, size_t len, struct hv_guid *out)
 				return -EINVAL;
 			continue;
 		}
-		v = hex_value(text[i]);
+		v = hv_hex_digit(text[i]);
 		if (v < 0)
 			return -EINVAL;
 		if (nibble % 2 == 0)

@@ -35,6 +35,9 @@ int hv_guid_parse(const char *text, size_t len, struct hv_guid *out);
 /* Lower-case canonical text without braces into buf[HV_GUID_STR_LEN]. */
 void hv_guid_format(const struct hv_guid *g, char buf[HV_GUID_STR_LEN]);
 
+/* Value of one hexadecimal digit (either case), or -1. */
+int hv_hex_digit(char c);
+
 bool hv_guid_equal(const struct hv_guid *a, const struct hv_guid *b);
 bool hv_guid_is_zero(const struct hv_guid *g);
 

@@ -28,11 +28,6 @@
 
 #include "rndis_wire.h"
 
-/*
- * Largest pkt_align_factor accepted: a page. A larger shift is either
- * undefined (>= 32) or would make aggregation pointless.
- */
-#define RNDIS_PKT_ALIGN_FACTOR_MAX 12u
 /* Guests never aggregate at less than 4-byte alignment. */
 #define RNDIS_PKT_ALIGN_MIN 4u
 /* Smallest useful max_xfer_size: a PACKET_MSG header and a minimal frame. */

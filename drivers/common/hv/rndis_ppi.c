@@ -10,9 +10,6 @@
 #include "hv_compiler.h"
 #include "rndis_ppi.h"
 
-/* Largest alignment the iterator and aggregator accept: one page. */
-#define RNDIS_ALIGN_MAX 4096u
-
 uint32_t
 rndis_txcsum_value(uint32_t flags, uint16_t l4_offset)
 {
@@ -302,7 +299,9 @@ rndis_pkt_parse(const void *buf, size_t len, struct rndis_pkt_info *out)
 static bool
 rndis_align_ok(uint32_t align)
 {
-	return align <= RNDIS_ALIGN_MAX && (align & (align - 1)) == 0;
+	/* Largest alignment accepted: one page, as for INIT_CMPLT. */
+	return align <= (1u << RNDIS_PKT_ALIGN_FACTOR_MAX) &&
+	       (align & (align - 1)) == 0;
 }
 
 int

@@ -323,4 +323,10 @@ HV_ASSERT_SIZE(struct rndis_config_param, 20);
 /* Hosts refuse longer names or values. */
 #define RNDIS_CONFIG_PARAM_MAX_LEN 255u
 
+/*
+ * Largest pkt_align_factor accepted: a page. A larger shift is either
+ * undefined (>= 32) or would make aggregation pointless.
+ */
+#define RNDIS_PKT_ALIGN_FACTOR_MAX 12u
+
 #endif /* RNDIS_WIRE_H */

@@ -69,18 +69,6 @@ vmbus_sysfs_parse_u32(const char *buf, size_t len, uint32_t max,
 	return 0;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 vmbus_sysfs_parse_hex_u64(const char *buf, size_t len, uint64_t *out)
 {
@@ -91,7 +79,7 @@ vmbus_sysfs_parse_hex_u64(const char *buf, size_t len, uint64_t *out)
 	    buf[0] != '0' || (buf[1] != 'x' && buf[1] != 'X'))
 		return -EINVAL;
 	for (i = 2; i < body; i++) {
-		int d = hex_digit(buf[i]);
+		int d = hv_hex_digit(buf[i]);
 
 		if (d < 0)
 			return -EINVAL;
