@@ -79,4 +79,41 @@ hv_fence_acquire(void)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 }
 
+/*
+ * Read-modify-write on 64-bit bitmap words and 32-bit counters shared by
+ * several threads of one process (the send-section allocator). Each
+ * returns the value before the operation.
+ */
+static inline uint64_t
+hv_load_relaxed_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Acquire: a bit won here sees everything its last releaser wrote. */
+static inline uint64_t
+hv_fetch_or_acquire_u64(uint64_t *p, uint64_t v)
+{
+	return __atomic_fetch_or(p, v, __ATOMIC_ACQUIRE);
+}
+
+/* Release: what was written under the bit is published with its clear. */
+static inline uint64_t
+hv_fetch_and_release_u64(uint64_t *p, uint64_t v)
+{
+	return __atomic_fetch_and(p, v, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t
+hv_fetch_add_relaxed_u32(uint32_t *p, uint32_t v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t
+hv_fetch_sub_relaxed_u32(uint32_t *p, uint32_t v)
+{
+	return __atomic_fetch_sub(p, v, __ATOMIC_RELAXED);
+}
+
 #endif /* HV_ATOMIC_H */
