@@ -81,7 +81,7 @@ rndis_ppi_put(uint8_t *p, uint32_t type, uint32_t value)
 	return p + RNDIS_PPI_U32_SIZE;
 }
 
-static int
+int
 rndis_lso_value(const struct rndis_pkt_meta *meta, uint32_t *value)
 {
 	if (meta->lso_mss == 0 || meta->lso_mss > RNDIS_LSO2_MSS_MAX ||
@@ -113,9 +113,8 @@ rndis_ppis_put(uint8_t *p, const struct rndis_pkt_meta *meta, uint32_t lso)
 		p = rndis_ppi_put(p, RNDIS_PPI_HASH_INFO, meta->hash_info);
 	if (meta->present & RNDIS_META_PKTINFO_ID)
 		rndis_ppi_put(p, RNDIS_PPI_PKTINFO_ID,
-			      RNDIS_PKTINFO_ID_VERSION |
-				      (uint32_t)meta->frag_flags << 8 |
-				      (uint32_t)meta->frag_id << 16);
+			      rndis_pktinfo_id_value(meta->frag_flags,
+						     meta->frag_id));
 }
 
 int

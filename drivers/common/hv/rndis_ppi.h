@@ -75,6 +75,18 @@ rndis_vlan_tci_to_ppi(uint16_t tci);
 uint16_t
 rndis_vlan_ppi_to_tci(uint32_t ppi);
 
+/* LSOv2 PPI word of meta: 0, or -EINVAL if MSS or TCP offset is bad. */
+int
+rndis_lso_value(const struct rndis_pkt_meta *meta, uint32_t *value);
+
+/* PKTINFO_ID PPI word (RSC fragments). */
+static inline uint32_t
+rndis_pktinfo_id_value(uint8_t frag_flags, uint16_t frag_id)
+{
+	return RNDIS_PKTINFO_ID_VERSION | (uint32_t)frag_flags << 8 |
+	       (uint32_t)frag_id << 16;
+}
+
 /* Header plus PPI bytes rndis_pkt_encode writes for this metadata. */
 uint32_t
 rndis_pkt_hdr_len(const struct rndis_pkt_meta *meta);
