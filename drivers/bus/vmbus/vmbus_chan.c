@@ -13,6 +13,7 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "hv_chan_geom.h"
 #include "vmbus_private.h"
 #include "vmbus_pkt.h"
 #include "linux/vmbus_sysfs.h"
@@ -36,24 +37,19 @@ chan_dead(const struct rte_vmbus_chan *chan)
 	return __atomic_load_n(&chan->rescinded, __ATOMIC_RELAXED) != 0;
 }
 
-/*
- * Split a ring region into the Tx half and the Rx half. The data area
- * starts one *system* page after each header (64 KiB pages keep the
- * header page apart), while the host only uses the first 4 KiB.
- */
+/* Attach the Tx and Rx rings of a ring region (hv_chan_geom.h). */
 int
 vmbus_chan_setup(struct rte_vmbus_chan *chan, void *base, size_t size)
 {
-	size_t pg = vmbus_page_size(), half = size / 2;
-	uint8_t *b = base;
+	struct hv_chan_geom g;
 	int ret;
 
-	if (vmbus_sysfs_check_ring_size(size, pg) != 0)
+	if (hv_chan_split(base, size, vmbus_page_size(), &g) != 0)
 		return -EINVAL;
-	ret = vmbus_ring_attach(&chan->tx, b, b + pg, half - pg);
+	ret = vmbus_ring_attach(&chan->tx, g.tx_hdr, g.tx_data, g.data_size);
 	if (ret == 0)
-		ret = vmbus_ring_attach(&chan->rx, b + half, b + half + pg,
-					half - pg);
+		ret = vmbus_ring_attach(&chan->rx, g.rx_hdr, g.rx_data,
+					g.data_size);
 	rte_spinlock_init(&chan->tx_lock);
 	return ret;
 }
@@ -328,15 +324,16 @@ rte_vmbus_chan_monitor_id(const struct rte_vmbus_chan *chan)
 int
 rte_vmbus_chan_set_latency(struct rte_vmbus_chan *chan, uint32_t ns)
 {
-	uint32_t units = ns / 100, id = chan->monitor_id;
+	uint32_t units = ns / 100;
+	uint16_t *slot;
 
-	if (id >= VMBUS_MONITOR_ID_MAX || chan->monitor == NULL)
+	if (chan->monitor == NULL ||
+	    (slot = hv_chan_monitor_latency(chan->monitor,
+					     chan->monitor_id)) == NULL)
 		return -ENOTSUP;
 	if (units >= UINT16_MAX)
 		return -ERANGE;
-	__atomic_store_n(&chan->monitor->latency[id / VMBUS_MONITOR_PER_GROUP]
-				[id % VMBUS_MONITOR_PER_GROUP],
-			 (uint16_t)units, __ATOMIC_RELAXED);
+	__atomic_store_n(slot, (uint16_t)units, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -350,29 +347,28 @@ static int
 signal_by_int_page(struct rte_vmbus_chan *chan)
 {
 	struct rte_vmbus_device *dev = vmbus_find_by_minor(chan->uio_minor);
-	uint32_t *word;
+	uint32_t *word = NULL, mask = 0;
 
-	if (chan->int_page == NULL || chan->relid >= VMBUS_RELID_MAX ||
-	    dev == NULL)
+	if (chan->int_page != NULL)
+		word = hv_chan_int_page_word(chan->int_page, chan->relid, &mask);
+	if (word == NULL || dev == NULL)
 		return -ENODEV;
-	word = (uint32_t *)(void *)(chan->int_page + VMBUS_INT_PAGE_SEND_OFFSET) +
-		chan->relid / 32;
-	__atomic_fetch_or(word, 1u << (chan->relid % 32), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(word, mask, __ATOMIC_SEQ_CST);
 	return vmbus_uio_irq_write(dev, HV_UIO_IRQ_ENABLE);
 }
 
 static int
 signal_host(struct rte_vmbus_chan *chan)
 {
-	uint32_t id = chan->monitor_id;
+	uint32_t *word = NULL, mask = 0;
 	int ret = 0;
 
-	if (id < VMBUS_MONITOR_ID_MAX && chan->monitor != NULL) {
+	if (chan->monitor != NULL)
+		word = hv_chan_monitor_word(chan->monitor, chan->monitor_id,
+					    &mask);
+	if (word != NULL) {
 		/* The host polls and clears pending bits: set ours only. */
-		__atomic_fetch_or(&chan->monitor->trigger_group
-				  [id / VMBUS_MONITOR_PER_GROUP].pending,
-				  1u << (id % VMBUS_MONITOR_PER_GROUP),
-				  __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(word, mask, __ATOMIC_SEQ_CST);
 	} else {
 		ret = signal_by_int_page(chan);
 	}

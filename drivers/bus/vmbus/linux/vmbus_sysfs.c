@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hv_chan_geom.h"
 #include "vmbus_sysfs.h"
 
 #define HV_PAGE 4096u
@@ -155,16 +156,8 @@ vmbus_sysfs_parse_map_name(const char *buf, size_t len, enum hv_uio_map idx,
 int
 vmbus_sysfs_check_ring_size(uint64_t size, size_t page_size)
 {
-	uint64_t half = size / 2;
-
-	if (page_size == 0 || size == 0 || size % 2 != 0 ||
-	    half % HV_PAGE != 0 ||
-	    half % page_size != 0 || half <= page_size)
-		return -EINVAL;
-	/* Ring indices are 32-bit: a half must fit. */
-	if (half - page_size > UINT32_MAX)
-		return -EINVAL;
-	return 0;
+	/* One rule for the bus, the emulator and the tests. */
+	return hv_chan_ring_size_check(size, page_size);
 }
 
 static int
