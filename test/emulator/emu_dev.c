@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "emu_internal.h"
+#include "hv_chan_geom.h"
 
 static size_t
 sys_page(void)
@@ -36,17 +37,27 @@ cfg_of(const struct emu_dev *dev)
 	return &dev->host->cfg;
 }
 
+/* The channel's ring region split as guests split it (hv_chan_geom.h). */
+static struct hv_chan_geom
+ring_geom(const struct emu_chan *ch)
+{
+	struct hv_chan_geom g = { 0 };
+
+	/* Ring sizes are validated when the region is created. */
+	(void)hv_chan_split(ch->ring->base, ch->ring->size, sys_page(), &g);
+	return g;
+}
+
 static struct emu_ring
 ring_half(const struct emu_chan *ch, bool second)
 {
-	struct emu_ring r = { 0 };
-	size_t half = ch->ring->size / 2;
-	uint8_t *base = (uint8_t *)ch->ring->base + (second ? half : 0);
+	struct hv_chan_geom g = ring_geom(ch);
+	struct emu_ring r = {
+		.hdr = second ? g.rx_hdr : g.tx_hdr,
+		.data = second ? g.rx_data : g.tx_data,
+		.data_size = g.data_size,
+	};
 
-	/* Guests place data one system page after the header. */
-	r.hdr = (struct vmbus_ring_hdr *)base;
-	r.data = base + sys_page();
-	r.data_size = (uint32_t)(half - sys_page());
 	return r;
 }
 
@@ -66,14 +77,9 @@ emu_chan_h2g(const struct emu_chan *ch)
 static void
 ring_reset(struct emu_chan *ch, bool mask_inbound)
 {
-	struct emu_ring tx = emu_chan_g2h(ch), rx = emu_chan_h2g(ch);
+	struct hv_chan_geom g = ring_geom(ch);
 
-	memset(tx.hdr, 0, sys_page());
-	memset(rx.hdr, 0, sys_page());
-	tx.hdr->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
-	rx.hdr->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
-	rx.hdr->interrupt_mask = mask_inbound ? 1 : 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	hv_chan_reset_headers(&g, mask_inbound);
 }
 
 static void
