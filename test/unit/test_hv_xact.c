@@ -222,6 +222,44 @@ test_hv_xact_id32_fits_rndis(void **state)
 					  HV_XACT_RNDIS_QUERY, NULL), -ENOENT);
 }
 
+/* Tagged tables never issue each other's ids; ids route by tag. */
+static void
+test_hv_xact_tags_route(void **state)
+{
+	struct hv_xact_table a, b;
+	struct hv_xact_slot sa[2], sb[2];
+	struct hv_xact_done d;
+	uint64_t ia, ib;
+
+	(void)state;
+	assert_int_equal(hv_xact_init_tagged(&a, sa, 2, 0, 0), -EINVAL);
+	assert_int_equal(hv_xact_init_tagged(&a, sa, 2, HV_XACT_F_ID32, 1),
+			 -EINVAL);
+	assert_int_equal(hv_xact_init_tagged(&a, sa, 2, 0,
+					     HV_XACT_TAG_MAX + 1u), -EINVAL);
+	assert_int_equal(hv_xact_init_tagged(&a, sa, 2, 0, 1), 0);
+	assert_int_equal(hv_xact_init_tagged(&b, sb, 2, 0, HV_XACT_TAG_MAX), 0);
+	assert_int_equal(hv_xact_register(&a, HV_XACT_NVSP_RNDIS_DATA, 1,
+					  UINT64_MAX, &ia), 0);
+	assert_int_equal(hv_xact_register(&b, HV_XACT_NVSP_RNDIS_DATA, 2,
+					  UINT64_MAX, &ib), 0);
+	assert_true(ia != ib);
+	assert_true((ib >> 63) == 0);
+	assert_int_equal(hv_xact_id_tag(ia), 1);
+	assert_int_equal(hv_xact_id_tag(ib), HV_XACT_TAG_MAX);
+	assert_int_equal(hv_xact_id_tag(0x8000000000000000ull), 0);
+	/* The same slot and generation under another tag is unknown. */
+	assert_int_equal(hv_xact_complete(&b, ia, HV_XACT_NVSP_RNDIS_DATA,
+					  NULL), -ENOENT);
+	assert_int_equal(hv_xact_complete(&a, ia & 0xffffffffffffull,
+					  HV_XACT_NVSP_RNDIS_DATA, NULL),
+			 -ENOENT);
+	assert_int_equal(hv_xact_complete(&a, ia, HV_XACT_NVSP_RNDIS_DATA, &d),
+			 0);
+	assert_int_equal(d.cookie, 1);
+	assert_int_equal(hv_xact_pending(&b), 1);
+}
+
 int
 main(void)
 {
@@ -237,6 +275,7 @@ main(void)
 		cmocka_unit_test_setup(test_hv_xact_reuse_makes_old_id_stale,
 				       setup64),
 		cmocka_unit_test_setup(test_hv_xact_id32_fits_rndis, setup32),
+		cmocka_unit_test(test_hv_xact_tags_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

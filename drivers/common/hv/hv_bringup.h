@@ -44,7 +44,9 @@
  * wait for the host expired.
  *
  * Every reply is matched by id and kind through a pending-transaction
- * table (hv_xact.h); unknown, duplicated, late and wrong-kind replies
+ * table (hv_xact.h) whose ids are untagged (hv_xact_id_tag() == 0, all
+ * below 2^31): a guest that tags its data-path tables routes each
+ * completion by tag, tag 0 to this session; unknown, duplicated, late and wrong-kind replies
  * are refused (step returns their -errno, out.action unchanged) and
  * counted in b->xact.stats; malformed or unrelated input is counted in
  * b->stats. Unsolicited host messages (link indications, VF association,

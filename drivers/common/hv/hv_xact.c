@@ -47,10 +47,25 @@ hv_xact_init(struct hv_xact_table *t, struct hv_xact_slot *slots,
 	return 0;
 }
 
+int
+hv_xact_init_tagged(struct hv_xact_table *t, struct hv_xact_slot *slots,
+		    uint32_t nslots, uint32_t flags, uint32_t tag)
+{
+	int rc;
+
+	if (tag == 0 || tag > HV_XACT_TAG_MAX || (flags & HV_XACT_F_ID32))
+		return -EINVAL;
+	rc = hv_xact_init(t, slots, nslots, flags);
+	if (rc == 0)
+		t->tag_bits = (uint64_t)tag << HV_XACT_TAG_SHIFT;
+	return rc;
+}
+
 static uint64_t
 make_id(const struct hv_xact_table *t, uint32_t idx)
 {
-	return ((uint64_t)(t->slots[idx].gen & t->gen_mask)
+	return t->tag_bits |
+	       ((uint64_t)(t->slots[idx].gen & t->gen_mask)
 		<< HV_XACT_IDX_BITS) | (uint64_t)(idx + 1u);
 }
 
@@ -62,8 +77,12 @@ static int64_t
 id_slot(const struct hv_xact_table *t, uint64_t id, uint32_t *gen)
 {
 	uint64_t idx1 = id & IDX_MASK;
-	uint64_t g = id >> HV_XACT_IDX_BITS;
+	uint64_t g;
 
+	/* Another table's id (or a forged one) is unknown here. */
+	if ((id & ~((1ull << HV_XACT_TAG_SHIFT) - 1u)) != t->tag_bits)
+		return -1;
+	g = (id & ((1ull << HV_XACT_TAG_SHIFT) - 1u)) >> HV_XACT_IDX_BITS;
 	if (idx1 == 0 || idx1 > t->nslots || g > t->gen_mask)
 		return -1;
 	*gen = (uint32_t)g;

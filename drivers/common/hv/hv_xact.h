@@ -17,7 +17,11 @@
  * never issued: hosts use 0 and ids with bit 63 set for unsolicited
  * messages, and RNDIS forbids request id 0), generation above. With
  * HV_XACT_F_ID32 the generation is 15 bits and every id fits an RNDIS
- * request id (u32, bit 31 clear); otherwise 32 bits (ids < 2^48).
+ * request id (u32, bit 31 clear); otherwise 32 bits, and bits 48-62
+ * carry the table's tag (hv_xact_init_tagged): tables with different
+ * tags never issue the same id, so a completion can be routed to its
+ * table by hv_xact_id_tag() before any lookup (e.g. tag 0 for the
+ * control session, queue + 1 for each Tx queue).
  *
  * Rejected replies are counted by reason and by kind in hv_xact_stats,
  * which the caller may read at any time (the table owner's thread).
@@ -95,6 +99,7 @@ struct hv_xact_table {
 	uint32_t free_head; /* nslots when empty */
 	uint32_t pending;
 	uint32_t gen_mask;
+	uint64_t tag_bits;  /* tag << HV_XACT_TAG_SHIFT */
 	struct hv_xact_stats stats;
 };
 
@@ -112,6 +117,23 @@ struct hv_xact_done {
 int
 hv_xact_init(struct hv_xact_table *t, struct hv_xact_slot *slots,
 	     uint32_t nslots, uint32_t flags);
+
+/*
+ * The same with a tag (1..HV_XACT_TAG_MAX) in every id; not with
+ * HV_XACT_F_ID32. 0 or -EINVAL.
+ */
+#define HV_XACT_TAG_SHIFT 48u
+#define HV_XACT_TAG_MAX 0x7fffu
+int
+hv_xact_init_tagged(struct hv_xact_table *t, struct hv_xact_slot *slots,
+		    uint32_t nslots, uint32_t flags, uint32_t tag);
+
+/* Tag of any id (0 for untagged tables and the host's own ids). */
+static inline uint32_t
+hv_xact_id_tag(uint64_t id)
+{
+	return (uint32_t)(id >> HV_XACT_TAG_SHIFT) & HV_XACT_TAG_MAX;
+}
 
 /*
  * Register a request of kind with the caller's cookie; deadline is in
