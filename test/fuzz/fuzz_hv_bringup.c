@@ -12,7 +12,8 @@
  *           completion), 2 a raw RNDIS message, 3 a timeout; bit 3: patch
  *           the pending NVSP id (raw NVSP) or RNDIS rid (raw RNDIS) in;
  *           bits 4-5: when the session is idle, start an op (1
- *           subchannels, 2 SET, 3 teardown, then a new bring-up).
+ *           subchannels, 2 SET or, with an odd payload length, QUERY,
+ *           3 teardown, then a new bring-up).
  *   bytes 1-2: payload length (le16, cut to what is left), then payload.
  * The first input byte picks the highest NVSP version and whether a
  * send buffer is offered. Every output is checked against the promises
@@ -178,6 +179,9 @@ start_op(struct fz *z, uint32_t op, const uint8_t *p, size_t len)
 
 	if (op == 1)
 		(void)hv_bringup_subchannels(&z->b, (v % 8u) + 1u);
+	else if (op == 2 && (len & 1u))
+		(void)hv_bringup_rndis_query(&z->b, v & 1u ?
+			RNDIS_OID_GEN_LINK_SPEED : RNDIS_OID_GEN_FRIENDLY_NAME);
 	else if (op == 2)
 		(void)hv_bringup_rndis_set(&z->b,
 					   RNDIS_OID_GEN_CURRENT_PACKET_FILTER,

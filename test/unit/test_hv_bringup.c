@@ -209,8 +209,12 @@ host_query(struct host *h, const struct rndis_ctl_req *r, uint8_t *m,
 		h->queried_rss++;
 		n = ndis_rss_caps_build(info, sizeof(info), &rss);
 		break;
+	case RNDIS_OID_GEN_MAXIMUM_TOTAL_SIZE:
+		v = 1514;
+		break;
 	default:
-		fail_msg("unexpected query %#x", r->oid);
+		return rndis_query_cmplt_build(m, ms, r->rid,
+			RNDIS_STATUS_NOT_SUPPORTED, NULL, 0);
 	}
 	if (n == 4)
 		memcpy(info, &v, 4);
@@ -650,6 +654,58 @@ test_hv_bringup_start_rejects_cfg(void **state)
 	assert_string_equal(hv_bringup_error_name(999), "?");
 }
 
+static void
+test_hv_bringup_runtime_query(void **state)
+{
+	struct fx *f = *state;
+	const struct hv_bringup_result *r = hv_bringup_result(&f->b);
+	uint32_t v;
+
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_MAXIMUM_TOTAL_SIZE), -EPROTO);
+	assert_int_equal(hv_bringup_start(&f->b, &f->cfg), 0);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_MAXIMUM_TOTAL_SIZE), 0);
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_LINK_SPEED), -EBUSY);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_int_equal(r->query_status, RNDIS_STATUS_SUCCESS);
+	assert_int_equal(r->query_len, 4);
+	memcpy(&v, r->query_info, 4);
+	assert_int_equal(v, 1514);
+	/* A known OID refreshes its result field too. */
+	f->b.res.link_speed = 0;
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_LINK_SPEED), 0);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_int_equal(r->link_speed, 100000000);
+	/* A refusal is an answer, not an error. */
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_FRIENDLY_NAME), 0);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_int_equal(r->query_status, RNDIS_STATUS_NOT_SUPPORTED);
+	assert_int_equal(r->query_len, 0);
+	/* A run-time op that times out fails alone: the session is up. */
+	f->h.grant_subch = 1;
+	assert_int_equal(hv_bringup_subchannels(&f->b, 2), 0);
+	{
+		struct hv_bu_out o;
+		struct hv_bu_in to = { .type = HV_BU_IN_TIMEOUT };
+
+		assert_int_equal(hv_bringup_step(&f->b, NULL, &o), 0);
+		assert_int_equal(o.action, HV_BU_SEND);
+		assert_int_equal(hv_bringup_step(&f->b, &to, &o), 0);
+		assert_int_equal(o.action, HV_BU_ERROR);
+		assert_int_equal(o.error, HV_BU_ERR_TIMEOUT);
+		assert_int_equal(o.state, HV_BU_S_SUBCHANNEL);
+	}
+	assert_int_equal(hv_bringup_rndis_query(&f->b,
+			 RNDIS_OID_GEN_MAXIMUM_TOTAL_SIZE), 0);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_int_equal(r->query_status, RNDIS_STATUS_SUCCESS);
+}
+
 int
 main(void)
 {
@@ -671,6 +727,7 @@ main(void)
 		cmocka_unit_test_setup(test_hv_bringup_indications_any_time,
 				       setup),
 		cmocka_unit_test_setup(test_hv_bringup_start_rejects_cfg, setup),
+		cmocka_unit_test_setup(test_hv_bringup_runtime_query, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

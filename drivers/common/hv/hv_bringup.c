@@ -38,6 +38,7 @@ static const struct bu_query bu_queries[] = {
 static void
 fail(struct hv_bringup *b, uint32_t error, int err)
 {
+	b->single_query = false;
 	b->error = error;
 	b->err = err;
 	b->fail_state = b->state;
@@ -61,6 +62,22 @@ op_running(const struct hv_bringup *b)
 {
 	return b->state != HV_BU_S_IDLE && b->state != HV_BU_S_READY &&
 	       b->state != HV_BU_S_CLOSED && b->state != HV_BU_S_FAILED;
+}
+
+/*
+ * May a run-time op start? After a completed bring-up, also when the
+ * last run-time op failed: that failure is the caller's to judge, the
+ * session itself is still up.
+ */
+static int
+op_start_check(const struct hv_bringup *b)
+{
+	if (op_running(b))
+		return -EBUSY;
+	if (b->state != HV_BU_S_READY &&
+	    !(b->state == HV_BU_S_FAILED && b->up))
+		return -EPROTO;
+	return 0;
 }
 
 /* NDIS_CONFIG capabilities a host of this version understands. */
@@ -128,11 +145,14 @@ hv_bringup_start(struct hv_bringup *b, const struct hv_bringup_cfg *cfg)
 int
 hv_bringup_subchannels(struct hv_bringup *b, uint32_t n)
 {
+	int rc;
+
 	if (b == NULL || n == 0)
 		return -EINVAL;
-	if (op_running(b))
-		return -EBUSY;
-	if (b->state != HV_BU_S_READY || b->res.nvsp_version < NVSP_VERSION_5)
+	rc = op_start_check(b);
+	if (rc != 0)
+		return rc;
+	if (b->res.nvsp_version < NVSP_VERSION_5)
 		return -EPROTO;
 	b->subch_req = n;
 	b->res.valid &= ~HV_BU_HAVE_SUBCHANNELS;
@@ -149,10 +169,9 @@ hv_bringup_rndis_set(struct hv_bringup *b, uint32_t oid, const void *info,
 
 	if (b == NULL || (info == NULL && info_len != 0))
 		return -EINVAL;
-	if (op_running(b))
-		return -EBUSY;
-	if (b->state != HV_BU_S_READY)
-		return -EPROTO;
+	rc = op_start_check(b);
+	if (rc != 0)
+		return rc;
 	/* rid 1 for now: the real one is patched in when sent. */
 	rc = rndis_set_req_build(b->cfg.rndis_buf, b->cfg.rndis_buf_size, 1,
 				 oid, info, info_len);
@@ -166,6 +185,23 @@ hv_bringup_rndis_set(struct hv_bringup *b, uint32_t oid, const void *info,
 }
 
 int
+hv_bringup_rndis_query(struct hv_bringup *b, uint32_t oid)
+{
+	int rc;
+
+	if (b == NULL)
+		return -EINVAL;
+	rc = op_start_check(b);
+	if (rc != 0)
+		return rc;
+	b->single_query = true;
+	b->cur_oid = oid;
+	b->op_end = HV_BU_S_READY;
+	enter(b, HV_BU_S_QUERY);
+	return 0;
+}
+
+int
 hv_bringup_teardown(struct hv_bringup *b)
 {
 	if (b == NULL)
@@ -173,6 +209,8 @@ hv_bringup_teardown(struct hv_bringup *b)
 	if (b->state == HV_BU_S_IDLE || b->state == HV_BU_S_CLOSED)
 		return -EPROTO;
 	hv_xact_cancel_all(&b->xact);
+	b->single_query = false;
+	b->up = false;
 	b->op_end = HV_BU_S_CLOSED;
 	enter(b, b->rndis_up ? HV_BU_S_HALT : HV_BU_S_REVOKE_RECV);
 	return 0;
@@ -252,14 +290,16 @@ new_rid(struct hv_bringup *b, uint32_t kind)
 static int
 build_query(struct hv_bringup *b)
 {
-	const struct bu_query *q = &bu_queries[b->query_idx];
 	uint8_t in[sizeof(struct ndis_obj_hdr)];
 	const void *info = NULL;
-	uint32_t info_len = 0;
+	uint32_t info_len = 0, oid;
 	int rc;
 
-	b->cur_oid = q->oid;
-	if (q->oid == RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES) {
+	/* A single query (hv_bringup_rndis_query) set cur_oid itself. */
+	if (!b->single_query)
+		b->cur_oid = bu_queries[b->query_idx].oid;
+	oid = b->cur_oid;
+	if (oid == RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES) {
 		bool v3 = b->res.nvsp_version >= NVSP_VERSION_5;
 
 		rc = ndis_obj_hdr_build(in, sizeof(in), NDIS_OBJTYPE_OFFLOAD,
@@ -267,7 +307,7 @@ build_query(struct hv_bringup *b)
 			v3 ? NDIS_OFFLOAD_SIZE_3 : NDIS_OFFLOAD_SIZE_2);
 		info = in;
 		info_len = sizeof(in);
-	} else if (q->oid == RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES) {
+	} else if (oid == RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES) {
 		rc = ndis_obj_hdr_build(in, sizeof(in), NDIS_OBJTYPE_RSS_CAPS,
 					NDIS_RSS_CAPS_REV_2,
 					NDIS_RSS_CAPS_SIZE_2);
@@ -282,7 +322,7 @@ build_query(struct hv_bringup *b)
 	if (rc != 0)
 		return rc;
 	return rndis_query_req_build(b->cfg.rndis_buf, b->cfg.rndis_buf_size,
-				     (uint32_t)b->rndis_id, q->oid, info,
+				     (uint32_t)b->rndis_id, oid, info,
 				     info_len);
 }
 
@@ -448,10 +488,12 @@ next_query(struct hv_bringup *b)
 	while (b->query_idx < BU_NQUERIES &&
 	       bu_queries[b->query_idx].min_version > b->res.nvsp_version)
 		b->query_idx++;
-	if (b->query_idx < BU_NQUERIES)
+	if (b->query_idx < BU_NQUERIES) {
 		enter(b, HV_BU_S_QUERY);
-	else
+	} else {
+		b->up = true;
 		enter(b, b->op_end);
+	}
 }
 
 /* Both halves of an RNDIS exchange are in: move on. */
@@ -466,6 +508,11 @@ rndis_advance(struct hv_bringup *b)
 		next_query(b);
 		break;
 	case HV_BU_S_QUERY:
+		if (b->single_query) {
+			b->single_query = false;
+			enter(b, b->op_end);
+			break;
+		}
 		b->query_idx++;
 		next_query(b);
 		break;
@@ -734,13 +781,30 @@ query_store(struct hv_bringup *b, const struct rndis_query_result *qr)
 		r->offload = off;
 		r->valid |= HV_BU_HAVE_OFFLOAD;
 		return 0;
-	default: /* RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES */
+	case RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES:
 		if (ndis_rss_caps_parse(qr->info, qr->info_len, &rss) != 0)
 			return -EINVAL;
 		r->rss = rss;
 		r->valid |= HV_BU_HAVE_RSS;
 		return 0;
+	default: /* only a single query asks for others: raw bytes only */
+		return 0;
 	}
+}
+
+/* The raw answer of a single query, cut to what the result holds. */
+static void
+query_raw(struct hv_bringup *b, const struct rndis_query_result *qr)
+{
+	struct hv_bringup_result *r = &b->res;
+	uint32_t n = qr->info_len;
+
+	if (n > sizeof(r->query_info))
+		n = sizeof(r->query_info);
+	memset(r->query_info, 0, sizeof(r->query_info));
+	if (n != 0)
+		memcpy(r->query_info, qr->info, n);
+	r->query_len = qr->info_len;
 }
 
 static void
@@ -749,12 +813,21 @@ on_query_cmplt(struct hv_bringup *b, const struct hv_bu_in *in)
 	struct rndis_query_result qr;
 	int rc = rndis_query_cmplt_parse(in->buf, in->len, &qr);
 
+	if (b->single_query) {
+		b->res.query_status = qr.status;
+		b->res.query_len = 0;
+		if (rc == 0)
+			query_raw(b, &qr);
+	}
 	if (rc == 0)
 		rc = query_store(b, &qr);
 	if (rc != 0 && rc != -EIO)
 		b->stats.malformed++;
-	/* Optional answers may be missing (NOT_SUPPORTED) or unusable. */
-	if (rc != 0 && bu_queries[b->query_idx].required)
+	/* Optional answers may be missing (NOT_SUPPORTED) or unusable;
+	 * a single query's refusal is the caller's to judge. */
+	if (rc != 0 && !b->single_query && bu_queries[b->query_idx].required)
+		return fail(b, HV_BU_ERR_QUERY, rc);
+	if (rc != 0 && rc != -EIO && b->single_query)
 		return fail(b, HV_BU_ERR_QUERY, rc);
 	b->need_reply = false;
 	rndis_advance(b);

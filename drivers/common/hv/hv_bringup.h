@@ -119,6 +119,9 @@ struct hv_bringup_result {
 	uint32_t vf_serial;
 	struct nvsp_indirection_info indirection; /* HAVE_INDIRECTION */
 	uint32_t set_status;         /* RNDIS status of the last SET */
+	uint32_t query_status;       /* RNDIS status of the last single query */
+	uint32_t query_len;          /* its info length (may exceed the copy) */
+	uint8_t query_info[64];      /* its first bytes */
 };
 
 enum hv_bu_in_type {
@@ -233,6 +236,8 @@ struct hv_bringup {
 	uint32_t subch_req;
 	uint32_t set_len;     /* SET message already built in rndis_buf */
 	bool rndis_up;        /* RNDIS INITIALIZE completed */
+	bool up;              /* bring-up completed, not torn down */
+	bool single_query;    /* QUERY state serves hv_bringup_rndis_query */
 	bool recv_buf_sent;
 	bool send_buf_sent;
 	uint32_t events;      /* HV_BU_EV_* of the current step */
@@ -262,6 +267,20 @@ hv_bringup_rndis_set(struct hv_bringup *b, uint32_t oid, const void *info,
 		     uint32_t info_len);
 
 /*
+ * RNDIS QUERY of oid (no input buffer, except the object headers the
+ * offload and RSS capability queries need). On DONE, res.query_status,
+ * res.query_len and res.query_info hold the answer, and the result
+ * fields of the OIDs the bring-up queries (link state and speed, ...)
+ * are refreshed. A refusal is not an ERROR; a malformed answer is.
+ */
+int
+hv_bringup_rndis_query(struct hv_bringup *b, uint32_t oid);
+
+/*
+ * Run-time ops (subchannels, SET, QUERY) start from READY, or after a
+ * run-time op failed (ERROR was reported; the session is still up):
+ * -EBUSY while an op runs, -EPROTO before bring-up or after teardown.
+ *
  * Teardown from any state (also after a failed or partial bring-up):
  * RNDIS HALT if RNDIS was initialised (hosts ignore it; its packet's
  * completion is awaited so rndis_buf can be released, a timeout skips
