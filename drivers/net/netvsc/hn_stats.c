@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Basic stats and xstats. Rx counts what was handed to the application,
+ * Tx what the host accepted at send time; everything else (ring full,
+ * host NAKs, lost completions, rejected host input by kind) is an xstat.
+ * Counters are per queue or channel and written only under their lock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hn_var.h"
+
+struct hn_xname {
+	const char *name;
+	size_t off;
+};
+
+#define HN_RX(f) { #f, offsetof(struct hn_rx_stats, f) }
+#define HN_TX(f) { #f, offsetof(struct hn_tx_stats, f) }
+
+static const struct hn_xname hn_rx_names[] = {
+	HN_RX(packets), HN_RX(bytes), HN_RX(errors), HN_RX(nombuf),
+	HN_RX(acks), HN_RX(csum_bad), HN_RX(dropped_ctl),
+};
+
+static const struct hn_xname hn_tx_names[] = {
+	HN_TX(packets), HN_TX(bytes), HN_TX(errors), HN_TX(chimney),
+	HN_TX(pagebuf), HN_TX(copy_fallback), HN_TX(agg_msgs), HN_TX(ring_full),
+	HN_TX(no_desc), HN_TX(host_nak), HN_TX(lost), HN_TX(too_big),
+};
+
+static const char *const hn_bad_names[HN_BAD_KINDS] = {
+	"bad_packet", "bad_nvsp", "bad_range", "bad_rndis", "bad_frame_len",
+	"bad_pageset", "bad_xid", "dup_xid", "bad_control",
+};
+
+#define HN_NRX RTE_DIM(hn_rx_names)
+#define HN_NTX RTE_DIM(hn_tx_names)
+
+int
+hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct rte_eth_dev_data *d = dev->data;
+	uint16_t q;
+
+	for (q = 0; q < d->nb_rx_queues; q++) {
+		const struct hn_rx_queue *rxq = d->rx_queues[q];
+
+		if (rxq == NULL)
+			continue;
+		st->ipackets += rxq->st.packets;
+		st->ibytes += rxq->st.bytes;
+		st->ierrors += rxq->st.errors;
+		st->imissed += rxq->st.dropped_ctl;
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[q] = rxq->st.packets;
+			st->q_ibytes[q] = rxq->st.bytes;
+			st->q_errors[q] = rxq->st.errors;
+		}
+	}
+	for (q = 0; q < d->nb_tx_queues; q++) {
+		const struct hn_tx_queue *txq = d->tx_queues[q];
+
+		if (txq == NULL)
+			continue;
+		st->opackets += txq->st.packets;
+		st->obytes += txq->st.bytes;
+		st->oerrors += txq->st.errors + txq->st.lost;
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_opackets[q] = txq->st.packets;
+			st->q_obytes[q] = txq->st.bytes;
+		}
+	}
+	st->rx_nombuf = d->rx_mbuf_alloc_failed;
+	return 0;
+}
+
+int
+hn_stats_reset(struct rte_eth_dev *dev)
+{
+	struct rte_eth_dev_data *d = dev->data;
+	struct hn_data *hv = d->dev_private;
+	uint16_t q;
+	uint32_t c;
+
+	for (q = 0; q < d->nb_rx_queues; q++)
+		if (d->rx_queues[q] != NULL)
+			memset(&((struct hn_rx_queue *)d->rx_queues[q])->st, 0,
+			       sizeof(struct hn_rx_stats));
+	for (q = 0; q < d->nb_tx_queues; q++)
+		if (d->tx_queues[q] != NULL)
+			memset(&((struct hn_tx_queue *)d->tx_queues[q])->st, 0,
+			       sizeof(struct hn_tx_stats));
+	for (c = 0; c < hv->nchan; c++)
+		memset(hv->chans[c].bad, 0, sizeof(hv->chans[c].bad));
+	d->rx_mbuf_alloc_failed = 0;
+	return 0;
+}
+
+static unsigned int
+hn_xstats_count(const struct rte_eth_dev *dev)
+{
+	const struct hn_data *hv = dev->data->dev_private;
+
+	return dev->data->nb_rx_queues * HN_NRX +
+		dev->data->nb_tx_queues * HN_NTX + hv->nchan * HN_BAD_KINDS;
+}
+
+int
+hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		    unsigned int n)
+{
+	const struct hn_data *hv = dev->data->dev_private;
+	unsigned int cnt = hn_xstats_count(dev), k = 0, i;
+	uint16_t q;
+
+	if (names == NULL || n < cnt)
+		return (int)cnt;
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		for (i = 0; i < HN_NRX; i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+				 "rx_q%u_%s", q, hn_rx_names[i].name);
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		for (i = 0; i < HN_NTX; i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+				 "tx_q%u_%s", q, hn_tx_names[i].name);
+	for (q = 0; q < hv->nchan; q++)
+		for (i = 0; i < HN_BAD_KINDS; i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+				 "chan%u_%s", q, hn_bad_names[i]);
+	return (int)k;
+}
+
+static uint64_t
+hn_field(const void *st, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)st + off, sizeof(v));
+	return v;
+}
+
+int
+hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
+{
+	const struct hn_data *hv = dev->data->dev_private;
+	unsigned int cnt = hn_xstats_count(dev), k = 0, i;
+	uint16_t q;
+
+	if (xs == NULL || n < cnt)
+		return (int)cnt;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		const struct hn_rx_queue *rxq = dev->data->rx_queues[q];
+
+		for (i = 0; i < HN_NRX; i++, k++) {
+			xs[k].id = k;
+			xs[k].value = rxq != NULL ?
+				hn_field(&rxq->st, hn_rx_names[i].off) : 0;
+		}
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		const struct hn_tx_queue *txq = dev->data->tx_queues[q];
+
+		for (i = 0; i < HN_NTX; i++, k++) {
+			xs[k].id = k;
+			xs[k].value = txq != NULL ?
+				hn_field(&txq->st, hn_tx_names[i].off) : 0;
+		}
+	}
+	for (q = 0; q < hv->nchan; q++)
+		for (i = 0; i < HN_BAD_KINDS; i++, k++) {
+			xs[k].id = k;
+			xs[k].value = hv->chans[q].bad[i];
+		}
+	return (int)k;
+}

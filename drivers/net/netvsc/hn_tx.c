@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transmit. Small frames are copied into a send-buffer section, several
+ * RNDIS messages per section up to the host's limits (packets per message
+ * and transfer size from RNDIS INIT, alignment between messages), and the
+ * mbuf is freed at once. Larger or segmented frames go as a page-buffer
+ * packet: the RNDIS header from a per-descriptor slot, then the mbuf data
+ * by IOVA split at 4 KiB Hyper-V pages, at most HN_GPA_MAX entries (else
+ * the frame is copied). The mbuf is freed when the host completes it.
+ *
+ * Every send carries a transaction id (queue << 32 | descriptor index)
+ * that the completion echoes; it is checked as an index, never trusted as
+ * a pointer, and a completion for a free descriptor is counted, not
+ * acted on. Statistics count a frame when the host got it (the VMBus send
+ * succeeded), not when the application handed it over.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#include "hn_var.h"
+
+#define HN_NO_SECTION UINT32_MAX
+#define HN_TXD_MIN 32u
+#define HN_TXD_MAX 4096u
+/* How long stop waits for completions before reclaiming. */
+#define HN_RECLAIM_MS 1000u
+
+int
+hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		  unsigned int socket, const struct rte_eth_txconf *conf)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	char name[RTE_MEMZONE_NAMESIZE];
+	struct hn_tx_queue *txq;
+	uint32_t i, n;
+
+	RTE_SET_USED(conf);
+	n = RTE_MIN(RTE_MAX((uint32_t)nb_desc, HN_TXD_MIN), HN_TXD_MAX);
+	hn_tx_queue_release(dev, qid);
+	txq = rte_zmalloc_socket("hn_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE,
+				 (int)socket);
+	if (txq == NULL)
+		return -ENOMEM;
+	txq->hv = hv;
+	txq->hc = hn_queue_chan(hv, qid);
+	txq->port_id = hv->port_id;
+	txq->queue_id = qid;
+	txq->ntxd = n;
+	txq->agg_txd = -1;
+	txq->txd = rte_zmalloc_socket("hn_txd", n * sizeof(*txq->txd),
+				      RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->free_txd = rte_malloc_socket("hn_txfree", n * sizeof(uint32_t),
+					  RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->free_sec = rte_malloc_socket("hn_secfree",
+					  RTE_MAX(hv->sec_count, 1u) * sizeof(uint32_t),
+					  RTE_CACHE_LINE_SIZE, (int)socket);
+	snprintf(name, sizeof(name), "hn_txh_%u_%u", hv->port_id, qid);
+	/* Headers are read by the host by IOVA: one contiguous, page-aligned
+	 * zone whose slots never straddle a page. */
+	txq->hdr_mz = rte_memzone_reserve_aligned(name, (size_t)n * HN_TXHDR_SLOT,
+						  (int)socket, RTE_MEMZONE_IOVA_CONTIG,
+						  HV_PAGE_SIZE);
+	if (txq->txd == NULL || txq->free_txd == NULL || txq->free_sec == NULL ||
+	    txq->hdr_mz == NULL) {
+		dev->data->tx_queues[qid] = txq;
+		hn_tx_queue_release(dev, qid);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		txq->free_txd[i] = n - 1 - i;
+	txq->nfree_txd = n;
+	dev->data->tx_queues[qid] = txq;
+	return 0;
+}
+
+void
+hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct hn_tx_queue *txq = dev->data->tx_queues[qid];
+	uint32_t i;
+
+	if (txq == NULL)
+		return;
+	dev->data->tx_queues[qid] = NULL;
+	if (txq->txd != NULL)
+		for (i = 0; i < txq->ntxd; i++)
+			rte_pktmbuf_free(txq->txd[i].m);
+	rte_memzone_free(txq->hdr_mz);
+	rte_free(txq->txd);
+	rte_free(txq->free_txd);
+	rte_free(txq->free_sec);
+	rte_free(txq);
+}
+
+/* Give each Tx queue its own slice of the send buffer (no shared lock). */
+int
+hn_tx_slice_sections(struct hn_data *hv)
+{
+	struct rte_eth_dev_data *d = hv->eth->data;
+	uint16_t nq = d->nb_tx_queues, q;
+	uint32_t per, i;
+
+	if (nq == 0)
+		return 0;
+	per = hv->sec_count / nq;
+	for (q = 0; q < nq; q++) {
+		struct hn_tx_queue *txq = d->tx_queues[q];
+
+		if (txq == NULL)
+			continue;
+		txq->nsec = per;
+		for (i = 0; i < per; i++)
+			txq->free_sec[i] = q * per + (per - 1 - i);
+		txq->nfree_sec = per;
+	}
+	return 0;
+}
+
+static void
+hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
+{
+	struct hn_txd *d = &txq->txd[idx];
+
+	if (d->m != NULL) {
+		rte_pktmbuf_free(d->m);
+		d->m = NULL;
+	}
+	if (d->section != HN_NO_SECTION)
+		txq->free_sec[txq->nfree_sec++] = d->section;
+	d->in_use = false;
+	txq->free_txd[txq->nfree_txd++] = idx;
+}
+
+static int32_t
+hn_txd_get(struct hn_tx_queue *txq, bool section)
+{
+	struct hn_txd *d;
+	uint32_t idx;
+
+	if (txq->nfree_txd == 0 || (section && txq->nfree_sec == 0)) {
+		txq->st.no_desc++;
+		return -1;
+	}
+	idx = txq->free_txd[--txq->nfree_txd];
+	d = &txq->txd[idx];
+	d->in_use = true;
+	d->m = NULL;
+	d->pkts = 0;
+	d->bytes = 0;
+	d->section = section ? txq->free_sec[--txq->nfree_sec] : HN_NO_SECTION;
+	return (int32_t)idx;
+}
+
+static inline uint64_t
+hn_txd_xid(const struct hn_tx_queue *txq, uint32_t idx)
+{
+	return ((uint64_t)txq->queue_id << 32) | idx;
+}
+
+void
+hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
+{
+	struct rte_eth_dev_data *d = hc->hv->eth->data;
+	uint64_t q = pi->trans_id >> 32;
+	uint32_t idx = (uint32_t)pi->trans_id, status;
+	struct hn_tx_queue *txq;
+
+	if (q >= d->nb_tx_queues || d->tx_queues == NULL ||
+	    (txq = d->tx_queues[q]) == NULL || txq->hc != hc ||
+	    idx >= txq->ntxd) {
+		hn_bad(hc, HN_BAD_XID, "tx completion xid", pi->trans_id);
+		return;
+	}
+	if (!txq->txd[idx].in_use || (int32_t)idx == txq->agg_txd) {
+		hn_bad(hc, HN_BAD_DUP_XID, "tx completion xid", pi->trans_id);
+		return;
+	}
+	if (nvsp_parse_rndis_pkt_complete(pi->payload, pi->payload_len,
+					  &status) != 0)
+		hn_bad(hc, HN_BAD_NVSP, "tx completion len", pi->payload_len);
+	else if (status != NVSP_STATUS_SUCCESS)
+		txq->st.host_nak += txq->txd[idx].pkts;
+	hn_txd_put(txq, idx);
+}
+
+static void
+hn_tx_meta(const struct rte_mbuf *m, struct rndis_pkt_meta *meta)
+{
+	meta->present = 0;
+	if (m->ol_flags & RTE_MBUF_F_TX_VLAN) {
+		meta->present |= RNDIS_META_VLAN;
+		meta->vlan_tci = m->vlan_tci;
+	}
+}
+
+/* Send the open aggregate. 0, -EAGAIN (kept open: retry) or -errno. */
+static int
+hn_tx_flush(struct hn_tx_queue *txq)
+{
+	struct hn_txd *d;
+	uint8_t nv[NVSP_REQ_SIZE];
+	int rc;
+
+	if (txq->agg_txd < 0)
+		return 0;
+	d = &txq->txd[txq->agg_txd];
+	if (d->pkts == 0) {
+		hn_txd_put(txq, (uint32_t)txq->agg_txd);
+		txq->agg_txd = -1;
+		return 0;
+	}
+	nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_DATA, d->section,
+			     txq->agg_off);
+	rc = rte_vmbus_chan_send(txq->hc->chan, nv, sizeof(nv),
+				 hn_txd_xid(txq, (uint32_t)txq->agg_txd),
+				 RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
+				 &txq->hc->need_sig);
+	if (rc == -EAGAIN) {
+		txq->st.ring_full++;
+		return rc;
+	}
+	if (rc == 0) {
+		txq->st.packets += d->pkts;
+		txq->st.bytes += d->bytes;
+		txq->st.chimney += d->pkts;
+		txq->st.agg_msgs++;
+	} else {
+		txq->st.errors += d->pkts;
+		hn_host_dead(txq->hv, rc);
+		hn_txd_put(txq, (uint32_t)txq->agg_txd);
+	}
+	txq->agg_txd = -1;
+	return rc;
+}
+
+static void
+hn_tx_copy_data(uint8_t *dst, const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next) {
+		rte_memcpy(dst, rte_pktmbuf_mtod(m, const void *), m->data_len);
+		dst += m->data_len;
+	}
+}
+
+static uint32_t
+hn_tx_agg_max(const struct hn_data *hv)
+{
+	return RTE_MIN(hv->sec_size, hv->max_xfer);
+}
+
+/*
+ * Copy m into the open aggregate, or a new one. 0 (m consumed), -ENOBUFS
+ * (no descriptor or section: retry later), -EAGAIN (ring full).
+ */
+static int
+hn_tx_copy(struct hn_tx_queue *txq, struct rte_mbuf *m,
+	   const struct rndis_pkt_meta *meta, uint32_t need)
+{
+	struct hn_data *hv = txq->hv;
+	uint32_t agg_max = hn_tx_agg_max(hv), start = 0;
+	uint8_t *sec;
+	struct hn_txd *d;
+	int rc;
+
+	if (txq->agg_txd >= 0) {
+		d = &txq->txd[txq->agg_txd];
+		start = RTE_ALIGN_CEIL(txq->agg_off, hv->pkt_align);
+		if (d->pkts >= hv->max_pkts_per_msg || start + need > agg_max) {
+			rc = hn_tx_flush(txq);
+			if (rc == -EAGAIN)
+				return rc;
+		}
+	}
+	if (txq->agg_txd < 0) {
+		int32_t idx = hn_txd_get(txq, true);
+
+		if (idx < 0)
+			return -ENOBUFS;
+		txq->agg_txd = idx;
+		txq->agg_off = 0;
+		txq->agg_last = 0;
+		start = 0;
+	}
+	d = &txq->txd[txq->agg_txd];
+	sec = hv->send_buf + (size_t)d->section * hv->sec_size;
+	if (d->pkts != 0) {
+		/* Stepping by msg_len must land on this message. */
+		rc = rndis_pkt_msg_len_align(sec + txq->agg_last,
+					     agg_max - txq->agg_last, hv->pkt_align);
+		if (rc < 0 || txq->agg_last + (uint32_t)rc != start)
+			return -EINVAL;
+	}
+	rc = rndis_pkt_encode(sec + start, agg_max - start, meta, m->pkt_len, 0);
+	if (rc < 0)
+		return rc;
+	hn_tx_copy_data(sec + start + rc, m);
+	txq->agg_last = start;
+	txq->agg_off = start + (uint32_t)rc + m->pkt_len;
+	d->pkts++;
+	d->bytes += m->pkt_len;
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* Page ranges of m after the header; 0 if more than max are needed. */
+static uint32_t
+hn_tx_fill_gpa(const struct rte_mbuf *m, struct rte_vmbus_gpa *g, uint32_t max)
+{
+	uint32_t k = 0;
+
+	for (; m != NULL; m = m->next) {
+		rte_iova_t iova = rte_mbuf_data_iova(m);
+		uint32_t left = m->data_len;
+
+		while (left != 0) {
+			uint32_t off = (uint32_t)(iova & HV_PAGE_MASK);
+			uint32_t n = RTE_MIN(left, HV_PAGE_SIZE - off);
+
+			if (k == max)
+				return 0;
+			g[k].pfn = iova >> HV_PAGE_SHIFT;
+			g[k].offset = off;
+			g[k].len = n;
+			k++;
+			iova += n;
+			left -= n;
+		}
+	}
+	return k;
+}
+
+/* 0 (sent), 1 (needs the copy path), -EAGAIN, -ENOBUFS, -errno. */
+static int
+hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
+	  const struct rndis_pkt_meta *meta)
+{
+	struct rte_vmbus_gpa g[HN_GPA_MAX];
+	uint8_t nv[NVSP_REQ_SIZE];
+	rte_iova_t hiova;
+	uint32_t k;
+	int32_t idx;
+	int hl, rc;
+
+	k = hn_tx_fill_gpa(m, g + 1, HN_GPA_MAX - 1);
+	if (k == 0)
+		return 1;
+	idx = hn_txd_get(txq, false);
+	if (idx < 0)
+		return -ENOBUFS;
+	hl = rndis_pkt_encode((uint8_t *)txq->hdr_mz->addr + (size_t)idx * HN_TXHDR_SLOT,
+			      HN_TXHDR_SLOT, meta, m->pkt_len, 0);
+	if (hl < 0) {
+		hn_txd_put(txq, (uint32_t)idx);
+		return hl;
+	}
+	hiova = txq->hdr_mz->iova + (rte_iova_t)idx * HN_TXHDR_SLOT;
+	g[0].pfn = hiova >> HV_PAGE_SHIFT;
+	g[0].offset = (uint32_t)(hiova & HV_PAGE_MASK);
+	g[0].len = (uint32_t)hl;
+	nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_DATA,
+			     NVSP_SECTION_INDEX_NONE, 0);
+	rc = rte_vmbus_chan_send_gpa(txq->hc->chan, g, k + 1, nv, sizeof(nv),
+				     hn_txd_xid(txq, (uint32_t)idx),
+				     RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
+				     &txq->hc->need_sig);
+	if (rc != 0) {
+		hn_txd_put(txq, (uint32_t)idx);
+		if (rc == -EAGAIN)
+			txq->st.ring_full++;
+		else
+			hn_host_dead(txq->hv, rc);
+		return rc;
+	}
+	txq->txd[idx].m = m;
+	txq->txd[idx].pkts = 1;
+	txq->txd[idx].bytes = m->pkt_len;
+	txq->st.packets++;
+	txq->st.bytes += m->pkt_len;
+	txq->st.pagebuf++;
+	return 0;
+}
+
+static int
+hn_tx_one(struct hn_tx_queue *txq, struct rte_mbuf *m)
+{
+	struct hn_data *hv = txq->hv;
+	struct rndis_pkt_meta meta;
+	uint32_t need;
+	int rc;
+
+	hn_tx_meta(m, &meta);
+	need = rndis_pkt_hdr_len(&meta) + m->pkt_len;
+	if (m->pkt_len <= hv->tx_copybreak && need <= hn_tx_agg_max(hv) &&
+	    txq->nsec != 0)
+		return hn_tx_copy(txq, m, &meta, need);
+	/* Keep the order: what was aggregated goes first. */
+	rc = hn_tx_flush(txq);
+	if (rc == -EAGAIN)
+		return rc;
+	rc = hn_tx_gpa(txq, m, &meta);
+	if (rc != 1)
+		return rc;
+	if (need <= hn_tx_agg_max(hv) && txq->nsec != 0) {
+		txq->st.copy_fallback++;
+		return hn_tx_copy(txq, m, &meta, need);
+	}
+	return -EMSGSIZE;
+}
+
+uint16_t
+hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_tx_queue *txq = q;
+	struct hn_chan *hc = txq->hc;
+	uint16_t i;
+	int rc = 0;
+
+	if (unlikely(txq->hv->dead)) {
+		/* Nobody will ever take them: drop rather than spin. */
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		txq->st.errors += n;
+		return n;
+	}
+	if (!rte_spinlock_trylock(&hc->lock))
+		return 0;
+	/* Completions free descriptors; a parked Rx packet stops the read. */
+	if (txq->nfree_txd < txq->ntxd / 2 || txq->nfree_sec < txq->nsec / 2)
+		(void)hn_chan_poll(hc, HN_POLL_TX, 2u * n + 16u);
+	if (txq->agg_txd >= 0 && hn_tx_flush(txq) == -EAGAIN)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		rc = hn_tx_one(txq, m);
+		if (rc == -EAGAIN || rc == -ENOBUFS)
+			break;
+		if (rc != 0) {
+			/* Never sendable (too big, malformed): drop it. */
+			if (rc == -EMSGSIZE)
+				txq->st.too_big++;
+			txq->st.errors++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	/* On -EAGAIN the aggregate stays open and the next burst retries. */
+	(void)hn_tx_flush(txq);
+	if (hc->need_sig) {
+		hc->need_sig = false;
+		(void)rte_vmbus_chan_signal(hc->chan);
+	}
+	rte_spinlock_unlock(&hc->lock);
+	return i;
+}
+
+/* Stop: wait a little for completions, then take back what is left. */
+void
+hn_tx_reclaim(struct hn_tx_queue *txq)
+{
+	struct hn_chan *hc = txq->hc;
+	uint64_t deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * HN_RECLAIM_MS / 1000;
+	uint32_t i;
+
+	rte_spinlock_lock(&hc->lock);
+	if (txq->agg_txd >= 0 && !txq->hv->dead && hn_tx_flush(txq) == 0 &&
+	    hc->need_sig) {
+		hc->need_sig = false;
+		(void)rte_vmbus_chan_signal(hc->chan);
+	}
+	while (txq->nfree_txd + (txq->agg_txd >= 0) < txq->ntxd &&
+	       !txq->hv->dead && rte_get_timer_cycles() < deadline) {
+		/* Filter is off; data still in flight is dropped, counted. */
+		if (hn_chan_poll(hc, HN_POLL_CTL, 256) <= 0) {
+			rte_spinlock_unlock(&hc->lock);
+			rte_delay_us_sleep(100);
+			rte_spinlock_lock(&hc->lock);
+		}
+	}
+	if (txq->agg_txd >= 0) {
+		txq->st.errors += txq->txd[txq->agg_txd].pkts;
+		hn_txd_put(txq, (uint32_t)txq->agg_txd);
+		txq->agg_txd = -1;
+	}
+	for (i = 0; i < txq->ntxd; i++) {
+		if (!txq->txd[i].in_use)
+			continue;
+		txq->st.lost += txq->txd[i].pkts;
+		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " never completed;"
+		       " reclaimed", txq->port_id, txq->queue_id,
+		       hn_txd_xid(txq, i));
+		hn_txd_put(txq, i);
+	}
+	rte_spinlock_unlock(&hc->lock);
+}

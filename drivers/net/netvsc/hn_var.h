@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_netvsc private state: one hn_data per port, one hn_chan per VMBus
+ * channel, Rx and Tx queues mapped onto channels.
+ *
+ * Locking: only one thread may read a channel's inbound ring (bus rule),
+ * and Tx completions, receive data and control replies all arrive there.
+ * So every reader takes hn_chan.lock: the data path with a trylock (a busy
+ * channel just yields nothing this burst), the control path with a lock.
+ * Everything that reading a channel changes (Tx descriptors, the parked
+ * transfer-page packet, pending ACKs) is only touched under that lock.
+ */
+#ifndef HN_VAR_H
+#define HN_VAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ethdev_driver.h>
+#include <rte_log.h>
+#include <rte_spinlock.h>
+
+#include "rte_bus_vmbus.h"
+#include "ndis_obj.h"
+#include "ndis_wire.h"
+#include "nvsp_msg.h"
+#include "rndis_msg.h"
+#include "rndis_ppi.h"
+#include "vmbus_pkt.h"
+
+extern int hn_logtype;
+
+#define HN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hn_logtype, "hn_netvsc: " fmt "\n", \
+		##__VA_ARGS__)
+
+#define HN_MAX_CHANNELS 64u
+#define HN_RSS_TABLE 128u
+/* Ranges per transfer-page packet: 562 with RSC is the host maximum. */
+#define HN_XFER_RANGES_MAX 562u
+/* Page-buffer entries a host takes in one packet (MAX_PAGE_BUFFER_COUNT). */
+#define HN_GPA_MAX 32u
+/* Room for an RNDIS data header with every PPI we may send. */
+#define HN_TXHDR_SLOT 128u
+/* ACKs kept for retry when the outbound ring is full. */
+#define HN_ACK_BACKLOG 64u
+
+/* Transaction ids: Tx descriptors are (queue << 32 | index); control
+ * exchanges carry this tag, so a host echo cannot be confused. */
+#define HN_XID_CTL (UINT64_C(1) << 63)
+
+/* Kinds of rejected host input, one counter each (xstats). */
+enum hn_bad {
+	HN_BAD_PKT,         /* VMBus framing or type */
+	HN_BAD_NVSP,        /* NVSP message in a packet */
+	HN_BAD_RANGE,       /* transfer range outside the receive buffer */
+	HN_BAD_RNDIS,       /* RNDIS data message or PPI */
+	HN_BAD_FRAME_LEN,   /* frame too short or too long */
+	HN_BAD_PAGESET,     /* transfer-page set id not ours */
+	HN_BAD_XID,         /* completion for an unknown transaction */
+	HN_BAD_DUP_XID,     /* completion for a transaction already done */
+	HN_BAD_CTL,         /* control reply unexpected or malformed */
+	HN_BAD_KINDS
+};
+
+struct hn_rx_stats {
+	uint64_t packets, bytes, errors, nombuf;
+	uint64_t acks, ack_retry, csum_bad, hashed;
+	uint64_t dropped_ctl; /* data seen while a control wait owned the ring */
+};
+
+struct hn_tx_stats {
+	uint64_t packets, bytes, errors;
+	uint64_t chimney, pagebuf, copy_fallback, agg_msgs;
+	uint64_t ring_full, no_desc, host_nak, lost, too_big;
+};
+
+struct hn_txd {
+	struct rte_mbuf *m;   /* page-buffer send; NULL for a copy */
+	uint32_t section;     /* send-buffer section or UINT32_MAX */
+	uint32_t pkts;        /* frames in this send */
+	uint64_t bytes;
+	bool in_use;
+};
+
+struct hn_tx_queue;
+struct hn_rx_queue;
+
+/* A transfer-page packet being delivered, its ranges copied out. */
+struct hn_xfer {
+	bool valid;
+	uint64_t xid;
+	uint32_t count, next;
+	struct vmbus_xfer_page_range *r; /* HN_XFER_RANGES_MAX */
+};
+
+struct hn_chan {
+	rte_spinlock_t lock;
+	struct rte_vmbus_chan *chan;
+	struct hn_data *hv;
+	uint16_t idx;
+	uint8_t *buf;          /* one packet copied out of the ring */
+	uint32_t buf_size;
+	struct hn_xfer xfer;
+	uint64_t acks[HN_ACK_BACKLOG]; /* ACKs the ring had no room for */
+	uint32_t nacks;
+	bool need_sig;
+	uint8_t ack_msg[NVSP_REQ_SIZE];
+	uint64_t bad[HN_BAD_KINDS];
+};
+
+struct hn_rx_queue {
+	struct hn_data *hv;
+	struct hn_chan *hc;
+	struct rte_mempool *mp;
+	uint16_t port_id, queue_id;
+	struct hn_rx_stats st;
+};
+
+struct hn_tx_queue {
+	struct hn_data *hv;
+	struct hn_chan *hc;
+	uint16_t port_id, queue_id;
+	uint32_t ntxd;
+	struct hn_txd *txd;
+	uint32_t *free_txd, nfree_txd;
+	uint32_t *free_sec, nfree_sec, nsec; /* this queue's send sections */
+	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
+	/* Open aggregate: a section being filled, sent at burst end. */
+	int32_t agg_txd;       /* -1: none */
+	uint32_t agg_off;      /* bytes used in the section */
+	uint32_t agg_last;     /* offset of the last message */
+	struct hn_tx_stats st;
+};
+
+struct hn_data {
+	struct rte_vmbus_device *vmbus;
+	struct rte_eth_dev *eth;
+	uint16_t port_id;
+
+	/* Devargs. */
+	uint32_t host_timeout_ms;
+	uint32_t latency_us;
+	uint32_t rx_copybreak, tx_copybreak;
+	bool rx_extmbuf;
+
+	/* Session with the host. */
+	uint32_t nvsp_version;
+	uint32_t ndis_version;
+	uint8_t *recv_buf;
+	uint32_t recv_size;
+	uint8_t *send_buf;
+	uint32_t send_size, sec_size, sec_count;
+	bool rxbuf_connected, txbuf_connected, rndis_up;
+	uint32_t max_pkts_per_msg, max_xfer, pkt_align;
+	uint32_t mtu, max_frame;
+	uint32_t link_speed;   /* 100 bps */
+	bool link_up;
+	struct ndis_offload hw_caps;
+	bool have_hw_caps;
+	struct ndis_rss_caps_info rss_caps;
+	bool have_rss_caps;
+	uint32_t max_queues;   /* from RSS caps and the bus */
+	uint32_t filter;       /* current RNDIS packet filter */
+	bool promisc, allmulti;
+	volatile bool dead;    /* host gone: no more host I/O */
+	bool lsc_pending;
+
+	/* Control exchange (primary channel, under chans[0].lock). */
+	rte_spinlock_t ctl_lock;
+	uint64_t ctl_seq;
+	uint32_t rndis_rid;
+	const struct rte_memzone *ctl_mz; /* one page for RNDIS requests */
+	struct {
+		uint64_t want_xid;  /* NVSP completion awaited, or 0 */
+		uint32_t want_rid;  /* RNDIS completion awaited, or 0 */
+		uint32_t want_type; /* RNDIS completion type */
+		bool done;
+		uint32_t len;
+		uint8_t msg[4096];
+	} ctl;
+
+	/* Channels: index = subchannel id. */
+	uint32_t nchan;
+	uint32_t subch_granted;
+	struct hn_chan chans[HN_MAX_CHANNELS];
+
+	uint8_t rss_key[NDIS_RSS_KEY_SIZE];
+	uint64_t rx_unknown_note;
+	struct rte_ether_addr mac;
+};
+
+/* hn_session.c: bring-up, control exchanges, channel events. */
+int hn_session_attach(struct hn_data *hv);
+void hn_session_detach(struct hn_data *hv);
+int hn_rndis_query(struct hn_data *hv, uint32_t oid, const void *in,
+		   uint32_t in_len, void *out, uint32_t *out_len);
+int hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in,
+		 uint32_t len);
+int hn_set_filter(struct hn_data *hv, uint32_t filter);
+int hn_subchan_open(struct hn_data *hv, uint32_t want);
+int hn_rss_set(struct hn_data *hv, uint16_t nrxq);
+void hn_ctl_rndis_msg(struct hn_chan *hc, const uint8_t *msg, uint32_t len);
+void hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
+void hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
+void hn_host_dead(struct hn_data *hv, int err);
+void hn_bad(struct hn_chan *hc, enum hn_bad kind, const char *field,
+	    uint64_t value);
+
+/* hn_chan.c: reading a channel (shared by Rx, Tx and the control wait). */
+enum hn_poll_mode { HN_POLL_RX, HN_POLL_TX, HN_POLL_CTL };
+int hn_chan_init(struct hn_data *hv, uint16_t idx, struct rte_vmbus_chan *c);
+void hn_chan_fini(struct hn_chan *hc);
+int hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode,
+		 unsigned int budget);
+void hn_chan_flush_acks(struct hn_chan *hc);
+void hn_chan_ack_xfer(struct hn_chan *hc);
+
+/* hn_rx.c */
+int hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		      unsigned int socket, const struct rte_eth_rxconf *conf,
+		      struct rte_mempool *mp);
+void hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+
+/* hn_tx.c */
+int hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		      unsigned int socket, const struct rte_eth_txconf *conf);
+void hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
+void hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
+int hn_tx_slice_sections(struct hn_data *hv);
+void hn_tx_reclaim(struct hn_tx_queue *txq);
+
+/* hn_stats.c */
+int hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+int hn_stats_reset(struct rte_eth_dev *dev);
+int hn_xstats_get_names(struct rte_eth_dev *dev,
+			struct rte_eth_xstat_name *names, unsigned int n);
+int hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		  unsigned int n);
+
+static inline struct hn_chan *
+hn_queue_chan(struct hn_data *hv, uint16_t qid)
+{
+	return &hv->chans[qid % hv->nchan];
+}
+
+#endif /* HN_VAR_H */
