@@ -281,7 +281,10 @@ hn_nvsp_exec(struct hn_data *hv, const void *req, bool resp, const char *what)
 	return rc;
 }
 
-/* Send an RNDIS control message; wait for the completion of want_type. */
+/*
+ * Send an RNDIS control message; wait for its reply of want_type, or for
+ * the send's completion if 0. Either way the host is done with the page.
+ */
 static int
 hn_rndis_exec(struct hn_data *hv, uint32_t rid, int len, uint32_t want_type,
 	      const char *what)
@@ -303,7 +306,11 @@ hn_rndis_exec(struct hn_data *hv, uint32_t rid, int len, uint32_t want_type,
 				  NVSP_SECTION_INDEX_NONE, 0);
 	if (rc < 0)
 		return rc;
-	hn_ctl_arm(hv, 0, rid, want_type);
+	/* No reply type (HALT): the send's own completion says it was read. */
+	if (want_type == 0)
+		hn_ctl_arm(hv, xid, 0, 0);
+	else
+		hn_ctl_arm(hv, 0, rid, want_type);
 	rc = rte_vmbus_chan_send_gpa(hv->chans[0].chan, &pg, 1, nv, sizeof(nv),
 				     xid, RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
 				     NULL);
@@ -416,7 +423,7 @@ hn_nvsp_init(struct hn_data *hv)
 			HN_LOG(INFO, "port %u: NVSP version 0x%x", hv->port_id, ver);
 			return 0;
 		}
-		if (rc != -ENOTSUP && rc != -EPROTO)
+		if (rc != -ENOTSUP)
 			return rc;
 		HN_LOG(DEBUG, "port %u: host refused NVSP 0x%x", hv->port_id, ver);
 	}
@@ -761,23 +768,11 @@ hn_session_detach(struct hn_data *hv)
 	int i, rc;
 
 	if (!hv->dead && hv->rndis_up && hv->chans[0].chan != NULL) {
-		/* HALT has no completion. */
 		rte_spinlock_lock(&hv->ctl_lock);
 		rid = hn_next_rid(hv);
 		rc = rndis_halt_req_build(hv->ctl_mz->addr, HV_PAGE_SIZE, rid);
-		if (rc > 0) {
-			struct rte_vmbus_gpa pg = {
-				.pfn = hv->ctl_mz->iova / HV_PAGE_SIZE,
-				.len = (uint32_t)rc,
-			};
-			uint8_t nv[NVSP_REQ_SIZE];
-
-			nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_CONTROL,
-					     NVSP_SECTION_INDEX_NONE, 0);
-			(void)rte_vmbus_chan_send_gpa(hv->chans[0].chan, &pg, 1, nv,
-						      sizeof(nv), HN_XID_CTL |
-						      ++hv->ctl_seq, 0, NULL);
-		}
+		if (rc > 0)
+			(void)hn_rndis_exec(hv, rid, rc, 0, "RNDIS halt");
 		rte_spinlock_unlock(&hv->ctl_lock);
 	}
 	hv->rndis_up = false;
