@@ -120,13 +120,35 @@ hn_status_ind(struct hn_chan *hc, const uint8_t *msg, uint32_t len)
 	}
 }
 
+/* ---- Control input: queued for the session while an op runs ---- */
+
+static void
+hn_ctl_enqueue(struct hn_chan *hc, uint32_t type, bool completion,
+	       uint64_t xid, const void *buf, uint32_t len)
+{
+	struct hn_data *hv = hc->hv;
+	struct hn_ctl_in *e;
+
+	if (hv->ctlq_n == HN_CTLQ_LEN || len > HN_CTL_MSG_MAX) {
+		hn_bad(hc, HN_BAD_CTL, "control message len", len);
+		return;
+	}
+	e = &hv->ctlq[(hv->ctlq_head + hv->ctlq_n) % HN_CTLQ_LEN];
+	e->type = type;
+	e->completion = completion;
+	e->trans_id = xid;
+	e->len = len;
+	memcpy(e->buf, buf, len);
+	hv->ctlq_n++;
+}
+
 /* One RNDIS control message out of the receive buffer. */
 void
 hn_ctl_rndis_msg(struct hn_chan *hc, const uint8_t *shared, uint32_t len)
 {
 	struct hn_data *hv = hc->hv;
 	struct rndis_peek pk;
-	uint8_t msg[sizeof(hv->ctl.msg)];
+	uint8_t msg[HN_CTL_MSG_MAX];
 	uint32_t n = RTE_MIN(len, (uint32_t)sizeof(msg));
 
 	/* Copy first: the host may rewrite its buffer while we parse. */
@@ -135,42 +157,31 @@ hn_ctl_rndis_msg(struct hn_chan *hc, const uint8_t *shared, uint32_t len)
 		hn_bad(hc, HN_BAD_CTL, "rndis msg_len", n);
 		return;
 	}
-	if (pk.type == RNDIS_MSG_INDICATE_STATUS) {
+	if (pk.type == RNDIS_MSG_INDICATE_STATUS)
 		hn_status_ind(hc, msg, n);
-		return;
-	}
-	if (!pk.has_rid || pk.rid == 0 || pk.rid != hv->ctl.want_rid ||
-	    pk.type != hv->ctl.want_type || hv->ctl.done) {
-		hn_bad(hc, HN_BAD_CTL, "rndis reply rid", pk.rid);
-		return;
-	}
-	memcpy(hv->ctl.msg, msg, pk.msg_len);
-	hv->ctl.len = pk.msg_len;
-	hv->ctl.done = true;
+	if (hv->bu_busy)
+		hn_ctl_enqueue(hc, HV_BU_IN_RNDIS, false, 0, msg, n);
+	else if (pk.type != RNDIS_MSG_INDICATE_STATUS)
+		hn_bad(hc, HN_BAD_CTL, "unexpected rndis type", pk.type);
 }
 
 void
 hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_data *hv = hc->hv;
-	uint32_t n;
 
-	if (pi->trans_id == hv->ctl.want_xid && !hv->ctl.done) {
-		n = RTE_MIN(pi->payload_len, (uint32_t)sizeof(hv->ctl.msg));
-		memcpy(hv->ctl.msg, pi->payload, n);
-		hv->ctl.len = n;
-		hv->ctl.done = true;
-		return;
-	}
-	/* Completions of RNDIS control sends, or of a timed-out wait. */
-	if ((pi->trans_id & ~HN_XID_CTL) > hv->ctl_seq || hc->idx != 0)
+	/* Late replies after a timeout are the session's to count. */
+	if (hc->idx == 0 && hv->bu_busy)
+		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, true, pi->trans_id & ~HN_XID_CTL,
+			       pi->payload, pi->payload_len);
+	else if (hc->idx != 0)
 		hn_bad(hc, HN_BAD_XID, "control xid", pi->trans_id);
 }
 
 void
 hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
-	struct nvsp_indirection_info it;
+	struct hn_data *hv = hc->hv;
 	struct nvsp_vf_info vf;
 	uint32_t type;
 
@@ -178,22 +189,23 @@ hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 		hn_bad(hc, HN_BAD_NVSP, "inband len", pi->payload_len);
 		return;
 	}
+	if (hv->bu_busy) {
+		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, false, pi->trans_id, pi->payload,
+			       pi->payload_len);
+		return;
+	}
 	switch (type) {
 	case NVSP_MSG_TYPE_SEND_INDIRECTION_TABLE:
-		/* We set RSS through RNDIS; the host's table is advisory. */
-		if (nvsp_parse_indirection_table(pi->payload, pi->payload_len,
-						 hc->hv->nvsp_version, &it) != 0)
-			hn_bad(hc, HN_BAD_NVSP, "indirection table", pi->payload_len);
+	case NVSP_MSG_TYPE_SWITCH_DATA_PATH:
+		/* RSS is set through RNDIS; the host's table is advisory. */
 		break;
 	case NVSP_MSG_TYPE_SEND_VF_ASSOCIATION:
 		if (nvsp_parse_vf_association(pi->payload, pi->payload_len, &vf) != 0)
 			hn_bad(hc, HN_BAD_NVSP, "vf association", pi->payload_len);
 		else
 			HN_LOG(INFO, "port %u: host VF %s (serial %u); synthetic path kept",
-			       hc->hv->port_id, vf.allocated ? "offered" : "revoked",
+			       hv->port_id, vf.allocated ? "offered" : "revoked",
 			       vf.serial);
-		break;
-	case NVSP_MSG_TYPE_SWITCH_DATA_PATH:
 		break;
 	default:
 		hn_bad(hc, HN_BAD_NVSP, "inband type", type);
@@ -201,184 +213,141 @@ hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	}
 }
 
-/* ---- Waiting ---- */
+/* ---- Running a session op ---- */
 
 static int
-hn_ctl_wait(struct hn_data *hv, const char *what)
+hn_bu_send(struct hn_data *hv, const struct hv_bu_out *out)
 {
-	struct hn_chan *hc = &hv->chans[0];
-	uint64_t hz = rte_get_timer_hz();
-	uint64_t deadline = rte_get_timer_cycles() +
-		hz * hv->host_timeout_ms / 1000;
-	int rc;
+	struct rte_vmbus_chan *c = hv->chans[0].chan;
+	uint64_t xid = out->trans_id | HN_XID_CTL;
+	uint32_t fl = out->completion_requested ?
+		RTE_VMBUS_FLAG_COMPLETION_REQUESTED : 0;
+	struct rte_vmbus_gpa pg;
 
-	for (;;) {
-		rte_spinlock_lock(&hc->lock);
-		rc = hn_chan_poll(hc, HN_POLL_CTL, 64);
-		rte_spinlock_unlock(&hc->lock);
-		if (hv->ctl.done)
-			return 0;
-		if (hv->dead || rc < 0) {
-			HN_LOG(ERR, "port %u: %s: host gone", hv->port_id, what);
-			return -ENODEV;
-		}
-		if (rte_get_timer_cycles() > deadline) {
-			HN_LOG(ERR, "port %u: %s: no answer from the host in %u ms"
-			       " (devarg host_timeout)", hv->port_id, what,
-			       hv->host_timeout_ms);
-			return -ETIMEDOUT;
-		}
-		if (rc == 0)
-			rte_delay_us_sleep(20);
-	}
+	if (out->send_kind == HV_BU_SEND_INBAND)
+		return rte_vmbus_chan_send(c, out->msg, out->msg_len, xid, fl, NULL);
+	/* The request page is IOVA-contiguous and 4 KiB aligned: one GPA. */
+	pg.pfn = out->rndis_gpa >> HV_PAGE_SHIFT;
+	pg.offset = (uint32_t)(out->rndis_gpa & HV_PAGE_MASK);
+	pg.len = out->rndis_len;
+	return rte_vmbus_chan_send_gpa(c, &pg, 1, out->msg, out->msg_len, xid, fl,
+				       NULL);
 }
 
-static void
-hn_ctl_arm(struct hn_data *hv, uint64_t xid, uint32_t rid, uint32_t type)
+/* Next queued input, or false. */
+static bool
+hn_bu_pop(struct hn_data *hv, struct hv_bu_in *in, struct hn_ctl_in *slot)
 {
 	struct hn_chan *hc = &hv->chans[0];
+	bool got = false;
 
 	rte_spinlock_lock(&hc->lock);
-	hv->ctl.want_xid = xid;
-	hv->ctl.want_rid = rid;
-	hv->ctl.want_type = type;
-	hv->ctl.done = false;
-	hv->ctl.len = 0;
-	rte_spinlock_unlock(&hc->lock);
-}
-
-static void
-hn_ctl_disarm(struct hn_data *hv)
-{
-	hn_ctl_arm(hv, 0, 0, 0);
-	hv->ctl.done = true;
-}
-
-/* Send an NVSP request; wait for its completion if resp. */
-static int
-hn_nvsp_exec(struct hn_data *hv, const void *req, bool resp, const char *what)
-{
-	uint64_t xid = HN_XID_CTL | ++hv->ctl_seq;
-	int rc;
-
-	if (hv->dead)
-		return -ENODEV;
-	if (resp)
-		hn_ctl_arm(hv, xid, 0, 0);
-	rc = rte_vmbus_chan_send(hv->chans[0].chan, req, NVSP_REQ_SIZE, xid,
-				 resp ? RTE_VMBUS_FLAG_COMPLETION_REQUESTED : 0,
-				 NULL);
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: %s: send failed: %s", hv->port_id, what,
-		       strerror(-rc));
-		if (rc == -ENODEV || rc == -EIO)
-			hn_host_dead(hv, rc);
-	} else if (resp) {
-		rc = hn_ctl_wait(hv, what);
+	if (hv->ctlq_n != 0) {
+		*slot = hv->ctlq[hv->ctlq_head];
+		hv->ctlq_head = (hv->ctlq_head + 1) % HN_CTLQ_LEN;
+		hv->ctlq_n--;
+		got = true;
 	}
-	if (rc != 0 && resp)
-		hn_ctl_disarm(hv);
-	return rc;
+	rte_spinlock_unlock(&hc->lock);
+	if (got) {
+		in->type = slot->type;
+		in->completion = slot->completion;
+		in->trans_id = slot->trans_id;
+		in->buf = slot->buf;
+		in->len = slot->len;
+	}
+	return got;
 }
 
 /*
- * Send an RNDIS control message; wait for its reply of want_type, or for
- * the send's completion if 0. Either way the host is done with the page.
+ * Drive the session's current op to DONE or ERROR: send what it asks,
+ * feed it what the host sends, tell it when a wait exceeds host_timeout.
+ * Called with ctl_lock held.
  */
 static int
-hn_rndis_exec(struct hn_data *hv, uint32_t rid, int len, uint32_t want_type,
-	      const char *what)
+hn_bu_run(struct hn_data *hv, const char *what)
 {
-	uint8_t nv[NVSP_REQ_SIZE];
-	struct rte_vmbus_gpa pg;
-	uint64_t xid = HN_XID_CTL | ++hv->ctl_seq;
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t tmo = hz * hv->host_timeout_ms / 1000;
+	uint64_t deadline = rte_get_timer_cycles() + tmo;
+	struct hn_chan *hc = &hv->chans[0];
+	struct hv_bu_in in = { .type = HV_BU_IN_NONE };
+	struct hv_bu_out out;
 	int rc;
 
-	if (len <= 0 || (uint32_t)len > HV_PAGE_SIZE)
-		return -EMSGSIZE;
-	if (hv->dead)
-		return -ENODEV;
-	/* The request page is IOVA-contiguous and 4 KiB aligned: one GPA. */
-	pg.pfn = hv->ctl_mz->iova / HV_PAGE_SIZE;
-	pg.offset = 0;
-	pg.len = (uint32_t)len;
-	rc = nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_CONTROL,
-				  NVSP_SECTION_INDEX_NONE, 0);
-	if (rc < 0)
-		return rc;
-	/* No reply type (HALT): the send's own completion says it was read. */
-	if (want_type == 0)
-		hn_ctl_arm(hv, xid, 0, 0);
-	else
-		hn_ctl_arm(hv, 0, rid, want_type);
-	rc = rte_vmbus_chan_send_gpa(hv->chans[0].chan, &pg, 1, nv, sizeof(nv),
-				     xid, RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
-				     NULL);
-	if (rc == 0)
-		rc = hn_ctl_wait(hv, what);
-	else if (rc == -ENODEV || rc == -EIO)
-		hn_host_dead(hv, rc);
-	if (rc != 0)
-		hn_ctl_disarm(hv);
-	return rc;
-}
-
-static uint32_t
-hn_next_rid(struct hn_data *hv)
-{
-	if (++hv->rndis_rid == 0)
-		hv->rndis_rid = 1;
-	return hv->rndis_rid;
-}
-
-int
-hn_rndis_query(struct hn_data *hv, uint32_t oid, const void *in,
-	       uint32_t in_len, void *out, uint32_t *out_len)
-{
-	struct rndis_query_result qr;
-	uint32_t rid;
-	int rc;
-
-	rte_spinlock_lock(&hv->ctl_lock);
-	rid = hn_next_rid(hv);
-	rc = rndis_query_req_build(hv->ctl_mz->addr, HV_PAGE_SIZE, rid, oid,
-				   in, in_len);
-	if (rc > 0)
-		rc = hn_rndis_exec(hv, rid, rc, RNDIS_MSG_QUERY_CMPLT, "RNDIS query");
-	if (rc == 0) {
-		rc = rndis_query_cmplt_parse(hv->ctl.msg, hv->ctl.len, &qr);
-		if (rc == 0 && qr.info_len > *out_len)
-			rc = -EMSGSIZE;
-		if (rc == 0) {
-			memcpy(out, qr.info, qr.info_len);
-			*out_len = qr.info_len;
+	hv->bu_busy = true;
+	for (;;) {
+		rc = hv_bringup_step(&hv->bu, &in, &out);
+		if (rc != 0 && in.type != HV_BU_IN_NONE)
+			hn_bad(hc, HN_BAD_CTL, "session input refused", (uint64_t)-rc);
+		in.type = HV_BU_IN_NONE;
+		if (out.action == HV_BU_SEND) {
+			rc = hn_bu_send(hv, &out);
+			if (rc != 0) {
+				HN_LOG(ERR, "port %u: %s: send failed: %s", hv->port_id,
+				       what, strerror(-rc));
+				if (rc == -ENODEV || rc == -EIO)
+					hn_host_dead(hv, rc);
+				break;
+			}
+			deadline = rte_get_timer_cycles() + tmo;
+			continue;
 		}
+		if (out.action == HV_BU_DONE) {
+			rc = 0;
+			break;
+		}
+		if (out.action == HV_BU_ERROR) {
+			HN_LOG(ERR, "port %u: %s failed in %s: %s (%s)", hv->port_id,
+			       what, hv_bringup_state_name(out.state),
+			       hv_bringup_error_name(out.error), strerror(-out.err));
+			rc = out.error == HV_BU_ERR_TIMEOUT ? -ETIMEDOUT :
+				(out.err < 0 ? out.err : -EIO);
+			break;
+		}
+		if (hn_bu_pop(hv, &in, &hv->ctl_cur))
+			continue;
+		if (hv->dead) {
+			HN_LOG(ERR, "port %u: %s: host gone", hv->port_id, what);
+			rc = -ENODEV;
+			break;
+		}
+		if (rte_get_timer_cycles() > deadline) {
+			HN_LOG(ERR, "port %u: %s (%s): no answer from the host in %u ms"
+			       " (devarg host_timeout)", hv->port_id, what,
+			       hv_bringup_state_name(hv->bu.state), hv->host_timeout_ms);
+			in.type = HV_BU_IN_TIMEOUT;
+			deadline = rte_get_timer_cycles() + tmo;
+			continue;
+		}
+		rte_spinlock_lock(&hc->lock);
+		rc = hn_chan_poll(hc, HN_POLL_CTL, 64);
+		rte_spinlock_unlock(&hc->lock);
+		if (rc == 0)
+			rte_delay_us_sleep(20);
 	}
-	rte_spinlock_unlock(&hv->ctl_lock);
-	if (rc != 0)
-		HN_LOG(DEBUG, "port %u: query oid 0x%08x: %s", hv->port_id, oid,
-		       strerror(-rc));
+	hv->bu_busy = false;
+	hv->ctlq_n = 0;
 	return rc;
 }
 
 int
 hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in, uint32_t len)
 {
-	struct rndis_cmplt_result cr;
-	uint32_t rid;
 	int rc;
 
+	if (hv->dead)
+		return -ENODEV;
 	rte_spinlock_lock(&hv->ctl_lock);
-	rid = hn_next_rid(hv);
-	rc = rndis_set_req_build(hv->ctl_mz->addr, HV_PAGE_SIZE, rid, oid, in, len);
-	if (rc > 0)
-		rc = hn_rndis_exec(hv, rid, rc, RNDIS_MSG_SET_CMPLT, "RNDIS set");
+	rc = hv_bringup_rndis_set(&hv->bu, oid, in, len);
 	if (rc == 0)
-		rc = rndis_set_cmplt_parse(hv->ctl.msg, hv->ctl.len, &cr);
+		rc = hn_bu_run(hv, "RNDIS set");
+	if (rc == 0 && hv->bu.res.set_status != RNDIS_STATUS_SUCCESS)
+		rc = -EIO;
 	rte_spinlock_unlock(&hv->ctl_lock);
 	if (rc != 0)
 		HN_LOG(ERR, "port %u: set oid 0x%08x: %s (status 0x%x)", hv->port_id,
-		       oid, strerror(-rc), rc == -EIO ? cr.status : 0);
+		       oid, strerror(-rc), hv->bu.res.set_status);
 	return rc;
 }
 
@@ -398,50 +367,61 @@ hn_set_filter(struct hn_data *hv, uint32_t filter)
 
 /* ---- Bring-up ---- */
 
-static int
-hn_nvsp_init(struct hn_data *hv)
+static void
+hn_take_result(struct hn_data *hv)
 {
-	struct nvsp_init_info ii;
-	uint8_t m[NVSP_REQ_SIZE];
-	unsigned int i;
-	int rc;
+	const struct hv_bringup_result *r = hv_bringup_result(&hv->bu);
 
-	for (i = 0; i < NVSP_VERSION_COUNT; i++) {
-		uint32_t ver = nvsp_versions[i];
-
-		/* NVSP 1 hosts predate everything this driver needs. */
-		if (ver < NVSP_VERSION_2)
-			break;
-		nvsp_build_init(m, sizeof(m), ver);
-		rte_spinlock_lock(&hv->ctl_lock);
-		rc = hn_nvsp_exec(hv, m, true, "NVSP init");
-		if (rc == 0)
-			rc = nvsp_parse_init_complete(hv->ctl.msg, hv->ctl.len, &ii);
-		rte_spinlock_unlock(&hv->ctl_lock);
-		if (rc == 0) {
-			hv->nvsp_version = ver;
-			HN_LOG(INFO, "port %u: NVSP version 0x%x", hv->port_id, ver);
-			return 0;
-		}
-		if (rc != -ENOTSUP)
-			return rc;
-		HN_LOG(DEBUG, "port %u: host refused NVSP 0x%x", hv->port_id, ver);
+	hv->nvsp_version = r->nvsp_version;
+	hv->ndis_version = r->ndis_version;
+	hv->sec_size = r->send_section_size;
+	hv->sec_count = r->send_section_count;
+	hv->max_pkts_per_msg = RTE_MAX(r->rndis.max_pkts_per_msg, 1u);
+	hv->max_xfer = r->rndis.max_xfer_size;
+	hv->pkt_align = RTE_MAX(r->rndis_pkt_align, RNDIS_PKT_ALIGN_MIN);
+	memcpy(hv->mac.addr_bytes, r->mac, RTE_ETHER_ADDR_LEN);
+	/* A host that does not answer these gets the usual defaults. */
+	hv->max_frame = RTE_ETHER_MAX_LEN;
+	if ((r->valid & HV_BU_HAVE_MAX_FRAME) &&
+	    r->max_frame_size >= RTE_ETHER_MIN_MTU &&
+	    r->max_frame_size <= NVSP_HOST_MTU_MAX)
+		hv->max_frame = r->max_frame_size + RTE_ETHER_HDR_LEN +
+			RTE_ETHER_CRC_LEN;
+	if (r->valid & HV_BU_HAVE_LINK)
+		hv->link_up = r->link_up;
+	if (r->valid & HV_BU_HAVE_LINK_SPEED)
+		hv->link_speed = r->link_speed;
+	if (r->valid & HV_BU_HAVE_OFFLOAD) {
+		hv->hw_caps = r->offload;
+		hv->have_hw_caps = true;
 	}
-	HN_LOG(ERR, "port %u: host accepts no NVSP version from 6.1 to 2",
-	       hv->port_id);
-	return -ENOTSUP;
+	hv->max_queues = 1;
+	if ((r->valid & HV_BU_HAVE_RSS) && r->nvsp_version >= NVSP_VERSION_5) {
+		hv->rss_caps = r->rss;
+		hv->have_rss_caps = true;
+		hv->max_queues = RTE_MIN(r->rss.num_rx_queues,
+					 rte_vmbus_max_channels(hv->vmbus));
+		hv->max_queues = RTE_MIN(hv->max_queues, HN_MAX_CHANNELS);
+		hv->max_queues = RTE_MAX(hv->max_queues, 1u);
+	}
+	HN_LOG(INFO, "port %u: NVSP 0x%x, receive buffer %u bytes, send buffer"
+	       " %u x %u, RNDIS %u packets/message, %u bytes, align %u",
+	       hv->port_id, hv->nvsp_version, hv->recv_size, hv->sec_count,
+	       hv->sec_size, hv->max_pkts_per_msg, hv->max_xfer, hv->pkt_align);
 }
 
-static int
-hn_nvsp_buffers(struct hn_data *hv)
+int
+hn_session_attach(struct hn_data *hv)
 {
 	struct rte_vmbus_resource *rr = &hv->vmbus->resource[HV_UIO_MAP_RECV_BUF];
 	struct rte_vmbus_resource *sr = &hv->vmbus->resource[HV_UIO_MAP_SEND_BUF];
-	struct nvsp_recv_buf_info ri;
-	struct nvsp_send_buf_info si;
-	uint8_t m[NVSP_REQ_SIZE];
+	struct hv_bringup_cfg cfg;
+	struct rte_vmbus_chan *c;
+	char name[RTE_MEMZONE_NAMESIZE];
 	int rc;
 
+	rte_spinlock_init(&hv->ctl_lock);
+	memcpy(hv->rss_key, hn_rss_key_default, sizeof(hv->rss_key));
 	if (hv->vmbus->nb_resources < HV_UIO_MAP_COUNT || rr->addr == NULL ||
 	    sr->addr == NULL || rr->len > UINT32_MAX || sr->len > UINT32_MAX) {
 		HN_LOG(ERR, "port %u: receive/send buffers not mapped", hv->port_id);
@@ -451,181 +431,6 @@ hn_nvsp_buffers(struct hn_data *hv)
 	hv->recv_size = (uint32_t)rr->len;
 	hv->send_buf = sr->addr;
 	hv->send_size = (uint32_t)sr->len;
-
-	rte_spinlock_lock(&hv->ctl_lock);
-	nvsp_build_send_recv_buf(m, sizeof(m), rr->gpadl, NVSP_RECV_BUF_ID);
-	rc = hn_nvsp_exec(hv, m, true, "receive buffer");
-	if (rc == 0)
-		rc = nvsp_parse_recv_buf_complete(hv->ctl.msg, hv->ctl.len,
-						  hv->recv_size, &ri);
-	if (rc == 0)
-		hv->rxbuf_connected = true;
-	rte_spinlock_unlock(&hv->ctl_lock);
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: receive buffer refused: %s", hv->port_id,
-		       strerror(-rc));
-		return rc;
-	}
-
-	rte_spinlock_lock(&hv->ctl_lock);
-	nvsp_build_send_send_buf(m, sizeof(m), sr->gpadl, NVSP_SEND_BUF_ID);
-	rc = hn_nvsp_exec(hv, m, true, "send buffer");
-	if (rc == 0)
-		rc = nvsp_parse_send_buf_complete(hv->ctl.msg, hv->ctl.len,
-						  hv->send_size, &si);
-	if (rc == 0)
-		hv->txbuf_connected = true;
-	rte_spinlock_unlock(&hv->ctl_lock);
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: send buffer refused: %s", hv->port_id,
-		       strerror(-rc));
-		return rc;
-	}
-	hv->sec_size = si.section_size;
-	hv->sec_count = si.section_count;
-	HN_LOG(INFO, "port %u: receive buffer %u bytes, send buffer %u x %u",
-	       hv->port_id, hv->recv_size, hv->sec_count, hv->sec_size);
-	return 0;
-}
-
-static int
-hn_nvsp_attach(struct hn_data *hv)
-{
-	uint8_t m[NVSP_REQ_SIZE];
-	uint64_t caps = NVSP_NDIS_CAP_IEEE8021Q;
-	int rc;
-
-	rc = hn_nvsp_init(hv);
-	if (rc != 0)
-		return rc;
-	if (hv->nvsp_version >= NVSP_VERSION_5)
-		caps |= NVSP_NDIS_CAP_SRIOV;
-	nvsp_build_ndis_config(m, sizeof(m), hv->mtu + RTE_ETHER_HDR_LEN, caps);
-	rc = hn_nvsp_exec(hv, m, false, "NDIS config");
-	if (rc != 0)
-		return rc;
-	hv->ndis_version = nvsp_ndis_version(hv->nvsp_version);
-	nvsp_build_ndis_version(m, sizeof(m), hv->ndis_version);
-	rc = hn_nvsp_exec(hv, m, false, "NDIS version");
-	if (rc != 0)
-		return rc;
-	return hn_nvsp_buffers(hv);
-}
-
-static int
-hn_rndis_init(struct hn_data *hv)
-{
-	struct rndis_init_info ii;
-	uint32_t rid;
-	int rc;
-
-	rte_spinlock_lock(&hv->ctl_lock);
-	rid = hn_next_rid(hv);
-	rc = rndis_init_req_build(hv->ctl_mz->addr, HV_PAGE_SIZE, rid,
-				  RNDIS_MAX_XFER_SIZE_DEFAULT);
-	if (rc > 0)
-		rc = hn_rndis_exec(hv, rid, rc, RNDIS_MSG_INIT_CMPLT, "RNDIS init");
-	if (rc == 0)
-		rc = rndis_init_cmplt_parse(hv->ctl.msg, hv->ctl.len, &ii);
-	rte_spinlock_unlock(&hv->ctl_lock);
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: RNDIS init failed: %s", hv->port_id,
-		       strerror(-rc));
-		return rc;
-	}
-	hv->rndis_up = true;
-	hv->max_pkts_per_msg = RTE_MAX(ii.max_pkts_per_msg, 1u);
-	hv->max_xfer = ii.max_xfer_size;
-	hv->pkt_align = RTE_MAX(rndis_init_pkt_align(&ii), RNDIS_PKT_ALIGN_MIN);
-	HN_LOG(INFO, "port %u: RNDIS %u.%u, %u packets/message, %u bytes, align %u",
-	       hv->port_id, ii.major, ii.minor, hv->max_pkts_per_msg,
-	       hv->max_xfer, hv->pkt_align);
-	return 0;
-}
-
-static int
-hn_query_u32(struct hn_data *hv, uint32_t oid, uint32_t *v)
-{
-	uint32_t len = sizeof(*v);
-	int rc = hn_rndis_query(hv, oid, NULL, 0, v, &len);
-
-	if (rc == 0 && len != sizeof(*v))
-		rc = -EINVAL;
-	return rc;
-}
-
-static void
-hn_query_caps(struct hn_data *hv)
-{
-	uint8_t in[32], out[256];
-	uint32_t len = sizeof(out);
-	int n;
-
-	n = ndis_obj_hdr_build(in, sizeof(in), NDIS_OBJTYPE_OFFLOAD,
-			       NDIS_OFFLOAD_REV_3, NDIS_OFFLOAD_SIZE_3);
-	if (n > 0 && hn_rndis_query(hv, RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES,
-				    in, (uint32_t)n, out, &len) == 0 &&
-	    ndis_offload_parse(out, len, &hv->hw_caps) == 0)
-		hv->have_hw_caps = true;
-
-	hv->max_queues = 1;
-	if (hv->nvsp_version < NVSP_VERSION_5)
-		return;
-	len = sizeof(out);
-	n = ndis_obj_hdr_build(in, sizeof(in), NDIS_OBJTYPE_RSS_CAPS,
-			       NDIS_RSS_CAPS_REV_2, NDIS_RSS_CAPS_SIZE_2);
-	if (n > 0 && hn_rndis_query(hv, RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES,
-				    in, (uint32_t)n, out, &len) == 0 &&
-	    ndis_rss_caps_parse(out, len, &hv->rss_caps) == 0) {
-		hv->have_rss_caps = true;
-		hv->max_queues = RTE_MIN(hv->rss_caps.num_rx_queues,
-					 rte_vmbus_max_channels(hv->vmbus));
-		hv->max_queues = RTE_MIN(hv->max_queues, HN_MAX_CHANNELS);
-		hv->max_queues = RTE_MAX(hv->max_queues, 1u);
-	}
-}
-
-static int
-hn_rndis_attach(struct hn_data *hv)
-{
-	uint32_t len = RTE_ETHER_ADDR_LEN, v;
-	int rc;
-
-	rc = hn_rndis_init(hv);
-	if (rc != 0)
-		return rc;
-	rc = hn_rndis_query(hv, RNDIS_OID_802_3_PERMANENT_ADDRESS, NULL, 0,
-			    hv->mac.addr_bytes, &len);
-	if (rc == 0 && len != RTE_ETHER_ADDR_LEN)
-		rc = -EINVAL;
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: no MAC address from the host: %s",
-		       hv->port_id, strerror(-rc));
-		return rc;
-	}
-	/* A host that does not answer these gets the usual defaults. */
-	hv->max_frame = RTE_ETHER_MAX_LEN;
-	if (hn_query_u32(hv, RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE, &v) == 0 &&
-	    v >= RTE_ETHER_MIN_MTU && v <= NVSP_HOST_MTU_MAX)
-		hv->max_frame = v + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
-	if (hn_query_u32(hv, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS, &v) == 0)
-		hv->link_up = v == RNDIS_MEDIA_STATE_CONNECTED;
-	if (hn_query_u32(hv, RNDIS_OID_GEN_LINK_SPEED, &v) == 0)
-		hv->link_speed = v;
-	hn_query_caps(hv);
-	return 0;
-}
-
-int
-hn_session_attach(struct hn_data *hv)
-{
-	struct rte_vmbus_chan *c;
-	char name[RTE_MEMZONE_NAMESIZE];
-	int rc;
-
-	rte_spinlock_init(&hv->ctl_lock);
-	hv->ctl.done = true;
-	memcpy(hv->rss_key, hn_rss_key_default, sizeof(hv->rss_key));
 	snprintf(name, sizeof(name), "hn_ctl_%u", hv->port_id);
 	hv->ctl_mz = rte_memzone_reserve_aligned(name, HV_PAGE_SIZE,
 						 hv->vmbus->device.numa_node,
@@ -647,50 +452,45 @@ hn_session_attach(struct hn_data *hv)
 	hv->nchan = 1;
 	if (rte_vmbus_chan_monitor_id(c) != RTE_VMBUS_NO_MONITOR)
 		(void)rte_vmbus_chan_set_latency(c, hv->latency_us * 1000u);
-	rc = hn_nvsp_attach(hv);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mtu = hv->mtu + RTE_ETHER_HDR_LEN;
+	cfg.ndis_caps = NVSP_NDIS_CAP_IEEE8021Q | NVSP_NDIS_CAP_SRIOV;
+	cfg.recv_buf_gpadl = rr->gpadl;
+	cfg.recv_buf_size = hv->recv_size;
+	cfg.send_buf_gpadl = sr->gpadl;
+	cfg.send_buf_size = hv->send_size;
+	cfg.rndis_buf = hv->ctl_mz->addr;
+	cfg.rndis_buf_size = HV_PAGE_SIZE;
+	cfg.rndis_buf_gpa = hv->ctl_mz->iova;
+	rte_spinlock_lock(&hv->ctl_lock);
+	rc = hv_bringup_start(&hv->bu, &cfg);
 	if (rc == 0)
-		rc = hn_rndis_attach(hv);
-	return rc;
+		rc = hn_bu_run(hv, "bring-up");
+	rte_spinlock_unlock(&hv->ctl_lock);
+	hv->session_started = true;
+	if (rc != 0)
+		return rc;
+	if (hv->bu.res.send_section_count == 0) {
+		HN_LOG(ERR, "port %u: host gave no send buffer", hv->port_id);
+		return -ENOTSUP;
+	}
+	hn_take_result(hv);
+	return 0;
 }
 
 /* ---- Subchannels and RSS ---- */
 
-int
-hn_subchan_open(struct hn_data *hv, uint32_t want)
+static int
+hn_subchan_wait(struct hn_data *hv, uint32_t n)
 {
-	struct nvsp_subchannel_info si;
-	uint8_t m[NVSP_REQ_SIZE];
-	uint64_t deadline;
+	uint64_t deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * hv->host_timeout_ms / 1000;
 	uint32_t got = 0;
 	int rc;
 
-	if (want + 1 <= hv->nchan)
-		return 0;
-	if (hv->subch_granted != 0 || hv->nchan > 1) {
-		HN_LOG(ERR, "port %u: %u channels open; the host gives subchannels"
-		       " once per session", hv->port_id, hv->nchan);
-		return -EINVAL;
-	}
-	rte_spinlock_lock(&hv->ctl_lock);
-	nvsp_build_subchannel_req(m, sizeof(m), want);
-	rc = hn_nvsp_exec(hv, m, true, "subchannel request");
-	if (rc == 0)
-		rc = nvsp_parse_subchannel_resp(hv->ctl.msg, hv->ctl.len, want, &si);
-	rte_spinlock_unlock(&hv->ctl_lock);
-	if (rc != 0) {
-		HN_LOG(ERR, "port %u: subchannel request for %u refused: %s",
-		       hv->port_id, want, strerror(-rc));
-		return rc;
-	}
-	hv->subch_granted = si.num_subchannels;
-	if (si.num_subchannels < want)
-		HN_LOG(WARNING, "port %u: asked for %u subchannels, host granted %u:"
-		       " queues share channels", hv->port_id, want,
-		       si.num_subchannels);
 	/* Offers arrive after the response, possibly much later. */
-	deadline = rte_get_timer_cycles() +
-		rte_get_timer_hz() * hv->host_timeout_ms / 1000;
-	while (got < si.num_subchannels) {
+	while (got < n) {
 		struct rte_vmbus_chan *c;
 		uint16_t id;
 
@@ -698,9 +498,8 @@ hn_subchan_open(struct hn_data *hv, uint32_t want)
 		if (rc == -EAGAIN || rc == -ENOENT) {
 			if (rte_get_timer_cycles() > deadline) {
 				HN_LOG(ERR, "port %u: %u of %u subchannel offers in %u ms",
-				       hv->port_id, got, si.num_subchannels,
-				       hv->host_timeout_ms);
-				break;
+				       hv->port_id, got, n, hv->host_timeout_ms);
+				return -ETIMEDOUT;
 			}
 			rte_delay_us_sleep(1000);
 			continue;
@@ -708,20 +507,53 @@ hn_subchan_open(struct hn_data *hv, uint32_t want)
 		if (rc != 0) {
 			HN_LOG(ERR, "port %u: subchannel open: %s", hv->port_id,
 			       strerror(-rc));
-			break;
+			return rc;
 		}
 		id = rte_vmbus_chan_subchan_id(c);
-		/* Queue i uses channel i: ids must come as 1..n. */
-		if (id >= HN_MAX_CHANNELS || hv->chans[id].chan != NULL ||
+		/* Queue i uses channel i: ids must be 1..n, each once. */
+		if (id == 0 || id >= HN_MAX_CHANNELS || hv->chans[id].chan != NULL ||
 		    hn_chan_init(hv, id, c) != 0) {
 			HN_LOG(ERR, "port %u: subchannel id %u unusable", hv->port_id, id);
 			rte_vmbus_chan_close(c);
-			break;
+			return -EINVAL;
 		}
 		if (rte_vmbus_chan_monitor_id(c) != RTE_VMBUS_NO_MONITOR)
 			(void)rte_vmbus_chan_set_latency(c, hv->latency_us * 1000u);
 		got++;
 	}
+	return 0;
+}
+
+int
+hn_subchan_open(struct hn_data *hv, uint32_t want)
+{
+	uint32_t granted;
+	int rc;
+
+	if (want + 1 <= hv->nchan)
+		return 0;
+	if (hv->subch_requested) {
+		HN_LOG(ERR, "port %u: %u channels open; the host gives subchannels"
+		       " once per session", hv->port_id, hv->nchan);
+		return -EINVAL;
+	}
+	rte_spinlock_lock(&hv->ctl_lock);
+	rc = hv_bringup_subchannels(&hv->bu, want);
+	if (rc == 0)
+		rc = hn_bu_run(hv, "subchannel request");
+	rte_spinlock_unlock(&hv->ctl_lock);
+	hv->subch_requested = true;
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: subchannel request for %u refused: %s",
+		       hv->port_id, want, strerror(-rc));
+		return rc;
+	}
+	granted = hv->bu.res.num_subchannels;
+	hv->subch_granted = granted;
+	if (granted < want)
+		HN_LOG(WARNING, "port %u: asked for %u subchannels, host granted %u:"
+		       " queues share channels", hv->port_id, want, granted);
+	(void)hn_subchan_wait(hv, granted);
 	/* Use the contiguous prefix 0..n-1. */
 	while (hv->nchan < HN_MAX_CHANNELS && hv->chans[hv->nchan].chan != NULL)
 		hv->nchan++;
@@ -734,15 +566,16 @@ int
 hn_rss_set(struct hn_data *hv, uint16_t nrxq)
 {
 	uint32_t table[HN_RSS_TABLE], n = HN_RSS_TABLE, i;
+	uint32_t nq = RTE_MIN((uint32_t)nrxq, hv->nchan);
 	struct ndis_rss_cfg cfg;
 	uint8_t buf[1024];
-	uint32_t nq = RTE_MIN((uint32_t)nrxq, hv->nchan);
 	int len;
 
-	if (!hv->have_rss_caps || hv->nchan < 2)
+	if (!hv->have_rss_caps || hv->nchan < 2 || nq == 0)
 		return 0;
 	if (hv->rss_caps.num_ind_entries != 0)
 		n = RTE_MIN(n, (uint32_t)hv->rss_caps.num_ind_entries);
+	/* Only channels an Rx queue polls may receive. */
 	for (i = 0; i < n; i++)
 		table[i] = i % nq;
 	cfg.flags = 0;
@@ -763,28 +596,17 @@ hn_rss_set(struct hn_data *hv, uint16_t nrxq)
 void
 hn_session_detach(struct hn_data *hv)
 {
-	uint8_t m[NVSP_REQ_SIZE];
-	uint32_t rid;
-	int i, rc;
+	int i;
 
-	if (!hv->dead && hv->rndis_up && hv->chans[0].chan != NULL) {
+	if (hv->session_started && !hv->dead && hv->chans[0].chan != NULL) {
+		/* HALT (its completion awaited: the page is freed below),
+		 * then revoke the buffers the host accepted. */
 		rte_spinlock_lock(&hv->ctl_lock);
-		rid = hn_next_rid(hv);
-		rc = rndis_halt_req_build(hv->ctl_mz->addr, HV_PAGE_SIZE, rid);
-		if (rc > 0)
-			(void)hn_rndis_exec(hv, rid, rc, 0, "RNDIS halt");
+		if (hv_bringup_teardown(&hv->bu) == 0)
+			(void)hn_bu_run(hv, "teardown");
 		rte_spinlock_unlock(&hv->ctl_lock);
 	}
-	hv->rndis_up = false;
-	if (!hv->dead && hv->rxbuf_connected) {
-		nvsp_build_revoke_recv_buf(m, sizeof(m), NVSP_RECV_BUF_ID);
-		(void)hn_nvsp_exec(hv, m, false, "revoke receive buffer");
-	}
-	if (!hv->dead && hv->txbuf_connected) {
-		nvsp_build_revoke_send_buf(m, sizeof(m), NVSP_SEND_BUF_ID);
-		(void)hn_nvsp_exec(hv, m, false, "revoke send buffer");
-	}
-	hv->rxbuf_connected = hv->txbuf_connected = false;
+	hv->session_started = false;
 	rte_eal_alarm_cancel(hn_lsc_alarm, hv);
 	/* Subchannels first, as the bus asks. */
 	for (i = HN_MAX_CHANNELS - 1; i >= 0; i--) {
@@ -797,6 +619,7 @@ hn_session_detach(struct hn_data *hv)
 	}
 	hv->nchan = 0;
 	hv->subch_granted = 0;
+	hv->subch_requested = false;
 	rte_memzone_free(hv->ctl_mz);
 	hv->ctl_mz = NULL;
 }

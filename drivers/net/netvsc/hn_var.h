@@ -21,6 +21,7 @@
 #include <rte_spinlock.h>
 
 #include "rte_bus_vmbus.h"
+#include "hv_bringup.h"
 #include "ndis_obj.h"
 #include "ndis_wire.h"
 #include "nvsp_msg.h"
@@ -85,6 +86,17 @@ struct hn_txd {
 
 struct hn_tx_queue;
 struct hn_rx_queue;
+
+/* A control message from the host, queued for the session. */
+#define HN_CTLQ_LEN 8u
+#define HN_CTL_MSG_MAX 2048u
+struct hn_ctl_in {
+	uint32_t type;      /* enum hv_bu_in_type */
+	bool completion;
+	uint64_t trans_id;
+	uint32_t len;
+	uint8_t buf[HN_CTL_MSG_MAX];
+};
 
 /* A transfer-page packet being delivered, its ranges copied out. */
 struct hn_xfer {
@@ -166,19 +178,17 @@ struct hn_data {
 	volatile bool dead;    /* host gone: no more host I/O */
 	bool lsc_pending;
 
-	/* Control exchange (primary channel, under chans[0].lock). */
+	/* Control session (hv_bringup), driven under ctl_lock. */
 	rte_spinlock_t ctl_lock;
-	uint64_t ctl_seq;
-	uint32_t rndis_rid;
+	struct hv_bringup bu;
+	bool bu_busy;          /* an op runs: control input is queued */
+	bool session_started;
+	bool subch_requested;
 	const struct rte_memzone *ctl_mz; /* one page for RNDIS requests */
-	struct {
-		uint64_t want_xid;  /* NVSP completion awaited, or 0 */
-		uint32_t want_rid;  /* RNDIS completion awaited, or 0 */
-		uint32_t want_type; /* RNDIS completion type */
-		bool done;
-		uint32_t len;
-		uint8_t msg[4096];
-	} ctl;
+	/* Control input read by whoever polls channel 0 (under its lock). */
+	struct hn_ctl_in ctlq[HN_CTLQ_LEN];
+	uint32_t ctlq_head, ctlq_n;
+	struct hn_ctl_in ctl_cur; /* the one being stepped */
 
 	/* Channels: index = subchannel id. */
 	uint32_t nchan;
@@ -193,8 +203,6 @@ struct hn_data {
 /* hn_session.c: bring-up, control exchanges, channel events. */
 int hn_session_attach(struct hn_data *hv);
 void hn_session_detach(struct hn_data *hv);
-int hn_rndis_query(struct hn_data *hv, uint32_t oid, const void *in,
-		   uint32_t in_len, void *out, uint32_t *out_len);
 int hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in,
 		 uint32_t len);
 int hn_set_filter(struct hn_data *hv, uint32_t filter);
