@@ -74,8 +74,13 @@ hn_host_dead(struct hn_data *hv, int err)
 	if (hv->dead)
 		return;
 	hv->dead = true;
-	HN_LOG(ERR, "port %u: host unreachable (%s): link down, no more host I/O",
-	       hv->port_id, strerror(-err));
+	if (err == -EIO)
+		HN_LOG(ERR, "port %u: corrupt VMBus ring (a bad descriptor from the"
+		       " host): link down, the port must be closed and probed again",
+		       hv->port_id);
+	else
+		HN_LOG(ERR, "port %u: host unreachable (%s): link down, no more"
+		       " host I/O", hv->port_id, strerror(-err));
 	if (hv->link_up) {
 		hv->link_up = false;
 		hn_link_changed(hv);
@@ -170,11 +175,11 @@ hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_data *hv = hc->hv;
 
-	/* Late replies after a timeout are the session's to count. */
+	/* While an op runs the session matches ids (and counts misfits). */
 	if (hc->idx == 0 && hv->bu_busy)
 		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, true, pi->trans_id & ~HN_XID_CTL,
 			       pi->payload, pi->payload_len);
-	else if (hc->idx != 0)
+	else
 		hn_bad(hc, HN_BAD_XID, "control xid", pi->trans_id);
 }
 
