@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The session with the host: NVSP negotiation, buffers, RNDIS bring-up
- * and queries, control exchanges with timeouts, host notifications and
- * link indications, subchannels, RSS, teardown.
+ * The session with the host, driven through the core's step function
+ * (hv_bringup.h): bring-up (NVSP 6.1 down to 2, NDIS config and version,
+ * receive and send buffers, RNDIS init and queries), RNDIS SETs at run
+ * time, the subchannel request and the teardown. This file only moves
+ * messages and keeps time: every wait on the host ends after host_timeout
+ * (devarg) with an error naming the step, a slow host is waited for.
  *
  * Control replies arrive on the primary channel mixed with data and Tx
- * completions; whoever reads that channel (a waiter here or a data-path
- * burst on queue 0) hands them to hn_ctl_*(), which fill hv->ctl under
- * the channel lock. A waiter polls with a deadline (host_timeout devarg):
- * a slow host is waited for, a silent one is reported, never spun on.
+ * completions; whoever reads that channel (the waiter here, or a data-path
+ * burst on queue 0) queues them for the session while an op runs. Link
+ * indications are also applied at once, whoever reads them.
  */
 #include <errno.h>
 #include <inttypes.h>
