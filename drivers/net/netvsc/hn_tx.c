@@ -75,6 +75,12 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	for (i = 0; i < n; i++)
 		txq->free_txd[i] = n - 1 - i;
 	txq->nfree_txd = n;
+	if (rndis_tmpl_init(&txq->tmpl[0], 0, 0) != 0 ||
+	    rndis_tmpl_init(&txq->tmpl[1], RNDIS_META_VLAN, 0) != 0) {
+		dev->data->tx_queues[qid] = txq;
+		hn_tx_queue_release(dev, qid);
+		return -EINVAL;
+	}
 	dev->data->tx_queues[qid] = txq;
 	return 0;
 }
@@ -199,6 +205,18 @@ hn_tx_meta(const struct rte_mbuf *m, struct rndis_pkt_meta *meta)
 	}
 }
 
+/* RNDIS header for a frame: the queue's template when it fits. */
+static inline int
+hn_tx_encode(const struct hn_tx_queue *txq, void *dst, uint32_t room,
+	     const struct rndis_pkt_meta *meta, uint32_t frame_len)
+{
+	const struct rndis_pkt_tmpl *t = &txq->tmpl[meta->present != 0];
+
+	if (likely(rndis_tmpl_matches(t, meta) && t->hdr_len <= room))
+		return rndis_tmpl_put(t, dst, frame_len, meta);
+	return rndis_pkt_encode(dst, room, meta, frame_len, 0);
+}
+
 /* Send the open aggregate. 0, -EAGAIN (kept open: retry) or -errno. */
 static int
 hn_tx_flush(struct hn_tx_queue *txq)
@@ -296,7 +314,7 @@ hn_tx_copy(struct hn_tx_queue *txq, struct rte_mbuf *m,
 		if (rc < 0 || txq->agg_last + (uint32_t)rc != start)
 			return -EINVAL;
 	}
-	rc = rndis_pkt_encode(sec + start, agg_max - start, meta, m->pkt_len, 0);
+	rc = hn_tx_encode(txq, sec + start, agg_max - start, meta, m->pkt_len);
 	if (rc < 0)
 		return rc;
 	hn_tx_copy_data(sec + start + rc, m);
@@ -304,7 +322,11 @@ hn_tx_copy(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	txq->agg_off = start + (uint32_t)rc + m->pkt_len;
 	d->pkts++;
 	d->bytes += m->pkt_len;
-	rte_pktmbuf_free(m);
+	if (txq->ndone == RTE_DIM(txq->done)) {
+		rte_pktmbuf_free_bulk(txq->done, txq->ndone);
+		txq->ndone = 0;
+	}
+	txq->done[txq->ndone++] = m;
 	return 0;
 }
 
@@ -353,8 +375,9 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	idx = hn_txd_get(txq, false);
 	if (idx < 0)
 		return -ENOBUFS;
-	hl = rndis_pkt_encode((uint8_t *)txq->hdr_mz->addr + (size_t)idx * HN_TXHDR_SLOT,
-			      HN_TXHDR_SLOT, meta, m->pkt_len, 0);
+	hl = hn_tx_encode(txq, (uint8_t *)txq->hdr_mz->addr +
+			  (size_t)idx * HN_TXHDR_SLOT, HN_TXHDR_SLOT, meta,
+			  m->pkt_len);
 	if (hl < 0) {
 		hn_txd_put(txq, (uint32_t)idx);
 		return hl;
@@ -453,6 +476,10 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	/* On -EAGAIN the aggregate stays open and the next burst retries. */
 	(void)hn_tx_flush(txq);
+	if (txq->ndone != 0) {
+		rte_pktmbuf_free_bulk(txq->done, txq->ndone);
+		txq->ndone = 0;
+	}
 	if (hc->need_sig) {
 		hc->need_sig = false;
 		(void)rte_vmbus_chan_signal(hc->chan);

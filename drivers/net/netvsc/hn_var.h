@@ -27,6 +27,7 @@
 #include "nvsp_msg.h"
 #include "rndis_msg.h"
 #include "rndis_ppi.h"
+#include "rndis_tmpl.h"
 #include "vmbus_pkt.h"
 
 extern int hn_logtype;
@@ -138,6 +139,11 @@ struct hn_tx_queue {
 	uint32_t *free_txd, nfree_txd;
 	uint32_t *free_sec, nfree_sec, nsec; /* this queue's send sections */
 	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
+	/* Prebuilt RNDIS headers: [0] no PPI, [1] VLAN. */
+	struct rndis_pkt_tmpl tmpl[2];
+	/* Copied mbufs, freed in bulk at the end of the burst. */
+	struct rte_mbuf *done[64];
+	uint32_t ndone;
 	/* Open aggregate: a section being filled, sent at burst end. */
 	int32_t agg_txd;       /* -1: none */
 	uint32_t agg_off;      /* bytes used in the section */
