@@ -75,7 +75,7 @@ hn_chan_count_dropped(struct hn_chan *hc, uint32_t n)
 		return;
 	rxq = d->rx_queues[hc->idx];
 	if (rxq != NULL)
-		rxq->st.dropped_ctl += n;
+		rxq->st.discarded += n;
 }
 
 void

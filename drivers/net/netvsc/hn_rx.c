@@ -180,6 +180,7 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(rxq->hv->dead) || !rte_spinlock_trylock(&hc->lock))
 		return 0;
+	hc->rx_bursts++;
 	/* Bounded: a host writing control packets forever cannot hold us. */
 	while (nb < n && polls++ < 8) {
 		if (hc->xfer.valid) {

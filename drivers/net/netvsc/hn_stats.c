@@ -20,7 +20,7 @@ struct hn_xname {
 
 static const struct hn_xname hn_rx_names[] = {
 	HN_RX(packets), HN_RX(bytes), HN_RX(errors), HN_RX(nombuf),
-	HN_RX(acks), HN_RX(csum_bad), HN_RX(dropped_ctl),
+	HN_RX(acks), HN_RX(csum_bad), HN_RX(discarded),
 };
 
 static const struct hn_xname hn_tx_names[] = {
@@ -51,7 +51,7 @@ hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ipackets += rxq->st.packets;
 		st->ibytes += rxq->st.bytes;
 		st->ierrors += rxq->st.errors;
-		st->imissed += rxq->st.dropped_ctl;
+		st->imissed += rxq->st.discarded;
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[q] = rxq->st.packets;
 			st->q_ibytes[q] = rxq->st.bytes;

@@ -67,8 +67,8 @@ enum hn_bad {
 
 struct hn_rx_stats {
 	uint64_t packets, bytes, errors, nombuf;
-	uint64_t acks, ack_retry, csum_bad, hashed;
-	uint64_t dropped_ctl; /* data seen while a control wait owned the ring */
+	uint64_t acks, csum_bad;
+	uint64_t discarded; /* data read past by a control wait or a starved Tx */
 };
 
 struct hn_tx_stats {
@@ -118,6 +118,7 @@ struct hn_chan {
 	uint64_t acks[HN_ACK_BACKLOG]; /* ACKs the ring had no room for */
 	uint32_t nacks;
 	bool need_sig;
+	uint64_t rx_bursts;    /* Rx bursts on this channel (progress mark) */
 	uint8_t ack_msg[NVSP_REQ_SIZE];
 	uint64_t bad[HN_BAD_KINDS];
 };
@@ -144,6 +145,9 @@ struct hn_tx_queue {
 	/* Copied mbufs, freed in bulk at the end of the burst. */
 	struct rte_mbuf *done[64];
 	uint32_t ndone;
+	/* Starved bursts with no Rx poll of the channel meanwhile. */
+	uint64_t starve_mark;
+	uint32_t starve_bursts;
 	/* Open aggregate: a section being filled, sent at burst end. */
 	int32_t agg_txd;       /* -1: none */
 	uint32_t agg_off;      /* bytes used in the section */
