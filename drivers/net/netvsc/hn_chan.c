@@ -5,8 +5,9 @@
  * receive data is parked (its ranges copied out, the frames still in the
  * receive buffer) until an Rx burst takes them. Nothing here drops data
  * because an application is slow: a parked packet blocks further reads of
- * data (the host then sees a full ring), and only a control wait, which
- * must get past it, discards (counted).
+ * data (the host then sees a full ring). Only a reader that must get past
+ * it discards (counted in rx discarded): a control wait, or a Tx queue
+ * starved of completions while nobody polls Rx.
  */
 #include <errno.h>
 #include <string.h>
