@@ -208,9 +208,19 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 	    mode != HN_POLL_CTL)
 		return 0; /* the parked packet goes first */
 	if (peeked) {
+		struct vmbus_pkt_info again;
+
+		/* Consume it; the copy may differ from the peek (and the
+		 * buffer may move): parse it anew. */
 		rc = hn_chan_fetch(hc, false, &len);
 		if (rc != 0)
-			return rc;
+			return rc == -EAGAIN ? 0 : rc;
+		if (vmbus_pkt_parse(hc->buf, len, &again) != 0 ||
+		    again.type != VMBUS_PKT_DATA_XFER_PAGES) {
+			hn_bad(hc, HN_BAD_PKT, "packet changed after peek", again.type);
+			return 1;
+		}
+		return hn_chan_xfer(hc, HN_POLL_CTL, &again, false);
 	}
 	switch (np.channel_type) {
 	case NVSP_CHANNEL_TYPE_CONTROL:
