@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Our net_netvsc under our testpmd against the emulator: it probes the NIC
 # (driver, MAC, link, speed), receives exactly what the generator sent,
-# and the sink receives exactly what testpmd says it sent; the emulator
-# saw no protocol error. (The full suite is pmd_*.sh of the PMD tests.)
+# and the sink receives exactly what testpmd says it sent, also on 4 queues
+# (subchannels, RSS); the emulator saw no protocol error. (The full suite is pmd_*.sh of the PMD tests.)
 #
 # Environment (from meson, besides lib.sh's): SRC_ROOT, NETVSC_SO (this
 # build's PMD; the installed plugin must be that copy: make build).
@@ -60,34 +60,52 @@ it_ctl p stats 0 >"$IT_DIR/stats-p.log" || fail "control socket does not answer"
 grep -q 'protocol errors 0' "$IT_DIR/stats-p.log" || fail "the PMD caused protocol errors"
 it_log "ok: probed by our net_netvsc, MAC $MAC, link up, 25 Gbps"
 
-# 2. rxonly: every generated frame is counted, none dropped in the driver.
-it_emu_start rx --backend "gen:flows=16,size=64,count=$N,start=0"
-out="$IT_DIR/rxonly.log"
-# Receive-buffer ACKs of queue 0: one per frame the guest consumed.
+# 2. rxonly: every generated frame is counted, none dropped in the driver;
+#    on 1 queue, then on 4 (subchannels, RSS over the 4).
+# Receive-buffer ACKs of queue Q: one per frame the guest consumed.
 acks() {
-	it_ctl rx stats 0 | awk '/^  queue 0:/ {
+	it_ctl "$1" stats 0 | awk -v q="$2" '$1 == "queue" && ($2 == q || $2 == q ":") {
 		for (i = 1; i < NF; i++) if ($i == "acks") { sub(",", "", $(i + 1)); print $(i + 1); exit } }'
 }
-{
-	echo "set fwd rxonly"; echo "start"
-	for _ in $(seq 300); do
-		grep -q 'packet forwarding - ports' "$out" 2>/dev/null && break
-		sleep 0.1
-	done
-	it_ctl rx gen 0 start >/dev/null
-	# Stop only once the guest consumed (ACKed) every frame.
-	for _ in $(seq 300); do
-		a=$(acks)
-		[ -n "$a" ] && [ "$a" -ge "$N" ] && break
-		sleep 0.1
-	done
-	echo "stop"; echo "quit"
-} | ours_testpmd rx 60 -i >"$out" 2>&1 || fail "testpmd rxonly failed"
-sent=$(it_backend_counter rx 0 to-guest)
-got=$(awk '/Forward statistics for port 0/ { p = 1 } p && $1 == "RX-packets:" { print $2; exit }' "$out")
-[ "$sent" = "$N" ] || fail "generator delivered '$sent' of $N"
-[ "$got" = "$N" ] || fail "rxonly: testpmd counted '$got', generator sent $N"
-it_log "ok: rxonly counted $got of $N"
+rxonly() {
+	local emu=$1 nq=$2 out="$IT_DIR/rxonly-$1.log" sent got a q n
+	it_emu_start "$emu" --backend "gen:flows=16,size=64,count=$N,start=0"
+	{
+		echo "set fwd rxonly"; echo "start"
+		for _ in $(seq 300); do
+			grep -q 'packet forwarding - ports' "$out" 2>/dev/null && break
+			sleep 0.1
+		done
+		it_ctl "$emu" gen 0 start >/dev/null
+		# Stop only once the guest consumed (ACKed) every frame.
+		for _ in $(seq 300); do
+			a=0
+			for q in $(seq 0 $((nq - 1))); do
+				n=$(acks "$emu" "$q")
+				a=$((a + ${n:-0}))
+			done
+			[ "$a" -ge "$N" ] && break
+			sleep 0.1
+		done
+		echo "stop"; echo "quit"
+	} | ours_testpmd "$emu" 60 -i --rxq="$nq" --txq="$nq" >"$out" 2>&1 ||
+		fail "testpmd rxonly ($nq queues) failed"
+	sent=$(it_backend_counter "$emu" 0 to-guest)
+	got=$(awk '/Forward statistics for port 0/ { p = 1 } p && $1 == "RX-packets:" { print $2; exit }' "$out")
+	[ "$sent" = "$N" ] || fail "generator delivered '$sent' of $N"
+	[ "$got" = "$N" ] || fail "rxonly ($nq queues): testpmd counted '$got', generator sent $N"
+	if [ "$nq" -gt 1 ]; then
+		grep -q "hn_netvsc: port 0: $nq channels (asked $nq)" "$out" ||
+			fail "no $nq channels"
+		for q in $(seq 0 $((nq - 1))); do
+			a=$(acks "$emu" "$q")
+			[ "${a:-0}" -gt 0 ] || fail "queue $q received nothing (RSS)"
+		done
+	fi
+	it_log "ok: rxonly on $nq queue(s) counted $got of $N"
+}
+rxonly rx 1
+rxonly rx4 4
 
 # 3. txonly: the sink gets exactly what testpmd counts as sent.
 it_emu_start tx --backend sink
