@@ -332,6 +332,29 @@ hn_allmulti_disable(struct rte_eth_dev *dev)
 	return hn_allmulti_set(dev, false);
 }
 
+/* What rte_net_get_ptype() may set on a received frame. */
+static const uint32_t *
+hn_dev_supported_ptypes_get(struct rte_eth_dev *dev)
+{
+	static const uint32_t ptypes[] = {
+		RTE_PTYPE_L2_ETHER,
+		RTE_PTYPE_L2_ETHER_VLAN,
+		RTE_PTYPE_L2_ETHER_QINQ,
+		RTE_PTYPE_L3_IPV4,
+		RTE_PTYPE_L3_IPV4_EXT,
+		RTE_PTYPE_L3_IPV6,
+		RTE_PTYPE_L3_IPV6_EXT,
+		RTE_PTYPE_L4_TCP,
+		RTE_PTYPE_L4_UDP,
+		RTE_PTYPE_L4_FRAG,
+		RTE_PTYPE_L4_SCTP,
+		RTE_PTYPE_UNKNOWN,
+	};
+
+	RTE_SET_USED(dev);
+	return ptypes;
+}
+
 static const struct eth_dev_ops hn_eth_dev_ops = {
 	.dev_configure = hn_dev_configure,
 	.dev_start = hn_dev_start,
@@ -352,6 +375,7 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.xstats_get = hn_xstats_get,
 	.xstats_get_names = hn_xstats_get_names,
 	.xstats_reset = hn_stats_reset,
+	.dev_supported_ptypes_get = hn_dev_supported_ptypes_get,
 };
 
 /* ---- Bus hooks ---- */
