@@ -111,7 +111,14 @@ rxonly rx4 4
 it_emu_start tx --backend sink
 out="$IT_DIR/txonly.log"
 {
-	echo "set fwd txonly"; echo "start"; sleep 1; echo "stop"
+	echo "set fwd txonly"; echo "start"
+	# Until the sink has seen traffic (the machine may be busy).
+	for _ in $(seq 200); do
+		v=$(it_backend_counter tx 0 from-guest)
+		[ "${v:-0}" -gt 1000 ] && break
+		sleep 0.1
+	done
+	echo "stop"
 	echo "show port stats 0"; echo "quit"
 } | ours_testpmd tx 60 -i --txpkts=64 >"$out" 2>&1 || fail "testpmd txonly failed"
 tx=$(awk '/NIC statistics for port 0/ { p = 1 } p && $1 == "TX-packets:" { print $2; exit }' "$out")
