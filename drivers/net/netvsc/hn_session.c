@@ -282,7 +282,12 @@ hn_bu_run(struct hn_data *hv, const char *what)
 	struct hv_bu_out out;
 	int rc;
 
+	/* Readers of channel 0 queue control input only while busy. */
+	rte_spinlock_lock(&hc->lock);
 	hv->bu_busy = true;
+	hv->ctlq_head = 0;
+	hv->ctlq_n = 0;
+	rte_spinlock_unlock(&hc->lock);
 	for (;;) {
 		rc = hv_bringup_step(&hv->bu, &in, &out);
 		if (rc != 0 && in.type != HV_BU_IN_NONE)
@@ -333,8 +338,10 @@ hn_bu_run(struct hn_data *hv, const char *what)
 		if (rc == 0)
 			rte_delay_us_sleep(20);
 	}
+	rte_spinlock_lock(&hc->lock);
 	hv->bu_busy = false;
 	hv->ctlq_n = 0;
+	rte_spinlock_unlock(&hc->lock);
 	return rc;
 }
 
