@@ -17,6 +17,9 @@
 
 #include "hn_var.h"
 
+/* Mbufs taken from the pool at once. */
+#define HN_RX_BULK 64u
+
 int
 hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		  unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -119,8 +122,14 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct hn_data *hv = rxq->hv;
 	struct hn_xfer *x = &hc->xfer;
 	const uint8_t *rb = hv->recv_buf;
-	uint16_t nb = 0;
+	struct rte_mbuf *pool[HN_RX_BULK];
+	uint32_t want = RTE_MIN((uint32_t)n, x->count - x->next);
+	uint16_t nb = 0, np = 0, used = 0;
 
+	/* One pool access for the burst; the rest goes back at the end. */
+	want = RTE_MIN(want, HN_RX_BULK);
+	if (want > 1 && rte_pktmbuf_alloc_bulk(rxq->mp, pool, want) == 0)
+		np = (uint16_t)want;
 	while (x->next < x->count && nb < n) {
 		const struct vmbus_xfer_page_range *r = &x->r[x->next];
 		struct rndis_pkt_info pi;
@@ -140,7 +149,7 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 			x->next++;
 			continue;
 		}
-		m = rte_pktmbuf_alloc(rxq->mp);
+		m = used < np ? pool[used++] : rte_pktmbuf_alloc(rxq->mp);
 		if (m == NULL) {
 			rxq->st.nombuf++;
 			hv->eth->data->rx_mbuf_alloc_failed++;
@@ -162,6 +171,8 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		pkts[nb++] = m;
 		x->next++;
 	}
+	if (used < np)
+		rte_pktmbuf_free_bulk(pool + used, np - used);
 	if (x->next == x->count) {
 		hn_chan_ack_xfer(hc);
 		rxq->st.acks++;
