@@ -34,13 +34,15 @@ hn_chan_init(struct hn_data *hv, uint16_t idx, struct rte_vmbus_chan *c)
 	hc->buf_size = HN_CHAN_BUF_INIT;
 	hc->buf = rte_malloc_socket("hn_chan_buf", hc->buf_size,
 				    RTE_CACHE_LINE_SIZE, socket);
-	hc->xfer.r = rte_malloc_socket("hn_xfer", HN_XFER_RANGES_MAX *
-				       sizeof(*hc->xfer.r), RTE_CACHE_LINE_SIZE,
-				       socket);
+	hc->park[0].r = rte_malloc_socket("hn_xfer", HN_PARK_MAX *
+					  HN_XFER_RANGES_MAX * sizeof(*hc->park[0].r),
+					  RTE_CACHE_LINE_SIZE, socket);
+	for (unsigned int i = 1; hc->park[0].r != NULL && i < HN_PARK_MAX; i++)
+		hc->park[i].r = hc->park[0].r + i * HN_XFER_RANGES_MAX;
 	/* Every RX ACK is the same message; build it once. */
 	if (nvsp_build_rndis_pkt_complete(hc->ack_msg, sizeof(hc->ack_msg),
 					  NVSP_STATUS_SUCCESS) < 0 ||
-	    hc->buf == NULL || hc->xfer.r == NULL) {
+	    hc->buf == NULL || hc->park[0].r == NULL) {
 		hn_chan_fini(hc);
 		return -ENOMEM;
 	}
@@ -51,9 +53,10 @@ void
 hn_chan_fini(struct hn_chan *hc)
 {
 	rte_free(hc->buf);
-	rte_free(hc->xfer.r);
+	rte_free(hc->park[0].r);
 	hc->buf = NULL;
-	hc->xfer.r = NULL;
+	memset(hc->park, 0, sizeof(hc->park));
+	hc->park_n = 0;
 	hc->chan = NULL;
 }
 
@@ -114,8 +117,9 @@ hn_chan_ack(struct hn_chan *hc, uint64_t xid)
 void
 hn_chan_ack_xfer(struct hn_chan *hc)
 {
-	hn_chan_ack(hc, hc->xfer.xid);
-	hc->xfer.valid = false;
+	hn_chan_ack(hc, hc->park[hc->park_head].xid);
+	hc->park_head = (hc->park_head + 1) % HN_PARK_MAX;
+	hc->park_n--;
 }
 
 /* Read the next packet into hc->buf; consume it unless peek. */
@@ -163,7 +167,7 @@ hn_chan_ctl_ranges(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 static void
 hn_chan_park(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
-	struct hn_xfer *x = &hc->xfer;
+	struct hn_xfer *x = &hc->park[(hc->park_head + hc->park_n) % HN_PARK_MAX];
 	uint32_t i, n = 0;
 
 	if (pi->range_count > HN_XFER_RANGES_MAX)
@@ -177,12 +181,14 @@ hn_chan_park(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 		}
 		n++;
 	}
+	if (n == 0) {
+		hn_chan_ack(hc, pi->trans_id);
+		return;
+	}
 	x->xid = pi->trans_id;
 	x->count = n;
 	x->next = 0;
-	x->valid = true;
-	if (n == 0)
-		hn_chan_ack_xfer(hc);
+	hc->park_n++;
 }
 
 /*
@@ -206,7 +212,7 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 	}
 	if (np.channel_type == NVSP_CHANNEL_TYPE_DATA && peeked &&
 	    mode != HN_POLL_CTL)
-		return 0; /* the parked packet goes first */
+		return 0; /* the parked packets go first */
 	if (peeked) {
 		struct vmbus_pkt_info again;
 
@@ -227,7 +233,7 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 		hn_chan_ctl_ranges(hc, pi);
 		break;
 	case NVSP_CHANNEL_TYPE_DATA:
-		if (!hc->xfer.valid) {
+		if (hc->park_n < HN_PARK_MAX) {
 			hn_chan_park(hc, pi);
 			return 1;
 		}
@@ -250,7 +256,7 @@ static int
 hn_chan_read_one(struct hn_chan *hc, enum hn_poll_mode mode)
 {
 	struct vmbus_pkt_info pi;
-	bool peek = hc->xfer.valid;
+	bool peek = hc->park_n == HN_PARK_MAX;
 	uint32_t len;
 	int rc;
 
@@ -310,7 +316,7 @@ hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode, unsigned int budget)
 	if (hc->nacks != 0)
 		hn_chan_flush_acks(hc);
 	while (n < budget) {
-		if (mode == HN_POLL_RX && hc->xfer.valid)
+		if (mode == HN_POLL_RX && hc->park_n != 0)
 			break;
 		/* No room to ACK more data: let the host drain first. */
 		if (hc->nacks == HN_ACK_BACKLOG)

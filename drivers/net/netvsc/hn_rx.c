@@ -120,7 +120,7 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hn_chan *hc = rxq->hc;
 	struct hn_data *hv = rxq->hv;
-	struct hn_xfer *x = &hc->xfer;
+	struct hn_xfer *x = hn_chan_parked(hc);
 	const uint8_t *rb = hv->recv_buf;
 	struct rte_mbuf *pool[HN_RX_BULK];
 	uint32_t want = RTE_MIN((uint32_t)n, x->count - x->next);
@@ -194,13 +194,16 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	hc->rx_bursts++;
 	/* Bounded: a host writing control packets forever cannot hold us. */
 	while (nb < n && polls++ < 8) {
-		if (hc->xfer.valid) {
+		if (hc->park_n != 0) {
+			uint32_t before = hc->park_n;
+
 			nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
-			if (hc->xfer.valid)
+			if (hc->park_n == before)
 				break; /* burst full or no mbufs */
+			continue;
 		}
 		rc = hn_chan_poll(hc, HN_POLL_RX, 16);
-		if (rc <= 0 && !hc->xfer.valid)
+		if (rc <= 0 && hc->park_n == 0)
 			break;
 	}
 	if (hc->need_sig) {

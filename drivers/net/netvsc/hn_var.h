@@ -101,11 +101,13 @@ struct hn_ctl_in {
 
 /* A transfer-page packet being delivered, its ranges copied out. */
 struct hn_xfer {
-	bool valid;
 	uint64_t xid;
 	uint32_t count, next;
 	struct vmbus_xfer_page_range *r; /* HN_XFER_RANGES_MAX */
 };
+
+/* Receive packets a reader may hold before it must stop (or discard). */
+#define HN_PARK_MAX 8u
 
 struct hn_chan {
 	rte_spinlock_t lock;
@@ -114,7 +116,8 @@ struct hn_chan {
 	uint16_t idx;
 	uint8_t *buf;          /* one packet copied out of the ring */
 	uint32_t buf_size;
-	struct hn_xfer xfer;
+	struct hn_xfer park[HN_PARK_MAX]; /* oldest at park_head */
+	uint32_t park_head, park_n;
 	uint64_t acks[HN_ACK_BACKLOG]; /* ACKs the ring had no room for */
 	uint32_t nacks;
 	bool need_sig;
@@ -257,6 +260,13 @@ int hn_xstats_get_names(struct rte_eth_dev *dev,
 			struct rte_eth_xstat_name *names, unsigned int n);
 int hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		  unsigned int n);
+
+/* The oldest parked receive packet, or NULL. */
+static inline struct hn_xfer *
+hn_chan_parked(struct hn_chan *hc)
+{
+	return hc->park_n != 0 ? &hc->park[hc->park_head] : NULL;
+}
 
 static inline struct hn_chan *
 hn_queue_chan(struct hn_data *hv, uint16_t qid)
