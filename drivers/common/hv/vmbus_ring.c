@@ -343,9 +343,13 @@ ring_next_desc(const struct vmbus_ring *r, struct vmbus_pkt_desc *desc,
 
 	/* Private copy: the writer may change the ring under us. */
 	ring_copy_out(r, r->priv_index, desc, sizeof(*desc));
+	/*
+	 * Framing only: len8 says where the next packet starts. A bad
+	 * offset8 spoils this packet, not the ring; vmbus_pkt_parse() refuses
+	 * it and the caller can step over it.
+	 */
 	plen = (uint32_t)desc->len8 * VMBUS_PKT_ALIGN;
-	if (desc->offset8 < sizeof(*desc) / VMBUS_PKT_ALIGN ||
-	    desc->len8 < desc->offset8 ||
+	if (plen < sizeof(*desc) ||
 	    (uint64_t)plen + VMBUS_PKT_TRAILER_SIZE > avail)
 		return -EIO;
 	*len = plen;

@@ -20,9 +20,11 @@
  * Trust: the header page and the data area are shared with a party that
  * may be hostile. Every operation reads each shared index it acts on
  * once, validates it (< D, 8-aligned) and fails with -EIO on nonsense; a
- * reader validates each descriptor and copies the packet out before the
- * caller looks at it. -EIO means the ring is unusable until the channel
- * is reopened.
+ * reader validates each descriptor's framing (len8: at least a descriptor,
+ * within what was written) and copies the packet out before the caller
+ * looks at it. -EIO means the ring is unusable until the channel is
+ * reopened. The rest of the descriptor (offset8, type) is the packet
+ * parser's business: a packet it refuses can be stepped over.
  *
  * Concurrency: one writer and one reader per ring, each single-threaded
  * with respect to its own role (callers serialise, e.g. with a lock, if

@@ -278,7 +278,14 @@ hn_chan_read_one(struct hn_chan *hc, enum hn_poll_mode mode)
 		rc = vmbus_pkt_parse(hc->buf, len, &pi);
 	}
 	if (rc != 0) {
-		hn_bad(hc, HN_BAD_PKT, "packet type", pi.type);
+		struct vmbus_pkt_desc d;
+
+		/* Consumed; the ring's framing (len8) was sound. */
+		memcpy(&d, hc->buf, sizeof(d));
+		if (rc == -ENOTSUP)
+			hn_bad(hc, HN_BAD_PKT, "packet type", d.type);
+		else
+			hn_bad(hc, HN_BAD_PKT, "descriptor offset8", d.offset8);
 		return 1;
 	}
 	switch (pi.type) {
