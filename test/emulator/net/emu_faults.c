@@ -53,3 +53,53 @@ emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count)
 			    count);
 	return 0;
 }
+
+/* ---- Leniencies (emu_net_config.lenient) ---- */
+
+static const char *const lenient_names[EMU_LENIENT_COUNT] = {
+	"init-range", "link-at-init", "link-flaps", "reset", "reinit",
+	"dup-setup", "revoke", "early-subch",
+};
+
+const char *
+emu_lenient_name(unsigned int i)
+{
+	return i < EMU_LENIENT_COUNT ? lenient_names[i] : NULL;
+}
+
+int
+emu_lenient_parse(const char *list, uint32_t *bits)
+{
+	const char *p = list;
+	uint32_t out = 0;
+
+	if (list == NULL || *list == '\0')
+		return -EINVAL;
+	if (strcmp(list, "all") == 0) {
+		*bits = EMU_LENIENT_ALL;
+		return 0;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		unsigned int i;
+
+		for (i = 0; i < EMU_LENIENT_COUNT; i++)
+			if (strlen(lenient_names[i]) == n &&
+			    strncmp(p, lenient_names[i], n) == 0)
+				break;
+		if (i == EMU_LENIENT_COUNT)
+			return -EINVAL;
+		out |= 1u << i;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*bits = out;
+	return 0;
+}
+
+bool
+emu_net_lenient(const struct emu_nic *nic, uint32_t bit)
+{
+	return (nic->net->cfg.lenient & bit) != 0;
+}

@@ -85,6 +85,34 @@ emu_net_proto_error(struct emu_nic *nic, const struct emu_net_queue *q,
 	va_end(ap);
 }
 
+bool
+emu_net_stop(struct emu_nic *nic, const struct emu_net_queue *q,
+	     uint32_t lenient_bit, const char *fmt, ...)
+{
+	bool stop = !emu_net_lenient(nic, lenient_bit);
+	unsigned int i;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (stop) {
+		nic->st.channel_stops++;
+		vlog(nic, q, "channel stopped: ", fmt, ap);
+	} else {
+		/* The caller goes on as a lenient host would. */
+		vlog(nic, q, "lenient, channel kept: ", fmt, ap);
+	}
+	va_end(ap);
+	if (!stop)
+		return false;
+	/* Azure's worker ends: nothing more is read, answered or sent. */
+	nic->stopped = true;
+	for (i = 0; i < nic->q_end; i++)
+		if (nic->q[i] != NULL)
+			nic->q[i]->broken = true;
+	emu_ctrl_clear(nic);
+	return true;
+}
+
 void
 emu_net_trace(const struct emu_nic *nic, const struct emu_net_queue *q,
 	      const char *fmt, ...)
@@ -155,6 +183,8 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 	if (q->broken || nsg == 0 || nsg >= HV_ARRAY_SIZE(sg))
 		return -EIO;
 	memcpy(sg, sg_in, nsg * sizeof(sg[0]));
+	if (hv_unlikely(q->nic->mut_armed != 0))
+		emu_mutate_apply(q, sg, nsg);
 	if (emu_fault_take(q->nic, EMU_FAULT_BAD_DESC))
 		corrupt_desc(q, sg, &nsg, hdr);
 	rc = vmbus_ring_write(&q->out, sg, nsg, &sig);
@@ -169,6 +199,8 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 			rc = vmbus_ring_write(&q->out, sg, nsg, &sig);
 		q->out_waiting = rc == -EAGAIN;
 	}
+	if (rc == 0 && hv_unlikely(q->nic->mut_armed != 0))
+		emu_mutate_after_write(q);
 	if (rc == 0 && q->out_waiting) {
 		vmbus_ring_pending_send_clear(&q->out);
 		q->out_waiting = false;
@@ -338,6 +370,7 @@ nic_tick(struct emu_nic *nic)
 		count_doorbells(nic, nic->q[i]);
 		queue_poll(nic->q[i]);
 	}
+	emu_nvsp_tick(nic);
 	emu_ctrl_flush(nic);
 }
 
@@ -389,6 +422,8 @@ queue_create(struct emu_nic *nic, struct emu_chan *ch)
 	q->nic = nic;
 	q->ch = ch;
 	q->id = id;
+	/* A subchannel offered after the host stopped the session. */
+	q->broken = id != 0 && nic->stopped;
 	if (vmbus_ring_attach(&q->in, in.hdr, in.data, in.data_size) != 0 ||
 	    vmbus_ring_attach(&q->out, out.hdr, out.data, out.data_size) != 0) {
 		free(q);
@@ -464,6 +499,10 @@ emu_net_config_defaults(struct emu_net_config *cfg)
 	cfg->lso_offload = true;
 	cfg->send_section_size = 6144;
 	cfg->rx_max_ranges = EMU_NET_RX_RANGES_DEFAULT;
+	cfg->subch_delay_ms = 200;
+	cfg->subch_jitter_ms = 200;
+	cfg->resp_size_pre61 = NVSP_RESP_SIZE_V61;
+	cfg->link_coalesce_ms = 5000;
 }
 
 static int
@@ -475,6 +514,11 @@ config_check(const struct emu_net_config *c, const struct emu_config *hc)
 		return -EINVAL;
 	/* The packet being assembled has room for this many ranges. */
 	if (c->rx_max_ranges > EMU_NET_RX_RANGES_MAX)
+		return -EINVAL;
+	if ((c->resp_size_pre61 != NVSP_RESP_SIZE_V1 &&
+	     c->resp_size_pre61 != NVSP_RESP_SIZE_V61) ||
+	    (c->lenient & ~EMU_LENIENT_ALL) != 0 ||
+	    c->subch_grant_max >= EMU_NET_MAX_QUEUES)
 		return -EINVAL;
 	/* Guests want a non-zero multiple of 4 they can aggregate into. */
 	if (c->send_section_size < NVSP_MIN_SECTION_SIZE ||

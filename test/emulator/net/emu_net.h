@@ -53,7 +53,39 @@ struct emu_net_config {
 	 * 375 under load; the guest ACKs each packet once.
 	 */
 	unsigned int rx_max_ranges;
+	/*
+	 * Strictness (docs/emulator.md, "Strictness: Azure's host vs the
+	 * emulator"): by default the host is as strict as Azure's; each
+	 * EMU_LENIENT_* bit relaxes one rule (--lenient NAME).
+	 */
+	uint32_t lenient;
+	/* Subchannel offers follow the completion after subch_delay_ms plus
+	 * up to subch_jitter_ms (Hyper-V: hundreds of ms). */
+	unsigned int subch_delay_ms, subch_jitter_ms;
+	unsigned int subch_grant_max; /* grant at most this many; 0 = all */
+	/* Pre-6.1 hosts: indirection table at byte 40, offset field 12. */
+	bool txtbl_offset_quirk;
+	/* NVSP response size below 6.1: 40 (padded, default) or 28. */
+	uint32_t resp_size_pre61;
+	/* Link flaps within this window are coalesced (Azure: 5000). */
+	unsigned int link_coalesce_ms;
 };
+
+/* Leniencies (emu_net_config.lenient); names in emu_lenient_name(). */
+#define EMU_LENIENT_INIT_RANGE   0x001u /* NVSP INIT: best of [min, max] */
+#define EMU_LENIENT_LINK_AT_INIT 0x002u /* MEDIA_CONNECT after RNDIS INIT */
+#define EMU_LENIENT_LINK_FLAPS   0x004u /* every link change indicated at once */
+#define EMU_LENIENT_RESET        0x008u /* RNDIS RESET answered */
+#define EMU_LENIENT_REINIT       0x010u /* second NVSP/RNDIS INIT only refused */
+#define EMU_LENIENT_DUP_SETUP    0x020u /* duplicate setup messages only refused */
+#define EMU_LENIENT_REVOKE       0x040u /* buffer revoke answered, channel runs */
+#define EMU_LENIENT_EARLY_SUBCH  0x080u /* offers before the completion, table at once */
+#define EMU_LENIENT_COUNT 8u
+#define EMU_LENIENT_ALL ((1u << EMU_LENIENT_COUNT) - 1u)
+/* Name of bit i (0..EMU_LENIENT_COUNT-1), or NULL. */
+const char *emu_lenient_name(unsigned int i);
+/* "name[,name...]" or "all" -> bits; -EINVAL for an unknown name. */
+int emu_lenient_parse(const char *list, uint32_t *bits);
 
 void emu_net_config_defaults(struct emu_net_config *cfg);
 
@@ -183,6 +215,35 @@ int emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int cou
 const char *emu_fault_name(enum emu_fault f);
 int emu_fault_from_name(const char *name, enum emu_fault *out);
 
+/*
+ * Generic faults on host->guest messages (emu_mutate.c). Kinds:
+ *   nvsp        NVSP completions and notifications (payload offsets)
+ *   tx-comp     completions of the guest's sends (RNDIS_PKT_COMPLETE)
+ *   rndis-comp  RNDIS control completions (offsets in the RNDIS message)
+ *   indication  RNDIS status indications (idem)
+ *   xfer        transfer-page packet headers of received data (offsets
+ *               from the descriptor; ranges start at byte 24)
+ *   rndis-data  RNDIS PACKET_MSG + per-packet info of the first frame
+ *   ring        ring indices of the queue the next packet goes to
+ * FIELD is a name (emu_mutate_fields lists them per kind) or a byte
+ * offset "OFF[/WIDTH]" (width 1, 2, 4 or 8; default 4). The value is
+ * written little-endian into the next count messages of the kind.
+ */
+int emu_nic_mutate(struct emu_nic *nic, const char *kind, const char *field,
+		   uint64_t value, unsigned int count);
+/* "kind: field field ..." lines, one per kind, for help texts. */
+void emu_mutate_fields(FILE *out);
+/*
+ * Control replies: the next count replies of kind ("nvsp", "rndis",
+ * "indication" or "any") are delayed by ms, each on its own clock
+ * (EMU_REPLY_NEVER: held for ever), or dropped.
+ */
+#define EMU_REPLY_NEVER UINT32_MAX
+int emu_nic_reply_delay(struct emu_nic *nic, const char *kind, uint32_t ms,
+			unsigned int count);
+int emu_nic_reply_drop(struct emu_nic *nic, const char *kind,
+		       unsigned int count);
+
 /* Accelerated networking: announce a VF with this serial, or revoke it. */
 int emu_nic_vf_offer(struct emu_nic *nic, uint32_t serial);
 int emu_nic_vf_revoke(struct emu_nic *nic);
@@ -221,6 +282,11 @@ struct emu_nic_stats {
 	uint64_t rx_drop_too_big;
 	uint64_t protocol_errors;  /* guest messages the host rejected */
 	uint64_t ctrl_messages;    /* NVSP + RNDIS control messages handled */
+	/* The host stopped the primary channel, as Azure's does (reason in
+	 * the log: "channel stopped: ..."). */
+	uint64_t channel_stops;
+	uint64_t mutated;          /* messages a mutate fault changed */
+	uint64_t replies_delayed, replies_dropped;
 };
 
 /* Number of open channels (primary + subchannels). */

@@ -60,12 +60,71 @@ struct emu_net_queue {
 	bool out_waiting;      /* we asked for room with pending_send_sz */
 };
 
-/* A control reply or indication waiting for its time and for room. */
+/* What an emu_ctrl_msg is sent as. */
+enum emu_ctrl_how {
+	EMU_CTRL_RNDIS = 0,   /* RNDIS message in a receive sub-allocation */
+	EMU_CTRL_NVSP_COMP,   /* NVSP completion of trans_id on the primary */
+};
+
+/*
+ * A control reply or indication waiting for its time and for room. Each
+ * has its own due time (a delayed reply does not hold later ones);
+ * UINT64_MAX: never (the "never reply" fault).
+ */
 struct emu_ctrl_msg {
 	struct emu_ctrl_msg *next;
 	uint64_t due_ns;
+	uint64_t trans_id;
+	uint8_t how;          /* enum emu_ctrl_how */
 	uint32_t len;
 	uint8_t data[];
+};
+
+/* Reply classes of the delay/drop faults. */
+enum emu_reply_kind {
+	EMU_REPLY_NVSP = 0,
+	EMU_REPLY_RNDIS,
+	EMU_REPLY_IND,
+	EMU_REPLY_KINDS
+};
+
+/* An armed reply fault: the next count replies of a kind. */
+struct emu_reply_rule {
+	unsigned int delay_count, drop_count;
+	uint32_t delay_ms;   /* EMU_REPLY_NEVER: held for ever */
+};
+
+/* Mutation kinds (emu_mutate.c). */
+enum emu_mut_kind {
+	EMU_MUT_NVSP = 0,
+	EMU_MUT_TX_COMP,
+	EMU_MUT_RNDIS_COMP,
+	EMU_MUT_IND,
+	EMU_MUT_XFER,
+	EMU_MUT_RNDIS_DATA,
+	EMU_MUT_RING,
+	EMU_MUT_KINDS
+};
+
+#define EMU_MUT_SLOTS 8u
+/* Field offsets at or above this are special (descriptor, ring). */
+#define EMU_MUT_OFF_TRANS_ID 0x10000u
+#define EMU_MUT_OFF_H2G_WRITE 0x10001u
+#define EMU_MUT_OFF_G2H_READ 0x10002u
+
+struct emu_mut_slot {
+	unsigned int count;   /* 0: free */
+	uint8_t kind;         /* enum emu_mut_kind */
+	uint8_t width;        /* 1, 2, 4 or 8 */
+	uint32_t off;
+	uint64_t value;
+};
+
+/* Link indications (coalesced as Azure's host does). */
+enum emu_link_pending {
+	EMU_LINK_NONE = 0,
+	EMU_LINK_ACTIVE,  /* indicate nic->link_up on the next tick */
+	EMU_LINK_DELAY,   /* indicate it at link_due_ns */
 };
 
 enum emu_rndis_state {
@@ -194,6 +253,26 @@ struct emu_nic {
 	uint32_t ctrl_bytes;
 	unsigned int faults[EMU_FAULT_COUNT];
 
+	/* Strictness: the host stopped the session (until the next open). */
+	bool stopped;
+	/* Subchannels granted and waiting to be offered (at subch_due_ns),
+	 * then the table once all granted ones are open. */
+	uint32_t subch_granted;
+	bool subch_offer_pending;
+	uint64_t subch_due_ns;
+	bool txtbl_pending;
+	uint64_t jitter_seed;
+	/* Link state the guest was last told, and what is pending. */
+	bool guest_link_up;
+	uint64_t ctrl_last_due;  /* due time of the last RNDIS reply queued */
+	uint8_t link_pending;   /* enum emu_link_pending */
+	uint64_t link_due_ns;
+	/* Generic faults. */
+	struct emu_reply_rule reply_rule[EMU_REPLY_KINDS];
+	struct emu_mut_slot mut[EMU_MUT_SLOTS];
+	unsigned int mut_armed;  /* slots with count != 0 */
+	uint8_t mut_buf[2][VMBUS_PKT_XFER_HDR_LEN(EMU_NET_RX_RANGES_MAX)];
+
 	uint8_t *pkt;     /* one packet copied out of a ring */
 	uint8_t *gather;  /* RNDIS bytes of one guest packet */
 	uint8_t *frame;   /* a guest frame being worked on */
@@ -230,6 +309,26 @@ int emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id,
 int emu_net_send_inband(struct emu_net_queue *q, uint64_t trans_id,
 			uint16_t flags, const void *msg, size_t msg_len);
 
+/*
+ * Stop the NIC's session as Azure's host does on a fatal guest error
+ * (its worker ends: nothing is read or answered until the guest opens
+ * the primary again). Counted (channel_stops) and logged with the
+ * reason, "channel stopped: ...". With the leniency bit set: only
+ * logged ("lenient, channel kept: ..."), returns false and the caller
+ * goes on as the lenient host does; true if stopped.
+ */
+bool emu_net_stop(struct emu_nic *nic, const struct emu_net_queue *q,
+		  uint32_t lenient_bit, const char *fmt, ...) EMU_NET_PRINTF(4, 5);
+bool emu_net_lenient(const struct emu_nic *nic, uint32_t bit);
+
+/* emu_mutate.c: apply armed mutations to a packet about to be written
+ * (sg has room for the elements emu_net_send uses). */
+void emu_mutate_apply(struct emu_net_queue *q, struct hv_sg *sg,
+		      unsigned int nsg);
+void emu_mutate_after_write(struct emu_net_queue *q);
+/* Take one armed reply fault of kind: 1 drop, 2 delay (*ms), 0 none. */
+int emu_reply_take(struct emu_nic *nic, enum emu_reply_kind kind, uint32_t *ms);
+
 /* emu_nvsp.c: NVSP requests and host notifications. */
 void emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
 void emu_nvsp_session_reset(struct emu_nic *nic);
@@ -237,6 +336,8 @@ bool emu_nvsp_ready(const struct emu_nic *nic);
 void emu_nvsp_vf_announce(struct emu_nic *nic);
 /* SEND_INDIRECTION_TABLE spreading 16 buckets over nchan channels. */
 void emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan);
+/* Late subchannel offers and the table after them (every tick). */
+void emu_nvsp_tick(struct emu_nic *nic);
 
 /* emu_txpath.c: SEND_RNDIS_PKT from the guest. */
 void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
@@ -251,7 +352,12 @@ void emu_rndis_indicate(struct emu_nic *nic, uint32_t status, const void *buf,
 			uint32_t len);
 /* Send what is due from the control queue; drop everything on clear. */
 void emu_ctrl_flush(struct emu_nic *nic);
+/* Pending link indications (coalescing); called by emu_ctrl_flush. */
+void emu_link_tick(struct emu_nic *nic);
 void emu_ctrl_clear(struct emu_nic *nic);
+/* An NVSP completion through the control queue (delay/drop faults). */
+void emu_ctrl_nvsp_comp(struct emu_nic *nic, uint64_t trans_id,
+			const void *msg, uint32_t len);
 
 /* emu_rxpath.c: receive buffer and host->guest RNDIS messages. */
 int emu_rxbuf_setup(struct emu_nic *nic);

@@ -23,15 +23,46 @@ wants_comp(const struct vmbus_pkt_info *pi)
 	return (pi->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) != 0;
 }
 
-/* Reply to an RC request; a request without RC gets nothing. */
+/*
+ * Size of a response at the negotiated version. OpenVMM sends 28 bytes
+ * below NVSP 6.1 and INIT_COMPLETE always at 28; Debian's stock PMD
+ * needs 40 for SUBCHANNEL below 6.1 and works on Azure, and Linux reads
+ * pre-6.1 tables at byte 40, so the hosts guests meet pad to 40
+ * (docs/design/protocol.md). resp_size_pre61 picks 40 (default) or 28.
+ */
+static int
+resp_pad(const struct emu_nic *nic, uint8_t *m, int len)
+{
+	if (len == (int)NVSP_RESP_SIZE_V1 &&
+	    cfg_of(nic)->resp_size_pre61 == NVSP_RESP_SIZE_V61) {
+		memset(m + NVSP_RESP_SIZE_V1, 0,
+		       NVSP_RESP_SIZE_V61 - NVSP_RESP_SIZE_V1);
+		return (int)NVSP_RESP_SIZE_V61;
+	}
+	return len;
+}
+
+/* Reply to an RC request; a request without RC gets nothing. m has
+ * room for NVSP_RESP_SIZE_V61 bytes (or is NULL with len 0). */
 static void
-reply(struct emu_net_queue *q, const struct vmbus_pkt_info *pi, const void *msg,
+reply(struct emu_net_queue *q, const struct vmbus_pkt_info *pi, uint8_t *m,
       int len)
 {
+	struct emu_nic *nic = q->nic;
+
 	if (len < 0 || !wants_comp(pi))
 		return;
-	if (emu_net_send_comp(q, pi->trans_id, msg, (size_t)len) != 0)
-		emu_net_log(q->nic, "cannot complete request %llu: ring full",
+	if (m != NULL)
+		len = resp_pad(nic, m, len);
+	/* Armed delay/drop faults and anything already held go through the
+	 * control queue, each reply on its own clock. */
+	if (nic->reply_rule[EMU_REPLY_NVSP].delay_count != 0 ||
+	    nic->reply_rule[EMU_REPLY_NVSP].drop_count != 0) {
+		emu_ctrl_nvsp_comp(nic, pi->trans_id, m, (uint32_t)len);
+		return;
+	}
+	if (emu_net_send_comp(q, pi->trans_id, m, (size_t)len) != 0)
+		emu_net_log(nic, "cannot complete request %llu: ring full",
 			    (unsigned long long)pi->trans_id);
 }
 
@@ -50,6 +81,10 @@ emu_nvsp_session_reset(struct emu_nic *nic)
 	nic->txbuf = NULL;
 	nic->datapath_vf = false;
 	nic->vf_announced = false;
+	nic->stopped = false;
+	nic->subch_granted = 0;
+	nic->subch_offer_pending = false;
+	nic->txtbl_pending = false;
 	emu_rndis_reset(nic);
 	emu_ctrl_clear(nic);
 }
@@ -61,34 +96,71 @@ emu_nvsp_ready(const struct emu_nic *nic)
 	       (nic->version < NVSP_VERSION_2 || nic->ndis_config_seen);
 }
 
+/*
+ * Azure's host (OpenVMM check_version) accepts exactly the version in
+ * the request's first field, the guest's minimum, and refuses anything
+ * else with status NONE (0); guests walk down their list one INIT at a
+ * time. --lenient init-range: the best version in [min, max], refused
+ * with FAILURE.
+ */
+static int
+pick_version(const struct emu_nic *nic, const struct nvsp_request *r,
+	     uint32_t *ver)
+{
+	uint32_t max = r->init.max_version;
+
+	if (max > cfg_of(nic)->max_nvsp_version)
+		max = cfg_of(nic)->max_nvsp_version;
+	if (emu_net_lenient(nic, EMU_LENIENT_INIT_RANGE))
+		return nvsp_host_negotiate(r->init.min_version, max, ver);
+	*ver = r->init.min_version;
+	if (!nvsp_version_supported(*ver) ||
+	    *ver > cfg_of(nic)->max_nvsp_version) {
+		*ver = NVSP_VERSION_NONE;
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 static void
 on_init(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	const struct nvsp_request *r)
 {
 	struct emu_nic *nic = q->nic;
-	uint32_t max = r->init.max_version, ver = 0;
 	uint8_t m[NVSP_RESP_SIZE_V61];
-	int rc = -ENOTSUP;
+	uint32_t ver = 0;
+	bool strict = !emu_net_lenient(nic, EMU_LENIENT_INIT_RANGE);
+	int rc = -ENOTSUP, len;
 
-	if (max > cfg_of(nic)->max_nvsp_version)
-		max = cfg_of(nic)->max_nvsp_version;
-	if (nic->version != 0)
+	if (nic->version != 0) {
+		/* Azure: an INIT after negotiation is fatal. */
+		if (emu_net_stop(nic, q, EMU_LENIENT_REINIT,
+				 "NVSP INIT: a second INIT (version 0x%x already negotiated)",
+				 nic->version))
+			return;
 		emu_net_proto_error(nic, q, "NVSP INIT: version already negotiated (0x%x)",
 				    nic->version);
-	else
-		rc = nvsp_host_negotiate(r->init.min_version, max, &ver);
+	} else {
+		rc = pick_version(nic, r, &ver);
+	}
 	if (rc != 0) {
 		emu_net_log(nic, "NVSP INIT: refused 0x%x..0x%x (host max 0x%x)",
 			    r->init.min_version, r->init.max_version,
 			    cfg_of(nic)->max_nvsp_version);
-		reply(q, pi, m, nvsp_host_build_init_complete(m, sizeof(m),
-				NVSP_VERSION_NONE, NVSP_STATUS_FAILURE));
+		len = nvsp_host_build_init_complete(m, sizeof(m), NVSP_VERSION_NONE,
+						    strict ? NVSP_STATUS_NONE :
+							     NVSP_STATUS_FAILURE);
+		reply(q, pi, m, len);
 		return;
 	}
 	nic->version = ver;
 	emu_net_trace(nic, q, "NVSP INIT: version 0x%x", ver);
-	reply(q, pi, m, nvsp_host_build_init_complete(m, sizeof(m), ver,
-						      NVSP_STATUS_SUCCESS));
+	/* INIT_COMPLETE has the pre-negotiation size at every version
+	 * (OpenVMM switches sizes after sending it); resp_pad may pad it. */
+	len = nvsp_host_build_init_complete(m, sizeof(m), ver, NVSP_STATUS_SUCCESS);
+	if (len > (int)NVSP_RESP_SIZE_V1)
+		len = (int)NVSP_RESP_SIZE_V1;
+	reply(q, pi, m, len);
 }
 
 static void
@@ -98,8 +170,10 @@ on_ndis_config(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	struct emu_nic *nic = q->nic;
 
 	if (nic->ndis_config_seen) {
-		emu_net_proto_error(nic, q, "NVSP SEND_NDIS_CONFIG: duplicate (mtu %u)",
-				    r->ndis_config.mtu);
+		if (!emu_net_stop(nic, q, EMU_LENIENT_DUP_SETUP,
+				  "NVSP SEND_NDIS_CONFIG: duplicate (mtu %u)",
+				  r->ndis_config.mtu))
+			emu_net_proto_error(nic, q, "NVSP SEND_NDIS_CONFIG: duplicate");
 		return;
 	}
 	nic->ndis_config_seen = true;
@@ -118,8 +192,10 @@ on_ndis_version(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	struct emu_nic *nic = q->nic;
 
 	if (nic->ndis_version_seen) {
-		emu_net_proto_error(nic, q, "NVSP SEND_NDIS_VERSION: duplicate (%u.%u)",
-				    r->ndis_version.major, r->ndis_version.minor);
+		if (!emu_net_stop(nic, q, EMU_LENIENT_DUP_SETUP,
+				  "NVSP SEND_NDIS_VERSION: duplicate (%u.%u)",
+				  r->ndis_version.major, r->ndis_version.minor))
+			emu_net_proto_error(nic, q, "NVSP SEND_NDIS_VERSION: duplicate");
 		return;
 	}
 	nic->ndis_version_seen = true;
@@ -150,6 +226,10 @@ on_recv_buf(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	uint8_t m[NVSP_RESP_SIZE_V61];
 	int rc = -EPROTO;
 
+	if (why != NULL && strcmp(why, "duplicate") == 0 &&
+	    emu_net_stop(nic, q, EMU_LENIENT_DUP_SETUP,
+			 "NVSP SEND_RECV_BUF: duplicate"))
+		return;
 	if (why != NULL && strcmp(why, "gpadl") == 0)
 		emu_net_proto_error(nic, q, "NVSP SEND_RECV_BUF: gpadl %u is not the receive buffer's (%u)",
 				    r->buf.gpadl, expect);
@@ -196,9 +276,12 @@ on_send_buf(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	uint8_t m[NVSP_RESP_SIZE_V61];
 	int rc = -EPROTO;
 
-	if (nic->txbuf_on)
+	if (nic->txbuf_on) {
+		if (emu_net_stop(nic, q, EMU_LENIENT_DUP_SETUP,
+				 "NVSP SEND_SEND_BUF: duplicate"))
+			return;
 		emu_net_proto_error(nic, q, "NVSP SEND_SEND_BUF: duplicate");
-	else if (r->buf.gpadl != expect)
+	} else if (r->buf.gpadl != expect)
 		emu_net_proto_error(nic, q, "NVSP SEND_SEND_BUF: gpadl %u is not the send buffer's (%u)",
 				    r->buf.gpadl, expect);
 	else
@@ -220,6 +303,10 @@ on_revoke(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	bool on = recv ? nic->rxbuf_on : nic->txbuf_on;
 	uint16_t id = recv ? nic->rxbuf_id : nic->txbuf_id;
 
+	/* Azure's worker ends on any revoke (a guest tearing down). */
+	if (emu_net_stop(nic, q, EMU_LENIENT_REVOKE, "NVSP %s (id 0x%x): buffer revoked",
+			 emu_nvsp_type_name(r->type), r->revoke.id))
+		return;
 	if (!on || r->revoke.id != id) {
 		emu_net_proto_error(nic, q, "NVSP %s: id 0x%x names no connected buffer",
 				    emu_nvsp_type_name(r->type), r->revoke.id);
@@ -233,17 +320,35 @@ on_revoke(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	reply(q, pi, NULL, 0);
 }
 
+/*
+ * The send indirection table (TXTBL). Azure's host (OpenVMM) puts the
+ * table right after its 12-byte header at every version >= 5 and sends
+ * it only when subchannels were granted. Pre-6.1 Hyper-V hosts put it at
+ * byte 40 with a too-small offset field (Linux netvsc_send_table reads
+ * byte 40 below 6.1 when the message is long enough): txtbl_offset_quirk.
+ */
 void
 emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan)
 {
 	uint32_t table[NVSP_INDIRECTION_TABLE_COUNT];
 	uint8_t m[NVSP_RESP_SIZE_V61 + sizeof(table) + 16];
+	bool quirk = cfg_of(nic)->txtbl_offset_quirk &&
+		     nic->version <= NVSP_VERSION_6;
+	struct nvsp_indirection_table h;
 	unsigned int i;
 	int len;
 
 	for (i = 0; i < NVSP_INDIRECTION_TABLE_COUNT; i++)
 		table[i] = i % nchan;
-	len = nvsp_host_build_indirection_table(m, sizeof(m), nic->version, table);
+	/* The core builder lays the table out at byte 40 up to NVSP 6 and
+	 * at byte 12 from 6.1 on. */
+	len = nvsp_host_build_indirection_table(m, sizeof(m),
+			quirk ? NVSP_VERSION_6 : NVSP_VERSION_61, table);
+	if (len > 0 && quirk) {
+		memcpy(&h, m, sizeof(h));
+		h.offset = (uint32_t)sizeof(h);
+		memcpy(m, &h, sizeof(h));
+	}
 	if (len > 0 && nic->q[0] != NULL)
 		(void)emu_net_send_inband(nic->q[0], 0, 0, m, (size_t)len);
 }
@@ -269,22 +374,82 @@ add_subchannels(struct emu_nic *nic, uint32_t n)
 	return 0;
 }
 
+/* Delay of the offers: subch_delay_ms plus up to subch_jitter_ms. */
+static uint64_t
+offer_delay_ns(struct emu_nic *nic)
+{
+	const struct emu_net_config *c = cfg_of(nic);
+	uint64_t x = nic->jitter_seed, ms = c->subch_delay_ms;
+
+	if (c->subch_jitter_ms != 0) {
+		/* xorshift64: any spread will do, no need for quality. */
+		if (x == 0)
+			x = emu_net_now_ns() | 1u;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nic->jitter_seed = x;
+		ms += x % ((uint64_t)c->subch_jitter_ms + 1u);
+	}
+	return ms * 1000000u;
+}
+
+static bool
+granted_open(const struct emu_nic *nic)
+{
+	uint32_t i;
+
+	for (i = 1; i <= nic->subch_granted; i++)
+		if (nic->q[i] == NULL)
+			return false;
+	return true;
+}
+
+void
+emu_nvsp_tick(struct emu_nic *nic)
+{
+	int rc;
+
+	if (nic->stopped || nic->q[0] == NULL)
+		return;
+	if (nic->subch_offer_pending && emu_net_now_ns() >= nic->subch_due_ns) {
+		nic->subch_offer_pending = false;
+		rc = add_subchannels(nic, nic->subch_granted);
+		if (rc != 0)
+			emu_net_log(nic, "subchannel offer failed (%d)", rc);
+		else
+			emu_net_trace(nic, nic->q[0], "%u subchannel(s) offered",
+				      nic->subch_granted);
+	}
+	/* Only when every granted subchannel is open, as Azure's host. */
+	if (nic->txtbl_pending && !nic->subch_offer_pending && granted_open(nic)) {
+		nic->txtbl_pending = false;
+		emu_nvsp_send_indirection(nic, nic->subch_granted + 1);
+	}
+}
+
 static void
 on_subchannel(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	      const struct nvsp_request *r)
 {
 	struct emu_nic *nic = q->nic;
 	uint32_t n = r->subchannel.num_subchannels;
+	uint32_t cap = cfg_of(nic)->subch_grant_max;
+	bool early = emu_net_lenient(nic, EMU_LENIENT_EARLY_SUBCH);
 	uint8_t m[NVSP_RESP_SIZE_V61];
 	int rc = -EPROTO;
 
 	if (q->id != 0 || r->subchannel.op != NVSP_SUBCHANNEL_OP_ALLOCATE ||
-	    n == 0 || n >= cfg_of(nic)->max_queues)
+	    n == 0 || n >= cfg_of(nic)->max_queues) {
 		emu_net_proto_error(nic, q, "NVSP SUBCHANNEL: op %u count %u (host allows 1..%u)",
 				    r->subchannel.op, n,
 				    cfg_of(nic)->max_queues - 1);
-	else
-		rc = add_subchannels(nic, n);
+	} else {
+		/* Hyper-V may grant fewer; guests must live with it. */
+		if (cap != 0 && n > cap)
+			n = cap;
+		rc = early ? add_subchannels(nic, n) : 0;
+	}
 	if (rc != 0) {
 		if (rc != -EPROTO)
 			emu_net_log(nic, "subchannel offer failed (%d)", rc);
@@ -292,11 +457,16 @@ on_subchannel(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 				nic->version, NVSP_STATUS_FAILURE, 0));
 		return;
 	}
-	emu_net_trace(nic, q, "NVSP SUBCHANNEL: %u allocated", n);
+	emu_net_trace(nic, q, "NVSP SUBCHANNEL: %u of %u granted", n,
+		      r->subchannel.num_subchannels);
 	reply(q, pi, m, nvsp_host_build_subchannel_resp(m, sizeof(m), nic->version,
 							NVSP_STATUS_SUCCESS, n));
-	/* The subchannels are open the moment the kernel face publishes them. */
-	emu_nvsp_send_indirection(nic, n + 1);
+	nic->subch_granted = n;
+	nic->txtbl_pending = true;
+	/* Azure: the completion first, the offers later. */
+	nic->subch_offer_pending = !early;
+	nic->subch_due_ns = emu_net_now_ns() + (early ? 0 : offer_delay_ns(nic));
+	emu_nvsp_tick(nic);
 }
 
 static void

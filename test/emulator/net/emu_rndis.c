@@ -60,6 +60,8 @@ emu_rndis_reset(struct emu_nic *nic)
 	nic->rss_on = false;
 	nic->rss_entries = 0;
 	nic->rss_hash_info = 0;
+	nic->link_pending = EMU_LINK_NONE;
+	nic->ctrl_last_due = 0;
 	memset(&nic->offload, 0, sizeof(nic->offload));
 }
 
@@ -78,51 +80,134 @@ emu_ctrl_clear(struct emu_nic *nic)
 	nic->ctrl_bytes = 0;
 }
 
+/* Delay/drop faults armed for this reply: false if it is dropped. */
+static bool
+reply_fault(struct emu_nic *nic, enum emu_reply_kind kind, uint64_t *due)
+{
+	uint32_t ms = 0;
+
+	switch (emu_reply_take(nic, kind, &ms)) {
+	case 1:
+		nic->st.replies_dropped++;
+		emu_net_log(nic, "fault reply-drop: %s reply dropped",
+			    kind == EMU_REPLY_NVSP ? "NVSP" :
+			    kind == EMU_REPLY_IND ? "indication" : "RNDIS");
+		return false;
+	case 2:
+		nic->st.replies_delayed++;
+		*due = ms == EMU_REPLY_NEVER ? UINT64_MAX :
+			emu_net_now_ns() + (uint64_t)ms * 1000000u;
+		return true;
+	default:
+		return true;
+	}
+}
+
 static void
-ctrl_queue(struct emu_nic *nic, const void *msg, int len, bool delay)
+ctrl_enqueue(struct emu_nic *nic, uint8_t how, uint64_t trans_id,
+	     const void *msg, uint32_t len, uint64_t due)
 {
 	struct emu_ctrl_msg *m;
 
-	if (len <= 0)
-		return;
-	if (nic->ctrl_bytes + (uint32_t)len > EMU_NET_CTRL_QUEUE_MAX) {
+	if (nic->ctrl_bytes + len > EMU_NET_CTRL_QUEUE_MAX) {
 		emu_net_log(nic, "control queue full: reply dropped");
 		return;
 	}
-	m = malloc(sizeof(*m) + (size_t)len);
+	m = malloc(sizeof(*m) + len);
 	if (m == NULL)
 		return;
 	m->next = NULL;
-	m->len = (uint32_t)len;
-	m->due_ns = emu_net_now_ns() +
-		    (delay ? (uint64_t)nic->ctrl_delay_ms * 1000000u : 0);
-	memcpy(m->data, msg, (size_t)len);
+	m->len = len;
+	m->how = how;
+	m->trans_id = trans_id;
+	m->due_ns = due;
+	if (len != 0)
+		memcpy(m->data, msg, len);
 	if (nic->ctrl_tail != NULL)
 		nic->ctrl_tail->next = m;
 	else
 		nic->ctrl_head = m;
 	nic->ctrl_tail = m;
-	nic->ctrl_bytes += (uint32_t)len;
+	nic->ctrl_bytes += len;
+}
+
+/*
+ * Queue an RNDIS reply (delay: the slow-host delay applies) or an
+ * indication. Every message has its own due time; an indication is
+ * never due before the reply queued before it (a RESET or SET reply
+ * precedes what it causes), except when a fault delays that reply.
+ */
+static void
+ctrl_queue(struct emu_nic *nic, const void *msg, int len, bool delay)
+{
+	uint64_t now = emu_net_now_ns(), due = now;
+	uint32_t type = 0;
+	enum emu_reply_kind kind;
+
+	if (len <= 0 || nic->stopped)
+		return;
+	memcpy(&type, msg, len >= 4 ? sizeof(type) : 0);
+	kind = type == RNDIS_MSG_INDICATE_STATUS ? EMU_REPLY_IND : EMU_REPLY_RNDIS;
+	if (delay) {
+		due = now + (uint64_t)nic->ctrl_delay_ms * 1000000u;
+		nic->ctrl_last_due = due;
+	} else if (nic->ctrl_last_due > due) {
+		due = nic->ctrl_last_due;
+	}
+	if (!reply_fault(nic, kind, &due))
+		return;
+	ctrl_enqueue(nic, EMU_CTRL_RNDIS, 0, msg, (uint32_t)len, due);
+}
+
+void
+emu_ctrl_nvsp_comp(struct emu_nic *nic, uint64_t trans_id, const void *msg,
+		   uint32_t len)
+{
+	uint64_t due = emu_net_now_ns();
+
+	if (nic->stopped || !reply_fault(nic, EMU_REPLY_NVSP, &due))
+		return;
+	ctrl_enqueue(nic, EMU_CTRL_NVSP_COMP, trans_id, msg, len, due);
+}
+
+static int
+ctrl_send(struct emu_nic *nic, const struct emu_ctrl_msg *m)
+{
+	if (m->how == EMU_CTRL_NVSP_COMP) {
+		if (nic->q[0] == NULL)
+			return -EIO;
+		return emu_net_send_comp(nic->q[0], m->trans_id,
+					 m->len != 0 ? m->data : NULL, m->len);
+	}
+	return emu_rx_send_ctrl(nic, m->data, m->len);
 }
 
 void
 emu_ctrl_flush(struct emu_nic *nic)
 {
+	struct emu_ctrl_msg **pp = &nic->ctrl_head, *m, *prev = NULL;
 	uint64_t now = emu_net_now_ns();
 
-	/* In order: a reply never overtakes an earlier indication. */
-	while (nic->ctrl_head != NULL && nic->ctrl_head->due_ns <= now) {
-		struct emu_ctrl_msg *m = nic->ctrl_head;
-		int rc = emu_rx_send_ctrl(nic, m->data, m->len);
+	emu_link_tick(nic);
+	/* In order; a message not yet due (each has its own clock) lets
+	 * later ones pass, a full ring or buffer stops all. */
+	while ((m = *pp) != NULL) {
+		int rc;
 
+		if (m->due_ns > now) {
+			prev = m;
+			pp = &m->next;
+			continue;
+		}
+		rc = ctrl_send(nic, m);
 		if (rc == -EAGAIN)
 			return;
 		if (rc != 0)
 			emu_net_log(nic, "control message of %u bytes dropped (%d)",
 				    m->len, rc);
-		nic->ctrl_head = m->next;
-		if (nic->ctrl_head == NULL)
-			nic->ctrl_tail = NULL;
+		*pp = m->next;
+		if (nic->ctrl_tail == m)
+			nic->ctrl_tail = prev;
 		nic->ctrl_bytes -= m->len;
 		free(m);
 	}
@@ -152,13 +237,48 @@ emu_rndis_indicate(struct emu_nic *nic, uint32_t status, const void *buf,
 	emu_ctrl_flush(nic);
 }
 
+static void
+indicate_link_state(struct emu_nic *nic, bool up)
+{
+	queue_indication(nic, up ? RNDIS_STATUS_MEDIA_CONNECT :
+				   RNDIS_STATUS_MEDIA_DISCONNECT, NULL, 0);
+	nic->guest_link_up = up;
+}
+
 /* Queued only: inside a request it must follow the request's completion. */
 static void
 indicate_link(struct emu_nic *nic)
 {
-	queue_indication(nic, nic->link_up ? RNDIS_STATUS_MEDIA_CONNECT :
-					     RNDIS_STATUS_MEDIA_DISCONNECT,
-			 NULL, 0);
+	indicate_link_state(nic, nic->link_up);
+}
+
+/*
+ * Link changes as Azure's host indicates them (OpenVMM's pending link
+ * action): a change the guest has not seen is indicated on the next
+ * tick, so changes between two ticks collapse into the last state; a
+ * flap the guest missed altogether (up, down, up) is shown as the
+ * opposite state at once and the final one after link_coalesce_ms.
+ */
+void
+emu_link_tick(struct emu_nic *nic)
+{
+	if (nic->link_pending == EMU_LINK_NONE || nic->rndis != EMU_RNDIS_READY ||
+	    nic->stopped)
+		return;
+	if (nic->link_pending == EMU_LINK_DELAY) {
+		if (emu_net_now_ns() < nic->link_due_ns)
+			return;
+		nic->link_pending = EMU_LINK_ACTIVE;
+	}
+	if (nic->guest_link_up != nic->link_up) {
+		indicate_link(nic);
+		nic->link_pending = EMU_LINK_NONE;
+		return;
+	}
+	indicate_link_state(nic, !nic->link_up);
+	nic->link_pending = EMU_LINK_DELAY;
+	nic->link_due_ns = emu_net_now_ns() +
+			   (uint64_t)cfg_of(nic)->link_coalesce_ms * 1000000u;
 }
 
 /* ---- QUERY ---- */
@@ -389,7 +509,7 @@ set_config_param(struct emu_nic *nic, const struct rndis_ctl_req *r)
 
 static int
 do_set(struct emu_nic *nic, const struct rndis_ctl_req *r, uint8_t *m,
-       size_t mlen)
+       size_t mlen, bool *offload_changed)
 {
 	uint32_t st;
 
@@ -399,6 +519,7 @@ do_set(struct emu_nic *nic, const struct rndis_ctl_req *r, uint8_t *m,
 		break;
 	case RNDIS_OID_TCP_OFFLOAD_PARAMETERS:
 		st = set_offload(nic, r);
+		*offload_changed = st == RNDIS_STATUS_SUCCESS;
 		break;
 	case RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS:
 		st = set_rss(nic, r);
@@ -415,6 +536,19 @@ do_set(struct emu_nic *nic, const struct rndis_ctl_req *r, uint8_t *m,
 		break;
 	}
 	return rndis_set_cmplt_build(m, mlen, r->rid, st);
+}
+
+/* Azure's host tells the guest the offloads now in force after every
+ * successful SET of TCP_OFFLOAD_PARAMETERS (the QUERY's object). */
+static void
+indicate_offload(struct emu_nic *nic)
+{
+	uint8_t obj[EMU_NET_CTRL_MSG_MAX / 2];
+	int n = offload_caps(nic, obj, sizeof(obj));
+
+	if (n > 0)
+		queue_indication(nic, RNDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG, obj,
+				 (uint32_t)n);
 }
 
 /* ---- Dispatch ---- */
@@ -480,7 +614,7 @@ rndis_type_name(uint32_t type)
 /* Reply length (0: none) for a request valid in the current state. */
 static int
 handle_req(struct emu_nic *nic, const struct rndis_ctl_req *r, uint8_t *m,
-	   size_t mlen)
+	   size_t mlen, bool *offload_changed)
 {
 	switch (r->type) {
 	case RNDIS_MSG_INIT:
@@ -488,7 +622,7 @@ handle_req(struct emu_nic *nic, const struct rndis_ctl_req *r, uint8_t *m,
 	case RNDIS_MSG_QUERY:
 		return do_query(nic, r, m, mlen);
 	case RNDIS_MSG_SET:
-		return do_set(nic, r, m, mlen);
+		return do_set(nic, r, m, mlen, offload_changed);
 	case RNDIS_MSG_KEEPALIVE:
 		return rndis_keepalive_cmplt_build(m, mlen, r->rid,
 						   RNDIS_STATUS_SUCCESS);
@@ -505,6 +639,9 @@ do_reset(struct emu_net_queue *q)
 	struct emu_nic *nic = q->nic;
 	uint8_t m[sizeof(struct rndis_reset_cmplt)];
 
+	/* Azure's host does not implement RESET: its worker ends. */
+	if (emu_net_stop(nic, q, EMU_LENIENT_RESET, "RNDIS RESET"))
+		return NVSP_STATUS_FAILURE;
 	if (nic->rndis != EMU_RNDIS_READY) {
 		emu_net_proto_error(nic, q, "RNDIS RESET before INITIALIZE");
 		return NVSP_STATUS_FAILURE;
@@ -522,8 +659,12 @@ state_ok(struct emu_net_queue *q, const struct rndis_ctl_req *r)
 	struct emu_nic *nic = q->nic;
 
 	if (r->type == RNDIS_MSG_INIT && nic->rndis == EMU_RNDIS_READY) {
-		emu_net_proto_error(nic, q, "RNDIS INITIALIZE rid %u: device already initialised",
-				    r->rid);
+		/* Azure: INITIALIZE outside the initializing state is fatal. */
+		if (!emu_net_stop(nic, q, EMU_LENIENT_REINIT,
+				  "RNDIS INITIALIZE rid %u: device already initialised",
+				  r->rid))
+			emu_net_proto_error(nic, q, "RNDIS INITIALIZE rid %u: device already initialised",
+					    r->rid);
 		return false;
 	}
 	if (r->type != RNDIS_MSG_INIT && nic->rndis != EMU_RNDIS_READY) {
@@ -541,6 +682,7 @@ emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg, size_t len)
 	uint8_t m[EMU_NET_CTRL_MSG_MAX];
 	struct rndis_peek pk = { 0 };
 	struct rndis_ctl_req r;
+	bool offload_changed = false;
 	int rc, n;
 
 	if (q->id != 0) {
@@ -563,12 +705,19 @@ emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg, size_t len)
 		ctrl_queue(nic, m, refuse(nic, &r, m, sizeof(m)), true);
 		return NVSP_STATUS_FAILURE;
 	}
-	n = handle_req(nic, &r, m, sizeof(m));
+	n = handle_req(nic, &r, m, sizeof(m), &offload_changed);
 	ctrl_queue(nic, m, n, true);
-	/* Like openvmm: the link state right after INIT (the VF
-	 * association, if any, once the queue has drained). */
-	if (r.type == RNDIS_MSG_INIT)
-		indicate_link(nic);
+	/* Azure's host indicates nothing after INIT (the guest queries the
+	 * link; the VF association, if any, comes once the queue drained).
+	 * --lenient link-at-init: the old MEDIA_CONNECT. */
+	if (r.type == RNDIS_MSG_INIT) {
+		nic->guest_link_up = nic->link_up;
+		nic->link_pending = EMU_LINK_NONE;
+		if (emu_net_lenient(nic, EMU_LENIENT_LINK_AT_INIT))
+			indicate_link(nic);
+	}
+	if (offload_changed)
+		indicate_offload(nic);
 	return NVSP_STATUS_SUCCESS;
 }
 
@@ -581,8 +730,13 @@ emu_nic_set_link(struct emu_nic *nic, bool up)
 		return 0;
 	nic->link_up = up;
 	emu_net_log(nic, "link %s", up ? "up" : "down");
-	indicate_link(nic);
-	emu_ctrl_flush(nic);
+	if (emu_net_lenient(nic, EMU_LENIENT_LINK_FLAPS)) {
+		indicate_link(nic);
+		emu_ctrl_flush(nic);
+		return 0;
+	}
+	/* Indicated on the next tick: changes until then coalesce. */
+	nic->link_pending = EMU_LINK_ACTIVE;
 	return 0;
 }
 

@@ -51,6 +51,11 @@ struct ng_opts {
 	uint32_t max_version;      /* host's highest NVSP version */
 	unsigned int ring_delay_ms; /* reoffer_ring_delay_ms */
 	size_t ring_size;           /* per direction; 0 = 256 KiB */
+	uint32_t lenient;           /* EMU_LENIENT_*; 0 = strict */
+	unsigned int subch_delay_ms; /* offers after the completion */
+	unsigned int subch_grant_max;
+	bool txtbl_offset_quirk;
+	uint32_t resp_size_pre61;   /* 0 = the default (40) */
 };
 
 /* Host, service, capture backend, guest memory; the guest opens uio0. */

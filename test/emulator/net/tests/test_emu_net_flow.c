@@ -27,6 +27,18 @@ setup_up(void **state)
 	return 0;
 }
 
+/* A host that answers revokes and keeps the channel (--lenient revoke). */
+static int
+setup_up_lenient_revoke(void **state)
+{
+	const struct ng_opts o = { .max_version = NVSP_VERSION_61,
+				   .lenient = EMU_LENIENT_REVOKE };
+
+	ng_setup(state, &o);
+	ng_bring_up(*state);
+	return 0;
+}
+
 /* Two system pages per direction: the ring fills long before the buffer. */
 static int
 setup_small_ring(void **state)
@@ -317,7 +329,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_slow_host,
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_revoke_buffers,
-						setup_up, ng_teardown),
+						setup_up_lenient_revoke, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_interrupts,
 						setup_up, ng_teardown),
 	};
