@@ -88,6 +88,32 @@ static const char usage_text[] =
 "                         packet, 1..375 (default 32; Hyper-V batches up to\n"
 "                         375 under load); 1 = a packet and an ACK per frame\n"
 "      --trace            log every protocol message (all NICs)\n"
+"\n"
+"Strictness (default: as strict as Azure's host; docs/emulator.md,\n"
+"\"Strictness: Azure's host vs the emulator\"):\n"
+"      --lenient LIST     relax the named rules (comma-separated, or 'all'):\n"
+"                         init-range   NVSP INIT takes the best version in\n"
+"                                      [min, max] (Azure: exactly min)\n"
+"                         link-at-init MEDIA_CONNECT after RNDIS INIT\n"
+"                         link-flaps   every link change indicated at once\n"
+"                         reset        RNDIS RESET answered (Azure: fatal)\n"
+"                         reinit       a second NVSP/RNDIS INIT only refused\n"
+"                         dup-setup    duplicate NDIS_CONFIG/VERSION and\n"
+"                                      buffers only refused (Azure: fatal)\n"
+"                         revoke       buffer revokes answered, channel runs\n"
+"                         early-subch  subchannels offered before the\n"
+"                                      completion, table at once\n"
+"      --subch-delay MS[,JITTER]\n"
+"                         subchannel offers MS plus up to JITTER ms after\n"
+"                         the completion (default 200,200)\n"
+"      --subch-grant N    grant at most N subchannels (default: as asked)\n"
+"      --txtbl-offset-quirk\n"
+"                         below NVSP 6.1, put the indirection table at byte\n"
+"                         40 with a too-small offset field (older hosts)\n"
+"      --nvsp-resp-size 28|40\n"
+"                         NVSP response size below 6.1 and of INIT_COMPLETE\n"
+"                         (default 40, padded; OpenVMM sends 28)\n"
+"      --link-coalesce MS link flaps within MS are coalesced (default 5000)\n"
 "      --no-net           no network service at all: only the kernel face\n"
 "                         (sysfs, uio, rings), as for bus-level tests\n"
 "\n"
@@ -144,7 +170,8 @@ enum {
 	OPT_MONITOR, OPT_GPADL, OPT_IRQ, OPT_SHIM, OPT_PRINT_ENV,
 	OPT_HOST_VERSION, OPT_MAX_QUEUES, OPT_NO_CSUM, OPT_NO_LSO, OPT_SPEED,
 	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
-	OPT_RX_MAX_RANGES,
+	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
+	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
 };
 
 static const struct option long_opts[] = {
@@ -172,6 +199,12 @@ static const struct option long_opts[] = {
 	{ "ctrl-delay", required_argument, NULL, OPT_CTRL_DELAY },
 	{ "rx-max-ranges", required_argument, NULL, OPT_RX_MAX_RANGES },
 	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "lenient", required_argument, NULL, OPT_LENIENT },
+	{ "subch-delay", required_argument, NULL, OPT_SUBCH_DELAY },
+	{ "subch-grant", required_argument, NULL, OPT_SUBCH_GRANT },
+	{ "txtbl-offset-quirk", no_argument, NULL, OPT_TXTBL_QUIRK },
+	{ "nvsp-resp-size", required_argument, NULL, OPT_RESP_SIZE },
+	{ "link-coalesce", required_argument, NULL, OPT_LINK_COALESCE },
 	{ "no-net", no_argument, NULL, OPT_NO_NET },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -315,12 +348,66 @@ parse_speed(const char *arg, uint32_t *out)
 	return 0;
 }
 
+/* "MS[,JITTER]" of --subch-delay, each at most 60 s. */
+static int
+parse_subch_delay(const char *arg, struct emu_net_config *n)
+{
+	char buf[32], *comma;
+	uint32_t d, j = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	comma = strchr(buf, ',');
+	if (comma != NULL) {
+		*comma = '\0';
+		if (parse_u32(comma + 1, &j) != 0 || j > 60000)
+			return -EINVAL;
+	}
+	if (parse_u32(buf, &d) != 0 || d > 60000)
+		return -EINVAL;
+	n->subch_delay_ms = d;
+	n->subch_jitter_ms = j;
+	return 0;
+}
+
+/* Strictness options (emu_net_config). */
+static int
+parse_strict_opt(struct cli *c, int opt, const char *arg)
+{
+	uint32_t v = 0;
+
+	switch (opt) {
+	case OPT_LENIENT: return emu_lenient_parse(arg, &c->net.lenient);
+	case OPT_SUBCH_DELAY: return parse_subch_delay(arg, &c->net);
+	case OPT_SUBCH_GRANT:
+		if (parse_u32(arg, &v) != 0 || v == 0 || v >= EMU_NET_MAX_QUEUES)
+			return -EINVAL;
+		c->net.subch_grant_max = v;
+		return 0;
+	case OPT_TXTBL_QUIRK: c->net.txtbl_offset_quirk = true; return 0;
+	case OPT_RESP_SIZE:
+		if (parse_u32(arg, &v) != 0 || (v != 28 && v != 40))
+			return -EINVAL;
+		c->net.resp_size_pre61 = v;
+		return 0;
+	case OPT_LINK_COALESCE:
+		if (parse_u32(arg, &v) != 0 || v > 600000)
+			return -EINVAL;
+		c->net.link_coalesce_ms = v;
+		return 0;
+	default: return -EINVAL;
+	}
+}
+
 /* Options of the network service, backends and counters. */
 static int
 parse_net_opt(struct cli *c, int opt, const char *arg)
 {
 	uint32_t v = 0;
 
+	if (opt >= OPT_LENIENT && opt <= OPT_LINK_COALESCE)
+		return parse_strict_opt(c, opt, arg);
 	switch (opt) {
 	case OPT_HOST_VERSION: return parse_host_version(arg, &c->net.max_nvsp_version);
 	case OPT_MAX_QUEUES:

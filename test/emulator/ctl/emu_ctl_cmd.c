@@ -9,7 +9,7 @@
 #include "emu_backend.h"
 #include "emu_ctl.h"
 
-#define CTL_MAX_ARGS 4
+#define CTL_MAX_ARGS 6
 #define CTL_MAX_DELAY_S 3600.0
 
 struct ctl_cmd {
@@ -138,6 +138,73 @@ cmd_fault(const struct emu_ctl_env *env, unsigned int n, char **argv, FILE *out)
 }
 
 static int
+parse_count(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* mutate NIC KIND FIELD VALUE COUNT */
+static int
+cmd_mutate(const struct emu_ctl_env *env, unsigned int n, char **argv, FILE *out)
+{
+	unsigned long long value;
+	unsigned int count;
+	char *end;
+	int ret;
+
+	errno = 0;
+	value = strtoull(argv[2], &end, 0);
+	if (errno != 0 || end == argv[2] || *end != '\0' || argv[2][0] == '-')
+		return reply_err(out, -EINVAL, "bad value");
+	if (parse_count(argv[3], &count) != 0)
+		return reply_err(out, -EINVAL, "bad count");
+	ret = emu_nic_mutate(env->nic[n], argv[0], argv[1], (uint64_t)value, count);
+	if (ret == -EINVAL)
+		return reply_err(out, ret, "unknown kind or field (see vmbus-emu-ctl --help)");
+	if (ret == -ERANGE)
+		return reply_err(out, ret, "value wider than the field");
+	return reply_ok(out, ret, "mutate");
+}
+
+/* reply-delay NIC KIND MS|never COUNT */
+static int
+cmd_reply_delay(const struct emu_ctl_env *env, unsigned int n, char **argv,
+		FILE *out)
+{
+	unsigned int count, ms;
+
+	if (strcmp(argv[1], "never") == 0)
+		ms = EMU_REPLY_NEVER;
+	else if (parse_count(argv[1], &ms) != 0 || ms > CTL_MAX_DELAY_S * 1000.0)
+		return reply_err(out, -EINVAL, "ms must be 0..3600000 or never");
+	if (parse_count(argv[2], &count) != 0)
+		return reply_err(out, -EINVAL, "bad count");
+	return reply_ok(out, emu_nic_reply_delay(env->nic[n], argv[0], ms, count),
+			"kind must be nvsp, rndis, indication or any");
+}
+
+/* reply-drop NIC KIND COUNT */
+static int
+cmd_reply_drop(const struct emu_ctl_env *env, unsigned int n, char **argv,
+	       FILE *out)
+{
+	unsigned int count;
+
+	if (parse_count(argv[1], &count) != 0)
+		return reply_err(out, -EINVAL, "bad count");
+	return reply_ok(out, emu_nic_reply_drop(env->nic[n], argv[0], count),
+			"kind must be nvsp, rndis, indication or any");
+}
+
+static int
 cmd_faults(const struct emu_ctl_env *env, unsigned int n, char **argv, FILE *out)
 {
 	int f;
@@ -232,6 +299,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "delay", 2, true, cmd_delay },
 	{ "fault", 3, true, cmd_fault },
 	{ "faults", 0, false, cmd_faults },
+	{ "mutate", 5, true, cmd_mutate },
+	{ "reply-delay", 4, true, cmd_reply_delay },
+	{ "reply-drop", 3, true, cmd_reply_drop },
 	{ "vf-offer", 2, true, cmd_vf_offer },
 	{ "vf-revoke", 1, true, cmd_vf_revoke },
 	{ "trace", 2, true, cmd_trace },

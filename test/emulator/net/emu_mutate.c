@@ -24,10 +24,10 @@ struct mut_field {
 #define F_END { NULL, 0, 0 }
 #define F_TRANS_ID { "trans-id", EMU_MUT_OFF_TRANS_ID, 8 }
 
-/* NVSP messages: offsets in the NVSP payload (status is at 4 in every
- * completion the host sends). */
+/* NVSP messages: offsets in the NVSP payload; "status" is at 12 in
+ * INIT_COMPLETE and at 4 in every other completion. */
 static const struct mut_field nvsp_fields[] = {
-	{ "type", 0, 4 }, { "status", 4, 4 }, F_TRANS_ID, F_END,
+	{ "type", 0, 4 }, { "status", EMU_MUT_OFF_STATUS, 4 }, F_TRANS_ID, F_END,
 };
 static const struct mut_field rndis_comp_fields[] = {
 	{ "type", 0, 4 }, { "msg-len", 4, 4 }, { "rid", 8, 4 },
@@ -69,20 +69,6 @@ static const struct {
 	[EMU_MUT_RNDIS_DATA] = { "rndis-data", rndis_data_fields, true },
 	[EMU_MUT_RING] = { "ring", ring_fields, false },
 };
-
-void
-emu_mutate_fields(FILE *out)
-{
-	unsigned int k;
-	const struct mut_field *f;
-
-	for (k = 0; k < EMU_MUT_KINDS; k++) {
-		fprintf(out, "  %-11s", kinds[k].name);
-		for (f = kinds[k].fields; f->name != NULL; f++)
-			fprintf(out, " %s", f->name);
-		fprintf(out, "%s\n", kinds[k].raw ? " OFF[/WIDTH]" : "");
-	}
-}
 
 /* "OFF[/WIDTH]": a byte offset below 64 KiB, width 1, 2, 4 or 8. */
 static int
@@ -266,6 +252,14 @@ apply_one(struct emu_net_queue *q, struct emu_mut_slot *s, struct hv_sg *sg,
 			       (put_le(p + 8, s->value, 8), true);
 		}
 		p = own_copy(nic, sg, nsg, 1, owned);
+		if (p != NULL && s->off == EMU_MUT_OFF_STATUS) {
+			struct emu_mut_slot at = *s;
+			uint32_t type;
+
+			memcpy(&type, p, sizeof(type));
+			at.off = type == NVSP_MSG_TYPE_INIT_COMPLETE ? 12u : 4u;
+			return patch(p, sg[1].len, &at);
+		}
 		return p != NULL && patch(p, sg[1].len, s);
 	case EMU_MUT_XFER:
 		p = own_copy(nic, sg, nsg, 0, owned);

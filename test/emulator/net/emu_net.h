@@ -225,14 +225,14 @@ int emu_fault_from_name(const char *name, enum emu_fault *out);
  *               from the descriptor; ranges start at byte 24)
  *   rndis-data  RNDIS PACKET_MSG + per-packet info of the first frame
  *   ring        ring indices of the queue the next packet goes to
- * FIELD is a name (emu_mutate_fields lists them per kind) or a byte
- * offset "OFF[/WIDTH]" (width 1, 2, 4 or 8; default 4). The value is
- * written little-endian into the next count messages of the kind.
+ * FIELD is a name (see vmbus-emu-ctl --help) or a byte offset
+ * "OFF[/WIDTH]" (width 1, 2, 4 or 8; default 4). The value is written
+ * little-endian into the next count messages of the kind. -EINVAL for
+ * an unknown kind or field, -ERANGE for a value wider than the field,
+ * -ENOSPC when EMU_MUT_SLOTS mutations are armed already.
  */
 int emu_nic_mutate(struct emu_nic *nic, const char *kind, const char *field,
 		   uint64_t value, unsigned int count);
-/* "kind: field field ..." lines, one per kind, for help texts. */
-void emu_mutate_fields(FILE *out);
 /*
  * Control replies: the next count replies of kind ("nvsp", "rndis",
  * "indication" or "any") are delayed by ms, each on its own clock

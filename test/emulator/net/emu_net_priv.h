@@ -111,6 +111,7 @@ enum emu_mut_kind {
 #define EMU_MUT_OFF_TRANS_ID 0x10000u
 #define EMU_MUT_OFF_H2G_WRITE 0x10001u
 #define EMU_MUT_OFF_G2H_READ 0x10002u
+#define EMU_MUT_OFF_STATUS 0x10003u    /* NVSP status, by message type */
 
 struct emu_mut_slot {
 	unsigned int count;   /* 0: free */

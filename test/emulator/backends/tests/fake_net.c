@@ -123,6 +123,32 @@ emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count)
 	return record(nic, "fault", (long)f, (long)count);
 }
 
+int
+emu_nic_mutate(struct emu_nic *nic, const char *kind, const char *field,
+	       uint64_t value, unsigned int count)
+{
+	if (strcmp(kind, "nvsp") != 0 || strcmp(field, "status") != 0)
+		return -EINVAL;
+	return record(nic, "mutate", (long)value, (long)count);
+}
+
+int
+emu_nic_reply_delay(struct emu_nic *nic, const char *kind, uint32_t ms,
+		    unsigned int count)
+{
+	if (strcmp(kind, "rndis") != 0)
+		return -EINVAL;
+	return record(nic, "reply-delay", (long)ms, (long)count);
+}
+
+int
+emu_nic_reply_drop(struct emu_nic *nic, const char *kind, unsigned int count)
+{
+	if (strcmp(kind, "nvsp") != 0)
+		return -EINVAL;
+	return record(nic, "reply-drop", 0, (long)count);
+}
+
 const char *
 emu_fault_name(enum emu_fault f)
 {

@@ -123,6 +123,38 @@ test_emu_ctl_fault_delay_vf(void **state)
 	assert_non_null(strstr(reply, "drop-completion"));
 }
 
+/* The generic faults: arguments reach the service, bad ones do not. */
+static void
+test_emu_ctl_mutate_reply(void **state)
+{
+	(void)state;
+	assert_int_equal(run("mutate 1 nvsp status 0x7 2"), 0);
+	assert_string_equal(reply, "ok\n");
+	assert_string_equal(nics[1].last, "mutate");
+	assert_int_equal(nics[1].arg1, 7);
+	assert_int_equal(nics[1].arg2, 2);
+	/* The service's -EINVAL names the problem. */
+	assert_true(run("mutate 1 nvsp nosuchfield 1 1") < 0);
+	assert_non_null(strstr(reply, "error: unknown kind or field"));
+	assert_true(run("mutate 1 nvsp status -1 1") < 0);
+	assert_non_null(strstr(reply, "error: bad value"));
+	assert_true(run("mutate 1 nvsp status 1") < 0);
+	assert_non_null(strstr(reply, "error: wrong number of arguments"));
+	assert_int_equal(run("reply-delay 0 rndis 250 3"), 0);
+	assert_string_equal(nics[0].last, "reply-delay");
+	assert_int_equal(nics[0].arg1, 250);
+	assert_int_equal(nics[0].arg2, 3);
+	assert_int_equal(run("reply-delay 0 rndis never 1"), 0);
+	assert_int_equal(nics[0].arg1, (long)EMU_REPLY_NEVER);
+	assert_true(run("reply-delay 0 rndis soon 1") < 0);
+	assert_non_null(strstr(reply, "error: ms must be"));
+	assert_int_equal(run("reply-drop 0 nvsp 4"), 0);
+	assert_string_equal(nics[0].last, "reply-drop");
+	assert_int_equal(nics[0].arg2, 4);
+	assert_true(run("reply-drop 0 bogus 4") < 0);
+	assert_non_null(strstr(reply, "error: kind must be"));
+}
+
 static void
 test_emu_ctl_rescind_reoffer(void **state)
 {
@@ -201,6 +233,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_ctl_link_speed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_bad_nic_and_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_fault_delay_vf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_ctl_mutate_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_rescind_reoffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_gen_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_socket, setup, teardown),
