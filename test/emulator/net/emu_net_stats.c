@@ -93,6 +93,14 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 		(unsigned long long)st.protocol_errors,
 		(unsigned long long)st.rx_drop_filter,
 		(unsigned long long)st.rx_drop_too_big);
+	/* Strictness and the generic faults (docs/emulator.md). */
+	fprintf(out,
+		"  host: channel stops %llu%s, mutated %llu, replies delayed %llu dropped %llu\n",
+		(unsigned long long)st.channel_stops,
+		nic->stopped ? " (stopped now)" : "",
+		(unsigned long long)st.mutated,
+		(unsigned long long)st.replies_delayed,
+		(unsigned long long)st.replies_dropped);
 	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
 		const struct emu_chan_stats *s = &nic->qst[i];
 

@@ -28,7 +28,7 @@ wants_comp(const struct vmbus_pkt_info *pi)
  * below NVSP 6.1 and INIT_COMPLETE always at 28; Debian's stock PMD
  * needs 40 for SUBCHANNEL below 6.1 and works on Azure, and Linux reads
  * pre-6.1 tables at byte 40, so the hosts guests meet pad to 40
- * (docs/design/protocol.md). resp_size_pre61 picks 40 (default) or 28.
+ * (docs/emulator.md, "Strictness"). resp_size_pre61 picks 40 (default) or 28.
  */
 static int
 resp_pad(const struct emu_nic *nic, uint8_t *m, int len)
