@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Older hosts: the stock netvsc PMD attaches 4 queues to an NVSP 5 host
+# that pads its responses to 40 bytes (the default), and fails exactly as
+# on 28-byte hosts with --nvsp-resp-size 28 (docs/emulator.md, "Older
+# hosts and Debian's stock PMD").
+. "$(dirname "$0")/lib.sh"
+it_init
+it_need_testpmd
+
+# run_case NAME RESP-SIZE: testpmd's log in $IT_DIR/testpmd-NAME.log
+run_case() {
+	it_emu_start "$1" --host-version 5 --nvsp-resp-size "$2" --max-queues 8
+	printf 'show port info 0\nquit\n' |
+		it_testpmd "$1" 60 -i --rxq=4 --txq=4 >"$IT_DIR/testpmd-$1.log" 2>&1
+}
+
+run_case pad 40 || fail "testpmd failed on an NVSP 5 host with 40-byte responses"
+out="$IT_DIR/testpmd-pad.log"
+grep -q 'Current number of RX queues: 4' "$out" || fail "NVSP 5, 40 bytes: not 4 queues"
+grep -q 'Link status: up' "$out" || fail "NVSP 5, 40 bytes: link not up"
+it_ctl pad stats 0 | grep -q 'nic0: nvsp 0x50000' || fail "NVSP 5 not negotiated"
+
+run_case short 28
+out="$IT_DIR/testpmd-short.log"
+grep -q 'invalid NVS resp len 32 (expect 40)' "$out" ||
+	fail "NVSP 5, 28 bytes: the stock PMD's length check did not fire"
+it_log "ok: NVSP 5 host: 4 queues with 40-byte responses; 28 bytes -> 'invalid NVS resp len 32 (expect 40)'"
