@@ -283,13 +283,12 @@ emu_link_tick(struct emu_nic *nic)
 
 /* ---- QUERY ---- */
 
-static int
-offload_caps(const struct emu_nic *nic, uint8_t *out, size_t len)
+/* What the host can offload (HARDWARE_CAPABILITIES). */
+static void
+offload_hw(const struct emu_nic *nic, struct ndis_offload *out)
 {
 	const struct emu_net_config *c = cfg_of(nic);
 	struct ndis_offload o;
-	uint8_t rev = nic->ndis_version >= NVSP_NDIS_VERSION_6_30 ?
-			      NDIS_OFFLOAD_REV_3 : NDIS_OFFLOAD_REV_2;
 
 	memset(&o, 0, sizeof(o));
 	if (c->csum_offload) {
@@ -313,6 +312,68 @@ offload_caps(const struct emu_nic *nic, uint8_t *out, size_t len)
 		o.lsov2.ip6_maxsz = EMU_NET_LSO_MAX_SIZE;
 		o.lsov2.ip6_minsg = EMU_NET_LSO_MIN_SEGS;
 		o.lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6EXT | NDIS_LSOV2_CAP_TCP6OPT;
+	}
+	*out = o;
+}
+
+/* A csum setting: 0 (never set) and NOCHG leave the offload on. */
+static bool
+param_tx(uint8_t v)
+{
+	return v != NDIS_OFFLOAD_PARAM_OFF && v != NDIS_OFFLOAD_PARAM_RX;
+}
+
+static bool
+param_rx(uint8_t v)
+{
+	return v != NDIS_OFFLOAD_PARAM_OFF && v != NDIS_OFFLOAD_PARAM_TX;
+}
+
+static void
+mask_csum(uint32_t *tx, uint32_t *rx, uint8_t param, uint32_t bits)
+{
+	if (!param_tx(param))
+		*tx &= ~bits;
+	if (!param_rx(param))
+		*rx &= ~bits;
+}
+
+/*
+ * The offloads in force (CURRENT_CONFIG and the TASK_OFFLOAD indication):
+ * the hardware's, less what the guest turned off, as Azure's host masks
+ * its offload configuration after a SET (OpenVMM mask_to_supported).
+ */
+static int
+offload_caps(const struct emu_nic *nic, uint8_t *out, size_t len, bool current)
+{
+	const struct ndis_offload_params *p = &nic->offload;
+	struct ndis_offload o;
+	uint8_t rev = nic->ndis_version >= NVSP_NDIS_VERSION_6_30 ?
+			      NDIS_OFFLOAD_REV_3 : NDIS_OFFLOAD_REV_2;
+
+	offload_hw(nic, &o);
+	if (current) {
+		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->ip4csum,
+			  NDIS_CSUM_CAP_IP4 | NDIS_CSUM_CAP_IP4OPT);
+		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->tcp4csum,
+			  NDIS_CSUM_CAP_TCP4 | NDIS_CSUM_CAP_TCP4OPT);
+		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->udp4csum,
+			  NDIS_CSUM_CAP_UDP4);
+		mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->tcp6csum,
+			  NDIS_CSUM_CAP_TCP6 | NDIS_CSUM_CAP_TCP6OPT);
+		mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->udp6csum,
+			  NDIS_CSUM_CAP_UDP6);
+		if (p->lsov2_ip4 == NDIS_OFFLOAD_LSO_OFF) {
+			o.lsov2.ip4_encap = 0;
+			o.lsov2.ip4_maxsz = 0;
+			o.lsov2.ip4_minsg = 0;
+		}
+		if (p->lsov2_ip6 == NDIS_OFFLOAD_LSO_OFF) {
+			o.lsov2.ip6_encap = 0;
+			o.lsov2.ip6_maxsz = 0;
+			o.lsov2.ip6_minsg = 0;
+			o.lsov2.ip6_opts = 0;
+		}
 	}
 	return ndis_offload_build(out, len, &o, rev);
 }
@@ -409,8 +470,9 @@ query_info(const struct emu_nic *nic, uint32_t oid, uint8_t *out, size_t len)
 		memcpy(out, emu_dev_mac(nic->dev), 6);
 		return 6;
 	case RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
+		return offload_caps(nic, out, len, false);
 	case RNDIS_OID_TCP_OFFLOAD_CURRENT_CONFIG:
-		return offload_caps(nic, out, len);
+		return offload_caps(nic, out, len, true);
 	case RNDIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES:
 		return rss_caps(nic, out, len);
 	default:
@@ -456,6 +518,13 @@ obj_status(int rc)
 				RNDIS_STATUS_INVALID_DATA;
 }
 
+static void
+offload_merge(uint8_t *cur, uint8_t v)
+{
+	if (v != NDIS_OFFLOAD_PARAM_NOCHG)
+		*cur = v;
+}
+
 static uint32_t
 set_offload(struct emu_nic *nic, const struct rndis_ctl_req *r)
 {
@@ -466,7 +535,14 @@ set_offload(struct emu_nic *nic, const struct rndis_ctl_req *r)
 		emu_net_log(nic, "SET TCP_OFFLOAD_PARAMETERS refused (%d)", rc);
 		return obj_status(rc);
 	}
-	nic->offload = p;
+	/* NOCHG (0) keeps what an earlier SET chose. */
+	offload_merge(&nic->offload.ip4csum, p.ip4csum);
+	offload_merge(&nic->offload.tcp4csum, p.tcp4csum);
+	offload_merge(&nic->offload.udp4csum, p.udp4csum);
+	offload_merge(&nic->offload.tcp6csum, p.tcp6csum);
+	offload_merge(&nic->offload.udp6csum, p.udp6csum);
+	offload_merge(&nic->offload.lsov2_ip4, p.lsov2_ip4);
+	offload_merge(&nic->offload.lsov2_ip6, p.lsov2_ip6);
 	return RNDIS_STATUS_SUCCESS;
 }
 
@@ -544,7 +620,7 @@ static void
 indicate_offload(struct emu_nic *nic)
 {
 	uint8_t obj[EMU_NET_CTRL_MSG_MAX / 2];
-	int n = offload_caps(nic, obj, sizeof(obj));
+	int n = offload_caps(nic, obj, sizeof(obj), true);
 
 	if (n > 0)
 		queue_indication(nic, RNDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG, obj,

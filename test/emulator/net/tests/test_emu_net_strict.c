@@ -280,6 +280,7 @@ test_task_offload_after_set(void **state)
 	struct ndis_offload_params p;
 	struct rndis_status_ind ind;
 	struct ndis_offload o;
+	static uint8_t big[1024];
 	uint8_t obj[128];
 	uint32_t n;
 	int len;
@@ -296,6 +297,24 @@ test_task_offload_after_set(void **state)
 	assert_int_equal(ind.status, RNDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG);
 	assert_int_equal(ndis_offload_parse(ind.buf, ind.buf_len, &o), 0);
 	assert_true(o.csum.ip4_txcsum & NDIS_CSUM_CAP_TCP4);
+	/* The offloads in force: UDP over IPv4 off, the rest unchanged. */
+	memset(&p, 0, sizeof(p));
+	p.udp4csum = NDIS_OFFLOAD_PARAM_OFF;
+	len = ndis_offload_params_build(obj, sizeof(obj), &p, 2);
+	assert_int_equal(ng_rndis_set(g, RNDIS_OID_TCP_OFFLOAD_PARAMETERS, obj,
+				      (uint32_t)len), RNDIS_STATUS_SUCCESS);
+	n = ng_recv_rndis(g, 0, g->msg, sizeof(g->msg), NVSP_CHANNEL_TYPE_CONTROL);
+	assert_int_equal(rndis_indicate_status_parse(g->msg, n, &ind), 0);
+	assert_int_equal(ndis_offload_parse(ind.buf, ind.buf_len, &o), 0);
+	assert_false(o.csum.ip4_txcsum & NDIS_CSUM_CAP_UDP4);
+	assert_false(o.csum.ip4_rxcsum & NDIS_CSUM_CAP_UDP4);
+	assert_true(o.csum.ip4_txcsum & NDIS_CSUM_CAP_TCP4);
+	assert_true(o.csum.ip6_txcsum & NDIS_CSUM_CAP_UDP6);
+	/* The hardware's capabilities do not change. */
+	n = ng_rndis_query(g, RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, big,
+			   sizeof(big));
+	assert_int_equal(ndis_offload_parse(big, n, &o), 0);
+	assert_true(o.csum.ip4_txcsum & NDIS_CSUM_CAP_UDP4);
 }
 
 static void
