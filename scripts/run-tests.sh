@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # run-tests.sh: the "make test" sequence, after scripts/setup.sh.
-#   1. build/     gcc, drivers on, -Dwerror=true: unit, fuzz, scripts, emu suites
+#   1. build/     gcc, drivers on, -Dwerror=true: unit, fuzz, scripts, emu suites,
+#                 and kernel (QEMU; scripts/setup-kernel.sh first)
 #   2. build-san/ clang ASan/UBSan + libFuzzer, drivers off: same suites
 #   3. one summary line from both testlog.json files
 # Both trees always run, so one broken tree still reports the other's
@@ -21,13 +22,19 @@ say() { printf '\n==== %s\n' "$*"; }
 
 run_suites() {
 	local dir=$1
+	shift
 	rm -f "$dir/meson-logs/testlog.json"
-	meson test -C "$dir" "${suites[@]}" --print-errorlogs --num-processes "$jobs" || true
+	meson test -C "$dir" "${suites[@]}" "$@" --print-errorlogs --num-processes "$jobs" || true
 }
+
+# The kernel suite (QEMU, gcc build only) needs QEMU, busybox and a
+# Debian kernel; without them it skips and says why.
+say "kernel suite prerequisites"
+scripts/setup-kernel.sh || echo "test: setup-kernel.sh failed; the kernel suite will skip"
 
 say "gcc build with drivers ($build)"
 if make --no-print-directory build BUILD="$build" SKIP_SETUP=1; then
-	run_suites "$build"
+	run_suites "$build" --suite kernel
 else
 	echo "test: $build did not build; its tests count as failed"
 	rm -f "$build/meson-logs/testlog.json"

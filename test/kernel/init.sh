@@ -1,0 +1,128 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# /init of the QEMU guest built by test/kernel/run.sh: loads fake_vmbus
+# and a UIO glue driver, plays host events and lets uio_face check what
+# userspace sees. Runs our uio_hv_vmbus (judged), then Debian's
+# uio_hv_generic (observed, for the comparison table). Every line the
+# host looks at starts with "ok", "not ok", "differs", "face" or "==".
+
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev /tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+
+M=/modules
+GUID=f8615163-0001-1000-2000-00155d000001
+NIC_CLASS=f8615163-df3e-46c5-913f-f2d2f965ed0e
+CTL=/sys/kernel/debug/fake_vmbus/ctl
+# Sizes given to our module, and what the maps must then be (bytes).
+RING_KB=512
+RECV_KB=4096
+SEND_KB=2048
+RING=$((RING_KB * 1024))
+RECV=$((RECV_KB * 1024))
+SEND=$((SEND_KB * 1024))
+
+say() { echo "== $*"; }
+
+# ok/not ok with a name, for shell-level steps.
+expect() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then
+		echo "ok - $DRV: $name"
+	else
+		echo "$FAIL - $DRV: $name ($(head -c 200 /tmp/out))"
+	fi
+}
+
+# Kernel warnings since the last call belong to the phase just ended.
+dmesg_clean() {
+	if dmesg | grep -E 'WARNING:|BUG:|Call Trace:|general protection|refcount_t:' >/tmp/warn; then
+		echo "$FAIL - $DRV: kernel warnings during $1:"
+		sed 's/^/    /' /tmp/warn | head -20
+		echo "face $DRV kernel_warnings $1:yes"
+	else
+		echo "ok - $DRV: no kernel warning during $1"
+		echo "face $DRV kernel_warnings $1:no"
+	fi
+	dmesg -c >/dev/null
+}
+
+say "kernel $(uname -r), page size $(getconf PAGESIZE 2>/dev/null || echo 4096)"
+dmesg -c >/dev/null
+insmod $M/uio.ko || echo "not ok - insmod uio.ko"
+
+# ---------------------------------------------------------------- ours
+DRV=ours
+FAIL="not ok"
+say "uio_hv_vmbus over fake_vmbus"
+expect "insmod fake_vmbus" insmod $M/fake_vmbus.ko
+expect "insmod uio_hv_vmbus with sizes" insmod $M/uio_hv_vmbus.ko \
+	ring_size_kb=$RING_KB recv_buf_kb=$RECV_KB send_buf_kb=$SEND_KB
+expect "host offers the NIC" sh -c "echo offer > $CTL"
+uio_face unbound ours
+expect "GUID named in the devices parameter" \
+	sh -c "echo $GUID > /sys/module/uio_hv_vmbus/parameters/devices"
+expect "bind by instance GUID" \
+	sh -c "echo $GUID > /sys/bus/vmbus/drivers/uio_hv_vmbus/bind"
+uio_face face ours $RING $RECV $SEND
+uio_face mmap ours
+uio_face irq ours strict
+uio_face rescind ours
+uio_face reoffer ours strict
+uio_face face ours $RING $RECV $SEND
+uio_face mmap ours
+expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
+uio_face noleak ours
+expect "rmmod fake_vmbus" rmmod fake_vmbus
+dmesg_clean load-unload
+
+say "uio_hv_vmbus, channels without a monitor page"
+expect "insmod fake_vmbus monitor=0" insmod $M/fake_vmbus.ko monitor=0
+expect "insmod uio_hv_vmbus devices=GUID" insmod $M/uio_hv_vmbus.ko devices=$GUID
+expect "host offers the NIC" sh -c "echo offer > $CTL"
+uio_face nomonitor ours
+expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
+uio_face noleak ours
+expect "rmmod fake_vmbus" rmmod fake_vmbus
+dmesg_clean no-monitor
+
+# ---------------------------------------------------------------- Debian
+DRV=debian
+FAIL=differs
+if [ -f $M/uio_hv_generic.ko ]; then
+	say "Debian's uio_hv_generic over fake_vmbus"
+	expect "insmod fake_vmbus" insmod $M/fake_vmbus.ko
+	expect "insmod uio_hv_generic (signed, unmodified)" insmod $M/uio_hv_generic.ko
+	expect "host offers the NIC" sh -c "echo offer > $CTL"
+	expect "new_id binds every NIC" \
+		sh -c "echo $NIC_CLASS > /sys/bus/vmbus/drivers/uio_hv_generic/new_id"
+	uio_face face debian
+	uio_face mmap debian
+	uio_face irq debian
+	uio_face rescind debian
+	uio_face reoffer debian
+		expect "rmmod uio_hv_generic" rmmod uio_hv_generic
+	uio_face noleak debian
+	expect "rmmod fake_vmbus" rmmod fake_vmbus
+	dmesg_clean load-unload
+
+	say "Debian's uio_hv_generic, channels without a monitor page"
+	insmod $M/fake_vmbus.ko monitor=0
+	insmod $M/uio_hv_generic.ko
+	echo $NIC_CLASS > /sys/bus/vmbus/drivers/uio_hv_generic/new_id
+	echo offer > $CTL
+	uio_face nomonitor debian
+	rmmod uio_hv_generic
+	rmmod fake_vmbus
+	dmesg_clean no-monitor
+else
+	say "no uio_hv_generic.ko in the image: comparison skipped"
+fi
+
+say "done"
+poweroff -f

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * uio_face: runs inside the QEMU guest (statically linked, PID 1's
+ * child) and checks a UIO glue driver over fake_vmbus through the bus's
+ * own sysfs parser (drivers/bus/vmbus/linux/vmbus_sysfs.c), the code
+ * DPDK's vmbus bus runs on a real VM.
+ *
+ *   uio_face STEP DRIVER [ARGS]
+ *
+ * Every check prints "ok - ..." or "not ok - ..."; every observed
+ * property also prints "face <driver> <key> <value>" so the host side can
+ * tabulate where two drivers differ. Exit status: 0 when all checks of
+ * the step passed. The steps are sequenced by test/kernel/init.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmbus_sysfs.h"
+
+#define NIC_GUID "f8615163-0001-1000-2000-00155d000001"
+#define DEVDIR "/sys/bus/vmbus/devices/" NIC_GUID
+#define CTL "/sys/kernel/debug/fake_vmbus/ctl"
+#define STATS "/sys/kernel/debug/fake_vmbus/stats"
+#define PRIMARY 14u
+#define HANG_GUARD_MS 5000
+
+static const char *drv;
+static int failures;
+static int report_only;	/* the distribution's driver: observe, don't judge */
+
+static void check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf(cond ? "ok - %s: " : report_only ? "differs - %s: " :
+	       "not ok - %s: ", drv);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond && !report_only)
+		failures++;
+}
+
+static void face(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("face %s %s ", drv, key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+static int ctl(const char *cmd)
+{
+	return write_str(CTL, cmd);
+}
+
+/* One counter of fake_vmbus's stats line. */
+static long stat_of(const char *key)
+{
+	char buf[256], *p;
+	size_t len;
+
+	if (vmbus_sysfs_read("/sys/kernel/debug/fake_vmbus", "stats", buf,
+			     sizeof(buf), &len) != 0)
+		return -1;
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
+}
+
+static long chan_u32(uint32_t relid, const char *name)
+{
+	char dir[128], buf[32];
+	size_t len;
+	uint32_t v;
+
+	snprintf(dir, sizeof(dir), DEVDIR "/channels/%u", relid);
+	if (vmbus_sysfs_read(dir, name, buf, sizeof(buf), &len) != 0 ||
+	    vmbus_sysfs_parse_u32(buf, len, UINT32_MAX - 1, &v) != 0)
+		return -1;
+	return v;
+}
+
+static int uio_fd(void)
+{
+	uint32_t minor;
+	char path[32];
+
+	if (vmbus_sysfs_uio_minor(DEVDIR, &minor) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "/dev/uio%u", minor);
+	return open(path, O_RDWR);
+}
+
+/* Did an interrupt event arrive? Waits only as a hang guard. */
+static int event_pending(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint32_t count;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return 0;
+	return read(fd, &count, sizeof(count)) == sizeof(count);
+}
+
+static int irq_write(int fd, int32_t v)
+{
+	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -errno;
+}
+
+/* ---- steps ---- */
+
+/* Device attributes, maps and primary channel as the bus reads them. */
+static int step_face(uint64_t ring, uint64_t recv, uint64_t send)
+{
+	struct vmbus_sysfs_map maps[HV_UIO_MAP_COUNT];
+	struct vmbus_sysfs_dev dev;
+	struct vmbus_sysfs_chan chan;
+	const char *bad = NULL;
+	unsigned int bad_map = 0;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t minor;
+	char guid[HV_GUID_STR_LEN];
+	int ret, i;
+
+	ret = vmbus_sysfs_read_dev(DEVDIR, &dev, &bad);
+	check(ret == 0, "device attributes parse (%d at %s)", ret, bad ? bad : "-");
+	hv_guid_format(&dev.device_id, guid);
+	check(strcmp(guid, NIC_GUID) == 0, "device_id is %s", guid);
+	check(dev.relid == PRIMARY, "id is %u", dev.relid);
+	if (ret)
+		return 1;
+	face("monitor_id", "%u", dev.monitor_id);
+	face("numa_node", "%d", dev.numa_node);
+	ret = vmbus_sysfs_uio_minor(DEVDIR, &minor);
+	check(ret == 0, "uio/uioN present (%d)", ret);
+	if (ret)
+		return 1;
+	ret = vmbus_sysfs_read_maps(DEVDIR, minor, HV_UIO_MAP_COUNT, pg, maps,
+				    &bad_map, &bad);
+	if (ret)
+		check(0, "five maps parse (%d at map%u/%s)", ret, bad_map,
+		      bad ? bad : "-");
+	else
+		check(1, "five maps parse, no sixth");
+	if (ret)
+		return 1;
+	for (i = 0; i < HV_UIO_MAP_COUNT; i++)
+		face("map_size", "map%d=0x%llx", i, (unsigned long long)maps[i].size);
+	if (ring)
+		check(maps[0].size == 2 * ring, "map0 is 2 x %llu", (unsigned long long)ring);
+	check(maps[1].size == 4096 && maps[2].size == 4096,
+	      "int/monitor maps are one Hyper-V page");
+	if (recv)
+		check(maps[3].size == recv && maps[4].size == send,
+		      "recv/send maps are %llu/%llu", (unsigned long long)recv,
+		      (unsigned long long)send);
+	check(maps[3].gpadl && maps[4].gpadl && maps[3].gpadl != maps[4].gpadl,
+	      "recv/send gpadls %u/%u", maps[3].gpadl, maps[4].gpadl);
+	ret = vmbus_sysfs_read_chan(DEVDIR, PRIMARY, pg, &chan, &bad);
+	check(ret == 0 && chan.subchannel_id == 0 && chan.ring_size == maps[0].size,
+	      "channels/14 parses, ring = map0 (%d at %s)", ret, bad ? bad : "-");
+	face("primary_ring_file", "%s", ret == 0 ? "yes" : "no");
+	return 0;
+}
+
+/* mmap of every map; the markers prove the BTF-derived offsets. */
+static int step_mmap(void)
+{
+	struct vmbus_sysfs_map maps[HV_UIO_MAP_COUNT];
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned int bad_map;
+	const char *bad;
+	uint32_t minor;
+	void *m[HV_UIO_MAP_COUNT];
+	int fd, i, ok = 1;
+
+	if (vmbus_sysfs_uio_minor(DEVDIR, &minor) != 0 ||
+	    vmbus_sysfs_read_maps(DEVDIR, minor, HV_UIO_MAP_COUNT, pg, maps,
+				  &bad_map, &bad) != 0) {
+		check(0, "maps readable");
+		return 1;
+	}
+	fd = uio_fd();
+	check(fd >= 0, "open /dev/uio%u", minor);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < HV_UIO_MAP_COUNT; i++) {
+		m[i] = mmap(NULL, maps[i].size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    fd, (off_t)i * (off_t)pg);
+		check(m[i] != MAP_FAILED, "mmap map%d (%s)", i,
+		      m[i] == MAP_FAILED ? strerror(errno) : "ok");
+		if (m[i] == MAP_FAILED)
+			ok = 0;
+	}
+	if (ok) {
+		uint32_t feat = *(volatile uint32_t *)((char *)m[0] + 64);
+
+		check(feat == 1, "tx ring header feature_bits=%u after open", feat);
+		check(strcmp(m[1], "fake_vmbus:int_page") == 0,
+		      "map1 is vmbus_connection.int_page");
+		check(strcmp((char *)m[2] + 2048, "fake_vmbus:monitor_page1") == 0,
+		      "map2 is vmbus_connection.monitor_pages[1]");
+		memset(m[3], 0xa5, maps[3].size);
+		memset(m[4], 0x5a, maps[4].size);
+		for (i = 0; i < HV_UIO_MAP_COUNT; i++)
+			munmap(m[i], maps[i].size);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Interrupt mask ownership, delivery, sub-channels. */
+static int step_irq(int strict)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	struct vmbus_sysfs_chan chan;
+	const char *bad;
+	long masked, delivered, m15;
+	int fd = uio_fd(), ret, got;
+	void *ring;
+
+	check(fd >= 0, "open uio for interrupts");
+	if (fd < 0)
+		return 1;
+	face("in_mask_after_open", "%ld", chan_u32(PRIMARY, "in_mask"));
+	check(irq_write(fd, 0) == 0, "write 0 (disable)");
+	check(chan_u32(PRIMARY, "in_mask") == 1, "in_mask=1 after disable");
+	masked = stat_of("masked");
+	ctl("kick 14");
+	check(stat_of("masked") == masked + 1, "host interrupt suppressed while masked");
+	check(!event_pending(fd, 0), "no event while masked");
+	check(irq_write(fd, 1) == 0, "write 1 (enable)");
+	check(chan_u32(PRIMARY, "in_mask") == 0, "in_mask=0 after enable");
+	delivered = stat_of("delivered");
+	ctl("kick 14");
+	check(stat_of("delivered") == delivered + 1, "host interrupt delivered");
+	got = event_pending(fd, HANG_GUARD_MS);
+	check(got, "event read on /dev/uioN");
+	face("mask_after_event", "%ld", chan_u32(PRIMARY, "in_mask"));
+
+	/* Sub-channels offered while userspace has interrupts disabled. */
+	irq_write(fd, 0);
+	ret = ctl("sub 2");
+	check(ret == 0, "host offers 2 sub-channels (%d)", ret);
+	ret = vmbus_sysfs_read_chan(DEVDIR, 15, pg, &chan, &bad);
+	check(ret == 0 && chan.subchannel_id == 1,
+	      "channels/15 complete once offered (%d at %s)", ret, bad ? bad : "-");
+	face("sub_ring_file", "%s", ret == 0 ? "yes" : "no");
+	if (ret == 0) {
+		int rfd = open(DEVDIR "/channels/15/ring", O_RDWR);
+
+		ring = rfd < 0 ? MAP_FAILED :
+			mmap(NULL, chan.ring_size, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, rfd, 0);
+		check(ring != MAP_FAILED, "channels/15/ring mmaps as soon as it exists");
+		if (ring != MAP_FAILED) {
+			check(*(volatile uint32_t *)((char *)ring + 64) == 1,
+			      "sub-channel ring is open");
+			munmap(ring, chan.ring_size);
+		}
+		if (rfd >= 0)
+			close(rfd);
+	}
+	m15 = chan_u32(15, "in_mask");
+	face("sub_in_mask_when_disabled", "%ld", m15);
+	if (strict)
+		check(m15 == 1, "new sub-channel follows userspace's disable");
+	check(irq_write(fd, 1) == 0, "write 1 again");
+	check(chan_u32(15, "in_mask") == 0 && chan_u32(16, "in_mask") == 0,
+	      "enable reaches every sub-channel");
+	face("enable_reaches_subs", "%s",
+	     chan_u32(16, "in_mask") == 0 ? "yes" : "no");
+	delivered = stat_of("delivered");
+	ctl("kick 16");
+	got = stat_of("delivered") == delivered + 1 && event_pending(fd, HANG_GUARD_MS);
+	check(got, "interrupt on sub-channel 16 is an event");
+	face("sub_channel_events", "%s", got ? "yes" : "no");
+	close(fd);
+	return 0;
+}
+
+/* Rescind while open: EIO, then the device is gone. */
+static int step_rescind(void)
+{
+	int fd = uio_fd(), ret;
+	uint32_t count;
+	ssize_t n;
+	struct stat st;
+
+	check(fd >= 0, "open before rescind");
+	if (fd < 0)
+		return 1;
+	ret = ctl("rescind");
+	check(ret == 0, "host rescinds (%d)", ret);
+	n = read(fd, &count, sizeof(count));
+	check(n < 0 && errno == EIO, "read after rescind gives EIO (%zd, %s)", n,
+	      n < 0 ? strerror(errno) : "-");
+	face("read_after_rescind", "%s", n < 0 ? strerror(errno) : "data");
+	/* The uio core answers EINVAL once the device is unregistered. */
+	n = irq_write(fd, 1);
+	check(n == -EIO || n == -EINVAL, "write after rescind fails (%zd)", n);
+	face("write_after_rescind", "%s", strerror((int)-n));
+	close(fd);
+	check(stat(DEVDIR, &st) != 0, "device directory gone");
+	return 0;
+}
+
+/* Re-offer: the primary's ring file must come back by itself. */
+static int step_reoffer(int strict)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	struct vmbus_sysfs_chan chan;
+	const char *bad;
+	int ret, tries;
+
+	ret = ctl("offer");
+	check(ret == 0, "host re-offers (%d)", ret);
+	/* Hang guard only: the file appears within a few work-queue ticks. */
+	for (tries = 0; tries < HANG_GUARD_MS / 10; tries++) {
+		if (vmbus_sysfs_has_ring_file(DEVDIR, PRIMARY))
+			break;
+		usleep(10000);
+	}
+	ret = vmbus_sysfs_read_chan(DEVDIR, PRIMARY, pg, &chan, &bad);
+	face("ring_file_after_reoffer", "%s", ret == 0 ? "yes" : "no");
+	if (strict)
+		check(ret == 0, "channels/14/ring back after re-offer (%d)", ret);
+	return 0;
+}
+
+/* No monitor page: bound, no monitor_id file, enable rings the doorbell. */
+static int step_nomonitor(void)
+{
+	struct vmbus_sysfs_dev dev;
+	const char *bad;
+	long before;
+	int fd, ret;
+
+	ret = vmbus_sysfs_read_dev(DEVDIR, &dev, &bad);
+	check(ret == 0 && dev.monitor_id == VMBUS_SYSFS_NO_MONITOR,
+	      "device without monitor_id parses (%d)", ret);
+	fd = uio_fd();
+	face("binds_without_monitor", "%s", fd >= 0 ? "yes" : "no");
+	check(fd >= 0, "bound and opened without a monitor page");
+	if (fd < 0)
+		return 1;
+	before = chan_u32(PRIMARY, "events");
+	irq_write(fd, 1);
+	face("enable_signals_host", "%s",
+	     chan_u32(PRIMARY, "events") > before ? "yes" : "no");
+	check(chan_u32(PRIMARY, "events") == before + 1,
+	      "enable signals the host once (vmbus_set_event)");
+	close(fd);
+	return 0;
+}
+
+/* The device is not bound although the driver is loaded. */
+static int step_unbound(void)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), DEVDIR "/driver");
+	check(lstat(path, &st) != 0, "device not bound without being named");
+	return 0;
+}
+
+static int step_noleak(void)
+{
+	check(stat_of("gpadls") == 0, "no GPADL left (%ld)", stat_of("gpadls"));
+	check(stat_of("rings") == 0, "no ring left (%ld)", stat_of("rings"));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *step;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: uio_face STEP DRIVER [ring recv send]\n");
+		return 2;
+	}
+	step = argv[1];
+	drv = argv[2];
+	report_only = strcmp(drv, "ours") != 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(step, "face") == 0)
+		step_face(argc > 3 ? strtoull(argv[3], NULL, 0) : 0,
+			  argc > 4 ? strtoull(argv[4], NULL, 0) : 0,
+			  argc > 5 ? strtoull(argv[5], NULL, 0) : 0);
+	else if (strcmp(step, "mmap") == 0)
+		step_mmap();
+	else if (strcmp(step, "irq") == 0)
+		step_irq(argc > 3);
+	else if (strcmp(step, "rescind") == 0)
+		step_rescind();
+	else if (strcmp(step, "reoffer") == 0)
+		step_reoffer(argc > 3);
+	else if (strcmp(step, "nomonitor") == 0)
+		step_nomonitor();
+	else if (strcmp(step, "unbound") == 0)
+		step_unbound();
+	else if (strcmp(step, "noleak") == 0)
+		step_noleak();
+	else {
+		fprintf(stderr, "uio_face: unknown step %s\n", step);
+		return 2;
+	}
+	return failures ? 1 : 0;
+}
