@@ -18,7 +18,9 @@ building against a kernel whose layout we cannot establish is refused.
 import argparse
 import lzma
 import struct
+import subprocess
 import sys
+import zlib
 
 BTF_MAGIC = 0xEB9F
 KIND_INT, KIND_PTR, KIND_ARRAY, KIND_STRUCT, KIND_UNION, KIND_ENUM = 1, 2, 3, 4, 5, 6
@@ -65,6 +67,24 @@ def elf_section(data, want):
     return None
 
 
+def decompress(path, data):
+    """The ELF inside a compressed module or a bzImage (xz, gzip, zstd)."""
+    xz = data.find(b"\xfd7zXZ\x00")
+    if xz >= 0:
+        return lzma.LZMADecompressor().decompress(data[xz:])
+    zst = data.find(b"\x28\xb5\x2f\xfd")
+    if zst >= 0:
+        try:
+            return subprocess.run(["zstd", "-dcq"], input=data[zst:], check=False,
+                                  capture_output=True).stdout
+        except OSError as e:
+            raise LayoutError(f"{path}: zstd-compressed; install zstd ({e})") from e
+    gz = data.find(b"\x1f\x8b\x08")
+    if gz >= 0:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[gz:])
+    raise LayoutError(f"{path}: neither BTF, ELF nor a compressed kernel or module")
+
+
 def load_btf_bytes(path):
     """Raw BTF from a sysfs BTF file, an ELF with .BTF, or a bzImage."""
     with open(path, "rb") as f:
@@ -72,10 +92,7 @@ def load_btf_bytes(path):
     if len(data) >= 2 and struct.unpack_from("<H", data)[0] == BTF_MAGIC:
         return data
     if data[:4] != b"\x7fELF":
-        xz = data.find(b"\xfd7zXZ\x00")
-        if xz < 0:
-            raise LayoutError(f"{path}: neither BTF, ELF nor an xz-compressed kernel image")
-        data = lzma.LZMADecompressor().decompress(data[xz:])
+        data = decompress(path, data)
     sec = elf_section(data, ".BTF")
     if sec is None:
         raise LayoutError(f"{path}: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)")
@@ -215,7 +232,7 @@ def main(argv):
     args = p.parse_args(argv)
     try:
         fields = layout(args.base, args.module)
-    except (OSError, LayoutError, lzma.LZMAError, struct.error) as e:
+    except (OSError, LayoutError, lzma.LZMAError, zlib.error, struct.error, ValueError) as e:
         print(f"btf_layout: {e}", file=sys.stderr)
         return 1
     text = HEADER.format(base=args.base, module=args.module, **fields)

@@ -34,6 +34,8 @@ OTHER_CLASS = "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"  # a storage controller
 MGMT = "000d3a00-0000-0000-0000-000000000001"
 DATA = "000d3a00-0000-0000-0000-000000000002"
 DISK = "000d3a00-0000-0000-0000-0000000000d1"
+OURS = "uio_hv_vmbus"
+PARAM = "sys/module/uio_hv_vmbus/parameters/devices"
 
 
 class FakeKernel:
@@ -66,9 +68,11 @@ class FakeKernel:
             self.write(self.p("sys/class/net", self.ifindex[guid], "address"), mac + "\n")
 
     def setup(self):
-        for drv in ("hv_netvsc", "uio_hv_generic", "hv_storvsc"):
+        for drv in ("hv_netvsc", "uio_hv_generic", "hv_storvsc", OURS):
             for f in ("bind", "unbind", "new_id"):
                 self.write(self.p("sys/bus/vmbus/drivers", drv, f), "")
+        # A loaded uio_hv_vmbus with an unset charp parameter.
+        self.write(self.p(PARAM), "(null)\n")
         os.makedirs(self.p("dev"))
         self.add_device(MGMT, NET, "hv_netvsc", "00:15:5d:00:00:01")
         self.add_device(DATA, NET, "hv_netvsc", "00:15:5d:00:00:02")
@@ -84,7 +88,7 @@ class FakeKernel:
         os.symlink(os.path.join("..", "..", "drivers", driver), os.path.join(dev, "driver"))
         if driver == "hv_netvsc":
             os.makedirs(os.path.join(dev, "net", self.ifindex[guid]))
-        elif driver == "uio_hv_generic":
+        elif driver in ("uio_hv_generic", OURS):
             n = 0 if guid == MGMT else 1
             os.makedirs(os.path.join(dev, "uio", "uio%d" % n))
             self.write(self.p("dev", "uio%d" % n), "")
@@ -108,8 +112,13 @@ class FakeKernel:
         link = self.p("sys/bus/vmbus/devices", guid, "driver")
         return os.path.basename(os.readlink(link)) if os.path.islink(link) else None
 
+    def ours_allows(self, guid):
+        """uio_hv_vmbus's rule: only GUIDs named in its parameter."""
+        with open(self.p(PARAM)) as f:
+            return guid in f.read().replace("\n", ",").split(",")
+
     def step(self):
-        for drv in ("hv_netvsc", "uio_hv_generic"):
+        for drv in ("hv_netvsc", "uio_hv_generic", OURS):
             base = self.p("sys/bus/vmbus/drivers", drv)
             guid = self.take(os.path.join(base, "unbind"))
             if guid and self.driver_of(guid) == drv:
@@ -118,7 +127,8 @@ class FakeKernel:
             if new_id:
                 self.new_ids.append((drv, new_id))
             guid = self.take(os.path.join(base, "bind"))
-            if guid and self.driver_of(guid) is None:
+            if guid and self.driver_of(guid) is None and (
+                    drv != OURS or self.ours_allows(guid)):
                 self.attach(guid, drv)
 
     def run(self):
@@ -226,6 +236,42 @@ class DevbindTest(unittest.TestCase):
         self.assertEqual(self.kernel.driver_of(DATA), "hv_netvsc")
         self.assertIn("eth1", out)
         self.assertFalse(os.path.exists(os.path.join(self.root, "dev/uio1")))
+
+    def param(self):
+        with open(os.path.join(self.root, PARAM)) as f:
+            return f.read()
+
+    def test_bind_our_module_names_the_guid(self):
+        rc, out, err = self.run_tool("--bind", OURS, "eth1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.kernel.driver_of(DATA), OURS)
+        self.assertEqual(self.param(), DATA)
+        self.assertEqual(self.kernel.new_ids, [])  # no new_id for ours
+        self.assertIn("bound to uio_hv_vmbus as /dev/uio1", out)
+        rc, out, _ = self.run_tool("--status")
+        self.assertIn("VMBus network devices bound to uio_hv_vmbus", out)
+        self.assertIn("drv=uio_hv_vmbus uio=uio1", out)
+
+    def test_our_module_keeps_other_guids(self):
+        with open(os.path.join(self.root, PARAM), "w") as f:
+            f.write("11111111-2222-3333-4444-555555555555\n")
+        self.assertEqual(self.run_tool("--bind", OURS, DATA)[0], 0)
+        self.assertEqual(self.param(),
+                         "11111111-2222-3333-4444-555555555555," + DATA)
+
+    def test_our_module_refuses_default_route(self):
+        rc, _, err = self.run_tool("--bind", OURS, "eth0")
+        self.assertEqual(rc, 1)
+        self.assertIn("default route", err)
+        self.assertEqual(self.kernel.driver_of(MGMT), "hv_netvsc")
+        self.assertEqual(self.param(), "(null)\n")
+
+    def test_our_module_round_trip_drops_the_guid(self):
+        self.assertEqual(self.run_tool("--bind", OURS, DATA)[0], 0)
+        rc, _, err = self.run_tool("--bind", "hv_netvsc", DATA)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.kernel.driver_of(DATA), "hv_netvsc")
+        self.assertEqual(self.param(), "\n")
 
     def test_unknown_device_is_reported(self):
         rc, _, err = self.run_tool("--bind", "uio_hv_generic", "eth9")
