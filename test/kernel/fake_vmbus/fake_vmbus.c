@@ -371,6 +371,79 @@ static const struct attribute_group fv_chan_group = {
 };
 static const struct attribute_group *fv_chan_groups[] = { &fv_chan_group, NULL };
 
+#ifdef FV_RING_SYSFS
+/*
+ * Kernels with hv_create_ring_sysfs() (6.15, and stable backports such
+ * as Debian's 6.12.95): the core owns each channel's "ring" file and
+ * shows it whenever a driver asked for it, also when the channel's
+ * directory is only created later (re-offer). One attribute per relid,
+ * sized from the channel's ring.
+ */
+static struct bin_attribute fv_ring_attrs[1 + MAX_SUBS];
+
+static int fv_ring_mmap(struct file *filp, struct kobject *kobj,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+			const struct bin_attribute *attr,
+#else
+			struct bin_attribute *attr,
+#endif
+			struct vm_area_struct *vma)
+{
+	struct vmbus_channel *c = container_of(kobj, struct vmbus_channel, kobj);
+
+	if (!c->mmap_ring_buffer)
+		return -ENODEV;
+	return c->mmap_ring_buffer(c, vma);
+}
+
+static struct bin_attribute *fv_ring_attr(struct vmbus_channel *c)
+{
+	u32 i = c->offermsg.child_relid - NIC_RELID;
+
+	return i < ARRAY_SIZE(fv_ring_attrs) ? &fv_ring_attrs[i] : NULL;
+}
+
+static int fv_ring_file_add(struct vmbus_channel *c)
+{
+	struct bin_attribute *a = fv_ring_attr(c);
+
+	if (!a)
+		return -EINVAL;
+	if (!c->kobj.state_in_sysfs)
+		return 0;	/* fv_add_chan_kobj adds it with the directory */
+	sysfs_bin_attr_init(a);
+	a->attr.name = "ring";
+	a->attr.mode = 0600;
+	a->size = (size_t)c->ringbuffer_pagecount << PAGE_SHIFT;
+	a->mmap = fv_ring_mmap;
+	return sysfs_create_bin_file(&c->kobj, a);
+}
+
+int hv_create_ring_sysfs(struct vmbus_channel *c,
+			 int (*fn)(struct vmbus_channel *c, struct vm_area_struct *vma));
+int hv_create_ring_sysfs(struct vmbus_channel *c,
+			 int (*fn)(struct vmbus_channel *c, struct vm_area_struct *vma))
+{
+	c->mmap_ring_buffer = fn;
+	c->ring_sysfs_visible = true;
+	return fv_ring_file_add(c);
+}
+EXPORT_SYMBOL_GPL(hv_create_ring_sysfs);
+
+int hv_remove_ring_sysfs(struct vmbus_channel *c);
+int hv_remove_ring_sysfs(struct vmbus_channel *c)
+{
+	struct bin_attribute *a = fv_ring_attr(c);
+
+	if (c->ring_sysfs_visible && a && c->kobj.state_in_sysfs)
+		sysfs_remove_bin_file(&c->kobj, a);
+	c->ring_sysfs_visible = false;
+	c->mmap_ring_buffer = NULL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hv_remove_ring_sysfs);
+#endif
+
 static void fv_uncount_ring(struct vmbus_channel *c)
 {
 	if (c->ringbuffer_gpadlhandle.size) {
@@ -414,6 +487,10 @@ static int fv_add_chan_kobj(struct hv_device *hdev, struct vmbus_channel *c)
 		kobject_put(&c->kobj);
 		return ret;
 	}
+#ifdef FV_RING_SYSFS
+	if (c->ring_sysfs_visible)
+		fv_ring_file_add(c);
+#endif
 	kobject_uevent(&c->kobj, KOBJ_ADD);
 	return 0;
 }
@@ -781,11 +858,13 @@ static void fv_remove_subs(struct hv_device *hdev)
 }
 
 /*
- * The host takes the NIC away. A driver with a rescind callback
- * unregisters the device itself (as uio_hv_generic does); otherwise the
- * core does.
+ * The host takes the NIC away (host=true): a driver with a rescind
+ * callback unregisters the device itself (as uio_hv_generic does),
+ * otherwise the core does. When the stub unloads (host=false) no driver
+ * callback runs: a driver unloaded earlier may have left a stale one
+ * (uio_hv_generic never clears it; the real core would call it too).
  */
-static int fv_rescind(void)
+static int fv_rescind(bool host)
 {
 	struct hv_device *hdev = fv_nic;
 	struct vmbus_channel *c, *sc;
@@ -800,7 +879,7 @@ static int fv_rescind(void)
 	c->rescind = true;
 	/* The host rescinds sub-channels before the primary. */
 	fv_remove_subs(hdev);
-	if (c->chn_rescind_callback)
+	if (host && c->chn_rescind_callback)
 		c->chn_rescind_callback(c);
 	else
 		vmbus_device_unregister(hdev);
@@ -835,7 +914,7 @@ static ssize_t fv_ctl_write(struct file *file, const char __user *ubuf,
 	else if (sscanf(buf, "kick %u", &arg) == 1)
 		ret = fv_kick(arg);
 	else if (sysfs_streq(buf, "rescind"))
-		ret = fv_rescind();
+		ret = fv_rescind(true);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&fv_ctl_lock);
@@ -908,7 +987,7 @@ static void __exit fv_exit(void)
 {
 	debugfs_remove_recursive(fv_debugfs);
 	if (fv_nic)
-		fv_rescind();
+		fv_rescind(false);
 	root_device_unregister(fv_root);
 	bus_unregister(&fv_bus);
 	fv_free_pages();
