@@ -323,7 +323,9 @@ hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode, unsigned int budget)
 	if (hc->nacks != 0)
 		hn_chan_flush_acks(hc);
 	while (n < budget) {
-		if (mode == HN_POLL_RX && hc->park_n != 0)
+		/* Parking frees ring room (frames stay in the receive
+		 * buffer); stop only when every slot is taken. */
+		if (mode == HN_POLL_RX && hc->park_n == HN_PARK_MAX)
 			break;
 		/* No room to ACK more data: let the host drain first. */
 		if (hc->nacks == HN_ACK_BACKLOG)

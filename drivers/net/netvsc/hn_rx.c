@@ -194,17 +194,20 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	hc->rx_bursts++;
 	/* Bounded: a host writing control packets forever cannot hold us. */
 	while (nb < n && polls++ < 8) {
-		if (hc->park_n != 0) {
-			uint32_t before = hc->park_n;
+		uint32_t before;
 
-			nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
-			if (hc->park_n == before)
-				break; /* burst full or no mbufs */
-			continue;
+		/* Drain the ring first: the host waits for its room. */
+		if (hc->park_n < HN_PARK_MAX) {
+			rc = hn_chan_poll(hc, HN_POLL_RX, 32);
+			if (rc < 0 && hc->park_n == 0)
+				break;
 		}
-		rc = hn_chan_poll(hc, HN_POLL_RX, 16);
-		if (rc <= 0 && hc->park_n == 0)
+		if (hc->park_n == 0)
 			break;
+		before = hc->park_n;
+		nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
+		if (hc->park_n == before)
+			break; /* burst full or no mbufs */
 	}
 	if (hc->need_sig) {
 		hc->need_sig = false;

@@ -26,7 +26,8 @@
 #include "hn_var.h"
 
 #define HN_NO_SECTION UINT32_MAX
-#define HN_TXD_MIN 32u
+/* At least this many sends in flight: completions come late. */
+#define HN_TXD_MIN 1024u
 #define HN_TXD_MAX 4096u
 /* How long stop waits for completions before reclaiming. */
 #define HN_RECLAIM_MS 1000u
@@ -478,8 +479,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (!rte_spinlock_trylock(&hc->lock))
 		return 0;
-	/* Completions free descriptors; a parked Rx packet stops the read. */
-	if (txq->nfree_txd < txq->ntxd / 2 || txq->nfree_sec < txq->nsec / 2)
+	/* Completions free descriptors (cheap when there are none). */
+	if (txq->nfree_txd < txq->ntxd)
 		(void)hn_chan_poll(hc, hn_tx_poll_mode(txq), 2u * n + 16u);
 	if (txq->agg_txd >= 0 && hn_tx_flush(txq) == -EAGAIN)
 		n = 0;
@@ -489,6 +490,11 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		rc = hn_tx_one(txq, m);
+		if (rc == -ENOBUFS) {
+			/* Out of descriptors or sections: reap, then retry once. */
+			(void)hn_chan_poll(hc, hn_tx_poll_mode(txq), 2u * n + 16u);
+			rc = hn_tx_one(txq, m);
+		}
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			break;
 		if (rc != 0) {
