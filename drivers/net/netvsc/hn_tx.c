@@ -27,7 +27,7 @@
 
 #define HN_NO_SECTION UINT32_MAX
 /* At least this many sends in flight: completions come late. */
-#define HN_TXD_MIN 1024u
+#define HN_TXD_MIN 4096u
 #define HN_TXD_MAX 4096u
 /* How long stop waits for completions before reclaiming. */
 #define HN_RECLAIM_MS 1000u
