@@ -8,8 +8,9 @@
 #                       on it (scripts/run.sh says what it runs)
 #   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
 #                       unit, fuzz, scripts and emu suites, one "tests: ..." line
-#   make bench          build, then test/bench/run.sh: emulator vs stock PMD
-#                       instructions/packet (docs/benchmarks.md)
+#   make bench          build, then test/bench/run.sh: our PMD vs the stock
+#                       one, side by side (docs/performance.md; ~15 min;
+#                       BENCH_ARGS=--quick for the ~2 min smoke run)
 #   make clean          remove build/ and build-san/ (not the DPDK cache)
 
 SHELL := /bin/bash
@@ -49,12 +50,12 @@ test: setup
 	@scripts/run-tests.sh
 
 bench: build
-	@test/bench/run.sh $(BUILD)
+	@test/bench/run.sh $(BENCH_ARGS) $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,14s/^# \{0,1\}//p' Makefile
 	@echo "Variables: BUILD=$(BUILD) BUILD_SAN=$(BUILD_SAN) JOBS=$(JOBS)"
 	@echo "DPDK cache: \$$VMBUS_NETVSC_CACHE (default ~/.cache/vmbus-netvsc); scripts/setup.sh --help"

@@ -3,7 +3,8 @@
 #
 # run-tests.sh: the "make test" sequence, after scripts/setup.sh.
 #   1. build/     gcc, drivers on, -Dwerror=true: unit, fuzz, scripts, emu suites,
-#                 and kernel (QEMU; scripts/setup-kernel.sh first)
+#                 and kernel (QEMU; scripts/setup-kernel.sh first),
+#                 and bench-smoke (test/bench/run.sh --quick, no thresholds)
 #   2. build-san/ clang ASan/UBSan + libFuzzer, drivers off: same suites
 #   3. one summary line from both testlog.json files
 # Both trees always run, so one broken tree still reports the other's
@@ -34,7 +35,7 @@ scripts/setup-kernel.sh || echo "test: setup-kernel.sh failed; the kernel suite 
 
 say "gcc build with drivers ($build)"
 if make --no-print-directory build BUILD="$build" SKIP_SETUP=1; then
-	run_suites "$build" --suite kernel
+	run_suites "$build" --suite kernel --suite bench-smoke
 else
 	echo "test: $build did not build; its tests count as failed"
 	rm -f "$build/meson-logs/testlog.json"

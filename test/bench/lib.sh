@@ -11,8 +11,13 @@ BENCH_EMU_TO=		# PID of the `timeout` around the emulator
 BENCH_GUEST_TO=		# PID of the `timeout` around the guest
 BENCH_GUEST_FD=		# write end of the guest's stdin fifo
 BENCH_SEQ=0
+BENCH_ERR=		# reason of the last failed measurement
+BENCH_EMU_LOG=
+BENCH_GUEST_LOG=
+EMU_ARGS=()		# extra vmbus-emu options of the next start
+GUEST_EAL=()		# extra EAL options of the next guest
 
-blog() { echo "[bench] $*" >&2; }
+blog() { echo "[bench $(date +%T)] $*" >&2; }
 bdie() {
 	echo "[bench] error: $*" >&2
 	bench_dump_logs
@@ -78,20 +83,46 @@ bench_cg_prefix() {
 		--callgrind-out-file="$1" --dump-instr=no
 }
 
-# bench_emu_start NAME CG-OUT|'' BACKEND-SPEC
+# Failures of one measurement (a guest that does not probe, a devarg it
+# refuses) are not the harness's: they return 1 with the reason in
+# BENCH_ERR, and the case is reported n/a with it.
+bfail() {
+	BENCH_ERR=$*
+	return 1
+}
+
+# Last meaningful lines of a log, on one line (the reason of an n/a).
+bench_log_reason() {
+	grep -v '^[[:space:]]*$' "$1" 2>/dev/null | grep -iE 'error|fail|cannot|invalid|not |refus|declin|unsupported|no probed' |
+		tail -n 2 | tr '\n' ' ' | cut -c1-200
+}
+
+# bench_emu_start NAME CG-OUT|'' BACKEND-SPEC... (one --backend each;
+# more emulator options in the array EMU_ARGS).
 bench_emu_start() {
-	local name="$BENCH_TAG-$1" out=$2 spec=$3 log="$BENCH_TMP/emu-$1.log"
-	local -a pre=()
+	local name="$BENCH_TAG-$1" out=$2 log="$BENCH_TMP/emu-$1.log" spec
+	local -a pre=() be=()
+	shift 2
+	for spec in "$@"; do be+=(--backend "$spec"); done
 	[ -n "$out" ] && read -r -a pre <<<"$(bench_cg_prefix "$out")"
 	timeout -s KILL "$BENCH_RUN_MAX" "${pre[@]}" "$VMBUS_EMU" --name "$name" \
-		--backend "$spec" >"$log" 2>&1 &
+		"${EMU_ARGS[@]}" "${be[@]}" >"$log" 2>&1 &
 	BENCH_EMU_TO=$!
-	for _ in $(seq 300); do
+	BENCH_EMU_LOG=$log
+	for _ in $(seq 600); do
 		grep -q '^ready$' "$log" && return 0
 		kill -0 "$BENCH_EMU_TO" 2>/dev/null || bdie "vmbus-emu $name exited early"
 		sleep 0.1
 	done
-	bdie "vmbus-emu $name not ready after 30 s"
+	bdie "vmbus-emu $name not ready after 60 s"
+}
+
+# VMBus device id of NIC K of emulator NAME (for -a ID,devargs).
+bench_dev_id() {
+	local d
+	d=$(ls "$(bench_root "$1")/sys/bus/vmbus/devices" 2>/dev/null | sort | sed -n "$(($2 + 1))p")
+	[ -n "$d" ] || bdie "no VMBus device $2 under $(bench_root "$1")"
+	echo "$d"
 }
 
 bench_root() { echo "/dev/shm/vmbus-emu-$BENCH_TAG-$1"; }
@@ -116,6 +147,7 @@ bench_snapshot() {
 bench_field() { echo "$1" | awk -v k="$2" '{ print $k }'; }
 
 # bench_guest_start EMU GUEST CG-OUT|'' TESTPMD-APP-ARGS...
+# (more EAL options, e.g. "-a ID,devargs", in the array GUEST_EAL)
 # GUEST names a function guest_cmd_GUEST that prints, one word a line,
 # the guest's environment (VAR=VALUE words first: LD_PRELOAD with the
 # shim, LD_LIBRARY_PATH...) and its testpmd command line up to "--"
@@ -142,23 +174,27 @@ bench_guest_start() {
 		VMBUS_EMU_ROOT="$(bench_root "$emu")" "${envs[@]}" \
 		"${pre[@]}" "${words[@]}" --no-huge --no-pci -m 512 -l 0-1 \
 		--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error \
-		-- --no-mlockall --total-num-mbufs=8192 "$@" <"$fifo" >"$log" 2>&1 &
+		"${GUEST_EAL[@]}" -- --no-mlockall --total-num-mbufs=8192 "$@" \
+		<"$fifo" >"$log" 2>&1 &
 	BENCH_GUEST_TO=$!
+	BENCH_GUEST_LOG=$log
 	exec {BENCH_GUEST_FD}>"$fifo"
 }
 
 # Wait until snapshot field K of EMU grew by at least MIN (guest is
-# forwarding): bench_wait_moving EMU K MIN SECS.
+# forwarding): bench_wait_moving EMU K MIN SECS. Returns 1 (BENCH_ERR)
+# if the guest exits or nothing moves: that guest cannot run the case.
 bench_wait_moving() {
 	local s0 s
-	s0=$(bench_snapshot "$1" || echo "0 0 0 0")
+	s0=$(bench_snapshot "$1" || echo "0 0 0 0 0")
 	for _ in $(seq $(($4 * 10))); do
 		sleep 0.1
-		kill -0 "$BENCH_GUEST_TO" 2>/dev/null || bdie "guest exited early"
+		kill -0 "$BENCH_GUEST_TO" 2>/dev/null ||
+			bfail "guest exited: $(bench_log_reason "$BENCH_GUEST_LOG")" || return 1
 		s=$(bench_snapshot "$1") || continue
 		[ $(($(bench_field "$s" "$2") - $(bench_field "$s0" "$2"))) -ge "$3" ] && return 0
 	done
-	bdie "no traffic on $1 after $4 s"
+	bfail "no traffic after $4 s: $(bench_log_reason "$BENCH_GUEST_LOG")"
 }
 
 # Callgrind control of the process under timeout TO: bench_cg TO ARGS...

@@ -1,137 +1,81 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Table and JSON from the rows run.sh recorded.
+"""Tables, results.json and the plot from the rows run.sh recorded.
 
-    report.py RESULTS.tsv RESULTS.json PKTS GUEST...
+    report.py OUT-DIR [--seconds S] [--command CMD] [--guests "stock ours"]
+              [--reps N] [--window PKTS]
 
-Each TSV row: path side rep packets seconds instructions extra-json
-(side: emu, a guest name, or native-GUEST; extra: cgsum.py's summary plus
-the generator's backpressure over the window). The checks printed below
-the table are what makes a number trustworthy: the packet count of the
-window against callgrind's own per-packet calls, the work per poll of the
-emulator, and whether the instrumented guest always had packets waiting.
+OUT-DIR/rows.jsonl holds one JSON object per measurement (run.sh's row()):
+case, guest, side (native | guest | emu: which process callgrind watched),
+rep, packets, seconds, and for callgrind rows cg (cgsum.py's summary), or
+na (why the guest could not run the case). Writes OUT-DIR/results.json,
+OUT-DIR/tables.md (the tables below, for docs/performance.md) and
+OUT-DIR/mpps-by-size.png (gnuplot, when installed).
 """
+import argparse
 import datetime
 import json
 import os
 import platform
+import shutil
+import statistics
+import subprocess
 import sys
+
 
 def load(path):
     rows = []
     with open(path, encoding="utf-8") as f:
         for line in f:
-            p = line.rstrip("\n").split("\t")
-            if len(p) != 7:
-                continue
-            rows.append({"path": p[0], "side": p[1], "rep": int(p[2]),
-                         "packets": int(p[3]), "seconds": float(p[4]),
-                         "instructions": int(p[5]), "extra": json.loads(p[6])})
+            line = line.strip()
+            if line:
+                rows.append(json.loads(line))
     for r in rows:
-        # Callgrind's count of a per-packet function is exact for the
-        # window; the emulator's counters around it are the fallback.
-        r["window_counter"] = r["packets"]
-        fn, n = pkt_calls(r)
-        # A window whose per-packet calls disagree with the counters did
-        # not do the usual work per packet (e.g. a PMD dropping what it
-        # consumed): shown, flagged, left out of the means.
-        r["valid"] = not fn or abs(n - r["packets"]) <= 0.05 * r["packets"]
-        if fn and n:
-            r["packets"] = n
-        r["instr_per_pkt"] = (r["instructions"] / r["packets"]
-                              if r["instructions"] and r["packets"] else None)
-        r["mpps"] = r["packets"] / r["seconds"] / 1e6 if r["seconds"] else 0
+        r["mpps"] = None
+        r["instr_per_pkt"] = None
+        if "na" in r or not r.get("seconds"):
+            continue
+        pkts = r.get("packets", 0)
+        r["window_counter"] = pkts
+        cg = r.get("cg")
+        if cg:
+            # Callgrind's count of a once-per-packet function is exact for
+            # the window; the emulator's counters around it are the check.
+            fn, n = pkt_calls(cg)
+            # The emulator's functions count its packets exactly; for a
+            # guest, a mismatch means it did not do the usual work per
+            # packet (e.g. the stock PMD dropping what it consumed).
+            if r.get("side") == "emu" and fn:
+                r["valid"] = n > 0
+            else:
+                r["valid"] = not fn or abs(n - pkts) <= 0.05 * max(pkts, 1)
+            if fn and n:
+                pkts = n
+            r["instr_per_pkt"] = cg["total"] / pkts if pkts else None
+            r["polls"] = cg["calls"].get("net_tick", 0)
+        else:
+            r["mpps"] = pkts / r["seconds"] / 1e6
+            if r.get("size"):
+                r["gbps"] = r["mpps"] * r["size"] * 8 / 1e3
     return rows
 
 
-def pick(rows, path, side):
-    return [r for r in rows if r["path"] == path and r["side"] == side]
-
-
-def mean(xs):
-    xs = [x for x in xs if x is not None]
-    return sum(xs) / len(xs) if xs else None
-
-
-def fmt_reps(rs):
-    return " / ".join("%.0f%s" % (r["instr_per_pkt"], "" if r["valid"] else "*")
-                      for r in rs if r["instr_per_pkt"] is not None) or "-"
-
-
-def ipp_mean(rs):
-    return mean([r["instr_per_pkt"] for r in rs if r["valid"]])
-
-
-def pkt_calls(r):
-    """(function, calls) of the per-packet function counted, if any."""
-    for fn, n in r["extra"].get("calls", {}).items():
+def pkt_calls(cg):
+    for fn, n in cg.get("calls", {}).items():
         if fn != "net_tick":
             return fn, n
     return None, 0
 
 
-def idle_poll_cost(rows):
-    """Instructions of one empty emulator poll (the idle window)."""
-    for r in pick(rows, "idle", "emu"):
-        polls = r["extra"]["calls"].get("net_tick", 0)
-        if polls:
-            return r["instructions"] / polls
+def sel(rows, **kw):
+    return [r for r in rows if all(r.get(k) == v for k, v in kw.items())]
+
+
+def na_reason(rs):
+    for r in rs:
+        if "na" in r:
+            return r["na"]
     return None
-
-
-def count_check(r):
-    fn, n = pkt_calls(r)
-    c = r["window_counter"]
-    if not fn:
-        return "%d pkts (emulator counters)" % c
-    return "%s() called %d, emulator counters %d (%+.2f%%)%s" % (
-        fn, n, c, (c - n) / n * 100 if n else 0,
-        "" if r["valid"] else " INVALID: left out of the means")
-
-
-def checks(rows, path, guests, idle):
-    """One line per measurement saying why its number can be trusted."""
-    out = []
-    for r in pick(rows, path, "emu"):
-        polls = r["extra"]["calls"].get("net_tick", 0)
-        line = "  %s emu rep %d: %s, %d polls (%.1f pkts/poll" % (
-            path, r["rep"], count_check(r), polls,
-            r["packets"] / polls if polls else 0)
-        if idle and polls:
-            line += "; all polls at idle cost would be %.1f instr/pkt" % (
-                polls * idle / r["packets"])
-        if path == "tx":
-            line += "; %.1f frames per VMBus packet" % (
-                r["window_counter"] / max(r["extra"].get("completions", 0), 1))
-        out.append(line + ")")
-    for g in guests:
-        for r in pick(rows, path, g):
-            objs = r["extra"]["objects"]
-            top = ", ".join("%s %.0f" % (o, c / r["packets"])
-                            for o, c in list(objs.items())[:4])
-            busy = ("emulator found the ring full %.1f times/pkt" %
-                    (r["extra"]["backpressure"] / r["packets"])
-                    if path == "rx" else "txonly always has packets to send; "
-                    "%.1f frames per VMBus packet" % (
-                        r["window_counter"] / max(r["extra"].get("completions", 0), 1)))
-            out.append("  %s %s rep %d: %s; %s; instr/pkt by object: %s"
-                       % (path, g, r["rep"], count_check(r), busy, top))
-    return out
-
-
-def emu_profile(rows, path, outdir):
-    """Top functions of the emulator's side, per packet (first rep)."""
-    rs = pick(rows, path, "emu")
-    if not rs:
-        return []
-    r = rs[0]
-    lines = ["emulator %s path, top functions (self instructions per packet):" % path]
-    for fn, ob, c in r["extra"]["top"]:
-        lines.append("  %7.1f  %s (%s)" % (c / r["packets"], fn, ob))
-    with open(os.path.join(outdir, "emu-%s-top.txt" % path), "w",
-              encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    return lines
 
 
 def machine():
@@ -148,57 +92,302 @@ def machine():
             "host": platform.node()}
 
 
+def fmt(v, spec="%.2f"):
+    return spec % v if v is not None else "-"
+
+
+def table(head, body):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in cells) + " |" for cells in body]
+    return out
+
+
+def tx_label(tx, size):
+    if tx == "pagebuf":
+        return "page buffer (tx_copybreak=0)"
+    if tx == "chimney":
+        return "chimney (tx_copybreak=4096)"
+    return "default (%s)" % ("chimney" if size <= 512 else "page buffer")
+
+
+def short(reason):
+    reason = " ".join(str(reason).split())
+    return reason if len(reason) <= 90 else reason[:87] + "..."
+
+
+class Report:
+    def __init__(self, rows, guests):
+        self.rows = rows
+        self.guests = guests
+        self.notes = []     # n/a reasons, numbered once each
+        self.summary = {"throughput": [], "instructions": [], "ceiling": [],
+                        "latency": [], "tcp": []}
+
+    def na(self, reason):
+        reason = short(reason)
+        if reason not in self.notes:
+            self.notes.append(reason)
+        return "n/a [%d]" % (self.notes.index(reason) + 1)
+
+    def ceiling(self, size):
+        rs = [r["mpps"] for r in sel(self.rows, case="ceiling-%d" % size) if r["mpps"]]
+        return statistics.median(rs) if rs else None
+
+    def cases(self, side):
+        seen = []
+        for r in self.rows:
+            if r.get("side") == side and r["case"].split("-")[0] in ("txonly", "rxonly", "io") \
+                    and r["case"] not in seen:
+                seen.append(r["case"])
+        return seen
+
+    def throughput(self):
+        head = ["case", "transmit", "receive"]
+        for g in self.guests:
+            head += ["%s Mpps median (min-max)" % g, "%s Gbit/s" % g, "%s of ceiling" % g]
+        if len(self.guests) == 2:
+            head.append("%s/%s Mpps" % (self.guests[1], self.guests[0]))
+        body = []
+        for case in self.cases("native"):
+            rs = sel(self.rows, case=case, side="native")
+            meta = next((r for r in rs if "mode" in r), None)
+            size = int(case.split("-")[1])
+            ceil = self.ceiling(size)
+            entry = {"case": case, "guests": {}}
+            mode = case.split("-")[0]
+            cells = [case,
+                     tx_label(meta["tx"], size) if meta and mode != "rxonly" else "-",
+                     ("zero-copy (rx_extmbuf_enable=1)" if meta["rx"] == "zerocopy"
+                      else "default (copy)") if meta and mode != "txonly" else "-"]
+            per_rep = {}
+            for g in self.guests:
+                gr = sel(rs, guest=g)
+                vals = [r["mpps"] for r in gr if r["mpps"] is not None]
+                per_rep[g] = {r["rep"]: r["mpps"] for r in gr if r["mpps"] is not None}
+                if not vals:
+                    why = na_reason(gr) or "not measured"
+                    cells += [self.na(why), "-", "-"]
+                    entry["guests"][g] = {"na": why}
+                    continue
+                med = statistics.median(vals)
+                cells += ["%.3f (%.3f-%.3f)" % (med, min(vals), max(vals)),
+                          "%.2f" % (med * size * 8 / 1e3),
+                          "%.0f%%" % (100 * med / ceil) if ceil else "-"]
+                entry["guests"][g] = {"mpps_median": med, "mpps_min": min(vals),
+                                      "mpps_max": max(vals), "mpps": vals,
+                                      "gbps_median": med * size * 8 / 1e3,
+                                      "fraction_of_ceiling": med / ceil if ceil else None}
+            if len(self.guests) == 2:
+                a, b = per_rep[self.guests[0]], per_rep[self.guests[1]]
+                pairs = [b[k] / a[k] for k in a if k in b and a[k]]
+                ratio = statistics.median(pairs) if pairs else None
+                cells.append(fmt(ratio))
+                entry["ratio_pairwise_median"] = ratio
+            body.append(cells)
+            self.summary["throughput"].append(entry)
+        return table(head, body)
+
+    def cg_value(self, case, guest, side):
+        rs = sel(self.rows, case=case, guest=guest, side=side)
+        ok = [r for r in rs if r.get("instr_per_pkt") is not None and r.get("valid", True)]
+        if ok:
+            return ok[0], None
+        return None, na_reason(rs) or ("invalid window" if rs else "not measured")
+
+    def instructions(self):
+        head = ["case"]
+        for g in self.guests:
+            head.append("%s guest instr/pkt" % g)
+        if len(self.guests) == 2:
+            head.append("%s/%s" % (self.guests[1], self.guests[0]))
+        for g in self.guests:
+            head.append("emulator instr/pkt (with %s)" % g)
+        head.append("emulator / cheaper guest")
+        body, objs, checks = [], [], []
+        for case in self.cases("guest"):
+            cells, gv, ev = [case], {}, {}
+            entry = {"case": case, "guests": {}, "emulator": {}}
+            for g in self.guests:
+                r, why = self.cg_value(case, g, "guest")
+                if r:
+                    gv[g] = r["instr_per_pkt"]
+                    cells.append("%.0f" % gv[g])
+                    top = list(r["cg"]["objects"].items())[:5]
+                    per_obj = {o: c / (r["cg"]["total"] / r["instr_per_pkt"]) for o, c in top}
+                    objs.append("  %s %s: %s" % (case, g, ", ".join(
+                        "%s %.0f" % (o, v) for o, v in per_obj.items())))
+                    entry["guests"][g] = {"instr_per_pkt": gv[g], "by_object": per_obj}
+                    checks.append(self.check(r, case, g + " guest"))
+                else:
+                    cells.append(self.na(why))
+                    entry["guests"][g] = {"na": why}
+            if len(self.guests) == 2:
+                a, b = gv.get(self.guests[0]), gv.get(self.guests[1])
+                cells.append(fmt(b / a if a and b else None))
+                entry["ratio"] = b / a if a and b else None
+            for g in self.guests:
+                r, why = self.cg_value(case, g, "emu")
+                if r:
+                    ev[g] = r["instr_per_pkt"]
+                    cells.append("%.0f" % ev[g])
+                    entry["emulator"][g] = {"instr_per_pkt": ev[g],
+                                            "top": r["cg"]["top"][:8]}
+                    checks.append(self.check(r, case, "emulator with " + g))
+                else:
+                    cells.append(self.na(why))
+                    entry["emulator"][g] = {"na": why}
+            cheap = min(gv.values()) if gv else None
+            emu = max(ev.values()) if ev else None
+            cells.append(fmt(emu / cheap if emu and cheap else None))
+            entry["emulator_over_cheaper_guest"] = emu / cheap if emu and cheap else None
+            body.append(cells)
+            self.summary["instructions"].append(entry)
+        return table(head, body), objs, checks
+
+    @staticmethod
+    def check(r, case, who):
+        fn, n = pkt_calls(r["cg"])
+        c = r["window_counter"]
+        s = "  %s %s: %d pkts in the window" % (case, who, c)
+        if fn:
+            s += ", %s() %d calls (%+.1f%%)" % (fn, n, (c - n) / n * 100 if n else 0)
+        if r.get("polls"):
+            s += ", %.1f pkts per emulator poll" % (r["instr_per_pkt"] and
+                                                   (n or c) / r["polls"])
+        if r["case"].startswith("rxonly") and r.get("backpressure") is not None and c:
+            s += ", ring full %.1f times/pkt" % (r["backpressure"] / c)
+        return s
+
+    def ceiling_table(self):
+        body = []
+        for r in sel(self.rows, guest="null"):
+            if r["mpps"]:
+                body.append([r["case"], "%.3f" % r["mpps"], "%.2f" % r["gbps"]])
+                self.summary["ceiling"].append({"size": r["size"], "mpps": r["mpps"]})
+            else:
+                body.append([r["case"], self.na(r.get("na", "?")), "-"])
+        return table(["testpmd io on 2x net_null", "Mpps", "Gbit/s"], body)
+
+    def latency_table(self):
+        body = []
+        for r in [r for r in self.rows if r["case"].startswith("latency")]:
+            if "na" in r:
+                body.append([r["guest"], self.na(r["na"]), "-", "-", "-", "-"])
+                self.summary["latency"].append({"guest": r["guest"], "na": r["na"]})
+                continue
+            body.append([r["guest"], "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
+                         "%.2f-%.2f" % (r["min"], r["max"]), "%d / %d" % (r["lost"], r["n"])])
+            self.summary["latency"].append({k: r[k] for k in (
+                "guest", "n", "lost", "p50", "p99", "p999", "min", "max")})
+        return table(["guest (64 B ring-ping)", "p50 us", "p99 us", "p99.9 us", "min-max us",
+                      "lost / samples"], body)
+
+    def tcp_table(self):
+        body = []
+        for r in [r for r in self.rows if r["case"].startswith("tcp")]:
+            if "na" in r:
+                body.append([r["case"], r["guest"], self.na(r["na"]), "-", "-"])
+                self.summary["tcp"].append({"case": r["case"], "guest": r["guest"],
+                                            "na": r["na"]})
+                continue
+            body.append([r["case"], r["guest"], "%.2f" % r["gbps"], str(r["retransmits"]),
+                         str(r.get("backend_drops", "-"))])
+            self.summary["tcp"].append({k: r.get(k) for k in (
+                "case", "guest", "queues", "gbps", "retransmits", "backend_drops")})
+        return table(["case", "guest", "iperf3 Gbit/s", "retransmits", "TAP backend drops"],
+                     body)
+
+    def plot(self, outdir):
+        """Mpps by frame size, one line per mode and guest (1 queue)."""
+        series = {}
+        for e in self.summary["throughput"]:
+            mode, size, q = e["case"].split("-")[:3]
+            if q != "q1" or len(e["case"].split("-")) > 3:
+                continue
+            for g, v in e["guests"].items():
+                if "mpps_median" in v:
+                    series.setdefault((mode, g), []).append(
+                        (int(size), v["mpps_median"], v["mpps_min"], v["mpps_max"]))
+        for c in self.summary["ceiling"]:
+            series.setdefault(("io", "net_null ceiling"), []).append(
+                (c["size"], c["mpps"], c["mpps"], c["mpps"]))
+        if not series or not shutil.which("gnuplot"):
+            return None
+        dat = os.path.join(outdir, "mpps-by-size.dat")
+        png = os.path.join(outdir, "mpps-by-size.png")
+        plots = []
+        with open(dat, "w", encoding="utf-8") as f:
+            for i, ((mode, g), pts) in enumerate(sorted(series.items())):
+                f.write("# %s %s\n" % (mode, g))
+                for p in sorted(pts):
+                    f.write("%d %.4f %.4f %.4f\n" % p)
+                f.write("\n\n")
+                dash = 2 if g == "net_null ceiling" else (1 if g == "stock" else 3)
+                plots.append("'%s' index %d using 1:2:3:4 with yerrorlines dt %d lw 2 "
+                             "title '%s %s'" % (dat, i, dash, mode, g))
+        script = "\n".join([
+            "set terminal png size 900,560",
+            "set output '%s'" % png,
+            "set title 'Mpps by frame size, 1 queue (median, min-max bars)'",
+            "set xlabel 'frame bytes (log scale)'", "set ylabel 'Mpps (log scale)'",
+            "set logscale xy", "set xtics (64, 512, 1518, 9014)", "set grid",
+            "set key outside right",
+            "plot " + ", ".join(plots), ""])
+        try:
+            subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                           capture_output=True, timeout=60)
+        except (subprocess.SubprocessError, OSError) as e:
+            sys.stderr.write("report: gnuplot failed: %s\n" % e)
+            return None
+        return png
+
+
 def main(argv):
-    if len(argv) < 5:
-        sys.stderr.write(__doc__)
-        return 2
-    rows = load(argv[1])
-    pkts, guests = int(argv[3]), argv[4:]
-    outdir = os.path.dirname(os.path.abspath(argv[2]))
-    summary = []
-    head = ["path", "emulator instr/pkt"]
-    for g in guests:
-        head += ["%s PMD instr/pkt" % g, "emu/%s" % g, "%s native Mpps" % g]
-    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for path in ("rx", "tx"):
-        emu = pick(rows, path, "emu")
-        e = ipp_mean(emu)
-        cells = [path, fmt_reps(emu)]
-        entry = {"path": path, "emulator_instr_per_pkt": e,
-                 "emulator_reps": [r["instr_per_pkt"] for r in emu], "guests": {}}
-        for g in guests:
-            gr = pick(rows, path, g)
-            gv = ipp_mean(gr)
-            nat = pick(rows, path, "native-" + g)
-            mpps = mean([r["mpps"] for r in nat])
-            ratio = e / gv if e and gv else None
-            cells += [fmt_reps(gr), "%.2f" % ratio if ratio else "-",
-                      "%.2f" % mpps if mpps else "-"]
-            entry["guests"][g] = {"instr_per_pkt": gv,
-                                  "reps": [r["instr_per_pkt"] for r in gr],
-                                  "ratio_emu_over_pmd": ratio, "native_mpps": mpps}
-        table.append("| " + " | ".join(cells) + " |")
-        summary.append(entry)
-    print()
-    print("instructions per packet (callgrind Ir, window of ~%d packets; "
-          "rep 1 / rep 2 ...; * = invalid window, see checks)" % pkts)
-    print("\n".join(table))
-    idle = idle_poll_cost(rows)
-    print("\nchecks (empty emulator poll: %s instructions):"
-          % ("%.0f" % idle if idle else "not measured"))
-    for path in ("rx", "tx"):
-        print("\n".join(checks(rows, path, guests, idle)))
-    print()
-    for path in ("rx", "tx"):
-        print("\n".join(emu_profile(rows, path, outdir)))
-    print("\nnative Mpps: both processes busy-poll, 2 cores are oversubscribed; informational only.")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("outdir")
+    ap.add_argument("--seconds", type=int, default=0)
+    ap.add_argument("--command", default="")
+    ap.add_argument("--guests", default="stock ours")
+    ap.add_argument("--reps", type=int, default=0)
+    ap.add_argument("--window", type=int, default=0)
+    a = ap.parse_args(argv[1:])
+    rows = load(os.path.join(a.outdir, "rows.jsonl"))
+    rep = Report(rows, a.guests.split())
+    out = []
+    out += ["## Throughput (native, %d repetitions alternating the guests; "
+            "Gbit/s = frame bytes without FCS)" % a.reps, ""]
+    out += rep.throughput()
+    t, objs, checks = rep.instructions()
+    out += ["", "## Instructions per packet (callgrind Ir, window of ~%d packets; "
+            "the other process native)" % a.window, ""]
+    out += t
+    if objs:
+        out += ["", "Guest instructions per packet by shared object (top 5):", ""]
+        out += ["```"] + objs + ["```"]
+    if checks:
+        out += ["", "Window checks:", "", "```"] + checks + ["```"]
+    out += ["", "## Framework ceiling", ""] + rep.ceiling_table()
+    out += ["", "## Latency (one packet in flight, emulator loopback)", ""]
+    out += rep.latency_table()
+    out += ["", "## TCP (iperf3 through testpmd io between two TAP namespaces)", ""]
+    out += rep.tcp_table()
+    if rep.notes:
+        out += ["", "n/a reasons:", ""]
+        out += ["%d. %s" % (i + 1, n) for i, n in enumerate(rep.notes)]
+    png = rep.plot(a.outdir)
+    text = "\n".join(out) + "\n"
+    print(text)
+    with open(os.path.join(a.outdir, "tables.md"), "w", encoding="utf-8") as f:
+        f.write(text)
     doc = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-           "machine": machine(), "window_packets": pkts, "guests": guests,
-           "idle_poll_instructions": idle,
-           "summary": summary, "runs": rows}
-    with open(argv[2], "w", encoding="utf-8") as f:
+           "machine": machine(), "command": a.command, "seconds": a.seconds,
+           "guests": rep.guests, "reps": a.reps, "window_packets": a.window,
+           "summary": rep.summary, "na_reasons": rep.notes, "plot": png, "rows": rows}
+    res = os.path.join(a.outdir, "results.json")
+    with open(res, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
-    print("results: %s" % argv[2])
+    print("results: %s%s (%d s)" % (res, ", plot: %s" % png if png else
+                                    " (no plot: gnuplot missing)", a.seconds))
     return 0
 
 

@@ -1,28 +1,45 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# run.sh [BUILD-DIR]: the emulator's own cost per packet next to the
-# guest PMDs' (see docs/benchmarks.md). Not a test: it asserts nothing
-# about speed, it measures and reports.
+# run.sh [--quick] [BUILD-DIR]: our netvsc PMD against Debian's stock one,
+# side by side, on the emulated Hyper-V NIC (docs/performance.md,
+# docs/benchmarks.md). Not a test: it asserts nothing about speed.
 #
-# For each path (rx: generator -> guest, tx: guest -> sink) and each
-# repetition:
-#   emulator side  vmbus-emu under callgrind, the stock guest native
-#   GUEST side     that guest's testpmd under callgrind, emulator native
-#   native-GUEST   both native, wall-clock packets per second
-# Instructions are collected only inside a window of BENCH_PKTS packets
-# in steady state (valgrind --instr-atstart=no, callgrind_control -i).
+# Parts, all in one run and against the same emulator build and options:
+#  1. throughput  txonly (sink), rxonly (generator), io (generator ->
+#                 guest -> back to the generator) by frame size, queues,
+#                 transmit mode (chimney / page buffer, tx_copybreak) and
+#                 receive mode (copy / zero-copy, rx_extmbuf_enable);
+#                 repetitions alternate the guests (A B A B ...), median
+#                 and min-max Mpps of native windows.
+#  2. instructions per packet (callgrind Ir) of the guest (whole process
+#                 and by shared object) and of the emulator, each measured
+#                 while the other side runs native.
+#  3. ceiling     testpmd io on net_null: what DPDK itself does here.
+#  4. latency     bench-ringping: one packet at a time through the
+#                 emulator's loopback backend, p50/p99/p99.9.
+#  5. TCP         two emulated NICs on TAPs in two namespaces, testpmd io
+#                 between them, iperf3 for a fixed time.
+# A guest that cannot run a case (our PMD declining the device, a devarg
+# it refuses, a frame size it cannot take) gives "n/a" with the reason
+# from its log; the run goes on.
 #
-# Environment: BENCH_PKTS (200000), BENCH_REPS (2), BENCH_GUESTS
-# ("stock"), BENCH_NATIVE_SECS (3), BENCH_OUT (BUILD-DIR/bench).
-# Output: a table on stdout, BENCH_OUT/results.json, BENCH_OUT/results.tsv,
-# the callgrind files and BENCH_OUT/emu-<path>-top.txt (profile of the
-# emulator's side).
+# Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
+# BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 200000),
+# BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
+# (20000), BENCH_PARTS ("tput cg ceiling latency tcp").
+# Output: a table on stdout, BENCH_OUT/results.json (every row, the
+# machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
 # Settings are read by lib.sh and, PKT_FN_*, through ${!name}.
 # shellcheck disable=SC2034
 set -u
 
+QUICK=0
+if [ "${1:-}" = --quick ]; then
+	QUICK=1
+	shift
+fi
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd) || exit 1
 here="$src/test/bench"
@@ -33,25 +50,62 @@ VMBUS_EMU="$build/test/emulator/vmbus-emu"
 VMBUS_EMU_CTL="$build/test/emulator/ctl/vmbus-emu-ctl"
 VMBUS_EMU_SHIM="$build/test/emulator/libvmbus_emu_shim.so"
 STOCK_FIX="$build/test/emulator/integration/libstock_queue_state.so"
+RINGPING="$build/test/bench/bench-ringping"
 STOCK_TESTPMD=/usr/bin/dpdk-testpmd
-PKTS=${BENCH_PKTS:-200000}
-REPS=${BENCH_REPS:-2}
-read -r -a GUESTS <<<"${BENCH_GUESTS:-stock}"
-NATIVE_SECS=${BENCH_NATIVE_SECS:-3}
+read -r -a GUESTS <<<"${BENCH_GUESTS:-stock ours}"
+read -r -a PARTS <<<"${BENCH_PARTS:-tput cg ceiling latency tcp}"
 OUT=${BENCH_OUT:-$build/bench}
-BENCH_RUN_MAX=240	# watchdog of every process started (seconds)
-WINDOW_MAX=60		# a window ends after this even if short of PKTS
-GEN_SPEC="gen:flows=16,size=64"
-WARM_PKTS=20000	# packets before a window opens
-RX_ARGS=(--forward-mode=rxonly)
-TX_ARGS=(--forward-mode=txonly --txpkts=64)
-# Functions called once per packet, to check the window's count against
-# callgrind's: the emulator's, and those of a guest where one is known
-# (PKT_FN_<guest>_<path>; the stock PMD's own symbols are stripped).
-PKT_FN_emu_rx=emu_rx_frame
-PKT_FN_emu_tx=sink_xmit
-PKT_FN_emu_idle=net_tick
-PKT_FN_stock_rx=rte_net_get_ptype
+if [ "$QUICK" = 1 ]; then
+	REPS=${BENCH_REPS:-1}
+	NATIVE_SECS=${BENCH_NATIVE_SECS:-1}
+	PKTS=${BENCH_PKTS:-30000}
+	TCP_SECS=${BENCH_TCP_SECS:-3}
+	PING_COUNT=${BENCH_PING_COUNT:-2000}
+	TCP_QUEUES=(1)
+else
+	REPS=${BENCH_REPS:-3}
+	NATIVE_SECS=${BENCH_NATIVE_SECS:-2}
+	PKTS=${BENCH_PKTS:-200000}
+	TCP_SECS=${BENCH_TCP_SECS:-8}
+	PING_COUNT=${BENCH_PING_COUNT:-20000}
+	TCP_QUEUES=(1 4)
+fi
+BENCH_RUN_MAX=300	# watchdog of every process started (seconds)
+WINDOW_MAX=60		# a callgrind window ends after this even if short of PKTS
+WARM_PKTS=20000		# packets before a window opens
+JUMBO=9014		# frame bytes (no FCS) at MTU 9000
+# Functions called once per packet, to check a callgrind window's count
+# against the emulator's counters (PKT_FN_<side>_<mode>; the stock PMD's
+# own symbols are stripped).
+PKT_FN_emu_rxonly=emu_rx_frame
+PKT_FN_emu_txonly=sink_xmit
+PKT_FN_stock_rxonly=rte_net_get_ptype
+
+# ---- Cases ----
+# "MODE SIZE QUEUES TX RX": TX is def (the PMD's default: chimney up to
+# tx_copybreak, 512 bytes in both PMDs' documentation, page buffers
+# above), pagebuf (tx_copybreak=0) or chimney (tx_copybreak=4096); RX is
+# def (copy) or zerocopy (rx_extmbuf_enable=1: frames above rx_copybreak
+# stay in the receive buffer as external mbufs).
+if [ "$QUICK" = 1 ]; then
+	CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def")
+	CG_CASES=("txonly 64 1 def def")
+	CEIL_SIZES=(64)
+else
+	CASES=(
+		"txonly 64 1 def def" "txonly 512 1 def def" "txonly 1518 1 def def"
+		"txonly $JUMBO 1 def def" "txonly 64 2 def def"
+		"txonly 64 1 pagebuf def" "txonly 1518 1 chimney def"
+		"rxonly 64 1 def def" "rxonly 512 1 def def" "rxonly 1518 1 def def"
+		"rxonly $JUMBO 1 def def" "rxonly 64 2 def def"
+		"rxonly 1518 1 def zerocopy"
+		"io 64 1 def def" "io 512 1 def def" "io 1518 1 def def"
+		"io $JUMBO 1 def def" "io 64 2 def def"
+	)
+	CG_CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def"
+		"rxonly 1518 1 def def")
+	CEIL_SIZES=(64 512 1518 "$JUMBO")
+fi
 
 # ---- Guests: one function each (see bench_guest_start) ----
 
@@ -62,10 +116,22 @@ guest_cmd_stock() {
 	echo "$STOCK_TESTPMD"
 }
 
+# Our testpmd and libraries (scripts/setup.sh's DPDK), which load our
+# bus/vmbus and net/netvsc plugins from their plugin directory
+# (installed there by `make build`).
+guest_cmd_ours() {
+	echo "LD_PRELOAD=$VMBUS_EMU_SHIM"
+	echo "LD_LIBRARY_PATH=$OURS_LD_PATH"
+	echo "$OURS_TESTPMD"
+}
+
+# Library path of a guest for a program other than testpmd (ringping).
+guest_ld_path() { if [ "$1" = ours ]; then echo "$OURS_LD_PATH"; fi; }
+
 # ---- Checks ----
 
 need() {
-	[ "$(id -u)" = 0 ] || bdie "needs root (the emulator's shim and /var/run/dpdk)"
+	[ "$(id -u)" = 0 ] || bdie "needs root (the emulator's shim, /var/run/dpdk, namespaces)"
 	local f
 	for f in "$VMBUS_EMU" "$VMBUS_EMU_CTL" "$VMBUS_EMU_SHIM" "$STOCK_FIX"; do
 		[ -e "$f" ] || bdie "$f missing (make build)"
@@ -76,98 +142,382 @@ need() {
 	done
 }
 
-# ---- One measurement ----
+# GUEST_NA[g] is set when guest g cannot run at all (our DPDK missing,
+# or its PMD declines the device): every case of g is n/a with it.
+declare -A GUEST_NA=()
 
-# Snapshot field that counts a path's packets (see bench_snapshot): tx
-# what the sink received; rx what the generator delivered when the
-# emulator is measured (what emu_nic_rx counts), what the guest acked
-# (consumed) when the guest is. The "idle" path has a generator that
-# stops after the warm-up: its window measures one empty poll's cost.
-path_field() {
-	if [ "$1" = tx ]; then echo 2
-	elif [ "$2" = emu ]; then echo 1
-	else echo 4
-	fi
+# Our DPDK's environment, through the project's own selector.
+ours_env() {
+	local envs
+	envs=$(bash "$src/scripts/dpdk-env.sh" --print 2>&1) || {
+		GUEST_NA[ours]="our DPDK not found (scripts/setup.sh): ${envs//$'\n'/ }"
+		return 1
+	}
+	OURS_LD_PATH=$(eval "$envs" && echo "${LD_LIBRARY_PATH:-}")
+	OURS_TESTPMD=$(eval "$envs" && echo "${DPDK_TESTPMD:-}")
+	[ -x "$OURS_TESTPMD" ] || {
+		GUEST_NA[ours]="our testpmd ($OURS_TESTPMD) is not built"
+		return 1
+	}
 }
-path_backend() {
-	case $1 in
-	rx) echo "$GEN_SPEC,count=0" ;;
-	idle) echo "$GEN_SPEC,count=$WARM_PKTS" ;;
-	tx) echo sink ;;
-	esac
+
+# ---- Rows ----
+
+# row KEY=VALUE... [cg=@FILE]: one JSON object per line into rows.jsonl;
+# numbers stay numbers, cg=@FILE embeds cgsum.py's JSON.
+row() {
+	python3 - "$@" >>"$OUT/rows.jsonl" <<-'EOF'
+	import json, sys
+	d = {}
+	for a in sys.argv[1:]:
+	    k, _, v = a.partition("=")
+	    if v.startswith("@"):
+	        with open(v[1:]) as f:
+	            d[k] = json.load(f)
+	        continue
+	    for t in (int, float):
+	        try:
+	            v = t(v)
+	            break
+	        except ValueError:
+	            pass
+	    d[k] = v
+	print(json.dumps(d))
+	EOF
 }
-path_args() { if [ "$1" = tx ]; then echo "${TX_ARGS[@]}"; else echo "${RX_ARGS[@]}"; fi; }
 
-# Appends one TSV row: path side rep packets seconds instr extra-json.
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$OUT/results.tsv"; }
+# ---- One throughput / instruction measurement ----
 
-# measure PATH SIDE REP: SIDE is emu, native or a guest name.
+case_id() {
+	local mode size q tx rx id
+	read -r mode size q tx rx <<<"$1"
+	id="$mode-$size-q$q"
+	[ "$tx" = def ] || id+="-$tx"
+	[ "$rx" = def ] || id+="-$rx"
+	echo "$id"
+}
+
+case_devargs() {
+	local a=()
+	case $1 in pagebuf) a+=(tx_copybreak=0) ;; chimney) a+=(tx_copybreak=4096) ;; esac
+	[ "$2" = zerocopy ] && a+=(rx_extmbuf_enable=1)
+	local IFS=,
+	echo "${a[*]}"
+}
+
+# Counter that measures a mode (bench_snapshot field): txonly what the
+# sink received, rxonly what the generator delivered, io what came back.
+mode_field() { case $1 in rxonly) echo 1 ;; *) echo 2 ;; esac; }
+
+# measure CASE GUEST REP SIDE: SIDE native (wall clock), guest or emu
+# (callgrind on that process, the other native). Appends a row; a case the
+# guest cannot run becomes an n/a row.
 measure() {
-	local path=$1 side=$2 rep=$3 k cg_emu='' cg_guest='' guest=stock to='' w
-	local -a args
-	read -r -a args <<<"$(path_args "$path")"
-	k=$(path_field "$path" "$side")
+	local c=$1 guest=$2 rep=$3 side=$4 mode size q tx rx
+	read -r mode size q tx rx <<<"$c"
+	local id k devargs cgout='' cg_emu='' cg_guest='' to='' w
+	id=$(case_id "$c")
+	k=$(mode_field "$mode")
+	if [ -n "${GUEST_NA[$guest]:-}" ]; then
+		row case="$id" guest="$guest" rep="$rep" side="$side" na="${GUEST_NA[$guest]}"
+		return 0
+	fi
 	BENCH_SEQ=$((BENCH_SEQ + 1))
-	local name="$path$BENCH_SEQ" cgout="$OUT/cg-$path-$side-$rep.out"
-	rm -f "$cgout" "$cgout".*
-	case $side in
-	emu) cg_emu=$cgout ;;
-	native-*) guest=${side#native-} ;;
-	*) guest=$side; cg_guest=$cgout ;;
+	local name="m$BENCH_SEQ"
+	if [ "$side" != native ]; then
+		cgout="$OUT/cg-$id-$side-$guest.out"
+		rm -f "$cgout" "$cgout".*
+		if [ "$side" = emu ]; then cg_emu=$cgout; else cg_guest=$cgout; fi
+	fi
+	blog "$id $guest rep $rep ($side)"
+	EMU_ARGS=()
+	local -a app=(--forward-mode="$mode" --nb-cores=1 --rxq="$q" --txq="$q")
+	# io: the loopback backend returns every frame; --tx-first puts one
+	# burst in flight, which then circulates. 256 frames (of the loop's
+	# 512), so that the figure is throughput, not one round trip's time.
+	local backend
+	case $mode in
+	txonly) backend=sink app+=(--txpkts="$size") ;;
+	rxonly) backend="gen:flows=16,size=$size,count=0" ;;
+	io) backend=loop app+=(--tx-first --burst=256 --txpkts="$size") ;;
 	esac
-	blog "$path $side rep $rep"
-	bench_emu_start "$name" "$cg_emu" "$(path_backend "$path")"
-	bench_guest_start "$name" "$guest" "$cg_guest" "${args[@]}"
-	# Warm-up: the guest forwards, and caches and translations are hot.
-	bench_wait_moving "$name" "$k" "$WARM_PKTS" 180
+	if [ "$size" -gt 1518 ]; then
+		EMU_ARGS+=(--mtu 9000)
+		app+=(--max-pkt-len=9018 --mbuf-size=10240)
+	fi
+	bench_emu_start "$name" "$cg_emu" "$backend"
+	GUEST_EAL=()
+	devargs=$(case_devargs "$tx" "$rx")
+	[ -n "$devargs" ] && GUEST_EAL=(-a "$(bench_dev_id "$name" 0),$devargs")
+	bench_guest_start "$name" "$guest" "$cg_guest" "${app[@]}"
+	local wait=20
+	[ -n "$cg_guest" ] && wait=180
+	if ! bench_wait_moving "$name" "$k" "$WARM_PKTS" "$wait"; then
+		bench_guest_stop
+		bench_emu_stop
+		blog "  n/a: $BENCH_ERR"
+		row case="$id" guest="$guest" rep="$rep" side="$side" na="$BENCH_ERR"
+		return 0
+	fi
 	[ -n "$cg_emu" ] && to=$BENCH_EMU_TO
 	[ -n "$cg_guest" ] && to=$BENCH_GUEST_TO
 	if [ -z "$to" ]; then
 		w=$(bench_window "$name" "$k" 999999999999 "$NATIVE_SECS")
-	elif [ "$path" = idle ]; then
-		w=$(bench_window "$name" "$k" 999999999999 2 "$to")
 	else
 		w=$(bench_window "$name" "$k" "$PKTS" "$WINDOW_MAX" "$to")
 	fi
 	bench_guest_stop
 	bench_emu_stop
-	local pkts secs bp compl instr=0 extra='{}'
+	local pkts secs bp compl
 	read -r pkts secs bp compl <<<"$w"
-	[ "$pkts" -gt 0 ] || [ "$path" = idle ] || bdie "$path $side: no packets in the window"
+	local -a more=()
 	if [ -n "$to" ]; then
 		[ -s "$cgout.1" ] || bdie "no callgrind dump $cgout.1"
-		local fn="PKT_FN_${guest}_$path"
-		[ "$side" = emu ] && fn="PKT_FN_emu_$path"
-		extra=$(python3 "$here/cgsum.py" "$cgout.1" --calls "${!fn:-},net_tick" --top 12)
-		instr=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])' <<<"$extra")
+		local fn="PKT_FN_${guest}_$mode"
+		[ "$side" = emu ] && fn="PKT_FN_emu_$mode"
+		python3 "$here/cgsum.py" "$cgout.1" --calls "${!fn:-},net_tick" --top 12 \
+			>"$BENCH_TMP/cg.json" || bdie "cgsum $cgout.1"
+		more=(cg=@"$BENCH_TMP/cg.json")
 	fi
-	record "$path" "$side" "$rep" "$pkts" "$secs" "$instr" \
-		"$(python3 -c 'import json,sys; d=json.load(sys.stdin); d["backpressure"]=int(sys.argv[1]); d["completions"]=int(sys.argv[2]); print(json.dumps(d))' "$bp" "$compl" <<<"$extra")"
+	row case="$id" mode="$mode" size="$size" queues="$q" tx="$tx" rx="$rx" \
+		guest="$guest" rep="$rep" side="$side" packets="$pkts" seconds="$secs" \
+		backpressure="$bp" completions="$compl" "${more[@]}"
 }
 
-main() {
-	local rep path g
-	need
-	mkdir -p "$OUT" || exit 1
-	BENCH_TMP=$(mktemp -d /tmp/vmbus-bench.XXXXXX) || exit 1
-	trap bench_cleanup EXIT
-	trap 'exit 1' INT TERM
-	: >"$OUT/results.tsv"
-	measure idle emu 1
-	for rep in $(seq "$REPS"); do
-		for path in rx tx; do
-			measure "$path" emu "$rep"
+# Our PMD is tried once on the simplest case; if it cannot forward, all
+# its cases are n/a with the reason (instead of a timeout each).
+probe_guest() {
+	local g=$1
+	[ -z "${GUEST_NA[$g]:-}" ] || return 0
+	BENCH_SEQ=$((BENCH_SEQ + 1))
+	local name="p$BENCH_SEQ"
+	EMU_ARGS=()
+	GUEST_EAL=()
+	bench_emu_start "$name" '' sink
+	bench_guest_start "$name" "$g" '' --forward-mode=txonly --txpkts=64
+	if ! bench_wait_moving "$name" 2 1000 30; then
+		GUEST_NA[$g]="$g PMD does not forward: $BENCH_ERR"
+		blog "$g: n/a: $BENCH_ERR"
+	fi
+	bench_guest_stop
+	bench_emu_stop
+}
+
+part_tput() {
+	local c rep g
+	for c in "${CASES[@]}"; do
+		for rep in $(seq "$REPS"); do
 			for g in "${GUESTS[@]}"; do
-				measure "$path" "$g" "$rep"
+				measure "$c" "$g" "$rep" native
 			done
 		done
 	done
-	for path in rx tx; do
+}
+
+part_cg() {
+	local c g
+	for c in "${CG_CASES[@]}"; do
 		for g in "${GUESTS[@]}"; do
-			measure "$path" "native-$g" 1
+			measure "$c" "$g" 1 guest
+			measure "$c" "$g" 1 emu
 		done
 	done
-	python3 "$here/report.py" "$OUT/results.tsv" "$OUT/results.json" "$PKTS" "${GUESTS[@]}"
+}
+
+# ---- Ceiling: testpmd io on two net_null ports ----
+
+part_ceiling() {
+	local size log fifo fd t0 t1 to n
+	for size in "${CEIL_SIZES[@]}"; do
+		BENCH_SEQ=$((BENCH_SEQ + 1))
+		log="$BENCH_TMP/null$BENCH_SEQ.log"
+		fifo="$BENCH_TMP/null$BENCH_SEQ.fifo"
+		mkfifo "$fifo"
+		blog "ceiling net_null io $size"
+		# Line-buffered, so "Press enter" shows when forwarding starts.
+		timeout -s KILL 60 env -i PATH=/usr/bin:/bin stdbuf -oL "$STOCK_TESTPMD" \
+			--no-huge --no-pci -m 512 -l 0-1 --file-prefix="$BENCH_TAG-$BENCH_SEQ" \
+			--log-level=lib.eal:error \
+			--vdev "net_null0,size=$size" --vdev "net_null1,size=$size" -- \
+			--no-mlockall --total-num-mbufs=8192 --forward-mode=io --nb-cores=1 \
+			<"$fifo" >"$log" 2>&1 &
+		to=$!
+		exec {fd}>"$fifo"
+		for _ in $(seq 600); do
+			grep -q 'Press enter to exit' "$log" && break
+			sleep 0.05
+		done
+		t0=$(date +%s.%N)
+		sleep "$NATIVE_SECS"
+		echo >&"$fd"
+		t1=$(date +%s.%N)
+		exec {fd}>&-
+		wait "$to"
+		# "Accumulated forward statistics": TX-packets of all ports.
+		n=$(awk '/Accumulated forward statistics/ { a = 1 }
+			a && /TX-packets:/ { print $2; exit }' "$log")
+		if [ -z "$n" ]; then
+			row case="ceiling-$size" size="$size" guest=null side=native \
+				na="testpmd on net_null: $(bench_log_reason "$log")"
+			continue
+		fi
+		row case="ceiling-$size" mode=io size="$size" queues=1 guest=null side=native \
+			rep=1 packets="$n" seconds="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+	done
+}
+
+# ---- Latency: bench-ringping through the loopback backend ----
+
+part_latency() {
+	local g name log ld out
+	for g in "${GUESTS[@]}"; do
+		if [ -n "${GUEST_NA[$g]:-}" ]; then
+			row case=latency-64 guest="$g" side=native na="${GUEST_NA[$g]}"
+			continue
+		fi
+		if [ ! -x "$RINGPING" ]; then
+			row case=latency-64 guest="$g" side=native \
+				na="$RINGPING not built (needs the DPDK SDK: make build)"
+			continue
+		fi
+		BENCH_SEQ=$((BENCH_SEQ + 1))
+		name="l$BENCH_SEQ"
+		log="$BENCH_TMP/ping-$g.log"
+		blog "latency $g ($PING_COUNT pings)"
+		EMU_ARGS=()
+		bench_emu_start "$name" '' loop
+		ld=$(guest_ld_path "$g")
+		timeout -s KILL 120 env -i PATH=/usr/bin:/bin VMBUS_EMU_ROOT="$(bench_root "$name")" \
+			LD_PRELOAD="$VMBUS_EMU_SHIM" ${ld:+LD_LIBRARY_PATH="$ld"} \
+			"$RINGPING" --no-huge --no-pci -m 256 -l 1 \
+			--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error -- \
+			-n "$PING_COUNT" -w 1000 -s 64 >"$log" 2>&1
+		bench_emu_stop
+		out=$(grep '^ringping ' "$log")
+		if [ -z "$out" ]; then
+			row case=latency-64 guest="$g" side=native na="ringping: $(bench_log_reason "$log")"
+			continue
+		fi
+		# "ringping n=.. lost=.. p50=.." -> row fields
+		# shellcheck disable=SC2086
+		row case=latency-64 guest="$g" side=native ${out#ringping }
+	done
+}
+
+# ---- TCP: iperf3 between two namespaces through testpmd io ----
+
+tcp_cleanup() {
+	local ns
+	for ns in "${TCP_NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	TCP_NETNS=()
+}
+TCP_NETNS=()
+
+tcp_one() {
+	local g=$1 q=$2 name nsa nsb srv js
+	BENCH_SEQ=$((BENCH_SEQ + 1))
+	name="t$BENCH_SEQ"
+	nsa="bench-$$-a$BENCH_SEQ"
+	nsb="bench-$$-b$BENCH_SEQ"
+	blog "tcp $g queues $q (${TCP_SECS}s)"
+	ip netns add "$nsa" && TCP_NETNS+=("$nsa")
+	ip netns add "$nsb" && TCP_NETNS+=("$nsb")
+	[ ${#TCP_NETNS[@]} -eq 2 ] || bdie "cannot create namespaces"
+	EMU_ARGS=(--nics 2 --max-queues 8)
+	bench_emu_start "$name" '' "tap:bta$BENCH_SEQ,netns=$nsa,ip=10.79.0.1/24" \
+		"tap:btb$BENCH_SEQ,netns=$nsb,ip=10.79.0.2/24"
+	GUEST_EAL=()
+	bench_guest_start "$name" "$g" '' --forward-mode=io --nb-cores=1 \
+		--rxq="$q" --txq="$q"
+	srv="$BENCH_TMP/iperf-srv-$name.log"
+	js="$BENCH_TMP/iperf-$name.json"
+	timeout -s KILL $((TCP_SECS + 60)) ip netns exec "$nsb" iperf3 -s -1 >"$srv" 2>&1 &
+	local srv_pid=$! ok=0
+	# The guest forwards once ARP gets through: ping until it does.
+	for _ in $(seq 30); do
+		if ip netns exec "$nsa" ping -c 1 -W 1 10.79.0.2 >/dev/null 2>&1; then
+			ok=1
+			break
+		fi
+		kill -0 "$BENCH_GUEST_TO" 2>/dev/null || break
+	done
+	if [ "$ok" = 1 ]; then
+		timeout -s KILL $((TCP_SECS + 30)) ip netns exec "$nsa" iperf3 -c 10.79.0.2 \
+			-t "$TCP_SECS" -P "$q" -J >"$js" 2>&1 || true
+	fi
+	local drops
+	drops=$("$VMBUS_EMU_CTL" "$(bench_root "$name")" stats 2>/dev/null |
+		awk '/^backend / { for (i = 1; i < NF; i++) if ($i == "drops") d += $(i + 1) } END { print d + 0 }')
+	kill "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	bench_guest_stop
+	bench_emu_stop
+	tcp_cleanup
+	if [ "$ok" != 1 ]; then
+		row case="tcp-q$q" queues="$q" guest="$g" side=native \
+			na="no ping through the guest: $(bench_log_reason "$BENCH_GUEST_LOG")"
+		return 0
+	fi
+	python3 - "$js" "$g" "$q" "$drops" >>"$OUT/rows.jsonl" <<-'EOF'
+	import json, sys
+	js, g, q, drops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	r = {"case": "tcp-q%d" % q, "queues": q, "guest": g, "side": "native",
+	     "backend_drops": drops}
+	try:
+	    with open(js) as f:
+	        d = json.load(f)
+	    s = d["end"]["sum_sent"]
+	    r.update(gbps=d["end"]["sum_received"]["bits_per_second"] / 1e9,
+	             retransmits=s.get("retransmits", 0), seconds=s["seconds"])
+	except (OSError, ValueError, KeyError) as e:
+	    r["na"] = "iperf3: %s" % (d.get("error", e) if "d" in dir() and isinstance(d, dict) else e)
+	print(json.dumps(r))
+	EOF
+}
+
+part_tcp() {
+	local g q
+	command -v iperf3 >/dev/null || {
+		row case=tcp-q1 guest=all side=native na="iperf3 missing (scripts/setup.sh)"
+		return 0
+	}
+	[ -c /dev/net/tun ] || {
+		row case=tcp-q1 guest=all side=native na="no /dev/net/tun"
+		return 0
+	}
+	for q in "${TCP_QUEUES[@]}"; do
+		for g in "${GUESTS[@]}"; do
+			if [ -n "${GUEST_NA[$g]:-}" ]; then
+				row case="tcp-q$q" queues="$q" guest="$g" side=native na="${GUEST_NA[$g]}"
+				continue
+			fi
+			tcp_one "$g" "$q"
+		done
+	done
+}
+
+main() {
+	local g p t0
+	need
+	mkdir -p "$OUT" || exit 1
+	BENCH_TMP=$(mktemp -d /tmp/vmbus-bench.XXXXXX) || exit 1
+	trap 'tcp_cleanup; bench_cleanup' EXIT
+	trap 'exit 1' INT TERM
+	: >"$OUT/rows.jsonl"
+	t0=$(date +%s)
+	for g in "${GUESTS[@]}"; do
+		[ "$g" = ours ] && ours_env
+		probe_guest "$g"
+	done
+	for p in "${PARTS[@]}"; do
+		"part_$p"
+	done
+	python3 "$here/report.py" "$OUT" --seconds $(($(date +%s) - t0)) \
+		--command "$(basename "$0") $([ "$QUICK" = 1 ] && echo --quick)" \
+		--guests "${GUESTS[*]}" --reps "$REPS" --window "$PKTS"
 }
 
 main "$@"
