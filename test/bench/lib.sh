@@ -191,6 +191,9 @@ bench_wait_moving() {
 		sleep 0.1
 		kill -0 "$BENCH_GUEST_TO" 2>/dev/null ||
 			bfail "guest exited: $(bench_log_reason "$BENCH_GUEST_LOG")" || return 1
+		# testpmd keeps running without ports: no need to wait that out.
+		grep -q 'No probed ethernet devices' "$BENCH_GUEST_LOG" 2>/dev/null &&
+			{ bfail "no port: $(bench_log_reason "$BENCH_GUEST_LOG")" || return 1; }
 		s=$(bench_snapshot "$1") || continue
 		[ $(($(bench_field "$s" "$2") - $(bench_field "$s0" "$2"))) -ge "$3" ] && return 0
 	done
@@ -213,16 +216,23 @@ bench_cg() {
 # Prints "packets seconds backpressure completions" (deltas; packets of
 # snapshot field K).
 #
-# With a callgrind'ed process, instrumentation goes on, then the start
-# snapshot is taken; at the end the stop snapshot follows instrumentation
-# off. The packets between "on" and the first snapshot are measured but
-# not counted, those between "off" and the last snapshot counted but not
-# measured: both gaps are the same few milliseconds, so they cancel.
-# run.sh checks this against callgrind's own per-packet call counts.
+# With a callgrind'ed process: instrumentation goes on first and stays
+# on, so the process runs at one speed for the whole window. Then the
+# start snapshot, then "zero the counters"; at the end the stop snapshot,
+# then "dump". Both gaps (snapshot -> command taking effect) are the same
+# command path at the same speed, so the packets counted but not measured
+# at the start and measured but not counted at the end cancel. (Switching
+# instrumentation off at the end instead would not: the process speeds up
+# while the stop snapshot is taken, and the counters overcount.) run.sh
+# checks this against callgrind's own per-packet call counts.
 bench_window() {
 	local emu=$1 k=$2 want=$3 max=$4 to=${5:-} s0 s1 t0 t1 s d=0
-	[ -n "$to" ] && bench_cg "$to" -i on
+	if [ -n "$to" ]; then
+		bench_cg "$to" -i on
+		sleep 0.5
+	fi
 	s0=$(bench_snapshot "$emu") || bdie "no counters from $emu"
+	[ -n "$to" ] && bench_cg "$to" -z
 	t0=$(date +%s.%N)
 	while :; do
 		sleep 0.2
@@ -231,11 +241,9 @@ bench_window() {
 		[ "$d" -ge "$want" ] && break
 		awk -v a="$t0" -v b="$(date +%s.%N)" -v m="$max" 'BEGIN { exit !(b - a > m) }' && break
 	done
-	[ -n "$to" ] && bench_cg "$to" -i off
 	s1=$(bench_snapshot "$emu") || bdie "no counters from $emu"
-	t1=$(date +%s.%N)
-	# The dump comes after the last snapshot: it takes as long as "off".
 	[ -n "$to" ] && bench_cg "$to" -d
+	t1=$(date +%s.%N)
 	awk -v k="$k" -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		printf "%d %.3f %d %d\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5] }'

@@ -112,7 +112,7 @@ def tx_label(tx, size):
 
 def short(reason):
     reason = " ".join(str(reason).split())
-    return reason if len(reason) <= 90 else reason[:87] + "..."
+    return reason if len(reason) <= 200 else reason[:197] + "..."
 
 
 class Report:
@@ -272,15 +272,16 @@ class Report:
         body = []
         for r in [r for r in self.rows if r["case"].startswith("latency")]:
             if "na" in r:
-                body.append([r["guest"], self.na(r["na"]), "-", "-", "-", "-"])
+                body.append([r["guest"], self.na(r["na"]), "-", "-", "-", "-", "-"])
                 self.summary["latency"].append({"guest": r["guest"], "na": r["na"]})
                 continue
             body.append([r["guest"], "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
-                         "%.2f-%.2f" % (r["min"], r["max"]), "%d / %d" % (r["lost"], r["n"])])
-            self.summary["latency"].append({k: r[k] for k in (
-                "guest", "n", "lost", "p50", "p99", "p999", "min", "max")})
+                         "%.2f-%.2f" % (r["min"], r["max"]), "%d / %d" % (r["lost"], r["n"]),
+                         r.get("eal", "-")])
+            self.summary["latency"].append({k: r.get(k) for k in (
+                "guest", "n", "lost", "p50", "p99", "p999", "min", "max", "eal")})
         return table(["guest (64 B ring-ping)", "p50 us", "p99 us", "p99.9 us", "min-max us",
-                      "lost / samples"], body)
+                      "lost / samples", "DPDK libraries used"], body)
 
     def tcp_table(self):
         body = []

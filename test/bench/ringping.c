@@ -8,7 +8,7 @@
  *   bench-ringping EAL-ARGS -- [-n COUNT] [-w WARMUP] [-s SIZE]
  *
  * Prints one line: "ringping n=... lost=... p50=... p99=... p999=...
- * min=... max=..." (microseconds). Built against the DPDK 22.11 API; the
+ * min=... max=..." (microseconds) "eal=DIR" (the DPDK it ran on). Built against the DPDK 22.11 API; the
  * same binary runs on Debian's DPDK or ours, whichever the loader finds
  * (both are 22.11, same sonames), so the PMD is the only variable.
  */
@@ -146,6 +146,29 @@ static uint64_t ping_once(struct rte_mempool *mp, const struct rte_ether_addr *m
 	return found ? rte_rdtsc() - t0 : 0;
 }
 
+/* Which DPDK the loader chose (both installs use the same sonames): the
+ * directory of the mapped librte_eal, for the report. */
+static void eal_dir(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	snprintf(out, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/'), *slash;
+
+		if (!p || !strstr(p, "/librte_eal.so"))
+			continue;
+		slash = strrchr(p, '/');
+		*slash = '\0';
+		snprintf(out, len, "%s", p);
+		break;
+	}
+	fclose(f);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -165,6 +188,7 @@ int main(int argc, char **argv)
 	struct rte_ether_addr mac;
 	struct rte_mempool *mp;
 	struct rp_opts o;
+	char eal[256];
 	unsigned int i, got = 0, lost = 0;
 	uint64_t *samples;
 	double hz;
@@ -208,10 +232,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	qsort(samples, got, sizeof(*samples), cmp_u64);
-	printf("ringping n=%u lost=%u p50=%.2f p99=%.2f p999=%.2f min=%.2f max=%.2f\n", got,
-	       lost, us_at(samples, got, 0.50, hz), us_at(samples, got, 0.99, hz),
+	eal_dir(eal, sizeof(eal));
+	printf("ringping n=%u lost=%u p50=%.2f p99=%.2f p999=%.2f min=%.2f max=%.2f eal=%s\n",
+	       got, lost, us_at(samples, got, 0.50, hz), us_at(samples, got, 0.99, hz),
 	       us_at(samples, got, 0.999, hz), us_at(samples, got, 0.0, hz),
-	       us_at(samples, got, 1.0, hz));
+	       us_at(samples, got, 1.0, hz), eal);
 	free(samples);
 	rte_eal_cleanup();
 	return 0;

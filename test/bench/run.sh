@@ -125,8 +125,15 @@ guest_cmd_ours() {
 	echo "$OURS_TESTPMD"
 }
 
-# Library path of a guest for a program other than testpmd (ringping).
-guest_ld_path() { if [ "$1" = ours ]; then echo "$OURS_LD_PATH"; fi; }
+# Library path of a guest for a program other than testpmd (ringping,
+# which meson links with a RUNPATH to our DPDK: LD_LIBRARY_PATH wins).
+guest_ld_path() {
+	if [ "$1" = ours ]; then
+		echo "$OURS_LD_PATH"
+	else
+		dirname "$(ldd "$STOCK_TESTPMD" | awk '/librte_eal/ { print $3 }')"
+	fi
+}
 
 # ---- Checks ----
 
