@@ -120,6 +120,7 @@ class Report:
         self.rows = rows
         self.guests = guests
         self.notes = []     # n/a reasons, numbered once each
+        self.emu_top = []   # the emulator's top functions per case
         self.summary = {"throughput": [], "instructions": [], "ceiling": [],
                         "latency": [], "tcp": []}
 
@@ -232,6 +233,9 @@ class Report:
                     cells.append("%.0f" % ev[g])
                     entry["emulator"][g] = {"instr_per_pkt": ev[g],
                                             "top": r["cg"]["top"][:8]}
+                    npk = r["cg"]["total"] / r["instr_per_pkt"]
+                    self.emu_top.append("  %s with %s: %s" % (case, g, ", ".join(
+                        "%s %.0f" % (fn, c / npk) for fn, _, c in r["cg"]["top"][:8])))
                     checks.append(self.check(r, case, "emulator with " + g))
                 else:
                     cells.append(self.na(why))
@@ -298,49 +302,89 @@ class Report:
         return table(["case", "guest", "iperf3 Gbit/s", "retransmits", "TAP backend drops"],
                      body)
 
-    def plot(self, outdir):
-        """Mpps by frame size, one line per mode and guest (1 queue)."""
-        series = {}
-        for e in self.summary["throughput"]:
-            mode, size, q = e["case"].split("-")[:3]
-            if q != "q1" or len(e["case"].split("-")) > 3:
-                continue
-            for g, v in e["guests"].items():
-                if "mpps_median" in v:
-                    series.setdefault((mode, g), []).append(
-                        (int(size), v["mpps_median"], v["mpps_min"], v["mpps_max"]))
-        for c in self.summary["ceiling"]:
-            series.setdefault(("io", "net_null ceiling"), []).append(
-                (c["size"], c["mpps"], c["mpps"], c["mpps"]))
-        if not series or not shutil.which("gnuplot"):
-            return None
-        dat = os.path.join(outdir, "mpps-by-size.dat")
-        png = os.path.join(outdir, "mpps-by-size.png")
-        plots = []
-        with open(dat, "w", encoding="utf-8") as f:
-            for i, ((mode, g), pts) in enumerate(sorted(series.items())):
-                f.write("# %s %s\n" % (mode, g))
-                for p in sorted(pts):
-                    f.write("%d %.4f %.4f %.4f\n" % p)
-                f.write("\n\n")
-                dash = 2 if g == "net_null ceiling" else (1 if g == "stock" else 3)
-                plots.append("'%s' index %d using 1:2:3:4 with yerrorlines dt %d lw 2 "
-                             "title '%s %s'" % (dat, i, dash, mode, g))
-        script = "\n".join([
-            "set terminal png size 900,560",
-            "set output '%s'" % png,
-            "set title 'Mpps by frame size, 1 queue (median, min-max bars)'",
-            "set xlabel 'frame bytes (log scale)'", "set ylabel 'Mpps (log scale)'",
-            "set logscale xy", "set xtics (64, 512, 1518, 9014)", "set grid",
-            "set key outside right",
-            "plot " + ", ".join(plots), ""])
-        try:
-            subprocess.run(["gnuplot"], input=script, text=True, check=True,
-                           capture_output=True, timeout=60)
-        except (subprocess.SubprocessError, OSError) as e:
-            sys.stderr.write("report: gnuplot failed: %s\n" % e)
-            return None
-        return png
+def plot(results, outdir):
+    """Mpps by frame size, one line per mode and guest (1 queue), from
+    results.json's summary."""
+    summary = results["summary"]
+    series = {}
+    for e in summary["throughput"]:
+        mode, size, q = e["case"].split("-")[:3]
+        if q != "q1" or len(e["case"].split("-")) > 3:
+            continue
+        for g, v in e["guests"].items():
+            if "mpps_median" in v:
+                series.setdefault((mode, g), []).append(
+                    (int(size), v["mpps_median"], v["mpps_min"], v["mpps_max"]))
+    for c in summary["ceiling"]:
+        series.setdefault(("io", "net_null ceiling"), []).append(
+            (c["size"], c["mpps"], c["mpps"], c["mpps"]))
+    if not series or not shutil.which("gnuplot"):
+        return None
+    dat = os.path.join(outdir, "mpps-by-size.dat")
+    png = os.path.join(outdir, "mpps-by-size.png")
+    plots = []
+    colours = {"txonly": "#1f77b4", "rxonly": "#2ca02c", "io": "#d62728"}
+    with open(dat, "w", encoding="utf-8") as f:
+        for i, ((mode, g), pts) in enumerate(sorted(series.items())):
+            f.write("# %s %s\n" % (mode, g))
+            for p in sorted(pts):
+                f.write("%d %.4f %.4f %.4f\n" % p)
+            f.write("\n\n")
+            # Colour by mode; solid stock, dashed ours, dotted ceiling.
+            dash = 3 if g == "net_null ceiling" else (1 if g == "stock" else 2)
+            colour = "#555555" if g == "net_null ceiling" else colours.get(mode, "black")
+            title = "net_null io ceiling" if g == "net_null ceiling" else "%s %s" % (mode, g)
+            plots.append("'%s' index %d using 1:2:3:4 with yerrorlines dt %d lw 2 "
+                         "lc rgb '%s' title '%s'" % (dat, i, dash, colour, title))
+    script = "\n".join([
+        "set terminal pngcairo noenhanced size 900,560",
+        "set output '%s'" % png,
+        "set title 'Mpps by frame size, 1 queue (median, min-max bars; solid stock, dashed ours)'",
+        "set xlabel 'frame bytes (log scale)'", "set ylabel 'Mpps (log scale)'",
+        "set logscale xy", "set xtics (64, 512, 1518, 9014)", "set xrange [48:12000]",
+        "set grid", "set key outside right",
+        "plot " + ", ".join(plots), ""])
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                       capture_output=True, timeout=60)
+    except (subprocess.SubprocessError, OSError) as e:
+        sys.stderr.write("report: gnuplot failed: %s\n" % e)
+        return None
+    return png
+
+
+DOC_BEGIN = "<!-- bench:begin (generated by test/bench/report.py --doc) -->"
+DOC_END = "<!-- bench:end -->"
+
+
+def update_doc(path, doc, text, png):
+    """Replaces the generated part of PATH (between the markers; appended
+    when missing) with this run: date, machine, command, tables, plot."""
+    m = doc["machine"]
+    gen = [DOC_BEGIN, "",
+           "Run of %s on %s (%d CPUs), Linux %s; %d s." % (
+               doc["date"], m["cpu"] or "unknown CPU", m["cpus"], m["kernel"], doc["seconds"]),
+           "", "Command (from the top of the tree, as root):", "",
+           "    %s" % doc["command"], ""]
+    if png:
+        name = os.path.splitext(os.path.basename(path))[0] + "-mpps-by-size.png"
+        shutil.copyfile(png, os.path.join(os.path.dirname(os.path.abspath(path)), name))
+        gen += ["![Mpps by frame size, ours vs stock](%s)" % name, ""]
+    gen += [text.replace("## ", "### "), DOC_END]
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except OSError:
+        old = ""
+    if DOC_BEGIN in old and DOC_END in old:
+        head, rest = old.split(DOC_BEGIN, 1)
+        tail = rest.split(DOC_END, 1)[1]
+        new = head + "\n".join(gen) + tail
+    else:
+        new = old + ("\n" if old else "") + "\n".join(gen) + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+    print("doc: %s" % path)
 
 
 def main(argv):
@@ -351,6 +395,7 @@ def main(argv):
     ap.add_argument("--guests", default="stock ours")
     ap.add_argument("--reps", type=int, default=0)
     ap.add_argument("--window", type=int, default=0)
+    ap.add_argument("--doc", help="markdown file whose generated part to replace")
     a = ap.parse_args(argv[1:])
     rows = load(os.path.join(a.outdir, "rows.jsonl"))
     rep = Report(rows, a.guests.split())
@@ -365,6 +410,9 @@ def main(argv):
     if objs:
         out += ["", "Guest instructions per packet by shared object (top 5):", ""]
         out += ["```"] + objs + ["```"]
+    if rep.emu_top:
+        out += ["", "Emulator's top functions (self instructions per packet):", ""]
+        out += ["```"] + rep.emu_top + ["```"]
     if checks:
         out += ["", "Window checks:", "", "```"] + checks + ["```"]
     out += ["", "## Framework ceiling", ""] + rep.ceiling_table()
@@ -375,7 +423,6 @@ def main(argv):
     if rep.notes:
         out += ["", "n/a reasons:", ""]
         out += ["%d. %s" % (i + 1, n) for i, n in enumerate(rep.notes)]
-    png = rep.plot(a.outdir)
     text = "\n".join(out) + "\n"
     print(text)
     with open(os.path.join(a.outdir, "tables.md"), "w", encoding="utf-8") as f:
@@ -383,12 +430,17 @@ def main(argv):
     doc = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
            "machine": machine(), "command": a.command, "seconds": a.seconds,
            "guests": rep.guests, "reps": a.reps, "window_packets": a.window,
-           "summary": rep.summary, "na_reasons": rep.notes, "plot": png, "rows": rows}
+           "summary": rep.summary, "na_reasons": rep.notes, "rows": rows}
     res = os.path.join(a.outdir, "results.json")
     with open(res, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
-    print("results: %s%s (%d s)" % (res, ", plot: %s" % png if png else
-                                    " (no plot: gnuplot missing)", a.seconds))
+    with open(res, encoding="utf-8") as f:
+        png = plot(json.load(f), a.outdir)
+    print("results: %s, %s (%d s)" % (res, "plot: %s" % png if png else
+                                      "no plot (gnuplot missing or nothing to plot)",
+                                      a.seconds))
+    if a.doc:
+        update_doc(a.doc, doc, text, png)
     return 0
 
 

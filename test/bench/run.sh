@@ -27,7 +27,9 @@
 # Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
 # BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 200000),
 # BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
-# (20000), BENCH_PARTS ("tput cg ceiling latency tcp").
+# (20000), BENCH_PARTS ("tput cg ceiling latency tcp"), BENCH_DOC (a
+# markdown file whose generated part is replaced with this run, e.g.
+# docs/performance.md).
 # Output: a table on stdout, BENCH_OUT/results.json (every row, the
 # machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
@@ -35,6 +37,8 @@
 # shellcheck disable=SC2034
 set -u
 
+# The exact command, for the report: BENCH_* settings, script, arguments.
+BENCH_CMD="$(env | grep '^BENCH_' | grep -v '^BENCH_OUT=' | sort | tr '\n' ' ')test/bench/run.sh $*"
 QUICK=0
 if [ "${1:-}" = --quick ]; then
 	QUICK=1
@@ -523,8 +527,9 @@ main() {
 		"part_$p"
 	done
 	python3 "$here/report.py" "$OUT" --seconds $(($(date +%s) - t0)) \
-		--command "$(basename "$0") $([ "$QUICK" = 1 ] && echo --quick)" \
-		--guests "${GUESTS[*]}" --reps "$REPS" --window "$PKTS"
+		--command "$BENCH_CMD" \
+		--guests "${GUESTS[*]}" --reps "$REPS" --window "$PKTS" \
+		${BENCH_DOC:+--doc "$BENCH_DOC"}
 }
 
 main "$@"
