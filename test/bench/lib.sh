@@ -93,8 +93,9 @@ bfail() {
 
 # Last meaningful lines of a log, on one line (the reason of an n/a).
 bench_log_reason() {
-	grep -v '^[[:space:]]*$' "$1" 2>/dev/null | grep -iE 'error|fail|cannot|invalid|not |refus|declin|unsupported|no probed' |
-		tail -n 2 | tr '\n' ' ' | cut -c1-200
+	grep -v '^[[:space:]]*$' "$1" 2>/dev/null |
+		grep -iE 'error|fail|cannot|invalid|not |refus|declin|unsupported|no probed|max' |
+		grep -vE 'EAL: Error - exiting|Cause: ' | tail -n 2 | tr '\n' ' ' | cut -c1-200
 }
 
 # bench_emu_start NAME CG-OUT|'' BACKEND-SPEC... (one --backend each;

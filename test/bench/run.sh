@@ -29,7 +29,8 @@
 # BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
 # (20000), BENCH_PARTS ("tput cg ceiling latency tcp"), BENCH_DOC (a
 # markdown file whose generated part is replaced with this run, e.g.
-# docs/performance.md).
+# docs/performance.md), BENCH_ONLY (regex: only the throughput and
+# callgrind cases whose id matches, e.g. 'txonly-64').
 # Output: a table on stdout, BENCH_OUT/results.json (every row, the
 # machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
@@ -234,6 +235,7 @@ measure() {
 	read -r mode size q tx rx <<<"$c"
 	local id k devargs cgout='' cg_emu='' cg_guest='' to='' w
 	id=$(case_id "$c")
+	[[ $id =~ ${BENCH_ONLY:-.} ]] || return 0
 	k=$(mode_field "$mode")
 	if [ -n "${GUEST_NA[$guest]:-}" ]; then
 		row case="$id" guest="$guest" rep="$rep" side="$side" na="${GUEST_NA[$guest]}"
