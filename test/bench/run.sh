@@ -450,8 +450,10 @@ tcp_one() {
 	ip netns add "$nsb" && TCP_NETNS+=("$nsb")
 	[ ${#TCP_NETNS[@]} -eq 2 ] || bdie "cannot create namespaces"
 	EMU_ARGS=(--nics 2 --max-queues 8)
-	bench_emu_start "$name" '' "tap:bta$BENCH_SEQ,netns=$nsa,ip=10.79.0.1/24" \
-		"tap:btb$BENCH_SEQ,netns=$nsb,ip=10.79.0.2/24"
+	# TAP names unique per run too (15 characters at most).
+	local tap="bt$(($$ % 100000))"
+	bench_emu_start "$name" '' "tap:${tap}a$BENCH_SEQ,netns=$nsa,ip=10.79.0.1/24" \
+		"tap:${tap}b$BENCH_SEQ,netns=$nsb,ip=10.79.0.2/24"
 	GUEST_EAL=()
 	bench_guest_start "$name" "$g" '' --forward-mode=io --nb-cores=1 \
 		--rxq="$q" --txq="$q"
