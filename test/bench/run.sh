@@ -549,4 +549,4 @@ main() {
 		${BENCH_DOC:+--doc "$BENCH_DOC"}
 }
 
-main "$@"
+main "$@"; exit $?	# one line: bash has read it all before main runs
