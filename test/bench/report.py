@@ -290,7 +290,8 @@ class Report:
         body = []
         for r in [r for r in self.rows if r["case"].startswith("latency")]:
             if "na" in r:
-                body.append([r["guest"], self.na(r["na"]), "-", "-", "-", "-", "-"])
+                label = r["guest"] + (" (Rx interrupts)" if r["case"].endswith("irq") else "")
+                body.append([label, self.na(r["na"]), "-", "-", "-", "-", "-"])
                 self.summary["latency"].append({"guest": r["guest"], "na": r["na"]})
                 continue
             body.append([r["guest"], "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
@@ -435,6 +436,12 @@ def main(argv):
     out += rep.latency_table()
     out += ["", "## TCP (iperf3 through testpmd io between two TAP namespaces)", ""]
     out += rep.tcp_table()
+    for r in sel(rows, case="plugins"):
+        same = r.get("start") == r.get("end")
+        out += ["", "Our plugins (sha256 prefix): %s at the start, %s at the end%s" % (
+            r.get("start"), r.get("end"), "" if same else
+            " -- WARNING: they changed during the run (a `make build` elsewhere); "
+            "ours figures may mix two builds")]
     if rep.notes:
         out += ["", "n/a reasons:", ""]
         out += ["%d. %s" % (i + 1, n) for i, n in enumerate(rep.notes)]

@@ -173,10 +173,20 @@ ours_env() {
 	}
 	OURS_LD_PATH=$(eval "$envs" && echo "${LD_LIBRARY_PATH:-}")
 	OURS_TESTPMD=$(eval "$envs" && echo "${DPDK_TESTPMD:-}")
+	OURS_PMD_DIR=$(eval "$envs" && echo "${DPDK_PMD_DIR:-}")
 	[ -x "$OURS_TESTPMD" ] || {
 		GUEST_NA[ours]="our testpmd ($OURS_TESTPMD) is not built"
 		return 1
 	}
+}
+
+# Our plugins live in a directory any `make build` rewrites: their
+# checksum at the start and at the end of the run goes into the report,
+# which warns when they changed underneath the run.
+ours_plugins_sum() {
+	[ -n "${OURS_PMD_DIR:-}" ] || return 0
+	cat "$OURS_PMD_DIR"/librte_net_netvsc.so "$OURS_PMD_DIR"/librte_bus_vmbus.so 2>/dev/null |
+		sha256sum | cut -c1-16
 }
 
 # ---- Rows ----
@@ -416,6 +426,8 @@ part_latency() {
 			--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error -- \
 			-n "$PING_COUNT" -w 1000 -s 64 >"$log" 2>&1
 		bench_emu_stop
+		[ "$g" = ours ] && row case=latency-64-irq guest=ours side=native \
+			na="Rx interrupt mode is not measured yet (ringping polls)"
 		out=$(grep '^ringping ' "$log")
 		if [ -z "$out" ]; then
 			row case=latency-64 guest="$g" side=native na="ringping: $(bench_log_reason "$log")"
@@ -540,9 +552,12 @@ main() {
 		[ "$g" = ours ] && ours_env
 		probe_guest "$g"
 	done
+	local sum0
+	sum0=$(ours_plugins_sum)
 	for p in "${PARTS[@]}"; do
 		"part_$p"
 	done
+	[ -n "$sum0" ] && row case=plugins guest=ours side=none start="$sum0" end="$(ours_plugins_sum)"
 	python3 "$here/report.py" "$OUT" --seconds $(($(date +%s) - t0)) \
 		--command "$BENCH_CMD" \
 		--guests "${GUESTS[*]}" --reps "$REPS" --window "$PKTS" \
