@@ -117,6 +117,14 @@ static const char usage_text[] =
 "      --no-net           no network service at all: only the kernel face\n"
 "                         (sysfs, uio, rings), as for bus-level tests\n"
 "\n"
+"Strictness (default strict, as Azure's host; each leniency is named):\n"
+"      --doorbell-mode M  'strict' (default): a guest->host ring the host\n"
+"                         found empty is read again only after the guest's\n"
+"                         signal (monitor bit, or a uio write for a channel\n"
+"                         without a monitor id); a ring left non-empty\n"
+"                         without it stalls and counts as missed-doorbell.\n"
+"                         'poll': read the rings without waiting for signals\n"
+"\n"
 "Wire backends (what is behind each NIC; default: none, frames from the\n"
 "guest are discarded and nothing is received):\n"
 "      --backend [K=]SPEC backend of NIC K; without K, the first --backend\n"
@@ -172,6 +180,7 @@ enum {
 	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
 	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
 	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
+	OPT_DOORBELL_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -205,6 +214,7 @@ static const struct option long_opts[] = {
 	{ "txtbl-offset-quirk", no_argument, NULL, OPT_TXTBL_QUIRK },
 	{ "nvsp-resp-size", required_argument, NULL, OPT_RESP_SIZE },
 	{ "link-coalesce", required_argument, NULL, OPT_LINK_COALESCE },
+	{ "doorbell-mode", required_argument, NULL, OPT_DOORBELL_MODE },
 	{ "no-net", no_argument, NULL, OPT_NO_NET },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -426,6 +436,11 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 		c->net.rx_max_ranges = v;
 		return 0;
 	case OPT_TRACE: c->net.trace = true; return 0;
+	case OPT_DOORBELL_MODE:
+		if (strcmp(arg, "strict") != 0 && strcmp(arg, "poll") != 0)
+			return -EINVAL;
+		c->net.doorbell_poll = strcmp(arg, "poll") == 0;
+		return 0;
 	case OPT_NO_NET: c->no_net = true; return 0;
 	case OPT_BACKEND: return parse_backend(c, arg);
 	case OPT_STATS_INTERVAL:

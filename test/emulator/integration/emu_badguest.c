@@ -5,11 +5,17 @@
  * connect a receive buffer under a GPADL the host never gave out. Run
  * under the LD_PRELOAD shim (it uses the real /sys and /dev paths).
  *
+ * With --mute it plants another bug instead: it never rings the
+ * doorbell, so a host that reads rings only after a signal (Hyper-V,
+ * and the emulator by default) never answers its INIT.
+ *
  * Exit status: 0 if the messages went out (and INIT was answered),
- * 1 on a failure of its own, 77 if no emulated NIC is visible.
+ * 1 on a failure of its own, 3 if INIT was not answered, 77 if no
+ * emulated NIC is visible.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +33,9 @@
 
 struct bad_chan {
 	struct vmbus_ring tx, rx;
+	struct vmbus_monitor_page *monitor;
+	uint32_t monitor_id;
+	bool mute;            /* planted bug: never signal */
 	uint8_t pkt[4096];
 };
 
@@ -57,8 +66,12 @@ send_nvsp(struct bad_chan *c, const void *msg, size_t len, uint64_t id)
 				     VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
 	if (ret < 0)
 		return ret;
-	/* The emulator polls the ring: no doorbell needed. */
-	return vmbus_ring_write(&c->tx, sg, 2, &signal);
+	ret = vmbus_ring_write(&c->tx, sg, 2, &signal);
+	/* The ring went non-empty while the host listens: ring its bell. */
+	if (ret == 0 && signal && !c->mute)
+		__atomic_fetch_or(&c->monitor->trigger_group[c->monitor_id / 32].pending,
+				  1u << (c->monitor_id % 32), __ATOMIC_SEQ_CST);
+	return ret;
 }
 
 /* The first packet from the host, validated; -ETIMEDOUT if none. */
@@ -116,21 +129,32 @@ negotiate(struct bad_chan *c)
 }
 
 static int
-misbehave(const struct guest_dev *d)
+misbehave(const struct guest_dev *d, bool mute)
 {
-	struct bad_chan c;
+	struct bad_chan c = { .mute = mute };
 	uint8_t msg[64], *map0;
 	int fd, len, ret;
 
+	if (d->monitor_id >= VMBUS_MONITOR_ID_MAX)
+		return -ERANGE;
+	c.monitor_id = (uint32_t)d->monitor_id;
 	fd = guest_uio_open(d->uio, O_RDWR);
 	if (fd < 0)
 		return fd;
 	map0 = guest_uio_map(fd, HV_UIO_MAP_TXRX_RING, d->map_size[HV_UIO_MAP_TXRX_RING]);
-	if (map0 == NULL)
+	c.monitor = guest_uio_map(fd, HV_UIO_MAP_MONITOR_PAGE,
+				  d->map_size[HV_UIO_MAP_MONITOR_PAGE]);
+	if (map0 == NULL || c.monitor == NULL)
 		return -errno;
 	ret = attach_rings(&c, map0, d->map_size[HV_UIO_MAP_TXRX_RING]);
 	if (ret == 0)
 		ret = negotiate(&c);
+	if (ret == -ETIMEDOUT) {
+		printf("emu_badguest: no reply to NVSP INIT%s\n",
+		       mute ? " (the guest never signalled)" : "");
+		close(fd);
+		return 3;
+	}
 	if (ret != 0) {
 		fprintf(stderr, "emu_badguest: NVSP INIT failed: %s\n", strerror(-ret));
 		return ret;
@@ -148,10 +172,17 @@ misbehave(const struct guest_dev *d)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct guest_dev devs[GUEST_MAX_DEVS];
-	int n = guest_scan(devs, GUEST_MAX_DEVS), ret;
+	bool mute = argc == 2 && strcmp(argv[1], "--mute") == 0;
+	int n, ret;
+
+	if (argc > 2 || (argc == 2 && !mute)) {
+		fprintf(stderr, "usage: emu_badguest [--mute]\n");
+		return 1;
+	}
+	n = guest_scan(devs, GUEST_MAX_DEVS);
 
 	if (n <= 0) {
 		fprintf(stderr, "emu_badguest: no emulated NIC visible\n");
@@ -159,7 +190,9 @@ main(void)
 	}
 	ret = guest_read_maps(&devs[0]);
 	if (ret == 0)
-		ret = misbehave(&devs[0]);
+		ret = misbehave(&devs[0], mute);
+	if (ret == 3)
+		return 3;
 	if (ret != 0) {
 		fprintf(stderr, "emu_badguest: %s\n", strerror(-ret));
 		return 1;

@@ -4,13 +4,23 @@
  * open channel, the busy-poll tick that drains the guest->host rings,
  * and the helpers every module uses to send and to log.
  *
- * Signalling (fact sheet 1.5, 1.6, 3): while draining a guest->host ring
- * we keep its interrupt_mask set so the guest need not ring; one commit
- * per batch hands the space back and tells us whether a writer waiting
- * with pending_send_sz must be woken. Writes to the host->guest ring
- * raise the guest's interrupt only when the ring core says the reader
- * wants it. Doorbells (monitor-page bits, int-page bits, uio writes) are
- * only counted: we poll anyway.
+ * Signalling, as Hyper-V's host reader does it: while draining a
+ * guest->host ring we keep its interrupt_mask set so the guest need not
+ * ring; once the ring is empty we unmask, look once more, and from then
+ * on the ring is "armed": it is read again only after the guest's
+ * doorbell. That is the monitor-page trigger bit for a channel with a
+ * monitor id, or an enabling write to /dev/uioN for one without (the
+ * kernel turns it into a signal of every such channel). Bits in the
+ * interrupt page alone are counted but wake nothing: a guest cannot make
+ * the hypercall that would deliver them. An armed ring found non-empty
+ * without a doorbell for EMU_NET_DOORBELL_GRACE_MS counts as a missed
+ * doorbell and stays stalled, as it would on Hyper-V. The leniency
+ * emu_net_config.doorbell_poll reads it anyway.
+ *
+ * One commit per batch hands the space back and tells us whether a
+ * writer waiting with pending_send_sz must be woken. Writes to the
+ * host->guest ring raise the guest's interrupt only when the ring core
+ * says the reader wants it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -296,17 +306,93 @@ reply_room(struct emu_net_queue *q)
 	return false;
 }
 
+/* Fetch-and-clear our own bit: other channels share the word. */
+static bool
+take_bit(uint32_t *word, uint32_t bit)
+{
+	uint32_t m = 1u << bit;
+
+	return (__atomic_fetch_and(word, ~m, __ATOMIC_ACQ_REL) & m) != 0;
+}
+
+/*
+ * Consume the guest's signals for q; true if one that wakes the host
+ * reader came (monitor bit, or a uio write for a channel without a
+ * monitor id). Int-page bits are only counted.
+ */
+static bool
+take_doorbell(struct emu_nic *nic, struct emu_net_queue *q)
+{
+	struct vmbus_monitor_page *mp = emu_dev_monitor_page(nic->dev);
+	uint8_t *ip = emu_dev_map(nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
+	uint32_t id = emu_chan_monitor_id(q->ch);
+	uint32_t relid = emu_chan_relid(q->ch);
+	bool rang = false;
+
+	if (id < VMBUS_MONITOR_ID_MAX) {
+		if (mp != NULL &&
+		    take_bit(&mp->trigger_group[id / 32].pending, id % 32)) {
+			nic->qst[q->id].doorbells++;
+			rang = true;
+		}
+	} else if (q->uio_kicks_seen != nic->uio_kicks) {
+		q->uio_kicks_seen = nic->uio_kicks;
+		rang = true;
+	}
+	if (ip != NULL && relid < VMBUS_RELID_MAX) {
+		uint32_t *w = (uint32_t *)(void *)(ip + VMBUS_INT_PAGE_SEND_OFFSET +
+						   (relid / 32) * 4);
+
+		if (take_bit(w, relid % 32))
+			nic->qst[q->id].doorbells++;
+	}
+	return rang;
+}
+
+/* An armed ring without its doorbell stalls; count each stall once. */
+static void
+watch_unsignalled(struct emu_net_queue *q)
+{
+	uint32_t avail = 0;
+	uint64_t now;
+
+	if (vmbus_ring_read_avail(&q->in, &avail) != 0 || avail == 0) {
+		q->unsignalled_ns = 0;
+		return;
+	}
+	now = emu_net_now_ns();
+	if (q->unsignalled_ns == 0) {
+		q->unsignalled_ns = now;
+		return;
+	}
+	if (q->missed ||
+	    now - q->unsignalled_ns < EMU_NET_DOORBELL_GRACE_MS * 1000000ull)
+		return;
+	q->missed = true;
+	q->nic->qst[q->id].missed_doorbells++;
+	emu_net_log(q->nic, "relid %u: missed doorbell: %u bytes left in the guest->host ring without a signal; the ring stalls (--doorbell-mode=poll reads it anyway)",
+		    emu_chan_relid(q->ch), avail);
+}
+
 static void
 queue_poll(struct emu_net_queue *q)
 {
 	struct emu_nic *nic = q->nic;
-	bool sig = false;
+	bool sig = false, rang;
 	unsigned int n;
 	uint32_t len;
 	int rc = 0;
 
 	if (q->broken)
 		return;
+	rang = take_doorbell(nic, q);
+	if (q->armed && !rang && !nic->net->cfg.doorbell_poll) {
+		watch_unsignalled(q);
+		return;
+	}
+	q->armed = false;
+	q->unsignalled_ns = 0;
+	q->missed = false;
 	vmbus_ring_intr_mask(&q->in);
 	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q); n++) {
 		rc = vmbus_ring_read(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
@@ -321,37 +407,14 @@ queue_poll(struct emu_net_queue *q)
 	}
 	if (vmbus_ring_commit(&q->in, &sig) == 0 && sig)
 		signal_guest(q);
-	/* A packet that raced the unmask is found by the next tick. */
-	(void)vmbus_ring_intr_unmask(&q->in);
-}
-
-/* Fetch-and-clear our own bit: other channels share the word. */
-static bool
-take_bit(uint32_t *word, uint32_t bit)
-{
-	uint32_t m = 1u << bit;
-
-	return (__atomic_fetch_and(word, ~m, __ATOMIC_ACQ_REL) & m) != 0;
-}
-
-static void
-count_doorbells(struct emu_nic *nic, struct emu_net_queue *q)
-{
-	struct vmbus_monitor_page *mp = emu_dev_monitor_page(nic->dev);
-	uint8_t *ip = emu_dev_map(nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
-	uint32_t id = emu_chan_monitor_id(q->ch);
-	uint32_t relid = emu_chan_relid(q->ch);
-
-	if (mp != NULL && id < VMBUS_MONITOR_ID_MAX &&
-	    take_bit(&mp->trigger_group[id / 32].pending, id % 32))
-		nic->qst[q->id].doorbells++;
-	if (ip != NULL && relid < VMBUS_RELID_MAX) {
-		uint32_t *w = (uint32_t *)(void *)(ip + VMBUS_INT_PAGE_SEND_OFFSET +
-						   (relid / 32) * 4);
-
-		if (take_bit(w, relid % 32))
-			nic->qst[q->id].doorbells++;
-	}
+	/* Still reading (batch limit, no room for replies): the mask stays
+	 * set, so the guest need not ring. */
+	if (rc != -EAGAIN || q->broken)
+		return;
+	/* Drained. A packet that raced the unmask is read without a
+	 * doorbell (the guest saw the mask set); otherwise wait for one. */
+	if (!vmbus_ring_intr_unmask(&q->in))
+		q->armed = true;
 }
 
 static void
@@ -367,7 +430,6 @@ nic_tick(struct emu_nic *nic)
 	for (i = 0; i < nic->q_end; i++) {
 		if (nic->q[i] == NULL)
 			continue;
-		count_doorbells(nic, nic->q[i]);
 		queue_poll(nic->q[i]);
 	}
 	emu_nvsp_tick(nic);
@@ -424,6 +486,9 @@ queue_create(struct emu_nic *nic, struct emu_chan *ch)
 	q->id = id;
 	/* A subchannel offered after the host stopped the session. */
 	q->broken = id != 0 && nic->stopped;
+	/* A fresh ring: empty, unmasked, its first packet must ring. */
+	q->armed = true;
+	q->uio_kicks_seen = nic->uio_kicks;
 	if (vmbus_ring_attach(&q->in, in.hdr, in.data, in.data_size) != 0 ||
 	    vmbus_ring_attach(&q->out, out.hdr, out.data, out.data_size) != 0) {
 		free(q);
@@ -475,9 +540,12 @@ svc_doorbell(void *arg, struct emu_dev *dev, uint32_t value)
 	struct emu_nic *nic = emu_dev_priv(dev);
 
 	(void)arg;
-	/* Newer kernels turn an enabling write into a channel signal. */
-	if (nic != NULL && value == HV_UIO_IRQ_ENABLE)
+	/* The kernel turns an enabling write into a signal of each channel
+	 * without a monitor id. */
+	if (nic != NULL && value == HV_UIO_IRQ_ENABLE) {
 		nic->qst[0].doorbells++;
+		nic->uio_kicks++;
+	}
 }
 
 static const struct emu_service_ops net_service_ops = {

@@ -69,6 +69,10 @@ struct emu_net_config {
 	uint32_t resp_size_pre61;
 	/* Link flaps within this window are coalesced (Azure: 5000). */
 	unsigned int link_coalesce_ms;
+	/* Leniency: read guest->host rings without waiting for the signal
+	 * the ring rules require (default: a ring is served only after its
+	 * doorbell, as on Hyper-V). */
+	bool doorbell_poll;
 };
 
 /* Leniencies (emu_net_config.lenient); names in emu_lenient_name(). */
@@ -275,6 +279,9 @@ struct emu_chan_stats {
 	 * gave back: one ACK of a multi-range packet counts its frames. */
 	uint64_t acks_received;
 	uint64_t irqs_raised, doorbells; /* host->guest and guest->host signals */
+	/* Rings the guest left non-empty without the signal it owed (for
+	 * EMU_NET_DOORBELL_GRACE_MS): each such stall counts once. */
+	uint64_t missed_doorbells;
 };
 
 struct emu_nic_stats {

@@ -28,6 +28,9 @@
 /* Free room the host->guest ring needs before we read a guest packet:
  * every reply to one packet (completions, a table) fits in it. */
 #define EMU_NET_REPLY_ROOM 512u
+/* A guest writes its packet, then rings: a ring non-empty this long
+ * without the signal is a missed doorbell, not a signal on its way. */
+#define EMU_NET_DOORBELL_GRACE_MS 200u
 /* Receive sub-allocations only control messages may use. */
 #define EMU_NET_CTRL_RESERVE 16u
 /* Room for the RNDIS header and PPIs in front of a received frame. */
@@ -58,6 +61,12 @@ struct emu_net_queue {
 	struct vmbus_ring out; /* host->guest: we write */
 	bool broken;           /* ring corrupt: ignored until reopened */
 	bool out_waiting;      /* we asked for room with pending_send_sz */
+	/* Doorbells (emu_net.c): the reader is unmasked and found the ring
+	 * empty, so the guest owes a signal with its next packet. */
+	bool armed;
+	uint64_t unsignalled_ns; /* armed ring first seen non-empty; 0 = no */
+	bool missed;             /* this episode is counted already */
+	uint32_t uio_kicks_seen; /* emu_nic.uio_kicks consumed so far */
 };
 
 /* What an emu_ctrl_msg is sent as. */
@@ -249,6 +258,7 @@ struct emu_nic {
 	struct emu_chan_stats qst[EMU_NET_MAX_QUEUES];
 	struct emu_nic_stats st;
 	uint64_t rx_drop_other;  /* malformed frames offered by a backend */
+	uint32_t uio_kicks;      /* enabling uio writes: signal no-monitor channels */
 
 	struct emu_ctrl_msg *ctrl_head, *ctrl_tail;
 	uint32_t ctrl_bytes;

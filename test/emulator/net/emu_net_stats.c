@@ -64,7 +64,8 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 	fprintf(out,
 		"  queue %u%s: rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, "
 		"rx drops ring-full %llu no-buffer %llu, tx errors %llu, "
-		"completions %llu, acks %llu, irqs %llu, doorbells %llu\n",
+		"completions %llu, acks %llu, irqs %llu, doorbells %llu, "
+		"missed-doorbell %llu\n",
 		i, nic->q[i] != NULL ? "" : " (closed)",
 		(unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		(unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
@@ -74,7 +75,8 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 		(unsigned long long)s->completions_sent,
 		(unsigned long long)s->acks_received,
 		(unsigned long long)s->irqs_raised,
-		(unsigned long long)s->doorbells);
+		(unsigned long long)s->doorbells,
+		(unsigned long long)s->missed_doorbells);
 }
 
 void
@@ -104,7 +106,8 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
 		const struct emu_chan_stats *s = &nic->qst[i];
 
-		if (nic->q[i] != NULL || s->rx_packets != 0 || s->tx_packets != 0)
+		if (nic->q[i] != NULL || s->rx_packets != 0 || s->tx_packets != 0 ||
+		    s->missed_doorbells != 0)
 			print_queue(nic, i, out);
 	}
 	if (nic->be != NULL && nic->be->ops->print_stats != NULL)

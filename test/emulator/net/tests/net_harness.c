@@ -158,6 +158,7 @@ ng_setup(void **state, const struct ng_opts *o)
 	nc.txtbl_offset_quirk = o->txtbl_offset_quirk;
 	if (o->resp_size_pre61 != 0)
 		nc.resp_size_pre61 = o->resp_size_pre61;
+	nc.doorbell_poll = o->doorbell_poll;
 	assert_int_equal(emu_net_attach(g->h, &nc), 0);
 	emu_net_set_log(g->h, log_cb, g);
 	g->dev = emu_host_dev(g->h, 0);
@@ -197,6 +198,22 @@ ng_teardown(void **state)
 /* ---- Guest side of the channel ---- */
 
 void
+ng_doorbell(struct g *g, unsigned int q)
+{
+	struct emu_chan *ch = emu_dev_chan_by_relid(
+		g->dev, emu_chan_relid(emu_dev_primary(g->dev)) + q);
+	struct vmbus_monitor_page *mp = emu_dev_monitor_page(g->dev);
+	uint32_t id;
+
+	assert_non_null(ch);
+	assert_non_null(mp);
+	id = emu_chan_monitor_id(ch);
+	assert_true(id < VMBUS_MONITOR_ID_MAX);
+	__atomic_fetch_or(&mp->trigger_group[id / 32].pending, 1u << (id % 32),
+			  __ATOMIC_SEQ_CST);
+}
+
+void
 ng_send_pkt(struct g *g, unsigned int q, const void *hdr, size_t hlen,
 	    const void *msg, size_t mlen)
 {
@@ -204,6 +221,8 @@ ng_send_pkt(struct g *g, unsigned int q, const void *hdr, size_t hlen,
 	bool sig;
 
 	assert_int_equal(vmbus_ring_write(&g->tx[q], sg, 2, &sig), 0);
+	if (sig && !g->mute)
+		ng_doorbell(g, q);
 	ng_pump(g);
 }
 

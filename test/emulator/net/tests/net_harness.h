@@ -45,6 +45,7 @@ struct g {
 	struct ng_cap cap;
 	uint8_t pkt[65536];
 	uint8_t msg[4096];
+	bool mute;             /* planted bug: never ring the doorbell */
 };
 
 struct ng_opts {
@@ -56,6 +57,7 @@ struct ng_opts {
 	unsigned int subch_grant_max;
 	bool txtbl_offset_quirk;
 	uint32_t resp_size_pre61;   /* 0 = the default (40) */
+	bool doorbell_poll;         /* leniency: read rings without signals */
 };
 
 /* Host, service, capture backend, guest memory; the guest opens uio0. */
@@ -72,6 +74,9 @@ uint64_t ng_protocol_errors(const struct g *g);
 struct emu_chan_stats ng_qstats(const struct g *g, unsigned int q);
 
 /* Guest side of the channel. */
+/* Ring channel q's doorbell (its monitor-page bit), as a driver must
+ * when vmbus_ring_write asks for it. */
+void ng_doorbell(struct g *g, unsigned int q);
 void ng_send_pkt(struct g *g, unsigned int q, const void *hdr, size_t hlen,
 		 const void *msg, size_t mlen);
 void ng_send_inband(struct g *g, unsigned int q, const void *msg, size_t len,
