@@ -38,6 +38,9 @@ struct emu_config {
 	uint32_t monitor_base;
 	uint32_t gpadl_base;	/* NIC k: recv base + 2k, send base + 2k + 1 */
 	bool old_irq_mask;	/* pre-auto-mask kernel, see emu_dev.c */
+	/* Leniency: a GPA is the guest's VA (IOVA as VA). Default: GPAs go
+	 * through the guest's page table only (emu_guestmem.h). */
+	bool gpa_is_va;
 	bool unbound;		/* bound to hv_netvsc: no uio, no rings */
 };
 
@@ -101,9 +104,14 @@ struct vmbus_monitor_page *emu_dev_monitor_page(const struct emu_dev *dev);
 /* GPADL handle the guest quotes for map 3 (recv) or 4 (send), else 0. */
 uint32_t emu_dev_gpadl(const struct emu_dev *dev, enum hv_uio_map k);
 
-/* Guest memory: NULL unless [gpa_page * 4096 + offset, +len) was handed over. */
-void *emu_dev_translate(const struct emu_dev *dev, uint64_t gpa_page,
+/*
+ * Guest memory: NULL unless [gpa_page * 4096 + offset, +len) is in the
+ * guest's page table and was handed over; each NULL counts in
+ * emu_dev_gpa_invalid.
+ */
+void *emu_dev_translate(struct emu_dev *dev, uint64_t gpa_page,
 			uint64_t offset, uint64_t len);
+uint64_t emu_dev_gpa_invalid(const struct emu_dev *dev);
 struct emu_guestmem *emu_dev_guestmem(struct emu_dev *dev);
 
 struct emu_chan *emu_dev_primary(struct emu_dev *dev);

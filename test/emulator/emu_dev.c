@@ -168,6 +168,15 @@ uio_mem_cb(void *arg, const struct emu_mem_range *r, int fd)
 		h->ops->guest_mem(h->ops_arg, dev);
 }
 
+static void
+uio_frames_cb(void *arg, const struct emu_frame_extent *e, unsigned int n)
+{
+	struct emu_dev *dev = arg;
+
+	/* A bad extent only costs the guest those translations. */
+	(void)emu_guestmem_add_frames(&dev->mem, e, n);
+}
+
 /* A dead or refused opener's ranges; an open channel keeps its own. */
 static void
 uio_mem_abandon_cb(void *arg)
@@ -183,6 +192,7 @@ static const struct emu_uio_ops dev_uio_ops = {
 	.close = uio_close_cb,
 	.write = uio_write_cb,
 	.mem = uio_mem_cb,
+	.frames = uio_frames_cb,
 	.mem_abandon = uio_mem_abandon_cb,
 };
 
@@ -392,6 +402,7 @@ emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
 	dev->uio.lfd = -1;
 	dev->ring_timer_fd = -1;
 	emu_guestmem_init(&dev->mem);
+	dev->mem.gpa_is_va = h->cfg.gpa_is_va;
 	fill_identity(dev, index);
 	p = &dev->chan[0];
 	p->dev = dev;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -125,11 +126,71 @@ emu_guestmem_add_ptr(struct emu_guestmem *gm, uint64_t va, uint64_t len,
 	return 0;
 }
 
+static bool
+extent_ok(const struct emu_frame_extent *e)
+{
+	uint64_t max_pages = UINT64_MAX >> HV_PAGE_SHIFT;
+
+	return e->npages != 0 && e->va % HV_PAGE_SIZE == 0 &&
+	       e->gpa_page <= max_pages && e->npages <= max_pages - e->gpa_page &&
+	       e->npages <= (UINT64_MAX - e->va) >> HV_PAGE_SHIFT;
+}
+
+static void
+add_extent(struct emu_guestmem *gm, const struct emu_frame_extent *e)
+{
+	unsigned int i = 0;
+
+	/* Drop what it overlaps: the guest's table changed there. */
+	while (i < gm->nf) {
+		const struct emu_frame_extent *o = &gm->f[i];
+
+		if (o->gpa_page < e->gpa_page + e->npages &&
+		    e->gpa_page < o->gpa_page + o->npages) {
+			memmove(&gm->f[i], &gm->f[i + 1],
+				(gm->nf - i - 1) * sizeof(gm->f[0]));
+			gm->nf--;
+		} else {
+			i++;
+		}
+	}
+	for (i = 0; i < gm->nf && gm->f[i].gpa_page < e->gpa_page; i++)
+		;
+	memmove(&gm->f[i + 1], &gm->f[i], (gm->nf - i) * sizeof(gm->f[0]));
+	gm->f[i] = *e;
+	gm->nf++;
+}
+
+int
+emu_guestmem_add_frames(struct emu_guestmem *gm,
+			const struct emu_frame_extent *e, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!extent_ok(&e[i]))
+			return -EINVAL;
+	if (gm->f == NULL) {
+		gm->f = calloc(EMU_GUESTMEM_MAX_FRAMES, sizeof(gm->f[0]));
+		if (gm->f == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (gm->nf == EMU_GUESTMEM_MAX_FRAMES)
+			return -ENOBUFS;
+		add_extent(gm, &e[i]);
+	}
+	return 0;
+}
+
 void
 emu_guestmem_clear(struct emu_guestmem *gm)
 {
 	while (gm->n > 0)
 		drop_at(gm, gm->n - 1);
+	free(gm->f);
+	gm->f = NULL;
+	gm->nf = 0;
 }
 
 void *
@@ -157,13 +218,45 @@ emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len)
 	return r->ptr + (va - r->va);
 }
 
+/* The extent holding gpa_page, or NULL. */
+static const struct emu_frame_extent *
+find_extent(const struct emu_guestmem *gm, uint64_t gpa_page)
+{
+	unsigned int lo = 0, hi = gm->nf;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (gm->f[mid].gpa_page <= gpa_page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || gpa_page - gm->f[lo - 1].gpa_page >= gm->f[lo - 1].npages)
+		return NULL;
+	return &gm->f[lo - 1];
+}
+
 void *
 emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
 		       uint64_t offset, uint64_t len)
 {
+	const struct emu_frame_extent *e;
+	uint64_t rel, room;
+
 	if (gpa_page > (UINT64_MAX >> HV_PAGE_SHIFT))
 		return NULL;
 	if (offset > UINT64_MAX - (gpa_page << HV_PAGE_SHIFT))
 		return NULL;
-	return emu_guestmem_va(gm, (gpa_page << HV_PAGE_SHIFT) + offset, len);
+	if (gm->gpa_is_va)
+		return emu_guestmem_va(gm, (gpa_page << HV_PAGE_SHIFT) + offset, len);
+	e = find_extent(gm, gpa_page);
+	if (e == NULL)
+		return NULL;
+	/* Guest-physical contiguity ends with the extent. */
+	rel = (gpa_page - e->gpa_page) << HV_PAGE_SHIFT;
+	room = (e->npages << HV_PAGE_SHIFT) - rel;
+	if (offset > room || len > room - offset)
+		return NULL;
+	return emu_guestmem_va(gm, e->va + rel + offset, len);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Guest memory the host may dereference: the ranges the shim handed over
- * (fds of the guest's shared mappings plus their guest VAs). With IOVA =
- * VA a guest physical page number is simply VA / 4096, so a GPA page list
- * from a channel packet becomes host pointers through this table.
+ * (fds of the guest's shared mappings plus their guest VAs), and the
+ * guest's guest-physical page table (GPA page -> guest VA page), as its
+ * pagemap showed it to EAL. A GPA from a channel packet is translated
+ * only through that table, then through the ranges: a guest virtual
+ * address in a GPA field is not guest memory, as on Hyper-V. The
+ * leniency gpa_is_va (--gpa-mode=va) takes GPA = VA instead.
  *
  * Used from the loop thread only (no locking).
  */
@@ -16,7 +19,9 @@
 
 #include "emu_proto.h"
 
-#define EMU_GUESTMEM_MAX 64u
+#define EMU_GUESTMEM_MAX 1024u
+/* Extents of the page table: a 2 MiB page each, runs merged. */
+#define EMU_GUESTMEM_MAX_FRAMES 4096u
 
 struct emu_guestmem_range {
 	uint64_t va;  /* guest address of the first byte */
@@ -28,6 +33,9 @@ struct emu_guestmem_range {
 struct emu_guestmem {
 	struct emu_guestmem_range r[EMU_GUESTMEM_MAX]; /* sorted by va */
 	unsigned int n;
+	struct emu_frame_extent *f; /* sorted by gpa_page; NULL = none yet */
+	unsigned int nf;
+	bool gpa_is_va;             /* leniency: GPA = guest VA */
 };
 
 void emu_guestmem_init(struct emu_guestmem *gm);
@@ -47,7 +55,16 @@ int emu_guestmem_add_fd(struct emu_guestmem *gm, const struct emu_mem_range *r,
 int emu_guestmem_add_ptr(struct emu_guestmem *gm, uint64_t va, uint64_t len,
 			 void *ptr);
 
-/* Forget (and unmap) everything: the guest closed the channel. */
+/*
+ * Add page-table extents (a re-sent extent replaces what it overlaps).
+ * -EINVAL for an empty or overflowing extent or an unaligned va,
+ * -ENOBUFS when the table is full, -ENOMEM.
+ */
+int emu_guestmem_add_frames(struct emu_guestmem *gm,
+			    const struct emu_frame_extent *e, unsigned int n);
+
+/* Forget (and unmap) everything: the guest closed the channel. The
+ * gpa_is_va setting stays. */
 void emu_guestmem_clear(struct emu_guestmem *gm);
 
 /*
@@ -56,7 +73,11 @@ void emu_guestmem_clear(struct emu_guestmem *gm);
  */
 void *emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len);
 
-/* Same for a GPA page number (4 KiB units) plus byte offset. */
+/*
+ * Same for a GPA page number (4 KiB units) plus byte offset, through the
+ * page table (or as a VA with gpa_is_va). The span must stay inside one
+ * extent and one range.
+ */
 void *emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
 			     uint64_t offset, uint64_t len);
 

@@ -245,10 +245,20 @@ emu_dev_gpadl(const struct emu_dev *d, enum hv_uio_map k)
 }
 
 void *
-emu_dev_translate(const struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
+emu_dev_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
 		  uint64_t len)
 {
-	return emu_guestmem_translate(&d->mem, gpa_page, offset, len);
+	void *p = emu_guestmem_translate(&d->mem, gpa_page, offset, len);
+
+	if (p == NULL)
+		d->gpa_invalid++;
+	return p;
+}
+
+uint64_t
+emu_dev_gpa_invalid(const struct emu_dev *d)
+{
+	return d->gpa_invalid;
 }
 
 struct emu_chan *

@@ -37,6 +37,7 @@ struct emu_dev {
 	uint32_t generation;	/* offers so far after the first (re-offers) */
 	int ring_timer_fd;	/* timerfd of a late primary ring file, or -1 */
 	uint32_t irq_count;
+	uint64_t gpa_invalid;	/* GPAs outside the guest's page table */
 	void *priv;
 };
 

@@ -124,6 +124,12 @@ static const char usage_text[] =
 "                         without a monitor id); a ring left non-empty\n"
 "                         without it stalls and counts as missed-doorbell.\n"
 "                         'poll': read the rings without waiting for signals\n"
+"      --gpa-mode M       'strict' (default): GPA ranges are translated only\n"
+"                         through the guest's guest-physical page table (the\n"
+"                         shim's pagemap; run EAL with hugepages and\n"
+"                         --iova-mode=pa); anything else is refused and\n"
+"                         counted as gpa-invalid. 'va': a GPA is the guest's\n"
+"                         virtual address (IOVA as VA, --no-huge guests)\n"
 "\n"
 "Wire backends (what is behind each NIC; default: none, frames from the\n"
 "guest are discarded and nothing is received):\n"
@@ -180,7 +186,7 @@ enum {
 	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
 	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
 	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
-	OPT_DOORBELL_MODE,
+	OPT_DOORBELL_MODE, OPT_GPA_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -215,6 +221,7 @@ static const struct option long_opts[] = {
 	{ "nvsp-resp-size", required_argument, NULL, OPT_RESP_SIZE },
 	{ "link-coalesce", required_argument, NULL, OPT_LINK_COALESCE },
 	{ "doorbell-mode", required_argument, NULL, OPT_DOORBELL_MODE },
+	{ "gpa-mode", required_argument, NULL, OPT_GPA_MODE },
 	{ "no-net", no_argument, NULL, OPT_NO_NET },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -440,6 +447,11 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 		if (strcmp(arg, "strict") != 0 && strcmp(arg, "poll") != 0)
 			return -EINVAL;
 		c->net.doorbell_poll = strcmp(arg, "poll") == 0;
+		return 0;
+	case OPT_GPA_MODE:
+		if (strcmp(arg, "strict") != 0 && strcmp(arg, "va") != 0)
+			return -EINVAL;
+		c->cfg.gpa_is_va = strcmp(arg, "va") == 0;
 		return 0;
 	case OPT_NO_NET: c->no_net = true; return 0;
 	case OPT_BACKEND: return parse_backend(c, arg);

@@ -10,6 +10,7 @@
  *
  * Handshake done by the shim inside open("/dev/uioN"), before it returns:
  *   guest: zero or more EMU_MSG_MEM (guest memory ranges + SCM_RIGHTS fds)
+ *   guest: zero or more EMU_MSG_FRAMES (its guest-physical page table)
  *   guest: EMU_MSG_HELLO
  *   host:  EMU_MSG_WELCOME (status 0 = channel open, else a positive errno)
  * The wait makes open() synchronous like the kernel's channel open: the
@@ -27,6 +28,7 @@ enum emu_msg_type {
 	EMU_MSG_MEM = 1,     /* guest->host */
 	EMU_MSG_HELLO = 2,   /* guest->host */
 	EMU_MSG_WELCOME = 3, /* host->guest */
+	EMU_MSG_FRAMES = 4,  /* guest->host */
 };
 
 struct emu_msg_hdr {
@@ -37,7 +39,7 @@ struct emu_msg_hdr {
 
 /* One guest memory range; the n-th range travels with the n-th fd. */
 struct emu_mem_range {
-	uint64_t va;       /* guest virtual address (= IOVA = GPA) */
+	uint64_t va;       /* guest virtual address */
 	uint64_t len;      /* bytes, multiple of 4096 */
 	uint64_t file_off; /* offset of va inside the fd */
 };
@@ -50,6 +52,26 @@ struct emu_msg_mem {
 	uint32_t count;
 	uint32_t reserved;
 	struct emu_mem_range range[EMU_MSG_MEM_MAX_RANGES];
+};
+
+/*
+ * Guest-physical pages [gpa_page, gpa_page + npages) are the guest
+ * virtual pages from va on: the page table the guest's pagemap showed
+ * (see shim_pagemap.c). The host reaches GPAs only through it.
+ */
+struct emu_frame_extent {
+	uint64_t gpa_page; /* 4 KiB units */
+	uint64_t npages;
+	uint64_t va;
+};
+
+#define EMU_MSG_FRAMES_MAX 64u
+
+struct emu_msg_frames {
+	struct emu_msg_hdr hdr;
+	uint32_t count;
+	uint32_t reserved;
+	struct emu_frame_extent ext[EMU_MSG_FRAMES_MAX];
 };
 
 struct emu_msg_hello {
@@ -67,5 +89,7 @@ struct emu_msg_welcome {
 /* Layout under $VMBUS_EMU_ROOT of the files backing the UIO maps. */
 #define EMU_REGION_DIR "regions"
 #define EMU_ENV_ROOT "VMBUS_EMU_ROOT"
+/* Optional: seed of the shim's guest-physical page permutation. */
+#define EMU_ENV_GPA_SEED "VMBUS_EMU_GPA_SEED"
 
 #endif /* EMU_PROTO_H */

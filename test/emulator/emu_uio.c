@@ -11,8 +11,10 @@
 
 #include "emu_uio.h"
 
-/* Largest message a guest may send: a full EMU_MSG_MEM. */
-#define EMU_UIO_RX_MAX sizeof(struct emu_msg_mem)
+/* Largest message a guest may send: a full EMU_MSG_FRAMES. */
+#define EMU_UIO_RX_MAX sizeof(struct emu_msg_frames)
+_Static_assert(sizeof(struct emu_msg_frames) >= sizeof(struct emu_msg_mem),
+	       "the receive buffer holds every message");
 
 static void conn_event(void *arg, uint32_t events);
 static void listen_event(void *arg, uint32_t events);
@@ -196,6 +198,26 @@ handle_mem(struct emu_uio_conn *c, const void *buf, size_t len,
 	return true;
 }
 
+static bool
+handle_frames(struct emu_uio_conn *c, const void *buf, size_t len,
+	      unsigned int nfds)
+{
+	struct emu_msg_frames m;
+
+	memset(&m, 0, sizeof(m));
+	if (c->ready || nfds != 0 || len < offsetof(struct emu_msg_frames, ext))
+		return false;
+	memcpy(&m, buf, len < sizeof(m) ? len : sizeof(m));
+	if (m.count > EMU_MSG_FRAMES_MAX ||
+	    len != offsetof(struct emu_msg_frames, ext) +
+			   (size_t)m.count * sizeof(m.ext[0]))
+		return false;
+	c->sent_mem = true;
+	if (c->u->ops->frames != NULL)
+		c->u->ops->frames(c->u->arg, m.ext, m.count);
+	return true;
+}
+
 /* Dispatch one message; false = protocol violation, drop the guest. */
 static bool
 handle_msg(struct emu_uio_conn *c, const uint8_t *buf, size_t len,
@@ -219,6 +241,8 @@ handle_msg(struct emu_uio_conn *c, const uint8_t *buf, size_t len,
 		return false;
 	if (h.type == EMU_MSG_MEM)
 		return handle_mem(c, buf, len, fds, nfds);
+	if (h.type == EMU_MSG_FRAMES)
+		return handle_frames(c, buf, len, nfds);
 	if (h.type == EMU_MSG_HELLO && len == sizeof(struct emu_msg_hello) &&
 	    nfds == 0)
 		return handle_hello(c);

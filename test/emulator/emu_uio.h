@@ -27,6 +27,8 @@ struct emu_uio_ops {
 	void (*write)(void *arg, uint32_t value);
 	/* A guest memory range; fd belongs to the caller (closed after). */
 	void (*mem)(void *arg, const struct emu_mem_range *r, int fd);
+	/* Extents of the guest's guest-physical page table. */
+	void (*frames)(void *arg, const struct emu_frame_extent *e, unsigned int n);
 	/*
 	 * A connection that handed memory over died (or was refused) before
 	 * its handshake completed, while no channel is open: that memory

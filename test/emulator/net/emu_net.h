@@ -294,6 +294,9 @@ struct emu_nic_stats {
 	uint64_t channel_stops;
 	uint64_t mutated;          /* messages a mutate fault changed */
 	uint64_t replies_delayed, replies_dropped;
+	/* GPAs the guest named that are not in its guest-physical page
+	 * table (e.g. a virtual address): the host cannot reach them. */
+	uint64_t gpa_invalid;
 };
 
 /* Number of open channels (primary + subchannels). */

@@ -54,6 +54,7 @@ emu_nic_stats(const struct emu_nic *nic, struct emu_nic_stats *out)
 	*out = nic->st;
 	/* Frames a backend could not even parse count as filtered. */
 	out->rx_drop_filter += nic->rx_drop_other;
+	out->gpa_invalid = emu_dev_gpa_invalid(nic->dev);
 }
 
 static void
@@ -97,12 +98,14 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 		(unsigned long long)st.rx_drop_too_big);
 	/* Strictness and the generic faults (docs/emulator.md). */
 	fprintf(out,
-		"  host: channel stops %llu%s, mutated %llu, replies delayed %llu dropped %llu\n",
+		"  host: channel stops %llu%s, mutated %llu, replies delayed %llu dropped %llu, "
+		"gpa-invalid %llu\n",
 		(unsigned long long)st.channel_stops,
 		nic->stopped ? " (stopped now)" : "",
 		(unsigned long long)st.mutated,
 		(unsigned long long)st.replies_delayed,
-		(unsigned long long)st.replies_dropped);
+		(unsigned long long)st.replies_dropped,
+		(unsigned long long)st.gpa_invalid);
 	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
 		const struct emu_chan_stats *s = &nic->qst[i];
 

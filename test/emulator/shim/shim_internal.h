@@ -6,6 +6,8 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /*
  * The next definition of fn after ours (normally glibc's; under ASan the
@@ -39,5 +41,14 @@ bool shim_uio_lookup(int fd, unsigned int *minor);
 
 /* Hand the process's shared mappings to the emulator (emu_proto.h). */
 int shim_mem_send(int sock);
+
+/* /proc/self/pagemap with per-run frame numbers (shim_pagemap.c). */
+bool shim_pagemap_path(const char *path);
+int shim_pagemap_open(int flags);
+/* 1 with *ret set if fd is such a pagemap (at NULL: its file position). */
+int shim_pagemap_read(int fd, void *buf, size_t count, const uint64_t *at,
+		      ssize_t *ret);
+/* Send the frames of the shared mappings (EMU_MSG_FRAMES). */
+int shim_pagemap_send(int sock);
 
 #endif /* SHIM_INTERNAL_H */

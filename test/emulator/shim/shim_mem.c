@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -30,8 +31,9 @@
 #define SHIM_MEMFD_MAX 64
 /* Keep our duplicates out of the low fd numbers the program uses. */
 #define SHIM_MEMFD_MIN_FD 512
-/* The emulator's table holds 64 ranges; more would be dropped there. */
-#define SHIM_MEM_MAX_RANGES 64
+/* The emulator's table holds 1024 ranges (EMU_GUESTMEM_MAX); a 2 MiB
+ * hugepage is one mapping line in EAL's dynamic memory. */
+#define SHIM_MEM_MAX_RANGES 1024
 
 struct shim_memfd {
 	int fd;
@@ -197,14 +199,19 @@ release(struct shim_range *rs, unsigned int n)
 int
 shim_mem_send(int sock)
 {
-	struct shim_range rs[SHIM_MEM_MAX_RANGES];
+	struct shim_range *rs = calloc(SHIM_MEM_MAX_RANGES, sizeof(*rs));
 	unsigned int n = 0, i;
 	char line[PATH_MAX + 128];
-	FILE *f = fopen("/proc/self/maps", "re");
+	FILE *f;
 	int ret = 0;
 
-	if (f == NULL)
+	if (rs == NULL)
+		return -ENOMEM;
+	f = fopen("/proc/self/maps", "re");
+	if (f == NULL) {
+		free(rs);
 		return 0; /* No handover: translations will fail, not open(). */
+	}
 	while (n < SHIM_MEM_MAX_RANGES && fgets(line, sizeof(line), f) != NULL)
 		if (parse_line(line, &rs[n]))
 			n++;
@@ -216,5 +223,7 @@ shim_mem_send(int sock)
 				 k < EMU_MSG_MEM_MAX_RANGES ? k : EMU_MSG_MEM_MAX_RANGES);
 	}
 	release(rs, n);
-	return ret;
+	free(rs);
+	/* Then the guest-physical page table over those ranges. */
+	return ret != 0 ? ret : shim_pagemap_send(sock);
 }

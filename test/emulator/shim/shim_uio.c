@@ -235,6 +235,8 @@ read(int fd, void *buf, size_t count)
 	unsigned int minor;
 	ssize_t n;
 
+	if (shim_pagemap_read(fd, buf, count, NULL, &n))
+		return n;
 	if (!shim_uio_lookup(fd, &minor))
 		return SHIM_REAL(read)(fd, buf, count);
 	if (count != sizeof(int32_t)) {

@@ -184,6 +184,8 @@ open(const char *path, int flags, ...)
 	va_end(ap);
 	if (uio_path(path, &minor))
 		return shim_uio_open(minor, flags);
+	if (shim_pagemap_path(path))
+		return shim_pagemap_open(flags);
 	MAP_OR_FAIL(p, path, -1);
 	return SHIM_REAL(open)(p, flags, mode);
 }
@@ -200,6 +202,8 @@ open64(const char *path, int flags, ...)
 	va_end(ap);
 	if (uio_path(path, &minor))
 		return shim_uio_open(minor, flags);
+	if (shim_pagemap_path(path))
+		return shim_pagemap_open(flags);
 	MAP_OR_FAIL(p, path, -1);
 	return SHIM_REAL(open64)(p, flags, mode);
 }
@@ -228,6 +232,8 @@ openat(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	if (uio_path(path, &minor))
 		return shim_uio_open(minor, flags);
+	if (shim_pagemap_path(path))
+		return shim_pagemap_open(flags);
 	MAP_OR_FAIL(p, path, -1);
 	return SHIM_REAL(openat)(dirfd, p, flags, mode);
 }
@@ -244,6 +250,8 @@ openat64(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	if (uio_path(path, &minor))
 		return shim_uio_open(minor, flags);
+	if (shim_pagemap_path(path))
+		return shim_pagemap_open(flags);
 	MAP_OR_FAIL(p, path, -1);
 	return SHIM_REAL(openat64)(dirfd, p, flags, mode);
 }

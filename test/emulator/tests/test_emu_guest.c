@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "emu_guestmem.h"
 #include "emu_proto.h"
 #include "guest_ops.h"
 
@@ -106,7 +107,7 @@ struct call {
 };
 
 enum { C_SNAP, C_OPEN, C_RAISE, C_SUBCHAN, C_RESCIND, C_REOFFER, C_DIRTY,
-       C_TRANSLATE };
+       C_TRANSLATE, C_TRANSLATE_VA };
 
 static void
 do_call(void *arg)
@@ -141,6 +142,9 @@ do_call(void *arg)
 		break;
 	case C_TRANSLATE:
 		c->ptr = emu_dev_translate(d, c->u >> 12, c->u & 4095, c->a);
+		break;
+	case C_TRANSLATE_VA:
+		c->ptr = emu_guestmem_va(emu_dev_guestmem(d), c->u, c->a);
 		break;
 	default:
 		break;
@@ -581,10 +585,31 @@ test_emu_two_nics(void **state)
 	WAIT_FOR(!dev_open(0) && !dev_open(1));
 }
 
+/*
+ * The guest-physical address of p, from /proc/self/pagemap as EAL reads
+ * it in IOVA-as-PA mode (the shim serves that file); 0 if unknown.
+ */
+static uint64_t
+gpa_of(const void *p)
+{
+	uint64_t e = 0, va = (uint64_t)(uintptr_t)p;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)(va / 4096 * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e >> 63) || (e & ((1ull << 55) - 1)) == 0)
+		return 0;
+	return (e & ((1ull << 55) - 1)) * 4096 + va % 4096;
+}
+
 static void
 test_emu_guestmem(void **state)
 {
 	const size_t len = 16 * 4096;
+	uint64_t gpa_mem, gpa_end, gpa_mem2, gpa_priv;
 	struct call c;
 	uint8_t *mem, *mem2, *priv;
 	int mfd, mfd2, fd;
@@ -604,35 +629,47 @@ test_emu_guestmem(void **state)
 	assert_non_null(priv);
 	for (i = 0; i < len; i++)
 		mem[i] = (uint8_t)(i * 7);
+	/* EAL learns the pages' frames before it opens the device. */
+	gpa_mem = gpa_of(mem + 3 * 4096 + 10);
+	gpa_end = gpa_of(mem + len - 8);
+	gpa_mem2 = gpa_of(mem2);
+	gpa_priv = gpa_of(priv);
+	assert_true(gpa_mem != 0 && gpa_end != 0 && gpa_mem2 != 0 && gpa_priv != 0);
+	/* IOVA != VA. */
+	assert_int_not_equal(gpa_mem, (uint64_t)(uintptr_t)(mem + 3 * 4096 + 10));
 	fd = guest_uio_open(0, O_RDWR);
 	assert_true(fd >= 0);
 	assert_true(snap().mem > 0);
 	memset(&c, 0, sizeof(c));
 	c.what = C_TRANSLATE;
+	/* A virtual address in a GPA field names no guest memory. */
 	c.a = 100;
 	c.u = (uint64_t)(uintptr_t)mem + 3 * 4096 + 10;
+	emu_loop_call(emu_host_loop(host), do_call, &c);
+	assert_null(c.ptr);
+	c.u = gpa_mem;
 	emu_loop_call(emu_host_loop(host), do_call, &c);
 	assert_non_null(c.ptr);
 	assert_memory_equal(c.ptr, mem + 3 * 4096 + 10, 100);
 	/* Host writes are visible to the guest: same memory, not a copy. */
 	((volatile uint8_t *)c.ptr)[0] = 0xee;
 	assert_int_equal(((volatile uint8_t *)mem)[3 * 4096 + 10], 0xee);
-	c.u = (uint64_t)(uintptr_t)mem + len - 8;
+	c.u = gpa_end;
 	c.a = 16; /* crosses the end */
 	emu_loop_call(emu_host_loop(host), do_call, &c);
 	assert_null(c.ptr);
-	c.u = (uint64_t)(uintptr_t)mem2;
+	c.u = gpa_mem2;
 	c.a = 4096;
 	emu_loop_call(emu_host_loop(host), do_call, &c);
 	assert_non_null(c.ptr);
-	c.u = (uint64_t)(uintptr_t)priv;
+	c.u = gpa_priv; /* a frame, but of private memory */
 	c.a = 1;
 	emu_loop_call(emu_host_loop(host), do_call, &c);
 	assert_null(c.ptr);
 	close(fd);
 	WAIT_FOR(!dev_open(0));
 	/* Channel closed: guest memory forgotten. */
-	c.u = (uint64_t)(uintptr_t)mem;
+	c.u = gpa_mem;
 	emu_loop_call(emu_host_loop(host), do_call, &c);
 	assert_null(c.ptr);
 	free(priv);
@@ -644,7 +681,7 @@ test_emu_guestmem(void **state)
 static void *
 translate(unsigned int dev, const void *p, uint32_t len)
 {
-	struct call c = { .what = C_TRANSLATE, .dev = dev, .a = len,
+	struct call c = { .what = C_TRANSLATE_VA, .dev = dev, .a = len,
 			  .u = (uint64_t)(uintptr_t)p };
 
 	emu_loop_call(emu_host_loop(host), do_call, &c);

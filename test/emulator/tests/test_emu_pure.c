@@ -143,6 +143,10 @@ test_emu_guestmem_bounds(void **state)
 	emu_guestmem_init(&gm);
 	assert_int_equal(emu_guestmem_add_ptr(&gm, va, sizeof(mem_a), mem_a), 0);
 	assert_int_equal(emu_guestmem_add_ptr(&gm, va + 0x10000, sizeof(mem_b), mem_b), 0);
+	/* Strict: without a page table no GPA is guest memory. */
+	assert_null(emu_guestmem_translate(&gm, va >> 12, 0, 1));
+	/* The leniency: GPA = VA. */
+	gm.gpa_is_va = true;
 	assert_ptr_equal(emu_guestmem_translate(&gm, va >> 12, 0, 1), mem_a);
 	assert_ptr_equal(emu_guestmem_translate(&gm, (va >> 12) + 2, 4095, 1),
 			 mem_a + 3 * 4096 - 1);
@@ -162,6 +166,49 @@ test_emu_guestmem_bounds(void **state)
 	assert_null(emu_guestmem_va(&gm, UINT64_MAX - 2, 10));
 	emu_guestmem_clear(&gm);
 	assert_null(emu_guestmem_va(&gm, va, 1));
+}
+
+/* GPAs go through the guest's page table only, extent by extent. */
+static void
+test_emu_guestmem_frames(void **state)
+{
+	struct emu_guestmem gm;
+	const uint64_t va = 0x100000000ull, gpa = 0x80012345ull;
+	/* mem_a's pages 0-1 at gpa..gpa+1, page 2 far away at gpa - 7. */
+	const struct emu_frame_extent e[2] = {
+		{ .gpa_page = gpa, .npages = 2, .va = va },
+		{ .gpa_page = gpa - 7, .npages = 1, .va = va + 2 * 4096 },
+	};
+	const struct emu_frame_extent bad[3] = {
+		{ .gpa_page = 1, .npages = 0, .va = va },
+		{ .gpa_page = 1, .npages = 1, .va = va + 1 },
+		{ .gpa_page = UINT64_MAX >> 12, .npages = 2, .va = va },
+	};
+	unsigned int i;
+
+	(void)state;
+	emu_guestmem_init(&gm);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va, sizeof(mem_a), mem_a), 0);
+	assert_int_equal(emu_guestmem_add_frames(&gm, e, 2), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(emu_guestmem_add_frames(&gm, &bad[i], 1), -EINVAL);
+	assert_ptr_equal(emu_guestmem_translate(&gm, gpa, 5, 1), mem_a + 5);
+	assert_ptr_equal(emu_guestmem_translate(&gm, gpa + 1, 0, 4096), mem_a + 4096);
+	assert_ptr_equal(emu_guestmem_translate(&gm, gpa - 7, 0, 4096),
+			 mem_a + 2 * 4096);
+	/* Virtually contiguous is not physically contiguous. */
+	assert_null(emu_guestmem_translate(&gm, gpa + 1, 4000, 200));
+	assert_null(emu_guestmem_translate(&gm, gpa + 2, 0, 1));
+	/* The virtual address itself is no GPA. */
+	assert_null(emu_guestmem_translate(&gm, va >> 12, 0, 1));
+	/* A frame whose virtual page was never handed over. */
+	const struct emu_frame_extent far = { .gpa_page = 5, .npages = 1,
+					      .va = va + 0x100000 };
+
+	assert_int_equal(emu_guestmem_add_frames(&gm, &far, 1), 0);
+	assert_null(emu_guestmem_translate(&gm, 5, 0, 1));
+	emu_guestmem_clear(&gm);
+	assert_null(emu_guestmem_translate(&gm, gpa, 5, 1));
 }
 
 static void
@@ -246,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_emu_mmap_index),
 		cmocka_unit_test(test_emu_mmap_len),
 		cmocka_unit_test(test_emu_guestmem_bounds),
+		cmocka_unit_test(test_emu_guestmem_frames),
 		cmocka_unit_test(test_emu_guestmem_replace_and_reject),
 		cmocka_unit_test(test_emu_guestmem_fd_must_cover_range),
 	};

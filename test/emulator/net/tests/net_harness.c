@@ -120,9 +120,17 @@ ng_open_device(struct g *g)
 		assert_int_equal(emu_loop_run_once(emu_host_loop(g->h), 10), 0);
 	assert_int_equal(recv(g->sock, &w, sizeof(w), 0), (ssize_t)sizeof(w));
 	assert_int_equal(w.status, 0);
+	const struct emu_frame_extent fe = {
+		.gpa_page = NG_GPA_PAGE,
+		.npages = NG_MEM_SIZE / HV_PAGE_SIZE,
+		.va = (uint64_t)(uintptr_t)g->mem,
+	};
+
 	assert_int_equal(emu_guestmem_add_ptr(emu_dev_guestmem(g->dev),
 					      (uint64_t)(uintptr_t)g->mem, NG_MEM_SIZE,
 					      g->mem), 0);
+	/* What the shim's pagemap hands over: g->mem's guest-physical pages. */
+	assert_int_equal(emu_guestmem_add_frames(emu_dev_guestmem(g->dev), &fe, 1), 0);
 	/* A re-offered device has new buffers: look them up every time. */
 	g->recvbuf = emu_dev_map(g->dev, HV_UIO_MAP_RECV_BUF, &g->recv_size);
 	g->sendbuf = emu_dev_map(g->dev, HV_UIO_MAP_SEND_BUF, NULL);
@@ -196,6 +204,15 @@ ng_teardown(void **state)
 }
 
 /* ---- Guest side of the channel ---- */
+
+uint64_t
+ng_gpa_page(const struct g *g, const void *p)
+{
+	const uint8_t *b = p;
+
+	assert_true(b >= g->mem && b < g->mem + NG_MEM_SIZE);
+	return NG_GPA_PAGE + (uint64_t)(b - g->mem) / HV_PAGE_SIZE;
+}
 
 void
 ng_doorbell(struct g *g, unsigned int q)
@@ -389,7 +406,7 @@ ng_rndis_send(struct g *g, const void *req, int len)
 {
 	uint8_t *page = g->mem + 16 * HV_PAGE_SIZE;
 	struct vmbus_pkt_page pg = {
-		.pfn = (uint64_t)(uintptr_t)page / HV_PAGE_SIZE,
+		.pfn = ng_gpa_page(g, page),
 		.byte_count = (uint32_t)len,
 	};
 	uint8_t hdr[64], m[40];

@@ -17,6 +17,8 @@
 #include "emu_net_priv.h"
 
 #define NG_MEM_SIZE (1u << 20)
+/* Guest-physical page of g->mem's first page: GPA != VA, as on Hyper-V. */
+#define NG_GPA_PAGE 0x80000123ull
 #define NG_MAX_CAP 64
 #define NG_MAX_LOG 64
 #define NG_SECTION 6144u
@@ -72,6 +74,9 @@ void ng_attach_rings(struct g *g, unsigned int q);
 bool ng_logged(const struct g *g, const char *needle);
 uint64_t ng_protocol_errors(const struct g *g);
 struct emu_chan_stats ng_qstats(const struct g *g, unsigned int q);
+
+/* GPA page number of p (inside g->mem), as a driver's IOVA gives it. */
+uint64_t ng_gpa_page(const struct g *g, const void *p);
 
 /* Guest side of the channel. */
 /* Ring channel q's doorbell (its monitor-page bit), as a driver must

@@ -185,11 +185,11 @@ tx_gpa(struct g *g)
 				       RNDIS_TXCSUM_IP, 34);
 	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, &meta, (uint32_t)flen, 0);
 	assert_true(off > 0);
-	pg[0] = (struct vmbus_pkt_page){ (uintptr_t)hdrpg / HV_PAGE_SIZE, 0,
+	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg), 0,
 					 (uint32_t)off };
-	pg[1] = (struct vmbus_pkt_page){ (uintptr_t)frame / HV_PAGE_SIZE,
+	pg[1] = (struct vmbus_pkt_page){ ng_gpa_page(g, frame),
 					 HV_PAGE_SIZE - 100, 100 };
-	pg[2] = (struct vmbus_pkt_page){ (uintptr_t)frame / HV_PAGE_SIZE + 1, 0,
+	pg[2] = (struct vmbus_pkt_page){ ng_gpa_page(g, frame) + 1, 0,
 					 (uint32_t)flen - 100 };
 	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
 					      NVSP_SECTION_INDEX_NONE, 0), 40);
@@ -405,7 +405,7 @@ garbage_one(struct g *g, unsigned int *seed)
 			uint32_t off = (uint32_t)rand_r(seed) % HV_PAGE_SIZE;
 
 			pg[i].pfn = (rand_r(seed) & 1) ?
-				(uintptr_t)g->mem / HV_PAGE_SIZE + (uint32_t)rand_r(seed) % 300 :
+				ng_gpa_page(g, g->mem) + (uint32_t)rand_r(seed) % 300 :
 				(uint64_t)rand_r(seed);
 			pg[i].byte_offset = off;
 			pg[i].byte_count = 1 + (uint32_t)rand_r(seed) % (HV_PAGE_SIZE - off);

@@ -64,7 +64,7 @@ tx_by_gpa(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
 	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, meta, (uint32_t)flen, 0);
 	assert_true(off > 0);
 	memcpy(frame, f, flen);
-	pg[0] = (struct vmbus_pkt_page){ (uintptr_t)hdrpg / HV_PAGE_SIZE, 0,
+	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg), 0,
 					 (uint32_t)off };
 	while (done < flen) {
 		uintptr_t at = (uintptr_t)(frame + done);
@@ -72,7 +72,7 @@ tx_by_gpa(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
 		size_t len = flen - done < in_pg ? flen - done : in_pg;
 
 		assert_true(n < 8);
-		pg[n++] = (struct vmbus_pkt_page){ at / HV_PAGE_SIZE,
+		pg[n++] = (struct vmbus_pkt_page){ ng_gpa_page(g, (const void *)at),
 						   (uint32_t)(at % HV_PAGE_SIZE),
 						   (uint32_t)len };
 		done += len;
