@@ -550,9 +550,10 @@ fnv1a(const uint8_t *p, size_t len)
 }
 
 /*
- * The host reads guest buffers by GPA (= IOVA = VA here): DPDK memory,
- * hugepage-backed when the script provided hugepages, must look the same
- * from the emulator. The span crosses a 4 KiB page.
+ * The host reads guest buffers by GPA = IOVA: with hugepages IOVA as PA
+ * (frame numbers of the shim's pagemap, never the VA), without them IOVA
+ * as VA. DPDK memory must look the same from the emulator. The span
+ * crosses a 4 KiB page.
  */
 static void
 guest_memory(void)
@@ -565,13 +566,21 @@ guest_memory(void)
 
 	CHECK(buf != NULL);
 	fill(buf, 8192, 77);
-	/* What a PMD would put in a GPA range (IOVA as VA). */
+	/* What a PMD puts in a GPA range. */
 	iova = rte_malloc_virt2iova(buf) + 1000;
-	CHECK(iova == (rte_iova_t)(uintptr_t)(buf + 1000));
 	ms = rte_mem_virt2memseg(buf, NULL);
 	CHECK(ms != NULL);
-	if (getenv("BUS_TEST_HUGE_DIR") != NULL)
+	if (getenv("BUS_TEST_HUGE_DIR") != NULL) {
 		CHECK(ms->hugepage_sz == RTE_PGSIZE_2M);
+		CHECK(rte_eal_iova_mode() == RTE_IOVA_PA);
+		CHECK(iova != (rte_iova_t)(uintptr_t)(buf + 1000));
+		/* Planted bug: the virtual address is no GPA. */
+		CHECK(ctl(r, sizeof(r), "xlate %llu %u",
+			  (unsigned long long)(uintptr_t)(buf + 1000),
+			  XLATE_LEN) != 0);
+	} else {
+		CHECK(iova == (rte_iova_t)(uintptr_t)(buf + 1000));
+	}
 	CHECK(ctl(r, sizeof(r), "xlate %llu %u", (unsigned long long)iova,
 		  XLATE_LEN) == 0);
 	CHECK(sscanf(r, "ok %llu", &h) == 1);
@@ -702,7 +711,8 @@ run_secondary(struct rte_vmbus_device *dev, struct rte_vmbus_chan *primary,
 	argv[argc++] = (char *)(uintptr_t)"1";
 	argv[argc++] = prefix;
 	argv[argc++] = huge;
-	argv[argc++] = (char *)(uintptr_t)"--iova-mode=va";
+	argv[argc++] = (char *)(uintptr_t)(rte_eal_iova_mode() == RTE_IOVA_PA ?
+					   "--iova-mode=pa" : "--iova-mode=va");
 	if (getenv("BUS_TEST_BUS_SO") != NULL) {
 		argv[argc++] = (char *)(uintptr_t)"-d";
 		argv[argc++] = getenv("BUS_TEST_BUS_SO");

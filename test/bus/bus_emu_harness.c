@@ -23,7 +23,9 @@
  *                 directory (a ring file of that size, that subchannel_id)
  *   unbogus <relid>  remove it again
  *
- * Usage: bus_emu_harness [--old-irq] -- <program> [args...]
+ * Usage: bus_emu_harness [--old-irq] [--gpa-mode=va] -- <program> [args...]
+ * (--gpa-mode=va: GPA = VA, for a guest without hugepages; by default
+ * GPAs go through the guest's page table, IOVA as PA.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -556,8 +558,12 @@ main(int argc, char **argv)
 		H.cfg.old_irq_mask = true;
 		i++;
 	}
+	if (i < argc && strcmp(argv[i], "--gpa-mode=va") == 0) {
+		H.cfg.gpa_is_va = true;
+		i++;
+	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
-		fprintf(stderr, "usage: %s [--old-irq] -- program [args]\n",
+		fprintf(stderr, "usage: %s [--old-irq] [--gpa-mode=va] -- program [args]\n",
 			argv[0]);
 		return 2;
 	}

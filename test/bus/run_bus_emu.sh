@@ -15,9 +15,8 @@
 set -u
 harness=$1 app=$2 shim=$3 bus_so=$4 pmd_dir=$5 libdir=$6 mode=$7
 
-HUGE_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 HUGE_PAGES=128          # 256 MiB: the primary preallocates 64 MiB (-m)
-huge_saved= huge_set= huge_dir=
+. "$(dirname "$0")/../common/hugepages.sh"
 
 for f in "$harness" "$app" "$shim" "$bus_so"; do
 	if [ ! -e "$f" ]; then
@@ -28,49 +27,6 @@ done
 
 build_id() {
 	readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: //p'
-}
-
-# Undo huge_reserve. Lower nr_hugepages by our share rather than writing
-# the saved value back blindly: another user may have changed it since.
-huge_release() {
-	if [ -n "$huge_dir" ]; then
-		# Lazy as a last resort: a straggler must not keep the mount.
-		umount "$huge_dir" 2>/dev/null || umount -l "$huge_dir" 2>/dev/null
-		rmdir "$huge_dir" 2>/dev/null
-		huge_dir=
-	fi
-	if [ -n "$huge_set" ]; then
-		cur=$(cat "$HUGE_SYS")
-		want=$((cur - (huge_set - huge_saved)))
-		[ "$cur" -eq "$huge_set" ] && want=$huge_saved
-		[ "$want" -lt 0 ] && want=0
-		echo "$want" > "$HUGE_SYS"
-		huge_set=
-	fi
-}
-
-# 0 and huge_dir set if HUGE_PAGES more 2 MiB pages are ours, else 1.
-huge_reserve() {
-	if [ "$(id -u)" != 0 ] || [ ! -w "$HUGE_SYS" ] ||
-	   ! grep -qw hugetlbfs /proc/filesystems; then
-		huge_why="not root, or no 2 MiB hugepage support"
-		return 1
-	fi
-	huge_saved=$(cat "$HUGE_SYS") || return 1
-	# The kernel grants what it can find and says so by the read-back.
-	echo $((huge_saved + HUGE_PAGES)) > "$HUGE_SYS" 2>/dev/null
-	huge_set=$(cat "$HUGE_SYS")
-	if [ "$huge_set" -lt $((huge_saved + HUGE_PAGES)) ]; then
-		huge_why="kernel found $((huge_set - huge_saved)) of $HUGE_PAGES free 2 MiB pages"
-		return 1
-	fi
-	huge_dir=$(mktemp -d "${TMPDIR:-/tmp}/bus-emu-huge.XXXXXX") || return 1
-	if ! mount -t hugetlbfs -o "pagesize=2M,size=$((HUGE_PAGES * 2))M" \
-		nodev "$huge_dir"; then
-		huge_why="cannot mount hugetlbfs on $huge_dir"
-		return 1
-	fi
-	return 0
 }
 
 prefix=bus-emu-$$
@@ -100,15 +56,17 @@ irq=
 [ "$mode" = old-irq ] && irq=--old-irq
 
 mem="--no-huge -m 256"
-huge_why=
-if huge_reserve; then
-	# IOVA = VA: the emulator reads guest buffers by their GPA.
-	mem="--huge-dir=$huge_dir -m 64 --iova-mode=va"
+gpa=--gpa-mode=va
+if huge_reserve "$HUGE_PAGES"; then
+	# IOVA as PA: GPAs are frame numbers from the shim's pagemap, and
+	# the host translates them only through that table.
+	mem="--huge-dir=$huge_dir -m 64 --iova-mode=pa"
+	gpa=
 	export BUS_TEST_HUGE_DIR="$huge_dir"
 	echo "hugepages: $HUGE_PAGES reserved (nr_hugepages $huge_saved -> $huge_set), mounted on $huge_dir"
 else
 	huge_release
-	echo "hugepages: none ($huge_why); the secondary-process step is skipped"
+	echo "hugepages: none ($huge_why); the secondary-process step is skipped and GPAs are checked leniently (IOVA as VA, --gpa-mode=va)"
 fi
 export BUS_TEST_PREFIX="$prefix"
 [ -n "$dflag" ] && export BUS_TEST_BUS_SO="$bus_so"
@@ -116,7 +74,7 @@ export BUS_TEST_PREFIX="$prefix"
 # Plugins need this DPDK's libraries, not a distribution copy that
 # ld.so.cache would find (a second EAL bus library panics at load).
 # shellcheck disable=SC2086
-timeout -s KILL 150 "$harness" $irq -- \
+timeout -s KILL 150 "$harness" $irq $gpa -- \
 	env LD_PRELOAD="$shim" LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$app" $mem --no-pci -l 0 \
 	--file-prefix="$prefix" --log-level=bus.vmbus:debug $dflag
 exit $?

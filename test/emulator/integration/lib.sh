@@ -8,6 +8,10 @@
 # creates is torn down by the EXIT trap, whatever happens.
 
 TESTPMD=${TESTPMD:-/usr/bin/dpdk-testpmd}
+# testpmd runs on its own 2 MiB hugepages with IOVA as PA: the emulator
+# reads GPAs only through the shim's guest-physical page table.
+IT_HUGE_PAGES=256	# 512 MiB: one testpmd (-m 256) plus a killed one's
+. "$(dirname "${BASH_SOURCE[0]}")/../../common/hugepages.sh"
 IT_NAME=$(basename "$0" .sh)
 IT_TAG="it$$"
 IT_DIR=
@@ -53,6 +57,7 @@ it_cleanup() {
 	for ns in "${IT_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	huge_release
 	rm -rf "/dev/shm/vmbus-emu-$IT_TAG"* "/var/run/dpdk/$IT_TAG"* 2>/dev/null
 	[ -n "$IT_DIR" ] && rm -rf "$IT_DIR"
 }
@@ -90,6 +95,16 @@ it_need_testpmd() {
 	# stock_queue_state.c); it is built only where DPDK headers are.
 	[ -f "${STOCK_TESTPMD_FIX:-}" ] ||
 		skip "stock_queue_state preload not built (needs the DPDK 22.11 headers)"
+	it_need_huge
+}
+
+# Hugepages for testpmd; without them the strict GPA checks cannot run
+# (IOVA as PA needs them), so the test skips rather than run leniently.
+it_need_huge() {
+	[ -n "$huge_dir" ] && return 0
+	huge_reserve "$IT_HUGE_PAGES" ||
+		skip "no hugepages for IOVA as PA ($huge_why)"
+	it_log "hugepages: $IT_HUGE_PAGES reserved (nr_hugepages $huge_saved -> $huge_set) on $huge_dir"
 }
 
 it_need_tun() {
@@ -130,7 +145,8 @@ it_testpmd() {
 	# (stdbuf adds its library after the shim in LD_PRELOAD.)
 	timeout -s KILL "$secs" env -i PATH=/usr/bin:/bin \
 		VMBUS_EMU_ROOT="$root" LD_PRELOAD="$VMBUS_EMU_SHIM $STOCK_TESTPMD_FIX" \
-		stdbuf -oL "$TESTPMD" --no-huge --no-pci -m 512 -l 0-1 \
+		stdbuf -oL "$TESTPMD" --huge-dir="$huge_dir" --iova-mode=pa \
+		--no-pci -m 256 -l 0-1 \
 		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error \
 		-- --no-mlockall --total-num-mbufs=8192 "$@"
 }
@@ -155,20 +171,36 @@ it_tp_start() {
 	fail "testpmd not forwarding after 30 s"
 }
 
-# The testpmd process itself (IT_TP_PID is the shell around timeout):
-# found by its unique --file-prefix.
+# The testpmd process itself: IT_TP_PID is the shell around timeout, and
+# timeout shares testpmd's command line; the one whose executable is
+# $TESTPMD is the guest.
 it_tp_guest_pid() {
-	pgrep -f -- "--file-prefix=$IT_TAG-$IT_TP_PREFIX( |\$)" | head -n 1
+	local pid exe want
+	want=$(readlink -f "$TESTPMD")
+	for pid in $(pgrep -f -- "--file-prefix=$IT_TAG-$IT_TP_PREFIX( |\$)"); do
+		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+		[ "$exe" = "$want" ] && { echo "$pid"; return 0; }
+	done
+	return 1
 }
 
-# SIGKILL the guest, as a crash would.
+# SIGKILL the guest, as a crash would, and check that it was the guest
+# that died of it: timeout reports its child's SIGKILL as 137, and a
+# testpmd that got to exit on its own prints "Bye".
 it_tp_kill() {
-	local pid; pid=$(it_tp_guest_pid)
-	[ -n "$pid" ] || fail "no testpmd process to kill"
-	kill -KILL "$pid"
-	wait "$IT_TP_PID" 2>/dev/null
+	local pid rc log=$1
+	pid=$(it_tp_guest_pid) || fail "no testpmd process to kill"
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(basename "$TESTPMD")" ] ||
+		fail "pid $pid is not $TESTPMD"
+	kill -KILL "$pid" || fail "cannot SIGKILL testpmd (pid $pid)"
+	wait "$IT_TP_PID"
+	rc=$?
 	IT_TP_PID=
 	exec 9>&-
+	[ "$rc" = 137 ] || fail "testpmd (pid $pid) did not die of SIGKILL (exit $rc)"
+	! kill -0 "$pid" 2>/dev/null || fail "testpmd (pid $pid) survived SIGKILL"
+	! grep -q '^Bye' "$log" || fail "testpmd exited cleanly instead of being killed"
+	it_log "ok: SIGKILLed testpmd itself (pid $pid, exit $rc)"
 }
 
 it_tp_stop() {

@@ -46,7 +46,7 @@ it_log "ok: three guest runs in a row"
 
 out="$IT_DIR/testpmd-killed.log"
 it_tp_start two "$out" --forward-mode=rxonly
-it_tp_kill
+it_tp_kill "$out"
 sleep 0.5
 kill -0 "${IT_EMU_PIDS[0]}" 2>/dev/null || fail "emulator died with its guest"
 it_ctl two stats >/dev/null || fail "control socket dead after SIGKILL of the guest"

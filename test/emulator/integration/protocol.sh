@@ -37,6 +37,7 @@ grep -q 'queue 0.* missed-doorbell 1$' "$IT_DIR/stats2.log" ||
 it_log "ok: $(grep -m1 'missed doorbell' "$log")"
 # A well-behaved guest still works afterwards (when testpmd is there).
 if [ -x "$TESTPMD" ] && ! it_shim_sanitized; then
+	it_need_huge
 	printf 'show port info 0\nquit\n' | it_testpmd p 60 -i >"$IT_DIR/tp.log" 2>&1 ||
 		fail "testpmd after the bad guest failed"
 	grep -q 'Link status: up' "$IT_DIR/tp.log" || fail "link not up for the next guest"

@@ -28,7 +28,7 @@
 #include "shim_internal.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
-#define SHIM_MEMFD_MAX 64
+#define SHIM_MEMFD_MAX 1024
 /* Keep our duplicates out of the low fd numbers the program uses. */
 #define SHIM_MEMFD_MIN_FD 512
 /* The emulator's table holds 1024 ranges (EMU_GUESTMEM_MAX); a 2 MiB
