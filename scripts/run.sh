@@ -56,7 +56,10 @@ mkdir -p "$logdir"
 
 # ------------------------------------------------------------ emulator
 say "1. emulated Hyper-V host: one synthetic NIC, generator backend ($packets x 64-byte frames, 16 flows, $rate/s)"
-"$emu" --name "$name" --backend "gen:flows=16,size=64,count=$packets,rate=$rate,start=0" \
+# The guest runs with --no-huge (IOVA as VA: no root or hugepages needed),
+# so GPAs are its virtual addresses: the named leniency --gpa-mode=va.
+"$emu" --name "$name" --gpa-mode=va \
+	--backend "gen:flows=16,size=64,count=$packets,rate=$rate,start=0" \
 	>"$logdir/vmbus-emu.log" 2>&1 &
 emu_pid=$!
 for _ in $(seq 100); do

@@ -106,8 +106,9 @@ bench_emu_start() {
 	shift 2
 	for spec in "$@"; do be+=(--backend "$spec"); done
 	[ -n "$out" ] && read -r -a pre <<<"$(bench_cg_prefix "$out")"
+	# Guests run --no-huge (IOVA as VA): the leniency --gpa-mode=va.
 	timeout -s KILL "$BENCH_RUN_MAX" "${pre[@]}" "$VMBUS_EMU" --name "$name" \
-		"${EMU_ARGS[@]}" "${be[@]}" >"$log" 2>&1 &
+		--gpa-mode=va "${EMU_ARGS[@]}" "${be[@]}" >"$log" 2>&1 &
 	BENCH_EMU_TO=$!
 	BENCH_EMU_LOG=$log
 	for _ in $(seq 600); do

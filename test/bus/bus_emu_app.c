@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -893,11 +894,58 @@ rescind_and_reoffer(void)
 	STEP("re-offer without a ring file: -EAGAIN, then recovered");
 }
 
+/*
+ * The emulator process dies (SIGKILL) while the device is probed and its
+ * primary channel open. Its sockets close as the kernel closes them, the
+ * uio fd reports EIO as on a rescind, and the bus must say so: a removal
+ * event, the device marked rescinded, channels refused.
+ */
+static int
+dead_host_main(pid_t host)
+{
+	struct rte_vmbus_chan *primary;
+	struct rte_vmbus_device *dev;
+	unsigned int waited;
+	uint32_t count;
+
+	CHECK(rte_dev_event_callback_register(NULL, on_dev_event, NULL) == 0);
+	api.reg(&test_drv);
+	probe_device();
+	dev = probed_dev;
+	CHECK(api.open(dev, &primary) == 0);
+	CHECK(!api.rescinded(dev));
+	STEP("dead host: probed %s, primary open; SIGKILL to the host (pid %d)",
+	     dev->name, (int)host);
+	CHECK(kill(host, SIGKILL) == 0);
+	for (waited = 0; waited < WAIT_MS && remove_events == 0; waited++)
+		sleep_ms(1);
+	CHECK(remove_events == 1 && rescinds == 1);
+	CHECK(api.rescinded(dev));
+	CHECK(api.irq_read(dev, &count) == -ENODEV);
+	api.close(primary);
+	CHECK(api.open(dev, &primary) == -ENODEV);
+	CHECK(rte_dev_remove(&dev->device) == 0);
+	STEP("dead host: device rescinded after %u ms, channels refused", waited);
+	rte_dev_event_callback_unregister(NULL, on_dev_event, NULL);
+	api.unreg(&test_drv);
+	rte_eal_cleanup();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *fd = getenv("BUS_TEST_CTL_FD");
+	const char *dead = getenv("BUS_TEST_DEAD_HOST_PID");
 
+	if (dead != NULL && getenv("BUS_TEST_GUID") != NULL) {
+		if (rte_eal_init(argc, argv) < 0) {
+			fprintf(stderr, "bus-emu: EAL init failed\n");
+			return 1;
+		}
+		load_api();
+		return dead_host_main((pid_t)atoi(dead));
+	}
 	if (fd == NULL || getenv("BUS_TEST_GUID") == NULL) {
 		fprintf(stderr, "bus-emu: run me from bus_emu_harness\n");
 		return 77;

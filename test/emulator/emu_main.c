@@ -169,7 +169,7 @@ static const char usage_text[] =
 "Examples:\n"
 "  vmbus-emu --name a --nics 2 &\n"
 "  eval \"$(vmbus-emu --name a --print-env)\"\n"
-"  dpdk-testpmd --no-huge --no-pci --file-prefix=a -- -i\n"
+"  dpdk-testpmd --huge-dir=/mnt/huge --iova-mode=pa --no-pci --file-prefix=a -- -i\n"
 "\n"
 "  ip netns add ns1\n"
 "  vmbus-emu --name b --backend tap:vtap0,netns=ns1,ip=10.9.0.1/24 &\n"
