@@ -2,7 +2,8 @@
 /*
  * The host is as strict as Hyper-V's: planted guest bugs stall or fail
  * here with a named counter. Doorbells: a guest->host ring the host
- * found empty is read again only after the guest's signal.
+ * found empty is read again only after the guest's signal. GPAs: a
+ * virtual address in a GPA range is not guest memory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,6 +82,52 @@ test_emu_net_signalling_guest_served(void **state)
 	assert_true(ng_qstats(g, 0).doorbells > 0);
 }
 
+/* An RNDIS query whose GPA range names page pfn, completed with *status. */
+static void
+query_at(struct g *g, uint64_t pfn, uint8_t *page, uint64_t id,
+	 uint32_t *status)
+{
+	struct vmbus_pkt_page pg = { .pfn = pfn };
+	uint8_t hdr[64], m[40];
+	int len, hl;
+
+	len = rndis_query_req_build(page, HV_PAGE_SIZE, ++g->rid,
+				    RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE, NULL, 0);
+	assert_true(len > 0);
+	pg.byte_count = (uint32_t)len;
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_CONTROL,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), &pg, 1, sizeof(m), id,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	ng_send_pkt(g, 0, hdr, (size_t)hl, m, sizeof(m));
+	*status = ng_expect_tx_comp(g, 0, id);
+}
+
+static void
+test_emu_net_va_in_gpa_range(void **state)
+{
+	struct g *g = *state;
+	uint8_t *page = g->mem + 20 * HV_PAGE_SIZE;
+	struct emu_nic_stats st;
+	uint32_t status;
+
+	ng_bring_up(g);
+	emu_nic_stats(g->nic, &st);
+	assert_int_equal(st.gpa_invalid, 0);
+	/* Planted bug: the buffer's virtual page number as its GPA. */
+	query_at(g, (uint64_t)(uintptr_t)page / HV_PAGE_SIZE, page, 0x77, &status);
+	assert_int_equal(status, NVSP_STATUS_FAILURE);
+	emu_nic_stats(g->nic, &st);
+	assert_int_equal(st.gpa_invalid, 1);
+	assert_true(ng_logged(g, "is not guest memory the host can reach"));
+	/* The same request by its guest-physical page is served. */
+	query_at(g, ng_gpa_page(g, page), page, 0x78, &status);
+	assert_int_equal(status, NVSP_STATUS_SUCCESS);
+	emu_nic_stats(g->nic, &st);
+	assert_int_equal(st.gpa_invalid, 1);
+}
+
 static int
 setup_poll(void **state)
 {
@@ -113,6 +160,8 @@ main(void)
 						ng_setup_default, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_poll_leniency,
 						setup_poll, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_va_in_gpa_range,
+						ng_setup_default, ng_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
