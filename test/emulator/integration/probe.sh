@@ -21,4 +21,9 @@ grep -q 'protocol errors 0' "$IT_DIR/stats.log" || fail "the PMD caused protocol
 # never revokes its buffers on close: hn_detach runs only at uninit).
 grep -q 'channel stops 0' "$IT_DIR/stats.log" ||
 	fail "the stock PMD made the host stop the channel: $(grep 'channel stop' "$IT_DIR/emu-a.log")"
+# Strict mode held: the RNDIS control messages went by guest-physical
+# address (IOVA as PA through the shim's page table), none by VA.
+grep -q 'gpa-invalid 0$' "$IT_DIR/stats.log" ||
+	fail "GPAs outside the guest's page table: $(grep 'host:' "$IT_DIR/stats.log")"
+grep -q 'ctrl [1-9]' "$IT_DIR/stats.log" || fail "no control messages reached the host"
 it_log "ok: probed, link up, MAC $MAC, 25 Gbps"
