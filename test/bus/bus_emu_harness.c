@@ -492,8 +492,9 @@ serve(int fd)
 	memset(&r, 0, sizeof(r));
 	if (sscanf(line, "%15s %llu %llu %llu", r.cmd, &r.a, &r.b, &r.c) < 1) {
 		r.ret = -EINVAL;
-	} else {
-		r.ret = emu_loop_call(emu_host_loop(H.host), run_req, &r);
+	} else if (emu_loop_call(emu_host_loop(H.host), run_req, &r) != 0) {
+		/* run_req's own result stays in r.ret otherwise. */
+		r.ret = -EIO;
 	}
 	if (r.ret == 0)
 		n = snprintf(line, sizeof(line), "ok %s", r.reply);

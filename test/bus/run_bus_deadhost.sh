@@ -59,13 +59,19 @@ while ! grep -q '^ready$' "$log"; do
 	fi
 	sleep 0.1
 done
+# A class of the test driver's own (bus_emu_harness does the same), so
+# that no installed PMD (netvsc takes the network class) gets it first.
+guid=76d4a3e2-9c1b-4f0e-a5d7-000000000001
+printf '{5eb1b0a8-7a43-4d4e-9a51-0b05c0a11e57}\n' \
+	>"$root/sys/bus/vmbus/devices/$guid/class_id" ||
+	{ echo "FAIL: cannot set the test class"; exit 1; }
 # The emulator itself, not the timeout wrapper around it.
 host=$(pgrep -P "$emu_pid" -x vmbus-emu)
 [ -n "$host" ] || { echo "FAIL: no vmbus-emu process under $emu_pid"; exit 1; }
 
 # shellcheck disable=SC2086
 timeout -s KILL 60 env LD_PRELOAD="$shim" VMBUS_EMU_ROOT="$root" \
-	BUS_TEST_GUID=76d4a3e2-9c1b-4f0e-a5d7-000000000001 \
+	BUS_TEST_GUID="$guid" \
 	BUS_TEST_DEAD_HOST_PID="$host" \
 	LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
 	"$app" --no-huge -m 128 --no-pci -l 0 --file-prefix="$prefix" \
