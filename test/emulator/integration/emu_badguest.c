@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "guest_ops.h"
+#include "hv_chan_geom.h"
 #include "nvsp_msg.h"
 #include "nvsp_wire.h"
 #include "vmbus_pkt.h"
@@ -68,9 +69,13 @@ send_nvsp(struct bad_chan *c, const void *msg, size_t len, uint64_t id)
 		return ret;
 	ret = vmbus_ring_write(&c->tx, sg, 2, &signal);
 	/* The ring went non-empty while the host listens: ring its bell. */
-	if (ret == 0 && signal && !c->mute)
-		__atomic_fetch_or(&c->monitor->trigger_group[c->monitor_id / 32].pending,
-				  1u << (c->monitor_id % 32), __ATOMIC_SEQ_CST);
+	if (ret == 0 && signal && !c->mute) {
+		uint32_t mask, *w = hv_chan_monitor_word(c->monitor, c->monitor_id,
+							 &mask);
+
+		if (w != NULL)
+			__atomic_fetch_or(w, mask, __ATOMIC_SEQ_CST);
+	}
 	return ret;
 }
 

@@ -31,6 +31,7 @@
 
 #include "emu_net_priv.h"
 #include "emu_offload.h"
+#include "hv_chan_geom.h"
 
 #define LOG_LINE_MAX 512
 
@@ -308,11 +309,9 @@ reply_room(struct emu_net_queue *q)
 
 /* Fetch-and-clear our own bit: other channels share the word. */
 static bool
-take_bit(uint32_t *word, uint32_t bit)
+take_bit(uint32_t *word, uint32_t mask)
 {
-	uint32_t m = 1u << bit;
-
-	return (__atomic_fetch_and(word, ~m, __ATOMIC_ACQ_REL) & m) != 0;
+	return (__atomic_fetch_and(word, ~mask, __ATOMIC_ACQ_REL) & mask) != 0;
 }
 
 /*
@@ -325,13 +324,12 @@ take_doorbell(struct emu_nic *nic, struct emu_net_queue *q)
 {
 	struct vmbus_monitor_page *mp = emu_dev_monitor_page(nic->dev);
 	uint8_t *ip = emu_dev_map(nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
-	uint32_t id = emu_chan_monitor_id(q->ch);
-	uint32_t relid = emu_chan_relid(q->ch);
+	uint32_t id = emu_chan_monitor_id(q->ch), mask = 0, *w;
 	bool rang = false;
 
 	if (id < VMBUS_MONITOR_ID_MAX) {
-		if (mp != NULL &&
-		    take_bit(&mp->trigger_group[id / 32].pending, id % 32)) {
+		w = mp != NULL ? hv_chan_monitor_word(mp, id, &mask) : NULL;
+		if (w != NULL && take_bit(w, mask)) {
 			nic->qst[q->id].doorbells++;
 			rang = true;
 		}
@@ -339,13 +337,10 @@ take_doorbell(struct emu_nic *nic, struct emu_net_queue *q)
 		q->uio_kicks_seen = nic->uio_kicks;
 		rang = true;
 	}
-	if (ip != NULL && relid < VMBUS_RELID_MAX) {
-		uint32_t *w = (uint32_t *)(void *)(ip + VMBUS_INT_PAGE_SEND_OFFSET +
-						   (relid / 32) * 4);
-
-		if (take_bit(w, relid % 32))
-			nic->qst[q->id].doorbells++;
-	}
+	w = ip != NULL ? hv_chan_int_page_word(ip, emu_chan_relid(q->ch), &mask) :
+			 NULL;
+	if (w != NULL && take_bit(w, mask))
+		nic->qst[q->id].doorbells++;
 	return rang;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "emu_proto.h"
+#include "hv_chan_geom.h"
 #include "net_harness.h"
 
 static void
@@ -220,14 +221,13 @@ ng_doorbell(struct g *g, unsigned int q)
 	struct emu_chan *ch = emu_dev_chan_by_relid(
 		g->dev, emu_chan_relid(emu_dev_primary(g->dev)) + q);
 	struct vmbus_monitor_page *mp = emu_dev_monitor_page(g->dev);
-	uint32_t id;
+	uint32_t mask, *w;
 
 	assert_non_null(ch);
 	assert_non_null(mp);
-	id = emu_chan_monitor_id(ch);
-	assert_true(id < VMBUS_MONITOR_ID_MAX);
-	__atomic_fetch_or(&mp->trigger_group[id / 32].pending, 1u << (id % 32),
-			  __ATOMIC_SEQ_CST);
+	w = hv_chan_monitor_word(mp, emu_chan_monitor_id(ch), &mask);
+	assert_non_null(w);
+	__atomic_fetch_or(w, mask, __ATOMIC_SEQ_CST);
 }
 
 void
