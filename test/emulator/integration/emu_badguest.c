@@ -70,7 +70,7 @@ send_nvsp(struct bad_chan *c, const void *msg, size_t len, uint64_t id)
 	ret = vmbus_ring_write(&c->tx, sg, 2, &signal);
 	/* The ring went non-empty while the host listens: ring its bell. */
 	if (ret == 0 && signal && !c->mute) {
-		uint32_t mask, *w = hv_chan_monitor_word(c->monitor, c->monitor_id,
+		uint32_t mask = 0, *w = hv_chan_monitor_word(c->monitor, c->monitor_id,
 							 &mask);
 
 		if (w != NULL)

@@ -221,7 +221,7 @@ ng_doorbell(struct g *g, unsigned int q)
 	struct emu_chan *ch = emu_dev_chan_by_relid(
 		g->dev, emu_chan_relid(emu_dev_primary(g->dev)) + q);
 	struct vmbus_monitor_page *mp = emu_dev_monitor_page(g->dev);
-	uint32_t mask, *w;
+	uint32_t mask = 0, *w;
 
 	assert_non_null(ch);
 	assert_non_null(mp);
