@@ -20,13 +20,17 @@ inst="$DPDK_PMD_DIR/librte_net_netvsc.so"
 [ "$(build_id "$(readlink -f "$inst")")" = "$(build_id "$NETVSC_SO")" ] ||
 	skip "$inst is not this build's PMD (make build)"
 
+# Strict GPAs: hugepages with IOVA as PA, as for the stock PMD.
+it_need_huge
+
 # Our testpmd, under a KILL watchdog: ours_testpmd EMU SECONDS ARGS...
 ours_testpmd() {
 	local root; root=$(it_root "$1")
 	local secs=$2
 	shift 2
 	timeout -s KILL "$secs" env VMBUS_EMU_ROOT="$root" LD_PRELOAD="$VMBUS_EMU_SHIM" \
-		stdbuf -oL "$DPDK_TESTPMD" --no-huge --no-pci -m 512 -l 0-1 \
+		stdbuf -oL "$DPDK_TESTPMD" --huge-dir="$huge_dir" --iova-mode=pa \
+		--no-pci -m 256 -l 0-1 \
 		--file-prefix="$IT_TAG-$RANDOM" --log-level=lib.eal:error \
 		--log-level=pmd.net.netvsc:info \
 		-- --no-mlockall --total-num-mbufs=8192 "$@"

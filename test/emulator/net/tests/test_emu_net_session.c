@@ -127,7 +127,8 @@ cfg_for(struct g *g, struct hv_bringup_cfg *c)
 	c->send_buf_size = (uint32_t)send_size;
 	c->rndis_buf = page;
 	c->rndis_buf_size = HV_PAGE_SIZE;
-	c->rndis_buf_gpa = (uint64_t)(uintptr_t)page;
+	/* Its guest-physical address, as the PMD takes it from the IOVA. */
+	c->rndis_buf_gpa = ng_gpa_page(g, page) * HV_PAGE_SIZE;
 }
 
 static void
