@@ -5,7 +5,8 @@
 #                       plugins into our DPDK
 #   make run            build, then the main job: an emulated Hyper-V NIC,
 #                       our testpmd + plugins on it, testpmd forwarding
-#                       on it (scripts/run.sh says what it runs)
+#                       on it (scripts/run.sh says what it runs);
+#                       DRIVER=stock: Debian's stock PMD instead
 #   make test           build/ and build-san/ (clang ASan/UBSan, libFuzzer),
 #                       unit, fuzz, scripts and emu suites, one "tests: ..." line
 #   make bench          build, then test/bench/run.sh: our PMD vs the stock
@@ -18,6 +19,7 @@ SHELL := /bin/bash
 
 BUILD ?= build
 BUILD_SAN ?= build-san
+DRIVER ?=
 JOBS ?= $(shell nproc)
 export JOBS BUILD BUILD_SAN
 
@@ -44,7 +46,7 @@ build: setup
 	echo "build: plugins installed into $$DPDK_PMD_DIR"
 
 run: build
-	@BUILD=$(BUILD) scripts/run.sh
+	@BUILD=$(BUILD) DRIVER=$(DRIVER) scripts/run.sh
 
 test: setup
 	@scripts/run-tests.sh

@@ -14,7 +14,8 @@
 #      testpmd and stock netvsc PMD, the reference peer, on the same NIC.
 #
 # Everything is bounded in time and removed at exit.
-# Environment: RUN_PACKETS (default 500000), RUN_RATE (frames/s offered by
+# Environment: DRIVER (ours, stock, or empty: ours when our PMD takes the
+# port, else stock), RUN_PACKETS (default 500000), RUN_RATE (frames/s offered by
 # the generator, default 50000; 0 = as fast as possible, which shows how
 # a driver copes with overload), RUN_TIMEOUT (default 60 s).
 
@@ -26,6 +27,8 @@ case "$build" in /*) ;; *) build="$src/$build" ;; esac
 packets=${RUN_PACKETS:-500000}
 rate=${RUN_RATE:-50000}
 timeout_s=${RUN_TIMEOUT:-60}
+driver=${DRIVER:-}
+case "$driver" in ''|ours|stock) ;; *) echo "run: DRIVER must be ours or stock" >&2; exit 2 ;; esac
 logdir="$build/run"
 name="netvsc-run-$$"
 root="/dev/shm/vmbus-emu-$name"
@@ -88,9 +91,14 @@ grep -E '^vmbus:|^hn_netvsc:|netvsc|Number of available ports|No probed' "$ours_
 grep -qi "vmbus.*$guid" "$ours_log" ||
 	die "our vmbus bus did not report the emulated device (see $ours_log)"
 ours_ports=$(grep -c '^0 *[0-9A-F:]\{17\}' "$ours_log" || true)
-if [ "$ours_ports" -gt 0 ]; then
+if [ "$driver" = stock ]; then
+	flavour=stock
+	say "   DRIVER=stock: step 3 runs the reference peer (Debian's stock testpmd + netvsc PMD)"
+elif [ "$ours_ports" -gt 0 ]; then
 	flavour=ours
 	say "   our net_netvsc probed the NIC: forwarding with our drivers"
+elif [ "$driver" = ours ]; then
+	die "DRIVER=ours but our net_netvsc did not take the port (see $ours_log)"
 else
 	flavour=stock
 	say "   our bus found and mapped the NIC; our net_netvsc does not drive it yet,"
