@@ -23,6 +23,9 @@
 NV_DRIVER=${1:-}
 # shellcheck source=../emulator/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../emulator/integration/lib.sh"
+# Our testpmd runs -m 512 on hugepages with IOVA as PA (the emulator checks
+# GPAs against the shim's page table), plus room for a killed one's.
+IT_HUGE_PAGES=384
 IT_NAME="$(basename "$0" .sh)-$NV_DRIVER"
 NV_EAL_ARGS=()		# extra EAL arguments of the next testpmd runs
 NV_SAN=0
@@ -50,6 +53,7 @@ nv_need_ours() {
 	done
 	[ -d "${DPDK_PMD_DIR:-}" ] || skip "plugin directory '${DPDK_PMD_DIR:-}' missing"
 	command -v unshare >/dev/null || skip "no unshare(1)"
+	it_need_huge
 	NV_BIN=$(readlink -f "$OURS_TESTPMD")
 	if nm -D --undefined-only "$NETVSC_SO" | grep -q ' __asan_'; then
 		NV_SAN=1
@@ -72,7 +76,7 @@ it_testpmd() {
 	local root; root=$(it_root "$1")
 	local secs=$2
 	shift 2
-	local eal=(--no-huge --no-pci -m 512 -l 0-1
+	local eal=(--huge-dir="$huge_dir" --iova-mode=pa --no-pci -m 512 -l 0-1
 		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error
 		"${NV_EAL_ARGS[@]}")
 	local app=(-- --no-mlockall --total-num-mbufs=8192 "$@")
