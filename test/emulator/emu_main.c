@@ -85,8 +85,15 @@ static const char usage_text[] =
 "      --link-speed MBPS  link speed reported to the guest (default 10000)\n"
 "      --ctrl-delay MS    delay every control reply (slow host; default 0)\n"
 "      --rx-max-ranges N  frames the host puts in one receive (transfer-page)\n"
-"                         packet, 1..375 (default 32; Hyper-V batches up to\n"
-"                         375 under load); 1 = a packet and an ACK per frame\n"
+"                         packet, 1..375 (default 375, as Azure's host);\n"
+"                         1 = a packet and an ACK per frame\n"
+"      --rx-hash-ppi      add RSS hash PPIs to received frames (Azure's host\n"
+"                         sends none)\n"
+"      --tx-max-pending N guest sends a queue may have outstanding before\n"
+"                         the host stops reading its ring, 1..65536\n"
+"                         (default 1024, as Azure's host)\n"
+"      --tx-comp-delay US hold each send completion US microseconds after\n"
+"                         the backend took the frames (default 20)\n"
 "      --trace            log every protocol message (all NICs)\n"
 "\n"
 "Strictness (default: as strict as Azure's host; docs/emulator.md,\n"
@@ -103,6 +110,14 @@ static const char usage_text[] =
 "                         revoke       buffer revokes answered, channel runs\n"
 "                         early-subch  subchannels offered before the\n"
 "                                      completion, table at once\n"
+"                         rx-ack       a bad RNDIS_ACK does not stop the\n"
+"                                      channel (Azure: fatal)\n"
+"                         rx-exact     received frames right after the\n"
+"                                      PPIs, exact lengths (Azure: at 256)\n"
+"                         tx-msg-align aggregated messages stepped by\n"
+"                                      msg_len rounded up to 8\n"
+"                         tx-inline-vlan TX offloads look past an inline\n"
+"                                      802.1Q tag (Azure: L2 is 14 bytes)\n"
 "      --subch-delay MS[,JITTER]\n"
 "                         subchannel offers MS plus up to JITTER ms after\n"
 "                         the completion (default 200,200)\n"
@@ -187,6 +202,7 @@ enum {
 	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
 	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
 	OPT_DOORBELL_MODE, OPT_GPA_MODE,
+	OPT_RX_HASH_PPI, OPT_TX_MAX_PENDING, OPT_TX_COMP_DELAY,
 };
 
 static const struct option long_opts[] = {
@@ -213,6 +229,9 @@ static const struct option long_opts[] = {
 	{ "link-speed", required_argument, NULL, OPT_SPEED },
 	{ "ctrl-delay", required_argument, NULL, OPT_CTRL_DELAY },
 	{ "rx-max-ranges", required_argument, NULL, OPT_RX_MAX_RANGES },
+	{ "rx-hash-ppi", no_argument, NULL, OPT_RX_HASH_PPI },
+	{ "tx-max-pending", required_argument, NULL, OPT_TX_MAX_PENDING },
+	{ "tx-comp-delay", required_argument, NULL, OPT_TX_COMP_DELAY },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "lenient", required_argument, NULL, OPT_LENIENT },
 	{ "subch-delay", required_argument, NULL, OPT_SUBCH_DELAY },
@@ -442,6 +461,13 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 			return -EINVAL;
 		c->net.rx_max_ranges = v;
 		return 0;
+	case OPT_RX_HASH_PPI: c->net.rx_hash_ppi = true; return 0;
+	case OPT_TX_MAX_PENDING:
+		if (parse_u32(arg, &v) != 0 || v == 0 || v > EMU_NET_TX_PENDING_MAX)
+			return -EINVAL;
+		c->net.tx_max_pending = v;
+		return 0;
+	case OPT_TX_COMP_DELAY: return parse_u32(arg, &c->net.tx_comp_delay_us);
 	case OPT_TRACE: c->net.trace = true; return 0;
 	case OPT_DOORBELL_MODE:
 		if (strcmp(arg, "strict") != 0 && strcmp(arg, "poll") != 0)

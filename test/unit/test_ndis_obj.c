@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of ndis_obj: NDIS object codecs (fact sheet 6.5, 6.7 and the
- * host rules of section 9) and the Toeplitz hash.
+ * Unit tests of ndis_obj: NDIS object codecs (docs/design/protocol.md,
+ * "NDIS objects", and the host rules of "Multi-queue") and the Toeplitz
+ * hash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,7 @@
 
 #include "ndis_obj.h"
 
-/* The key Linux uses by default (fact sheet 6.5). */
+/* The key Linux uses by default (docs/design/protocol.md, "NDIS objects"). */
 static const uint8_t rss_key[NDIS_RSS_KEY_SIZE] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
 	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,

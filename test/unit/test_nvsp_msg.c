@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for nvsp_msg: guest builders against the host validator,
- * host builders against the guest validators, byte layouts from the
- * protocol fact sheet and every rejection path.
+ * host builders against the guest validators, byte layouts from
+ * docs/design/protocol.md ("NVSP") and every rejection path.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of rndis_msg: RNDIS control messages, guest and host halves.
- * Byte offsets checked here are those of the fact sheet, section 6.2.
+ * Byte offsets checked here are those of docs/design/protocol.md,
+ * "RNDIS control messages".
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of rndis_ppi: PACKET_MSG encoder, parser (header rules of
- * fact sheet 10.16, PPI walk rules of 10.17) and the message iterator.
+ * docs/design/protocol.md, "PACKET_MSG and per-packet
+ * info") and the message iterator.
  */
 #include <stdarg.h>
 #include <stddef.h>

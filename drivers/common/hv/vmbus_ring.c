@@ -4,7 +4,8 @@
  * and the signalling decisions of both roles. See vmbus_ring.h for the
  * contracts.
  *
- * Memory-ordering labels used below (fact sheet 1.7):
+ * Memory-ordering labels used below (docs/design/protocol.md, "Ring
+ * buffer", memory ordering):
  *   W1/W2/W3/W4  writer: acquire read_index, release write_index, full
  *                fence before the mask check, read fence before the
  *                read_index re-check

@@ -8,7 +8,7 @@
  * ring, reader of its inbound ring), the host emulator (the mirror roles)
  * and the fuzzers, so nothing here knows about directions.
  *
- * Ring rules (fact sheet 1.3-1.7):
+ * Ring rules (docs/design/protocol.md, "Ring buffer"):
  *  - write_index and read_index are byte offsets in [0, D), multiples of
  *    8. D need not be a power of two: indices wrap by compare-and-subtract.
  *  - Empty when read_index == write_index; a writer never fills the ring

@@ -9,15 +9,25 @@
  * there with `ip netns exec`. Only the loop thread exists at setup time,
  * so switching the thread's namespace affects nobody else.
  *
- * Frames read from the TAP fd are offered to the guest; one the guest
- * cannot take now is lost (counted as backpressure or not-ready), as on
- * a real wire.
+ * Frames read from the TAP fd are offered to the guest in bursts of up
+ * to TAP_READS_PER_EVENT (one read per frame: a TAP character device has
+ * no batched read), so that they share transfer-page packets; one the
+ * guest cannot take now is lost (counted as backpressure or not-ready),
+ * as on a real wire.
+ *
+ * Frames the kernel drops on its side of the TAP (its queue towards us
+ * full, or ours refused) never reach our counters; print_stats asks the
+ * kernel for the interface's rx/tx_dropped over a netlink socket opened
+ * in the TAP's namespace, so that those losses are visible too.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -32,13 +42,22 @@
 
 #define TAP_BUF_SIZE 65550u	/* largest frame a TAP can hand us */
 #define TAP_READS_PER_EVENT 64	/* fairness to the other fds of the loop */
+/* Frames read before they go to the guest as one burst (one
+ * transfer-page packet, one ACK): room for TAP_READS_PER_EVENT
+ * MTU-sized frames, or at least a few of the largest. */
+#define TAP_ARENA_SIZE (TAP_READS_PER_EVENT * 2048u + TAP_BUF_SIZE)
 
 struct emu_tap {
 	struct emu_be_base base;
 	struct emu_loop *loop;
 	int fd;
+	int nl;              /* NETLINK_ROUTE in the TAP's namespace, or -1 */
+	unsigned int ifindex;
 	char ifname[IFNAMSIZ];
-	uint8_t buf[TAP_BUF_SIZE];
+	const void *ptrs[TAP_READS_PER_EVENT];
+	size_t lens[TAP_READS_PER_EVENT];
+	int rcs[TAP_READS_PER_EVENT];
+	uint8_t arena[TAP_ARENA_SIZE];
 };
 
 static int
@@ -105,24 +124,34 @@ tap_configure(const struct emu_tap_config *cfg, const char *ifname)
 	return ret;
 }
 
-static int
-tap_open_configured(const struct emu_tap_config *cfg, char ifname[IFNAMSIZ])
+/* Where to ask for the kernel's counters (best effort: -1 = never). */
+static void
+tap_stats_open(struct emu_tap *t)
 {
-	int fd = tap_open(ifname), ret;
+	t->ifindex = if_nametoindex(t->ifname);
+	t->nl = t->ifindex != 0 ?
+		socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) : -1;
+}
+
+static int
+tap_open_configured(const struct emu_tap_config *cfg, struct emu_tap *t)
+{
+	int fd = tap_open(t->ifname), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tap_configure(cfg, ifname);
+	ret = tap_configure(cfg, t->ifname);
 	if (ret != 0) {
 		close(fd);
 		return ret;
 	}
+	tap_stats_open(t);
 	return fd;
 }
 
 /* Open in /var/run/netns/<name> and come back to our own namespace. */
 static int
-tap_open_in_netns(const struct emu_tap_config *cfg, char ifname[IFNAMSIZ])
+tap_open_in_netns(const struct emu_tap_config *cfg, struct emu_tap *t)
 {
 	char path[128];
 	int self, target, fd;
@@ -139,7 +168,7 @@ tap_open_in_netns(const struct emu_tap_config *cfg, char ifname[IFNAMSIZ])
 		close(target);
 		return fd;
 	}
-	fd = tap_open_configured(cfg, ifname);
+	fd = tap_open_configured(cfg, t);
 	if (setns(self, CLONE_NEWNET) != 0) {
 		/* Stuck in the wrong namespace: nothing sane is left to do. */
 		perror("vmbus-emu: cannot return to the original netns");
@@ -150,22 +179,77 @@ tap_open_in_netns(const struct emu_tap_config *cfg, char ifname[IFNAMSIZ])
 	return fd;
 }
 
+/* Count a frame's outcome as emu_be_to_guest does. */
+static void
+tap_count(struct emu_tap *t, int rc, size_t len)
+{
+	if (rc == 0) {
+		t->base.c.to_guest++;
+		t->base.c.to_guest_bytes += len;
+	} else if (rc == -EAGAIN) {
+		t->base.c.backpressure++;
+	} else if (rc == -ENETDOWN) {
+		t->base.c.not_ready++;
+	} else {
+		t->base.c.drops++;
+	}
+}
+
+/*
+ * Offer the n frames read as bursts. A burst stops at a frame the NIC
+ * refuses now; that frame is lost (a wire has no retry), the rest are
+ * offered again, since the refusal may be that frame's alone (filter).
+ */
+static void
+tap_offer(struct emu_tap *t, unsigned int n)
+{
+	unsigned int start = 0, i;
+	int done;
+
+	if (t->base.be.nic == NULL) {
+		t->base.c.not_ready += n;
+		return;
+	}
+	while (start < n) {
+		done = emu_nic_rx_burst(t->base.be.nic, t->ptrs + start,
+					t->lens + start, n - start, 0,
+					t->rcs + start);
+		if (done < 0) {
+			t->base.c.drops += n - start;
+			return;
+		}
+		for (i = start; i < start + (unsigned int)done; i++)
+			tap_count(t, t->rcs[i], t->lens[i]);
+		start += (unsigned int)done;
+		if (start < n) {
+			tap_count(t, t->rcs[start], t->lens[start]);
+			start++;
+		}
+	}
+}
+
 static void
 tap_readable(void *arg, uint32_t events)
 {
 	struct emu_tap *t = arg;
-	int i;
+	unsigned int n = 0;
+	size_t used = 0;
 
 	(void)events;
-	for (i = 0; i < TAP_READS_PER_EVENT; i++) {
-		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
+	/* Each read needs room for the largest frame, or it could cut one. */
+	while (n < TAP_READS_PER_EVENT && TAP_ARENA_SIZE - used >= TAP_BUF_SIZE) {
+		ssize_t r = read(t->fd, t->arena + used, TAP_BUF_SIZE);
 
-		if (n <= 0)
-			return;	/* EAGAIN: drained; errors: the next event says */
-		/* Refused frames are lost (counted there): a wire has no
-		 * retry either. */
-		emu_be_to_guest(&t->base, t->buf, (size_t)n);
+		if (r <= 0)
+			break;	/* EAGAIN: drained; errors: the next event says */
+		t->ptrs[n] = t->arena + used;
+		t->lens[n] = (size_t)r;
+		n++;
+		/* Keep frames 64-byte aligned in the arena. */
+		used += ((size_t)r + 63u) & ~(size_t)63u;
 	}
+	if (n != 0)
+		tap_offer(t, n);
 }
 
 static void
@@ -180,14 +264,55 @@ tap_xmit(struct emu_backend *be, const void *frame, size_t len)
 		t->base.c.drops++;
 }
 
+/* The kernel's 64-bit counters of the TAP (RTM_GETLINK): 0 or -errno. */
+static int
+tap_kernel_stats(const struct emu_tap *t, struct rtnl_link_stats64 *st)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.i = { .ifi_family = AF_UNSPEC, .ifi_index = (int)t->ifindex },
+	};
+	static char buf[16384];
+	struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+	struct rtattr *a;
+	ssize_t n;
+	int len;
+
+	if (t->nl < 0 || send(t->nl, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return -EIO;
+	n = recv(t->nl, buf, sizeof(buf), 0);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
+	    !NLMSG_OK(h, (unsigned int)n) || h->nlmsg_type != RTM_NEWLINK)
+		return -EIO;
+	len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	for (a = IFLA_RTA(NLMSG_DATA(h)); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_STATS64 &&
+		    RTA_PAYLOAD(a) >= sizeof(*st)) {
+			memcpy(st, RTA_DATA(a), sizeof(*st));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static void
 tap_print_stats(struct emu_backend *be, FILE *out)
 {
 	struct emu_tap *t = (struct emu_tap *)be;
+	struct rtnl_link_stats64 st;
 	char name[IFNAMSIZ + 8];
 
 	snprintf(name, sizeof(name), "tap %s", t->ifname);
 	emu_be_print_counters(&t->base, name, out);
+	/* tx: the kernel towards us (towards the guest); rx: from us. */
+	if (tap_kernel_stats(t, &st) == 0)
+		fprintf(out, "backend tap %s kernel: tx-dropped %llu rx-dropped %llu\n",
+			t->ifname, (unsigned long long)st.tx_dropped,
+			(unsigned long long)st.rx_dropped);
 }
 
 static void
@@ -201,6 +326,8 @@ tap_destroy(struct emu_backend *be)
 		emu_loop_del(t->loop, t->fd);
 		close(t->fd);
 	}
+	if (t->nl >= 0)
+		close(t->nl);
 	free(t);
 }
 
@@ -223,16 +350,21 @@ emu_tap_create(const struct emu_tap_config *cfg, struct emu_loop *loop,
 	memcpy(t->ifname, cfg->ifname, IFNAMSIZ);
 	t->ifname[IFNAMSIZ - 1] = '\0';
 	t->loop = loop;
-	t->fd = cfg->netns[0] != '\0' ? tap_open_in_netns(cfg, t->ifname)
-				      : tap_open_configured(cfg, t->ifname);
+	t->nl = -1;
+	t->fd = cfg->netns[0] != '\0' ? tap_open_in_netns(cfg, t)
+				      : tap_open_configured(cfg, t);
 	if (t->fd < 0) {
 		ret = t->fd;
+		if (t->nl >= 0)
+			close(t->nl);
 		free(t);
 		return ret;
 	}
 	ret = emu_loop_add(loop, t->fd, EPOLLIN, tap_readable, t);
 	if (ret != 0) {
 		close(t->fd);
+		if (t->nl >= 0)
+			close(t->nl);
 		free(t);
 		return ret;
 	}

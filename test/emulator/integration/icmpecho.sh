@@ -24,6 +24,7 @@ run_case() {
 	ping="$IT_DIR/ping-q$q.log"
 	ip netns exec "$ns" ping -c 100 -i 0.01 -W 1 "10.77.$q.2" >"$ping" 2>&1
 	it_tp_stop || fail "testpmd (rxq=$q) did not exit cleanly"
+	it_strict_ok "q$q" 0
 	grep -q ' 0% packet loss' "$ping" ||
 		fail "rxq=$q: $(grep 'packet loss' "$ping" || echo 'ping failed')"
 	it_log "ok: rxq=txq=$q: $(grep 'packet loss' "$ping")"

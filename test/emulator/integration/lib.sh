@@ -129,6 +129,24 @@ it_emu_start() {
 it_root() { echo "/dev/shm/vmbus-emu-$IT_TAG-$1"; }
 it_ctl() { local n=$1; shift; "$VMBUS_EMU_CTL" "$(it_root "$n")" "$@"; }
 
+# The guest kept every rule of the strict host (docs/emulator.md,
+# "Strictness"): no protocol error, no bad RNDIS_ACK, no msg_len error,
+# no stopped channel on NIC K. Sets IT_AGGREGATED to the number of
+# guest packets that carried several PACKET_MSGs. it_strict_ok EMU K
+it_strict_ok() {
+	local st
+	st=$(it_ctl "$1" stats "$2") || fail "no stats from $1"
+	grep -q 'protocol errors 0,\? ' <<<"$st" ||
+		fail "strict host: the guest caused protocol errors: $(grep -o 'protocol errors [0-9]*' <<<"$st")"
+	! grep -q '(stopped)' <<<"$st" || fail "strict host: a channel was stopped"
+	! grep -Eq 'bad acks [1-9]' <<<"$st" || fail "strict host: bad RNDIS_ACKs"
+	! grep -Eq 'tx msg_len errors [1-9]' <<<"$st" ||
+		fail "strict host: aggregated messages not at exactly msg_len"
+	IT_AGGREGATED=$(awk '/^  queue / { for (i = 1; i < NF; i++)
+		if ($i == "aggregated") { sub(",", "", $(i + 1)); n += $(i + 1) } }
+		END { print n + 0 }' <<<"$st")
+}
+
 # Counter of the backend line of NIC k: it_backend_counter EMU K FIELD.
 it_backend_counter() {
 	it_ctl "$1" stats "$2" | awk -v f="$3" '/^backend / {

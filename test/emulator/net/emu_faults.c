@@ -58,7 +58,8 @@ emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count)
 
 static const char *const lenient_names[EMU_LENIENT_COUNT] = {
 	"init-range", "link-at-init", "link-flaps", "reset", "reinit",
-	"dup-setup", "revoke", "early-subch",
+	"dup-setup", "revoke", "early-subch", "rx-ack", "rx-exact",
+	"tx-msg-align", "tx-inline-vlan",
 };
 
 const char *

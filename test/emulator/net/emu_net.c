@@ -4,7 +4,8 @@
  * open channel, the busy-poll tick that drains the guest->host rings,
  * and the helpers every module uses to send and to log.
  *
- * Signalling, as Hyper-V's host reader does it: while draining a
+ * Signalling, as Hyper-V's host reader does it (docs/design/protocol.md,
+ * "Ring buffer" and "Signalling"): while draining a
  * guest->host ring we keep its interrupt_mask set so the guest need not
  * ring; once the ring is empty we unmask, look once more, and from then
  * on the ring is "armed": it is read again only after the guest's
@@ -42,6 +43,16 @@ emu_net_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+emu_net_tick_now(struct emu_net *net)
+{
+	if (!net->now_valid) {
+		net->now_ns = emu_net_now_ns();
+		net->now_valid = true;
+	}
+	return net->now_ns;
 }
 
 static void
@@ -389,7 +400,8 @@ queue_poll(struct emu_net_queue *q)
 	q->unsignalled_ns = 0;
 	q->missed = false;
 	vmbus_ring_intr_mask(&q->in);
-	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q); n++) {
+	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q) &&
+		    emu_tx_comp_room(q); n++) {
 		rc = vmbus_ring_read(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
 		if (rc != 0)
 			break;
@@ -426,6 +438,7 @@ nic_tick(struct emu_nic *nic)
 		if (nic->q[i] == NULL)
 			continue;
 		queue_poll(nic->q[i]);
+		emu_tx_comp_flush(nic->q[i]);
 	}
 	emu_nvsp_tick(nic);
 	emu_ctrl_flush(nic);
@@ -437,6 +450,7 @@ net_tick(void *arg)
 	struct emu_net *net = arg;
 	unsigned int i;
 
+	net->now_valid = false;
 	for (i = 0; i < net->nnics; i++)
 		nic_tick(net->nic[i]);
 }
@@ -458,6 +472,7 @@ queue_destroy(struct emu_nic *nic, unsigned int id)
 		return;
 	emu_chan_set_priv(q->ch, NULL);
 	nic->q[id] = NULL;
+	emu_tx_comp_free(q);
 	free(q);
 	while (nic->q_end > 0 && nic->q[nic->q_end - 1] == NULL)
 		nic->q_end--;
@@ -566,6 +581,8 @@ emu_net_config_defaults(struct emu_net_config *cfg)
 	cfg->subch_jitter_ms = 200;
 	cfg->resp_size_pre61 = NVSP_RESP_SIZE_V61;
 	cfg->link_coalesce_ms = 5000;
+	cfg->tx_max_pending = EMU_NET_TX_PENDING_DEFAULT;
+	cfg->tx_comp_delay_us = EMU_NET_TX_COMP_DELAY_DEFAULT_US;
 }
 
 static int
@@ -581,6 +598,7 @@ config_check(const struct emu_net_config *c, const struct emu_config *hc)
 	if ((c->resp_size_pre61 != NVSP_RESP_SIZE_V1 &&
 	     c->resp_size_pre61 != NVSP_RESP_SIZE_V61) ||
 	    (c->lenient & ~EMU_LENIENT_ALL) != 0 ||
+	    c->tx_max_pending > EMU_NET_TX_PENDING_MAX ||
 	    c->subch_grant_max >= EMU_NET_MAX_QUEUES)
 		return -EINVAL;
 	/* Guests want a non-zero multiple of 4 they can aggregate into. */
@@ -626,6 +644,9 @@ nic_create(struct emu_net *net, struct emu_dev *dev, struct emu_nic **out)
 	nic->idx = emu_dev_index(dev);
 	nic->trace = net->cfg.trace;
 	nic->ctrl_delay_ms = net->cfg.ctrl_delay_ms;
+	nic->tx_comp_delay_ns = (uint64_t)net->cfg.tx_comp_delay_us * 1000u;
+	nic->rx_frame_off = (net->cfg.lenient & EMU_LENIENT_RX_EXACT) ? 0 :
+			    EMU_NET_RX_HEADROOM;
 	nic->link_up = true;
 	nic->link_speed = net->cfg.link_speed;
 	nic->pkt = malloc(VMBUS_PKT_MAX_LEN);
@@ -762,6 +783,12 @@ void
 emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms)
 {
 	nic->ctrl_delay_ms = ms;
+}
+
+void
+emu_nic_set_tx_comp_delay(struct emu_nic *nic, uint64_t us)
+{
+	nic->tx_comp_delay_ns = us > UINT64_MAX / 1000u ? UINT64_MAX : us * 1000u;
 }
 
 int

@@ -30,10 +30,17 @@ struct emu_backend;
 /* Host configuration                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Most ranges (frames) one transfer-page packet may carry: a host with
- * NDIS >= 6 and no RSC batches up to 375 (fact sheet 2.4). */
+/* Most ranges (frames) one transfer-page packet may carry: a real host
+ * batches up to 375 (docs/design/protocol.md, "Receive packets"). */
 #define EMU_NET_RX_RANGES_MAX 375u
-#define EMU_NET_RX_RANGES_DEFAULT 32u
+#define EMU_NET_RX_RANGES_DEFAULT EMU_NET_RX_RANGES_MAX
+
+/* Guest sends a queue may have outstanding (read, not yet completed)
+ * before the host stops reading its ring, as a real host (1024). */
+#define EMU_NET_TX_PENDING_DEFAULT 1024u
+#define EMU_NET_TX_PENDING_MAX 65536u
+/* How long the host holds a send completion by default (microseconds). */
+#define EMU_NET_TX_COMP_DELAY_DEFAULT_US 20u
 
 /* What the emulated host offers; defaults model a current Azure host. */
 struct emu_net_config {
@@ -73,6 +80,13 @@ struct emu_net_config {
 	 * the ring rules require (default: a ring is served only after its
 	 * doorbell, as on Hyper-V). */
 	bool doorbell_poll;
+	/* Add RSS hash PPIs to received frames (a real host sends none). */
+	bool rx_hash_ppi;
+	/* Outstanding guest sends per queue (0 = EMU_NET_TX_PENDING_DEFAULT). */
+	unsigned int tx_max_pending;
+	/* Send completions wait this long after the backend took the frames,
+	 * then go out in a batch (microseconds). */
+	unsigned int tx_comp_delay_us;
 };
 
 /* Leniencies (emu_net_config.lenient); names in emu_lenient_name(). */
@@ -84,7 +98,19 @@ struct emu_net_config {
 #define EMU_LENIENT_DUP_SETUP    0x020u /* duplicate setup messages only refused */
 #define EMU_LENIENT_REVOKE       0x040u /* buffer revoke answered, channel runs */
 #define EMU_LENIENT_EARLY_SUBCH  0x080u /* offers before the completion, table at once */
-#define EMU_LENIENT_COUNT 8u
+/* A bad RNDIS_ACK (unknown, duplicated, wrong channel) is counted and
+ * logged but does not stop the channel. */
+#define EMU_LENIENT_RX_ACK       0x100u
+/* Received frames right after the PPIs, msg_len and range length exact
+ * (a real host puts the frame at offset 256 of a full-size range). */
+#define EMU_LENIENT_RX_EXACT     0x200u
+/* Aggregated PACKET_MSGs are stepped by msg_len rounded up to 8 and
+ * fewer than 8 trailing bytes are ignored (a real host steps exactly). */
+#define EMU_LENIENT_TX_MSG_ALIGN 0x400u
+/* TX offloads look past an inline 802.1Q tag (a real host takes the L2
+ * header as 14 bytes: VLAN only via per-packet info). */
+#define EMU_LENIENT_TX_INLINE_VLAN 0x800u
+#define EMU_LENIENT_COUNT 12u
 #define EMU_LENIENT_ALL ((1u << EMU_LENIENT_COUNT) - 1u)
 /* Name of bit i (0..EMU_LENIENT_COUNT-1), or NULL. */
 const char *emu_lenient_name(unsigned int i);
@@ -202,6 +228,9 @@ int emu_nic_set_link_speed(struct emu_nic *nic, uint32_t speed_100bps);
 int emu_nic_rescind(struct emu_nic *nic);
 int emu_nic_reoffer(struct emu_nic *nic);
 void emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms);
+/* Hold send completions this long from now on (also those held now);
+ * UINT64_MAX holds them until the delay is lowered again. */
+void emu_nic_set_tx_comp_delay(struct emu_nic *nic, uint64_t us);
 
 enum emu_fault {
 	EMU_FAULT_DROP_COMPLETION,  /* swallow the next N TX completions */
@@ -282,10 +311,23 @@ struct emu_chan_stats {
 	/* Rings the guest left non-empty without the signal it owed (for
 	 * EMU_NET_DOORBELL_GRACE_MS): each such stall counts once. */
 	uint64_t missed_doorbells;
+	/* RNDIS_ACKs naming no outstanding packet of this channel (unknown,
+	 * duplicated, or sent on another channel): the channel stops. */
+	uint64_t rx_ack_errors;
+	/* Data packets failed because their aggregated PACKET_MSGs do not
+	 * follow each other at exactly msg_len, or leave bytes over. */
+	uint64_t tx_msg_len_errors;
+	/* Data packets that carried more than one PACKET_MSG (aggregated). */
+	uint64_t tx_aggregated;
+	/* Times the host stopped reading this ring because tx_max_pending
+	 * sends were outstanding; sends outstanding now. */
+	uint64_t tx_pending_full;
+	uint64_t tx_pending;
 };
 
 struct emu_nic_stats {
 	uint64_t rx_drop_filter;   /* packet filter / link down */
+	uint64_t rx_drop_not_ready; /* no open session with RNDIS up and buffers */
 	uint64_t rx_drop_too_big;
 	uint64_t protocol_errors;  /* guest messages the host rejected */
 	uint64_t ctrl_messages;    /* NVSP + RNDIS control messages handled */

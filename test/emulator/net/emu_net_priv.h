@@ -8,6 +8,7 @@
 #ifndef EMU_NET_PRIV_H
 #define EMU_NET_PRIV_H
 
+#include <errno.h>
 #include <stdarg.h>
 
 #include "emu_net.h"
@@ -23,6 +24,8 @@
 #define EMU_NET_FRAME_MAX (65536u + 32u)
 /* Bytes of RNDIS message(s) one guest packet may carry. */
 #define EMU_NET_GATHER_MAX (2u * EMU_NET_FRAME_MAX)
+/* PACKET_MSGs of one guest packet kept from the validating pass. */
+#define EMU_NET_TX_MSGS 32u
 /* Guest packets handled per channel per tick before committing. */
 #define EMU_NET_BATCH 64u
 /* Free room the host->guest ring needs before we read a guest packet:
@@ -32,9 +35,17 @@
  * without the signal is a missed doorbell, not a signal on its way. */
 #define EMU_NET_DOORBELL_GRACE_MS 200u
 /* Receive sub-allocations only control messages may use. */
+/* Receive sub-allocations 0..15: control messages only (as a real host). */
 #define EMU_NET_CTRL_RESERVE 16u
-/* Room for the RNDIS header and PPIs in front of a received frame. */
+/*
+ * A receive sub-allocation as a real host cuts it: 256 bytes for the
+ * RNDIS header and PPIs, where the frame starts, then the MTU, then 36
+ * bytes left unused (docs/design/protocol.md, "Receive buffer").
+ */
 #define EMU_NET_RX_HEADROOM 256u
+#define EMU_NET_RX_FOOTER 36u
+/* emu_nic.sub_pool of the control sub-allocations. */
+#define EMU_RX_POOL_CTRL EMU_NET_MAX_QUEUES
 /* Largest control reply we build and most we queue (as a real host). */
 #define EMU_NET_CTRL_MSG_MAX 1024u
 #define EMU_NET_CTRL_QUEUE_MAX (100u * 1024u)
@@ -52,6 +63,14 @@
 
 struct emu_net;
 
+/* A send completion waiting for its time and for ring room. */
+struct emu_tx_comp {
+	uint64_t trans_id;
+	uint64_t t_ns;      /* when posted; 0: due at once */
+	uint32_t status;
+	bool data;
+};
+
 /* One channel = one queue: the rings as host reader/writer. */
 struct emu_net_queue {
 	struct emu_nic *nic;
@@ -67,6 +86,10 @@ struct emu_net_queue {
 	uint64_t unsignalled_ns; /* armed ring first seen non-empty; 0 = no */
 	bool missed;             /* this episode is counted already */
 	uint32_t uio_kicks_seen; /* emu_nic.uio_kicks consumed so far */
+	/* Send completions held back (emu_txcomp.c): a FIFO of comp_cap. */
+	struct emu_tx_comp *comp;
+	uint32_t comp_cap, comp_head, comp_n;
+	bool comp_full;        /* reading stopped at comp_cap outstanding */
 };
 
 /* What an emu_ctrl_msg is sent as. */
@@ -173,9 +196,26 @@ struct emu_rx_hdr_tpl {
 	uint32_t csum;
 	uint32_t hash_info;
 	uint16_t vlan_tci;
-	uint32_t hdr_len;   /* header + PPIs: where the frame starts */
+	uint32_t hdr_len;   /* where the frame starts (header + PPIs, or more) */
+	uint32_t msg_len;   /* fixed msg_len; 0: hdr_len + the frame's */
 	uint32_t hash_off;  /* offset of the hash value; 0 without one */
 	uint8_t bytes[EMU_RX_HDR_MAX];
+};
+
+/* Free sub-allocations of one queue (or of control messages): a stack
+ * inside emu_nic.sub_free, over the id range the queue owns. */
+struct emu_rx_pool {
+	uint32_t *free;
+	uint32_t n;
+};
+
+/* What the receive pools were split for (emu_rxpool.c). */
+struct emu_rx_pool_key {
+	bool valid;
+	bool rss_on;
+	uint32_t rss_entries;
+	uint64_t open;     /* open queues, bit i = queue i */
+	uint32_t table[EMU_NET_RSS_ENTRIES];
 };
 
 /* Frames of one transfer-page packet being assembled (emu_rxpath.c). */
@@ -202,6 +242,7 @@ struct emu_nic {
 	unsigned int idx;
 	bool trace;
 	unsigned int ctrl_delay_ms;
+	uint64_t tx_comp_delay_ns;
 	struct emu_backend *be;
 
 	/* NVSP session (reset whenever the primary channel opens). */
@@ -218,10 +259,15 @@ struct emu_nic {
 	uint8_t *rxbuf;
 	uint32_t rxbuf_size;
 	uint32_t sub_size, sub_count;
-	uint32_t *sub_free;      /* stack of free indexes */
-	uint32_t sub_nfree;
+	uint32_t *sub_free;      /* the pools' stacks of free indexes */
+	uint32_t sub_nfree;      /* free in all pools */
 	uint8_t *sub_busy;       /* EMU_SUB_* per index */
 	uint32_t *sub_next;      /* next sub-allocation of the same packet */
+	uint8_t *sub_pool;       /* owner: queue id or EMU_RX_POOL_CTRL */
+	uint8_t *sub_chan;       /* a packet's first: the queue it went out on */
+	struct emu_rx_pool pool[EMU_NET_MAX_QUEUES + 1];
+	struct emu_rx_pool_key pool_key;
+	uint32_t rx_frame_off;   /* frame offset in a sub-allocation; 0: after the PPIs */
 	uint32_t rx_max_ranges;  /* ranges per transfer-page packet */
 	struct emu_rx_batch *rxb;
 	/* Version for which ack_ok was computed (the ACK fast path). */
@@ -289,6 +335,9 @@ struct emu_nic {
 	uint8_t *frame;   /* a guest frame being worked on */
 	uint8_t *seg;     /* one LSO segment */
 	uint8_t *tagged;  /* a frame with its 802.1Q tag inserted */
+	/* PACKET_MSGs of one guest packet, parsed before any is sent
+	 * (the last slot serves every message past EMU_NET_TX_MSGS). */
+	struct rndis_pkt_info tx_pk[EMU_NET_TX_MSGS + 1];
 };
 
 struct emu_net {
@@ -298,6 +347,8 @@ struct emu_net {
 	unsigned int nnics;
 	emu_net_log_fn log;
 	void *log_arg;
+	uint64_t now_ns;   /* emu_net_tick_now: read once per tick */
+	bool now_valid;
 };
 
 /* emu_net.c: logging, sending, queues. */
@@ -350,6 +401,20 @@ void emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan);
 /* Late subchannel offers and the table after them (every tick). */
 void emu_nvsp_tick(struct emu_nic *nic);
 
+/* The loop tick's time (one clock read per tick, on first use). */
+uint64_t emu_net_tick_now(struct emu_net *net);
+
+/* emu_txcomp.c: send completions, held back as a real host does. */
+/* Complete trans_id: data SUCCESS waits tx_comp_delay_us, the rest goes
+ * now (or waits for ring room). */
+void emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id,
+		      uint32_t status, bool data);
+/* Send the completions that are due, in order, as far as room allows. */
+void emu_tx_comp_flush(struct emu_net_queue *q);
+/* May the host read another guest packet (below tx_max_pending)? */
+bool emu_tx_comp_room(struct emu_net_queue *q);
+void emu_tx_comp_free(struct emu_net_queue *q);
+
 /* emu_txpath.c: SEND_RNDIS_PKT from the guest. */
 void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 		      const struct nvsp_rndis_pkt_info *rp);
@@ -370,9 +435,41 @@ void emu_ctrl_clear(struct emu_nic *nic);
 void emu_ctrl_nvsp_comp(struct emu_nic *nic, uint64_t trans_id,
 			const void *msg, uint32_t len);
 
-/* emu_rxpath.c: receive buffer and host->guest RNDIS messages. */
+/* emu_rxpool.c: the receive buffer's sub-allocations and their owners. */
 int emu_rxbuf_setup(struct emu_nic *nic);
 void emu_rxbuf_teardown(struct emu_nic *nic);
+/* Split the pools again if the open queues or the RSS table changed. */
+void emu_rx_pools_update(struct emu_nic *nic);
+/* Free a packet's sub-allocations (first and its chain); how many. */
+uint32_t emu_rx_pkt_release(struct emu_nic *nic, uint32_t first);
+
+/* A free sub-allocation of queue qi (EMU_RX_POOL_CTRL: control). */
+static inline int
+emu_rx_sub_alloc(struct emu_nic *nic, unsigned int qi, uint32_t *idx)
+{
+	struct emu_rx_pool *p = &nic->pool[qi];
+
+	if (p->n == 0)
+		return -EAGAIN;
+	*idx = p->free[--p->n];
+	nic->sub_nfree--;
+	nic->sub_busy[*idx] = qi == EMU_RX_POOL_CTRL ? EMU_SUB_CTRL : EMU_SUB_DATA;
+	nic->sub_next[*idx] = EMU_SUB_NONE;
+	return 0;
+}
+
+/* Give idx back to the pool that owns it now. */
+static inline void
+emu_rx_sub_release(struct emu_nic *nic, uint32_t idx)
+{
+	struct emu_rx_pool *p = &nic->pool[nic->sub_pool[idx]];
+
+	nic->sub_busy[idx] = EMU_SUB_FREE;
+	p->free[p->n++] = idx;
+	nic->sub_nfree++;
+}
+
+/* emu_rxpath.c: host->guest RNDIS messages. */
 /* Copy a control message into a sub-allocation and send it: 0/-EAGAIN. */
 int emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len);
 /* The guest's RNDIS_ACK (a completion packet carrying 108). */

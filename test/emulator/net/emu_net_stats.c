@@ -66,8 +66,11 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 		"  queue %u%s: rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, "
 		"rx drops ring-full %llu no-buffer %llu, tx errors %llu, "
 		"completions %llu, acks %llu, irqs %llu, doorbells %llu, "
-		"missed-doorbell %llu\n",
-		i, nic->q[i] != NULL ? "" : " (closed)",
+		"bad acks %llu, tx msg_len errors %llu, tx aggregated %llu, "
+		"tx pending %llu "
+		"(limit reached %llu), missed-doorbell %llu\n",
+		i, nic->q[i] == NULL ? " (closed)" :
+		   nic->q[i]->broken ? " (stopped)" : "",
 		(unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		(unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->rx_drop_ring_full,
@@ -77,6 +80,11 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 		(unsigned long long)s->acks_received,
 		(unsigned long long)s->irqs_raised,
 		(unsigned long long)s->doorbells,
+		(unsigned long long)s->rx_ack_errors,
+		(unsigned long long)s->tx_msg_len_errors,
+		(unsigned long long)s->tx_aggregated,
+		(unsigned long long)s->tx_pending,
+		(unsigned long long)s->tx_pending_full,
 		(unsigned long long)s->missed_doorbells);
 }
 
@@ -89,13 +97,15 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 	emu_nic_stats(nic, &st);
 	fprintf(out,
 		"nic%u: nvsp 0x%x, link %s, filter 0x%x, rss %s, channels %u, "
-		"ctrl %llu, protocol errors %llu, rx drops filter %llu too-big %llu\n",
+		"ctrl %llu, protocol errors %llu, rx drops filter %llu too-big %llu "
+		"not-ready %llu\n",
 		nic->idx, nic->version, nic->link_up ? "up" : "down", nic->filter,
 		nic->rss_on ? "on" : "off", emu_nic_nchan(nic),
 		(unsigned long long)st.ctrl_messages,
 		(unsigned long long)st.protocol_errors,
 		(unsigned long long)st.rx_drop_filter,
-		(unsigned long long)st.rx_drop_too_big);
+		(unsigned long long)st.rx_drop_too_big,
+		(unsigned long long)st.rx_drop_not_ready);
 	/* Strictness and the generic faults (docs/emulator.md). */
 	fprintf(out,
 		"  host: channel stops %llu%s, mutated %llu, replies delayed %llu dropped %llu, "

@@ -4,7 +4,7 @@
  * send buffer connect/revoke, subchannels, data-path switching, and the
  * host's notifications (indirection table, VF association). Requests are
  * validated by nvsp_host_parse_request; the sequencing rules a real host
- * enforces (fact sheet 5.5 and the table of section 9) live here.
+ * enforces (docs/design/protocol.md, "NVSP") live here.
  */
 #include <errno.h>
 #include <string.h>

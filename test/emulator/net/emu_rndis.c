@@ -392,7 +392,7 @@ rss_caps(const struct emu_nic *nic, uint8_t *out, size_t len)
 		.num_ind_entries = EMU_NET_RSS_ENTRIES,
 	};
 
-	/* vRSS needs NVSP 5 (fact sheet 7). */
+	/* vRSS needs NVSP 5 (docs/design/protocol.md, "Multi-queue"). */
 	if (nic->version < NVSP_VERSION_5)
 		return -ENOTSUP;
 	return ndis_rss_caps_build(out, len, &ci);

@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Host -> guest: the receive buffer cut into sub-allocations, RNDIS
- * messages written into them and announced with transfer-page packets,
- * and the guest's RNDIS_ACKs that give them back.
+ * Host -> guest: RNDIS messages written into receive sub-allocations
+ * (emu_rxpool.c) and announced with transfer-page packets, and the
+ * guest's RNDIS_ACKs that give them back.
+ *
+ * Laid out as a real host lays them out (docs/design/protocol.md,
+ * "Receive packets"): a data frame starts 256 bytes into its
+ * sub-allocation, after the header and a checksum (and VLAN) PPI, and
+ * both msg_len and the range length are the whole sub-allocation; a
+ * guest must find the frame through data_offset and data_len. Up to 375
+ * frames share one transfer-page packet. Control messages use their
+ * exact length. EMU_LENIENT_RX_EXACT brings back the compact layout
+ * (frame right after the PPIs, exact lengths).
  *
  * A packet's trans_id is the index of its first sub-allocation: the
  * stock DPDK PMD uses the id as an index below the sub-allocation count
  * (and refcounts per packet), and openvmm does the same. A packet may
  * carry several frames, one range and one sub-allocation each; the later
  * ones are chained to the first (sub_next) and all are freed by the
- * packet's single ACK. The last EMU_NET_CTRL_RESERVE free
- * sub-allocations are kept for control messages so that a guest slow to
- * ACK data can still complete its RNDIS requests.
+ * packet's single ACK, which must come on the channel the packet went
+ * out on. An ACK naming anything else stops that channel, as a real
+ * host does (EMU_LENIENT_RX_ACK only counts it).
  *
  * Cost matters here (docs/benchmarks.md: the emulator must never be the
  * bottleneck): untagged frames are copied once, straight into their
@@ -26,97 +35,6 @@
 
 #include "emu_net_priv.h"
 #include "emu_offload.h"
-
-int
-emu_rxbuf_setup(struct emu_nic *nic)
-{
-	size_t len = 0;
-	uint8_t *p = emu_dev_map(nic->dev, HV_UIO_MAP_RECV_BUF, &len);
-	uint32_t size, count, i;
-
-	if (p == NULL || len > UINT32_MAX)
-		return -ENOBUFS;
-	/* Header and PPIs in front, then a frame of up to the MTU. */
-	size = HV_ALIGN_UP(EMU_NET_RX_HEADROOM + nic->mtu, 64u);
-	count = (uint32_t)(len / size);
-	if (count <= EMU_NET_CTRL_RESERVE)
-		return -ENOBUFS;
-	nic->sub_free = malloc(count * sizeof(*nic->sub_free));
-	nic->sub_next = malloc(count * sizeof(*nic->sub_next));
-	nic->sub_busy = calloc(count, 1);
-	if (nic->sub_free == NULL || nic->sub_next == NULL ||
-	    nic->sub_busy == NULL) {
-		emu_rxbuf_teardown(nic);
-		return -ENOMEM;
-	}
-	/* Stack order: index 0 is handed out first. */
-	for (i = 0; i < count; i++) {
-		nic->sub_free[i] = count - 1 - i;
-		nic->sub_next[i] = EMU_SUB_NONE;
-	}
-	nic->sub_nfree = count;
-	nic->sub_size = size;
-	nic->sub_count = count;
-	nic->rxbuf = p;
-	nic->rxbuf_size = (uint32_t)len;
-	nic->rxbuf_on = true;
-	return 0;
-}
-
-void
-emu_rxbuf_teardown(struct emu_nic *nic)
-{
-	free(nic->sub_free);
-	free(nic->sub_next);
-	free(nic->sub_busy);
-	nic->sub_free = NULL;
-	nic->sub_next = NULL;
-	nic->sub_busy = NULL;
-	nic->sub_nfree = 0;
-	nic->sub_count = 0;
-	nic->sub_size = 0;
-	nic->rxbuf = NULL;
-	nic->rxbuf_on = false;
-	if (nic->rxb != NULL)
-		nic->rxb->n = 0;
-}
-
-static int
-sub_alloc(struct emu_nic *nic, bool ctrl, uint32_t *idx)
-{
-	if (!nic->rxbuf_on || nic->sub_nfree == 0)
-		return -EAGAIN;
-	if (!ctrl && nic->sub_nfree <= EMU_NET_CTRL_RESERVE)
-		return -EAGAIN;
-	*idx = nic->sub_free[--nic->sub_nfree];
-	nic->sub_busy[*idx] = ctrl ? EMU_SUB_CTRL : EMU_SUB_DATA;
-	nic->sub_next[*idx] = EMU_SUB_NONE;
-	return 0;
-}
-
-static void
-sub_release(struct emu_nic *nic, uint32_t idx)
-{
-	nic->sub_busy[idx] = EMU_SUB_FREE;
-	nic->sub_free[nic->sub_nfree++] = idx;
-}
-
-/* Free a packet's sub-allocations: first (its trans_id) and the chain.
- * Returns how many (the frames the packet carried). */
-static uint32_t
-pkt_release(struct emu_nic *nic, uint32_t first)
-{
-	uint32_t idx = first, next, n;
-
-	/* The chain is ours, but bound the walk all the same. */
-	for (n = 0; idx < nic->sub_count && n < nic->sub_count; n++) {
-		next = nic->sub_next[idx];
-		nic->sub_next[idx] = EMU_SUB_NONE;
-		sub_release(nic, idx);
-		idx = next;
-	}
-	return n;
-}
 
 /* Transfer-page packet with n ranges; trans_id = first sub-allocation. */
 static int
@@ -161,15 +79,16 @@ emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len)
 		return -EAGAIN;
 	if (len > nic->sub_size)
 		return -EMSGSIZE;
-	rc = sub_alloc(nic, true, &idx);
+	rc = emu_rx_sub_alloc(nic, EMU_RX_POOL_CTRL, &idx);
 	if (rc != 0)
 		return rc;
+	nic->sub_chan[idx] = 0;
 	memcpy(nic->rxbuf + (size_t)idx * nic->sub_size, msg, len);
 	r.byte_count = len;
 	r.byte_offset = idx * nic->sub_size;
 	rc = send_xfer(q, &r, 1, idx, NVSP_CHANNEL_TYPE_CONTROL, false);
 	if (rc != 0)
-		sub_release(nic, idx);
+		emu_rx_sub_release(nic, idx);
 	return rc;
 }
 
@@ -192,7 +111,8 @@ filter_pass(const struct emu_nic *nic, const uint8_t *dst)
 	       memcmp(dst, emu_dev_mac(nic->dev), 6) == 0;
 }
 
-/* RSS: hash PPIs in meta and the queue the indirection table names. */
+/* RSS: the queue the indirection table names, and the hash PPIs in
+ * meta when the host is configured to send them. */
 static unsigned int
 rss_pick(const struct emu_nic *nic, const uint8_t *f, size_t len,
 	 struct rndis_pkt_meta *meta)
@@ -209,9 +129,11 @@ rss_pick(const struct emu_nic *nic, const uint8_t *f, size_t len,
 	if (n == 0)
 		return 0;
 	hash = ndis_toeplitz_hash(nic->rss_key, sizeof(nic->rss_key), in, n);
-	meta->present |= RNDIS_META_HASH_VALUE | RNDIS_META_HASH_INFO;
-	meta->hash_value = hash;
-	meta->hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | type;
+	if (nic->net->cfg.rx_hash_ppi) {
+		meta->present |= RNDIS_META_HASH_VALUE | RNDIS_META_HASH_INFO;
+		meta->hash_value = hash;
+		meta->hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | type;
+	}
 	qi = nic->rss_table[hash % nic->rss_entries];
 	/* A queue the guest closed again falls back to the primary. */
 	return qi < EMU_NET_MAX_QUEUES && nic->q[qi] != NULL ? qi : 0;
@@ -257,7 +179,7 @@ tpl_match(const struct emu_rx_hdr_tpl *t, const struct rndis_pkt_meta *meta)
  */
 static void
 tpl_store(struct emu_rx_hdr_tpl *t, const uint8_t *hdr, uint32_t hdr_len,
-	  const struct rndis_pkt_meta *meta)
+	  uint32_t ppi_end, uint32_t msg_len, const struct rndis_pkt_meta *meta)
 {
 	struct rndis_pkt_meta before = {
 		.present = meta->present & (RNDIS_META_HASH_VALUE - 1u),
@@ -267,13 +189,13 @@ tpl_store(struct emu_rx_hdr_tpl *t, const uint8_t *hdr, uint32_t hdr_len,
 
 	t->valid = false;
 	/* LSO and fragment PPIs have more fields than the key holds. */
-	if (hdr_len > sizeof(t->bytes) ||
+	if (ppi_end > sizeof(t->bytes) ||
 	    (meta->present & (RNDIS_META_LSO | RNDIS_META_PKTINFO_ID)) != 0)
 		return;
 	t->hash_off = 0;
 	if (meta->present & RNDIS_META_HASH_VALUE) {
 		t->hash_off = rndis_pkt_hdr_len(&before) + (uint32_t)sizeof(ph);
-		if (t->hash_off + sizeof(v) > hdr_len)
+		if (t->hash_off + sizeof(v) > ppi_end)
 			return;
 		memcpy(&ph, hdr + t->hash_off - sizeof(ph), sizeof(ph));
 		memcpy(&v, hdr + t->hash_off, sizeof(v));
@@ -281,8 +203,9 @@ tpl_store(struct emu_rx_hdr_tpl *t, const uint8_t *hdr, uint32_t hdr_len,
 			return;
 	}
 	memset(t->bytes, 0, sizeof(t->bytes));
-	memcpy(t->bytes, hdr, hdr_len);
+	memcpy(t->bytes, hdr, ppi_end);
 	t->hdr_len = hdr_len;
+	t->msg_len = msg_len;
 	t->present = meta->present;
 	t->csum = meta->csum;
 	t->hash_info = meta->hash_info;
@@ -298,15 +221,17 @@ put_u32(uint8_t *p, uint32_t v)
 
 /*
  * The template's header for a frame of len bytes. The block copy has a
- * fixed size (a few vector moves, no call); bytes past the header land
- * where the frame is copied next or past msg_len, never read.
+ * fixed size (a few vector moves, no call); bytes past the PPIs land in
+ * the headroom before the frame, where the frame is copied next, or
+ * past msg_len: never read as data.
  */
 static uint32_t
 tpl_put(const struct emu_rx_hdr_tpl *t, uint8_t *dst, uint32_t len,
 	const struct rndis_pkt_meta *meta)
 {
 	memcpy(dst, t->bytes, sizeof(t->bytes));
-	put_u32(dst + offsetof(struct rndis_packet_msg, msg_len), t->hdr_len + len);
+	put_u32(dst + offsetof(struct rndis_packet_msg, msg_len),
+		t->msg_len != 0 ? t->msg_len : t->hdr_len + len);
 	put_u32(dst + offsetof(struct rndis_packet_msg, data_len), len);
 	if (t->hash_off != 0)
 		put_u32(dst + t->hash_off, meta->hash_value);
@@ -328,13 +253,20 @@ rx_write(struct emu_nic *nic, uint32_t idx, const uint8_t *f, size_t len,
 	    (size_t)t->hdr_len + len <= nic->sub_size) {
 		off = (int)tpl_put(t, dst, (uint32_t)len, meta);
 	} else {
-		off = rndis_pkt_encode(dst, nic->sub_size, meta, (uint32_t)len, 0);
+		off = rndis_pkt_encode(dst, nic->sub_size, meta, (uint32_t)len,
+				       nic->rx_frame_off);
 		if (off < 0 || (size_t)off + len > nic->sub_size)
 			return off < 0 ? off : -EMSGSIZE;
-		tpl_store(t, dst, (uint32_t)off, meta);
+		/* A real host claims the whole sub-allocation. */
+		if (nic->rx_frame_off != 0)
+			put_u32(dst + offsetof(struct rndis_packet_msg, msg_len),
+				nic->sub_size);
+		tpl_store(t, dst, (uint32_t)off, rndis_pkt_hdr_len(meta),
+			  nic->rx_frame_off != 0 ? nic->sub_size : 0, meta);
 	}
 	memcpy(dst + off, f, len);
-	*msg_len = (uint32_t)off + (uint32_t)len;
+	*msg_len = nic->rx_frame_off != 0 ? nic->sub_size :
+					    (uint32_t)off + (uint32_t)len;
 	corrupt_msg(nic, dst, msg_len);
 	return 0;
 }
@@ -344,11 +276,16 @@ static int
 rx_ready(struct emu_nic *nic)
 {
 	if (!emu_dev_is_open(nic->dev) || !emu_nvsp_ready(nic) ||
-	    nic->rndis != EMU_RNDIS_READY || !nic->link_up || nic->q[0] == NULL ||
-	    nic->filter == 0 || nic->rxb == NULL) {
+	    nic->rndis != EMU_RNDIS_READY || nic->q[0] == NULL ||
+	    nic->rxb == NULL || !nic->rxbuf_on) {
+		nic->st.rx_drop_not_ready++;
+		return -ENETDOWN;
+	}
+	if (!nic->link_up || nic->filter == 0) {
 		nic->st.rx_drop_filter++;
 		return -ENETDOWN;
 	}
+	emu_rx_pools_update(nic);
 	return 0;
 }
 
@@ -359,8 +296,11 @@ rx_frame_check(struct emu_nic *nic, const uint8_t *frame, size_t len)
 		nic->rx_drop_other++;
 		return -EINVAL;
 	}
-	/* The tag goes to a PPI, so it does not count against the MTU. */
-	if (len > (size_t)nic->mtu + EMU_VLAN_HLEN) {
+	/* A tag goes to a PPI, so it does not count against the MTU; an
+	 * untagged frame gets no extra 4 bytes. */
+	if (len > (size_t)nic->mtu &&
+	    (len > (size_t)nic->mtu + EMU_VLAN_HLEN || frame[12] != 0x81 ||
+	     frame[13] != 0x00)) {
 		nic->st.rx_drop_too_big++;
 		return -EMSGSIZE;
 	}
@@ -444,7 +384,7 @@ rx_flush(struct emu_nic *nic, int *rc, unsigned int end)
 		st->rx_bytes += b->bytes;
 		return 0;
 	}
-	(void)pkt_release(nic, b->sub[0]);
+	(void)emu_rx_pkt_release(nic, b->sub[0]);
 	if (err == -EAGAIN) {
 		st->rx_drop_ring_full++;
 		return -EAGAIN;
@@ -466,6 +406,7 @@ batch_add(struct emu_nic *nic, unsigned int qi, unsigned int i, uint32_t idx,
 		b->qi = qi;
 		b->first_frame = i;
 		b->bytes = 0;
+		nic->sub_chan[idx] = (uint8_t)qi;
 	} else {
 		nic->sub_busy[idx] = EMU_SUB_MEMBER;
 		nic->sub_next[b->sub[b->n - 1]] = idx;
@@ -507,12 +448,12 @@ emu_rx_frame(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 	if (b->n != 0 && (b->qi != qi || b->n >= nic->rx_max_ranges) &&
 	    rx_flush(nic, b->rc, i) == -EAGAIN)
 		return batch_stop(b);
-	if (sub_alloc(nic, false, &idx) != 0) {
+	if (emu_rx_sub_alloc(nic, qi, &idx) != 0) {
 		nic->qst[qi].rx_drop_no_buffer++;
 		return -EAGAIN;
 	}
 	if (rx_write(nic, idx, f, len, &meta, &msg_len) != 0) {
-		sub_release(nic, idx);
+		emu_rx_sub_release(nic, idx);
 		return -EIO;
 	}
 	batch_add(nic, qi, i, idx, msg_len, len);
@@ -606,6 +547,57 @@ ack_fast(struct emu_nic *nic, const struct vmbus_pkt_info *pi,
 	return true;
 }
 
+enum ack_problem {
+	ACK_OK,
+	ACK_UNKNOWN,
+	ACK_DUPLICATE,
+	ACK_MEMBER,
+	ACK_OTHER_CHANNEL,
+};
+
+static enum ack_problem
+ack_check(const struct emu_nic *nic, const struct emu_net_queue *q, uint64_t id)
+{
+	if (id >= nic->sub_count)
+		return ACK_UNKNOWN;
+	if (nic->sub_busy[id] == EMU_SUB_FREE)
+		return ACK_DUPLICATE;
+	if (nic->sub_busy[id] == EMU_SUB_MEMBER)
+		return ACK_MEMBER;
+	if (nic->sub_chan[id] != q->id)
+		return ACK_OTHER_CHANNEL;
+	return ACK_OK;
+}
+
+/*
+ * A real host stops the channel on an ACK it cannot match: the guest
+ * has lost track of its receive buffers (EMU_LENIENT_RX_ACK: go on).
+ */
+static void
+bad_ack(struct emu_net_queue *q, uint64_t id, enum ack_problem p)
+{
+	struct emu_nic *nic = q->nic;
+	bool stop = !(nic->net->cfg.lenient & EMU_LENIENT_RX_ACK);
+	const char *end = stop ? "; channel stopped" : "";
+	unsigned long long x = (unsigned long long)id;
+
+	nic->qst[q->id].rx_ack_errors++;
+	if (p == ACK_UNKNOWN)
+		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: unknown trans_id %llu (%u receive sub-allocations)%s",
+				    x, nic->sub_count, end);
+	else if (p == ACK_DUPLICATE)
+		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: duplicate: trans_id %llu names no outstanding packet%s",
+				    x, end);
+	else if (p == ACK_MEMBER)
+		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: trans_id %llu is a later range of a packet, not a packet's id%s",
+				    x, end);
+	else
+		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: trans_id %llu: the packet went out on channel %u%s",
+				    x, nic->sub_chan[id], end);
+	if (stop)
+		q->broken = true;
+}
+
 void
 emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 {
@@ -613,6 +605,7 @@ emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 	struct nvsp_request r;
 	uint64_t id = pi->trans_id;
 	uint32_t status = NVSP_STATUS_SUCCESS;
+	enum ack_problem why;
 
 	/* Completions of our own VF / data-path notifications. */
 	if (id == EMU_NET_XID_VF_ASSOC || id == EMU_NET_XID_DATAPATH)
@@ -627,16 +620,14 @@ emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 		}
 		status = r.rndis_complete.status;
 	}
-	/* Only a packet's first sub-allocation is an outstanding id. */
-	if (id >= nic->sub_count || (nic->sub_busy[id] != EMU_SUB_DATA &&
-				     nic->sub_busy[id] != EMU_SUB_CTRL)) {
-		emu_net_proto_error(nic, q, "NVSP RNDIS_ACK: unknown trans_id %llu (%u receive sub-allocations)",
-				    (unsigned long long)id, nic->sub_count);
+	why = ack_check(nic, q, id);
+	if (hv_unlikely(why != ACK_OK)) {
+		bad_ack(q, id, why);
 		return;
 	}
 	if (status != NVSP_STATUS_SUCCESS)
 		emu_net_trace(nic, q, "RNDIS_ACK %llu with status %u",
 			      (unsigned long long)id, status);
 	/* Counted per frame, as when every frame had a packet of its own. */
-	nic->qst[q->id].acks_received += pkt_release(nic, (uint32_t)id);
+	nic->qst[q->id].acks_received += emu_rx_pkt_release(nic, (uint32_t)id);
 }

@@ -5,7 +5,16 @@
  * then either hand a control message to the RNDIS device or walk every
  * concatenated PACKET_MSG, do the offloads it asks for and give the
  * resulting frames to the backend. Every request is completed with
- * NVSP 108 carrying SUCCESS or FAILURE and the request's trans_id.
+ * NVSP 108 carrying SUCCESS or FAILURE and the request's trans_id;
+ * data completions wait in emu_txcomp.c.
+ *
+ * Read as a real host reads it (docs/design/protocol.md, "Transmit
+ * parsing"): aggregated PACKET_MSGs follow each other at exactly
+ * msg_len and fill the gathered bytes exactly, or the whole packet
+ * fails and no frame of it leaves; the L2 header is 14 bytes, a VLAN
+ * tag travels only as per-packet info, so offloads on a frame carrying
+ * an inline 802.1Q tag fail. EMU_LENIENT_TX_MSG_ALIGN and
+ * EMU_LENIENT_TX_INLINE_VLAN relax the two rules.
  */
 #include <errno.h>
 #include <string.h>
@@ -149,10 +158,17 @@ tx_frame(struct emu_net_queue *q, const uint8_t *msg,
 	struct emu_nic *nic = q->nic;
 	uint8_t *f = nic->frame;
 	size_t len = pk->data_len;
+	bool offload;
 	int rc;
 
 	if (len < RNDIS_PKT_MIN_FRAME || len > EMU_NET_FRAME_MAX)
 		return -EMSGSIZE;
+	offload = (m->present & RNDIS_META_LSO) ||
+		  ((m->present & RNDIS_META_CSUM) && (m->csum & 0xFFFFu) != 0);
+	if (offload && msg[pk->data_off + 12] == 0x81 &&
+	    msg[pk->data_off + 13] == 0x00 &&
+	    !(nic->net->cfg.lenient & EMU_LENIENT_TX_INLINE_VLAN))
+		return -EPROTONOSUPPORT;
 	/* Private copy: the offloads write into it. */
 	memcpy(f, msg + pk->data_off, len);
 	if (m->present & RNDIS_META_LSO) {
@@ -180,73 +196,120 @@ frame_error(int rc)
 		return "frame length out of range";
 	case -EINVAL:
 		return "offload request does not match the frame (bad L4/TCP offset, MSS or protocol)";
+	case -EPROTONOSUPPORT:
+		return "offload on a frame with an inline 802.1Q tag (the host's L2 header is 14 bytes; VLAN only via per-packet info)";
 	default:
 		return "cannot segment";
 	}
 }
 
-/* All messages of the packet; false if any was refused. */
+/*
+ * The next message of the packet at *off: exactly at the previous
+ * one's msg_len (EMU_LENIENT_TX_MSG_ALIGN: rounded up to 8, and fewer
+ * than 8 bytes left are the end). 1 with msg and mlen set, 0 at the end,
+ * -EINVAL (logged) when msg_len does not tile the bytes.
+ */
+static int
+tx_next_msg(struct emu_net_queue *q, uint32_t len, uint32_t *off,
+	    unsigned int n, const uint8_t **msg, uint32_t *mlen)
+{
+	struct emu_nic *nic = q->nic;
+	bool lenient = nic->net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN;
+	uint32_t left = len - *off, ml;
+
+	if (left == 0 || (lenient && left < sizeof(struct rndis_msg_hdr)))
+		return 0;
+	if (left < sizeof(struct rndis_msg_hdr)) {
+		nic->qst[q->id].tx_msg_len_errors++;
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %u bytes left after message #%u's msg_len (messages must fill the packet exactly)",
+				    n + 1, left, n);
+		return -EINVAL;
+	}
+	memcpy(&ml, nic->gather + *off + 4, sizeof(ml));
+	if (ml < sizeof(struct rndis_msg_hdr) || ml > left) {
+		nic->qst[q->id].tx_msg_len_errors++;
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: msg_len %u at offset %u beyond the %u gathered bytes%s",
+				    n + 1, ml, *off, len,
+				    n > 0 ? " (the previous msg_len does not lead to a message)" : "");
+		return -EINVAL;
+	}
+	*msg = nic->gather + *off;
+	*mlen = ml;
+	*off += ml;
+	if (lenient)
+		*off = HV_ALIGN_UP(*off, 1u << EMU_NET_RNDIS_ALIGN_SHIFT);
+	if (*off > len)
+		*off = len;
+	return 1;
+}
+
+/* Validate message n (1-based) at msg into *pk; false (logged) if bad. */
+static bool
+tx_parse(struct emu_net_queue *q, const uint8_t *msg, uint32_t mlen,
+	 unsigned int n, uint32_t off, struct rndis_pkt_info *pk)
+{
+	struct emu_nic *nic = q->nic;
+	int rc = rndis_pkt_parse(msg, mlen, pk);
+	uint32_t type;
+
+	if (rc == 0)
+		return true;
+	memcpy(&type, msg, sizeof(type));
+	if (rc == -EPROTO && n > 1) {
+		/* Landed off a message: the previous msg_len was wrong. */
+		nic->qst[q->id].tx_msg_len_errors++;
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: offset %u holds type 0x%x, not a PACKET_MSG: message #%u's msg_len does not lead to the next message",
+				    n, off, type, n - 1);
+	} else {
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (msg_len %u)",
+				    n, rc == -EPROTO ? "not a data message" :
+				    "malformed header or PPI", mlen);
+	}
+	return false;
+}
+
+/*
+ * All messages of the packet; false if any was refused. Every message
+ * is checked before the first frame leaves, as a real host drops the
+ * whole packet; up to EMU_NET_TX_MSGS messages are kept from the
+ * first pass, more are parsed again.
+ */
 static bool
 tx_data(struct emu_net_queue *q, uint32_t len)
 {
 	struct emu_nic *nic = q->nic;
-	struct rndis_msg_iter it;
-	struct rndis_pkt_info pk;
-	const void *msg;
-	uint32_t mlen, n = 0;
+	struct rndis_pkt_info *pk = nic->tx_pk, *p;
+	const uint8_t *msg;
+	uint32_t mlen, off = 0, start;
+	unsigned int n = 0, i;
 	int rc;
 
-	rndis_msg_iter_init(&it, nic->gather, len, 1u << EMU_NET_RNDIS_ALIGN_SHIFT);
-	while ((rc = rndis_msg_iter_next(&it, &msg, &mlen)) == 0) {
-		n++;
-		rc = rndis_pkt_parse(msg, mlen, &pk);
-		if (rc != 0) {
-			emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (msg_len %u)",
-					    n, rc == -EPROTO ? "not a data message" :
-					    "malformed header or PPI", mlen);
+	while ((rc = tx_next_msg(q, len, &off, n, &msg, &mlen)) == 1) {
+		start = (uint32_t)(msg - nic->gather);
+		p = n < EMU_NET_TX_MSGS ? &pk[n] : &pk[EMU_NET_TX_MSGS];
+		if (!tx_parse(q, msg, mlen, n + 1, start, p))
 			return false;
-		}
-		rc = tx_frame(q, msg, &pk);
+		n++;
+	}
+	if (rc != 0)
+		return false;
+	if (n > 1)
+		nic->qst[q->id].tx_aggregated++;
+	/* The same walk again: it cannot fail on the same bytes. */
+	off = 0;
+	for (i = 0; i < n; i++) {
+		(void)tx_next_msg(q, len, &off, i, &msg, &mlen);
+		p = i < EMU_NET_TX_MSGS ? &pk[i] : &pk[EMU_NET_TX_MSGS];
+		if (i >= EMU_NET_TX_MSGS)
+			(void)rndis_pkt_parse(msg, mlen, p);
+		rc = tx_frame(q, msg, p);
 		if (rc != 0) {
 			emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (data_len %u)",
-					    n, frame_error(rc), pk.data_len);
+					    i + 1, frame_error(rc), p->data_len);
 			return false;
 		}
 	}
-	if (rc == -EINVAL)
-		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: msg_len beyond the %u gathered bytes",
-				    n + 1, len);
-	return rc == -ENOENT;
-}
-
-/* ---- Completion ---- */
-
-static void
-complete(struct emu_net_queue *q, uint64_t trans_id, uint32_t status, bool data)
-{
-	struct emu_nic *nic = q->nic;
-	uint8_t m[NVSP_RESP_SIZE_V61];
-	int len = nvsp_host_build_rndis_pkt_complete(m, sizeof(m), nic->version,
-						     status);
-	unsigned int copies = 1, i;
-
-	if (len < 0)
-		return;
-	if (data && emu_fault_take(nic, EMU_FAULT_UNKNOWN_COMPLETION)) {
-		emu_net_log(nic, "fault unknown-completion: id %llu",
-			    (unsigned long long)~trans_id);
-		(void)emu_net_send_comp(q, ~trans_id, m, (size_t)len);
-	}
-	if (data && emu_fault_take(nic, EMU_FAULT_DROP_COMPLETION)) {
-		emu_net_log(nic, "fault drop-completion: id %llu",
-			    (unsigned long long)trans_id);
-		return;
-	}
-	if (data && emu_fault_take(nic, EMU_FAULT_DUP_COMPLETION))
-		copies = 2;
-	for (i = 0; i < copies; i++)
-		if (emu_net_send_comp(q, trans_id, m, (size_t)len) == 0)
-			nic->qst[q->id].completions_sent++;
+	return true;
 }
 
 static bool
@@ -285,7 +348,7 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	if (data && status != NVSP_STATUS_SUCCESS)
 		nic->qst[q->id].tx_errors++;
 	if (rc_flag)
-		complete(q, pi->trans_id, status, data);
+		emu_tx_comp_post(q, pi->trans_id, status, data);
 	/* A control reply follows the completion of its request. */
 	if (!data)
 		emu_ctrl_flush(nic);

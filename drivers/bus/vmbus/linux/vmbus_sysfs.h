@@ -4,7 +4,7 @@
  * sysfs. No DPDK here: the bus calls it, and the unit tests run it
  * against fixture trees.
  *
- * Formats (fact sheet 4.2, uio-emulation.md 2):
+ * Formats (docs/design/protocol.md, "sysfs"):
  *  - ids (id, monitor_id, subchannel_id, channel dir names): decimal,
  *    no sign, no leading zero except "0" itself (so "010" is an error and
  *    never octal 8), ending in exactly one "\n";

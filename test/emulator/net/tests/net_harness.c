@@ -168,6 +168,9 @@ ng_setup(void **state, const struct ng_opts *o)
 	if (o->resp_size_pre61 != 0)
 		nc.resp_size_pre61 = o->resp_size_pre61;
 	nc.doorbell_poll = o->doorbell_poll;
+	nc.tx_comp_delay_us = 0;
+	if (o->net_cfg != NULL)
+		o->net_cfg(&nc);
 	assert_int_equal(emu_net_attach(g->h, &nc), 0);
 	emu_net_set_log(g->h, log_cb, g);
 	g->dev = emu_host_dev(g->h, 0);

@@ -60,6 +60,12 @@ struct ng_opts {
 	bool txtbl_offset_quirk;
 	uint32_t resp_size_pre61;   /* 0 = the default (40) */
 	bool doorbell_poll;         /* leniency: read rings without signals */
+	/*
+	 * Host settings over the harness defaults (which are the service's
+	 * defaults, but send completions without delay so that a test sees
+	 * them after one ng_pump). May be NULL.
+	 */
+	void (*net_cfg)(struct emu_net_config *nc);
 };
 
 /* Host, service, capture backend, guest memory; the guest opens uio0. */

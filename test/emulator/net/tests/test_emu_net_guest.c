@@ -24,6 +24,21 @@ static const uint8_t rss_key[40] = {
 	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
+static void
+cfg_hash(struct emu_net_config *nc)
+{
+	nc->rx_hash_ppi = true;
+}
+
+/* The data path test checks the hash PPIs: a host option. */
+static int
+setup_hash(void **state)
+{
+	const struct ng_opts o = { .max_version = NVSP_VERSION_61, .net_cfg = cfg_hash };
+
+	return ng_setup(state, &o);
+}
+
 static int
 setup_old_host(void **state)
 {
@@ -330,13 +345,19 @@ test_emu_net_violations(void **state)
 						       &status), 0);
 	assert_int_equal(status, NVSP_STATUS_FAILURE);
 	assert_true(ng_logged(g, "send section 99999 size 100 outside the send buffer"));
-	/* 6: an RNDIS_ACK for a packet the host never sent. */
-	ng_ack(g, 0, 777777);
-	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id 777777"));
-	assert_int_equal(ng_protocol_errors(g), 6);
 	/* The host is still serving: a keepalive is answered. */
 	ng_rndis_send(g, req, rndis_keepalive_req_build(req, sizeof(req), 9));
 	assert_true(ng_recv_rndis(g, 0, g->msg, sizeof(g->msg), NVSP_CHANNEL_TYPE_CONTROL) >= 16);
+	/* 6: an RNDIS_ACK for a packet the host never sent stops the channel. */
+	ng_ack(g, 0, 777777);
+	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id 777777"));
+	assert_true(ng_logged(g, "; channel stopped"));
+	assert_int_equal(ng_protocol_errors(g), 6);
+	assert_int_equal(ng_qstats(g, 0).rx_ack_errors, 1);
+	assert_true(g->nic->q[0]->broken);
+	/* Nothing is answered any more. */
+	ng_rndis_send(g, req, rndis_keepalive_req_build(req, sizeof(req), 10));
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), -EAGAIN);
 }
 
 static void
@@ -464,7 +485,7 @@ main(void)
 						setup_old_host, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_control_plane, ng_setup_default,
 						ng_teardown),
-		cmocka_unit_test_setup_teardown(test_emu_net_data_path, ng_setup_default,
+		cmocka_unit_test_setup_teardown(test_emu_net_data_path, setup_hash,
 						ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_violations, setup_lenient_dup,
 						ng_teardown),

@@ -37,6 +37,54 @@ setup_up(void **state)
 	return 0;
 }
 
+static void
+cfg_lenient_ack(struct emu_net_config *nc)
+{
+	nc->lenient = EMU_LENIENT_RX_ACK;
+}
+
+static void
+cfg_hash(struct emu_net_config *nc)
+{
+	nc->rx_hash_ppi = true;
+}
+
+static void
+cfg_hash_exact(struct emu_net_config *nc)
+{
+	nc->rx_hash_ppi = true;
+	nc->lenient = EMU_LENIENT_RX_EXACT;
+}
+
+static int
+setup_with(void **state, void (*fn)(struct emu_net_config *))
+{
+	struct ng_opts o = { .max_version = NVSP_VERSION_61, .net_cfg = fn };
+
+	ng_setup(state, &o);
+	ng_bring_up(*state);
+	ng_set_filter(*state, RNDIS_PACKET_TYPE_DIRECTED);
+	return 0;
+}
+
+static int
+setup_lenient_ack(void **state)
+{
+	return setup_with(state, cfg_lenient_ack);
+}
+
+static int
+setup_hash(void **state)
+{
+	return setup_with(state, cfg_hash);
+}
+
+static int
+setup_hash_exact(void **state)
+{
+	return setup_with(state, cfg_hash_exact);
+}
+
 /* Two system pages per direction: a burst fills the ring. */
 static int
 setup_small_ring(void **state)
@@ -114,23 +162,22 @@ test_emu_net_rx_multi_range(void **state)
 	id = pi.trans_id;
 	assert_int_equal(vmbus_pkt_xfer_range(&pi, 1, &r1), 0);
 	assert_int_equal(ng_recv_pkt(g, 0, &pi), -EAGAIN);
-	/* The id of a later range is no packet's id: rejected, nothing freed. */
-	ng_ack(g, 0, r1.byte_offset / g->nic->sub_size);
-	ng_pump(g);
-	assert_int_equal(ng_protocol_errors(g), 1);
-	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id"));
-	assert_int_equal(g->nic->sub_nfree, nfree - 5);
 	/* The packet's single ACK frees all five. */
 	ng_ack(g, 0, id);
 	ng_pump(g);
 	assert_int_equal(g->nic->sub_nfree, nfree);
 	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 5);
-	assert_int_equal(ng_protocol_errors(g), 1);
-	/* A second ACK of it is an unknown id again. */
+	assert_int_equal(ng_protocol_errors(g), 0);
+	/* A second ACK of it stops the channel, as a real host does. */
 	ng_ack(g, 0, id);
 	ng_pump(g);
-	assert_int_equal(ng_protocol_errors(g), 2);
+	assert_int_equal(ng_protocol_errors(g), 1);
+	assert_int_equal(ng_qstats(g, 0).rx_ack_errors, 1);
+	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: duplicate: trans_id"));
+	assert_true(ng_logged(g, "channel stopped"));
+	assert_true(g->nic->q[0]->broken);
 	assert_int_equal(g->nic->sub_nfree, nfree);
+	(void)r1;
 }
 
 static void
@@ -269,6 +316,10 @@ test_emu_net_ack_rejects(void **state)
 	ng_pump(g);
 	assert_int_equal(ng_protocol_errors(g), 4);
 	assert_true(ng_logged(g, "protocol error: NVSP RNDIS_ACK: unknown trans_id 777777"));
+	assert_int_equal(ng_qstats(g, 0).rx_ack_errors, 2);
+	/* Lenient: counted and logged, the channel runs on. */
+	assert_false(ng_logged(g, "channel stopped"));
+	assert_false(g->nic->q[0]->broken);
 	assert_int_equal(g->nic->sub_nfree, nfree - 1);
 	assert_int_equal(ng_qstats(g, 0).acks_received, acks);
 	/* A FAILURE status is still an ACK: the buffer comes back. */
@@ -370,9 +421,11 @@ rss_on(struct g *g)
 	g->nic->rss_on = true;
 }
 
-/* The header the encoder writes for frame f (as the host sees it). */
+/* The header the encoder writes for frame f (as the host sees it):
+ * returns the frame offset, *ppi_end where the PPIs end. */
 static uint32_t
-expect_hdr(struct g *g, const uint8_t *f, size_t len, uint8_t *out)
+expect_hdr(struct g *g, const uint8_t *f, size_t len, uint8_t *out,
+	   uint32_t *ppi_end)
 {
 	struct rndis_pkt_meta m = { .present = RNDIS_META_CSUM };
 	uint8_t plain[FLEN + 8], in[36];
@@ -396,8 +449,14 @@ expect_hdr(struct g *g, const uint8_t *f, size_t len, uint8_t *out)
 						  sizeof(g->nic->rss_key), in, n);
 		m.hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | type;
 	}
-	pl = rndis_pkt_encode(out, 256, &m, (uint32_t)pl, 0);
+	pl = rndis_pkt_encode(out, 256, &m, (uint32_t)pl, g->nic->rx_frame_off);
 	assert_true(pl > 0);
+	*ppi_end = rndis_pkt_hdr_len(&m);
+	if (g->nic->rx_frame_off != 0) {
+		uint32_t ml = g->nic->sub_size;
+
+		memcpy(out + 4, &ml, 4);
+	}
 	return (uint32_t)pl;
 }
 
@@ -415,7 +474,7 @@ test_emu_net_rx_hdr_template(void **state)
 	struct vmbus_xfer_page_range r;
 	uint8_t want[256];
 	unsigned int i, nf = sizeof(flen) / sizeof(flen[0]);
-	uint32_t hl;
+	uint32_t hl, pe;
 	int tl;
 
 	rss_on(g);
@@ -445,9 +504,17 @@ test_emu_net_rx_hdr_template(void **state)
 		assert_int_equal(rcs[i], 0);
 		assert_int_equal(vmbus_pkt_xfer_range(&pi, i, &r), 0);
 		m = g->recvbuf + r.byte_offset;
-		hl = expect_hdr(g, ptrs[i], lens[i], want);
-		assert_int_equal(r.byte_count, hl + (i == 5 ? 60u : lens[i]));
-		assert_memory_equal(m, want, hl);
+		hl = expect_hdr(g, ptrs[i], lens[i], want, &pe);
+		if (g->nic->rx_frame_off != 0) {
+			/* The real host's layout: frame at 256, whole range. */
+			assert_int_equal(hl, 256);
+			assert_int_equal(r.byte_count, g->nic->sub_size);
+		} else {
+			assert_int_equal(r.byte_count, hl + (i == 5 ? 60u : lens[i]));
+		}
+		assert_memory_equal(m, want, pe);
+		assert_memory_equal(m + hl, i == 5 ? frames[5] : ptrs[i],
+				    i == 5 ? 12u : lens[i]);
 	}
 	ng_ack(g, 0, pi.trans_id);
 	ng_pump(g);
@@ -550,11 +617,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_max_ranges, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_burst_mixed, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_burst_ring_full, setup_small_ring, ng_teardown),
-		cmocka_unit_test_setup_teardown(test_emu_net_ack_rejects, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_ack_rejects, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_ack_before_init, ng_setup_default, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_csum_flag, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_bad_desc_long_header, setup_up, ng_teardown),
-		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template, setup_hash, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template, setup_hash_exact, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template_fault, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_same_layout, setup_up, ng_teardown),
 	};

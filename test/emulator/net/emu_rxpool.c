@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The receive buffer cut into sub-allocations, and who may use which,
+ * as a real host splits them (docs/design/protocol.md, "Receive
+ * buffer"): each is 256 + MTU + 36 bytes; ids 0..15 carry control
+ * messages only; the rest is divided evenly among the active queues in
+ * ascending queue order, (count - 16) / queues each, the last active
+ * queue taking the remainder. A queue fills its transfer-page packets
+ * from its own range only, so a guest that is slow to ACK one queue
+ * starves that queue alone, and a queue missing from the indirection
+ * table gets no receive buffers at all.
+ *
+ * Active queues: the open queues the guest's indirection table names
+ * when RSS is on, otherwise every open queue. The split is redone when
+ * that set or the table changes (looked at once per receive burst).
+ * Sub-allocations the guest holds at that moment go back to whichever
+ * queue owns them under the new split when they are ACKed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_net_priv.h"
+
+void
+emu_rxbuf_teardown(struct emu_nic *nic)
+{
+	free(nic->sub_free);
+	free(nic->sub_next);
+	free(nic->sub_busy);
+	free(nic->sub_pool);
+	free(nic->sub_chan);
+	nic->sub_free = NULL;
+	nic->sub_next = NULL;
+	nic->sub_busy = NULL;
+	nic->sub_pool = NULL;
+	nic->sub_chan = NULL;
+	memset(nic->pool, 0, sizeof(nic->pool));
+	nic->pool_key.valid = false;
+	nic->sub_nfree = 0;
+	nic->sub_count = 0;
+	nic->sub_size = 0;
+	nic->rxbuf = NULL;
+	nic->rxbuf_on = false;
+	if (nic->rxb != NULL)
+		nic->rxb->n = 0;
+}
+
+int
+emu_rxbuf_setup(struct emu_nic *nic)
+{
+	size_t len = 0;
+	uint8_t *p = emu_dev_map(nic->dev, HV_UIO_MAP_RECV_BUF, &len);
+	uint32_t size, count, i;
+
+	if (p == NULL || len > UINT32_MAX)
+		return -ENOBUFS;
+	size = EMU_NET_RX_HEADROOM + nic->mtu + EMU_NET_RX_FOOTER;
+	count = (uint32_t)(len / size);
+	if (count <= EMU_NET_CTRL_RESERVE)
+		return -ENOBUFS;
+	nic->sub_free = malloc(count * sizeof(*nic->sub_free));
+	nic->sub_next = malloc(count * sizeof(*nic->sub_next));
+	nic->sub_busy = calloc(count, 1);
+	nic->sub_pool = calloc(count, 1);
+	nic->sub_chan = calloc(count, 1);
+	if (nic->sub_free == NULL || nic->sub_next == NULL ||
+	    nic->sub_busy == NULL || nic->sub_pool == NULL ||
+	    nic->sub_chan == NULL) {
+		emu_rxbuf_teardown(nic);
+		return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		nic->sub_next[i] = EMU_SUB_NONE;
+	nic->sub_size = size;
+	nic->sub_count = count;
+	nic->rxbuf = p;
+	nic->rxbuf_size = (uint32_t)len;
+	nic->rxbuf_on = true;
+	nic->pool_key.valid = false;
+	/* The header template holds msg_len = the old sub-allocation size. */
+	if (nic->rxb != NULL)
+		nic->rxb->tpl.valid = false;
+	emu_rx_pools_update(nic);
+	return 0;
+}
+
+/* Ids [start, end) become pool owner's; the free ones go on its stack,
+ * lowest on top (handed out first). */
+static void
+pool_fill(struct emu_nic *nic, unsigned int owner, uint32_t start,
+	  uint32_t end)
+{
+	struct emu_rx_pool *p = &nic->pool[owner];
+	uint32_t id;
+
+	p->free = nic->sub_free + start;
+	p->n = 0;
+	for (id = end; id > start; id--) {
+		nic->sub_pool[id - 1] = (uint8_t)owner;
+		if (nic->sub_busy[id - 1] == EMU_SUB_FREE)
+			p->free[p->n++] = id - 1;
+	}
+	nic->sub_nfree += p->n;
+}
+
+static uint64_t
+active_queues(const struct emu_nic *nic, uint64_t open)
+{
+	uint64_t act = 0;
+	uint32_t i;
+
+	if (nic->rss_on)
+		for (i = 0; i < nic->rss_entries && i < EMU_NET_RSS_ENTRIES; i++)
+			if (nic->rss_table[i] < EMU_NET_MAX_QUEUES)
+				act |= 1ull << nic->rss_table[i];
+	act &= open;
+	return act != 0 ? act : open;
+}
+
+static void
+pools_split(struct emu_nic *nic, uint64_t act)
+{
+	uint32_t data = nic->sub_count - EMU_NET_CTRL_RESERVE;
+	uint32_t nact = (uint32_t)__builtin_popcountll(act), per, start, end, k = 0;
+	unsigned int qi;
+
+	memset(nic->pool, 0, sizeof(nic->pool));
+	nic->sub_nfree = 0;
+	pool_fill(nic, EMU_RX_POOL_CTRL, 0, EMU_NET_CTRL_RESERVE);
+	if (nact == 0) {
+		/* No queue open: the data ids wait, owned by queue 0. */
+		act = 1;
+		nact = 1;
+	}
+	per = data / nact;
+	start = EMU_NET_CTRL_RESERVE;
+	for (qi = 0; qi < EMU_NET_MAX_QUEUES; qi++) {
+		if (!(act & (1ull << qi)))
+			continue;
+		k++;
+		end = k == nact ? nic->sub_count : start + per;
+		pool_fill(nic, qi, start, end);
+		start = end;
+	}
+}
+
+void
+emu_rx_pools_update(struct emu_nic *nic)
+{
+	struct emu_rx_pool_key *k = &nic->pool_key;
+	uint64_t open = 0;
+	unsigned int i;
+	size_t tlen = nic->rss_entries * sizeof(nic->rss_table[0]);
+
+	if (!nic->rxbuf_on)
+		return;
+	for (i = 0; i < nic->q_end; i++)
+		if (nic->q[i] != NULL)
+			open |= 1ull << i;
+	if (k->valid && k->open == open && k->rss_on == nic->rss_on &&
+	    (!nic->rss_on || (k->rss_entries == nic->rss_entries &&
+			      memcmp(k->table, nic->rss_table, tlen) == 0)))
+		return;
+	k->valid = true;
+	k->open = open;
+	k->rss_on = nic->rss_on;
+	k->rss_entries = nic->rss_entries;
+	memcpy(k->table, nic->rss_table, sizeof(k->table));
+	pools_split(nic, active_queues(nic, open));
+}
+
+uint32_t
+emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
+{
+	uint32_t idx = first, next, n;
+
+	/* The chain is ours, but bound the walk all the same. */
+	for (n = 0; idx < nic->sub_count && n < nic->sub_count; n++) {
+		next = nic->sub_next[idx];
+		nic->sub_next[idx] = EMU_SUB_NONE;
+		emu_rx_sub_release(nic, idx);
+		idx = next;
+	}
+	return n;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Send completions as a real host gives them (docs/design/protocol.md,
+ * "Transmit completion"): a data packet is completed only after the
+ * backend took its frames, later and in batches, not in the same breath
+ * as the read. Each queue has at most tx_max_pending sends outstanding
+ * (read and not yet completed, 1024 by default); at that limit the host
+ * stops reading the guest's ring until completions went out, and
+ * completions wait for room when the guest's receive ring is full. A
+ * guest therefore runs out of send sections and TX descriptors here as
+ * it would on Azure, and must cope.
+ *
+ * The delay is measured from the read to the tick that sends: changing
+ * it (emu_nic_set_tx_comp_delay) applies to completions already held.
+ * Failed sends and control messages are completed at once, as the host
+ * does, unless the ring is full.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "emu_net_priv.h"
+
+void
+emu_tx_comp_free(struct emu_net_queue *q)
+{
+	free(q->comp);
+	q->comp = NULL;
+	q->comp_cap = 0;
+	q->comp_head = 0;
+	q->comp_n = 0;
+	q->comp_full = false;
+}
+
+static int
+comp_alloc(struct emu_net_queue *q)
+{
+	unsigned int cap = q->nic->net->cfg.tx_max_pending;
+
+	if (cap == 0)
+		cap = EMU_NET_TX_PENDING_DEFAULT;
+	q->comp = calloc(cap, sizeof(*q->comp));
+	if (q->comp == NULL)
+		return -ENOMEM;
+	q->comp_cap = cap;
+	return 0;
+}
+
+/* Write one completion, with the faults that belong to it. */
+static int
+comp_send(struct emu_net_queue *q, const struct emu_tx_comp *c)
+{
+	struct emu_nic *nic = q->nic;
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	int len = nvsp_host_build_rndis_pkt_complete(m, sizeof(m), nic->version,
+						     c->status);
+	int rc;
+
+	if (len < 0)
+		return 0;
+	if (c->data && emu_fault_take(nic, EMU_FAULT_UNKNOWN_COMPLETION)) {
+		emu_net_log(nic, "fault unknown-completion: id %llu",
+			    (unsigned long long)~c->trans_id);
+		(void)emu_net_send_comp(q, ~c->trans_id, m, (size_t)len);
+	}
+	if (c->data && emu_fault_take(nic, EMU_FAULT_DROP_COMPLETION)) {
+		emu_net_log(nic, "fault drop-completion: id %llu",
+			    (unsigned long long)c->trans_id);
+		return 0;
+	}
+	rc = emu_net_send_comp(q, c->trans_id, m, (size_t)len);
+	if (rc == 0)
+		nic->qst[q->id].completions_sent++;
+	if (rc == 0 && c->data && emu_fault_take(nic, EMU_FAULT_DUP_COMPLETION)) {
+		emu_net_log(nic, "fault dup-completion: id %llu sent twice",
+			    (unsigned long long)c->trans_id);
+		if (emu_net_send_comp(q, c->trans_id, m, (size_t)len) == 0)
+			nic->qst[q->id].completions_sent++;
+	}
+	return rc;
+}
+
+static void
+comp_push(struct emu_net_queue *q, const struct emu_tx_comp *c)
+{
+	q->comp[(q->comp_head + q->comp_n) % q->comp_cap] = *c;
+	q->comp_n++;
+	q->nic->qst[q->id].tx_pending = q->comp_n;
+}
+
+void
+emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
+		 bool data)
+{
+	struct emu_tx_comp c = { trans_id, 0, status, data };
+	bool hold = data && status == NVSP_STATUS_SUCCESS;
+
+	if (q->comp == NULL && comp_alloc(q) != 0) {
+		(void)comp_send(q, &c); /* no memory to hold it: at once */
+		return;
+	}
+	/* emu_tx_comp_room keeps comp_n below comp_cap before each read. */
+	if (q->comp_n >= q->comp_cap) {
+		(void)comp_send(q, &c);
+		return;
+	}
+	if (hold) {
+		c.t_ns = emu_net_tick_now(q->nic->net);
+		comp_push(q, &c);
+		return;
+	}
+	if (comp_send(q, &c) == -EAGAIN)
+		comp_push(q, &c);
+}
+
+void
+emu_tx_comp_flush(struct emu_net_queue *q)
+{
+	struct emu_nic *nic = q->nic;
+	uint64_t now;
+	struct emu_tx_comp *c;
+
+	if (q->comp_n == 0 || q->broken)
+		return;
+	now = emu_net_tick_now(nic->net);
+	while (q->comp_n != 0) {
+		c = &q->comp[q->comp_head];
+		if (c->t_ns != 0 && now - c->t_ns < nic->tx_comp_delay_ns &&
+		    now >= c->t_ns)
+			break;
+		if (comp_send(q, c) == -EAGAIN)
+			break; /* emu_net_send asked the guest to make room */
+		q->comp_head = (q->comp_head + 1) % q->comp_cap;
+		q->comp_n--;
+	}
+	nic->qst[q->id].tx_pending = q->comp_n;
+	if (q->comp_n < q->comp_cap)
+		q->comp_full = false;
+}
+
+bool
+emu_tx_comp_room(struct emu_net_queue *q)
+{
+	if (q->comp == NULL || q->comp_n < q->comp_cap)
+		return true;
+	if (!q->comp_full) {
+		q->comp_full = true;
+		q->nic->qst[q->id].tx_pending_full++;
+	}
+	return false;
+}
