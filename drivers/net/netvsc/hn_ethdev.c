@@ -170,6 +170,8 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->tx_desc_lim.nb_align = 1;
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
+	info->default_txportconf.ring_size = (uint16_t)(HN_TXD_PORT_DEFAULT /
+		RTE_MAX(dev->data->nb_tx_queues, 1u));
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->speed_capa = rte_eth_speed_bitflag(hv->link_speed / 10000,

@@ -26,8 +26,14 @@
 #include "hn_var.h"
 
 #define HN_NO_SECTION UINT32_MAX
-/* At least this many sends in flight: completions come late. */
-#define HN_TXD_MIN 4096u
+/*
+ * A page-buffer send holds its mbuf until the host completes it, so the
+ * ring size is the most mbufs a queue keeps from the application: honour
+ * the nb_desc it asked for (its mempool was sized for that), else the
+ * queue can hold the whole pool and an application that only transmits
+ * (it allocates before each burst) never calls us again to reap.
+ */
+#define HN_TXD_MIN 32u
 #define HN_TXD_MAX 4096u
 /* How long stop waits for completions before reclaiming. */
 #define HN_RECLAIM_MS 1000u

@@ -42,6 +42,11 @@ extern int hn_logtype;
 #define HN_XFER_RANGES_MAX 562u
 /* Page-buffer entries a host takes in one packet (MAX_PAGE_BUFFER_COUNT). */
 #define HN_GPA_MAX 32u
+/* Tx descriptors of a port when the application leaves the ring size to
+ * us, shared by its queues: late completions hold descriptors, page-buffer
+ * ones hold the application's mbufs too, so more queues must not mean
+ * more mbufs kept. */
+#define HN_TXD_PORT_DEFAULT 4096u
 /* Room for an RNDIS data header with every PPI we may send. */
 #define HN_TXHDR_SLOT 128u
 /* ACKs kept for retry when the outbound ring is full. */
