@@ -356,7 +356,7 @@ def plot(results, outdir):
         "set output '%s'" % png,
         "set title 'Mpps by frame size, 1 queue (median, min-max bars; solid stock, dashed ours)'",
         "set xlabel 'frame bytes (log scale)'", "set ylabel 'Mpps (log scale)'",
-        "set logscale xy", "set xtics (64, 512, 1518, 9014)", "set xrange [48:12000]",
+        "set logscale xy", "set xtics (64, 512, 1514, 9014)", "set xrange [48:12000]",
         "set grid", "set key outside right",
         "plot " + ", ".join(plots), ""])
     try:

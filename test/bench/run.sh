@@ -98,18 +98,18 @@ if [ "$QUICK" = 1 ]; then
 	CEIL_SIZES=(64)
 else
 	CASES=(
-		"txonly 64 1 def def" "txonly 512 1 def def" "txonly 1518 1 def def"
+		"txonly 64 1 def def" "txonly 512 1 def def" "txonly 1514 1 def def"
 		"txonly $JUMBO 1 def def" "txonly 64 2 def def"
-		"txonly 64 1 pagebuf def" "txonly 1518 1 chimney def"
-		"rxonly 64 1 def def" "rxonly 512 1 def def" "rxonly 1518 1 def def"
+		"txonly 64 1 pagebuf def" "txonly 1514 1 chimney def"
+		"rxonly 64 1 def def" "rxonly 512 1 def def" "rxonly 1514 1 def def"
 		"rxonly $JUMBO 1 def def" "rxonly 64 2 def def"
-		"rxonly 1518 1 def zerocopy"
-		"io 64 1 def def" "io 512 1 def def" "io 1518 1 def def"
+		"rxonly 1514 1 def zerocopy"
+		"io 64 1 def def" "io 512 1 def def" "io 1514 1 def def"
 		"io $JUMBO 1 def def" "io 64 2 def def"
 	)
 	CG_CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def"
-		"rxonly 1518 1 def def")
-	CEIL_SIZES=(64 512 1518 "$JUMBO")
+		"rxonly 1514 1 def def")
+	CEIL_SIZES=(64 512 1514 "$JUMBO")
 fi
 
 # ---- Guests: one function each (see bench_guest_start) ----
