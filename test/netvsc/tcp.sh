@@ -25,6 +25,9 @@ nv_i_start t "$log" --forward-mode=io
 grep -qE '^Port 1: ' "$log" || fail "testpmd did not bring up the second NIC"
 nv_cmd start
 srv="$IT_DIR/server.log"
+# Created here: nv_wait gives up at once if head cannot open it, and the
+# background job may not have run its redirection yet.
+: >"$srv"
 timeout -s KILL 60 ip netns exec "nv-$IT_TAG-b" "$py" "$(dirname "$0")/xfer.py" serve 10.80.0.2 5201 >"$srv" 2>&1 &
 spid=$!
 nv_wait 10 listening head -n1 "$srv" || fail "server not listening: $(cat "$srv")"
