@@ -244,6 +244,39 @@ cmd_vf_revoke(const struct emu_ctl_env *env, unsigned int n, char **argv, FILE *
 }
 
 static int
+cmd_vf_revoke_abrupt(const struct emu_ctl_env *env, unsigned int n, char **argv,
+		     FILE *out)
+{
+	(void)argv;
+	return reply_ok(out, emu_nic_vf_revoke_abrupt(env->nic[n]),
+			"vf-revoke-abrupt");
+}
+
+static int
+cmd_vf_attach(const struct emu_ctl_env *env, unsigned int n, char **argv,
+	      FILE *out)
+{
+	struct emu_vf_config c;
+
+	emu_vf_config_defaults(&c);
+	if (strlen(argv[0]) >= sizeof(c.guest_ifname) ||
+	    strlen(argv[1]) >= sizeof(c.host_ifname))
+		return reply_err(out, -EINVAL, "interface name too long");
+	strcpy(c.guest_ifname, argv[0]);
+	strcpy(c.host_ifname, argv[1]);
+	return reply_ok(out, emu_nic_vf_attach(env->nic[n], &c),
+			"vf-attach (VF offered already, bad names, or no libnl-route-3)");
+}
+
+static int
+cmd_vf_set(const struct emu_ctl_env *env, unsigned int n, char **argv,
+	   FILE *out)
+{
+	return reply_ok(out, emu_nic_vf_set(env->nic[n], argv[0], argv[1]),
+			"vf-set: KEY appear-ms|grace-ms|lag-ms|before|alias-serial, needs vf-attach");
+}
+
+static int
 cmd_trace(const struct emu_ctl_env *env, unsigned int n, char **argv, FILE *out)
 {
 	bool on;
@@ -304,6 +337,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reply-drop", 3, true, cmd_reply_drop },
 	{ "vf-offer", 2, true, cmd_vf_offer },
 	{ "vf-revoke", 1, true, cmd_vf_revoke },
+	{ "vf-revoke-abrupt", 1, true, cmd_vf_revoke_abrupt },
+	{ "vf-attach", 3, true, cmd_vf_attach },
+	{ "vf-set", 3, true, cmd_vf_set },
 	{ "trace", 2, true, cmd_trace },
 	{ "gen", 2, true, cmd_gen },
 };

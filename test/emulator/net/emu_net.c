@@ -431,6 +431,8 @@ nic_tick(struct emu_nic *nic)
 
 	if (nic->be != NULL && nic->be->ops->poll != NULL)
 		nic->be->ops->poll(nic->be);
+	if (nic->vf != NULL)
+		emu_vf_tick(nic);
 	if (!emu_dev_is_open(nic->dev))
 		return;
 	/* Every poll: look at the open queues' slots only, not all 64. */
@@ -621,6 +623,7 @@ nic_free(struct emu_nic *nic)
 		queue_destroy(nic, i);
 	emu_ctrl_clear(nic);
 	emu_rxbuf_teardown(nic);
+	emu_vf_free(nic);
 	if (nic->be != NULL && nic->be->ops->destroy != NULL)
 		nic->be->ops->destroy(nic->be);
 	free(nic->pkt);

@@ -283,6 +283,53 @@ int emu_nic_vf_revoke(struct emu_nic *nic);
 /* True while the guest has switched its data path to the VF. */
 bool emu_nic_datapath_is_vf(const struct emu_nic *nic);
 
+/*
+ * A VF device behind the association (emu_vf.c): a veth pair whose guest
+ * end carries the NIC's MAC and, in its alias ("vf-serial:N"), the serial
+ * (the stand-in for the vPCI slot a real VF's serial comes from). Without
+ * one, the association is a message only and the guest's switch to the VF
+ * is completed without switching, as Azure's host does with no VF.
+ */
+struct emu_vf_config {
+	char guest_ifname[16];	/* the guest's netdev (IFNAMSIZ) */
+	char host_ifname[16];	/* the host's end, where steered frames go in */
+	/* The netdev appears this long after the association (Azure: ~1 s). */
+	unsigned int appear_ms;
+	/* Create the netdev at offer time, before the association. */
+	bool before;
+	/* Serial the alias shows when it must differ from the association's. */
+	bool alias_serial_set;
+	uint32_t alias_serial;
+	/* Graceful revoke: unicast goes back to synthetic this long before
+	 * the netdev is removed (frames in the kernel's queues reach it). */
+	unsigned int grace_ms;
+	/* Abrupt revoke: the netdev goes at once and the host keeps steering
+	 * into the void this long before it switches back (frames lost). */
+	unsigned int abrupt_lag_ms;
+};
+void emu_vf_config_defaults(struct emu_vf_config *c);
+/* Back the NIC's VF with a device (while no VF is offered): 0, -EBUSY,
+ * -EINVAL, or -ENOTSUP when built without libnl-route-3. */
+int emu_nic_vf_attach(struct emu_nic *nic, const struct emu_vf_config *c);
+/* Change one setting by name (appear-ms, before, alias-serial, grace-ms,
+ * lag-ms); -ENOENT without a device, -EINVAL for a bad name or value. */
+int emu_nic_vf_set(struct emu_nic *nic, const char *key, const char *value);
+/* Surprise removal (fault): see emu_vf_config.abrupt_lag_ms. */
+int emu_nic_vf_revoke_abrupt(struct emu_nic *nic);
+
+struct emu_vf_stats {
+	bool attached, present;	/* a device is configured; its netdev exists */
+	bool steering;		/* unicast to the MAC goes to the VF now */
+	bool revoking;
+	uint64_t rx, rx_bytes;	/* frames steered into the VF */
+	uint64_t tx, tx_bytes;	/* frames the guest sent on the VF */
+	uint64_t rx_lost;	/* steered to a VF that is gone */
+	uint64_t rx_busy;	/* VF send queue full: the backend retries */
+	uint64_t switches, switches_refused; /* guest switches to the VF */
+	uint64_t appeared, removed; /* netdev life cycle */
+};
+void emu_nic_vf_stats(const struct emu_nic *nic, struct emu_vf_stats *out);
+
 void emu_nic_set_trace(struct emu_nic *nic, bool on);
 
 /*

@@ -298,6 +298,9 @@ struct emu_nic {
 	uint32_t vf_serial;
 	bool vf_announced;
 	bool datapath_vf;
+	/* Checked once per receive burst: unicast goes to the VF (emu_vf.c). */
+	bool vf_steer;
+	struct emu_vf *vf;	/* the VF device, NULL = messages only */
 
 	struct emu_net_queue *q[EMU_NET_MAX_QUEUES];
 	unsigned int q_end;      /* one past the highest open queue */
@@ -396,6 +399,41 @@ void emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
 void emu_nvsp_session_reset(struct emu_nic *nic);
 bool emu_nvsp_ready(const struct emu_nic *nic);
 void emu_nvsp_vf_announce(struct emu_nic *nic);
+/* Host side of a revoke: SWITCH(synthetic) if the guest is on the VF,
+ * then the association withdrawn (allocated = 0). */
+void emu_nvsp_vf_withdraw(struct emu_nic *nic);
+
+/* emu_vf.c: the VF device and steering. */
+void emu_vf_tick(struct emu_nic *nic);
+void emu_vf_free(struct emu_nic *nic);
+/* Hooks of the NVSP code: offered (before the association), announced,
+ * and whether a guest switch to the VF can happen now. */
+void emu_vf_on_offer(struct emu_nic *nic);
+void emu_vf_on_announce(struct emu_nic *nic);
+bool emu_vf_can_switch(const struct emu_nic *nic);
+/* "before": the association waits until the netdev had time to settle. */
+bool emu_vf_may_announce(const struct emu_nic *nic);
+void emu_vf_count_switch(struct emu_nic *nic, bool refused);
+/* Recompute nic->vf_steer after any change of the state it follows. */
+void emu_vf_update(struct emu_nic *nic);
+/* Starts the revoke of a VF device; false when there is none (then the
+ * caller withdraws at once). */
+bool emu_vf_revoke(struct emu_nic *nic, bool abrupt);
+/* Busy while a revoke is in progress. */
+bool emu_vf_busy(const struct emu_nic *nic);
+/* emu_nic_rx_burst while steering: unicast to the MAC into the VF. */
+int emu_vf_rx_burst(struct emu_nic *nic, const void *const *frames,
+		    const size_t *lens, unsigned int n, uint32_t flags, int *rc);
+/* emu_nic_rx_burst without steering. */
+int emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
+		       const size_t *lens, unsigned int n, uint32_t flags,
+		       int *rc);
+
+/* emu_vf_link*.c: the veth pair (libnl-route-3, or a stub without it). */
+int emu_vf_link_create(const char *host, const char *guest,
+		       const uint8_t mac[6], const char *alias);
+int emu_vf_link_delete(const char *host);
+bool emu_vf_link_available(void);
 /* SEND_INDIRECTION_TABLE spreading 16 buckets over nchan channels. */
 void emu_nvsp_send_indirection(struct emu_nic *nic, unsigned int nchan);
 /* Late subchannel offers and the table after them (every tick). */

@@ -88,6 +88,31 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 		(unsigned long long)s->missed_doorbells);
 }
 
+/* Per-path counters: synthetic frames are the queues' rx, these the VF's. */
+static void
+print_vf(const struct emu_nic *nic, FILE *out)
+{
+	struct emu_vf_stats v;
+
+	emu_nic_vf_stats(nic, &v);
+	if (!v.attached && !nic->vf_offered)
+		return;
+	fprintf(out,
+		"  vf: offered %s, device %s, datapath %s, steering %s%s, "
+		"rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx lost %llu "
+		"busy %llu, switches %llu refused %llu, appeared %llu removed %llu\n",
+		nic->vf_offered ? "yes" : "no",
+		!v.attached ? "none" : v.present ? "present" : "absent",
+		nic->datapath_vf ? "vf" : "synthetic", v.steering ? "on" : "off",
+		v.revoking ? " (revoking)" : "",
+		(unsigned long long)v.rx, (unsigned long long)v.rx_bytes,
+		(unsigned long long)v.tx, (unsigned long long)v.tx_bytes,
+		(unsigned long long)v.rx_lost, (unsigned long long)v.rx_busy,
+		(unsigned long long)v.switches,
+		(unsigned long long)v.switches_refused,
+		(unsigned long long)v.appeared, (unsigned long long)v.removed);
+}
+
 void
 emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 {
@@ -123,6 +148,7 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 		    s->missed_doorbells != 0)
 			print_queue(nic, i, out);
 	}
+	print_vf(nic, out);
 	if (nic->be != NULL && nic->be->ops->print_stats != NULL)
 		nic->be->ops->print_stats(nic->be, out);
 }

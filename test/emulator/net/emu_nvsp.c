@@ -81,6 +81,7 @@ emu_nvsp_session_reset(struct emu_nic *nic)
 	nic->txbuf = NULL;
 	nic->datapath_vf = false;
 	nic->vf_announced = false;
+	emu_vf_update(nic);
 	nic->stopped = false;
 	nic->subch_granted = 0;
 	nic->subch_offer_pending = false;
@@ -480,9 +481,21 @@ on_switch_data_path(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 		emu_net_proto_error(nic, q, "NVSP SWITCH_DATA_PATH: datapath %u", dp);
 		return;
 	}
-	if (dp == NVSP_DATAPATH_VF && !nic->vf_announced)
-		emu_net_log(nic, "guest switched to a VF the host never offered");
-	nic->datapath_vf = dp == NVSP_DATAPATH_VF;
+	/* Azure completes the switch once done, or without switching when
+	 * there is no VF to switch to. */
+	if (dp == NVSP_DATAPATH_VF && !nic->vf_announced) {
+		emu_net_log(nic, "SWITCH_DATA_PATH to a VF the host never offered: completed without switching");
+		nic->datapath_vf = false;
+	} else if (dp == NVSP_DATAPATH_VF && !emu_vf_can_switch(nic)) {
+		emu_net_log(nic, "SWITCH_DATA_PATH to the VF with no VF device present: completed without switching");
+		nic->datapath_vf = false;
+		emu_vf_count_switch(nic, true);
+	} else {
+		nic->datapath_vf = dp == NVSP_DATAPATH_VF;
+		if (nic->datapath_vf)
+			emu_vf_count_switch(nic, false);
+	}
+	emu_vf_update(nic);
 	emu_net_trace(nic, q, "data path %s", nic->datapath_vf ? "VF" : "synthetic");
 	reply(q, pi, NULL, 0);
 }
@@ -622,40 +635,41 @@ emu_nvsp_vf_announce(struct emu_nic *nic)
 	/* Hosts announce only to NVSP 4+ guests that asked for SR-IOV. */
 	if (!nic->vf_offered || nic->vf_announced || nic->q[0] == NULL ||
 	    nic->version < NVSP_VERSION_4 || !(nic->caps & NVSP_NDIS_CAP_SRIOV) ||
-	    nic->rndis != EMU_RNDIS_READY)
+	    nic->rndis != EMU_RNDIS_READY || !emu_vf_may_announce(nic))
 		return;
 	len = nvsp_host_build_vf_association(m, sizeof(m), nic->version, true,
 					     nic->vf_serial);
 	if (len > 0 && emu_net_send_inband(nic->q[0], EMU_NET_XID_VF_ASSOC,
 					   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
-					   m, (size_t)len) == 0)
+					   m, (size_t)len) == 0) {
 		nic->vf_announced = true;
+		emu_vf_on_announce(nic);
+	}
 }
 
 int
 emu_nic_vf_offer(struct emu_nic *nic, uint32_t serial)
 {
-	if (nic->vf_offered)
+	if (nic->vf_offered || emu_vf_busy(nic))
 		return -EBUSY;
 	nic->vf_offered = true;
 	nic->vf_serial = serial;
+	emu_vf_on_offer(nic);
 	/* Announced once pending control replies are out. */
 	emu_ctrl_flush(nic);
 	return 0;
 }
 
-int
-emu_nic_vf_revoke(struct emu_nic *nic)
+void
+emu_nvsp_vf_withdraw(struct emu_nic *nic)
 {
 	uint8_t m[NVSP_RESP_SIZE_V61];
 	int len;
 
-	if (!nic->vf_offered)
-		return -ENOENT;
-	nic->vf_offered = false;
-	if (!nic->vf_announced || nic->q[0] == NULL)
-		return 0;
-	/* openvmm's order: back to synthetic first, then the VF is gone. */
+	if (!nic->vf_announced || nic->q[0] == NULL) {
+		nic->vf_announced = false;
+		return;
+	}
 	if (nic->datapath_vf) {
 		len = nvsp_host_build_switch_data_path(m, sizeof(m), nic->version,
 						       NVSP_DATAPATH_SYNTHETIC);
@@ -664,6 +678,7 @@ emu_nic_vf_revoke(struct emu_nic *nic)
 						  VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 						  m, (size_t)len);
 		nic->datapath_vf = false;
+		emu_vf_update(nic);
 	}
 	len = nvsp_host_build_vf_association(m, sizeof(m), nic->version, false, 0);
 	if (len > 0)
@@ -671,7 +686,32 @@ emu_nic_vf_revoke(struct emu_nic *nic)
 					  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, m,
 					  (size_t)len);
 	nic->vf_announced = false;
+}
+
+static int
+vf_revoke(struct emu_nic *nic, bool abrupt)
+{
+	if (!nic->vf_offered)
+		return -ENOENT;
+	nic->vf_offered = false;
+	/* Azure's order: the VF goes, then SWITCH(synthetic), then
+	 * allocated = 0; with a device the first step takes time and
+	 * emu_vf_tick sends the rest. */
+	if (!emu_vf_revoke(nic, abrupt))
+		emu_nvsp_vf_withdraw(nic);
 	return 0;
+}
+
+int
+emu_nic_vf_revoke(struct emu_nic *nic)
+{
+	return vf_revoke(nic, false);
+}
+
+int
+emu_nic_vf_revoke_abrupt(struct emu_nic *nic)
+{
+	return vf_revoke(nic, true);
 }
 
 bool

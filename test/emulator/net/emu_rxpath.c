@@ -464,15 +464,24 @@ int
 emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 		 const size_t *lens, unsigned int n, uint32_t flags, int *rc)
 {
-	struct emu_rx_batch *b;
-	unsigned int i;
-	int r;
-
 	if (nic == NULL || (flags & ~EMU_RX_FLAGS_ALL) != 0 || n > INT_MAX ||
 	    (n != 0 && (frames == NULL || lens == NULL || rc == NULL)))
 		return -EINVAL;
 	if (n == 0)
 		return 0;
+	if (hv_unlikely(nic->vf_steer))
+		return emu_vf_rx_burst(nic, frames, lens, n, flags, rc);
+	return emu_rx_burst_synth(nic, frames, lens, n, flags, rc);
+}
+
+int
+emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
+		   const size_t *lens, unsigned int n, uint32_t flags, int *rc)
+{
+	struct emu_rx_batch *b;
+	unsigned int i;
+	int r;
+
 	r = rx_ready(nic);
 	if (r != 0) {
 		rc[0] = r;

@@ -181,6 +181,31 @@ emu_nic_vf_revoke(struct emu_nic *nic)
 	return record(nic, "vf-revoke", 0, 0);
 }
 
+int
+emu_nic_vf_revoke_abrupt(struct emu_nic *nic)
+{
+	return record(nic, "vf-revoke-abrupt", 0, 0);
+}
+
+void
+emu_vf_config_defaults(struct emu_vf_config *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+int
+emu_nic_vf_attach(struct emu_nic *nic, const struct emu_vf_config *c)
+{
+	return record(nic, c->guest_ifname, (long)strlen(c->host_ifname), 0);
+}
+
+int
+emu_nic_vf_set(struct emu_nic *nic, const char *key, const char *value)
+{
+	(void)value;
+	return record(nic, key, 0, 0);
+}
+
 void
 emu_nic_set_trace(struct emu_nic *nic, bool on)
 {

@@ -119,6 +119,15 @@ test_emu_ctl_fault_delay_vf(void **state)
 	assert_int_equal(nics[0].arg1, 16);
 	assert_int_equal(run("vf-revoke 0"), 0);
 	assert_string_equal(nics[0].last, "vf-revoke");
+	assert_int_equal(run("vf-revoke-abrupt 0"), 0);
+	assert_string_equal(nics[0].last, "vf-revoke-abrupt");
+	assert_int_equal(run("vf-attach 0 vfg0 vfh0"), 0);
+	assert_string_equal(nics[0].last, "vfg0");
+	assert_int_equal(nics[0].arg1, 4);
+	assert_true(run("vf-attach 0 a-name-far-too-long-for-ifnamsiz b") < 0);
+	assert_true(run("vf-attach 0 vfg0") < 0);
+	assert_int_equal(run("vf-set 0 grace-ms 10"), 0);
+	assert_string_equal(nics[0].last, "grace-ms");
 	assert_int_equal(run("faults"), 0);
 	assert_non_null(strstr(reply, "drop-completion"));
 }
