@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@
 enum vf_state {
 	VF_IDLE,	/* no netdev */
 	VF_PENDING,	/* netdev due at due_ns */
+	VF_STARTING,	/* created, waiting for the kernel to run both ends */
 	VF_PRESENT,
 	VF_DRAINING,	/* graceful revoke: not steering, netdev goes at due_ns */
 	VF_LAGGING,	/* abrupt revoke: netdev gone, still steering until due_ns */
@@ -191,9 +193,34 @@ appear(struct emu_nic *nic)
 		vf->state = VF_IDLE;
 		return;
 	}
+	vf->state = VF_STARTING;
+	emu_net_log(nic, "VF %s created (%s)", vf->cfg.guest_ifname, alias);
+}
+
+/* IFF_RUNNING: the kernel activated the device (carrier, queueing);
+ * before that it drops what is sent, silently. */
+static bool
+running(int fd, const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	return ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
+	       (ifr.ifr_flags & IFF_RUNNING) != 0;
+}
+
+static void
+check_started(struct emu_nic *nic)
+{
+	struct emu_vf *vf = nic->vf;
+
+	if (!running(vf->fd, vf->cfg.host_ifname) ||
+	    !running(vf->fd, vf->cfg.guest_ifname))
+		return;
 	vf->state = VF_PRESENT;
 	vf->st.appeared++;
-	emu_net_log(nic, "VF %s appeared (%s)", vf->cfg.guest_ifname, alias);
+	emu_net_log(nic, "VF %s appeared", vf->cfg.guest_ifname);
 }
 
 static void
@@ -288,6 +315,11 @@ emu_vf_revoke(struct emu_nic *nic, bool abrupt)
 		vf->state = VF_IDLE;
 		return false;
 	}
+	if (vf->state == VF_STARTING) {
+		remove_netdev(nic);
+		vf->state = VF_IDLE;
+		return false;
+	}
 	if (vf->state != VF_PRESENT)
 		return true;
 	if (abrupt) {
@@ -351,6 +383,8 @@ emu_vf_tick(struct emu_nic *nic)
 	if (vf->cfg.before && nic->vf_offered && !nic->vf_announced &&
 	    emu_vf_may_announce(nic))
 		emu_nvsp_vf_announce(nic);
+	if (vf->state == VF_STARTING)
+		check_started(nic);
 	if (vf->state == VF_IDLE || vf->state == VF_PRESENT)
 		return;
 	now = emu_net_now_ns();
@@ -359,6 +393,8 @@ emu_vf_tick(struct emu_nic *nic)
 	switch (vf->state) {
 	case VF_PENDING:
 		appear(nic);
+		if (vf->state == VF_STARTING)
+			check_started(nic);
 		break;
 	case VF_DRAINING:
 		remove_netdev(nic);
@@ -460,7 +496,8 @@ emu_vf_free(struct emu_nic *nic)
 
 	if (vf == NULL)
 		return;
-	if (vf->fd >= 0 || vf->state == VF_PRESENT || vf->state == VF_DRAINING)
+	if (vf->fd >= 0 || vf->state == VF_STARTING || vf->state == VF_PRESENT ||
+	    vf->state == VF_DRAINING)
 		remove_netdev(nic);
 	nic->vf = NULL;
 	nic->vf_steer = false;

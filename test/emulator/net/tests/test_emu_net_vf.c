@@ -141,15 +141,26 @@ vf_stats(const struct g *g)
 	return v;
 }
 
-/* Pump until the guest's netdev exists (or not), bounded by GUARD_MS. */
+/* Pump until the guest's netdev exists and runs (or is gone), bounded
+ * by GUARD_MS. */
 static void
 pump_until_netdev(struct g *g, bool present)
 {
 	uint64_t end = now_ms() + GUARD_MS;
+	struct emu_vf_stats v;
 
-	while ((if_nametoindex(gname) != 0) != present && now_ms() < end)
+	for (;;) {
+		emu_nic_vf_stats(g->nic, &v);
+		if ((if_nametoindex(gname) != 0) == present &&
+		    (!present || v.present))
+			break;
+		if (now_ms() >= end)
+			break;
 		ng_pump(g);
+	}
 	assert_int_equal(if_nametoindex(gname) != 0, present);
+	if (present)
+		assert_true(v.present);
 }
 
 static int
@@ -396,6 +407,7 @@ test_vf_netdev_before_association(void **state)
 	assert_non_null(fgets(alias, sizeof(alias), af));
 	fclose(af);
 	assert_string_equal(alias, "vf-serial:17\n");
+	pump_until_netdev(g, true);
 	ng_bring_up(g);
 	expect_vf_assoc(g, true, VF_SERIAL);
 	switch_path(g, NVSP_DATAPATH_VF);
