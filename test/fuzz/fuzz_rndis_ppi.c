@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "rndis_ppi.h"
+#include "rndis_rx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,13 +43,44 @@ check_reencode(const struct rndis_pkt_info *pi)
 	free(b);
 }
 
+/* The receive fast path's parser must agree with the reference one. */
+static void
+check_rx_parse(const uint8_t *msg, size_t len, int rc,
+	       const struct rndis_pkt_info *pi)
+{
+	struct rndis_rx_pkt rp;
+	const uint32_t mask = RNDIS_META_CSUM | RNDIS_META_LSO |
+			      RNDIS_META_VLAN | RNDIS_META_HASH_VALUE |
+			      RNDIS_META_HASH_INFO | RNDIS_META_PKTINFO_ID;
+
+	if (len > UINT32_MAX)
+		return;
+	if (rndis_rx_parse(msg, (uint32_t)len, &rp) != rc)
+		abort();
+	if (rc != 0)
+		return;
+	if (rp.data_off != pi->data_off || rp.data_len != pi->data_len ||
+	    rp.present != (pi->meta.present & mask))
+		abort();
+	if (((rp.present & RNDIS_META_CSUM) && rp.csum != pi->meta.csum) ||
+	    ((rp.present & RNDIS_META_VLAN) &&
+	     rp.vlan_tci != pi->meta.vlan_tci) ||
+	    ((rp.present & RNDIS_META_HASH_VALUE) &&
+	     rp.hash_value != pi->meta.hash_value) ||
+	    ((rp.present & RNDIS_META_HASH_INFO) &&
+	     rp.hash_info != pi->meta.hash_info))
+		abort();
+}
+
 static void
 check_pkt(const uint8_t *msg, size_t len)
 {
 	struct rndis_pkt_info pi;
 	volatile uint8_t sink = 0;
+	int rc = rndis_pkt_parse(msg, len, &pi);
 
-	if (rndis_pkt_parse(msg, len, &pi) != 0)
+	check_rx_parse(msg, len, rc, &pi);
+	if (rc != 0)
 		return;
 	if (pi.msg_len > len || pi.data_len < RNDIS_PKT_MIN_FRAME ||
 	    (uint64_t)pi.data_off + pi.data_len > pi.msg_len)

@@ -163,28 +163,29 @@ hn_chan_ctl_ranges(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	}
 }
 
-/* Copy the ranges of a data packet so that it can wait in the slot. */
+/*
+ * Copy the ranges of a data packet so that it can wait in the slot. They
+ * come from our private copy of the packet; each is checked against the
+ * receive buffer when its frame is delivered (hn_rx.c).
+ */
 static void
 hn_chan_park(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_xfer *x = &hc->park[(hc->park_head + hc->park_n) % HN_PARK_MAX];
-	uint32_t i, n = 0;
+	uint32_t n = pi->range_count;
 
-	if (pi->range_count > HN_XFER_RANGES_MAX)
+	/* vmbus_pkt_parse() vouches that range_count ranges are there. */
+	if (n > pi->ranges_len / sizeof(x->r[0]))
+		n = pi->ranges_len / sizeof(x->r[0]);
+	if (n > HN_XFER_RANGES_MAX) {
 		hn_bad(hc, HN_BAD_PKT, "range_count", pi->range_count);
-	for (i = 0; i < pi->range_count && i < HN_XFER_RANGES_MAX; i++) {
-		if (vmbus_pkt_xfer_range(pi, i, &x->r[n]) != 0 ||
-		    vmbus_pkt_xfer_range_check(&x->r[n], hc->hv->recv_size) != 0) {
-			hn_bad(hc, HN_BAD_RANGE, "data range offset",
-			       x->r[n].byte_offset);
-			continue;
-		}
-		n++;
+		n = HN_XFER_RANGES_MAX;
 	}
 	if (n == 0) {
 		hn_chan_ack(hc, pi->trans_id);
 		return;
 	}
+	memcpy(x->r, pi->ranges, (size_t)n * sizeof(x->r[0]));
 	x->xid = pi->trans_id;
 	x->count = n;
 	x->next = 0;

@@ -16,9 +16,39 @@
 #include <rte_prefetch.h>
 
 #include "hn_var.h"
+#include "rndis_rx.h"
 
 /* Mbufs taken from the pool at once. */
 #define HN_RX_BULK 64u
+
+/* data_off, refcnt, nb_segs and port in one store. */
+static inline void
+hn_rx_rearm(struct rte_mbuf *m, uint64_t v)
+{
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, rearm_data) % 8 != 0);
+	*(uint64_t *)(void *)((uint8_t *)m +
+			      offsetof(struct rte_mbuf, rearm_data)) = v;
+}
+
+/* The rearm_data word of a fresh mbuf of this queue. */
+static void
+hn_rx_mbuf_template(struct hn_rx_queue *rxq)
+{
+	struct rte_mbuf mb = { .buf_len = 0 };
+	uint32_t room = rte_pktmbuf_data_room_size(rxq->mp);
+
+	mb.nb_segs = 1;
+	mb.data_off = (uint16_t)RTE_MIN((uint32_t)RTE_PKTMBUF_HEADROOM, room);
+	mb.port = rxq->port_id;
+	rte_mbuf_refcnt_set(&mb, 1);
+	memcpy(&rxq->mbuf_init, (uint8_t *)&mb +
+	       offsetof(struct rte_mbuf, rearm_data), sizeof(rxq->mbuf_init));
+	/* Pinned external buffers keep their flag for the mbuf's life. */
+	rxq->ol_base = (rte_pktmbuf_priv_flags(rxq->mp) &
+			RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) ?
+		RTE_MBUF_F_EXTERNAL : 0;
+	rxq->seg_room = room - mb.data_off;
+}
 
 int
 hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
@@ -40,6 +70,7 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->mp = mp;
 	rxq->port_id = hv->port_id;
 	rxq->queue_id = qid;
+	hn_rx_mbuf_template(rxq);
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -55,23 +86,24 @@ hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_free(rxq);
 }
 
-static void
-hn_rx_meta(struct rte_mbuf *m, const struct rndis_pkt_meta *meta,
-	   struct hn_rx_queue *rxq)
+/* Offload flags from the host's per-packet info. */
+static inline uint64_t
+hn_rx_flags(struct rte_mbuf *m, const struct rndis_rx_pkt *p,
+	    struct hn_rx_queue *rxq)
 {
 	uint64_t fl = 0;
 
-	if (meta->present & RNDIS_META_HASH_VALUE) {
-		m->hash.rss = meta->hash_value;
+	if (p->present & RNDIS_META_HASH_VALUE) {
+		m->hash.rss = p->hash_value;
 		fl |= RTE_MBUF_F_RX_RSS_HASH;
 	}
-	if (meta->present & RNDIS_META_VLAN) {
+	if (p->present & RNDIS_META_VLAN) {
 		/* The host always strips the tag into the PPI. */
-		m->vlan_tci = meta->vlan_tci;
+		m->vlan_tci = p->vlan_tci;
 		fl |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
 	}
-	if (meta->present & RNDIS_META_CSUM) {
-		uint32_t c = meta->csum;
+	if (p->present & RNDIS_META_CSUM) {
+		uint32_t c = p->csum;
 
 		if (c & RNDIS_RXCSUM_IP_OK)
 			fl |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
@@ -81,10 +113,67 @@ hn_rx_meta(struct rte_mbuf *m, const struct rndis_pkt_meta *meta,
 			fl |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		else if (c & (RNDIS_RXCSUM_TCP_FAILED | RNDIS_RXCSUM_UDP_FAILED))
 			fl |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
-		if (fl & (RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_BAD))
+		if (unlikely(fl & (RTE_MBUF_F_RX_IP_CKSUM_BAD |
+				   RTE_MBUF_F_RX_L4_CKSUM_BAD)))
 			rxq->st.csum_bad++;
 	}
-	m->ol_flags = fl;
+	return fl;
+}
+
+/*
+ * Packet type of a one-segment frame: exactly what rte_net_get_ptype()
+ * returns for L2/L3/L4 (what dev_supported_ptypes advertises), worked out
+ * inline for plain Ethernet with IPv4 (no options, not a fragment), IPv6
+ * (TCP or UDP next) and non-IP frames; anything else asks the library.
+ */
+static inline uint32_t
+hn_rx_ptype(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
+{
+	static const uint32_t l4[4] = {
+		0, RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_SCTP,
+	};
+	uint16_t et;
+	uint32_t k;
+	uint8_t proto;
+
+	memcpy(&et, f + 12, sizeof(et));
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		uint16_t frag;
+
+		if (len < 14 + 20 || f[14] != 0x45)
+			goto slow;
+		memcpy(&frag, f + 14 + 6, sizeof(frag));
+		if (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK |
+					    RTE_IPV4_HDR_MF_FLAG))
+			goto slow;
+		proto = f[14 + 9];
+		/* A TCP header that does not fit: rte_net says L3 only. */
+		if (proto == IPPROTO_TCP && len < 14 + 20 + 20)
+			goto slow;
+		k = proto == IPPROTO_TCP ? 1 : proto == IPPROTO_UDP ? 2 :
+		    proto == IPPROTO_SCTP ? 3 : 0;
+		return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | l4[k];
+	}
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		if (len < 14 + 40)
+			goto slow;
+		proto = f[14 + 6];
+		if (proto == IPPROTO_UDP)
+			return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 |
+			       RTE_PTYPE_L4_UDP;
+		if (proto == IPPROTO_TCP && len >= 14 + 40 + 20)
+			return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 |
+			       RTE_PTYPE_L4_TCP;
+		goto slow;
+	}
+	if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
+	    et != rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ) &&
+	    et != rte_cpu_to_be_16(RTE_ETHER_TYPE_MPLS) &&
+	    et != rte_cpu_to_be_16(RTE_ETHER_TYPE_MPLSM))
+		return RTE_PTYPE_L2_ETHER;
+slow:
+	return rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
+				 RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
 }
 
 /* Copy len bytes into m, chaining segments when one is too small. */
@@ -114,7 +203,20 @@ hn_rx_copy(struct hn_rx_queue *rxq, struct rte_mbuf *m, const uint8_t *src,
 	return 0;
 }
 
-/* Deliver frames of the parked packet; returns how many. */
+/* A range of the receive buffer (a private copy) that lies inside it. */
+static inline bool
+hn_rx_range_ok(const struct vmbus_xfer_page_range *r, uint32_t size)
+{
+	/* Subtract instead of adding: offset + count may wrap. */
+	return r->byte_count != 0 && r->byte_offset <= size &&
+	       r->byte_count <= size - r->byte_offset;
+}
+
+/*
+ * Deliver frames of the parked packet; returns how many. Mbufs come raw
+ * from the pool in one bulk get (a pool's mbufs are one segment, refcnt
+ * 1, next NULL) and are set up with one store of the rearm template.
+ */
 static uint16_t
 hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -122,58 +224,86 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct hn_data *hv = rxq->hv;
 	struct hn_xfer *x = hn_chan_parked(hc);
 	const uint8_t *rb = hv->recv_buf;
+	const uint32_t rsize = hv->recv_size;
+	const uint32_t max_len = hv->max_frame + RTE_VLAN_HLEN;
+	const uint64_t mbuf_init = rxq->mbuf_init;
+	const uint32_t seg_room = rxq->seg_room;
 	struct rte_mbuf *pool[HN_RX_BULK];
 	uint32_t want = RTE_MIN((uint32_t)n, x->count - x->next);
-	uint16_t nb = 0, np = 0, used = 0;
+	uint32_t next = x->next, count = x->count;
+	uint64_t bytes = 0;
+	uint16_t nb = 0, np;
 
-	/* One pool access for the burst; the rest goes back at the end. */
 	want = RTE_MIN(want, HN_RX_BULK);
-	if (want > 1 && rte_pktmbuf_alloc_bulk(rxq->mp, pool, want) == 0)
+	if (likely(rte_mempool_get_bulk(rxq->mp, (void **)pool, want) == 0)) {
 		np = (uint16_t)want;
-	while (x->next < x->count && nb < n) {
-		const struct vmbus_xfer_page_range *r = &x->r[x->next];
-		struct rndis_pkt_info pi;
+	} else if (rte_mempool_get(rxq->mp, (void **)pool) == 0) {
+		np = 1;
+	} else {
+		rxq->st.nombuf++;
+		hv->eth->data->rx_mbuf_alloc_failed++;
+		return 0;
+	}
+	while (next < count && nb < np) {
+		const struct vmbus_xfer_page_range r = x->r[next];
+		const uint8_t *msg, *f;
+		struct rndis_rx_pkt p;
 		struct rte_mbuf *m;
 
-		if (x->next + 1 < x->count)
-			rte_prefetch0(rb + x->r[x->next + 1].byte_offset);
-		if (rndis_pkt_parse(rb + r->byte_offset, r->byte_count, &pi) != 0) {
-			hn_bad(hc, HN_BAD_RNDIS, "rndis data msg_len", r->byte_count);
-			rxq->st.errors++;
-			x->next++;
+		if (next + 1 < count) {
+			/* Header and (where hosts put it) the frame. */
+			const uint8_t *nx = rb + x->r[next + 1].byte_offset;
+
+			rte_prefetch0(nx);
+			rte_prefetch0(nx + 256);
+		}
+		next++;
+		if (unlikely(!hn_rx_range_ok(&r, rsize))) {
+			hn_bad(hc, HN_BAD_RANGE, "data range offset", r.byte_offset);
 			continue;
 		}
-		if (pi.data_len > hv->max_frame + RTE_VLAN_HLEN) {
-			hn_bad(hc, HN_BAD_FRAME_LEN, "data_len", pi.data_len);
+		msg = rb + r.byte_offset;
+		if (unlikely(rndis_rx_parse(msg, r.byte_count, &p) != 0)) {
+			hn_bad(hc, HN_BAD_RNDIS, "rndis data msg_len", r.byte_count);
 			rxq->st.errors++;
-			x->next++;
 			continue;
 		}
-		m = used < np ? pool[used++] : rte_pktmbuf_alloc(rxq->mp);
-		if (m == NULL) {
-			rxq->st.nombuf++;
-			hv->eth->data->rx_mbuf_alloc_failed++;
-			break;
+		if (unlikely(p.data_len > max_len)) {
+			hn_bad(hc, HN_BAD_FRAME_LEN, "data_len", p.data_len);
+			rxq->st.errors++;
+			continue;
 		}
-		if (hn_rx_copy(rxq, m, rb + r->byte_offset + pi.data_off,
-			       pi.data_len) != 0) {
+		m = pool[nb];
+		hn_rx_rearm(m, mbuf_init);
+		f = msg + p.data_off;
+		if (likely(p.data_len <= seg_room)) {
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), f, p.data_len);
+			m->data_len = (uint16_t)p.data_len;
+			m->pkt_len = p.data_len;
+		} else if (hn_rx_copy(rxq, m, f, p.data_len) != 0) {
+			/* The frame stays parked for the next burst. */
+			next--;
 			rte_pktmbuf_free(m);
+			if (nb + 1u < np)
+				rte_mempool_put_bulk(rxq->mp, (void **)(pool + nb + 1),
+						     np - nb - 1u);
 			rxq->st.nombuf++;
 			hv->eth->data->rx_mbuf_alloc_failed++;
+			np = nb;
 			break;
 		}
-		m->port = rxq->port_id;
-		hn_rx_meta(m, &pi.meta, rxq);
-		m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
-						   RTE_PTYPE_L3_MASK |
-						   RTE_PTYPE_L4_MASK);
-		rxq->st.bytes += pi.data_len;
+		m->ol_flags = rxq->ol_base | hn_rx_flags(m, &p, rxq);
+		/* Read from our copy: the host may rewrite the buffer. */
+		m->packet_type = hn_rx_ptype(m, rte_pktmbuf_mtod(m, uint8_t *),
+					     m->data_len);
+		bytes += p.data_len;
 		pkts[nb++] = m;
-		x->next++;
 	}
-	if (used < np)
-		rte_pktmbuf_free_bulk(pool + used, np - used);
-	if (x->next == x->count) {
+	if (nb < np)
+		rte_mempool_put_bulk(rxq->mp, (void **)(pool + nb), np - nb);
+	x->next = next;
+	rxq->st.bytes += bytes;
+	if (next == count) {
 		hn_chan_ack_xfer(hc);
 		rxq->st.acks++;
 	}

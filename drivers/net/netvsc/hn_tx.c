@@ -26,6 +26,8 @@
 #include "hn_var.h"
 
 #define HN_NO_SECTION UINT32_MAX
+/* The no-PPI RNDIS header of the fast path (msg_len, data_len patched). */
+#define HN_TX_HDR0 ((uint32_t)sizeof(struct rndis_packet_msg))
 /*
  * A page-buffer send holds its mbuf until the host completes it, so the
  * ring size is the most mbufs a queue keeps from the application: honour
@@ -111,6 +113,8 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_free(txq);
 }
 
+static uint32_t hn_tx_agg_max(const struct hn_data *hv);
+
 /* Give each Tx queue its own slice of the send buffer (no shared lock). */
 int
 hn_tx_slice_sections(struct hn_data *hv)
@@ -128,6 +132,10 @@ hn_tx_slice_sections(struct hn_data *hv)
 		if (txq == NULL)
 			continue;
 		txq->nsec = per;
+		txq->agg_max = hn_tx_agg_max(hv);
+		/* Frames the fast path copies: 1..fast_max bytes. */
+		txq->fast_max = per == 0 || txq->agg_max <= HN_TX_HDR0 ? 0 :
+			RTE_MIN(hv->tx_copybreak, txq->agg_max - HN_TX_HDR0);
 		for (i = 0; i < per; i++)
 			txq->free_sec[i] = q * per + (per - 1 - i);
 		txq->nfree_sec = per;
@@ -280,6 +288,32 @@ hn_tx_agg_max(const struct hn_data *hv)
 }
 
 /*
+ * Free the copied mbufs. The usual ones (direct, one segment, refcnt 1,
+ * all from one pool) go back with one bulk put; anything else the
+ * generic way.
+ */
+static void
+hn_tx_free_done(struct hn_tx_queue *txq)
+{
+	struct rte_mbuf **v = txq->done;
+	struct rte_mempool *mp = v[0]->pool;
+	uint32_t i, k = 0, n = txq->ndone;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = v[i];
+
+		if (likely(m->pool == mp && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
+			   rte_mbuf_refcnt_read(m) == 1 && m->next == NULL))
+			v[k++] = m;
+		else
+			rte_pktmbuf_free(m);
+	}
+	if (k != 0)
+		rte_mempool_put_bulk(mp, (void **)v, k);
+	txq->ndone = 0;
+}
+
+/*
  * Copy m into the open aggregate, or a new one. 0 (m consumed), -ENOBUFS
  * (no descriptor or section: retry later), -EAGAIN (ring full).
  */
@@ -329,10 +363,8 @@ hn_tx_copy(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	txq->agg_off = start + (uint32_t)rc + m->pkt_len;
 	d->pkts++;
 	d->bytes += m->pkt_len;
-	if (txq->ndone == RTE_DIM(txq->done)) {
-		rte_pktmbuf_free_bulk(txq->done, txq->ndone);
-		txq->ndone = 0;
-	}
+	if (txq->ndone == RTE_DIM(txq->done))
+		hn_tx_free_done(txq);
 	txq->done[txq->ndone++] = m;
 	return 0;
 }
@@ -416,8 +448,82 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	return 0;
 }
 
+
+static inline void
+hn_tx_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * The common frame: one segment, no offload, small. Appended to the open
+ * aggregate with the queue's no-PPI header; the previous message's
+ * msg_len is padded to where this one starts (which we computed, so it
+ * is never read back from the shared section).
+ */
+static inline int
+hn_tx_copy_fast(struct hn_tx_queue *txq, struct rte_mbuf *m, uint32_t len)
+{
+	struct hn_data *hv = txq->hv;
+	uint32_t need = HN_TX_HDR0 + len, start = 0;
+	struct hn_txd *d;
+	uint8_t *sec, *dst;
+
+	if (txq->agg_txd >= 0) {
+		d = &txq->txd[txq->agg_txd];
+		start = RTE_ALIGN_CEIL(txq->agg_off, hv->pkt_align);
+		if (d->pkts >= hv->max_pkts_per_msg ||
+		    start + need > txq->agg_max) {
+			if (hn_tx_flush(txq) == -EAGAIN)
+				return -EAGAIN;
+			start = 0;
+		}
+	}
+	if (txq->agg_txd < 0) {
+		int32_t idx = hn_txd_get(txq, true);
+
+		if (idx < 0)
+			return -ENOBUFS;
+		txq->agg_txd = idx;
+		txq->agg_off = 0;
+		txq->agg_last = 0;
+	}
+	d = &txq->txd[txq->agg_txd];
+	sec = hv->send_buf + (size_t)d->section * hv->sec_size;
+	if (d->pkts != 0)
+		hn_tx_put32(sec + txq->agg_last +
+			    offsetof(struct rndis_packet_msg, msg_len),
+			    start - txq->agg_last);
+	dst = sec + start;
+	memcpy(dst, txq->tmpl[0].bytes, HN_TX_HDR0);
+	hn_tx_put32(dst + offsetof(struct rndis_packet_msg, msg_len), need);
+	hn_tx_put32(dst + offsetof(struct rndis_packet_msg, data_len), len);
+	rte_memcpy(dst + HN_TX_HDR0, rte_pktmbuf_mtod(m, const void *), len);
+	txq->agg_last = start;
+	txq->agg_off = start + need;
+	d->pkts++;
+	d->bytes += len;
+	if (unlikely(txq->ndone == RTE_DIM(txq->done)))
+		hn_tx_free_done(txq);
+	txq->done[txq->ndone++] = m;
+	return 0;
+}
+
+static int hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m);
+
 static int
 hn_tx_one(struct hn_tx_queue *txq, struct rte_mbuf *m)
+{
+	uint32_t len = m->pkt_len;
+
+	if (likely((m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK) == 0 &&
+		   m->nb_segs == 1 && len - 1u < txq->fast_max))
+		return hn_tx_copy_fast(txq, m, len);
+	return hn_tx_one_slow(txq, m);
+}
+
+static int
+hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m)
 {
 	struct hn_data *hv = txq->hv;
 	struct rndis_pkt_meta meta;
@@ -513,10 +619,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	/* On -EAGAIN the aggregate stays open and the next burst retries. */
 	(void)hn_tx_flush(txq);
-	if (txq->ndone != 0) {
-		rte_pktmbuf_free_bulk(txq->done, txq->ndone);
-		txq->ndone = 0;
-	}
+	if (txq->ndone != 0)
+		hn_tx_free_done(txq);
 	if (hc->need_sig) {
 		hc->need_sig = false;
 		(void)rte_vmbus_chan_signal(hc->chan);

@@ -136,6 +136,10 @@ struct hn_rx_queue {
 	struct hn_chan *hc;
 	struct rte_mempool *mp;
 	uint16_t port_id, queue_id;
+	/* Hot-path copies, set at queue setup. */
+	uint64_t mbuf_init;    /* rearm_data of a fresh one-segment mbuf */
+	uint64_t ol_base;      /* ol_flags every mbuf of the pool keeps */
+	uint32_t seg_room;     /* frame bytes one mbuf takes */
 	struct hn_rx_stats st;
 };
 
@@ -160,6 +164,8 @@ struct hn_tx_queue {
 	int32_t agg_txd;       /* -1: none */
 	uint32_t agg_off;      /* bytes used in the section */
 	uint32_t agg_last;     /* offset of the last message */
+	uint32_t agg_max;      /* bytes an aggregate may use */
+	uint32_t fast_max;     /* longest frame of the copy fast path */
 	struct hn_tx_stats st;
 };
 
