@@ -38,6 +38,19 @@ struct rndis_rx_pkt {
 	uint16_t vlan_tci;
 };
 
+/* Element types whose value rndis_pkt_parse() reads (types below 32). */
+#define RNDIS_RX_KNOWN_LOW                                                    \
+	((1u << RNDIS_PPI_CHECKSUM) | (1u << RNDIS_PPI_LSO) |                  \
+	 (1u << RNDIS_PPI_VLAN) | (1u << RNDIS_PPI_HASH_VALUE) |               \
+	 (1u << RNDIS_PPI_HASH_INFO))
+
+static inline int
+rndis_rx_known_ppi(uint32_t type)
+{
+	return type < 32 ? (RNDIS_RX_KNOWN_LOW >> type) & 1u :
+			   type == RNDIS_PPI_PKTINFO_ID;
+}
+
 /* One known element's value (v: 4 readable bytes). */
 static inline void
 rndis_rx_apply(struct rndis_rx_pkt *p, uint32_t type, const uint8_t *v)
@@ -45,39 +58,24 @@ rndis_rx_apply(struct rndis_rx_pkt *p, uint32_t type, const uint8_t *v)
 	uint32_t x;
 
 	memcpy(&x, v, sizeof(x));
-	switch (type) {
-	case RNDIS_PPI_CHECKSUM:
+	if (type == RNDIS_PPI_CHECKSUM) {
 		p->present |= RNDIS_META_CSUM;
 		p->csum = x;
-		break;
-	case RNDIS_PPI_LSO:
-		p->present |= RNDIS_META_LSO;
-		break;
-	case RNDIS_PPI_VLAN:
-		p->present |= RNDIS_META_VLAN;
-		p->vlan_tci = rndis_vlan_ppi_to_tci(x);
-		break;
-	case RNDIS_PPI_HASH_VALUE:
+	} else if (type == RNDIS_PPI_HASH_VALUE) {
 		p->present |= RNDIS_META_HASH_VALUE;
 		p->hash_value = x;
-		break;
-	case RNDIS_PPI_HASH_INFO:
+	} else if (type == RNDIS_PPI_HASH_INFO) {
 		p->present |= RNDIS_META_HASH_INFO;
 		p->hash_info = x;
-		break;
-	default: /* RNDIS_PPI_PKTINFO_ID; other versions are not ours */
-		if ((x & 0xFFu) == RNDIS_PKTINFO_ID_VERSION)
-			p->present |= RNDIS_META_PKTINFO_ID;
-		break;
+	} else if (type == RNDIS_PPI_VLAN) {
+		p->present |= RNDIS_META_VLAN;
+		p->vlan_tci = rndis_vlan_ppi_to_tci(x);
+	} else if (type == RNDIS_PPI_LSO) {
+		p->present |= RNDIS_META_LSO;
+	} else if ((x & 0xFFu) == RNDIS_PKTINFO_ID_VERSION) {
+		/* RNDIS_PPI_PKTINFO_ID; other versions are not ours */
+		p->present |= RNDIS_META_PKTINFO_ID;
 	}
-}
-
-static inline int
-rndis_rx_known_ppi(uint32_t type)
-{
-	return type == RNDIS_PPI_CHECKSUM || type == RNDIS_PPI_LSO ||
-	       type == RNDIS_PPI_VLAN || type == RNDIS_PPI_HASH_VALUE ||
-	       type == RNDIS_PPI_HASH_INFO || type == RNDIS_PPI_PKTINFO_ID;
 }
 
 /* The PPI elements: n bytes at q, all readable. */

@@ -5,9 +5,9 @@
  * receive data is parked (its ranges copied out, the frames still in the
  * receive buffer) until an Rx burst takes them. Nothing here drops data
  * because an application is slow: a parked packet blocks further reads of
- * data (the host then sees a full ring). Only a reader that must get past
- * it discards (counted in rx discarded): a control wait, or a Tx queue
- * starved of completions while nobody polls Rx.
+ * data (the host then sees a full ring), whoever reads: the Rx burst, a
+ * Tx queue reaping completions or a control wait. Only while the port is
+ * stopped may a control wait read past data (counted in rx discarded).
  */
 #include <errno.h>
 #include <string.h>
@@ -68,7 +68,20 @@ hn_chan_send_ack(struct hn_chan *hc, uint64_t xid)
 					sizeof(hc->ack_msg), xid, &hc->need_sig);
 }
 
-/* Frames a control wait had to discard, charged to the channel's Rx queue. */
+/*
+ * Only a stopped port's data may be read past: a running application
+ * takes it in its next Rx bursts (a control wait or a starved Tx queue
+ * just waits for that), while a stopping port clears its filter and must
+ * not wait for frames nobody will ask for.
+ */
+static bool
+hn_chan_may_discard(const struct hn_chan *hc)
+{
+	return !hc->hv->eth->data->dev_started;
+}
+
+/* Frames a stopped port's control wait discarded, charged to the
+ * channel's Rx queue. */
 static void
 hn_chan_count_dropped(struct hn_chan *hc, uint32_t n)
 {
@@ -211,9 +224,11 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 		hn_bad(hc, HN_BAD_PAGESET, "xfer_pageset_id", pi->xfer_pageset_id);
 		np.channel_type = UINT32_MAX;
 	}
+	/* The parked packets go first; data waits in the ring (the host
+	 * sees backpressure) unless nobody can ever take it. */
 	if (np.channel_type == NVSP_CHANNEL_TYPE_DATA && peeked &&
-	    mode != HN_POLL_CTL)
-		return 0; /* the parked packets go first */
+	    (mode != HN_POLL_CTL || !hn_chan_may_discard(hc)))
+		return 0;
 	if (peeked) {
 		struct vmbus_pkt_info again;
 

@@ -230,6 +230,7 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	const uint32_t seg_room = rxq->seg_room;
 	struct rte_mbuf *pool[HN_RX_BULK];
 	uint32_t want = RTE_MIN((uint32_t)n, x->count - x->next);
+	const struct vmbus_xfer_page_range *rr = x->r;
 	uint32_t next = x->next, count = x->count;
 	uint64_t bytes = 0;
 	uint16_t nb = 0, np;
@@ -245,14 +246,14 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	}
 	while (next < count && nb < np) {
-		const struct vmbus_xfer_page_range r = x->r[next];
+		const struct vmbus_xfer_page_range r = rr[next];
 		const uint8_t *msg, *f;
 		struct rndis_rx_pkt p;
 		struct rte_mbuf *m;
 
 		if (next + 1 < count) {
 			/* Header and (where hosts put it) the frame. */
-			const uint8_t *nx = rb + x->r[next + 1].byte_offset;
+			const uint8_t *nx = rb + rr[next + 1].byte_offset;
 
 			rte_prefetch0(nx);
 			rte_prefetch0(nx + 256);

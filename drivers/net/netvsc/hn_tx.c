@@ -549,31 +549,6 @@ hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m)
 	return -EMSGSIZE;
 }
 
-/*
- * Completions queue up behind receive data when nobody polls Rx (a
- * transmit-only application): once Tx has been starved that long with no
- * Rx burst on the channel, read past the data (discarded, counted).
- */
-#define HN_TX_STARVE_BURSTS 4096u
-
-static enum hn_poll_mode
-hn_tx_poll_mode(struct hn_tx_queue *txq)
-{
-	struct hn_chan *hc = txq->hc;
-
-	if (txq->nfree_txd != 0 && (txq->nsec == 0 || txq->nfree_sec != 0)) {
-		txq->starve_bursts = 0;
-		return HN_POLL_TX;
-	}
-	if (hc->rx_bursts != txq->starve_mark) {
-		txq->starve_mark = hc->rx_bursts;
-		txq->starve_bursts = 0;
-		return HN_POLL_TX;
-	}
-	return ++txq->starve_bursts > HN_TX_STARVE_BURSTS ? HN_POLL_CTL :
-		HN_POLL_TX;
-}
-
 uint16_t
 hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -593,7 +568,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	/* Completions free descriptors (cheap when there are none). */
 	if (txq->nfree_txd < txq->ntxd)
-		(void)hn_chan_poll(hc, hn_tx_poll_mode(txq), 2u * n + 16u);
+		(void)hn_chan_poll(hc, HN_POLL_TX, 2u * n + 16u);
 	if (txq->agg_txd >= 0 && hn_tx_flush(txq) == -EAGAIN)
 		n = 0;
 	for (i = 0; i < n; i++) {
@@ -604,7 +579,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		rc = hn_tx_one(txq, m);
 		if (rc == -ENOBUFS) {
 			/* Out of descriptors or sections: reap, then retry once. */
-			(void)hn_chan_poll(hc, hn_tx_poll_mode(txq), 2u * n + 16u);
+			(void)hn_chan_poll(hc, HN_POLL_TX, 2u * n + 16u);
 			rc = hn_tx_one(txq, m);
 		}
 		if (rc == -EAGAIN || rc == -ENOBUFS)

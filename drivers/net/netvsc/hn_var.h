@@ -73,7 +73,7 @@ enum hn_bad {
 struct hn_rx_stats {
 	uint64_t packets, bytes, errors, nombuf;
 	uint64_t acks, csum_bad;
-	uint64_t discarded; /* data read past by a control wait or a starved Tx */
+	uint64_t discarded; /* data read past by a stopped port's control wait */
 };
 
 struct hn_tx_stats {
@@ -157,9 +157,6 @@ struct hn_tx_queue {
 	/* Copied mbufs, freed in bulk at the end of the burst. */
 	struct rte_mbuf *done[64];
 	uint32_t ndone;
-	/* Starved bursts with no Rx poll of the channel meanwhile. */
-	uint64_t starve_mark;
-	uint32_t starve_bursts;
 	/* Open aggregate: a section being filled, sent at burst end. */
 	int32_t agg_txd;       /* -1: none */
 	uint32_t agg_off;      /* bytes used in the section */
