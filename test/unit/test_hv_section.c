@@ -53,6 +53,58 @@ test_hv_section_alloc_all_then_full(void **state)
 	assert_true(hv_section_in_use(&m, 57));
 }
 
+/*
+ * The single-owner calls give exactly what the atomic ones give: two maps
+ * driven by the same pseudo-random sequence of takes and gives (with
+ * double gives and indexes outside the map mixed in) stay identical.
+ */
+static void
+test_hv_section_owned_matches_atomic(void **state)
+{
+	struct hv_section_map a, o;
+	uint64_t wa[HV_SECTION_WORDS(200)], wo[HV_SECTION_WORDS(200)];
+	uint32_t ca = 0, co = 0, held[200], nheld = 0, x = 12345;
+
+	(void)state;
+	assert_int_equal(hv_section_init(&a, wa, HV_ARRAY_LEN(wa), 1000, 200), 0);
+	assert_int_equal(hv_section_init(&o, wo, HV_ARRAY_LEN(wo), 1000, 200), 0);
+	for (int i = 0; i < 20000; i++) {
+		uint32_t ia = 0, io = 0;
+		int ra, ro;
+
+		x = x * 1103515245u + 12345u;
+		if ((x >> 16) % 3 != 0 || nheld == 0) {
+			ra = hv_section_alloc(&a, &ca, &ia);
+			ro = hv_section_take(&o, &co, &io);
+			assert_int_equal(ra, ro);
+			if (ra == 0) {
+				assert_int_equal(ia, io);
+				assert_true(nheld < 200);
+				held[nheld++] = ia;
+			}
+		} else {
+			uint32_t k = (x >> 8) % nheld, idx = held[k];
+
+			held[k] = held[--nheld];
+			assert_int_equal(hv_section_free(&a, idx), 0);
+			assert_int_equal(hv_section_give(&o, idx), 0);
+			/* Given twice: refused the same way, nothing changes. */
+			assert_int_equal(hv_section_free(&a, idx), -EALREADY);
+			assert_int_equal(hv_section_give(&o, idx), -EALREADY);
+		}
+		assert_int_equal(hv_section_used(&a), hv_section_used(&o));
+		assert_int_equal(hv_section_avail(&o), 200 - nheld);
+		assert_int_equal(ca, co);
+		assert_memory_equal(wa, wo, sizeof(wa));
+	}
+	assert_int_equal(hv_section_give(&o, 999), -ERANGE);
+	assert_int_equal(hv_section_give(&o, 1200), -ERANGE);
+	assert_int_equal(hv_section_give(&o, UINT32_MAX), -ERANGE);
+	co = 77; /* any cursor value is safe */
+	if (nheld < 200)
+		assert_int_equal(hv_section_take(&o, &co, &held[0]), 0);
+}
+
 static void
 test_hv_section_double_free_and_range(void **state)
 {
@@ -194,6 +246,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hv_section_init_rejects),
 		cmocka_unit_test(test_hv_section_alloc_all_then_full),
+		cmocka_unit_test(test_hv_section_owned_matches_atomic),
 		cmocka_unit_test(test_hv_section_double_free_and_range),
 		cmocka_unit_test(test_hv_section_cursor_any_value),
 		cmocka_unit_test(test_hv_section_slices_cover_exactly),

@@ -17,6 +17,7 @@
 
 #include "ndis_wire.h"
 #include "rndis_ppi.h"
+#include "rndis_rx.h"
 
 #define FRAME_LEN 60u
 
@@ -465,6 +466,91 @@ test_rndis_ppi_all_combinations(void **state)
 	}
 }
 
+/* The receive path's parser (rndis_rx.h) against rndis_pkt_parse. */
+static void
+rx_agree(const uint8_t *b, uint32_t len, int want)
+{
+	struct rndis_pkt_info pi;
+	struct rndis_rx_pkt a;
+
+	assert_int_equal(rndis_pkt_parse(b, len, &pi), want);
+	assert_int_equal(rndis_rx_parse(b, len, &a), want);
+	if (want != 0)
+		return;
+	assert_int_equal(a.data_off, pi.data_off);
+	assert_int_equal(a.data_len, pi.data_len);
+	assert_int_equal(a.present, pi.meta.present);
+	if (pi.meta.present & RNDIS_META_CSUM)
+		assert_int_equal(a.csum, pi.meta.csum);
+	if (pi.meta.present & RNDIS_META_HASH_VALUE)
+		assert_int_equal(a.hash_value, pi.meta.hash_value);
+	if (pi.meta.present & RNDIS_META_VLAN)
+		assert_int_equal(a.vlan_tci, pi.meta.vlan_tci);
+}
+
+/*
+ * The receive parser on a host-style message (frame at 256, msg_len the
+ * whole range) and on each rule it must enforce like rndis_pkt_parse.
+ */
+static void
+test_rndis_ppi_rx_parse(void **state)
+{
+	struct rndis_pkt_meta m = {
+		.present = RNDIS_META_CSUM | RNDIS_META_HASH_VALUE |
+			   RNDIS_META_VLAN,
+		.csum = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK,
+		.hash_value = 0x12345678u, .vlan_tci = 0x0123,
+	};
+	uint8_t b[512];
+	const uint32_t len = sizeof(b);
+	const size_t ml = offsetof(struct rndis_packet_msg, msg_len);
+	const size_t dl = offsetof(struct rndis_packet_msg, data_len);
+	const size_t po = sizeof(struct rndis_packet_msg); /* first PPI */
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	assert_int_equal(rndis_pkt_encode(b, sizeof(b), &m, 64, 256), 256);
+	put32(b, ml, 512);                    /* the whole range, as hosts do */
+	rx_agree(b, len, 0);
+	put32(b, po + 12, RNDIS_RXCSUM_IP_FAILED);
+	rx_agree(b, len, 0);
+	put32(b, dl, 200);
+	rx_agree(b, len, 0);
+	put32(b, dl, 257);                    /* past msg_len (512) */
+	rx_agree(b, len, -EINVAL);
+	put32(b, dl, 13);                     /* shorter than Ethernet */
+	rx_agree(b, len, -EINVAL);
+	put32(b, dl, 64);
+	rx_agree(b, 400, -EINVAL);            /* msg_len past the buffer */
+	put32(b, ml, 320);
+	rx_agree(b, 400, 0);
+	put32(b, ml, 319);
+	rx_agree(b, 400, -EINVAL);            /* frame past msg_len */
+	put32(b, ml, 512);
+	put32(b, po + 8, 16);                 /* PPI value offset = size */
+	rx_agree(b, len, -EINVAL);
+	put32(b, po + 8, 12);
+	put32(b, po, 20);                     /* element size not /4 */
+	rx_agree(b, len, -EINVAL);
+	put32(b, po, 16);
+	put32(b, po + 4, 0x1234u);            /* unknown PPI type: skipped */
+	rx_agree(b, len, 0);
+	put32(b, po + 4, RNDIS_PPI_CHECKSUM);
+	put32(b, offsetof(struct rndis_packet_msg, vc_handle), 1);
+	rx_agree(b, len, -EINVAL);
+	put32(b, offsetof(struct rndis_packet_msg, vc_handle), 0);
+	put32(b, 0, RNDIS_MSG_INIT);          /* not a data message */
+	rx_agree(b, len, -EPROTO);
+	put32(b, 0, RNDIS_MSG_PACKET);
+	rx_agree(b, 7, -EINVAL);
+	rx_agree(b, len, 0);
+	/* PKTINFO_ID: flagged by its version only. */
+	m.present |= RNDIS_META_PKTINFO_ID;
+	memset(b, 0, sizeof(b));
+	assert_int_equal(rndis_pkt_encode(b, sizeof(b), &m, 64, 256), 256);
+	rx_agree(b, len, 0);
+}
+
 int
 main(void)
 {
@@ -481,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_rndis_ppi_iter),
 		cmocka_unit_test(test_rndis_ppi_iter_rejects),
 		cmocka_unit_test(test_rndis_ppi_all_combinations),
+		cmocka_unit_test(test_rndis_ppi_rx_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

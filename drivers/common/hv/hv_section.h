@@ -25,6 +25,7 @@
 #ifndef HV_SECTION_H
 #define HV_SECTION_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,61 @@ hv_section_in_use(const struct hv_section_map *m, uint32_t index);
 /* Sections currently allocated. */
 uint32_t
 hv_section_used(const struct hv_section_map *m);
+
+/*
+ * Single-owner variants, for a map only one thread uses at a time (a Tx
+ * queue's own slice, used under its channel lock): the same results as
+ * hv_section_alloc() / hv_section_free() (same search, same checks, same
+ * errors) with plain loads and stores instead of atomic read-modify-
+ * writes, inline, so that a per-packet path can afford them. Never mix
+ * them with the atomic calls on a map other threads use meanwhile.
+ */
+static inline int
+hv_section_take(struct hv_section_map *m, uint32_t *cursor, uint32_t *index)
+{
+	uint32_t w = cursor != NULL && *cursor < m->nwords ? *cursor : 0;
+
+	for (uint32_t n = 0; n < m->nwords; n++) {
+		uint64_t cur = m->words[w];
+
+		if (cur != ~0ull) {
+			uint32_t b = (uint32_t)__builtin_ctzll(~cur);
+
+			m->words[w] = cur | (1ull << b);
+			m->used++;
+			*index = m->base + w * 64u + b;
+			if (cursor != NULL)
+				*cursor = w;
+			return 0;
+		}
+		if (++w == m->nwords)
+			w = 0;
+	}
+	return -ENOBUFS;
+}
+
+static inline int
+hv_section_give(struct hv_section_map *m, uint32_t index)
+{
+	uint32_t rel = index - m->base;
+	uint64_t bit;
+
+	if (index < m->base || rel >= m->count)
+		return -ERANGE;
+	bit = 1ull << (rel % 64u);
+	if ((m->words[rel / 64u] & bit) == 0)
+		return -EALREADY;
+	m->words[rel / 64u] &= ~bit;
+	m->used--;
+	return 0;
+}
+
+/* Sections free now (single owner: exact). */
+static inline uint32_t
+hv_section_avail(const struct hv_section_map *m)
+{
+	return m->count - m->used;
+}
 
 /*
  * Slice i of n of count sections: the first count % n slices get one

@@ -18,6 +18,8 @@
 #include "hn_var.h"
 #include "rndis_rx.h"
 
+/* Frames up to this long are copied with one fixed-size copy. */
+#define HN_RX_SMALL 64u
 /* Mbufs taken from the pool at once. */
 #define HN_RX_BULK 64u
 
@@ -86,6 +88,24 @@ hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_free(rxq);
 }
 
+/* Checksum flags of each combination of the host's six result bits. */
+#define HN_CS(c)                                                              \
+	(((c) & RNDIS_RXCSUM_IP_OK ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :             \
+	  (c) & RNDIS_RXCSUM_IP_FAILED ? RTE_MBUF_F_RX_IP_CKSUM_BAD : 0) |     \
+	 ((c) & (RNDIS_RXCSUM_TCP_OK | RNDIS_RXCSUM_UDP_OK) ?                   \
+		  RTE_MBUF_F_RX_L4_CKSUM_GOOD :                                \
+	  (c) & (RNDIS_RXCSUM_TCP_FAILED | RNDIS_RXCSUM_UDP_FAILED) ?           \
+		  RTE_MBUF_F_RX_L4_CKSUM_BAD : 0))
+#define HN_CS4(c) HN_CS(c), HN_CS((c) + 1), HN_CS((c) + 2), HN_CS((c) + 3)
+#define HN_CS16(c) HN_CS4(c), HN_CS4((c) + 4), HN_CS4((c) + 8), HN_CS4((c) + 12)
+static const uint64_t hn_csum_flags[64] = {
+	HN_CS16(0), HN_CS16(16), HN_CS16(32), HN_CS16(48),
+};
+_Static_assert((RNDIS_RXCSUM_TCP_FAILED | RNDIS_RXCSUM_UDP_FAILED |
+		RNDIS_RXCSUM_IP_FAILED | RNDIS_RXCSUM_TCP_OK |
+		RNDIS_RXCSUM_UDP_OK | RNDIS_RXCSUM_IP_OK) == 0x3Fu,
+	       "the checksum result bits index hn_csum_flags");
+
 /* Offload flags from the host's per-packet info. */
 static inline uint64_t
 hn_rx_flags(struct rte_mbuf *m, const struct rndis_rx_pkt *p,
@@ -93,29 +113,22 @@ hn_rx_flags(struct rte_mbuf *m, const struct rndis_rx_pkt *p,
 {
 	uint64_t fl = 0;
 
-	if (p->present & RNDIS_META_HASH_VALUE) {
-		m->hash.rss = p->hash_value;
-		fl |= RTE_MBUF_F_RX_RSS_HASH;
-	}
-	if (p->present & RNDIS_META_VLAN) {
-		/* The host always strips the tag into the PPI. */
-		m->vlan_tci = p->vlan_tci;
-		fl |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
-	}
 	if (p->present & RNDIS_META_CSUM) {
-		uint32_t c = p->csum;
-
-		if (c & RNDIS_RXCSUM_IP_OK)
-			fl |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-		else if (c & RNDIS_RXCSUM_IP_FAILED)
-			fl |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
-		if (c & (RNDIS_RXCSUM_TCP_OK | RNDIS_RXCSUM_UDP_OK))
-			fl |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-		else if (c & (RNDIS_RXCSUM_TCP_FAILED | RNDIS_RXCSUM_UDP_FAILED))
-			fl |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		fl = hn_csum_flags[p->csum & 0x3Fu];
 		if (unlikely(fl & (RTE_MBUF_F_RX_IP_CKSUM_BAD |
 				   RTE_MBUF_F_RX_L4_CKSUM_BAD)))
 			rxq->st.csum_bad++;
+	}
+	if (unlikely(p->present & (RNDIS_META_HASH_VALUE | RNDIS_META_VLAN))) {
+		if (p->present & RNDIS_META_HASH_VALUE) {
+			m->hash.rss = p->hash_value;
+			fl |= RTE_MBUF_F_RX_RSS_HASH;
+		}
+		if (p->present & RNDIS_META_VLAN) {
+			/* The host always strips the tag into the PPI. */
+			m->vlan_tci = p->vlan_tci;
+			fl |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		}
 	}
 	return fl;
 }
@@ -129,11 +142,12 @@ hn_rx_flags(struct rte_mbuf *m, const struct rndis_rx_pkt *p,
 static inline uint32_t
 hn_rx_ptype(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
 {
-	static const uint32_t l4[4] = {
-		0, RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_SCTP,
+	static const uint32_t l4[256] = {
+		[IPPROTO_TCP] = RTE_PTYPE_L4_TCP,
+		[IPPROTO_UDP] = RTE_PTYPE_L4_UDP,
+		[IPPROTO_SCTP] = RTE_PTYPE_L4_SCTP,
 	};
 	uint16_t et;
-	uint32_t k;
 	uint8_t proto;
 
 	memcpy(&et, f + 12, sizeof(et));
@@ -150,9 +164,7 @@ hn_rx_ptype(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
 		/* A TCP header that does not fit: rte_net says L3 only. */
 		if (proto == IPPROTO_TCP && len < 14 + 20 + 20)
 			goto slow;
-		k = proto == IPPROTO_TCP ? 1 : proto == IPPROTO_UDP ? 2 :
-		    proto == IPPROTO_SCTP ? 3 : 0;
-		return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | l4[k];
+		return RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | l4[proto];
 	}
 	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
 		if (len < 14 + 40)
@@ -277,7 +289,15 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		m = pool[nb];
 		hn_rx_rearm(m, mbuf_init);
 		f = msg + p.data_off;
-		if (likely(p.data_len <= seg_room)) {
+		if (likely(p.data_len <= HN_RX_SMALL && HN_RX_SMALL <= seg_room &&
+			   (uint64_t)p.data_off + HN_RX_SMALL <= r.byte_count)) {
+			/* Small frame: one fixed-size copy (the bytes past it
+			 * come from the same validated range, land in tailroom
+			 * and are never part of the frame). */
+			memcpy(rte_pktmbuf_mtod(m, void *), f, HN_RX_SMALL);
+			m->data_len = (uint16_t)p.data_len;
+			m->pkt_len = p.data_len;
+		} else if (likely(p.data_len <= seg_room)) {
 			rte_memcpy(rte_pktmbuf_mtod(m, void *), f, p.data_len);
 			m->data_len = (uint16_t)p.data_len;
 			m->pkt_len = p.data_len;

@@ -66,16 +66,17 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 				      RTE_CACHE_LINE_SIZE, (int)socket);
 	txq->free_txd = rte_malloc_socket("hn_txfree", n * sizeof(uint32_t),
 					  RTE_CACHE_LINE_SIZE, (int)socket);
-	txq->free_sec = rte_malloc_socket("hn_secfree",
-					  RTE_MAX(hv->sec_count, 1u) * sizeof(uint32_t),
-					  RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->sec_words = rte_malloc_socket("hn_secmap",
+					   HV_SECTION_WORDS(RTE_MAX(hv->sec_count, 1u)) *
+					   sizeof(uint64_t), RTE_CACHE_LINE_SIZE,
+					   (int)socket);
 	snprintf(name, sizeof(name), "hn_txh_%u_%u", hv->port_id, qid);
 	/* Headers are read by the host by IOVA: one contiguous, page-aligned
 	 * zone whose slots never straddle a page. */
 	txq->hdr_mz = rte_memzone_reserve_aligned(name, (size_t)n * HN_TXHDR_SLOT,
 						  (int)socket, RTE_MEMZONE_IOVA_CONTIG,
 						  HV_PAGE_SIZE);
-	if (txq->txd == NULL || txq->free_txd == NULL || txq->free_sec == NULL ||
+	if (txq->txd == NULL || txq->free_txd == NULL || txq->sec_words == NULL ||
 	    txq->hdr_mz == NULL) {
 		dev->data->tx_queues[qid] = txq;
 		hn_tx_queue_release(dev, qid);
@@ -109,7 +110,7 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_memzone_free(txq->hdr_mz);
 	rte_free(txq->txd);
 	rte_free(txq->free_txd);
-	rte_free(txq->free_sec);
+	rte_free(txq->sec_words);
 	rte_free(txq);
 }
 
@@ -121,24 +122,26 @@ hn_tx_slice_sections(struct hn_data *hv)
 {
 	struct rte_eth_dev_data *d = hv->eth->data;
 	uint16_t nq = d->nb_tx_queues, q;
-	uint32_t per, i;
 
 	if (nq == 0)
 		return 0;
-	per = hv->sec_count / nq;
 	for (q = 0; q < nq; q++) {
 		struct hn_tx_queue *txq = d->tx_queues[q];
+		uint32_t base = 0, cnt = 0;
 
 		if (txq == NULL)
 			continue;
-		txq->nsec = per;
+		(void)hv_section_slice(hv->sec_count, nq, q, &base, &cnt);
+		if (cnt == 0 ||
+		    hv_section_init(&txq->secmap, txq->sec_words,
+				    HV_SECTION_WORDS(hv->sec_count), base, cnt) != 0)
+			cnt = 0;
+		txq->nsec = cnt;
+		txq->sec_cursor = 0;
 		txq->agg_max = hn_tx_agg_max(hv);
 		/* Frames the fast path copies: 1..fast_max bytes. */
-		txq->fast_max = per == 0 || txq->agg_max <= HN_TX_HDR0 ? 0 :
+		txq->fast_max = cnt == 0 || txq->agg_max <= HN_TX_HDR0 ? 0 :
 			RTE_MIN(hv->tx_copybreak, txq->agg_max - HN_TX_HDR0);
-		for (i = 0; i < per; i++)
-			txq->free_sec[i] = q * per + (per - 1 - i);
-		txq->nfree_sec = per;
 	}
 	return 0;
 }
@@ -152,8 +155,11 @@ hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 		rte_pktmbuf_free(d->m);
 		d->m = NULL;
 	}
-	if (d->section != HN_NO_SECTION)
-		txq->free_sec[txq->nfree_sec++] = d->section;
+	/* Our own index, so a refusal means our bookkeeping broke. */
+	if (d->section != HN_NO_SECTION &&
+	    hv_section_give(&txq->secmap, d->section) != 0)
+		HN_LOG(ERR, "port %u txq %u: section %u not ours to free",
+		       txq->port_id, txq->queue_id, d->section);
 	d->in_use = false;
 	txq->free_txd[txq->nfree_txd++] = idx;
 }
@@ -161,10 +167,12 @@ hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 static int32_t
 hn_txd_get(struct hn_tx_queue *txq, bool section)
 {
+	uint32_t idx, sec = HN_NO_SECTION;
 	struct hn_txd *d;
-	uint32_t idx;
 
-	if (txq->nfree_txd == 0 || (section && txq->nfree_sec == 0)) {
+	if (txq->nfree_txd == 0 ||
+	    (section && (txq->nsec == 0 ||
+			 hv_section_take(&txq->secmap, &txq->sec_cursor, &sec) != 0))) {
 		txq->st.no_desc++;
 		return -1;
 	}
@@ -174,7 +182,7 @@ hn_txd_get(struct hn_tx_queue *txq, bool section)
 	d->m = NULL;
 	d->pkts = 0;
 	d->bytes = 0;
-	d->section = section ? txq->free_sec[--txq->nfree_sec] : HN_NO_SECTION;
+	d->section = sec;
 	return (int32_t)idx;
 }
 

@@ -22,6 +22,7 @@
 
 #include "rte_bus_vmbus.h"
 #include "hv_bringup.h"
+#include "hv_section.h"
 #include "ndis_obj.h"
 #include "ndis_wire.h"
 #include "nvsp_msg.h"
@@ -150,7 +151,11 @@ struct hn_tx_queue {
 	uint32_t ntxd;
 	struct hn_txd *txd;
 	uint32_t *free_txd, nfree_txd;
-	uint32_t *free_sec, nfree_sec, nsec; /* this queue's send sections */
+	/* This queue's slice of the send buffer: the core's section map,
+	 * used by one thread at a time (under the channel lock). */
+	struct hv_section_map secmap;
+	uint64_t *sec_words;
+	uint32_t sec_cursor, nsec;
 	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
 	/* Prebuilt RNDIS headers: [0] no PPI, [1] VLAN. */
 	struct rndis_pkt_tmpl tmpl[2];
