@@ -68,6 +68,14 @@ nv_need_ours() {
 		"$IT_DIR/pmds"/librte_net_vdev_netvsc.so*
 }
 
+# EAL arguments of our runs (NV_EAL): hugepages, IOVA as PA, a prefix
+# of this test (IT_TP_PREFIX, else a random one), plus NV_EAL_ARGS.
+nv_eal_args() {
+	NV_EAL=(--huge-dir="$huge_dir" --iova-mode=pa --no-pci -m 512 -l 0-1
+		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error
+		"${NV_EAL_ARGS[@]}")
+}
+
 # The testpmd of the selected driver, under a KILL watchdog. Replaces
 # integration/lib.sh's, so it_tp_start works for both drivers; stdout is
 # unbuffered so that interactive prompts can be counted (nv_cmd).
@@ -76,16 +84,23 @@ it_testpmd() {
 	local root; root=$(it_root "$1")
 	local secs=$2
 	shift 2
-	local eal=(--huge-dir="$huge_dir" --iova-mode=pa --no-pci -m 512 -l 0-1
-		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error
-		"${NV_EAL_ARGS[@]}")
+	nv_eal_args
 	local app=(-- --no-mlockall --total-num-mbufs=8192 "$@")
 	if [ "$NV_DRIVER" = stock ]; then
 		timeout -s KILL "$secs" env -i PATH=/usr/bin:/bin \
 			VMBUS_EMU_ROOT="$root" LD_PRELOAD="$VMBUS_EMU_SHIM $STOCK_TESTPMD_FIX" \
-			stdbuf -o0 "$TESTPMD" "${eal[@]}" "${app[@]}"
+			stdbuf -o0 "$TESTPMD" "${NV_EAL[@]}" "${app[@]}"
 		return
 	fi
+	nv_ours_exec "$root" "$secs" "$OURS_TESTPMD" --log-level=pmd.net.netvsc:info \
+		"${NV_EAL[@]}" "${app[@]}"
+}
+
+# A DPDK program of ours with THIS build's bus and PMD (see the top of
+# this file), under a KILL watchdog: nv_ours_exec ROOT SECONDS PROGRAM ARGS...
+nv_ours_exec() {
+	local root=$1 secs=$2
+	shift 2
 	local pre="$VMBUS_EMU_SHIM $VMBUS_SO $NETVSC_SO"
 	[ "$NV_SAN" = 1 ] && pre="$ASAN_RT $pre"
 	# shellcheck disable=SC2016
@@ -96,7 +111,7 @@ it_testpmd() {
 		LD_LIBRARY_PATH="$DPDK_LIBDIR" LD_PRELOAD="$pre" \
 		ASAN_OPTIONS="detect_leaks=${NV_LEAKS:-1}:abort_on_error=0:print_summary=1" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-		stdbuf -o0 "$OURS_TESTPMD" --log-level=pmd.net.netvsc:info "${eal[@]}" "${app[@]}"
+		stdbuf -o0 "$@"
 }
 
 # The testpmd process itself, not the timeout/unshare/env around it:

@@ -29,9 +29,8 @@
  * callbacks with RTE_DEV_EVENT_REMOVE (rte_dev_event_callback_register).
  * Both run once, on the thread that saw the EIO first: usually the EAL
  * interrupt thread, but it may be any thread in a call that reads or
- * writes the UIO fd (rte_vmbus_irq_read(), intr_enable/_disable on the
- * primary, and signal, send or recv_commit on a channel without a
- * monitor id). They must not detach the device nor block: the
+ * writes the UIO fd (rte_vmbus_irq_read(), intr_enable on the primary,
+ * and signal, send or recv_commit on a channel without a monitor id). They must not detach the device nor block: the
  * application calls rte_dev_remove() later (for example from an
  * rte_eal_alarm), which unmaps and closes everything.
  */
@@ -278,17 +277,35 @@ void rte_vmbus_chan_stats_reset(struct rte_vmbus_chan *chan);
 /* ---- Interrupts (host -> guest) ---- */
 
 /*
+ * This process's event fd for Rx interrupts of chan (an eventfd, created
+ * on the first call, closed with the channel or the device; do not close
+ * it). While the channel's interrupt is enabled, every interrupt of the
+ * device that finds data in its receive ring makes the fd readable (the
+ * EAL interrupt thread writes it), so one thread can sleep in epoll on
+ * the fds of its queues. Read 8 bytes to clear it.
+ * Returns the fd, -EINVAL, -ENODEV (rescinded or not probed here),
+ * -EBUSY (slot of a closed channel not released), -errno of eventfd().
+ */
+int rte_vmbus_chan_intr_fd(struct rte_vmbus_chan *chan);
+
+/*
  * Ask the host to interrupt when this channel's receive ring gets data.
  * Works on kernels that mask on each interrupt (re-enable after every
  * wakeup) and on kernels that leave the mask to userspace: the bus writes
  * the ring's interrupt mask itself and, for the primary, also writes 1
- * to the UIO fd.
- * Returns 1 if data arrived meanwhile (poll before sleeping), 0 if the
- * caller may wait, -EIO (UIO write failed), -ENODEV (rescinded).
+ * to the UIO fd (which on newer kernels unmasks every channel: those this
+ * process has an event fd for and did not enable are masked again).
+ * Returns 1 if data arrived meanwhile (poll before sleeping; the event
+ * fd, if any, has been made readable too), 0 if the caller may wait,
+ * -EIO (UIO write failed), -ENODEV (rescinded).
  */
 int rte_vmbus_chan_intr_enable(struct rte_vmbus_chan *chan);
 
-/* Stop interrupts for this channel. 0, -EIO, -ENODEV. */
+/*
+ * Stop interrupts for this channel (its ring's mask only: the UIO write
+ * of 0 would mask the other channels too on newer kernels).
+ * 0, -EINVAL, -ENODEV.
+ */
 int rte_vmbus_chan_intr_disable(struct rte_vmbus_chan *chan);
 
 /*

@@ -127,7 +127,8 @@ watch_unregistered(struct rte_intr_handle *h, void *arg)
 
 /*
  * EAL interrupt thread: the watch fd is readable on every interrupt of
- * the device (discard the count) and fails with EIO once rescinded.
+ * the device (the count is not needed: the channels that asked for Rx
+ * interrupts are woken, vmbus_intr.c) and fails with EIO once rescinded.
  */
 static void
 watch_cb(void *arg)
@@ -137,7 +138,11 @@ watch_cb(void *arg)
 	uint32_t count;
 	ssize_t n = read(priv->watch_fd, &count, sizeof(count));
 
-	if (n == (ssize_t)sizeof(count) || (n < 0 && errno != EIO))
+	if (n == (ssize_t)sizeof(count)) {
+		vmbus_intr_dispatch(dev);
+		return;
+	}
+	if (n < 0 && errno != EIO)
 		return;
 	/* EOF-like: stop watching a dead fd before anything else. */
 	rte_intr_callback_unregister_pending(priv->watch_handle, watch_cb, dev,
@@ -299,6 +304,7 @@ static void
 dev_release(struct rte_vmbus_device *dev)
 {
 	watch_stop(dev);
+	vmbus_intr_fini(dev);
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
 		vmbus_chan_close_all(dev);
 	vmbus_uio_unmap(dev);

@@ -281,6 +281,7 @@ rte_vmbus_chan_close(struct rte_vmbus_chan *chan)
 		return;
 	dev = chan->dev;
 	if (dev != NULL) {
+		vmbus_intr_forget(dev, chan);
 		forget_chan(dev->priv, chan);
 		if (chan->ring_base != NULL)
 			vmbus_uio_unmap_ring(dev, chan->ring_base,
@@ -553,43 +554,4 @@ void
 rte_vmbus_chan_stats_reset(struct rte_vmbus_chan *chan)
 {
 	memset(&chan->stats, 0, sizeof(chan->stats));
-}
-
-/*
- * Old kernels own the primary's mask (they set it on each interrupt and
- * the UIO write clears it); new kernels leave every mask to userspace.
- * Writing the ring's mask ourselves and, for the primary, also telling
- * the kernel covers both.
- */
-int
-rte_vmbus_chan_intr_enable(struct rte_vmbus_chan *chan)
-{
-	struct rte_vmbus_device *dev;
-	int ret;
-
-	if (chan_dead(chan))
-		return -ENODEV;
-	if (chan->subchan_id == 0) {
-		dev = vmbus_find_by_minor(chan->uio_minor);
-		if (dev == NULL)
-			return -ENODEV;
-		ret = vmbus_uio_irq_write(dev, HV_UIO_IRQ_ENABLE);
-		if (ret != 0)
-			return ret;
-	}
-	return vmbus_ring_intr_unmask(&chan->rx) ? 1 : 0;
-}
-
-int
-rte_vmbus_chan_intr_disable(struct rte_vmbus_chan *chan)
-{
-	struct rte_vmbus_device *dev;
-
-	if (chan_dead(chan))
-		return -ENODEV;
-	vmbus_ring_intr_mask(&chan->rx);
-	if (chan->subchan_id != 0)
-		return 0;
-	dev = vmbus_find_by_minor(chan->uio_minor);
-	return dev == NULL ? -ENODEV : vmbus_uio_irq_write(dev, HV_UIO_IRQ_DISABLE);
 }

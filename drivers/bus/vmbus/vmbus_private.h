@@ -61,6 +61,13 @@ struct vmbus_dev_priv {
 	struct rte_vmbus_chan *subchans[VMBUS_MAX_CHANNELS];
 	unsigned int nb_sub_maps;
 	struct vmbus_sub_map sub_maps[VMBUS_MAX_CHANNELS];
+	/* Rx interrupts of this process, by subchannel id (vmbus_intr.c). */
+	rte_spinlock_t intr_lock;
+	struct vmbus_intr_slot {
+		struct rte_vmbus_chan *chan;
+		int efd;               /* eventfd, valid if chan != NULL */
+		uint32_t enabled;      /* atomic: the driver waits for it */
+	} intr[VMBUS_MAX_CHANNELS];
 };
 
 /*
@@ -106,6 +113,12 @@ void vmbus_mp_fini(void);
 
 /* vmbus_bus.c: the host withdrew dev (EIO on its UIO fd). */
 void vmbus_dev_rescind(struct rte_vmbus_device *dev);
+
+/* vmbus_intr.c */
+void vmbus_intr_dispatch(struct rte_vmbus_device *dev);
+void vmbus_intr_forget(struct rte_vmbus_device *dev,
+	const struct rte_vmbus_chan *chan);
+void vmbus_intr_fini(struct rte_vmbus_device *dev);
 
 /* vmbus_chan.c */
 int vmbus_chan_setup(struct rte_vmbus_chan *chan, void *base, size_t size);

@@ -224,6 +224,8 @@ hn_dev_start(struct rte_eth_dev *dev)
 		return rc;
 	hn_tx_slice_sections(hv);
 	rc = hn_set_filter(hv, hn_filter_want(hv));
+	if (rc == 0 && dev->data->dev_conf.intr_conf.rxq != 0)
+		rc = hn_intr_setup(dev);
 	if (rc != 0)
 		return rc;
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
@@ -267,6 +269,7 @@ hn_dev_close(struct rte_eth_dev *dev)
 		hn_rx_queue_release(dev, q);
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		hn_tx_queue_release(dev, q);
+	hn_intr_release(dev);
 	hn_session_detach(hv);
 	HN_LOG(INFO, "port %u: closed", hv->port_id);
 	return 0;
@@ -370,6 +373,8 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.allmulticast_disable = hn_allmulti_disable,
 	.rx_queue_setup = hn_rx_queue_setup,
 	.rx_queue_release = hn_rx_queue_release,
+	.rx_queue_intr_enable = hn_rx_intr_enable,
+	.rx_queue_intr_disable = hn_rx_intr_disable,
 	.tx_queue_setup = hn_tx_queue_setup,
 	.tx_queue_release = hn_tx_queue_release,
 	.stats_get = hn_stats_get,

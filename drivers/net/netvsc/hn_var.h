@@ -274,6 +274,12 @@ int hn_xstats_get_names(struct rte_eth_dev *dev,
 int hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		  unsigned int n);
 
+/* hn_intr.c: Rx interrupts */
+int hn_intr_setup(struct rte_eth_dev *dev);
+void hn_intr_release(struct rte_eth_dev *dev);
+int hn_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int hn_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
 /* The oldest parked receive packet, or NULL. */
 static inline struct hn_xfer *
 hn_chan_parked(struct hn_chan *hc)
