@@ -113,7 +113,6 @@ hn_dev_configure(struct rte_eth_dev *dev)
 {
 	struct hn_data *hv = dev->data->dev_private;
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
-	int rc;
 
 	if (hv->dead)
 		return -ENODEV;
@@ -124,18 +123,8 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	}
 	if (dev->data->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG)
 		dev->data->dev_conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
-	if (nq > hv->nchan) {
-		rc = hn_subchan_open(hv, nq - 1);
-		if (rc != 0 && hv->nchan == 1 && nq > 1) {
-			HN_LOG(ERR, "port %u: no subchannels: %u queues impossible",
-			       hv->port_id, nq);
-			return rc;
-		}
-	}
-	if (hv->nchan < nq)
-		HN_LOG(WARNING, "port %u: %u queues on %u channels", hv->port_id,
-		       nq, hv->nchan);
-	return 0;
+	/* Channels follow the count, up or down, at every configure. */
+	return hn_queues_configure(hv, nq);
 }
 
 static int

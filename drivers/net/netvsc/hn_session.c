@@ -24,15 +24,6 @@
 #include "hn_var.h"
 #include "ndis_obj.h"
 
-/* Default Toeplitz key: the one mlx5 uses, so flows land alike on a VF. */
-static const uint8_t hn_rss_key_default[NDIS_RSS_KEY_SIZE] = {
-	0x2c, 0xc6, 0x81, 0xd1, 0x5b, 0xdb, 0xf4, 0xf7,
-	0xfc, 0xa2, 0x83, 0x19, 0xdb, 0x1a, 0x3e, 0x94,
-	0x6b, 0x9e, 0x38, 0xd9, 0x2c, 0x9c, 0x03, 0xd1,
-	0xad, 0x99, 0x44, 0xa7, 0xd9, 0x56, 0x3d, 0x59,
-	0x06, 0x3c, 0x25, 0xf3, 0xfc, 0x1f, 0xdc, 0x2a,
-};
-
 /* Rate-limited: a hostile host must not flood the log. */
 void
 hn_bad(struct hn_chan *hc, enum hn_bad kind, const char *field, uint64_t value)
@@ -435,7 +426,7 @@ hn_session_attach(struct hn_data *hv)
 	int rc;
 
 	rte_spinlock_init(&hv->ctl_lock);
-	memcpy(hv->rss_key, hn_rss_key_default, sizeof(hv->rss_key));
+	hn_rss_init(hv);
 	if (hv->vmbus->nb_resources < HV_UIO_MAP_COUNT || rr->addr == NULL ||
 	    sr->addr == NULL || rr->len > UINT32_MAX || sr->len > UINT32_MAX) {
 		HN_LOG(ERR, "port %u: receive/send buffers not mapped", hv->port_id);
@@ -493,64 +484,18 @@ hn_session_attach(struct hn_data *hv)
 	return 0;
 }
 
-/* ---- Subchannels and RSS ---- */
+/* ---- Subchannels ---- */
 
-static int
-hn_subchan_wait(struct hn_data *hv, uint32_t n)
-{
-	uint64_t deadline = rte_get_timer_cycles() +
-		rte_get_timer_hz() * hv->host_timeout_ms / 1000;
-	uint32_t got = 0;
-	int rc;
-
-	/* Offers arrive after the response, possibly much later. */
-	while (got < n) {
-		struct rte_vmbus_chan *c;
-		uint16_t id;
-
-		rc = rte_vmbus_subchan_open(hv->chans[0].chan, &c);
-		if (rc == -EAGAIN || rc == -ENOENT) {
-			if (rte_get_timer_cycles() > deadline) {
-				HN_LOG(ERR, "port %u: %u of %u subchannel offers in %u ms",
-				       hv->port_id, got, n, hv->host_timeout_ms);
-				return -ETIMEDOUT;
-			}
-			rte_delay_us_sleep(1000);
-			continue;
-		}
-		if (rc != 0) {
-			HN_LOG(ERR, "port %u: subchannel open: %s", hv->port_id,
-			       strerror(-rc));
-			return rc;
-		}
-		id = rte_vmbus_chan_subchan_id(c);
-		/* Queue i uses channel i: ids must be 1..n, each once. */
-		if (id == 0 || id >= HN_MAX_CHANNELS || hv->chans[id].chan != NULL ||
-		    hn_chan_init(hv, id, c) != 0) {
-			HN_LOG(ERR, "port %u: subchannel id %u unusable", hv->port_id, id);
-			rte_vmbus_chan_close(c);
-			return -EINVAL;
-		}
-		if (rte_vmbus_chan_monitor_id(c) != RTE_VMBUS_NO_MONITOR)
-			(void)rte_vmbus_chan_set_latency(c, hv->latency_us * 1000u);
-		got++;
-	}
-	return 0;
-}
-
+/*
+ * Ask the host for `want` subchannels in all; it may grant fewer, and it
+ * offers them after its completion (hn_queues.c maps them).
+ */
 int
 hn_subchan_open(struct hn_data *hv, uint32_t want)
 {
 	uint32_t granted;
 	int rc;
 
-	if (want + 1 <= hv->nchan)
-		return 0;
-	if (hv->subch_requested) {
-		HN_LOG(ERR, "port %u: %u channels open; the host gives subchannels"
-		       " once per session", hv->port_id, hv->nchan);
-		return -EINVAL;
-	}
 	rte_spinlock_lock(&hv->ctl_lock);
 	rc = hv_bringup_subchannels(&hv->bu, want);
 	if (rc == 0)
@@ -562,47 +507,13 @@ hn_subchan_open(struct hn_data *hv, uint32_t want)
 		       hv->port_id, want, strerror(-rc));
 		return rc;
 	}
-	granted = hv->bu.res.num_subchannels;
-	hv->subch_granted = granted;
+	granted = RTE_MIN(hv->bu.res.num_subchannels, HN_MAX_CHANNELS - 1);
 	if (granted < want)
 		HN_LOG(WARNING, "port %u: asked for %u subchannels, host granted %u:"
 		       " queues share channels", hv->port_id, want, granted);
-	(void)hn_subchan_wait(hv, granted);
-	/* Use the contiguous prefix 0..n-1. */
-	while (hv->nchan < HN_MAX_CHANNELS && hv->chans[hv->nchan].chan != NULL)
-		hv->nchan++;
-	HN_LOG(INFO, "port %u: %u channels (asked %u)", hv->port_id, hv->nchan,
-	       want + 1);
-	return hv->nchan > 1 ? 0 : -ENODEV;
-}
-
-int
-hn_rss_set(struct hn_data *hv, uint16_t nrxq)
-{
-	uint32_t table[HN_RSS_TABLE], n = HN_RSS_TABLE, i;
-	uint32_t nq = RTE_MIN((uint32_t)nrxq, hv->nchan);
-	struct ndis_rss_cfg cfg;
-	uint8_t buf[1024];
-	int len;
-
-	if (!hv->have_rss_caps || hv->nchan < 2 || nq == 0)
-		return 0;
-	if (hv->rss_caps.num_ind_entries != 0)
-		n = RTE_MIN(n, (uint32_t)hv->rss_caps.num_ind_entries);
-	/* Only channels an Rx queue polls may receive. */
-	for (i = 0; i < n; i++)
-		table[i] = i % nq;
-	cfg.flags = 0;
-	cfg.hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | NDIS_HASH_IPV4 |
-		NDIS_HASH_TCP_IPV4 | NDIS_HASH_IPV6 | NDIS_HASH_TCP_IPV6;
-	cfg.key = hv->rss_key;
-	cfg.table = table;
-	cfg.table_entries = n;
-	len = ndis_rss_params_build(buf, sizeof(buf), &cfg);
-	if (len < 0)
-		return len;
-	return hn_rndis_set(hv, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, buf,
-			    (uint32_t)len);
+	/* What a host offered stays offered for the session. */
+	hv->subch_granted = RTE_MAX(hv->subch_granted, granted);
+	return 0;
 }
 
 /* ---- Teardown ---- */
@@ -634,6 +545,7 @@ hn_session_detach(struct hn_data *hv)
 	hv->nchan = 0;
 	hv->subch_granted = 0;
 	hv->subch_requested = false;
+	hv->rss_on = false;
 	rte_memzone_free(hv->ctl_mz);
 	hv->ctl_mz = NULL;
 }

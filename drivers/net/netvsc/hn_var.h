@@ -221,7 +221,12 @@ struct hn_data {
 	uint32_t subch_granted;
 	struct hn_chan chans[HN_MAX_CHANNELS];
 
+	/* RSS (hn_rss.c): the table holds queue ids. */
 	uint8_t rss_key[NDIS_RSS_KEY_SIZE];
+	uint16_t rss_reta[HN_RSS_TABLE];
+	bool rss_reta_user;    /* the application's table, not the spread */
+	bool rss_on;           /* the host has our parameters */
+	uint64_t rss_hf;       /* RTE_ETH_RSS_* */
 	uint64_t rx_unknown_note;
 	struct rte_ether_addr mac;
 };
@@ -233,13 +238,19 @@ int hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in,
 		 uint32_t len);
 int hn_set_filter(struct hn_data *hv, uint32_t filter);
 int hn_subchan_open(struct hn_data *hv, uint32_t want);
-int hn_rss_set(struct hn_data *hv, uint16_t nrxq);
 void hn_ctl_rndis_msg(struct hn_chan *hc, const uint8_t *msg, uint32_t len);
 void hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
 void hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
 void hn_host_dead(struct hn_data *hv, int err);
 void hn_bad(struct hn_chan *hc, enum hn_bad kind, const char *field,
 	    uint64_t value);
+
+/* hn_queues.c: the channel set behind the queues. */
+int hn_queues_configure(struct hn_data *hv, uint32_t nq);
+
+/* hn_rss.c: receive-side scaling parameters. */
+void hn_rss_init(struct hn_data *hv);
+int hn_rss_set(struct hn_data *hv, uint16_t nrxq);
 
 /* hn_chan.c: reading a channel (shared by Rx, Tx and the control wait). */
 enum hn_poll_mode { HN_POLL_RX, HN_POLL_TX, HN_POLL_CTL };
