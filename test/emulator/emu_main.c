@@ -89,6 +89,8 @@ static const char usage_text[] =
 "                         1 = a packet and an ACK per frame\n"
 "      --rx-hash-ppi      add RSS hash PPIs to received frames (Azure's host\n"
 "                         sends none)\n"
+"      --rss-udp          offer UDP hash types in the RSS capabilities\n"
+"                         (Azure's host offers TCP/IP only)\n"
 "      --tx-max-pending N guest sends a queue may have outstanding before\n"
 "                         the host stops reading its ring, 1..65536\n"
 "                         (default 1024, as Azure's host)\n"
@@ -202,7 +204,7 @@ enum {
 	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
 	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
 	OPT_DOORBELL_MODE, OPT_GPA_MODE,
-	OPT_RX_HASH_PPI, OPT_TX_MAX_PENDING, OPT_TX_COMP_DELAY,
+	OPT_RX_HASH_PPI, OPT_RSS_UDP, OPT_TX_MAX_PENDING, OPT_TX_COMP_DELAY,
 };
 
 static const struct option long_opts[] = {
@@ -230,6 +232,7 @@ static const struct option long_opts[] = {
 	{ "ctrl-delay", required_argument, NULL, OPT_CTRL_DELAY },
 	{ "rx-max-ranges", required_argument, NULL, OPT_RX_MAX_RANGES },
 	{ "rx-hash-ppi", no_argument, NULL, OPT_RX_HASH_PPI },
+	{ "rss-udp", no_argument, NULL, OPT_RSS_UDP },
 	{ "tx-max-pending", required_argument, NULL, OPT_TX_MAX_PENDING },
 	{ "tx-comp-delay", required_argument, NULL, OPT_TX_COMP_DELAY },
 	{ "trace", no_argument, NULL, OPT_TRACE },
@@ -462,6 +465,7 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 		c->net.rx_max_ranges = v;
 		return 0;
 	case OPT_RX_HASH_PPI: c->net.rx_hash_ppi = true; return 0;
+	case OPT_RSS_UDP: c->net.rss_udp = true; return 0;
 	case OPT_TX_MAX_PENDING:
 		if (parse_u32(arg, &v) != 0 || v == 0 || v > EMU_NET_TX_PENDING_MAX)
 			return -EINVAL;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# queues.sh ours [Q...]: the queue count changes at run time (default
+# queues.sh ours [--EMU-OPTION VALUE...] [Q...]: the queue count changes at run time (default
 # 1 -> 4 -> 2 -> 4; a second request when growing past what the host
 # granted: 1 2 4 1 3), with traffic after each change (strict emulator, io forwarding: every
 # frame the generator sends comes back on the queue it arrived on).
@@ -18,6 +18,14 @@ nv_init
 [ "$NV_DRIVER" = ours ] || skip "ours only"
 N=4000
 shift
+EMU_EXTRA=()
+# Emulator options first (OPTION VALUE pairs), e.g. an older host:
+# --host-version 5 (multi-queue needs NVSP 5; below 6.1 the host's
+# messages differ: docs/emulator.md, "Older hosts").
+while [[ ${1:-} == --* ]]; do
+	EMU_EXTRA+=("$1" "${2:?value of $1}")
+	shift 2
+done
 STEPS=(1 4 2 4)
 [ $# -gt 0 ] && STEPS=("$@")
 [ "${STEPS[0]}" = 1 ] || fail "the first step must be 1 queue"
@@ -31,7 +39,7 @@ emu_q_rx() {
 }
 emu_q_get() { awk -F: -v q="$2" '$1 == q { print $2; f = 1 } END { if (!f) print 0 }' <<<"$1"; }
 
-it_emu_start qc --max-queues 8 \
+it_emu_start qc --max-queues 8 "${EMU_EXTRA[@]}" \
 	--backend "gen:flows=64,size=128,count=$N,rate=50000,start=0"
 nv_i_start qc "$IT_DIR/testpmd.log" --rxq=1 --txq=1 --forward-mode=io \
 	--port-topology=loop

@@ -113,6 +113,7 @@ hn_dev_configure(struct rte_eth_dev *dev)
 {
 	struct hn_data *hv = dev->data->dev_private;
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+	int rc;
 
 	if (hv->dead)
 		return -ENODEV;
@@ -123,6 +124,9 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	}
 	if (dev->data->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG)
 		dev->data->dev_conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	rc = hn_rss_configure(dev);
+	if (rc != 0)
+		return rc;
 	/* Channels follow the count, up or down, at every configure. */
 	return hn_queues_configure(hv, nq);
 }
@@ -145,11 +149,9 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	if (hv->have_rss_caps && hv->max_queues > 1) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
-		info->flow_type_rss_offloads = RTE_ETH_RSS_IPV4 |
-			RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV6 |
-			RTE_ETH_RSS_NONFRAG_IPV6_TCP;
+		info->flow_type_rss_offloads = hn_rss_hf_capa(hv);
 		info->hash_key_size = NDIS_RSS_KEY_SIZE;
-		info->reta_size = HN_RSS_TABLE;
+		info->reta_size = hn_rss_entries(hv);
 	}
 	info->rx_desc_lim.nb_max = 4096;
 	info->rx_desc_lim.nb_min = 1;
@@ -372,6 +374,10 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.xstats_get_names = hn_xstats_get_names,
 	.xstats_reset = hn_stats_reset,
 	.dev_supported_ptypes_get = hn_dev_supported_ptypes_get,
+	.rss_hash_update = hn_rss_hash_update,
+	.rss_hash_conf_get = hn_rss_hash_conf_get,
+	.reta_update = hn_rss_reta_update,
+	.reta_query = hn_rss_reta_query,
 };
 
 /* ---- Bus hooks ---- */

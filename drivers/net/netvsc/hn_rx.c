@@ -318,6 +318,7 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		m->packet_type = hn_rx_ptype(m, rte_pktmbuf_mtod(m, uint8_t *),
 					     m->data_len);
 		bytes += p.data_len;
+		hn_size_add(&rxq->st.sz, hn_size_class(m));
 		pkts[nb++] = m;
 	}
 	if (nb < np)

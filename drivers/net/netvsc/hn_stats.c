@@ -34,8 +34,43 @@ static const char *const hn_bad_names[HN_BAD_KINDS] = {
 	"bad_pageset", "bad_xid", "dup_xid", "bad_control",
 };
 
+/* Port-wide, summed over the queues: rx_<name> and tx_<name>. */
+static const char *const hn_size_names[HN_SIZE_BINS + 2] = {
+	"size_64_packets", "size_65_127_packets", "size_128_255_packets",
+	"size_256_511_packets", "size_512_1023_packets",
+	"size_1024_1518_packets", "size_1519_max_packets",
+	"multicast_packets", "broadcast_packets",
+};
+
 #define HN_NRX RTE_DIM(hn_rx_names)
 #define HN_NTX RTE_DIM(hn_tx_names)
+#define HN_NSZ RTE_DIM(hn_size_names)
+
+static uint64_t
+hn_size_field(const struct hn_size_stats *s, unsigned int i)
+{
+	if (i < HN_SIZE_BINS)
+		return s->bin[i];
+	return i == HN_SIZE_BINS ? s->multicast : s->broadcast;
+}
+
+/* Field i of the size counters summed over the Rx (or Tx) queues. */
+static uint64_t
+hn_size_sum(const struct rte_eth_dev_data *d, bool rx, unsigned int i)
+{
+	uint16_t q, n = rx ? d->nb_rx_queues : d->nb_tx_queues;
+	uint64_t v = 0;
+
+	for (q = 0; q < n; q++) {
+		if (rx && d->rx_queues[q] != NULL)
+			v += hn_size_field(&((const struct hn_rx_queue *)
+					     d->rx_queues[q])->st.sz, i);
+		if (!rx && d->tx_queues[q] != NULL)
+			v += hn_size_field(&((const struct hn_tx_queue *)
+					     d->tx_queues[q])->st.sz, i);
+	}
+	return v;
+}
 
 int
 hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
@@ -103,7 +138,8 @@ hn_xstats_count(const struct rte_eth_dev *dev)
 	const struct hn_data *hv = dev->data->dev_private;
 
 	return dev->data->nb_rx_queues * HN_NRX +
-		dev->data->nb_tx_queues * HN_NTX + hv->nchan * HN_BAD_KINDS;
+		dev->data->nb_tx_queues * HN_NTX + hv->nchan * HN_BAD_KINDS +
+		2 * HN_NSZ;
 }
 
 int
@@ -128,6 +164,9 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		for (i = 0; i < HN_BAD_KINDS; i++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
 				 "chan%u_%s", q, hn_bad_names[i]);
+	for (i = 0; i < 2 * HN_NSZ; i++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s_%s",
+			 i < HN_NSZ ? "rx" : "tx", hn_size_names[i % HN_NSZ]);
 	return (int)k;
 }
 
@@ -172,5 +211,9 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 			xs[k].id = k;
 			xs[k].value = hv->chans[q].bad[i];
 		}
+	for (i = 0; i < 2 * HN_NSZ; i++, k++) {
+		xs[k].id = k;
+		xs[k].value = hn_size_sum(dev->data, i < HN_NSZ, i % HN_NSZ);
+	}
 	return (int)k;
 }

@@ -581,9 +581,12 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		n = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		uint32_t cls;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		/* Before the send: a copied mbuf may be freed by it. */
+		cls = hn_size_class(m);
 		rc = hn_tx_one(txq, m);
 		if (rc == -ENOBUFS) {
 			/* Out of descriptors or sections: reap, then retry once. */
@@ -592,6 +595,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			break;
+		if (rc == 0)
+			hn_size_add(&txq->st.sz, cls);
 		if (rc != 0) {
 			/* Never sendable (too big, malformed): drop it. */
 			if (rc == -EMSGSIZE)

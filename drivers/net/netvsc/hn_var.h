@@ -71,16 +71,50 @@ enum hn_bad {
 	HN_BAD_KINDS
 };
 
+/* Frames by size (bytes without FCS: up to 64, 65-127, 128-255,
+ * 256-511, 512-1023, 1024-1518, 1519 and more), then multicast and
+ * broadcast (hn_stats.c names them). */
+#define HN_SIZE_BINS 7u
+struct hn_size_stats {
+	uint64_t bin[HN_SIZE_BINS];
+	uint64_t multicast, broadcast;
+};
+
+/* A frame's size class and cast, taken while the mbuf is ours. */
+static inline uint32_t
+hn_size_class(const struct rte_mbuf *m)
+{
+	const struct rte_ether_addr *da =
+		rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
+	uint32_t len = m->pkt_len, c;
+
+	c = len <= 64 ? 0 : len < 128 ? 1 : len < 256 ? 2 : len < 512 ? 3 :
+		len < 1024 ? 4 : len <= 1518 ? 5 : 6;
+	if (m->data_len >= RTE_ETHER_ADDR_LEN && rte_is_multicast_ether_addr(da))
+		c |= rte_is_broadcast_ether_addr(da) ? 0x20 : 0x10;
+	return c;
+}
+
+static inline void
+hn_size_add(struct hn_size_stats *s, uint32_t c)
+{
+	s->bin[c & 0xf]++;
+	s->multicast += (c >> 4) & 1;
+	s->broadcast += c >> 5;
+}
+
 struct hn_rx_stats {
 	uint64_t packets, bytes, errors, nombuf;
 	uint64_t acks, csum_bad;
 	uint64_t discarded; /* data read past by a stopped port's control wait */
+	struct hn_size_stats sz;
 };
 
 struct hn_tx_stats {
 	uint64_t packets, bytes, errors;
 	uint64_t chimney, pagebuf, copy_fallback, agg_msgs;
 	uint64_t ring_full, no_desc, host_nak, lost, too_big;
+	struct hn_size_stats sz;
 };
 
 struct hn_txd {
@@ -251,6 +285,15 @@ int hn_queues_configure(struct hn_data *hv, uint32_t nq);
 /* hn_rss.c: receive-side scaling parameters. */
 void hn_rss_init(struct hn_data *hv);
 int hn_rss_set(struct hn_data *hv, uint16_t nrxq);
+uint16_t hn_rss_entries(const struct hn_data *hv);
+uint64_t hn_rss_hf_capa(const struct hn_data *hv);
+int hn_rss_configure(struct rte_eth_dev *dev);
+int hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf);
+int hn_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf);
+int hn_rss_reta_update(struct rte_eth_dev *dev,
+		       struct rte_eth_rss_reta_entry64 *reta, uint16_t size);
+int hn_rss_reta_query(struct rte_eth_dev *dev,
+		      struct rte_eth_rss_reta_entry64 *reta, uint16_t size);
 
 /* hn_chan.c: reading a channel (shared by Rx, Tx and the control wait). */
 enum hn_poll_mode { HN_POLL_RX, HN_POLL_TX, HN_POLL_CTL };

@@ -82,6 +82,8 @@ struct emu_net_config {
 	bool doorbell_poll;
 	/* Add RSS hash PPIs to received frames (a real host sends none). */
 	bool rx_hash_ppi;
+	/* Offer UDP hash types in the RSS capabilities (Azure's: TCP/IP). */
+	bool rss_udp;
 	/* Outstanding guest sends per queue (0 = EMU_NET_TX_PENDING_DEFAULT). */
 	unsigned int tx_max_pending;
 	/* Send completions wait this long after the backend took the frames,

@@ -392,6 +392,8 @@ rss_caps(const struct emu_nic *nic, uint8_t *out, size_t len)
 		.num_ind_entries = EMU_NET_RSS_ENTRIES,
 	};
 
+	if (nic->net->cfg.rss_udp)
+		ci.caps |= NDIS_RSS_CAP_HASH_UDP_IPV4 | NDIS_RSS_CAP_HASH_UDP_IPV6;
 	/* vRSS needs NVSP 5 (docs/design/protocol.md, "Multi-queue"). */
 	if (nic->version < NVSP_VERSION_5)
 		return -ENOTSUP;
@@ -558,6 +560,15 @@ set_rss(struct emu_nic *nic, const struct rndis_ctl_req *r)
 	if (rc != 0) {
 		emu_net_log(nic, "SET RECEIVE_SCALE_PARAMETERS refused (%d)", rc);
 		return obj_status(rc);
+	}
+	/* Stricter than Azure's host (it ignores the types): a type the
+	 * capabilities did not offer is refused. */
+	if (p.enabled && !nic->net->cfg.rss_udp &&
+	    (p.hash_info & (NDIS_HASH_UDP_IPV4 | NDIS_HASH_UDP_IPV6 |
+			    NDIS_HASH_UDP_IPV6_EX)) != 0) {
+		emu_net_log(nic, "SET RECEIVE_SCALE_PARAMETERS refused: UDP hash"
+			    " types 0x%x not offered", p.hash_info);
+		return RNDIS_STATUS_NOT_SUPPORTED;
 	}
 	nic->rss_on = p.enabled;
 	if (p.enabled) {
