@@ -7,7 +7,8 @@
 #   1. 64-byte broadcast frames: rx_size_64_packets = rx_broadcast_packets
 #      = RX-packets, tx likewise = TX-packets, every other class 0;
 #   2. 300-byte multicast frames: the 256..511 class and multicast only;
-#   3. telemetry (the EAL socket, as dpdk-telemetry.py uses it):
+#   3. rx_queue_count, rx/tx descriptor status, tx_done_cleanup (below);
+#   4. telemetry (the EAL socket, as dpdk-telemetry.py uses it):
 #      /ethdev/list has port 0, /ethdev/info,0 names net_netvsc's device,
 #      /ethdev/stats,0 agrees with testpmd, /ethdev/xstats,0 has exactly
 #      the names docs/netvsc.md lists (queue and channel numbers folded).
@@ -75,7 +76,36 @@ run_case "300-byte multicast" 256_511 multicast
 nv_cmd show port stats 0
 ipk=$(nv_out | nv_port_stat RX-packets)
 
-# 3. Telemetry: the v2 socket of this testpmd's runtime directory.
+# 3. Queue introspection: frames that came back after the stop wait in
+# the queue: counted (rx_queue_count), descriptor 0 is DONE; once drained
+# the count is 0 and descriptor 0 AVAILABLE; Tx descriptor 0 is free
+# (DONE) and tx_done_cleanup answers.
+sleep 0.3
+nv_cmd show port 0 rxq 0 desc used count
+used=$(nv_out | sed -n 's/.*Used desc count = \([0-9-]*\).*/\1/p')
+[ -n "$used" ] && [ "$used" -gt 0 ] || fail "rx queue count '$used' with frames waiting: $(nv_out)"
+nv_cmd show port 0 rxq 0 desc 0 status
+nv_out | grep -q 'Desc status = DONE' || fail "rxq desc 0 with frames waiting: $(nv_out)"
+nv_cmd set fwd rxonly
+nv_cmd clear port stats 0
+nv_cmd start
+sleep 0.3
+nv_cmd stop
+nv_cmd show port stats 0
+drained=$(nv_out | nv_port_stat RX-packets)
+[ "$used" -le "$drained" ] || fail "rx queue count $used, but only $drained frames were waiting"
+nv_cmd show port 0 rxq 0 desc used count
+nv_out | grep -q 'Used desc count = 0' || fail "rx queue count after the drain: $(nv_out)"
+nv_cmd show port 0 rxq 0 desc 0 status
+nv_out | grep -q 'Desc status = AVAILABLE' || fail "rxq desc 0 after the drain: $(nv_out)"
+nv_cmd show port 0 txq 0 desc 0 status
+nv_out | grep -q 'Desc status = DONE' || fail "txq desc 0 when idle: $(nv_out)"
+nv_cmd port cleanup 0 txq 0 0
+nv_out | grep -q 'Cleanup port 0 Tx queue 0 mbuf nums: [0-9]' || fail "tx_done_cleanup: $(nv_out)"
+it_log "queue count $used of $drained waiting frames; descriptor status and cleanup answer"
+ipk=$drained  # the stats were cleared before the drain
+
+# 4. Telemetry: the v2 socket of this testpmd's runtime directory.
 sock=/var/run/dpdk/$IT_TAG-$IT_TP_PREFIX/dpdk_telemetry.v2
 [ -S "$sock" ] || fail "no telemetry socket $sock"
 python3 - "$sock" "$ipk" "$DOC" <<'EOF' || fail "telemetry checks failed"

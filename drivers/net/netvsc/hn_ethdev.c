@@ -378,7 +378,20 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.rss_hash_conf_get = hn_rss_hash_conf_get,
 	.reta_update = hn_rss_reta_update,
 	.reta_query = hn_rss_reta_query,
+	.tx_done_cleanup = hn_tx_done_cleanup,
+	.rxq_info_get = hn_rxq_info_get,
+	.txq_info_get = hn_txq_info_get,
 };
+
+static void
+hn_set_fast_ops(struct rte_eth_dev *eth)
+{
+	eth->rx_pkt_burst = hn_recv_pkts;
+	eth->tx_pkt_burst = hn_xmit_pkts;
+	eth->rx_queue_count = hn_rx_queue_count;
+	eth->rx_descriptor_status = hn_rx_descriptor_status;
+	eth->tx_descriptor_status = hn_tx_descriptor_status;
+}
 
 /* ---- Bus hooks ---- */
 
@@ -395,8 +408,7 @@ hn_probe(struct rte_vmbus_driver *drv, struct rte_vmbus_device *vdev)
 		if (eth == NULL)
 			return -ENODEV;
 		eth->dev_ops = &hn_eth_dev_ops;
-		eth->rx_pkt_burst = hn_recv_pkts;
-		eth->tx_pkt_burst = hn_xmit_pkts;
+		hn_set_fast_ops(eth);
 		eth->device = &vdev->device;
 		rte_eth_dev_probing_finish(eth);
 		return 0;
@@ -415,8 +427,7 @@ hn_probe(struct rte_vmbus_driver *drv, struct rte_vmbus_device *vdev)
 	eth->data->dev_private = hv;
 	eth->device = &vdev->device;
 	eth->dev_ops = &hn_eth_dev_ops;
-	eth->rx_pkt_burst = hn_recv_pkts;
-	eth->tx_pkt_burst = hn_xmit_pkts;
+	hn_set_fast_ops(eth);
 	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	hv->vmbus = vdev;
 	hv->eth = eth;

@@ -295,6 +295,16 @@ int hn_rss_reta_update(struct rte_eth_dev *dev,
 int hn_rss_reta_query(struct rte_eth_dev *dev,
 		      struct rte_eth_rss_reta_entry64 *reta, uint16_t size);
 
+/* hn_qinfo.c: queue introspection. */
+uint32_t hn_rx_queue_count(void *rxq);
+int hn_rx_descriptor_status(void *rxq, uint16_t offset);
+int hn_tx_descriptor_status(void *txq, uint16_t offset);
+int hn_tx_done_cleanup(void *txq, uint32_t free_cnt);
+void hn_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+		     struct rte_eth_rxq_info *qinfo);
+void hn_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+		     struct rte_eth_txq_info *qinfo);
+
 /* hn_chan.c: reading a channel (shared by Rx, Tx and the control wait). */
 enum hn_poll_mode { HN_POLL_RX, HN_POLL_TX, HN_POLL_CTL };
 int hn_chan_init(struct hn_data *hv, uint16_t idx, struct rte_vmbus_chan *c);
