@@ -164,13 +164,29 @@ rx_io() {
 			[ "$drop" -gt 0 ] && it_log "NIC $k: the stock PMD dropped $drop frames inside the driver"
 		fi
 		if [ "$mode" = io ]; then
-			# (stock: testpmd drops what its full TX ring refuses)
-			[ "$tx" = $((rx - drop)) ] || { [ "$NV_DRIVER" = stock ] && [ "$tx" -le $((rx - drop)) ]; } ||
-				fail "NIC $k: testpmd TX-packets $tx of $((rx - drop)) (tx_burst refused ${txd:-?}: $(xstats_nz "$p"))"
+			# testpmd io drops what tx_burst refuses. A slow host
+			# (the emulator under ASan on a busy machine) may keep
+			# every descriptor or the whole ring, which is honest
+			# backpressure, so refusals are allowed for ours only
+			# when its own counters show it ran out (no_desc or
+			# ring_full) and every frame is accounted for.
+			[ "$tx" -le $((rx - drop)) ] ||
+				fail "NIC $k: testpmd TX-packets $tx, more than the $((rx - drop)) it received"
+			if [ "$NV_DRIVER" = ours ] && [ "$tx" != $((rx - drop)) ]; then
+				local bp; bp=$(xstats_nz "$p")
+				[ "$((tx + ${txd:-0}))" = $((rx - drop)) ] ||
+					fail "NIC $k: testpmd TX-packets $tx + TX-dropped ${txd:-?} != $((rx - drop)) received"
+				grep -Eq '(no_desc|ring_full):' <<<"$bp" ||
+					fail "NIC $k: tx_burst refused ${txd:-?} without running out of descriptors or ring (xstats: $bp)"
+				it_log "NIC $k: host backpressure, tx_burst refused $txd ($bp)"
+			fi
 			nv_wait 20 "$tx" it_backend_counter rx "$k" from-guest ||
 				fail "NIC $k: testpmd sent $tx, the generator got back $NV_GOT"
-			[ "$q" != 1 ] || [ "$drop" != 0 ] || [ "$(it_backend_counter rx "$k" seq-errors)" = 0 ] ||
-				fail "NIC $k: $(it_backend_counter rx "$k" seq-errors) sequence errors in the frames sent back"
+			# One queue keeps order: each refused run is one gap,
+			# so at most TX-dropped sequence errors.
+			local se; se=$(it_backend_counter rx "$k" seq-errors)
+			[ "$q" != 1 ] || [ "$drop" != 0 ] || [ "$se" -le "${txd:-0}" ] ||
+				fail "NIC $k: $se sequence errors in the frames sent back (testpmd TX-dropped ${txd:-?})"
 		fi
 		if [ "$q" -gt 1 ]; then
 			used=$(it_ctl rx stats "$k" | awk '/^  queue [0-9]+/ {
