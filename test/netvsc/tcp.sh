@@ -40,14 +40,39 @@ got=$(tail -n1 "$srv")
 it_log "sent: $sent; received: $got"
 [ "$sent" = "$got" ] || fail "bytes or checksum differ: sent '$sent', received '$got'"
 [ "${got%% *}" = "$N" ] || fail "received ${got%% *} bytes, wanted $N"
+# The kernels keep talking after the transfer (late ACKs, ARP): take
+# both TAPs down so nothing more enters, then let testpmd (still
+# forwarding) drain what the hosts already delivered; only then compare.
+for s in a b; do
+	ip -n "nv-$IT_TAG-$s" link set dev "nv$s$$" down || fail "cannot take nv$s$$ down"
+done
+# Ports follow the bus scan, not the NIC numbers: match the MAC.
+port_of_nic() { awk -v m="00:15:5D:00:01:1$1" 'toupper($0) ~ "^PORT [0-9]+: " m {
+	sub(":", "", $2); print $2; exit }' "$log"; }
+# "RX TX to-guest from-guest" of NIC $1, testpmd's and the host's.
+nic_counts() {
+	local p pst
+	p=$(port_of_nic "$1")
+	nv_cmd show port stats "$p"
+	pst=$(nv_out)
+	echo "$(nv_port_stat RX-packets <<<"$pst") $(nv_port_stat TX-packets <<<"$pst")" \
+		"$(it_backend_counter t "$1" to-guest) $(it_backend_counter t "$1" from-guest)"
+}
+balanced() {
+	local k c
+	for k in 0 1; do
+		read -ra c <<<"$(nic_counts "$k")"
+		[ "${c[0]}" = "${c[2]}" ] && [ "${c[1]}" = "${c[3]}" ] || { echo no; return; }
+	done
+	echo yes
+}
+nv_wait 30 yes balanced || it_log "counters still moving after 30 s: $(nic_counts 0) / $(nic_counts 1)"
 nv_cmd stop
 nv_cmd show port stats all
 st=$(nv_out)
 nv_i_quit || fail "testpmd did not exit cleanly"
 for k in 0 1; do
-	# Ports follow the bus scan, not the NIC numbers: match the MAC.
-	p=$(awk -v m="00:15:5D:00:01:1$k" 'toupper($0) ~ "^PORT [0-9]+: " m {
-		sub(":", "", $2); print $2; exit }' "$log")
+	p=$(port_of_nic "$k")
 	[ -n "$p" ] || fail "no port with NIC $k's MAC"
 	pst=$(awk -v p="$p" '/NIC statistics for port/ { cur = ($(NF - 1) == p) } cur' <<<"$st")
 	rx=$(nv_port_stat RX-packets <<<"$pst")
