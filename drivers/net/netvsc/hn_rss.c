@@ -264,14 +264,35 @@ hn_rss_reta_current(struct hn_data *hv, uint16_t nrxq)
 		hv->rss_reta[i] = (uint16_t)(i % RTE_MAX(nrxq, 1u));
 }
 
+/*
+ * Shared start of a RETA update or query: RSS must be on, the caller's
+ * table must be the host's size, and hv->rss_reta must hold the table in
+ * force (the default spread unless the user set one).
+ */
 static int
-hn_rss_reta_size_ok(struct hn_data *hv, uint16_t size)
+hn_rss_reta_begin(struct rte_eth_dev *dev, uint16_t size)
 {
-	if (size == hn_rss_entries(hv))
-		return 0;
-	HN_LOG(ERR, "port %u: RSS table of %u entries: the host's has %u",
-	       hv->port_id, size, hn_rss_entries(hv));
-	return -EINVAL;
+	struct hn_data *hv = dev->data->dev_private;
+
+	if (!hn_rss_usable(dev))
+		return -ENOTSUP;
+	if (size != hn_rss_entries(hv)) {
+		HN_LOG(ERR, "port %u: RSS table of %u entries: the host's has %u",
+		       hv->port_id, size, hn_rss_entries(hv));
+		return -EINVAL;
+	}
+	hn_rss_reta_current(hv, dev->data->nb_rx_queues);
+	return 0;
+}
+
+/* Entry i of ethdev's grouped RETA layout, or NULL when its mask bit is clear. */
+static inline uint16_t *
+hn_rss_reta_slot(struct rte_eth_rss_reta_entry64 *reta, uint32_t i)
+{
+	struct rte_eth_rss_reta_entry64 *g = &reta[i / RTE_ETH_RETA_GROUP_SIZE];
+	uint32_t s = i % RTE_ETH_RETA_GROUP_SIZE;
+
+	return (g->mask & (UINT64_C(1) << s)) ? &g->reta[s] : NULL;
 }
 
 int
@@ -284,27 +305,22 @@ hn_rss_reta_update(struct rte_eth_dev *dev,
 	uint32_t i;
 	int rc;
 
-	if (!hn_rss_usable(dev))
-		return -ENOTSUP;
-	rc = hn_rss_reta_size_ok(hv, size);
+	rc = hn_rss_reta_begin(dev, size);
 	if (rc != 0)
 		return rc;
-	hn_rss_reta_current(hv, nrxq);
 	memcpy(old, hv->rss_reta, sizeof(old));
 	for (i = 0; i < size; i++) {
-		const struct rte_eth_rss_reta_entry64 *g =
-			&reta[i / RTE_ETH_RETA_GROUP_SIZE];
-		uint32_t s = i % RTE_ETH_RETA_GROUP_SIZE;
+		const uint16_t *q = hn_rss_reta_slot(reta, i);
 
-		if (!(g->mask & (UINT64_C(1) << s)))
+		if (q == NULL)
 			continue;
-		if (g->reta[s] >= nrxq) {
+		if (*q >= nrxq) {
 			HN_LOG(ERR, "port %u: RSS table entry %u: queue %u of %u",
-			       hv->port_id, i, g->reta[s], nrxq);
+			       hv->port_id, i, *q, nrxq);
 			memcpy(hv->rss_reta, old, sizeof(old));
 			return -EINVAL;
 		}
-		hv->rss_reta[i] = g->reta[s];
+		hv->rss_reta[i] = *q;
 	}
 	hv->rss_reta_user = true;
 	rc = hn_rss_apply(dev);
@@ -325,19 +341,14 @@ hn_rss_reta_query(struct rte_eth_dev *dev,
 	uint32_t i;
 	int rc;
 
-	if (!hn_rss_usable(dev))
-		return -ENOTSUP;
-	rc = hn_rss_reta_size_ok(hv, size);
+	rc = hn_rss_reta_begin(dev, size);
 	if (rc != 0)
 		return rc;
-	hn_rss_reta_current(hv, dev->data->nb_rx_queues);
 	for (i = 0; i < size; i++) {
-		struct rte_eth_rss_reta_entry64 *g =
-			&reta[i / RTE_ETH_RETA_GROUP_SIZE];
-		uint32_t s = i % RTE_ETH_RETA_GROUP_SIZE;
+		uint16_t *q = hn_rss_reta_slot(reta, i);
 
-		if (g->mask & (UINT64_C(1) << s))
-			g->reta[s] = hv->rss_reta[i];
+		if (q != NULL)
+			*q = hv->rss_reta[i];
 	}
 	return 0;
 }
