@@ -306,16 +306,17 @@ class Report:
         body = []
         for r in [r for r in self.rows if r["case"].startswith("tcp")]:
             if "na" in r:
-                body.append([r["case"], r["guest"], self.na(r["na"]), "-", "-"])
+                body.append([r["case"], r["guest"], self.na(r["na"]), "-", "-", "-"])
                 self.summary["tcp"].append({"case": r["case"], "guest": r["guest"],
                                             "na": r["na"]})
                 continue
             body.append([r["case"], r["guest"], "%.2f" % r["gbps"], str(r["retransmits"]),
-                         str(r.get("backend_drops", "-"))])
+                         str(r.get("backend_drops", "-")), str(r.get("kernel_drops", "-"))])
             self.summary["tcp"].append({k: r.get(k) for k in (
-                "case", "guest", "queues", "gbps", "retransmits", "backend_drops")})
-        return table(["case", "guest", "iperf3 Gbit/s", "retransmits", "TAP backend drops"],
-                     body)
+                "case", "guest", "queues", "gbps", "retransmits", "backend_drops",
+                "kernel_drops")})
+        return table(["case", "guest", "iperf3 Gbit/s", "retransmits", "TAP backend drops",
+                      "TAP kernel drops (tx+rx)"], body)
 
 def plot(results, outdir):
     """Mpps by frame size, one line per mode and guest (1 queue), from

@@ -30,7 +30,9 @@
 # (20000), BENCH_PARTS ("tput cg ceiling latency tcp"), BENCH_DOC (a
 # markdown file whose generated part is replaced with this run, e.g.
 # docs/performance.md), BENCH_ONLY (regex: only the throughput and
-# callgrind cases whose id matches, e.g. 'txonly-64').
+# callgrind cases whose id matches, e.g. 'txonly-64'), BENCH_CG_SIDES
+# ("guest emu": which process callgrind measures; "emu" alone when
+# working on the emulator's cost).
 # Output: a table on stdout, BENCH_OUT/results.json (every row, the
 # machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
@@ -59,6 +61,7 @@ RINGPING="$build/test/bench/bench-ringping"
 STOCK_TESTPMD=/usr/bin/dpdk-testpmd
 read -r -a GUESTS <<<"${BENCH_GUESTS:-stock ours}"
 read -r -a PARTS <<<"${BENCH_PARTS:-tput cg ceiling latency tcp}"
+read -r -a CG_SIDES <<<"${BENCH_CG_SIDES:-guest emu}"
 OUT=${BENCH_OUT:-$build/bench}
 if [ "$QUICK" = 1 ]; then
 	REPS=${BENCH_REPS:-1}
@@ -348,11 +351,12 @@ part_tput() {
 }
 
 part_cg() {
-	local c g
+	local c g side
 	for c in "${CG_CASES[@]}"; do
 		for g in "${GUESTS[@]}"; do
-			measure "$c" "$g" 1 guest
-			measure "$c" "$g" 1 emu
+			for side in "${CG_SIDES[@]}"; do
+				measure "$c" "$g" 1 "$side"
+			done
 		done
 	done
 }
@@ -485,9 +489,12 @@ tcp_one() {
 		timeout -s KILL $((TCP_SECS + 30)) ip netns exec "$nsa" iperf3 -c 10.79.0.2 \
 			-t "$TCP_SECS" -P "$q" -J >"$js" 2>&1 || true
 	fi
-	local drops
-	drops=$("$VMBUS_EMU_CTL" "$(bench_root "$name")" stats 2>/dev/null |
-		awk '/^backend / { for (i = 1; i < NF; i++) if ($i == "drops") d += $(i + 1) } END { print d + 0 }')
+	# The backend's own drops, and the kernel's on its side of each TAP
+	# ("backend tap X kernel: tx-dropped N rx-dropped M").
+	local drops kdrops stats
+	stats=$("$VMBUS_EMU_CTL" "$(bench_root "$name")" stats 2>/dev/null)
+	drops=$(awk '/^backend / && !/ kernel: / { for (i = 1; i < NF; i++) if ($i == "drops") d += $(i + 1) } END { print d + 0 }' <<<"$stats")
+	kdrops=$(awk '/^backend .* kernel: / { for (i = 1; i < NF; i++) if ($i ~ /-dropped$/) d += $(i + 1) } END { print d + 0 }' <<<"$stats")
 	kill "$srv_pid" 2>/dev/null
 	wait "$srv_pid" 2>/dev/null
 	bench_guest_stop
@@ -498,11 +505,11 @@ tcp_one() {
 			na="no ping through the guest: $(bench_log_reason "$BENCH_GUEST_LOG")"
 		return 0
 	fi
-	python3 - "$js" "$g" "$q" "$drops" >>"$OUT/rows.jsonl" <<-'EOF'
+	python3 - "$js" "$g" "$q" "$drops" "$kdrops" >>"$OUT/rows.jsonl" <<-'EOF'
 	import json, sys
 	js, g, q, drops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 	r = {"case": "tcp-q%d" % q, "queues": q, "guest": g, "side": "native",
-	     "backend_drops": drops}
+	     "backend_drops": drops, "kernel_drops": int(sys.argv[5])}
 	try:
 	    with open(js) as f:
 	        d = json.load(f)

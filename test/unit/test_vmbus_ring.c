@@ -653,6 +653,60 @@ test_vmbus_ring_peek_small_buffer(void **state)
 	tr_close(t);
 }
 
+/*
+ * vmbus_ring_write_batch: packets exactly as vmbus_ring_write frames
+ * them (across the wrap), one index update, one signal for the run, the
+ * prefix that fits, and nothing at all for a packet it must refuse.
+ */
+static void
+test_vmbus_ring_write_batch(void **state)
+{
+	struct tring *t = tr_open(D_SMALL);
+	uint8_t bufs[4][64];
+	struct hv_sg pkt[4];
+	static const uint32_t lens[4] = { 40, 61, 16, 56 };
+	unsigned int done = 99;
+	bool sig = false;
+
+	(void)state;
+	/* Start near the end so that the run wraps. */
+	tr_position(t, D_SMALL - 48);
+	for (unsigned int i = 0; i < 4; i++) {
+		build_pkt(bufs[i], 100 + i, lens[i]);
+		pkt[i] = (struct hv_sg){ bufs[i], lens[i] };
+	}
+	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 3, &done, &sig), 0);
+	assert_int_equal(done, 3);
+	assert_true(sig); /* empty and unmasked before the run */
+	for (unsigned int i = 0; i < 3; i++)
+		read_check(t, 100 + i, lens[i]);
+	commit(t);
+	assert_int_equal(t->hdr->read_index, t->hdr->write_index);
+
+	/* A refused packet anywhere in the run: nothing is written. */
+	pkt[1].len = DESC_SIZE - 8;
+	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), -EINVAL);
+	assert_int_equal(done, 0);
+	assert_false(sig);
+	assert_int_equal(t->hdr->read_index, t->hdr->write_index);
+	pkt[1].len = lens[1];
+
+	/* Only what fits (D_SMALL is 296): four 64-byte footprints, then
+	 * not one more while the reader has not consumed them. */
+	for (unsigned int i = 0; i < 4; i++) {
+		build_pkt(bufs[i], 200 + i, 56);
+		pkt[i] = (struct hv_sg){ bufs[i], 56 };
+	}
+	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), 0);
+	assert_int_equal(done, 4);
+	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), 0);
+	assert_int_equal(done, 0);
+	assert_false(sig);
+	for (unsigned int i = 0; i < 4; i++)
+		read_check(t, 200 + i, 56);
+	tr_close(t);
+}
+
 static void
 test_vmbus_ring_batch_commit(void **state)
 {
@@ -875,6 +929,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_corrupt_desc),
 		cmocka_unit_test(test_vmbus_ring_peek_small_buffer),
 		cmocka_unit_test(test_vmbus_ring_batch_commit),
+		cmocka_unit_test(test_vmbus_ring_write_batch),
 		cmocka_unit_test(test_vmbus_ring_stress),
 	};
 

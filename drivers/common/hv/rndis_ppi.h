@@ -15,9 +15,11 @@
 #ifndef RNDIS_PPI_H
 #define RNDIS_PPI_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rndis_wire.h"
 
@@ -102,6 +104,123 @@ rndis_pkt_hdr_len(const struct rndis_pkt_meta *meta);
 int
 rndis_pkt_encode(void *buf, size_t len, const struct rndis_pkt_meta *meta,
 		 uint32_t frame_len, uint32_t frame_off);
+
+/* Store one element's value; value_len bytes are readable at v. */
+static inline __attribute__((always_inline)) int
+rndis_ppi_apply(uint32_t type, const uint8_t *v, uint32_t value_len,
+		struct rndis_pkt_meta *meta)
+{
+	uint32_t x;
+
+	switch (type) {
+	case RNDIS_PPI_CHECKSUM:
+	case RNDIS_PPI_LSO:
+	case RNDIS_PPI_VLAN:
+	case RNDIS_PPI_HASH_VALUE:
+	case RNDIS_PPI_HASH_INFO:
+	case RNDIS_PPI_PKTINFO_ID:
+		break;
+	default:
+		return 0; /* unknown or unused: skip */
+	}
+	if (value_len < sizeof(x))
+		return -EINVAL;
+	memcpy(&x, v, sizeof(x));
+	switch (type) {
+	case RNDIS_PPI_CHECKSUM:
+		meta->present |= RNDIS_META_CSUM;
+		meta->csum = x;
+		break;
+	case RNDIS_PPI_LSO:
+		meta->present |= RNDIS_META_LSO;
+		meta->lso_mss = x & RNDIS_LSO2_MSS_MAX;
+		meta->lso_tcp_off = (uint16_t)((x >> RNDIS_LSO2_TCP_OFFSET_SHIFT) &
+					       RNDIS_LSO2_TCP_OFFSET_MAX);
+		meta->lso_ipv6 = (x & RNDIS_LSO2_IPV6) != 0;
+		break;
+	case RNDIS_PPI_VLAN:
+		meta->present |= RNDIS_META_VLAN;
+		meta->vlan_tci = rndis_vlan_ppi_to_tci(x);
+		break;
+	case RNDIS_PPI_HASH_VALUE:
+		meta->present |= RNDIS_META_HASH_VALUE;
+		meta->hash_value = x;
+		break;
+	case RNDIS_PPI_HASH_INFO:
+		meta->present |= RNDIS_META_HASH_INFO;
+		meta->hash_info = x;
+		break;
+	default: /* RNDIS_PPI_PKTINFO_ID; other versions are not ours */
+		if ((x & 0xFFu) != RNDIS_PKTINFO_ID_VERSION)
+			break;
+		meta->present |= RNDIS_META_PKTINFO_ID;
+		meta->frag_flags = (uint8_t)(x >> 8);
+		meta->frag_id = (uint16_t)(x >> 16);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Walk n bytes of PPI elements into meta (rndis_pkt_parse's rules;
+ * inline for hosts that parse every frame). Each element is at least a header long,
+ * so the walk always advances; any bad element rejects the packet.
+ */
+static inline __attribute__((always_inline)) int
+rndis_ppi_walk(const uint8_t *p, uint32_t n, struct rndis_pkt_meta *meta)
+{
+	struct rndis_ppi_hdr h;
+	int rc;
+
+	while (n != 0) {
+		if (n < sizeof(h))
+			return -EINVAL;
+		memcpy(&h, p, sizeof(h));
+		if (h.size < sizeof(h) || h.size > n ||
+		    h.size % RNDIS_PPI_ALIGN != 0)
+			return -EINVAL;
+		if (h.ppi_offset < sizeof(h) || h.ppi_offset >= h.size)
+			return -EINVAL;
+		rc = rndis_ppi_apply(h.type, p + h.ppi_offset,
+				     h.size - h.ppi_offset, meta);
+		if (rc != 0)
+			return rc;
+		p += h.size;
+		n -= h.size;
+	}
+	return 0;
+}
+
+/*
+ * Header rules of a PACKET_MSG whose private copy is m, with len bytes
+ * available; all sums in 64 bits. 0 or -EINVAL. Inline: a host runs it
+ * for every frame (rndis_pkt_parse applies it too).
+ */
+static inline int
+rndis_pkt_hdr_check(const struct rndis_packet_msg *m, size_t len)
+{
+	uint64_t data_abs = (uint64_t)RNDIS_BODY_OFFSET + m->data_offset;
+	uint64_t ppi_abs = (uint64_t)RNDIS_BODY_OFFSET + m->ppi_offset;
+
+	if (m->msg_len < sizeof(*m) || m->msg_len > len)
+		return -EINVAL;
+	/* Connectionless devices have no out-of-band data or VC handles. */
+	if (m->oob_data_offset != 0 || m->oob_data_len != 0 ||
+	    m->num_oob_data_elements != 0 || m->vc_handle != 0)
+		return -EINVAL;
+	if (m->data_len < RNDIS_PKT_MIN_FRAME ||
+	    m->data_offset < RNDIS_PACKET_BODY_MIN ||
+	    data_abs + m->data_len > m->msg_len)
+		return -EINVAL;
+	if (m->ppi_len == 0)
+		return 0;
+	/* PPIs sit between the header and the frame. */
+	if (m->ppi_offset < RNDIS_PACKET_BODY_MIN ||
+	    m->ppi_offset % RNDIS_PPI_ALIGN != 0 ||
+	    ppi_abs + m->ppi_len > data_abs)
+		return -EINVAL;
+	return 0;
+}
 
 /*
  * Validate one PACKET_MSG of len bytes and fill out. Returns 0, -EPROTO

@@ -246,6 +246,45 @@ vmbus_ring_write(struct vmbus_ring *w, const struct hv_sg *sg,
 }
 
 int
+vmbus_ring_write_batch(struct vmbus_ring *w, const struct hv_sg *pkt,
+		       unsigned int n, unsigned int *written, bool *need_signal)
+{
+	uint32_t old_wr, pos, free;
+	uint64_t fp;
+	unsigned int i;
+	int rc;
+
+	*need_signal = false;
+	*written = 0;
+	for (i = 0; i < n; i++) {
+		if (pkt[i].base == NULL)
+			return -EINVAL;
+		rc = ring_check_len(w, pkt[i].len);
+		if (rc != 0)
+			return rc;
+	}
+	rc = ring_writer_snapshot(w, &old_wr, &free);
+	if (rc != 0)
+		return rc;
+	pos = old_wr;
+	for (i = 0; i < n; i++) {
+		fp = ring_footprint(pkt[i].len);
+		/* Strict, as in vmbus_ring_write: never fill up. */
+		if (free <= fp)
+			break;
+		pos = ring_put_packet(w, pos, &pkt[i], 1, pkt[i].len);
+		free -= (uint32_t)fp;
+	}
+	*written = i;
+	if (i == 0)
+		return 0;
+	/* W2 (see vmbus_ring_write): bytes before the index. */
+	hv_store_release_u32(&w->hdr->write_index, pos);
+	*need_signal = ring_writer_need_signal(w, old_wr);
+	return 0;
+}
+
+int
 vmbus_ring_write_avail(const struct vmbus_ring *w, uint32_t *max_len)
 {
 	uint32_t wr, free, room;

@@ -93,6 +93,19 @@ int vmbus_ring_write(struct vmbus_ring *w, const struct hv_sg *sg,
 		     unsigned int nsg, bool *need_signal);
 
 /*
+ * Append up to @n packets, packet i being the @pkt[i].len contiguous
+ * bytes at @pkt[i].base (descriptor first, as for vmbus_ring_write), and
+ * publish them with one index update and at most one signal: the
+ * longest prefix that fits is written, its count in *@written.
+ * Returns 0 (*@written may be below @n, even 0: no room), -EINVAL /
+ * -EMSGSIZE (a packet vmbus_ring_write would refuse; nothing written),
+ * -EIO (corrupt index).
+ */
+int vmbus_ring_write_batch(struct vmbus_ring *w, const struct hv_sg *pkt,
+			   unsigned int n, unsigned int *written,
+			   bool *need_signal);
+
+/*
  * Largest packet length (descriptor included, before padding and trailer)
  * that vmbus_ring_write would accept now; 0 if none.
  * Returns 0 or -EIO.

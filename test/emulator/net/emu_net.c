@@ -236,6 +236,32 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 	return rc;
 }
 
+int
+emu_net_send_batch(struct emu_net_queue *q, const struct hv_sg *pkt,
+		   unsigned int n)
+{
+	unsigned int done = 0;
+	bool sig = false;
+	int rc;
+
+	if (q->broken)
+		return -EIO;
+	rc = vmbus_ring_write_batch(&q->out, pkt, n, &done, &sig);
+	if (rc == -EIO) {
+		q->broken = true;
+		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
+	}
+	if (rc != 0)
+		return rc;
+	if (done != 0 && q->out_waiting) {
+		vmbus_ring_pending_send_clear(&q->out);
+		q->out_waiting = false;
+	}
+	if (sig)
+		signal_guest(q);
+	return (int)done;
+}
+
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
 static int
 send_desc_msg(struct emu_net_queue *q, const uint8_t *hdr, int hdr_len,

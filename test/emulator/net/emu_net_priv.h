@@ -227,6 +227,12 @@ struct emu_rx_batch {
 	int *rc;               /* the burst's per-frame results */
 	bool stopped;          /* a flush failed: the burst ends ... */
 	unsigned int stop;     /* ... at this frame */
+	/* The burst may take rx_fast (emu_rxpath.c): same layout, no RSS,
+	 * no header fault armed, the real host's layout. */
+	bool fast;
+	/* ... and the template fits its frames (checked after each frame
+	 * of the general path, the only one that changes it). */
+	bool tpl_fast;
 	/* EMU_RX_SAME_LAYOUT: checksum bits of the burst's first frame. */
 	bool csum_known;
 	uint32_t csum;
@@ -273,6 +279,9 @@ struct emu_nic {
 	/* Version for which ack_ok was computed (the ACK fast path). */
 	uint32_t ack_version;
 	bool ack_cached, ack_ok;
+	/* The same for SEND_RNDIS_PKT (the transmit fast path). */
+	uint32_t send_version;
+	bool send_cached, send_ok;
 
 	/* Send buffer (map 4). */
 	bool txbuf_on;
@@ -367,6 +376,16 @@ struct emu_net_queue *emu_nic_queue(const struct emu_nic *nic, unsigned int i);
 /* Write one packet (sg[0] starts with its descriptor) and signal. */
 int emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg,
 		 unsigned int nsg);
+/*
+ * Several packets, each one contiguous element (descriptor first), with
+ * one index update and at most one signal. For callers that checked
+ * there is no armed mutation or descriptor fault (emu_net_send applies
+ * those). Returns how many went out, the longest prefix that fit (the
+ * rest goes through emu_net_send, which asks the guest for room), or
+ * -errno (-EIO: channel stopped).
+ */
+int emu_net_send_batch(struct emu_net_queue *q, const struct hv_sg *pkt,
+		       unsigned int n);
 /* Completion packet carrying msg (msg_len may be 0). */
 int emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id,
 		      const void *msg, size_t msg_len);

@@ -516,7 +516,7 @@ on_oid_query_ex(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 
 static void
 on_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
-	     const struct nvsp_request *r)
+	     const struct nvsp_rndis_pkt_info *r)
 {
 	if (!emu_nvsp_ready(q->nic)) {
 		uint8_t m[NVSP_RESP_SIZE_V61];
@@ -526,7 +526,7 @@ on_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 				q->nic->version, NVSP_STATUS_FAILURE));
 		return;
 	}
-	emu_tx_rndis_pkt(q, pi, &r->rndis_pkt);
+	emu_tx_rndis_pkt(q, pi, r);
 }
 
 static void
@@ -554,7 +554,7 @@ dispatch(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 		on_revoke(q, pi, r);
 		break;
 	case NVSP_MSG_TYPE_SEND_RNDIS_PKT:
-		on_rndis_pkt(q, pi, r);
+		on_rndis_pkt(q, pi, &r->rndis_pkt);
 		break;
 	case NVSP_MSG_TYPE_SUBCHANNEL:
 		on_subchannel(q, pi, r);
@@ -595,6 +595,48 @@ gate(struct emu_net_queue *q, const struct vmbus_pkt_info *pi, uint32_t type)
 	return true;
 }
 
+/*
+ * The common SEND_RNDIS_PKT without the generic parser: what gate() and
+ * nvsp_host_parse_request check for it, in place (the type allowed at
+ * this version, cached per version; 16 bytes; a known channel type).
+ * Anything else takes the full path, so errors are named as before.
+ */
+static bool
+rndis_pkt_fast(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
+{
+	struct emu_nic *nic = q->nic;
+	struct nvsp_rndis_pkt_info r;
+	struct {
+		uint32_t type;
+		uint32_t channel_type;
+		uint32_t section_index;
+		uint32_t section_size;
+	} m;
+
+	if (pi->payload_len < sizeof(m))
+		return false;
+	memcpy(&m, pi->payload, sizeof(m));
+	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT || nic->version == 0 ||
+	    m.channel_type > NVSP_CHANNEL_TYPE_CONTROL)
+		return false;
+	if (!nic->send_cached || nic->send_version != nic->version) {
+		nic->send_ok = nvsp_msg_type_allowed(m.type, nic->version);
+		nic->send_version = nic->version;
+		nic->send_cached = true;
+	}
+	if (!nic->send_ok)
+		return false;
+	r.channel_type = m.channel_type;
+	r.section_index = m.section_index;
+	r.section_size = m.section_size;
+	if (hv_unlikely(nic->trace))
+		emu_net_trace(nic, q, "NVSP %s trans_id %llu",
+			      emu_nvsp_type_name(m.type),
+			      (unsigned long long)pi->trans_id);
+	on_rndis_pkt(q, pi, &r);
+	return true;
+}
+
 void
 emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 {
@@ -603,6 +645,8 @@ emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi)
 	uint32_t type = 0;
 	int rc;
 
+	if (rndis_pkt_fast(q, pi))
+		return;
 	if (nvsp_msg_type(pi->payload, pi->payload_len, &type) != 0) {
 		emu_net_proto_error(nic, q, "NVSP message of %u bytes has no type",
 				    pi->payload_len);

@@ -16,7 +16,9 @@
  * does, unless the ring is full.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emu_net_priv.h"
 
@@ -112,6 +114,84 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
 		comp_push(q, &c);
 }
 
+/* Completions written per ring update on the fast path. */
+#define COMP_RUN 32u
+#define COMP_PKT_MAX (sizeof(struct vmbus_pkt_desc) + NVSP_RESP_SIZE_V61)
+
+static bool
+comp_due(const struct emu_nic *nic, const struct emu_tx_comp *c, uint64_t now)
+{
+	return c->t_ns == 0 || now - c->t_ns >= nic->tx_comp_delay_ns ||
+	       now < c->t_ns;
+}
+
+/* Nothing armed that acts on single completions (comp_send's faults,
+ * emu_net_send's mutations and descriptor fault). */
+static bool
+comp_plain(const struct emu_nic *nic)
+{
+	return nic->mut_armed == 0 &&
+	       nic->faults[EMU_FAULT_UNKNOWN_COMPLETION] == 0 &&
+	       nic->faults[EMU_FAULT_DROP_COMPLETION] == 0 &&
+	       nic->faults[EMU_FAULT_DUP_COMPLETION] == 0 &&
+	       nic->faults[EMU_FAULT_BAD_DESC] == 0;
+}
+
+/*
+ * The due completions at the head, in runs of up to COMP_RUN packets per
+ * ring update (one index store, one signal), each packet built from one
+ * template per status. Stops at the first that is not due, that does
+ * not fit (the caller's comp_send then asks the guest for room), or
+ * that cannot be built (comp_send decides).
+ */
+static void
+comp_flush_runs(struct emu_net_queue *q, uint64_t now)
+{
+	struct emu_nic *nic = q->nic;
+	uint8_t pkt[COMP_RUN][COMP_PKT_MAX];
+	uint8_t m[NVSP_RESP_SIZE_V61], d[sizeof(struct vmbus_pkt_desc)];
+	struct hv_sg sg[COMP_RUN];
+	const struct emu_tx_comp *c;
+	uint32_t status = 0;
+	unsigned int k;
+	int mlen = -1, dlen = -1, n;
+
+	while (q->comp_n != 0) {
+		for (k = 0; k < COMP_RUN && k < q->comp_n; k++) {
+			c = &q->comp[(q->comp_head + k) % q->comp_cap];
+			if (!comp_due(nic, c, now))
+				break;
+			if (mlen < 0 || c->status != status) {
+				status = c->status;
+				mlen = nvsp_host_build_rndis_pkt_complete(m, sizeof(m),
+									  nic->version, status);
+				dlen = mlen < 0 ? -1 :
+				       vmbus_pkt_build_comp(d, sizeof(d), (size_t)mlen, 0);
+				if (dlen != (int)sizeof(d)) {
+					mlen = -1;
+					break;
+				}
+			}
+			memcpy(pkt[k], d, sizeof(d));
+			memcpy(pkt[k] + offsetof(struct vmbus_pkt_desc, trans_id),
+			       &c->trans_id, sizeof(c->trans_id));
+			memcpy(pkt[k] + sizeof(d), m, (size_t)mlen);
+			sg[k].base = pkt[k];
+			sg[k].len = (uint32_t)(sizeof(d) + (size_t)mlen);
+		}
+		if (k == 0)
+			return;
+		n = emu_net_send_batch(q, sg, k);
+		if (n <= 0)
+			return;
+		q->comp_head = (q->comp_head + (unsigned int)n) % q->comp_cap;
+		q->comp_n -= (unsigned int)n;
+		nic->qst[q->id].completions_sent += (unsigned int)n;
+		if ((unsigned int)n < k || mlen < 0)
+			return;
+	}
+}
+
 void
 emu_tx_comp_flush(struct emu_net_queue *q)
 {
@@ -122,10 +202,11 @@ emu_tx_comp_flush(struct emu_net_queue *q)
 	if (q->comp_n == 0 || q->broken)
 		return;
 	now = emu_net_tick_now(nic->net);
+	if (comp_plain(nic))
+		comp_flush_runs(q, now);
 	while (q->comp_n != 0) {
 		c = &q->comp[q->comp_head];
-		if (c->t_ns != 0 && now - c->t_ns < nic->tx_comp_delay_ns &&
-		    now >= c->t_ns)
+		if (!comp_due(nic, c, now))
 			break;
 		if (comp_send(q, c) == -EAGAIN)
 			break; /* emu_net_send asked the guest to make room */

@@ -84,15 +84,25 @@ gather_gpa(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* Section bytes first, then ranges: returns the gathered length or -errno. */
+/*
+ * Section bytes first, then ranges: returns the gathered length or
+ * -errno, *buf the bytes. A packet that is one send section only is
+ * read in place (*buf in the send buffer): every length the walk and
+ * the parser use is read once into a private copy and checked there,
+ * and frames go to the backend from where they are, as a host's DMA
+ * would take them. Anything with page ranges is gathered into
+ * nic->gather.
+ */
 static int
 gather(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
-       const struct nvsp_rndis_pkt_info *rp)
+       const struct nvsp_rndis_pkt_info *rp, const uint8_t **buf)
 {
 	struct emu_nic *nic = q->nic;
+	const uint8_t *sec = NULL;
 	uint32_t pos = 0;
 	int rc;
 
+	*buf = nic->gather;
 	if (rp->section_index != NVSP_SECTION_INDEX_NONE) {
 		if (!nic->txbuf_on ||
 		    nvsp_host_section_check(rp, nic->section_size,
@@ -103,10 +113,13 @@ gather(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 					    nic->section_size);
 			return -ERANGE;
 		}
-		memcpy(nic->gather,
-		       nic->txbuf + (size_t)rp->section_index * nic->section_size,
-		       rp->section_size);
+		sec = nic->txbuf + (size_t)rp->section_index * nic->section_size;
 		pos = rp->section_size;
+		if (pi->type != VMBUS_PKT_DATA_GPA_DIRECT && pos != 0) {
+			*buf = sec;
+			return (int)pos;
+		}
+		memcpy(nic->gather, sec, pos);
 	}
 	if (pi->type == VMBUS_PKT_DATA_GPA_DIRECT) {
 		rc = gather_gpa(q, pi, &pos);
@@ -127,6 +140,19 @@ struct tx_ctx {
 	const struct rndis_pkt_meta *meta;
 };
 
+/* Hand one frame to the backend and count it. */
+static inline void
+xmit_raw(struct emu_net_queue *q, const uint8_t *f, size_t len)
+{
+	struct emu_nic *nic = q->nic;
+	struct emu_chan_stats *st = &nic->qst[q->id];
+
+	if (nic->be != NULL && nic->be->ops->xmit != NULL)
+		nic->be->ops->xmit(nic->be, f, len);
+	st->tx_packets++;
+	st->tx_bytes += len;
+}
+
 static int
 xmit_one(void *arg, const uint8_t *f, size_t len)
 {
@@ -142,16 +168,14 @@ xmit_one(void *arg, const uint8_t *f, size_t len)
 		f = nic->tagged;
 		len = (size_t)n;
 	}
-	if (nic->be != NULL && nic->be->ops->xmit != NULL)
-		nic->be->ops->xmit(nic->be, f, len);
-	nic->qst[c->q->id].tx_packets++;
-	nic->qst[c->q->id].tx_bytes += len;
+	xmit_raw(c->q, f, len);
 	return 0;
 }
 
-static int
-tx_frame(struct emu_net_queue *q, const uint8_t *msg,
-	 const struct rndis_pkt_info *pk)
+/* A frame with offloads or a VLAN tag to insert. */
+static __attribute__((noinline)) int
+tx_frame_offload(struct emu_net_queue *q, const uint8_t *msg,
+		 const struct rndis_pkt_info *pk)
 {
 	const struct rndis_pkt_meta *m = &pk->meta;
 	struct tx_ctx c = { q, m };
@@ -161,8 +185,6 @@ tx_frame(struct emu_net_queue *q, const uint8_t *msg,
 	bool offload;
 	int rc;
 
-	if (len < RNDIS_PKT_MIN_FRAME || len > EMU_NET_FRAME_MAX)
-		return -EMSGSIZE;
 	offload = (m->present & RNDIS_META_LSO) ||
 		  ((m->present & RNDIS_META_CSUM) && (m->csum & 0xFFFFu) != 0);
 	if (offload && msg[pk->data_off + 12] == 0x81 &&
@@ -188,6 +210,39 @@ tx_frame(struct emu_net_queue *q, const uint8_t *msg,
 	return xmit_one(&c, f, len);
 }
 
+/* A frame of a valid size with nothing to do to it. */
+static inline bool
+tx_plain(const struct rndis_pkt_info *pk)
+{
+	const struct rndis_pkt_meta *m = &pk->meta;
+
+	return pk->data_len >= RNDIS_PKT_MIN_FRAME &&
+	       pk->data_len <= EMU_NET_FRAME_MAX &&
+	       !(m->present & (RNDIS_META_LSO | RNDIS_META_VLAN)) &&
+	       (!(m->present & RNDIS_META_CSUM) || (m->csum & 0xFFFFu) == 0);
+}
+
+/* msg is the start the frame's data_off counts from. */
+static inline __attribute__((always_inline)) int
+tx_frame(struct emu_net_queue *q, const uint8_t *msg,
+	 const struct rndis_pkt_info *pk)
+{
+	const struct rndis_pkt_meta *m = &pk->meta;
+	size_t len = pk->data_len;
+
+	if (len < RNDIS_PKT_MIN_FRAME || len > EMU_NET_FRAME_MAX)
+		return -EMSGSIZE;
+	/* Nothing to do to the frame: the gathered bytes are already a
+	 * private copy, the backend takes them from there. */
+	if (hv_likely(!(m->present & (RNDIS_META_LSO | RNDIS_META_VLAN)) &&
+		      (!(m->present & RNDIS_META_CSUM) ||
+		       (m->csum & 0xFFFFu) == 0))) {
+		xmit_raw(q, msg + pk->data_off, len);
+		return 0;
+	}
+	return tx_frame_offload(q, msg, pk);
+}
+
 static const char *
 frame_error(int rc)
 {
@@ -203,15 +258,34 @@ frame_error(int rc)
 	}
 }
 
+/* Log why message n + 1 at off does not fit; -EINVAL. */
+static __attribute__((noinline)) int
+tx_msg_len_error(struct emu_net_queue *q, uint32_t len, uint32_t off,
+		 unsigned int n, uint32_t ml)
+{
+	struct emu_nic *nic = q->nic;
+	uint32_t left = len - off;
+
+	nic->qst[q->id].tx_msg_len_errors++;
+	if (left < sizeof(struct rndis_msg_hdr))
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %u bytes left after message #%u's msg_len (messages must fill the packet exactly)",
+				    n + 1, left, n);
+	else
+		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: msg_len %u at offset %u beyond the %u gathered bytes%s",
+				    n + 1, ml, off, len,
+				    n > 0 ? " (the previous msg_len does not lead to a message)" : "");
+	return -EINVAL;
+}
+
 /*
  * The next message of the packet at *off: exactly at the previous
  * one's msg_len (EMU_LENIENT_TX_MSG_ALIGN: rounded up to 8, and fewer
  * than 8 bytes left are the end). 1 with msg and mlen set, 0 at the end,
  * -EINVAL (logged) when msg_len does not tile the bytes.
  */
-static int
-tx_next_msg(struct emu_net_queue *q, uint32_t len, uint32_t *off,
-	    unsigned int n, const uint8_t **msg, uint32_t *mlen)
+static inline __attribute__((always_inline)) int
+tx_next_msg(struct emu_net_queue *q, const uint8_t *buf, uint32_t len,
+	    uint32_t *off, unsigned int n, const uint8_t **msg, uint32_t *mlen)
 {
 	struct emu_nic *nic = q->nic;
 	bool lenient = nic->net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN;
@@ -219,21 +293,12 @@ tx_next_msg(struct emu_net_queue *q, uint32_t len, uint32_t *off,
 
 	if (left == 0 || (lenient && left < sizeof(struct rndis_msg_hdr)))
 		return 0;
-	if (left < sizeof(struct rndis_msg_hdr)) {
-		nic->qst[q->id].tx_msg_len_errors++;
-		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %u bytes left after message #%u's msg_len (messages must fill the packet exactly)",
-				    n + 1, left, n);
-		return -EINVAL;
-	}
-	memcpy(&ml, nic->gather + *off + 4, sizeof(ml));
-	if (ml < sizeof(struct rndis_msg_hdr) || ml > left) {
-		nic->qst[q->id].tx_msg_len_errors++;
-		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: msg_len %u at offset %u beyond the %u gathered bytes%s",
-				    n + 1, ml, *off, len,
-				    n > 0 ? " (the previous msg_len does not lead to a message)" : "");
-		return -EINVAL;
-	}
-	*msg = nic->gather + *off;
+	if (hv_unlikely(left < sizeof(struct rndis_msg_hdr)))
+		return tx_msg_len_error(q, len, *off, n, 0);
+	memcpy(&ml, buf + *off + 4, sizeof(ml));
+	if (hv_unlikely(ml < sizeof(struct rndis_msg_hdr) || ml > left))
+		return tx_msg_len_error(q, len, *off, n, ml);
+	*msg = buf + *off;
 	*mlen = ml;
 	*off += ml;
 	if (lenient)
@@ -243,17 +308,42 @@ tx_next_msg(struct emu_net_queue *q, uint32_t len, uint32_t *off,
 	return 1;
 }
 
-/* Validate message n (1-based) at msg into *pk; false (logged) if bad. */
-static bool
-tx_parse(struct emu_net_queue *q, const uint8_t *msg, uint32_t mlen,
-	 unsigned int n, uint32_t off, struct rndis_pkt_info *pk)
+/*
+ * rndis_pkt_parse inlined, by the same rules (rndis_pkt_hdr_check,
+ * rndis_ppi_walk); any failure takes the full parser, so the error
+ * returned is its.
+ */
+static inline __attribute__((always_inline)) int
+tx_parse_msg(const uint8_t *msg, uint32_t mlen, struct rndis_pkt_info *pk)
+{
+	struct rndis_packet_msg m;
+
+	if (hv_likely(mlen >= sizeof(m))) {
+		/* One private copy: checks and uses read only it. */
+		memcpy(&m, msg, sizeof(m));
+		if (m.type == RNDIS_MSG_PACKET && rndis_pkt_hdr_check(&m, mlen) == 0) {
+			pk->meta.present = 0;
+			if (m.ppi_len == 0 ||
+			    rndis_ppi_walk(msg + RNDIS_BODY_OFFSET + m.ppi_offset,
+					   m.ppi_len, &pk->meta) == 0) {
+				pk->msg_len = m.msg_len;
+				pk->data_off = RNDIS_BODY_OFFSET + m.data_offset;
+				pk->data_len = m.data_len;
+				return 0;
+			}
+		}
+	}
+	return rndis_pkt_parse(msg, mlen, pk);
+}
+
+/* Log why message n (1-based) at off was refused with rc. */
+static __attribute__((noinline)) void
+tx_parse_error(struct emu_net_queue *q, const uint8_t *msg, uint32_t mlen,
+	       unsigned int n, uint32_t off, int rc)
 {
 	struct emu_nic *nic = q->nic;
-	int rc = rndis_pkt_parse(msg, mlen, pk);
 	uint32_t type;
 
-	if (rc == 0)
-		return true;
 	memcpy(&type, msg, sizeof(type));
 	if (rc == -EPROTO && n > 1) {
 		/* Landed off a message: the previous msg_len was wrong. */
@@ -265,49 +355,122 @@ tx_parse(struct emu_net_queue *q, const uint8_t *msg, uint32_t mlen,
 				    n, rc == -EPROTO ? "not a data message" :
 				    "malformed header or PPI", mlen);
 	}
+}
+
+/* Validate message n (1-based) at msg into *pk; false (logged) if bad. */
+static inline __attribute__((always_inline)) bool
+tx_parse(struct emu_net_queue *q, const uint8_t *msg, uint32_t mlen,
+	 unsigned int n, uint32_t off, struct rndis_pkt_info *pk)
+{
+	int rc = tx_parse_msg(msg, mlen, pk);
+
+	if (hv_likely(rc == 0))
+		return true;
+	tx_parse_error(q, msg, mlen, n, off, rc);
+	return false;
+}
+
+static __attribute__((noinline)) void
+tx_frame_error(struct emu_net_queue *q, const struct rndis_pkt_info *pk,
+	       unsigned int n, int rc)
+{
+	emu_net_proto_error(q->nic, q, "RNDIS PACKET_MSG #%u: %s (data_len %u)",
+			    n, frame_error(rc), pk->data_len);
+}
+
+static inline __attribute__((always_inline)) bool
+tx_frame_ok(struct emu_net_queue *q, const uint8_t *msg,
+	    const struct rndis_pkt_info *pk, unsigned int n)
+{
+	int rc = tx_frame(q, msg, pk);
+
+	if (hv_likely(rc == 0))
+		return true;
+	tx_frame_error(q, pk, n, rc);
 	return false;
 }
 
 /*
  * All messages of the packet; false if any was refused. Every message
  * is checked before the first frame leaves, as a real host drops the
- * whole packet; up to EMU_NET_TX_MSGS messages are kept from the
- * first pass, more are parsed again.
+ * whole packet. The first pass keeps what it parsed (the message's
+ * offset in the gathered bytes goes into data_off), the second only
+ * sends; a packet of more than EMU_NET_TX_MSGS messages (more than the
+ * host offers, EMU_NET_RNDIS_MAX_PKTS) is walked and parsed again.
  */
 static bool
-tx_data(struct emu_net_queue *q, uint32_t len)
+tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
 {
 	struct emu_nic *nic = q->nic;
+	struct emu_chan_stats *st = &nic->qst[q->id];
 	struct rndis_pkt_info *pk = nic->tx_pk, *p;
-	const uint8_t *msg;
-	uint32_t mlen, off = 0, start;
+	const uint8_t *msg = NULL;
+	bool lenient = nic->net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN;
+	uint32_t mlen = 0, off = 0, start;
 	unsigned int n = 0, i;
-	int rc;
 
-	while ((rc = tx_next_msg(q, len, &off, n, &msg, &mlen)) == 1) {
-		start = (uint32_t)(msg - nic->gather);
-		p = n < EMU_NET_TX_MSGS ? &pk[n] : &pk[EMU_NET_TX_MSGS];
-		if (!tx_parse(q, msg, mlen, n + 1, start, p))
+	/* tx_next_msg's walk, with the option read once. */
+	p = pk;
+	while (off < len) {
+		uint32_t left = len - off;
+
+		if (lenient && left < sizeof(struct rndis_msg_hdr))
+			break;
+		if (hv_unlikely(left < sizeof(struct rndis_msg_hdr)))
+			return tx_msg_len_error(q, len, off, n, 0) == 0;
+		memcpy(&mlen, buf + off + 4, sizeof(mlen));
+		if (hv_unlikely(mlen < sizeof(struct rndis_msg_hdr) || mlen > left))
+			return tx_msg_len_error(q, len, off, n, mlen) == 0;
+		start = off;
+		if (!tx_parse(q, buf + start, mlen, n + 1, start, p))
 			return false;
-		n++;
+		p->data_off += start;
+		off += mlen;
+		if (lenient)
+			off = HV_ALIGN_UP(off, 1u << EMU_NET_RNDIS_ALIGN_SHIFT);
+		if (off > len)
+			off = len;
+		/* Past EMU_NET_TX_MSGS, the last slot serves them all. */
+		if (++n < EMU_NET_TX_MSGS + 1)
+			p = &pk[n < EMU_NET_TX_MSGS ? n : EMU_NET_TX_MSGS];
 	}
-	if (rc != 0)
-		return false;
 	if (n > 1)
-		nic->qst[q->id].tx_aggregated++;
+		st->tx_aggregated++;
+	if (hv_likely(n <= EMU_NET_TX_MSGS)) {
+		void (*xmit)(struct emu_backend *, const void *, size_t) =
+			nic->be != NULL ? nic->be->ops->xmit : NULL;
+		uint64_t bytes = 0;
+		unsigned int sent = 0;
+		bool ok = true;
+
+		/* Plain frames in a tight loop, the rest through tx_frame. */
+		for (i = 0; i < n && ok; i++) {
+			p = &pk[i];
+			if (hv_likely(tx_plain(p))) {
+				if (xmit != NULL)
+					xmit(nic->be, buf + p->data_off, p->data_len);
+				sent++;
+				bytes += p->data_len;
+				continue;
+			}
+			ok = tx_frame_ok(q, buf, p, i + 1);
+		}
+		st->tx_packets += sent;
+		st->tx_bytes += bytes;
+		return ok;
+	}
 	/* The same walk again: it cannot fail on the same bytes. */
 	off = 0;
 	for (i = 0; i < n; i++) {
-		(void)tx_next_msg(q, len, &off, i, &msg, &mlen);
+		(void)tx_next_msg(q, buf, len, &off, i, &msg, &mlen);
 		p = i < EMU_NET_TX_MSGS ? &pk[i] : &pk[EMU_NET_TX_MSGS];
-		if (i >= EMU_NET_TX_MSGS)
-			(void)rndis_pkt_parse(msg, mlen, p);
-		rc = tx_frame(q, msg, p);
-		if (rc != 0) {
-			emu_net_proto_error(nic, q, "RNDIS PACKET_MSG #%u: %s (data_len %u)",
-					    i + 1, frame_error(rc), p->data_len);
-			return false;
+		if (i >= EMU_NET_TX_MSGS) {
+			if (tx_parse_msg(msg, mlen, p) != 0)
+				return false; /* the guest changed the bytes */
+			p->data_off += (uint32_t)(msg - buf);
 		}
+		if (!tx_frame_ok(q, buf, p, i + 1))
+			return false;
 	}
 	return true;
 }
@@ -330,8 +493,9 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	struct emu_nic *nic = q->nic;
 	bool rc_flag = pi->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
 	uint32_t status = NVSP_STATUS_FAILURE;
-	int len = gather(q, pi, rp);
-	bool data = len > 0 && is_data(nic->gather, (uint32_t)len);
+	const uint8_t *buf;
+	int len = gather(q, pi, rp, &buf);
+	bool data = len > 0 && is_data(buf, (uint32_t)len);
 
 	if (len > 0 && data && !rc_flag) {
 		/* Without RC there is no id to complete: a host refuses it. */
@@ -341,10 +505,14 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	if (len > 0 && data && nic->rndis != EMU_RNDIS_READY)
 		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG before RNDIS INITIALIZE");
 	else if (len > 0 && data)
-		status = tx_data(q, (uint32_t)len) ? NVSP_STATUS_SUCCESS :
-						     NVSP_STATUS_FAILURE;
-	else if (len > 0)
+		status = tx_data(q, buf, (uint32_t)len) ? NVSP_STATUS_SUCCESS :
+							  NVSP_STATUS_FAILURE;
+	else if (len > 0) {
+		/* The control path parses a private copy. */
+		if (buf != nic->gather)
+			memcpy(nic->gather, buf, (size_t)len);
 		status = emu_rndis_control(q, nic->gather, (uint32_t)len);
+	}
 	if (data && status != NVSP_STATUS_SUCCESS)
 		nic->qst[q->id].tx_errors++;
 	if (rc_flag)
