@@ -173,14 +173,23 @@ emu_rx_pools_update(struct emu_nic *nic)
 uint32_t
 emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 {
+	/* emu_rx_sub_release per id, with the arrays in locals: the byte
+	 * stores would otherwise make the compiler reload them each time. */
+	uint32_t *nexts = nic->sub_next, count = nic->sub_count;
+	uint8_t *busy = nic->sub_busy;
+	const uint8_t *owner = nic->sub_pool;
+	struct emu_rx_pool *pools = nic->pool, *p;
 	uint32_t idx = first, next, n;
 
 	/* The chain is ours, but bound the walk all the same. */
-	for (n = 0; idx < nic->sub_count && n < nic->sub_count; n++) {
-		next = nic->sub_next[idx];
-		nic->sub_next[idx] = EMU_SUB_NONE;
-		emu_rx_sub_release(nic, idx);
+	for (n = 0; idx < count && n < count; n++) {
+		next = nexts[idx];
+		nexts[idx] = EMU_SUB_NONE;
+		busy[idx] = EMU_SUB_FREE;
+		p = &pools[owner[idx]];
+		p->free[p->n++] = idx;
 		idx = next;
 	}
+	nic->sub_nfree += n;
 	return n;
 }
