@@ -654,12 +654,15 @@ test_vmbus_ring_peek_small_buffer(void **state)
 }
 
 /*
- * vmbus_ring_write_batch: packets exactly as vmbus_ring_write frames
- * them (across the wrap), one index update, one signal for the run, the
- * prefix that fits, and nothing at all for a packet it must refuse.
+ * vmbus_ring_write_many: packets exactly as vmbus_ring_write frames
+ * them (across the wrap), each published by itself: it stops right
+ * after a packet the reader must be signalled for (empty ring before
+ * it, unmasked), so that the caller signals before writing on, as
+ * separate writes would; the prefix that fits; nothing at all for a
+ * packet it must refuse.
  */
 static void
-test_vmbus_ring_write_batch(void **state)
+test_vmbus_ring_write_many(void **state)
 {
 	struct tring *t = tr_open(D_SMALL);
 	uint8_t bufs[4][64];
@@ -675,31 +678,45 @@ test_vmbus_ring_write_batch(void **state)
 		build_pkt(bufs[i], 100 + i, lens[i]);
 		pkt[i] = (struct hv_sg){ bufs[i], lens[i] };
 	}
-	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 3, &done, &sig), 0);
-	assert_int_equal(done, 3);
-	assert_true(sig); /* empty and unmasked before the run */
-	for (unsigned int i = 0; i < 3; i++)
+	/* Empty and unmasked: the first packet wants its signal at once. */
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt, 3, &done, &sig), 0);
+	assert_int_equal(done, 1);
+	assert_true(sig);
+	/* The reader takes it and empties the ring: the next wants one too. */
+	read_check(t, 100, lens[0]);
+	commit(t);
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt + 1, 2, &done, &sig), 0);
+	assert_int_equal(done, 1);
+	assert_true(sig);
+	/* Not empty before it: written on without a signal. */
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt + 2, 1, &done, &sig), 0);
+	assert_int_equal(done, 1);
+	assert_false(sig);
+	for (unsigned int i = 1; i < 3; i++)
 		read_check(t, 100 + i, lens[i]);
 	commit(t);
 	assert_int_equal(t->hdr->read_index, t->hdr->write_index);
 
 	/* A refused packet anywhere in the run: nothing is written. */
 	pkt[1].len = DESC_SIZE - 8;
-	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), -EINVAL);
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt, 4, &done, &sig), -EINVAL);
 	assert_int_equal(done, 0);
 	assert_false(sig);
 	assert_int_equal(t->hdr->read_index, t->hdr->write_index);
 	pkt[1].len = lens[1];
 
-	/* Only what fits (D_SMALL is 296): four 64-byte footprints, then
-	 * not one more while the reader has not consumed them. */
+	/* Masked reader: no signal, the whole run. Only what fits
+	 * (D_SMALL is 296): four 64-byte footprints, then not one more
+	 * while the reader has not consumed them. */
+	t->hdr->interrupt_mask = 1;
 	for (unsigned int i = 0; i < 4; i++) {
 		build_pkt(bufs[i], 200 + i, 56);
 		pkt[i] = (struct hv_sg){ bufs[i], 56 };
 	}
-	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), 0);
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt, 4, &done, &sig), 0);
 	assert_int_equal(done, 4);
-	assert_int_equal(vmbus_ring_write_batch(&t->w, pkt, 4, &done, &sig), 0);
+	assert_false(sig);
+	assert_int_equal(vmbus_ring_write_many(&t->w, pkt, 4, &done, &sig), 0);
 	assert_int_equal(done, 0);
 	assert_false(sig);
 	for (unsigned int i = 0; i < 4; i++)
@@ -929,7 +946,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_corrupt_desc),
 		cmocka_unit_test(test_vmbus_ring_peek_small_buffer),
 		cmocka_unit_test(test_vmbus_ring_batch_commit),
-		cmocka_unit_test(test_vmbus_ring_write_batch),
+		cmocka_unit_test(test_vmbus_ring_write_many),
 		cmocka_unit_test(test_vmbus_ring_stress),
 	};
 

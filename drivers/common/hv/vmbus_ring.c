@@ -246,8 +246,8 @@ vmbus_ring_write(struct vmbus_ring *w, const struct hv_sg *sg,
 }
 
 int
-vmbus_ring_write_batch(struct vmbus_ring *w, const struct hv_sg *pkt,
-		       unsigned int n, unsigned int *written, bool *need_signal)
+vmbus_ring_write_many(struct vmbus_ring *w, const struct hv_sg *pkt,
+		      unsigned int n, unsigned int *written, bool *need_signal)
 {
 	uint32_t old_wr, pos, free;
 	uint64_t fp;
@@ -263,25 +263,36 @@ vmbus_ring_write_batch(struct vmbus_ring *w, const struct hv_sg *pkt,
 		if (rc != 0)
 			return rc;
 	}
-	rc = ring_writer_snapshot(w, &old_wr, &free);
+	rc = ring_writer_snapshot(w, &pos, &free);
 	if (rc != 0)
 		return rc;
-	pos = old_wr;
 	for (i = 0; i < n; i++) {
 		fp = ring_footprint(pkt[i].len);
-		/* Strict, as in vmbus_ring_write: never fill up. */
-		if (free <= fp)
-			break;
+		/*
+		 * Strict, as in vmbus_ring_write: never fill up. The free
+		 * count only grows behind our back (the reader consumes), so
+		 * look again before giving up, as a fresh call would.
+		 */
+		if (free <= fp) {
+			rc = ring_writer_snapshot(w, &pos, &free);
+			if (rc != 0 || free <= fp)
+				break;
+		}
+		old_wr = pos;
 		pos = ring_put_packet(w, pos, &pkt[i], 1, pkt[i].len);
 		free -= (uint32_t)fp;
+		/* W2 (see vmbus_ring_write): each packet is published on its
+		 * own, so the reader may take it before the next is written. */
+		hv_store_release_u32(&w->hdr->write_index, pos);
+		if (ring_writer_need_signal(w, old_wr)) {
+			/* The reader waits on this one: signal before writing on. */
+			*need_signal = true;
+			i++;
+			break;
+		}
 	}
 	*written = i;
-	if (i == 0)
-		return 0;
-	/* W2 (see vmbus_ring_write): bytes before the index. */
-	hv_store_release_u32(&w->hdr->write_index, pos);
-	*need_signal = ring_writer_need_signal(w, old_wr);
-	return 0;
+	return rc;
 }
 
 int

@@ -94,16 +94,20 @@ int vmbus_ring_write(struct vmbus_ring *w, const struct hv_sg *sg,
 
 /*
  * Append up to @n packets, packet i being the @pkt[i].len contiguous
- * bytes at @pkt[i].base (descriptor first, as for vmbus_ring_write), and
- * publish them with one index update and at most one signal: the
- * longest prefix that fits is written, its count in *@written.
- * Returns 0 (*@written may be below @n, even 0: no room), -EINVAL /
- * -EMSGSIZE (a packet vmbus_ring_write would refuse; nothing written),
- * -EIO (corrupt index).
+ * bytes at @pkt[i].base (descriptor first, as for vmbus_ring_write),
+ * each published by itself, exactly as that many vmbus_ring_write
+ * calls would (a host completes each send on its own; this only saves
+ * the per-call checks). Stops at the first packet that does not fit, or
+ * right after one the reader must be signalled for (*@need_signal set):
+ * the caller signals and calls again for the rest. *@written counts the
+ * packets written. Returns 0 (*@written may be below @n, even 0: no
+ * room), -EINVAL / -EMSGSIZE (a packet vmbus_ring_write would refuse;
+ * nothing written), -EIO (corrupt index; the *@written packets before
+ * it are published).
  */
-int vmbus_ring_write_batch(struct vmbus_ring *w, const struct hv_sg *pkt,
-			   unsigned int n, unsigned int *written,
-			   bool *need_signal);
+int vmbus_ring_write_many(struct vmbus_ring *w, const struct hv_sg *pkt,
+			  unsigned int n, unsigned int *written,
+			  bool *need_signal);
 
 /*
  * Largest packet length (descriptor included, before padding and trailer)

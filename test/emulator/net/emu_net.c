@@ -237,29 +237,35 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 }
 
 int
-emu_net_send_batch(struct emu_net_queue *q, const struct hv_sg *pkt,
-		   unsigned int n)
+emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
+		  unsigned int n)
 {
-	unsigned int done = 0;
-	bool sig = false;
-	int rc;
+	unsigned int done, total = 0;
+	bool sig;
+	int rc = 0;
 
 	if (q->broken)
 		return -EIO;
-	rc = vmbus_ring_write_batch(&q->out, pkt, n, &done, &sig);
+	while (total < n) {
+		rc = vmbus_ring_write_many(&q->out, pkt + total, n - total,
+					   &done, &sig);
+		total += done;
+		if (done != 0 && q->out_waiting) {
+			vmbus_ring_pending_send_clear(&q->out);
+			q->out_waiting = false;
+		}
+		/* At once, as for a single write: the guest may be asleep
+		 * on the packet just published. */
+		if (sig)
+			signal_guest(q);
+		if (rc != 0 || done == 0 || !sig)
+			break;
+	}
 	if (rc == -EIO) {
 		q->broken = true;
 		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
 	}
-	if (rc != 0)
-		return rc;
-	if (done != 0 && q->out_waiting) {
-		vmbus_ring_pending_send_clear(&q->out);
-		q->out_waiting = false;
-	}
-	if (sig)
-		signal_guest(q);
-	return (int)done;
+	return total != 0 ? (int)total : rc;
 }
 
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */

@@ -377,15 +377,16 @@ struct emu_net_queue *emu_nic_queue(const struct emu_nic *nic, unsigned int i);
 int emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg,
 		 unsigned int nsg);
 /*
- * Several packets, each one contiguous element (descriptor first), with
- * one index update and at most one signal. For callers that checked
+ * Several packets, each one contiguous element (descriptor first), each
+ * published and signalled as emu_net_send would (vmbus_ring_write_many),
+ * without its per-call work. For callers that checked
  * there is no armed mutation or descriptor fault (emu_net_send applies
  * those). Returns how many went out, the longest prefix that fit (the
  * rest goes through emu_net_send, which asks the guest for room), or
  * -errno (-EIO: channel stopped).
  */
-int emu_net_send_batch(struct emu_net_queue *q, const struct hv_sg *pkt,
-		       unsigned int n);
+int emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
+		      unsigned int n);
 /* Completion packet carrying msg (msg_len may be 0). */
 int emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id,
 		      const void *msg, size_t msg_len);

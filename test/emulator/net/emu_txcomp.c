@@ -114,7 +114,8 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
 		comp_push(q, &c);
 }
 
-/* Completions written per ring update on the fast path. */
+/* Completions built per pass on the fast path (each is still published
+ * on its own: OpenVMM's try_send_tx_packet commits one per write). */
 #define COMP_RUN 32u
 #define COMP_PKT_MAX (sizeof(struct vmbus_pkt_desc) + NVSP_RESP_SIZE_V61)
 
@@ -138,11 +139,12 @@ comp_plain(const struct emu_nic *nic)
 }
 
 /*
- * The due completions at the head, in runs of up to COMP_RUN packets per
- * ring update (one index store, one signal), each packet built from one
- * template per status. Stops at the first that is not due, that does
- * not fit (the caller's comp_send then asks the guest for room), or
- * that cannot be built (comp_send decides).
+ * The due completions at the head, built COMP_RUN at a time from one
+ * template per status and written as a real host writes them: each
+ * published (and signalled when the guest waits on it) as soon as it is
+ * in the ring, none held back for the others. Stops at the first that
+ * is not due, that does not fit (the caller's comp_send then asks the
+ * guest for room), or that cannot be built (comp_send decides).
  */
 static void
 comp_flush_runs(struct emu_net_queue *q, uint64_t now)
@@ -181,7 +183,7 @@ comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 		}
 		if (k == 0)
 			return;
-		n = emu_net_send_batch(q, sg, k);
+		n = emu_net_send_many(q, sg, k);
 		if (n <= 0)
 			return;
 		q->comp_head = (q->comp_head + (unsigned int)n) % q->comp_cap;

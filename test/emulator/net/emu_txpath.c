@@ -185,14 +185,14 @@ tx_frame_offload(struct emu_net_queue *q, const uint8_t *msg,
 	bool offload;
 	int rc;
 
+	/* Private copy first: the offloads write into it, and msg may be
+	 * the guest's send section, which it can change under our checks. */
+	memcpy(f, msg + pk->data_off, len);
 	offload = (m->present & RNDIS_META_LSO) ||
 		  ((m->present & RNDIS_META_CSUM) && (m->csum & 0xFFFFu) != 0);
-	if (offload && msg[pk->data_off + 12] == 0x81 &&
-	    msg[pk->data_off + 13] == 0x00 &&
+	if (offload && f[12] == 0x81 && f[13] == 0x00 &&
 	    !(nic->net->cfg.lenient & EMU_LENIENT_TX_INLINE_VLAN))
 		return -EPROTONOSUPPORT;
-	/* Private copy: the offloads write into it. */
-	memcpy(f, msg + pk->data_off, len);
 	if (m->present & RNDIS_META_LSO) {
 		rc = emu_lso_segment(f, len, m->lso_mss, m->lso_tcp_off,
 				     m->lso_ipv6, nic->seg, EMU_NET_FRAME_MAX,
@@ -459,10 +459,12 @@ tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
 		st->tx_bytes += bytes;
 		return ok;
 	}
-	/* The same walk again: it cannot fail on the same bytes. */
+	/* The same walk again, for the messages past EMU_NET_TX_MSGS. */
 	off = 0;
 	for (i = 0; i < n; i++) {
-		(void)tx_next_msg(q, buf, len, &off, i, &msg, &mlen);
+		/* In place, the guest may have changed the bytes since. */
+		if (tx_next_msg(q, buf, len, &off, i, &msg, &mlen) != 1)
+			return false;
 		p = i < EMU_NET_TX_MSGS ? &pk[i] : &pk[EMU_NET_TX_MSGS];
 		if (i >= EMU_NET_TX_MSGS) {
 			if (tx_parse_msg(msg, mlen, p) != 0)
