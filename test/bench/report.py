@@ -142,10 +142,10 @@ class Report:
         rs = [r["mpps"] for r in sel(self.rows, case="ceiling-%d" % size) if r["mpps"]]
         return statistics.median(rs) if rs else None
 
-    def cases(self, side):
+    def cases(self, *sides):
         seen = []
         for r in self.rows:
-            if r.get("side") == side and r["case"].split("-")[0] in ("txonly", "rxonly", "io") \
+            if r.get("side") in sides and r["case"].split("-")[0] in ("txonly", "rxonly", "io") \
                     and r["case"] not in seen:
                 seen.append(r["case"])
         return seen
@@ -219,7 +219,8 @@ class Report:
             head.append("emulator instr/pkt (with %s)" % g)
         head.append("emulator / cheaper guest")
         body, objs, checks = [], [], []
-        for case in self.cases("guest"):
+        # Emulator-only runs (BENCH_CG_SIDES=emu) have no guest rows.
+        for case in self.cases("guest", "emu"):
             cells, gv, ev = [case], {}, {}
             entry = {"case": case, "guests": {}, "emulator": {}}
             for g in self.guests:
