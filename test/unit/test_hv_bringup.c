@@ -706,6 +706,68 @@ test_hv_bringup_runtime_query(void **state)
 	assert_int_equal(r->query_status, RNDIS_STATUS_SUCCESS);
 }
 
+/*
+ * An RNDIS packet whose completion never came leaves rndis_buf lent to
+ * the host: a late completion gives it back; so does moving to another
+ * buffer, where the next request is then built.
+ */
+static void
+test_hv_bringup_rndis_buf_lent(void **state)
+{
+	struct fx *f = *state;
+	struct hv_bu_in in = { .type = HV_BU_IN_TIMEOUT };
+	uint32_t filter = RNDIS_PACKET_TYPE_DIRECTED;
+	static uint8_t other[2048];
+	struct rndis_peek pk;
+	uint8_t c[64];
+	uint64_t id;
+	int n;
+
+	assert_int_equal(hv_bringup_start(&f->b, &f->cfg), 0);
+	assert_int_equal(run(f), HV_BU_DONE);
+	assert_false(hv_bringup_rndis_buf_lent(&f->b));
+	/* A SET goes out; the host answers nothing; the wait expires. */
+	assert_int_equal(hv_bringup_rndis_set(&f->b,
+			 RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4), 0);
+	assert_int_equal(hv_bringup_step(&f->b, NULL, &f->last), 0);
+	assert_int_equal(f->last.action, HV_BU_SEND);
+	assert_int_equal(f->last.send_kind, HV_BU_SEND_RNDIS);
+	id = f->last.trans_id;
+	assert_true(hv_bringup_rndis_buf_lent(&f->b));
+	assert_int_equal(hv_bringup_step(&f->b, &in, &f->last), 0);
+	assert_int_equal(f->last.action, HV_BU_ERROR);
+	assert_true(hv_bringup_rndis_buf_lent(&f->b));
+	/* Its completion, late: refused, but the buffer is back. */
+	n = nvsp_host_build_rndis_pkt_complete(c, sizeof(c), f->h.version,
+					       NVSP_STATUS_SUCCESS);
+	in = (struct hv_bu_in){ .type = HV_BU_IN_NVSP, .completion = true,
+				.trans_id = id, .buf = c, .len = (size_t)n };
+	assert_int_equal(hv_bringup_step(&f->b, &in, &f->last), -ETIME);
+	assert_false(hv_bringup_rndis_buf_lent(&f->b));
+
+	/* Again, then a move to another buffer instead. */
+	assert_int_equal(hv_bringup_rndis_set(&f->b,
+			 RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4), 0);
+	assert_int_equal(hv_bringup_step(&f->b, NULL, &f->last), 0);
+	assert_int_equal(hv_bringup_set_rndis_buf(&f->b, other, sizeof(other),
+						  0x9000), -EBUSY);
+	in = (struct hv_bu_in){ .type = HV_BU_IN_TIMEOUT };
+	assert_int_equal(hv_bringup_step(&f->b, &in, &f->last), 0);
+	assert_true(hv_bringup_rndis_buf_lent(&f->b));
+	assert_int_equal(hv_bringup_set_rndis_buf(&f->b, other, 16, 0x9000),
+			 -EINVAL);
+	assert_int_equal(hv_bringup_set_rndis_buf(&f->b, other, sizeof(other),
+						  0x9000), 0);
+	assert_false(hv_bringup_rndis_buf_lent(&f->b));
+	assert_int_equal(hv_bringup_rndis_set(&f->b,
+			 RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4), 0);
+	assert_int_equal(hv_bringup_step(&f->b, NULL, &f->last), 0);
+	assert_int_equal(f->last.action, HV_BU_SEND);
+	assert_int_equal(f->last.rndis_gpa, 0x9000);
+	assert_int_equal(rndis_msg_peek(other, f->last.rndis_len, &pk), 0);
+	assert_int_equal(pk.type, RNDIS_MSG_SET);
+}
+
 int
 main(void)
 {
@@ -728,6 +790,7 @@ main(void)
 				       setup),
 		cmocka_unit_test_setup(test_hv_bringup_start_rejects_cfg, setup),
 		cmocka_unit_test_setup(test_hv_bringup_runtime_query, setup),
+		cmocka_unit_test_setup(test_hv_bringup_rndis_buf_lent, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,6 +197,27 @@ hv_bringup_teardown(struct hv_bringup *b)
 	return 0;
 }
 
+bool
+hv_bringup_rndis_buf_lent(const struct hv_bringup *b)
+{
+	return b != NULL && b->rndis_buf_lent;
+}
+
+int
+hv_bringup_set_rndis_buf(struct hv_bringup *b, void *buf, uint32_t size,
+			 uint64_t gpa)
+{
+	if (b == NULL || buf == NULL || size < HV_BU_RNDIS_BUF_MIN)
+		return -EINVAL;
+	if (hv_bu_op_running(b))
+		return -EBUSY;
+	b->cfg.rndis_buf = buf;
+	b->cfg.rndis_buf_size = size;
+	b->cfg.rndis_buf_gpa = gpa;
+	b->rndis_buf_lent = false;
+	return 0;
+}
+
 /* ---- building requests ---- */
 
 static void
@@ -248,6 +269,8 @@ send_rndis(struct hv_bringup *b, struct hv_bu_out *out, int len)
 	if (rc != 0)
 		return rc;
 	out_inband(out, n, b->nvsp_id, true);
+	b->rndis_buf_lent = true;
+	b->lent_id = b->nvsp_id;
 	out->send_kind = HV_BU_SEND_RNDIS;
 	out->rndis_gpa = b->cfg.rndis_buf_gpa;
 	out->rndis_len = (uint32_t)len;

@@ -240,6 +240,8 @@ struct hv_bringup {
 	bool single_query;    /* QUERY state serves hv_bringup_rndis_query */
 	bool recv_buf_sent;
 	bool send_buf_sent;
+	bool rndis_buf_lent;  /* an RNDIS packet's completion is still due */
+	uint64_t lent_id;     /* its transaction id */
 	uint32_t events;      /* HV_BU_EV_* of the current step */
 	uint32_t error;
 	int err;
@@ -290,6 +292,26 @@ hv_bringup_rndis_query(struct hv_bringup *b, uint32_t oid);
  */
 int
 hv_bringup_teardown(struct hv_bringup *b);
+
+/*
+ * rndis_buf may still be read by the host: an RNDIS control packet went
+ * out and the NVSP completion that gives its buffer back has not come
+ * (the op failed or timed out first). Building the next RNDIS message
+ * there could change what the host reads; the caller should move to
+ * another buffer (hv_bringup_set_rndis_buf) or wait. A late completion
+ * of that packet clears it.
+ */
+bool
+hv_bringup_rndis_buf_lent(const struct hv_bringup *b);
+
+/*
+ * Build RNDIS messages in another buffer from now on (no op running).
+ * The old one is the caller's again, unless the host may still read it
+ * (hv_bringup_rndis_buf_lent before the call). 0, -EINVAL or -EBUSY.
+ */
+int
+hv_bringup_set_rndis_buf(struct hv_bringup *b, void *buf, uint32_t size,
+			 uint64_t gpa);
 
 /*
  * Advance with one input (NULL or IN_NONE: none) and say what to do

@@ -182,6 +182,10 @@ on_completion(struct hv_bringup *b, const struct hv_bu_in *in)
 		return -EPROTO;
 	}
 	rc = hv_xact_complete(&b->xact, in->trans_id, (uint32_t)kind, &d);
+	/* The packet that lent rndis_buf is done with it, even if late. */
+	if ((rc == 0 || rc == -ETIME) && kind == HV_XACT_NVSP_RNDIS_CTL &&
+	    in->trans_id == b->lent_id)
+		b->rndis_buf_lent = false;
 	if (rc != 0)
 		return rc;
 	/* Cancelled on every state change, so the cookie always matches. */

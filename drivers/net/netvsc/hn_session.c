@@ -31,6 +31,7 @@ hn_bad(struct hn_chan *hc, enum hn_bad kind, const char *field, uint64_t value)
 	static const char *const kinds[HN_BAD_KINDS] = {
 		"packet", "nvsp", "range", "rndis", "frame length", "pageset",
 		"transaction id", "duplicate transaction id", "control",
+		"late transaction id",
 	};
 	uint64_t n = ++hc->bad[kind];
 
@@ -120,6 +121,76 @@ hn_status_ind(struct hn_chan *hc, const uint8_t *msg, uint32_t len)
 
 /* ---- Control input: queued for the session while an op runs ---- */
 
+/*
+ * A control reply the session's transaction table (hv_xact, inside
+ * hv_bringup) refused: counted by why, with the id as the host sent it.
+ */
+static void
+hn_ctl_refused(struct hn_chan *hc, uint32_t type, bool completion,
+	       uint64_t xid, const void *buf, uint32_t len, int rc)
+{
+	const char *field = completion ? "control xid" : "nvsp inband type";
+	uint64_t v = xid;
+	struct rndis_peek pk;
+	uint32_t t = 0;
+	enum hn_bad kind;
+
+	if (type == HV_BU_IN_RNDIS) {
+		field = "rndis request id";
+		v = rndis_msg_peek(buf, len, &pk) == 0 ? pk.rid : 0;
+	}
+	if (len >= sizeof(t))
+		memcpy(&t, buf, sizeof(t));
+	switch (rc) {
+	case -ENOENT:
+		kind = HN_BAD_XID;
+		break;
+	case -EALREADY:
+		kind = HN_BAD_DUP_XID;
+		break;
+	case -ETIME:
+		kind = HN_BAD_LATE_XID;
+		break;
+	default:
+		/* Wrong type for the id, malformed, or nothing we asked for. */
+		kind = type == HV_BU_IN_NVSP && !completion ? HN_BAD_NVSP :
+			HN_BAD_CTL;
+		field = type == HV_BU_IN_RNDIS ? "rndis reply type" :
+			completion ? "nvsp reply type" : "nvsp inband type";
+		v = t;
+		break;
+	}
+	hn_bad(hc, kind, field, v);
+}
+
+/*
+ * A reply while no op runs: still matched against the session's table,
+ * which knows a late reply (its request timed out) or a duplicate from a
+ * forged id. Called under the channel's lock by any reader: only a
+ * trylock here (the op runner takes ctl_lock, then this channel's lock);
+ * holding ctl_lock means no op runs, so the step only matches and counts.
+ */
+static void
+hn_ctl_stray(struct hn_chan *hc, uint32_t type, bool completion,
+	     uint64_t xid, const void *buf, uint32_t len)
+{
+	struct hn_data *hv = hc->hv;
+	struct hv_bu_in in = {
+		.type = type, .completion = completion,
+		.trans_id = xid & ~HN_XID_CTL, .buf = buf, .len = len,
+	};
+	struct hv_bu_out out;
+	int rc = -ENOENT;
+
+	if (hc->idx == 0 && hv->session_started &&
+	    rte_spinlock_trylock(&hv->ctl_lock)) {
+		rc = hv_bringup_step(&hv->bu, &in, &out);
+		rte_spinlock_unlock(&hv->ctl_lock);
+	}
+	if (rc != 0)
+		hn_ctl_refused(hc, type, completion, xid, buf, len, rc);
+}
+
 static void
 hn_ctl_enqueue(struct hn_chan *hc, uint32_t type, bool completion,
 	       uint64_t xid, const void *buf, uint32_t len)
@@ -160,7 +231,7 @@ hn_ctl_rndis_msg(struct hn_chan *hc, const uint8_t *shared, uint32_t len)
 	if (hv->bu_busy)
 		hn_ctl_enqueue(hc, HV_BU_IN_RNDIS, false, 0, msg, n);
 	else if (pk.type != RNDIS_MSG_INDICATE_STATUS)
-		hn_bad(hc, HN_BAD_CTL, "unexpected rndis type", pk.type);
+		hn_ctl_stray(hc, HV_BU_IN_RNDIS, false, 0, msg, n);
 }
 
 void
@@ -168,12 +239,13 @@ hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_data *hv = hc->hv;
 
-	/* While an op runs the session matches ids (and counts misfits). */
+	/* The session matches ids (and says why a misfit is refused). */
 	if (hc->idx == 0 && hv->bu_busy)
-		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, true, pi->trans_id & ~HN_XID_CTL,
+		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, true, pi->trans_id,
 			       pi->payload, pi->payload_len);
 	else
-		hn_bad(hc, HN_BAD_XID, "control xid", pi->trans_id);
+		hn_ctl_stray(hc, HV_BU_IN_NVSP, true, pi->trans_id, pi->payload,
+			     pi->payload_len);
 }
 
 void
@@ -250,7 +322,9 @@ hn_bu_pop(struct hn_data *hv, struct hv_bu_in *in, struct hn_ctl_in *slot)
 	if (got) {
 		in->type = slot->type;
 		in->completion = slot->completion;
-		in->trans_id = slot->trans_id;
+		/* The session's ids are untagged; ours carry HN_XID_CTL. */
+		in->trans_id = slot->completion ? slot->trans_id & ~HN_XID_CTL :
+			slot->trans_id;
 		in->buf = slot->buf;
 		in->len = slot->len;
 	}
@@ -281,8 +355,10 @@ hn_bu_run(struct hn_data *hv, const char *what)
 	rte_spinlock_unlock(&hc->lock);
 	for (;;) {
 		rc = hv_bringup_step(&hv->bu, &in, &out);
-		if (rc != 0 && in.type != HV_BU_IN_NONE)
-			hn_bad(hc, HN_BAD_CTL, "session input refused", (uint64_t)-rc);
+		if (rc != 0 && in.type != HV_BU_IN_NONE && in.type != HV_BU_IN_TIMEOUT)
+			hn_ctl_refused(hc, in.type, in.completion,
+				       hv->ctl_cur.trans_id, in.buf,
+				       (uint32_t)in.len, rc);
 		in.type = HV_BU_IN_NONE;
 		if (out.action == HV_BU_SEND) {
 			rc = hn_bu_send(hv, &out);
@@ -336,6 +412,46 @@ hn_bu_run(struct hn_data *hv, const char *what)
 	return rc;
 }
 
+/*
+ * The host may still read the page of an RNDIS request whose packet was
+ * never completed (its op timed out): build later requests in a new page
+ * and keep the old one until the channels are closed. Under ctl_lock.
+ */
+static int
+hn_ctl_page_check(struct hn_data *hv)
+{
+	const struct rte_memzone *mz;
+	char name[RTE_MEMZONE_NAMESIZE];
+	int rc;
+
+	if (!hv_bringup_rndis_buf_lent(&hv->bu))
+		return 0;
+	if (hv->nctl_mz_lent == RTE_DIM(hv->ctl_mz_lent)) {
+		HN_LOG(ERR, "port %u: %u RNDIS request pages still held by the"
+		       " host: no more control requests", hv->port_id,
+		       hv->nctl_mz_lent);
+		return -EBUSY;
+	}
+	snprintf(name, sizeof(name), "hn_ctl_%u_%u", hv->port_id,
+		 ++hv->ctl_mz_seq);
+	mz = rte_memzone_reserve_aligned(name, HV_PAGE_SIZE,
+					 hv->vmbus->device.numa_node,
+					 RTE_MEMZONE_IOVA_CONTIG, HV_PAGE_SIZE);
+	if (mz == NULL)
+		return -ENOMEM;
+	rc = hv_bringup_set_rndis_buf(&hv->bu, mz->addr, HV_PAGE_SIZE, mz->iova);
+	if (rc != 0) {
+		rte_memzone_free(mz);
+		return rc;
+	}
+	HN_LOG(WARNING, "port %u: the host never completed the RNDIS request"
+	       " in page 0x%" PRIx64 ": later requests use a new page",
+	       hv->port_id, (uint64_t)hv->ctl_mz->iova);
+	hv->ctl_mz_lent[hv->nctl_mz_lent++] = hv->ctl_mz;
+	hv->ctl_mz = mz;
+	return 0;
+}
+
 int
 hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in, uint32_t len)
 {
@@ -344,7 +460,9 @@ hn_rndis_set(struct hn_data *hv, uint32_t oid, const void *in, uint32_t len)
 	if (hv->dead)
 		return -ENODEV;
 	rte_spinlock_lock(&hv->ctl_lock);
-	rc = hv_bringup_rndis_set(&hv->bu, oid, in, len);
+	rc = hn_ctl_page_check(hv);
+	if (rc == 0)
+		rc = hv_bringup_rndis_set(&hv->bu, oid, in, len);
 	if (rc == 0)
 		rc = hn_bu_run(hv, "RNDIS set");
 	if (rc == 0 && hv->bu.res.set_status != RNDIS_STATUS_SUCCESS)
@@ -497,7 +615,9 @@ hn_subchan_open(struct hn_data *hv, uint32_t want)
 	int rc;
 
 	rte_spinlock_lock(&hv->ctl_lock);
-	rc = hv_bringup_subchannels(&hv->bu, want);
+	rc = hn_ctl_page_check(hv);
+	if (rc == 0)
+		rc = hv_bringup_subchannels(&hv->bu, want);
 	if (rc == 0)
 		rc = hn_bu_run(hv, "subchannel request");
 	rte_spinlock_unlock(&hv->ctl_lock);
@@ -521,13 +641,23 @@ hn_subchan_open(struct hn_data *hv, uint32_t want)
 void
 hn_session_detach(struct hn_data *hv)
 {
+	uint32_t k;
 	int i;
 
 	if (hv->session_started && !hv->dead && hv->chans[0].chan != NULL) {
-		/* HALT (its completion awaited: the page is freed below),
-		 * then revoke the buffers the host accepted. */
+		/*
+		 * ctl_lock waits for a running op (each ends within
+		 * host_timeout). One that timed out may have left its page
+		 * with the host: HALT goes into a fresh one (or is skipped),
+		 * its completion awaited, then the buffers the host accepted
+		 * are revoked; the channels are closed after, the pages
+		 * freed last.
+		 */
 		rte_spinlock_lock(&hv->ctl_lock);
-		if (hv_bringup_teardown(&hv->bu) == 0)
+		if (hn_ctl_page_check(hv) != 0)
+			HN_LOG(WARNING, "port %u: no page for RNDIS HALT: the"
+			       " channels are closed without it", hv->port_id);
+		else if (hv_bringup_teardown(&hv->bu) == 0)
 			(void)hn_bu_run(hv, "teardown");
 		rte_spinlock_unlock(&hv->ctl_lock);
 	}
@@ -548,4 +678,7 @@ hn_session_detach(struct hn_data *hv)
 	hv->rss_on = false;
 	rte_memzone_free(hv->ctl_mz);
 	hv->ctl_mz = NULL;
+	for (k = 0; k < hv->nctl_mz_lent; k++)
+		rte_memzone_free(hv->ctl_mz_lent[k]);
+	hv->nctl_mz_lent = 0;
 }

@@ -31,7 +31,7 @@ static const struct hn_xname hn_tx_names[] = {
 
 static const char *const hn_bad_names[HN_BAD_KINDS] = {
 	"bad_packet", "bad_nvsp", "bad_range", "bad_rndis", "bad_frame_len",
-	"bad_pageset", "bad_xid", "dup_xid", "bad_control",
+	"bad_pageset", "bad_xid", "dup_xid", "bad_control", "late_xid",
 };
 
 /* Port-wide, summed over the queues: rx_<name> and tx_<name>. */

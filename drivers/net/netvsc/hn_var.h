@@ -68,6 +68,7 @@ enum hn_bad {
 	HN_BAD_XID,         /* completion for an unknown transaction */
 	HN_BAD_DUP_XID,     /* completion for a transaction already done */
 	HN_BAD_CTL,         /* control reply unexpected or malformed */
+	HN_BAD_LATE_XID,    /* control reply after its request timed out */
 	HN_BAD_KINDS
 };
 
@@ -245,6 +246,10 @@ struct hn_data {
 	bool session_started;
 	bool subch_requested;
 	const struct rte_memzone *ctl_mz; /* one page for RNDIS requests */
+	/* Earlier pages the host may still read (a request never completed):
+	 * freed once the channels are closed. */
+	const struct rte_memzone *ctl_mz_lent[4];
+	uint32_t nctl_mz_lent, ctl_mz_seq;
 	/* Control input read by whoever polls channel 0 (under its lock). */
 	struct hn_ctl_in ctlq[HN_CTLQ_LEN];
 	uint32_t ctlq_head, ctlq_n;
