@@ -34,12 +34,17 @@ hn_bad(struct hn_chan *hc, enum hn_bad kind, const char *field, uint64_t value)
 		"late transaction id",
 	};
 	uint64_t n = ++hc->bad[kind];
+	uint64_t now = rte_get_timer_cycles();
 
-	/* 1st, 2nd, 4th, 8th ... of each kind on each channel. */
-	if ((n & (n - 1)) == 0)
+	/* 1st, 2nd, 4th, 8th ... of each kind on each channel, and any
+	 * other after half a second of quiet for that kind. */
+	if ((n & (n - 1)) == 0 ||
+	    now - hc->bad_logged[kind] >= rte_get_timer_hz() / 2) {
+		hc->bad_logged[kind] = now;
 		HN_LOG(WARNING, "port %u chan %u: bad host %s: %s = %" PRIu64
 		       " (dropped; %" PRIu64 " so far)", hc->hv->port_id,
 		       hc->idx, kinds[kind], field, value, n);
+	}
 }
 
 static void

@@ -165,6 +165,7 @@ struct hn_chan {
 	uint64_t rx_bursts;    /* Rx bursts on this channel (progress mark) */
 	uint8_t ack_msg[NVSP_REQ_SIZE];
 	uint64_t bad[HN_BAD_KINDS];
+	uint64_t bad_logged[HN_BAD_KINDS]; /* timer cycles of the last log */
 };
 
 struct hn_rx_queue {
