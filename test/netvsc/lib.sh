@@ -126,7 +126,7 @@ it_tp_guest_pid() {
 # Sanitizer reports, crashes and EAL panics in a testpmd log fail the test.
 nv_check_log() {
 	local log=$1 what
-	what=$(grep -m1 -E 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer|Segmentation fault|PANIC in|EAL: Error - exiting' "$log") &&
+	what=$(grep -m1 -E 'ERROR: (Address|Leak|Undefined)Sanitizer|Sanitizer has encountered a fatal error|runtime error:|SUMMARY: [A-Za-z]+Sanitizer|Segmentation fault|PANIC in|EAL: Error - exiting' "$log") &&
 		fail "$(basename "$log"): $what"
 	return 0
 }
