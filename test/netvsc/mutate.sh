@@ -22,10 +22,15 @@ case $GROUP in control | data | reply) ;; *) fail "unknown group $GROUP" ;; esac
 
 TMO=2000
 # The emulator's last lines say which message it corrupted.
-trap 'tail -n 12 "$IT_DIR/emu-m.log" 2>/dev/null | sed "s/^/  emu: /"; it_cleanup' EXIT
+# MUTATE_KEEP=DIR keeps the logs (debugging).
+trap 'tail -n 12 "$IT_DIR/emu-m.log" 2>/dev/null | sed "s/^/  emu: /"
+	[ -n "${MUTATE_KEEP:-}" ] && cp "$IT_DIR"/*.log "$MUTATE_KEEP/"
+	it_cleanup' EXIT
 it_emu_start m --backend "gen:flows=16,size=200,count=0,rate=20000,start=0"
 guid=$(nv_guid m 0)
 NV_EAL_ARGS=(-a "$guid,host_timeout=$TMO")
+# Watchdog of testpmd: a group takes minutes under ASan on a busy machine.
+NV_TP_SECS=900
 nv_i_start m "$IT_DIR/testpmd.log" --forward-mode=macswap
 nv_cmd start
 it_ctl m gen 0 start >/dev/null || fail "gen start refused"
