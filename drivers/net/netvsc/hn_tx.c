@@ -8,11 +8,14 @@
  * by IOVA split at 4 KiB Hyper-V pages, at most HN_GPA_MAX entries (else
  * the frame is copied). The mbuf is freed when the host completes it.
  *
- * Every send carries a transaction id (queue << 32 | descriptor index)
- * that the completion echoes; it is checked as an index, never trusted as
- * a pointer, and a completion for a free descriptor is counted, not
- * acted on. Statistics count a frame when the host got it (the VMBus send
- * succeeded), not when the application handed it over.
+ * Every send carries a transaction id from the queue's hv_xact table
+ * (tagged with the queue and its setup epoch, a generation per slot) that
+ * the completion echoes. Only a completion naming a send still pending
+ * frees its descriptor; anything else (forged, duplicated, or late: the
+ * send was reclaimed at stop and its descriptor may carry a new send
+ * now) is counted and logged, never acted on. Statistics count a frame
+ * when the host got it (the VMBus send succeeded), not when the
+ * application handed it over.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +43,9 @@
 /* How long stop waits for completions before reclaiming. */
 #define HN_RECLAIM_MS 1000u
 
+_Static_assert(HN_TX_TAG(HN_MAX_CHANNELS - 1u, HN_TX_TAG_EPOCHS - 1u) <=
+	       HV_XACT_TAG_MAX, "Tx tag must fit the hv_xact tag field");
+
 int
 hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		  unsigned int socket, const struct rte_eth_txconf *conf)
@@ -66,6 +72,8 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 				      RTE_CACHE_LINE_SIZE, (int)socket);
 	txq->free_txd = rte_malloc_socket("hn_txfree", n * sizeof(uint32_t),
 					  RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->xslots = rte_malloc_socket("hn_txxact", n * sizeof(*txq->xslots),
+					RTE_CACHE_LINE_SIZE, (int)socket);
 	txq->sec_words = rte_malloc_socket("hn_secmap",
 					   HV_SECTION_WORDS(RTE_MAX(hv->sec_count, 1u)) *
 					   sizeof(uint64_t), RTE_CACHE_LINE_SIZE,
@@ -77,7 +85,7 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 						  (int)socket, RTE_MEMZONE_IOVA_CONTIG,
 						  HV_PAGE_SIZE);
 	if (txq->txd == NULL || txq->free_txd == NULL || txq->sec_words == NULL ||
-	    txq->hdr_mz == NULL) {
+	    txq->xslots == NULL || txq->hdr_mz == NULL) {
 		dev->data->tx_queues[qid] = txq;
 		hn_tx_queue_release(dev, qid);
 		return -ENOMEM;
@@ -85,7 +93,10 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	for (i = 0; i < n; i++)
 		txq->free_txd[i] = n - 1 - i;
 	txq->nfree_txd = n;
-	if (rndis_tmpl_init(&txq->tmpl[0], 0, 0) != 0 ||
+	/* A new epoch: ids of this queue's earlier setups are unknown here. */
+	if (hv_xact_init_tagged(&txq->xact, txq->xslots, n, 0,
+				HN_TX_TAG(qid, hv->tx_epoch++)) != 0 ||
+	    rndis_tmpl_init(&txq->tmpl[0], 0, 0) != 0 ||
 	    rndis_tmpl_init(&txq->tmpl[1], RNDIS_META_VLAN, 0) != 0) {
 		dev->data->tx_queues[qid] = txq;
 		hn_tx_queue_release(dev, qid);
@@ -110,6 +121,7 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_memzone_free(txq->hdr_mz);
 	rte_free(txq->txd);
 	rte_free(txq->free_txd);
+	rte_free(txq->xslots);
 	rte_free(txq->sec_words);
 	rte_free(txq);
 }
@@ -151,6 +163,12 @@ hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 {
 	struct hn_txd *d = &txq->txd[idx];
 
+	/* Given up on (reclaim, failed send): its completion, should it
+	 * still come, counts as late. */
+	if (d->xid != 0) {
+		(void)hv_xact_cancel(&txq->xact, d->xid, NULL);
+		d->xid = 0;
+	}
 	if (d->m != NULL) {
 		rte_pktmbuf_free(d->m);
 		d->m = NULL;
@@ -182,40 +200,85 @@ hn_txd_get(struct hn_tx_queue *txq, bool section)
 	d->m = NULL;
 	d->pkts = 0;
 	d->bytes = 0;
+	d->xid = 0;
 	d->section = sec;
 	return (int32_t)idx;
 }
 
+/*
+ * The id of descriptor idx's send, registered just before it goes out.
+ * Never fails while every pending send holds a descriptor (one slot
+ * each); 0 if our bookkeeping broke.
+ */
 static inline uint64_t
-hn_txd_xid(const struct hn_tx_queue *txq, uint32_t idx)
+hn_txd_register(struct hn_tx_queue *txq, uint32_t idx)
 {
-	return ((uint64_t)txq->queue_id << 32) | idx;
+	uint64_t id;
+
+	if (hv_xact_register(&txq->xact, HV_XACT_NVSP_RNDIS_DATA, idx,
+			     UINT64_MAX, &id) != 0) {
+		HN_LOG(ERR, "port %u txq %u: no transaction slot for send %u",
+		       txq->port_id, txq->queue_id, idx);
+		return 0;
+	}
+	txq->txd[idx].xid = id;
+	return id;
+}
+
+/* A completion that names no pending send: counted by why, no action. */
+static void
+hn_tx_comp_refused(struct hn_chan *hc, int rc, uint64_t xid)
+{
+	enum hn_bad kind = HN_BAD_XID;
+
+	if (rc == -EALREADY)
+		kind = HN_BAD_DUP_XID;
+	else if (rc == -ETIME)
+		kind = HN_BAD_LATE_XID;
+	hn_bad(hc, kind, "tx completion xid", xid);
 }
 
 void
 hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct rte_eth_dev_data *d = hc->hv->eth->data;
-	uint64_t q = pi->trans_id >> 32;
-	uint32_t idx = (uint32_t)pi->trans_id, status;
+	uint32_t tag = hv_xact_id_tag(pi->trans_id), q, status, type;
+	struct hv_xact_done done;
 	struct hn_tx_queue *txq;
+	int rc;
 
-	if (q >= d->nb_tx_queues || d->tx_queues == NULL ||
-	    (txq = d->tx_queues[q]) == NULL || txq->hc != hc ||
-	    idx >= txq->ntxd) {
+	q = HN_TX_TAG_QUEUE(tag);
+	if (tag == 0 || q >= d->nb_tx_queues || d->tx_queues == NULL ||
+	    (txq = d->tx_queues[q]) == NULL || txq->hc != hc) {
 		hn_bad(hc, HN_BAD_XID, "tx completion xid", pi->trans_id);
 		return;
 	}
-	if (!txq->txd[idx].in_use || (int32_t)idx == txq->agg_txd) {
-		hn_bad(hc, HN_BAD_DUP_XID, "tx completion xid", pi->trans_id);
+	/* The table checks epoch, slot and generation; it hands back the
+	 * descriptor we registered (our own number, still checked). */
+	rc = hv_xact_complete(&txq->xact, pi->trans_id,
+			      HV_XACT_NVSP_RNDIS_DATA, &done);
+	if (rc != 0) {
+		hn_tx_comp_refused(hc, rc, pi->trans_id);
 		return;
 	}
-	if (nvsp_parse_rndis_pkt_complete(pi->payload, pi->payload_len,
-					  &status) != 0)
+	if (done.cookie >= txq->ntxd || !txq->txd[done.cookie].in_use ||
+	    txq->txd[done.cookie].xid != pi->trans_id) {
+		HN_LOG(ERR, "port %u txq %u: send %" PRIx64 " has no descriptor",
+		       txq->port_id, txq->queue_id, pi->trans_id);
+		return;
+	}
+	txq->txd[done.cookie].xid = 0;
+	rc = nvsp_parse_rndis_pkt_complete(pi->payload, pi->payload_len,
+					   &status);
+	if (rc == -EPROTO && pi->payload_len >= sizeof(type)) {
+		memcpy(&type, pi->payload, sizeof(type));
+		hn_bad(hc, HN_BAD_NVSP, "tx completion type", type);
+	} else if (rc != 0) {
 		hn_bad(hc, HN_BAD_NVSP, "tx completion len", pi->payload_len);
-	else if (status != NVSP_STATUS_SUCCESS)
-		txq->st.host_nak += txq->txd[idx].pkts;
-	hn_txd_put(txq, idx);
+	} else if (status != NVSP_STATUS_SUCCESS) {
+		txq->st.host_nak += txq->txd[done.cookie].pkts;
+	}
+	hn_txd_put(txq, (uint32_t)done.cookie);
 }
 
 static void
@@ -246,6 +309,7 @@ hn_tx_flush(struct hn_tx_queue *txq)
 {
 	struct hn_txd *d;
 	uint8_t nv[NVSP_REQ_SIZE];
+	uint64_t xid;
 	int rc;
 
 	if (txq->agg_txd < 0)
@@ -258,11 +322,15 @@ hn_tx_flush(struct hn_tx_queue *txq)
 	}
 	nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_DATA, d->section,
 			     txq->agg_off);
-	rc = rte_vmbus_chan_send(txq->hc->chan, nv, sizeof(nv),
-				 hn_txd_xid(txq, (uint32_t)txq->agg_txd),
-				 RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
-				 &txq->hc->need_sig);
+	xid = hn_txd_register(txq, (uint32_t)txq->agg_txd);
+	rc = xid == 0 ? -ENOSPC :
+		rte_vmbus_chan_send(txq->hc->chan, nv, sizeof(nv), xid,
+				    RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
+				    &txq->hc->need_sig);
 	if (rc == -EAGAIN) {
+		/* Not sent: the aggregate stays open, unregistered. */
+		(void)hv_xact_cancel(&txq->xact, xid, NULL);
+		d->xid = 0;
 		txq->st.ring_full++;
 		return rc;
 	}
@@ -273,7 +341,8 @@ hn_tx_flush(struct hn_tx_queue *txq)
 		txq->st.agg_msgs++;
 	} else {
 		txq->st.errors += d->pkts;
-		hn_host_dead(txq->hv, rc);
+		if (rc != -ENOSPC)
+			hn_host_dead(txq->hv, rc);
 		hn_txd_put(txq, (uint32_t)txq->agg_txd);
 	}
 	txq->agg_txd = -1;
@@ -412,6 +481,7 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	struct rte_vmbus_gpa g[HN_GPA_MAX];
 	uint8_t nv[NVSP_REQ_SIZE];
 	rte_iova_t hiova;
+	uint64_t xid;
 	uint32_t k;
 	int32_t idx;
 	int hl, rc;
@@ -435,15 +505,17 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	g[0].len = (uint32_t)hl;
 	nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_DATA,
 			     NVSP_SECTION_INDEX_NONE, 0);
-	rc = rte_vmbus_chan_send_gpa(txq->hc->chan, g, k + 1, nv, sizeof(nv),
-				     hn_txd_xid(txq, (uint32_t)idx),
-				     RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
-				     &txq->hc->need_sig);
+	xid = hn_txd_register(txq, (uint32_t)idx);
+	rc = xid == 0 ? -ENOSPC :
+		rte_vmbus_chan_send_gpa(txq->hc->chan, g, k + 1, nv, sizeof(nv),
+					xid, RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
+					&txq->hc->need_sig);
 	if (rc != 0) {
+		/* Not sent (or never to be): the id is cancelled by put. */
 		hn_txd_put(txq, (uint32_t)idx);
 		if (rc == -EAGAIN)
 			txq->st.ring_full++;
-		else
+		else if (rc != -ENOSPC)
 			hn_host_dead(txq->hv, rc);
 		return rc;
 	}
@@ -652,7 +724,7 @@ hn_tx_reclaim(struct hn_tx_queue *txq)
 		txq->st.lost += txq->txd[i].pkts;
 		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " never completed;"
 		       " reclaimed", txq->port_id, txq->queue_id,
-		       hn_txd_xid(txq, i));
+		       txq->txd[i].xid);
 		hn_txd_put(txq, i);
 	}
 	rte_spinlock_unlock(&hc->lock);

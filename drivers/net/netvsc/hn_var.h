@@ -53,9 +53,20 @@ extern int hn_logtype;
 /* ACKs kept for retry when the outbound ring is full. */
 #define HN_ACK_BACKLOG 64u
 
-/* Transaction ids: Tx descriptors are (queue << 32 | index); control
- * exchanges carry this tag, so a host echo cannot be confused. */
+/* Transaction ids: a Tx send's comes from its queue's hv_xact table
+ * (tagged HN_TX_TAG, bit 63 clear); control exchanges carry this bit, so
+ * a host echo cannot be confused. */
 #define HN_XID_CTL (UINT64_C(1) << 63)
+/*
+ * Tag of a Tx queue's transaction ids: the queue in the low 6 bits and
+ * the queue's setup epoch above, so that a completion from before a
+ * queue was set up again never matches a send of the new one (whose
+ * table starts its generations afresh). Fits HV_XACT_TAG_MAX.
+ */
+#define HN_TX_TAG_EPOCHS 511u
+#define HN_TX_TAG(q, epoch) (1u + (uint32_t)(q) + \
+			     HN_MAX_CHANNELS * ((epoch) % HN_TX_TAG_EPOCHS))
+#define HN_TX_TAG_QUEUE(tag) (((tag) - 1u) % HN_MAX_CHANNELS)
 
 /* Kinds of rejected host input, one counter each (xstats). */
 enum hn_bad {
@@ -123,6 +134,7 @@ struct hn_txd {
 	uint32_t section;     /* send-buffer section or UINT32_MAX */
 	uint32_t pkts;        /* frames in this send */
 	uint64_t bytes;
+	uint64_t xid;         /* its pending transaction; 0: not sent */
 	bool in_use;
 };
 
@@ -187,6 +199,11 @@ struct hn_tx_queue {
 	uint32_t ntxd;
 	struct hn_txd *txd;
 	uint32_t *free_txd, nfree_txd;
+	/* Sends the host has not completed: a completion is matched by id
+	 * and generation, so a late one for a reclaimed descriptor (stop)
+	 * never completes the descriptor's next send. One slot each. */
+	struct hv_xact_table xact;
+	struct hv_xact_slot *xslots;
 	/* This queue's slice of the send buffer: the core's section map,
 	 * used by one thread at a time (under the channel lock). */
 	struct hv_section_map secmap;
@@ -217,6 +234,8 @@ struct hn_data {
 	uint32_t latency_us;
 	uint32_t rx_copybreak, tx_copybreak;
 	bool rx_extmbuf;
+
+	uint32_t tx_epoch;     /* Tx queue setups so far (HN_TX_TAG) */
 
 	/* Session with the host. */
 	uint32_t nvsp_version;

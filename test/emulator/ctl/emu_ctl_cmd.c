@@ -191,6 +191,23 @@ cmd_reply_delay(const struct emu_ctl_env *env, unsigned int n, char **argv,
 			"kind must be nvsp, rndis, indication or any");
 }
 
+/* tx-comp-delay NIC US|never: also applies to completions already held. */
+static int
+cmd_tx_comp_delay(const struct emu_ctl_env *env, unsigned int n, char **argv,
+		  FILE *out)
+{
+	unsigned int us;
+
+	if (strcmp(argv[0], "never") == 0) {
+		emu_nic_set_tx_comp_delay(env->nic[n], UINT64_MAX);
+		return reply_ok(out, 0, "tx-comp-delay");
+	}
+	if (parse_count(argv[0], &us) != 0 || us > CTL_MAX_DELAY_S * 1000000.0)
+		return reply_err(out, -EINVAL, "us must be 0..3600000000 or never");
+	emu_nic_set_tx_comp_delay(env->nic[n], us);
+	return reply_ok(out, 0, "tx-comp-delay");
+}
+
 /* reply-drop NIC KIND COUNT */
 static int
 cmd_reply_drop(const struct emu_ctl_env *env, unsigned int n, char **argv,
@@ -335,6 +352,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "mutate", 5, true, cmd_mutate },
 	{ "reply-delay", 4, true, cmd_reply_delay },
 	{ "reply-drop", 3, true, cmd_reply_drop },
+	{ "tx-comp-delay", 2, true, cmd_tx_comp_delay },
 	{ "vf-offer", 2, true, cmd_vf_offer },
 	{ "vf-revoke", 1, true, cmd_vf_revoke },
 	{ "vf-revoke-abrupt", 1, true, cmd_vf_revoke_abrupt },

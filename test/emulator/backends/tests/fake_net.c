@@ -117,6 +117,12 @@ emu_nic_set_ctrl_delay(struct emu_nic *nic, unsigned int ms)
 	record(nic, "delay", (long)ms, 0);
 }
 
+void
+emu_nic_set_tx_comp_delay(struct emu_nic *nic, uint64_t us)
+{
+	record(nic, "tx-comp-delay", us == UINT64_MAX ? -1 : (long)us, 0);
+}
+
 int
 emu_nic_inject_fault(struct emu_nic *nic, enum emu_fault f, unsigned int count)
 {

@@ -162,6 +162,13 @@ test_emu_ctl_mutate_reply(void **state)
 	assert_int_equal(nics[0].arg2, 4);
 	assert_true(run("reply-drop 0 bogus 4") < 0);
 	assert_non_null(strstr(reply, "error: kind must be"));
+	assert_int_equal(run("tx-comp-delay 1 never"), 0);
+	assert_string_equal(nics[1].last, "tx-comp-delay");
+	assert_int_equal(nics[1].arg1, -1);
+	assert_int_equal(run("tx-comp-delay 1 20"), 0);
+	assert_int_equal(nics[1].arg1, 20);
+	assert_true(run("tx-comp-delay 1 -5") < 0);
+	assert_non_null(strstr(reply, "error: us must be"));
 }
 
 static void
