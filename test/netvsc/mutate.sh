@@ -171,7 +171,7 @@ check "tx-comp trans-id" traffic chan0_bad_xid "$BAD transaction id: tx completi
 	mutate 0 tx-comp trans-id 0xdead00001234 3
 check "tx-comp status" traffic tx_q0_host_nak - \
 	mutate 0 tx-comp status 2 3
-check "tx-comp type" traffic chan0_bad_nvsp "$BAD nvsp: tx completion" \
+check "tx-comp type" traffic chan0_bad_nvsp "$BAD nvsp: tx completion type = 30583" \
 	mutate 0 tx-comp type 0x7777 3
 
 # RNDIS control completions (of a packet filter SET).
