@@ -5,6 +5,8 @@
 #   - qemu-system-x86, busybox-static, cpio (QEMU guest and initramfs),
 #     dwarves (pahole: 6.12's kbuild adds BTF to modules);
 #   - linux-headers-amd64 (building uio_hv_vmbus and the fake_vmbus stub);
+#   - dkms, openssl (test/kernel/dkms_sign.sh: docs/kernel.md's DKMS
+#     build and module signing, with throwaway keys);
 #   - the matching linux-image-<version>-amd64-unsigned package, downloaded
 #     (not installed: this machine's kernel is left alone) and unpacked
 #     into $VMBUS_NETVSC_CACHE/kernel/<version>/ for its vmlinuz, its BTF
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 cache=${VMBUS_NETVSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmbus-netvsc}/kernel
-PACKAGES=(qemu-system-x86 busybox-static cpio kmod dwarves linux-headers-amd64)
+PACKAGES=(qemu-system-x86 busybox-static cpio kmod dwarves linux-headers-amd64 dkms openssl)
 QUIET_APT=(-q -y -o Dpkg::Use-Pty=0)
 
 say() { printf 'setup-kernel: %s\n' "$*"; }

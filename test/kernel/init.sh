@@ -70,11 +70,13 @@ expect "GUID named in the devices parameter" \
 expect "bind by instance GUID" \
 	sh -c "echo $GUID > /sys/bus/vmbus/drivers/uio_hv_vmbus/bind"
 uio_face face ours $RING $RECV $SEND
+uio_face abi ours bound
 uio_face mmap ours
 uio_face irq ours strict
 uio_face rescind ours
 uio_face reoffer ours strict
 uio_face face ours $RING $RECV $SEND
+uio_face abi ours re-offered
 uio_face mmap ours
 expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
 uio_face noleak ours
@@ -86,6 +88,7 @@ expect "insmod fake_vmbus monitor=0" insmod $M/fake_vmbus.ko monitor=0
 expect "insmod uio_hv_vmbus devices=GUID" insmod $M/uio_hv_vmbus.ko devices=$GUID
 expect "host offers the NIC" sh -c "echo offer > $CTL"
 uio_face nomonitor ours
+uio_face abi ours no-monitor
 expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
 uio_face noleak ours
 expect "rmmod fake_vmbus" rmmod fake_vmbus
@@ -102,6 +105,7 @@ if [ -f $M/uio_hv_generic.ko ]; then
 	expect "new_id binds every NIC" \
 		sh -c "echo $NIC_CLASS > /sys/bus/vmbus/drivers/uio_hv_generic/new_id"
 	uio_face face debian
+	uio_face abi debian bound
 	uio_face mmap debian
 	uio_face irq debian
 	uio_face rescind debian
@@ -117,6 +121,7 @@ if [ -f $M/uio_hv_generic.ko ]; then
 	echo $NIC_CLASS > /sys/bus/vmbus/drivers/uio_hv_generic/new_id
 	echo offer > $CTL
 	uio_face nomonitor debian
+	uio_face abi debian no-monitor
 	rmmod uio_hv_generic
 	rmmod fake_vmbus
 	dmesg_clean no-monitor

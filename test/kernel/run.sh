@@ -111,10 +111,15 @@ run_kernel() {
 rm -rf "$work"
 mkdir -p "$work"
 # The parser needs parts of the DPDK-free core (drivers/common/hv).
-echo "== building uio_face (static, with the bus's sysfs parser)"
+# The face table of docs/uio-abi.md, checked against hv_uio_abi.h.
+echo "== building uio_face (static, with the bus's sysfs parser and docs/uio-abi.md's table)"
+python3 "$src/test/common/uio_abi_table.py" "$src/docs/uio-abi.md" \
+	"$src/drivers/common/hv/hv_uio_abi.h" "$work/uio_abi_table.h"
 ${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
+	-I"$work" -I"$src/test/common" \
 	-I"$src/drivers/common/hv" -I"$src/drivers/bus/vmbus/linux" \
-	"$src/test/kernel/uio_face.c" "$src/drivers/bus/vmbus/linux/vmbus_sysfs.c" \
+	"$src/test/kernel/uio_face.c" "$src/test/common/uio_abi_check.c" \
+	"$src/drivers/bus/vmbus/linux/vmbus_sysfs.c" \
 	"$src"/drivers/common/hv/*.c -o "$work/uio_face"
 
 rc=0

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "uio_abi_check.h"
 #include "vmbus_sysfs.h"
 
 #define NIC_GUID "f8615163-0001-1000-2000-00155d000001"
@@ -134,6 +135,28 @@ static int irq_write(int fd, int32_t v)
 }
 
 /* ---- steps ---- */
+static void abi_fail(void *arg, const char *reason)
+{
+	(void)arg;
+	check(0, "uio-abi: %s", reason);
+}
+
+/*
+ * The whole face against docs/uio-abi.md's table (generated into the
+ * program); the emulator's tests hold the shim's face to the same one.
+ */
+static int step_abi(const char *when)
+{
+	unsigned int checked = 0;
+	int n = uio_abi_check(DEVDIR, (size_t)sysconf(_SC_PAGESIZE), abi_fail,
+			      NULL, &checked);
+
+	check(n == 0 && checked > 0, "face matches docs/uio-abi.md %s (%u paths, %d failed)",
+	      when, checked, n);
+	face("uio_abi", "%s:%s", when, n == 0 ? "matches" : "differs");
+	return 0;
+}
+
 
 /* Device attributes, maps and primary channel as the bus reads them. */
 static int step_face(uint64_t ring, uint64_t recv, uint64_t send)
@@ -292,6 +315,7 @@ static int step_irq(int strict)
 	if (strict)
 		check(m15 == 1, "new sub-channel follows userspace's disable");
 	check(irq_write(fd, 1) == 0, "write 1 again");
+	step_abi("with-subchannels");
 	check(chan_u32(15, "in_mask") == 0 && chan_u32(16, "in_mask") == 0,
 	      "enable reaches every sub-channel");
 	face("enable_reaches_subs", "%s",
@@ -414,6 +438,8 @@ int main(int argc, char **argv)
 		step_face(argc > 3 ? strtoull(argv[3], NULL, 0) : 0,
 			  argc > 4 ? strtoull(argv[4], NULL, 0) : 0,
 			  argc > 5 ? strtoull(argv[5], NULL, 0) : 0);
+	else if (strcmp(step, "abi") == 0)
+		step_abi(argc > 3 ? argv[3] : "bound");
 	else if (strcmp(step, "mmap") == 0)
 		step_mmap();
 	else if (strcmp(step, "irq") == 0)

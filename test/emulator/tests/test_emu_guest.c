@@ -33,6 +33,7 @@
 #include "emu_guestmem.h"
 #include "emu_proto.h"
 #include "guest_ops.h"
+#include "uio_abi_check.h"
 
 extern char **environ;
 
@@ -473,6 +474,133 @@ test_emu_subchannel(void **state)
 	assert_int_equal(sc.bad, 0);
 }
 
+/* Failed checks of uio_abi_check, kept for the assertions. */
+struct abi_fails {
+	unsigned int n;
+	char reason[16][256];
+};
+
+static void
+abi_fail(void *arg, const char *reason)
+{
+	struct abi_fails *f = arg;
+
+	print_message("uio-abi: %s\n", reason);
+	if (f->n < 16)
+		snprintf(f->reason[f->n], sizeof(f->reason[0]), "%s", reason);
+	f->n++;
+}
+
+static bool
+abi_failed(const struct abi_fails *f, const char *needle)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n && i < 16; i++)
+		if (strstr(f->reason[i], needle) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * The shim's sysfs against docs/uio-abi.md's table (the kernel suite
+ * holds our module and Debian's to the same table): both NICs, one
+ * with a monitored and an unmonitored sub-channel.
+ */
+static void
+test_emu_uio_abi(void **state)
+{
+	const struct guest_dev *d = find_dev(0);
+	struct abi_fails f = { 0 };
+	char dir[PATH_MAX];
+	unsigned int checked = 0, i;
+	int fd;
+
+	(void)state;
+	fd = guest_uio_open(0, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(call(C_SUBCHAN, 0, (uint32_t)d->relid + 1, 1, 3).ret, 0);
+	assert_int_equal(call(C_SUBCHAN, 0, (uint32_t)d->relid + 2, 2,
+			      EMU_NO_MONITOR).ret, 0);
+	for (i = 0; i < NICS; i++) {
+		snprintf(dir, sizeof(dir), "/sys/bus/vmbus/devices/%s",
+			 find_dev(i)->name);
+		assert_int_equal(uio_abi_check(dir, pagesz, abi_fail, &f, &checked), 0);
+		/* 25 device-level paths, 3 per channel. */
+		assert_true(checked >= (i == 0 ? 34u : 28u));
+	}
+	close(fd);
+	WAIT_FOR(!dev_open(0));
+}
+
+static int
+put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	if (fp == NULL)
+		return -1;
+	fputs(text, fp);
+	return fclose(fp);
+}
+
+/* The check fails, and says why, on a face that breaks the table. */
+static void
+test_emu_uio_abi_catches(void **state)
+{
+	static const char *const names[] = {
+		"txrx_rings\n", "int_page\n", "monitor_page\n", "recv:7\n", "recv:8\n",
+	};
+	static const char *const sizes[] = {
+		"0x40000\n", "0x1000\n", "0x2000\n", "0x100000\n", "0x100000\n",
+	};
+	struct abi_fails f = { 0 };
+	char root[64], dir[256], cmd[96];
+	unsigned int k;
+	int n;
+
+	(void)state;
+	/* Outside /sys and /dev: the shim leaves it alone. */
+	snprintf(root, sizeof(root), "/dev/shm/uio-abi-bad-%d", (int)getpid());
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(put(root, "class_id", "{f8615163-df3e-46c5-913f-f2d2f965ed0e}\n"), 0);
+	assert_int_equal(put(root, "device_id", "f8615163-0000-1000-2000-000000000001\n"), 0);
+	assert_int_equal(put(root, "id", "15\n"), 0);
+	snprintf(dir, sizeof(dir), "%s/uio", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/uio/uio0", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/uio/uio0/maps", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (k = 0; k <= HV_UIO_MAP_COUNT; k++) {
+		snprintf(dir, sizeof(dir), "%s/uio/uio0/maps/map%u", root, k);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		if (k < HV_UIO_MAP_COUNT) {
+			assert_int_equal(put(dir, "name", names[k]), 0);
+			assert_int_equal(put(dir, "size", sizes[k]), 0);
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/channels", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/channels/15", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(put(dir, "subchannel_id", "0\n"), 0);
+
+	n = uio_abi_check(root, 4096, abi_fail, &f, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+	/* The ring is missing as the primary's and as a channel's. */
+	assert_int_equal(n, 6);
+	assert_true(abi_failed(&f, "device_id: \"f8615163-0000-1000-2000-000000000001\" does not match"));
+	assert_true(abi_failed(&f, "maps/map2/size: 0x2000 breaks rule hv-page"));
+	assert_true(abi_failed(&f, "maps/map4/name: \"recv:8\" does not match"));
+	assert_true(abi_failed(&f, "maps/map5: exists, must not"));
+	assert_true(abi_failed(&f, "channels/15/ring: missing"));
+}
+
 /* Child guest: open + map + scribble, report, then wait to be killed. */
 static int
 child_main(void)
@@ -849,6 +977,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_emu_maps),
 		cmocka_unit_test(test_emu_irq),
 		cmocka_unit_test(test_emu_subchannel),
+		cmocka_unit_test(test_emu_uio_abi),
+		cmocka_unit_test(test_emu_uio_abi_catches),
 		cmocka_unit_test(test_emu_sigkill),
 		cmocka_unit_test(test_emu_two_nics),
 		cmocka_unit_test(test_emu_guestmem),
