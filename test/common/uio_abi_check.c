@@ -32,6 +32,9 @@ struct ctx {
 	uint64_t map0_size;   /* 0 when unknown */
 };
 
+static void failf(struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void
 failf(struct ctx *c, const char *fmt, ...)
 {
