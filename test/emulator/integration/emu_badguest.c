@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A guest that breaks the protocol on purpose, for the integration test
- * "protocol": it negotiates NVSP like a driver, then asks the host to
- * connect a receive buffer under a GPADL the host never gave out. Run
- * under the LD_PRELOAD shim (it uses the real /sys and /dev paths).
+ * "protocol": it runs the core's bring-up (hv_bringup, through the test
+ * guest library tguest.h) like a driver, but asks the host to connect a
+ * receive buffer under a GPADL the host never gave out. Run under the
+ * LD_PRELOAD shim (it uses the real /sys and /dev paths).
  *
  * With --mute it plants another bug instead: it never rings the
  * doorbell, so a host that reads rings only after a signal (Hyper-V,
@@ -24,24 +25,24 @@
 
 #include "guest_ops.h"
 #include "hv_chan_geom.h"
-#include "nvsp_msg.h"
-#include "nvsp_wire.h"
-#include "vmbus_pkt.h"
-#include "vmbus_ring.h"
+#include "tguest.h"
 
 #define BAD_GPADL 0xdead0u
-#define REPLY_WAIT_MS 5000
+/* Waits for a reply are 1 ms naps; this many in a row = no reply. */
+#define REPLY_WAIT_MS 3000
 
-struct bad_chan {
+struct bad_guest {
 	struct vmbus_ring tx, rx;
 	struct vmbus_monitor_page *monitor;
 	uint32_t monitor_id;
-	bool mute;            /* planted bug: never signal */
-	uint8_t pkt[4096];
+	struct tg_chan chan;
+	struct tg_session sess;
+	uint8_t pkt[VMBUS_PKT_MAX_LEN];
+	uint8_t rndis_page[4096];  /* never reached: the session stops earlier */
 };
 
 static int
-attach_rings(struct bad_chan *c, uint8_t *map0, size_t len)
+attach_rings(struct bad_guest *c, uint8_t *map0, size_t len)
 {
 	size_t half = len / 2;
 	int ret;
@@ -55,90 +56,46 @@ attach_rings(struct bad_chan *c, uint8_t *map0, size_t len)
 	return ret;
 }
 
-static int
-send_nvsp(struct bad_chan *c, const void *msg, size_t len, uint64_t id)
+/* The ring went non-empty while the host listens: its monitor bit. */
+static void
+doorbell(void *arg)
 {
-	uint8_t hdr[16];
-	struct hv_sg sg[2] = { { hdr, sizeof(hdr) }, { msg, (uint32_t)len } };
-	bool signal;
-	int ret;
+	struct bad_guest *c = arg;
+	uint32_t mask = 0, *w = hv_chan_monitor_word(c->monitor, c->monitor_id,
+						 &mask);
 
-	ret = vmbus_pkt_build_inband(hdr, sizeof(hdr), len, id,
-				     VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
-	if (ret < 0)
-		return ret;
-	ret = vmbus_ring_write(&c->tx, sg, 2, &signal);
-	/* The ring went non-empty while the host listens: ring its bell. */
-	if (ret == 0 && signal && !c->mute) {
-		uint32_t mask = 0, *w = hv_chan_monitor_word(c->monitor, c->monitor_id,
-							 &mask);
-
-		if (w != NULL)
-			__atomic_fetch_or(w, mask, __ATOMIC_SEQ_CST);
-	}
-	return ret;
+	if (w != NULL)
+		__atomic_fetch_or(w, mask, __ATOMIC_SEQ_CST);
 }
 
-/* The first packet from the host, validated; -ETIMEDOUT if none. */
-static int
-wait_reply(struct bad_chan *c, struct vmbus_pkt_info *pi)
+static void
+nap(void *arg)
 {
 	struct timespec pause = { 0, 1000000 };
-	uint32_t len;
-	bool signal;
-	int i, ret;
 
-	for (i = 0; i < REPLY_WAIT_MS; i++) {
-		ret = vmbus_ring_read(&c->rx, c->pkt, sizeof(c->pkt), &len);
-		if (ret == 0) {
-			vmbus_ring_commit(&c->rx, &signal);
-			return vmbus_pkt_parse(c->pkt, len, pi);
-		}
-		if (ret != -EAGAIN)
-			return ret;
-		nanosleep(&pause, NULL);
-	}
-	return -ETIMEDOUT;
+	(void)arg;
+	nanosleep(&pause, NULL);
 }
 
-static int
-negotiate(struct bad_chan *c)
-{
-	struct vmbus_pkt_info pi;
-	struct nvsp_init_info init;
-	uint8_t msg[64];
-	int len, ret;
-
-	len = nvsp_build_init(msg, sizeof(msg), NVSP_VERSION_61);
-	if (len < 0)
-		return len;
-	ret = send_nvsp(c, msg, (size_t)len, 1);
-	if (ret == 0)
-		ret = wait_reply(c, &pi);
-	if (ret == 0)
-		ret = nvsp_parse_init_complete(pi.payload, pi.payload_len, &init);
-	if (ret != 0)
-		return ret;
-	/* The two announcements that must precede the buffers; no replies. */
-	len = nvsp_build_ndis_config(msg, sizeof(msg), 1514, 0);
-	if (len < 0)
-		return len;
-	ret = send_nvsp(c, msg, (size_t)len, 2);
-	if (ret != 0)
-		return ret;
-	len = nvsp_build_ndis_version(msg, sizeof(msg),
-				      nvsp_ndis_version(NVSP_VERSION_61));
-	if (len < 0)
-		return len;
-	return send_nvsp(c, msg, (size_t)len, 3);
-}
-
+/*
+ * The core's bring-up, as the PMD runs it, but with a receive buffer
+ * GPADL the host never gave out: INIT, NDIS_CONFIG, NDIS_VERSION, then
+ * SEND_RECV_BUF with the bad handle, which a strict host refuses by
+ * stopping the channel (the session then times out there).
+ */
 static int
 misbehave(const struct guest_dev *d, bool mute)
 {
-	struct bad_chan c = { .mute = mute };
-	uint8_t msg[64], *map0;
-	int fd, len, ret;
+	static struct bad_guest c;
+	struct hv_bringup_cfg cfg = {
+		.nvsp_max_version = NVSP_VERSION_61,
+		.recv_buf_gpadl = BAD_GPADL,
+		.recv_buf_size = (uint32_t)d->map_size[HV_UIO_MAP_RECV_BUF],
+		.rndis_buf = c.rndis_page,
+		.rndis_buf_size = sizeof(c.rndis_page),
+	};
+	uint8_t *map0, *recv;
+	int fd, ret;
 
 	if (d->monitor_id >= VMBUS_MONITOR_ID_MAX)
 		return -ERANGE;
@@ -149,31 +106,38 @@ misbehave(const struct guest_dev *d, bool mute)
 	map0 = guest_uio_map(fd, HV_UIO_MAP_TXRX_RING, d->map_size[HV_UIO_MAP_TXRX_RING]);
 	c.monitor = guest_uio_map(fd, HV_UIO_MAP_MONITOR_PAGE,
 				  d->map_size[HV_UIO_MAP_MONITOR_PAGE]);
-	if (map0 == NULL || c.monitor == NULL)
+	recv = guest_uio_map(fd, HV_UIO_MAP_RECV_BUF, d->map_size[HV_UIO_MAP_RECV_BUF]);
+	if (map0 == NULL || c.monitor == NULL || recv == NULL)
 		return -errno;
 	ret = attach_rings(&c, map0, d->map_size[HV_UIO_MAP_TXRX_RING]);
-	if (ret == 0)
-		ret = negotiate(&c);
-	if (ret == -ETIMEDOUT) {
+	if (ret != 0)
+		return ret;
+	c.chan = (struct tg_chan){
+		.tx = &c.tx, .rx = &c.rx, .doorbell = doorbell, .doorbell_arg = &c,
+		.mute = mute, .pkt = c.pkt, .pkt_size = sizeof(c.pkt),
+	};
+	c.sess.chan = &c.chan;
+	c.sess.recvbuf = recv;
+	c.sess.recv_size = cfg.recv_buf_size;
+	c.sess.wait = nap;
+	c.sess.idle_limit = REPLY_WAIT_MS;
+	ret = tg_bring_up(&c.sess, &cfg);
+	close(fd);
+	if (ret == -EIO && c.sess.out.state == HV_BU_S_NVSP_INIT &&
+	    c.sess.out.error == HV_BU_ERR_TIMEOUT) {
 		printf("emu_badguest: no reply to NVSP INIT%s\n",
 		       mute ? " (the guest never signalled)" : "");
-		close(fd);
 		return 3;
 	}
-	if (ret != 0) {
-		fprintf(stderr, "emu_badguest: NVSP INIT failed: %s\n", strerror(-ret));
-		return ret;
+	if (ret == -EIO && c.sess.out.state == HV_BU_S_RECV_BUF) {
+		printf("emu_badguest: sent SEND_RECV_BUF with gpadl %u (%s)\n",
+		       BAD_GPADL, c.sess.why);
+		return 0;
 	}
-	len = nvsp_build_send_recv_buf(msg, sizeof(msg), BAD_GPADL, 0xcafe);
-	if (len < 0)
-		return len;
-	ret = send_nvsp(&c, msg, (size_t)len, 4);
-	if (ret == 0)
-		printf("emu_badguest: sent SEND_RECV_BUF with gpadl %u\n", BAD_GPADL);
-	/* Give the host time to read it before our exit closes the channel. */
-	sleep(1);
-	close(fd);
-	return ret;
+	fprintf(stderr, "emu_badguest: the bring-up %s: %s\n",
+		ret == 0 ? "succeeded with a bad GPADL" : "failed elsewhere",
+		ret == 0 ? "-" : c.sess.why);
+	return ret == 0 ? -EPROTO : ret;
 }
 
 int

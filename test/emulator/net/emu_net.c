@@ -350,10 +350,20 @@ reply_room(struct emu_net_queue *q)
 	return false;
 }
 
-/* Fetch-and-clear our own bit: other channels share the word. */
+/*
+ * Fetch-and-clear our own bit: other channels share the word. Every
+ * tick looks at every open queue's bit, and the guest writes the same
+ * cache line: a plain load first keeps the common "no doorbell" case
+ * from taking the line exclusive with a locked RMW (which would also
+ * slow the guest's next doorbell). A bit set between the load and the
+ * next tick is seen one tick later; the tick is a busy poll, so that
+ * is the latency of a host that polls, not a lost doorbell.
+ */
 static bool
 take_bit(uint32_t *word, uint32_t mask)
 {
+	if ((__atomic_load_n(word, __ATOMIC_RELAXED) & mask) == 0)
+		return false;
 	return (__atomic_fetch_and(word, ~mask, __ATOMIC_ACQ_REL) & mask) != 0;
 }
 

@@ -88,6 +88,14 @@ ng_pump(struct g *g)
 		assert_int_equal(emu_loop_run_once(emu_host_loop(g->h), 0), 0);
 }
 
+static void
+bell_cb(void *arg)
+{
+	const struct ng_bell *b = arg;
+
+	ng_doorbell(b->g, b->q);
+}
+
 void
 ng_attach_rings(struct g *g, unsigned int q)
 {
@@ -100,6 +108,12 @@ ng_attach_rings(struct g *g, unsigned int q)
 	b = emu_chan_h2g(ch);
 	assert_int_equal(vmbus_ring_attach(&g->tx[q], a.hdr, a.data, a.data_size), 0);
 	assert_int_equal(vmbus_ring_attach(&g->rx[q], b.hdr, b.data, b.data_size), 0);
+	g->bell[q] = (struct ng_bell){ g, q };
+	g->chan[q] = (struct tg_chan){
+		.tx = &g->tx[q], .rx = &g->rx[q],
+		.doorbell = bell_cb, .doorbell_arg = &g->bell[q],
+		.pkt = g->pkt, .pkt_size = sizeof(g->pkt),
+	};
 }
 
 void
@@ -237,12 +251,8 @@ void
 ng_send_pkt(struct g *g, unsigned int q, const void *hdr, size_t hlen,
 	    const void *msg, size_t mlen)
 {
-	struct hv_sg sg[2] = { { hdr, (uint32_t)hlen }, { msg, (uint32_t)mlen } };
-	bool sig;
-
-	assert_int_equal(vmbus_ring_write(&g->tx[q], sg, 2, &sig), 0);
-	if (sig && !g->mute)
-		ng_doorbell(g, q);
+	g->chan[q].mute = g->mute;
+	assert_int_equal(tg_send(&g->chan[q], hdr, hlen, msg, mlen), 0);
 	ng_pump(g);
 }
 
@@ -250,27 +260,16 @@ void
 ng_send_inband(struct g *g, unsigned int q, const void *msg, size_t len,
 	       uint64_t id, bool rc)
 {
-	uint8_t hdr[16];
-
-	assert_int_equal(vmbus_pkt_build_inband(hdr, sizeof(hdr), len, id,
-						rc ? VMBUS_PKT_FLAG_COMPLETION_REQUESTED : 0),
-			 16);
-	ng_send_pkt(g, q, hdr, sizeof(hdr), msg, len);
+	g->chan[q].mute = g->mute;
+	assert_int_equal(tg_send_inband(&g->chan[q], msg, len, id, rc), 0);
+	ng_pump(g);
 }
 
 int
 ng_recv_pkt(struct g *g, unsigned int q, struct vmbus_pkt_info *pi)
 {
-	uint32_t len;
-	bool sig;
-	int rc = vmbus_ring_read(&g->rx[q], g->pkt, sizeof(g->pkt), &len);
-
-	if (rc != 0)
-		return rc;
-	assert_int_equal(vmbus_ring_commit(&g->rx[q], &sig), 0);
-	rc = vmbus_pkt_parse(g->pkt, len, pi);
 	/* A bad-desc fault reaches the caller as -EINVAL. */
-	return rc;
+	return tg_recv(&g->chan[q], pi);
 }
 
 void
@@ -296,12 +295,9 @@ ng_expect_tx_comp(struct g *g, unsigned int q, uint64_t id)
 void
 ng_ack(struct g *g, unsigned int q, uint64_t id)
 {
-	uint8_t hdr[16], m[40];
-
-	assert_int_equal(nvsp_build_rndis_pkt_complete(m, sizeof(m),
-						       NVSP_STATUS_SUCCESS), 40);
-	assert_int_equal(vmbus_pkt_build_comp(hdr, sizeof(hdr), sizeof(m), id), 16);
-	ng_send_pkt(g, q, hdr, sizeof(hdr), m, sizeof(m));
+	g->chan[q].mute = g->mute;
+	assert_int_equal(tg_ack(&g->chan[q], id), 0);
+	ng_pump(g);
 }
 
 uint32_t
@@ -494,8 +490,71 @@ ng_rndis_init(struct g *g)
 	/* No MEDIA_CONNECT follows (test_emu_net_no_link_after_init). */
 }
 
+/* ---- The core's session ---- */
+
+static void
+session_wait(void *arg)
+{
+	ng_pump(arg);
+}
+
+void
+ng_session_cfg(struct g *g, struct hv_bringup_cfg *c)
+{
+	uint8_t *page = g->mem + 16 * HV_PAGE_SIZE;
+	size_t send_size = 0;
+
+	(void)emu_dev_map(g->dev, HV_UIO_MAP_SEND_BUF, &send_size);
+	memset(c, 0, sizeof(*c));
+	c->ndis_caps = NVSP_NDIS_CAP_IEEE8021Q | NVSP_NDIS_CAP_SRIOV;
+	c->recv_buf_gpadl = emu_dev_gpadl(g->dev, HV_UIO_MAP_RECV_BUF);
+	c->recv_buf_size = (uint32_t)g->recv_size;
+	c->send_buf_gpadl = emu_dev_gpadl(g->dev, HV_UIO_MAP_SEND_BUF);
+	c->send_buf_size = (uint32_t)send_size;
+	c->rndis_buf = page;
+	c->rndis_buf_size = HV_PAGE_SIZE;
+	/* Its guest-physical address, as the PMD takes it from the IOVA. */
+	c->rndis_buf_gpa = ng_gpa_page(g, page) * HV_PAGE_SIZE;
+	g->sess.chan = &g->chan[0];
+	g->sess.recvbuf = g->recvbuf;
+	g->sess.recv_size = (uint32_t)g->recv_size;
+	g->sess.wait = session_wait;
+	g->sess.wait_arg = g;
+	/* ng_pump runs the host to quiescence; 20 empty rounds = no reply. */
+	g->sess.idle_limit = 20;
+}
+
+void
+ng_session_ok(struct g *g, int rc)
+{
+	if (rc != 0)
+		fail_msg("session: %s", g->sess.why);
+}
+
 void
 ng_bring_up_with(struct g *g, uint32_t version, uint64_t caps)
+{
+	const struct hv_bringup_result *r;
+	struct hv_bringup_cfg cfg;
+
+	ng_session_cfg(g, &cfg);
+	cfg.nvsp_max_version = version;
+	cfg.nvsp_min_version = version;
+	cfg.ndis_caps = caps;
+	g->chan[0].mute = g->mute;
+	ng_session_ok(g, tg_bring_up(&g->sess, &cfg));
+	r = hv_bringup_result(&g->sess.b);
+	assert_int_equal(r->nvsp_version, version);
+	assert_int_equal(r->send_section_size, NG_SECTION);
+	assert_true(r->recv_section_size >= 1514 + 44);
+	assert_int_equal(r->rndis_pkt_align, 8);
+	assert_memory_equal(r->mac, emu_dev_mac(g->dev), 6);
+	assert_int_equal(g->sess.b.stats.malformed, 0);
+	g->version = version;
+}
+
+void
+ng_bring_up_by_hand(struct g *g, uint32_t version, uint64_t caps)
 {
 	ng_nvsp_init(g, version, NVSP_STATUS_SUCCESS);
 	ng_nvsp_config(g, caps);

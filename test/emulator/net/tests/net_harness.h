@@ -3,9 +3,14 @@
  * A scripted guest against the host network service, in one process:
  * the emulated host runs on the test's thread (ng_pump runs a few loop
  * iterations), the "guest" opens /dev/uio0 over the emulator's socket,
- * hands over memory, and speaks NVSP/RNDIS through the same core
- * builders, parsers and ring code the driver uses, on the rings the
- * kernel face created. Shared by the emu_net_* test programs.
+ * hands over memory, and speaks NVSP/RNDIS through the test guest
+ * library (test/emulator/tests/tguest.h: the core's ring, packet and
+ * message code, validators checked) on the rings the kernel face
+ * created. ng_bring_up* bring the NIC up with the core's step function
+ * (hv_bringup), as the PMD does; the single-step helpers below
+ * (ng_nvsp_init, ng_rndis_init, ...) exist for tests that plant a guest
+ * bug or provoke a host fault at one step. Shared by the emu_net_* test
+ * programs.
  */
 #ifndef NET_HARNESS_H
 #define NET_HARNESS_H
@@ -15,6 +20,7 @@
 #include <stdint.h>
 
 #include "emu_net_priv.h"
+#include "tguest.h"
 
 #define NG_MEM_SIZE (1u << 20)
 /* Guest-physical page of g->mem's first page: GPA != VA, as on Hyper-V. */
@@ -40,6 +46,9 @@ struct g {
 	uint8_t *recvbuf, *sendbuf;
 	size_t recv_size;
 	struct vmbus_ring tx[EMU_NET_MAX_QUEUES], rx[EMU_NET_MAX_QUEUES];
+	struct tg_chan chan[EMU_NET_MAX_QUEUES]; /* over tx[q], rx[q] */
+	struct ng_bell { struct g *g; unsigned int q; } bell[EMU_NET_MAX_QUEUES];
+	struct tg_session sess;  /* ng_bring_up*, ng_session_* */
 	uint32_t version;
 	uint32_t rid;
 	char log[NG_MAX_LOG][512];
@@ -117,8 +126,23 @@ void ng_expect_indication(struct g *g, uint32_t status);
 void ng_rndis_init(struct g *g);
 void ng_set_filter(struct g *g, uint32_t filter);
 
-/* NVSP at version with NDIS caps, both buffers, RNDIS INIT. */
+/*
+ * The session (hv_bringup) over queue 0, as the PMD configures it:
+ * both buffers, RNDIS messages in guest page 16 (by its GPA).
+ */
+void ng_session_cfg(struct g *g, struct hv_bringup_cfg *cfg);
+/* tg_session_run on g->sess; fails the test with s->why unless 0. */
+void ng_session_ok(struct g *g, int rc);
+
+/* The core's bring-up at exactly version with NDIS caps: NVSP, both
+ * buffers, RNDIS INIT and the queries; every reply validated. */
 void ng_bring_up_with(struct g *g, uint32_t version, uint64_t caps);
+/*
+ * The same steps one by one (NVSP INIT, NDIS config and version, both
+ * buffers, RNDIS INIT, nothing after), for a test that must see exactly
+ * what the host sends next (the session's queries would consume it).
+ */
+void ng_bring_up_by_hand(struct g *g, uint32_t version, uint64_t caps);
 /* NVSP 6.1 with VLAN and SR-IOV caps. */
 void ng_bring_up(struct g *g);
 
