@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,27 +144,45 @@ load_api(void)
 
 /* ---- harness control ---- */
 
-static int ctl_fd = -1;
+static const char *ctl_path;
 
 static int ctl(char *reply, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Send a request to the harness; 0 if it answered "ok". */
+/*
+ * A request to the harness, through the emulator's control socket: one
+ * line per connection, the reply line until the server closes. 0 if it
+ * answered "ok".
+ */
 static int
 ctl(char *reply, size_t size, const char *fmt, ...)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char line[128];
+	size_t got = 0;
 	va_list ap;
 	ssize_t n;
-	int len;
+	int len, fd;
 
 	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line), fmt, ap);
+	len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	CHECK(send(ctl_fd, line, (size_t)len, 0) == len);
-	n = recv(ctl_fd, reply, size - 1, 0);
-	CHECK(n > 0);
-	reply[n] = '\0';
+	CHECK(len > 0 && len < (int)sizeof(line) - 1);
+	line[len++] = '\n';
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(write(fd, line, (size_t)len) == len);
+	CHECK(shutdown(fd, SHUT_WR) == 0);
+	while (got < size - 1 && (n = read(fd, reply + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	CHECK(got > 0);
+	/* One line: without its newline (and the blank of an empty "ok "). */
+	while (got > 0 && (reply[got - 1] == '\n' || reply[got - 1] == ' '))
+		got--;
+	reply[got] = '\0';
 	return strncmp(reply, "ok", 2) == 0 ? 0 : -1;
 }
 
@@ -176,7 +195,7 @@ host_stats(struct host_stats *s)
 {
 	char r[128];
 
-	CHECK(ctl(r, sizeof(r), "stats") == 0);
+	CHECK(ctl(r, sizeof(r), "echo-stats") == 0);
 	CHECK(sscanf(r, "ok %llu %llu %llu %llu %llu", &s->echoed, &s->mon,
 		     &s->intpage, &s->doorbells, &s->corrupt) == 5);
 }
@@ -935,7 +954,7 @@ dead_host_main(pid_t host)
 int
 main(int argc, char **argv)
 {
-	const char *fd = getenv("BUS_TEST_CTL_FD");
+	const char *fd = getenv("BUS_TEST_CTL");
 	const char *dead = getenv("BUS_TEST_DEAD_HOST_PID");
 
 	if (dead != NULL && getenv("BUS_TEST_GUID") != NULL) {
@@ -950,7 +969,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bus-emu: run me from bus_emu_harness\n");
 		return 77;
 	}
-	ctl_fd = atoi(fd);
+	ctl_path = fd;
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "bus-emu: EAL init failed\n");
 		return 1;

@@ -10,10 +10,12 @@
  * It also counts the guest's signals (monitor bits, interrupt page bits,
  * doorbell writes) so the program can check them.
  *
- * Control requests (one line each, answered "ok ..." or "err <errno>"):
+ * Control requests go through the emulator's control server (emu_ctl.h,
+ * socket <root>/control, path in BUS_TEST_CTL), as this harness's own
+ * commands (one line each, answered "ok ..." or "error: ..."):
  *   sub <n> <k>   offer n subchannels; subchannel k has no monitor id
  *   irq <relid>   raise an interrupt on a channel (reply: 1 raised, 0 masked)
- *   stats         echoed monitor-signals int-page-bits doorbells corrupt
+ *   echo-stats    echoed monitor-signals int-page-bits doorbells corrupt
  *   rescind       rescind the device
  *   reoffer <ms>  offer the rescinded device again; its primary's
  *                 channels/<relid>/ring appears <ms> later (0: at once)
@@ -43,6 +45,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "emu_ctl.h"
 #include "vmbus_ring.h"
 
 #define RING_SIZE (64u * 1024)    /* per direction */
@@ -63,6 +66,9 @@ struct harness {
 	struct emu_host *host;
 	pthread_t loop_thread;
 	bool loop_running;
+	struct emu_ctl_env ctl_env;
+	struct emu_ctl *ctl;
+	char ctl_path[4096];
 	struct echo_chan *chans[EMU_MAX_CHANS];
 	/* Counters: written on the loop thread, read via emu_loop_call. */
 	uint64_t echoed, monitor_signals, int_page_bits, doorbells, corrupt;
@@ -70,6 +76,8 @@ struct harness {
 };
 
 static struct harness H;
+
+static int harness_cmd(void *arg, char **argv, int argc, FILE *out);
 
 static void
 svc_chan_open(void *arg, struct emu_chan *ch)
@@ -288,6 +296,14 @@ host_start(void)
 		return ret;
 	emu_host_set_service(H.host, &svc_ops, NULL);
 	emu_loop_set_tick(emu_host_loop(H.host), 1, svc_tick, NULL);
+	/* Opened before the loop thread runs: no race on its fd table. */
+	H.ctl_env.loop = emu_host_loop(H.host);
+	H.ctl_env.ext = harness_cmd;
+	snprintf(H.ctl_path, sizeof(H.ctl_path), "%s/%s", emu_host_root(H.host),
+		 EMU_CTL_SOCKET);
+	ret = emu_ctl_open(&H.ctl_env, H.ctl_path, &H.ctl);
+	if (ret != 0)
+		return ret;
 	if (pthread_create(&H.loop_thread, NULL, loop_main, NULL) != 0)
 		return -EAGAIN;
 	H.loop_running = true;
@@ -304,6 +320,9 @@ host_stop(void)
 		pthread_join(H.loop_thread, NULL);
 		H.loop_running = false;
 	}
+	if (H.ctl != NULL)
+		emu_ctl_close(H.ctl);
+	H.ctl = NULL;
 	if (H.host != NULL)
 		emu_host_destroy(H.host);
 	H.host = NULL;
@@ -454,7 +473,7 @@ run_req(void *arg)
 			snprintf(r->reply, sizeof(r->reply), "%d", r->ret);
 			r->ret = 0;
 		}
-	} else if (strcmp(r->cmd, "stats") == 0) {
+	} else if (strcmp(r->cmd, "echo-stats") == 0) {
 		snprintf(r->reply, sizeof(r->reply), "%llu %llu %llu %llu %llu",
 			 (unsigned long long)H.echoed,
 			 (unsigned long long)H.monitor_signals,
@@ -479,39 +498,52 @@ run_req(void *arg)
 	}
 }
 
-static void
-serve(int fd)
+/* The harness's commands, served by the emulator's control server. */
+static int
+harness_cmd(void *arg, char **argv, int argc, FILE *out)
 {
-	char line[128];
+	static const char *const names[] = {
+		"sub", "irq", "echo-stats", "rescind", "reoffer", "xlate",
+		"bogus", "unbogus",
+	};
+	unsigned long long *v[3];
 	struct req r;
-	ssize_t n = recv(fd, line, sizeof(line) - 1, 0);
+	size_t k;
+	int i;
 
-	if (n <= 0)
-		return;
-	line[n] = '\0';
+	(void)arg;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(argv[0], names[k]) == 0)
+			break;
+	if (k == sizeof(names) / sizeof(names[0]))
+		return -ENOENT;
 	memset(&r, 0, sizeof(r));
-	if (sscanf(line, "%15s %llu %llu %llu", r.cmd, &r.a, &r.b, &r.c) < 1) {
-		r.ret = -EINVAL;
-	} else if (emu_loop_call(emu_host_loop(H.host), run_req, &r) != 0) {
-		/* run_req's own result stays in r.ret otherwise. */
-		r.ret = -EIO;
-	}
+	v[0] = &r.a;
+	v[1] = &r.b;
+	v[2] = &r.c;
+	snprintf(r.cmd, sizeof(r.cmd), "%s", names[k]);
+	if (argc > 4)
+		r.ret = -E2BIG;
+	for (i = 1; i < argc && r.ret == 0; i++)
+		*v[i - 1] = strtoull(argv[i], NULL, 0);
+	/* Already on the loop thread: the server runs there. */
 	if (r.ret == 0)
-		n = snprintf(line, sizeof(line), "ok %s", r.reply);
-	else
-		n = snprintf(line, sizeof(line), "err %d", -r.ret);
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) < 0)
-		perror("harness: reply");
+		run_req(&r);
+	if (r.ret != 0) {
+		fprintf(out, "error: %s (%s)\n", r.cmd, strerror(-r.ret));
+		return r.ret;
+	}
+	fprintf(out, "ok %s\n", r.reply);
+	return 0;
 }
 
 static pid_t
-spawn(char **argv, int ctl_fd)
+spawn(char **argv)
 {
 	char val[32];
 	pid_t pid;
 
-	snprintf(val, sizeof(val), "%d", ctl_fd);
-	setenv("BUS_TEST_CTL_FD", val, 1);
+	setenv("BUS_TEST_CTL", H.ctl_path, 1);
 	setenv("BUS_TEST_GUID", emu_dev_guid(emu_host_dev(H.host, 0)), 1);
 	setenv("BUS_TEST_UNBOUND_GUID", UNBOUND_GUID, 1);
 	setenv("VMBUS_EMU_ROOT", emu_host_root(H.host), 1);
@@ -526,20 +558,15 @@ spawn(char **argv, int ctl_fd)
 	return pid;
 }
 
-/* Serve the program until it exits; its exit status is ours. */
+/* Wait for the program (the loop thread serves it); its status is ours. */
 static int
-supervise(pid_t pid, int fd)
+supervise(pid_t pid)
 {
 	int status;
 
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-		if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN))
-			serve(fd);
-	}
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			return 1;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	fprintf(stderr, "harness: program killed by signal %d\n",
@@ -551,7 +578,7 @@ int
 main(int argc, char **argv)
 {
 	char name[64];
-	int sv[2], i = 1, rc;
+	int i = 1, rc;
 	pid_t pid;
 
 	emu_config_defaults(&H.cfg);
@@ -575,16 +602,13 @@ main(int argc, char **argv)
 	H.cfg.recv_size = 1024 * 1024;
 	H.cfg.send_size = 512 * 1024;
 	signal(SIGPIPE, SIG_IGN);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0 || host_start() != 0) {
+	if (host_start() != 0) {
 		fprintf(stderr, "harness: cannot start the emulator\n");
 		host_stop();
 		return 77;
 	}
-	fcntl(sv[0], F_SETFD, FD_CLOEXEC);
-	pid = spawn(argv + i + 1, sv[1]);
-	close(sv[1]);
-	rc = pid < 0 ? 1 : supervise(pid, sv[0]);
-	close(sv[0]);
+	pid = spawn(argv + i + 1);
+	rc = pid < 0 ? 1 : supervise(pid);
 	host_stop();
 	return rc;
 }

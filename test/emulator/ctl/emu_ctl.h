@@ -25,6 +25,16 @@ struct emu_ctl_env {
 	unsigned int nnics;
 	struct emu_nic *nic[EMU_MAX_NICS];
 	struct emu_backend *be[EMU_MAX_NICS];	/* NULL: none */
+	/*
+	 * Commands of a test host that embeds the emulator (the bus
+	 * tests' harness, whose device-level "rescind" and "reoffer" take
+	 * the place of the NIC-level ones), tried first: write
+	 * one "ok ..." or "error: ..." line to out; return 0, -errno for
+	 * an error reply, or -ENOENT (nothing written) if unknown too.
+	 * Runs on env->loop's thread. NULL: none.
+	 */
+	int (*ext)(void *arg, char **argv, int argc, FILE *out);
+	void *ext_arg;
 };
 
 /* The command summary (also printed by the client's --help). */

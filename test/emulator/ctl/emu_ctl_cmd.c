@@ -401,6 +401,12 @@ emu_ctl_exec(const struct emu_ctl_env *env, char *line, FILE *out)
 		return reply_err(out, -EINVAL, "too many arguments");
 	if (argc == 0)
 		return reply_err(out, -EINVAL, "empty command");
+	if (env->ext != NULL) {
+		int rc = env->ext(env->ext_arg, argv, argc, out);
+
+		if (rc != -ENOENT)
+			return rc;
+	}
 	if (strcmp(argv[0], "stats") == 0) {
 		if (argc > 2)
 			return reply_err(out, -EINVAL, "usage: stats [NIC]");
