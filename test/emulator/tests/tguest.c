@@ -174,8 +174,7 @@ tg_session_run(struct tg_session *s)
 	while (rc == 0 && s->out.action == HV_BU_WAIT) {
 		rc = tg_recv(s->chan, &pi);
 		if (rc == -EAGAIN) {
-			if (++idle <= s->idle_limit) {
-				s->wait(s->wait_arg);
+			if (!s->wait(s->wait_arg, ++idle)) {
 				rc = 0;
 				continue;
 			}

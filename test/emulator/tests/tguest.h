@@ -72,13 +72,14 @@ struct tg_session {
 	const uint8_t *recvbuf;     /* the receive buffer's mapping */
 	uint32_t recv_size;
 	/*
-	 * Called when the session waits and the ring is empty: let the
-	 * host run (or sleep a little). After idle_limit calls in a row
-	 * without a packet, the session is told its wait timed out.
+	 * Called when the session waits and the ring is empty, with the
+	 * number of empty looks since the last packet (1, 2, ...): let the
+	 * host run (or nap). Returns true when the caller's wait is over;
+	 * the session is then told its wait timed out. A hang guard only:
+	 * the caller picks rounds (in-process host) or wall-clock time.
 	 */
-	void (*wait)(void *arg);
+	bool (*wait)(void *arg, unsigned int idle);
 	void *wait_arg;
-	unsigned int idle_limit;
 	struct hv_bu_out out;       /* the last step's output */
 	char why[256];              /* why tg_session_run failed */
 	uint8_t msg[TG_MSG_MAX];    /* an RNDIS message copied out of recvbuf */

@@ -492,10 +492,12 @@ ng_rndis_init(struct g *g)
 
 /* ---- The core's session ---- */
 
-static void
-session_wait(void *arg)
+/* ng_pump runs the host to quiescence; 20 empty rounds = no reply. */
+static bool
+session_wait(void *arg, unsigned int idle)
 {
 	ng_pump(arg);
+	return idle > 20;
 }
 
 void
@@ -520,8 +522,6 @@ ng_session_cfg(struct g *g, struct hv_bringup_cfg *c)
 	g->sess.recv_size = (uint32_t)g->recv_size;
 	g->sess.wait = session_wait;
 	g->sess.wait_arg = g;
-	/* ng_pump runs the host to quiescence; 20 empty rounds = no reply. */
-	g->sess.idle_limit = 20;
 }
 
 void
