@@ -83,6 +83,9 @@ tg_recv(struct tg_chan *c, struct vmbus_pkt_info *pi)
 	return vmbus_pkt_parse(c->pkt, len, pi);
 }
 
+static int why(struct tg_session *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int
 why(struct tg_session *s, int rc, const char *fmt, ...)
 {
