@@ -392,6 +392,7 @@ test_vf_netdev_before_association(void **state)
 {
 	struct g *g = *state;
 	char path[128], alias[64] = "";
+	uint8_t hdr[16];
 	FILE *af;
 
 	if (g == NULL)
@@ -409,7 +410,13 @@ test_vf_netdev_before_association(void **state)
 	assert_string_equal(alias, "vf-serial:17\n");
 	pump_until_netdev(g, true);
 	ng_bring_up(g);
-	expect_vf_assoc(g, true, VF_SERIAL);
+	/* Announced during the session's queries: the session saw it. */
+	assert_true(hv_bringup_result(&g->sess.b)->valid & HV_BU_HAVE_VF);
+	assert_true(hv_bringup_result(&g->sess.b)->vf_allocated);
+	assert_int_equal(hv_bringup_result(&g->sess.b)->vf_serial, VF_SERIAL);
+	assert_int_equal(vmbus_pkt_build_comp(hdr, sizeof(hdr), 0,
+					      EMU_NET_XID_VF_ASSOC), 16);
+	ng_send_pkt(g, 0, hdr, sizeof(hdr), NULL, 0);
 	switch_path(g, NVSP_DATAPATH_VF);
 	assert_true(emu_nic_datapath_is_vf(g->nic));
 }
