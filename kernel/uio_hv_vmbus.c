@@ -14,9 +14,11 @@
  *  - the interrupt and monitor maps are one Hyper-V page (4 KiB), the
  *    rings and buffers are sized in system pages;
  *  - a channel's "ring" file exists only once its ring is open, so a
- *    ring that userspace can see is always mappable; the primary's file
- *    is created as soon as its sysfs directory exists (after a re-offer
- *    probe runs before the vmbus core creates it);
+ *    ring that userspace can see is always mappable, and a change uevent
+ *    on the channel announces it; when probe runs before the vmbus core
+ *    has added the primary's directory (every offer after the driver is
+ *    loaded, re-offers included), the file is created the moment the
+ *    core's add_channel_work, which adds it, has finished;
  *  - rescind: read/write on /dev/uioN fail with EIO and the device is
  *    unregistered so the host can offer it again;
  *  - ring and buffer sizes are module parameters; memory is allocated on
@@ -54,10 +56,6 @@
 #define BUF_KB_MIN 64u
 #define BUF_KB_MAX (128u * 1024)
 
-/* How long the primary's ring file waits for its channel directory. */
-#define RING_DIR_POLL_MS 20
-#define RING_DIR_POLL_TRIES 250
-
 static unsigned int ring_size_kb = HV_UIO_DEFAULT_RING_SIZE / 1024;
 module_param(ring_size_kb, uint, 0644);
 MODULE_PARM_DESC(ring_size_kb,
@@ -78,6 +76,9 @@ MODULE_PARM_DESC(devices,
 
 static const struct hv_vmbus_device_id nic_class = { HV_NIC_GUID };
 
+/* Runs ring_work; destroyed (drained) at unload. */
+static struct workqueue_struct *uhv_wq;
+
 struct uhv_dev {
 	struct uio_info info;
 	struct hv_device *hdev;
@@ -88,8 +89,9 @@ struct uhv_dev {
 	bool primary_ring_file;
 	bool irq_state_set;		/* userspace wrote at least once */
 	s32 irq_state;			/* its last write, applied to new channels */
-	struct delayed_work ring_work;
-	unsigned int ring_tries;
+	struct work_struct ring_work;	/* primary's ring file, after the core */
+	bool ring_queued;
+	bool ring_orphaned;		/* removed under ring_work: it frees us */
 
 	void *recv_buf;
 	struct vmbus_gpadl recv_gpadl;
@@ -279,18 +281,24 @@ static int uhv_primary_ring_file(struct uhv_dev *ud)
 	return ret;
 }
 
-/* Probe ran before the vmbus core added channels/<relid>: wait for it. */
+/*
+ * Probe ran before the vmbus core added channels/<relid>: the core adds
+ * it in the same add_channel_work that probes, right after probe
+ * returns, so waiting for that work to finish is waiting for the
+ * directory (an event, not a poll; no time limit to outrun on a slow VM).
+ */
 static void uhv_ring_work(struct work_struct *work)
 {
-	struct uhv_dev *ud = container_of(to_delayed_work(work), struct uhv_dev,
-					  ring_work);
-	int ret = uhv_primary_ring_file(ud);
+	struct uhv_dev *ud = container_of(work, struct uhv_dev, ring_work);
+	int ret;
 
-	if (ret == -EAGAIN && ++ud->ring_tries < RING_DIR_POLL_TRIES) {
-		schedule_delayed_work(&ud->ring_work,
-				      msecs_to_jiffies(RING_DIR_POLL_MS));
+	flush_work(&ud->hdev->channel->add_channel_work);
+	if (READ_ONCE(ud->ring_orphaned)) {
+		/* The core failed the offer and removed the device meanwhile. */
+		kfree(ud);
 		return;
 	}
+	ret = uhv_primary_ring_file(ud);
 	if (ret)
 		dev_err(&ud->hdev->device, "no ring file for the primary channel: %d\n", ret);
 }
@@ -375,7 +383,7 @@ static int uhv_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id
 	ud->hdev = hdev;
 	ud->node = uhv_channel_node(chan);
 	atomic_set(&ud->opens, 0);
-	INIT_DELAYED_WORK(&ud->ring_work, uhv_ring_work);
+	INIT_WORK(&ud->ring_work, uhv_ring_work);
 	payload = (size_t)clamp(ring_size_kb, RING_KB_MIN, RING_KB_MAX) * 1024;
 	ud->ring_bytes = VMBUS_RING_SIZE(payload);
 
@@ -436,8 +444,10 @@ static int uhv_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id
 		dev_err(&hdev->device, "uio registration failed: %d\n", ret);
 		goto unset;
 	}
-	if (uhv_primary_ring_file(ud) == -EAGAIN)
-		schedule_delayed_work(&ud->ring_work, msecs_to_jiffies(RING_DIR_POLL_MS));
+	if (uhv_primary_ring_file(ud) == -EAGAIN) {
+		ud->ring_queued = true;
+		queue_work(uhv_wq, &ud->ring_work);
+	}
 	return 0;
 
 unset:
@@ -455,11 +465,21 @@ static void uhv_remove_common(struct hv_device *hdev)
 {
 	struct uhv_dev *ud = hv_get_drvdata(hdev);
 	struct vmbus_channel *chan = hdev->channel, *sc;
-	bool open;
+	bool open, orphan = false;
 
 	if (!ud)
 		return;
-	cancel_delayed_work_sync(&ud->ring_work);
+	if (current_work() == &chan->add_channel_work) {
+		/*
+		 * The core's error path of the offer that probed us: ring_work
+		 * may be waiting for this very work. Cancel it if it has not
+		 * started, else hand ud over to it.
+		 */
+		WRITE_ONCE(ud->ring_orphaned, true);
+		orphan = ud->ring_queued && !cancel_work(&ud->ring_work);
+	} else {
+		cancel_work_sync(&ud->ring_work);
+	}
 	mutex_lock(hvl_channel_mutex());
 	list_for_each_entry(sc, &chan->sc_list, sc_list)
 		sysfs_remove_bin_file(&sc->kobj, &ud->ring_attr);
@@ -485,7 +505,8 @@ static void uhv_remove_common(struct hv_device *hdev)
 		chan->ringbuffer_page = NULL;
 	}
 	vmbus_free_ring(chan);
-	kfree(ud);
+	if (!orphan)
+		kfree(ud);
 }
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -516,12 +537,21 @@ static struct hv_driver uhv_driver = {
 
 static int __init uhv_init(void)
 {
-	return vmbus_driver_register(&uhv_driver);
+	int ret;
+
+	uhv_wq = alloc_workqueue(DRV_NAME, 0, 0);
+	if (!uhv_wq)
+		return -ENOMEM;
+	ret = vmbus_driver_register(&uhv_driver);
+	if (ret)
+		destroy_workqueue(uhv_wq);
+	return ret;
 }
 
 static void __exit uhv_exit(void)
 {
 	vmbus_driver_unregister(&uhv_driver);
+	destroy_workqueue(uhv_wq);
 }
 
 module_init(uhv_init);

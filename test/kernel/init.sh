@@ -87,6 +87,7 @@ say "uio_hv_vmbus, channels without a monitor page"
 expect "insmod fake_vmbus monitor=0" insmod $M/fake_vmbus.ko monitor=0
 expect "insmod uio_hv_vmbus devices=GUID" insmod $M/uio_hv_vmbus.ko devices=$GUID
 expect "host offers the NIC" sh -c "echo offer > $CTL"
+uio_face ready ours
 uio_face nomonitor ours
 uio_face abi ours no-monitor
 expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus

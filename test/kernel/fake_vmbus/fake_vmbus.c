@@ -16,9 +16,10 @@
  * and /sys/kernel/debug/fake_vmbus/stats (counters the test asserts).
  *
  * The ordering of the real core is kept where drivers depend on it: a
- * device is registered (and probed) before its channels/ directory
- * exists; a sub-channel's directory exists before the driver's
- * sub-channel callback runs.
+ * device is registered (and probed) from its primary channel's
+ * add_channel_work, before its channels/ directory exists; a
+ * sub-channel's directory exists before the driver's sub-channel
+ * callback runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +35,7 @@
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+#include <linux/workqueue.h>
 
 #include "hv_vmbus_layout.h"
 
@@ -495,6 +497,11 @@ static int fv_add_chan_kobj(struct hv_device *hdev, struct vmbus_channel *c)
 	return 0;
 }
 
+/* Placeholder until an offer gives the work its function (as the core does). */
+static void fv_no_work(struct work_struct *w)
+{
+}
+
 static struct vmbus_channel *fv_new_channel(u32 relid, u16 sub_index)
 {
 	struct vmbus_channel *c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -502,6 +509,7 @@ static struct vmbus_channel *fv_new_channel(u32 relid, u16 sub_index)
 	if (!c)
 		return NULL;
 	INIT_LIST_HEAD(&c->sc_list);
+	INIT_WORK(&c->add_channel_work, fv_no_work);
 	spin_lock_init(&c->sched_lock);
 	init_completion(&c->rescind_event);
 	c->state = CHANNEL_OFFER_STATE;
@@ -712,13 +720,53 @@ void vmbus_device_unregister(struct hv_device *hdev)
 }
 EXPORT_SYMBOL_GPL(vmbus_device_unregister);
 
+/*
+ * Registration runs in the primary's add_channel_work on a workqueue of
+ * its own, as in vmbus_add_channel_work(): a driver that waits for the
+ * channel directory by flushing that work is tested for real.
+ */
+static struct workqueue_struct *fv_pri_wq;
+static int fv_offer_ret;
+
+static void fv_offer_work(struct work_struct *w)
+{
+	struct vmbus_channel *c = container_of(w, struct vmbus_channel, add_channel_work);
+	struct hv_device *hdev = c->device_obj;
+	int ret;
+
+	/* As vmbus_device_register: probe first, channels/ afterwards. */
+	ret = device_register(&hdev->device);
+	if (ret) {
+		put_device(&hdev->device);
+		fv_offer_ret = ret;
+		return;
+	}
+	hdev->channels_kset = kset_create_and_add("channels", NULL,
+						  &hdev->device.kobj);
+	if (!hdev->channels_kset) {
+		device_unregister(&hdev->device);
+		fv_offer_ret = -ENOMEM;
+		return;
+	}
+	ret = fv_add_chan_kobj(hdev, c);
+	if (ret) {
+		kset_unregister(hdev->channels_kset);
+		device_unregister(&hdev->device);
+		fv_offer_ret = ret;
+		return;
+	}
+	c->probe_done = true;
+	get_device(&hdev->device);
+	fv_nic = hdev;
+	fv_offer_ret = 0;
+}
+
 static int fv_offer(void)
 {
 	static const guid_t nic = GUID_INIT(0xf8615163, 0xdf3e, 0x46c5, 0x91,
 					    0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e);
 	struct hv_device *hdev;
 	struct vmbus_channel *c;
-	int ret;
 
 	if (fv_nic)
 		return -EBUSY;
@@ -744,27 +792,11 @@ static int fv_offer(void)
 	hdev->device.bus = &fv_bus;
 	hdev->device.parent = fv_root;
 	hdev->device.release = fv_dev_release;
-	/* As vmbus_device_register: probe first, channels/ afterwards. */
-	ret = device_register(&hdev->device);
-	if (ret) {
-		put_device(&hdev->device);
-		return ret;
-	}
-	hdev->channels_kset = kset_create_and_add("channels", NULL,
-						  &hdev->device.kobj);
-	if (!hdev->channels_kset) {
-		device_unregister(&hdev->device);
-		return -ENOMEM;
-	}
-	ret = fv_add_chan_kobj(hdev, c);
-	if (ret) {
-		kset_unregister(hdev->channels_kset);
-		device_unregister(&hdev->device);
-		return ret;
-	}
-	get_device(&hdev->device);
-	fv_nic = hdev;
-	return 0;
+	INIT_WORK(&c->add_channel_work, fv_offer_work);
+	/* The write returns once the core's part of the offer is done. */
+	queue_work(fv_pri_wq, &c->add_channel_work);
+	flush_workqueue(fv_pri_wq);
+	return fv_offer_ret;
 }
 
 static int fv_offer_subs(unsigned int n)
@@ -953,11 +985,15 @@ static int __init fv_init(void)
 	int ret;
 
 	mutex_init(fv_channel_mutex());
+	fv_pri_wq = alloc_workqueue("fv_pri_chan", WQ_MEM_RECLAIM, 1);
+	if (!fv_pri_wq)
+		return -ENOMEM;
 	*(void **)conn_ptr(HVL_CONNECTION_INT_PAGE) = (void *)get_zeroed_page(GFP_KERNEL);
 	pages[0] = (void *)get_zeroed_page(GFP_KERNEL);
 	pages[1] = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!*(void **)conn_ptr(HVL_CONNECTION_INT_PAGE) || !pages[0] || !pages[1]) {
 		fv_free_pages();
+		destroy_workqueue(fv_pri_wq);
 		return -ENOMEM;
 	}
 	/* Markers the test finds through the int_page and monitor_page maps. */
@@ -980,6 +1016,7 @@ bus:
 	bus_unregister(&fv_bus);
 free:
 	fv_free_pages();
+	destroy_workqueue(fv_pri_wq);
 	return ret;
 }
 
@@ -991,6 +1028,7 @@ static void __exit fv_exit(void)
 	root_device_unregister(fv_root);
 	bus_unregister(&fv_bus);
 	fv_free_pages();
+	destroy_workqueue(fv_pri_wq);
 }
 
 module_init(fv_init);
