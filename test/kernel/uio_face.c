@@ -185,7 +185,6 @@ static int step_ready(void)
 
 	check(ret == 0, "channels/14/ring announced after the offer (%s)",
 	      ret ? strerror(-ret) : "ok");
-	face("ring_file_after_offer", "%s", ret == 0 ? "yes" : "no");
 	return 0;
 }
 
