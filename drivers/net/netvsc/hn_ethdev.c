@@ -16,6 +16,7 @@
 #include <rte_malloc.h>
 
 #include "hn_var.h"
+#include "hn_vf.h"
 
 RTE_LOG_REGISTER(hn_logtype, pmd.net.netvsc, NOTICE);
 
@@ -25,6 +26,9 @@ RTE_LOG_REGISTER(hn_logtype, pmd.net.netvsc, NOTICE);
 #define HN_DEVARG_RX_EXTMBUF "rx_extmbuf_enable"
 #define HN_DEVARG_NUMA_AWARE "numa_aware"
 #define HN_DEVARG_HOST_TIMEOUT "host_timeout"
+/* Parsed by hn_vf.c. */
+#define HN_DEVARG_VF "vf"
+#define HN_DEVARG_VF_PMD "vf_pmd"
 
 #define HN_HOST_TIMEOUT_DEFAULT_MS 60000u
 #define HN_LATENCY_DEFAULT_US 50u
@@ -70,7 +74,7 @@ hn_parse_devargs(struct hn_data *hv, const struct rte_devargs *da)
 	static const char *const keys[] = {
 		HN_DEVARG_LATENCY, HN_DEVARG_RX_COPYBREAK, HN_DEVARG_TX_COPYBREAK,
 		HN_DEVARG_RX_EXTMBUF, HN_DEVARG_NUMA_AWARE, HN_DEVARG_HOST_TIMEOUT,
-		NULL,
+		HN_DEVARG_VF, HN_DEVARG_VF_PMD, NULL,
 	};
 	uint32_t extmbuf = 0, numa = 0;
 	struct hn_devarg args[] = {
@@ -224,6 +228,7 @@ hn_dev_start(struct rte_eth_dev *dev)
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	hn_dev_link_update(dev, 0);
+	hn_vf_start(hv);
 	return 0;
 }
 
@@ -233,6 +238,8 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	struct hn_data *hv = dev->data->dev_private;
 	uint16_t q;
 
+	/* The VF first: back to synthetic while the host still listens. */
+	hn_vf_stop(hv);
 	dev->data->dev_started = 0;
 	if (!hv->dead)
 		(void)hn_set_filter(hv, 0);
@@ -256,6 +263,7 @@ hn_dev_close(struct rte_eth_dev *dev)
 		return 0;
 	if (dev->data->dev_started)
 		hn_dev_stop(dev);
+	hn_vf_fini(hv);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
 		hn_rx_queue_release(dev, q);
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
@@ -287,6 +295,8 @@ hn_promisc_set(struct rte_eth_dev *dev, bool on)
 	rc = hn_filter_update(dev);
 	if (rc != 0)
 		hv->promisc = old;
+	else
+		hn_vf_filter_sync(hv);
 	return rc;
 }
 
@@ -301,6 +311,8 @@ hn_allmulti_set(struct rte_eth_dev *dev, bool on)
 	rc = hn_filter_update(dev);
 	if (rc != 0)
 		hv->allmulti = old;
+	else
+		hn_vf_filter_sync(hv);
 	return rc;
 }
 
@@ -368,11 +380,12 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.rx_queue_intr_disable = hn_rx_intr_disable,
 	.tx_queue_setup = hn_tx_queue_setup,
 	.tx_queue_release = hn_tx_queue_release,
-	.stats_get = hn_stats_get,
-	.stats_reset = hn_stats_reset,
-	.xstats_get = hn_xstats_get,
-	.xstats_get_names = hn_xstats_get_names,
-	.xstats_reset = hn_stats_reset,
+	/* Both paths: the VF's counters are merged in (hn_vf.c). */
+	.stats_get = hn_vf_stats_get,
+	.stats_reset = hn_vf_stats_reset,
+	.xstats_get = hn_vf_xstats_get,
+	.xstats_get_names = hn_vf_xstats_get_names,
+	.xstats_reset = hn_vf_stats_reset,
 	.dev_supported_ptypes_get = hn_dev_supported_ptypes_get,
 	.rss_hash_update = hn_rss_hash_update,
 	.rss_hash_conf_get = hn_rss_hash_conf_get,
@@ -438,6 +451,10 @@ hn_probe(struct rte_vmbus_driver *drv, struct rte_vmbus_device *vdev)
 	rc = hn_parse_devargs(hv, vdev->device.devargs);
 	if (rc == 0)
 		rc = hn_session_attach(hv);
+	if (rc == 0) {
+		rte_ether_addr_copy(&hv->mac, eth->data->mac_addrs);
+		rc = hn_vf_init(hv, vdev->device.devargs);
+	}
 	if (rc != 0) {
 		HN_LOG(ERR, "%s: attach failed: %s", vdev->name, strerror(-rc));
 		hn_session_detach(hv);
@@ -495,4 +512,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
 	HN_DEVARG_TX_COPYBREAK "=<uint32> "
 	HN_DEVARG_RX_EXTMBUF "=<0|1> "
 	HN_DEVARG_NUMA_AWARE "=<0|1> "
-	HN_DEVARG_HOST_TIMEOUT "=<ms>");
+	HN_DEVARG_HOST_TIMEOUT "=<ms> "
+	HN_DEVARG_VF "=<0|1> "
+	HN_DEVARG_VF_PMD "=af_packet");

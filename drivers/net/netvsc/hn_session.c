@@ -22,6 +22,7 @@
 #include <rte_memzone.h>
 
 #include "hn_var.h"
+#include "hn_vf.h"
 #include "ndis_obj.h"
 
 /* Rate-limited: a hostile host must not flood the log. */
@@ -244,6 +245,10 @@ hn_ctl_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_data *hv = hc->hv;
 
+	if (hc->idx == 0 && pi->trans_id == HN_XID_VF_SWITCH) {
+		hn_vf_switch_comp(hv);
+		return;
+	}
 	/* The session matches ids (and says why a misfit is refused). */
 	if (hc->idx == 0 && hv->bu_busy)
 		hn_ctl_enqueue(hc, HV_BU_IN_NVSP, true, pi->trans_id,
@@ -258,10 +263,26 @@ hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
 	struct hn_data *hv = hc->hv;
 	struct nvsp_vf_info vf;
-	uint32_t type;
+	uint32_t type, dp;
 
 	if (nvsp_msg_type(pi->payload, pi->payload_len, &type) != 0) {
 		hn_bad(hc, HN_BAD_NVSP, "inband len", pi->payload_len);
+		return;
+	}
+	/* Never a session reply: the VF association may come in the middle
+	 * of bring-up (right after RNDIS INIT) and must not be lost. */
+	if (type == NVSP_MSG_TYPE_SEND_VF_ASSOCIATION) {
+		if (nvsp_parse_vf_association(pi->payload, pi->payload_len, &vf) != 0)
+			hn_bad(hc, HN_BAD_NVSP, "vf association", pi->payload_len);
+		else
+			hn_vf_host_assoc(hv, vf.allocated, vf.serial);
+		return;
+	}
+	if (type == NVSP_MSG_TYPE_SWITCH_DATA_PATH) {
+		if (nvsp_parse_switch_data_path(pi->payload, pi->payload_len, &dp) != 0)
+			hn_bad(hc, HN_BAD_NVSP, "switch data path", pi->payload_len);
+		else
+			hn_vf_host_switch(hv, dp);
 		return;
 	}
 	if (hv->bu_busy) {
@@ -271,16 +292,7 @@ hn_ctl_inband(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	}
 	switch (type) {
 	case NVSP_MSG_TYPE_SEND_INDIRECTION_TABLE:
-	case NVSP_MSG_TYPE_SWITCH_DATA_PATH:
 		/* RSS is set through RNDIS; the host's table is advisory. */
-		break;
-	case NVSP_MSG_TYPE_SEND_VF_ASSOCIATION:
-		if (nvsp_parse_vf_association(pi->payload, pi->payload_len, &vf) != 0)
-			hn_bad(hc, HN_BAD_NVSP, "vf association", pi->payload_len);
-		else
-			HN_LOG(INFO, "port %u: host VF %s (serial %u); synthetic path kept",
-			       hv->port_id, vf.allocated ? "offered" : "revoked",
-			       vf.serial);
 		break;
 	default:
 		hn_bad(hc, HN_BAD_NVSP, "inband type", type);

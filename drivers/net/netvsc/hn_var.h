@@ -288,6 +288,8 @@ struct hn_data {
 	uint64_t rss_hf;       /* RTE_ETH_RSS_* */
 	uint64_t rx_unknown_note;
 	struct rte_ether_addr mac;
+
+	struct hn_vf *vf;      /* accelerated networking (hn_vf.h), or NULL */
 };
 
 /* hn_session.c: bring-up, control exchanges, channel events. */

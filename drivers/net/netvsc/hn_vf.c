@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Accelerated networking, control side: devargs, the per-port control
+ * thread, hot-add and hot-remove of the VF port, merged stats.
+ *
+ * Hot-add (the host associated a VF, its netdev is up and matches by
+ * serial, or by MAC when it shows none, and our port is started): probe a
+ * DPDK port for it, own it, configure it like ours (queue counts, the
+ * Rx queues' mempools, offloads it has, MTU, promiscuous/allmulti), start
+ * it, let Rx poll it, switch the data path, then let Tx use it.
+ * Hot-remove (netdev gone, association withdrawn, or our port stopping):
+ * Tx back to synthetic, switch back, let the data path drain the VF's Rx
+ * queues, retire them, count what was left, stop and close the port.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ethdev_driver.h>
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_kvargs.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "hn_vf.h"
+
+#define HN_DEVARG_VF "vf"
+#define HN_DEVARG_VF_PMD "vf_pmd"
+
+#define HN_VF_TICK_US 10000u
+/* Our SWITCH_DATA_PATH is completed by the host; the channel-0 reader
+ * (the application's Rx poll) sees it. Bounded: nobody may be polling. */
+#define HN_VF_SWITCH_WAIT_MS 2000u
+/* Drained: the VF's Rx count did not move for this long (or the cap). */
+#define HN_VF_DRAIN_QUIET_MS 30u
+#define HN_VF_DRAIN_MAX_MS 1000u
+#define HN_VF_QUIESCE_MAX_MS 1000u
+/* After a failed hot-add, try the same netdev again this much later. */
+#define HN_VF_RETRY_MS 1000u
+
+/* Lines Microsoft's DPDK tests grep for on VF add and removal. */
+#define HN_COMPAT_LOG(fmt, ...) \
+	rte_log(RTE_LOG_NOTICE, hn_logtype, "HN_DRIVER: " fmt "\n", ##__VA_ARGS__)
+
+static uint64_t
+ms_now(void)
+{
+	return rte_get_timer_cycles() * 1000u / rte_get_timer_hz();
+}
+
+/* ---- Devargs ---- */
+
+static int
+kv_bool(const char *key, const char *value, void *opaque)
+{
+	bool *out = opaque;
+
+	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+		HN_LOG(ERR, "devarg %s=%s: want 0 or 1", key, value);
+		return -EINVAL;
+	}
+	*out = value[0] == '1';
+	return 0;
+}
+
+static int
+kv_pmd(const char *key, const char *value, void *opaque)
+{
+	char *out = opaque;
+
+	if (strcmp(value, "af_packet") != 0) {
+		HN_LOG(ERR, "devarg %s=%s: the stand-in VF PMD supported is af_packet",
+		       key, value);
+		return -EINVAL;
+	}
+	snprintf(out, 32, "%s", value);
+	return 0;
+}
+
+static int
+parse_devargs(struct hn_vf *vf, const struct rte_devargs *da)
+{
+	struct rte_kvargs *kv;
+	int rc;
+
+	vf->enabled = true;
+	snprintf(vf->pmd, sizeof(vf->pmd), "af_packet");
+	if (da == NULL || da->args == NULL || da->args[0] == '\0')
+		return 0;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv == NULL)
+		return -EINVAL;
+	rc = rte_kvargs_process(kv, HN_DEVARG_VF, kv_bool, &vf->enabled);
+	if (rc == 0)
+		rc = rte_kvargs_process(kv, HN_DEVARG_VF_PMD, kv_pmd, vf->pmd);
+	rte_kvargs_free(kv);
+	return rc;
+}
+
+/* ---- Host messages (called by the channel-0 reader) ---- */
+
+void
+hn_vf_host_assoc(struct hn_data *hv, bool allocated, uint32_t serial)
+{
+	struct hn_vf *vf = hv->vf;
+
+	HN_LOG(INFO, "port %u: host VF %s (serial %u)", hv->port_id,
+	       allocated ? "offered" : "withdrawn", serial);
+	if (vf == NULL)
+		return;
+	vf->assoc_serial = serial;
+	rte_wmb();
+	vf->assoc_allocated = allocated;
+	vf->host_seq = vf->host_seq + 1;	/* one writer: the reader of channel 0 */
+}
+
+void
+hn_vf_host_switch(struct hn_data *hv, uint32_t datapath)
+{
+	HN_LOG(INFO, "port %u: host switched the data path to %s", hv->port_id,
+	       datapath == NVSP_DATAPATH_VF ? "the VF" : "synthetic");
+}
+
+void
+hn_vf_switch_comp(struct hn_data *hv)
+{
+	if (hv->vf != NULL)
+		hv->vf->switch_done = hv->vf->switch_done + 1;
+}
+
+/* ---- Steering ---- */
+
+static void
+publish(struct hn_vf_q *qs, uint16_t n, uint16_t port)
+{
+	uint16_t q;
+
+	for (q = 0; q < n; q++)
+		qs[q].port = port;
+	rte_wmb();
+}
+
+/* Take the VF away from n queues; on return no burst uses it. */
+static void
+retire(struct hn_vf *vf, struct hn_vf_q *qs, uint16_t n, const char *what)
+{
+	uint64_t end;
+	uint16_t q;
+
+	for (q = 0; q < n; q++)
+		qs[q].port = HN_VF_NONE;
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	end = ms_now() + HN_VF_QUIESCE_MAX_MS;
+	for (q = 0; q < n; q++) {
+		while (__atomic_load_n(&qs[q].busy, __ATOMIC_ACQUIRE) &&
+		       ms_now() < end)
+			rte_pause();
+		if (qs[q].busy)
+			HN_LOG(ERR, "port %u: %s queue %u still in a VF burst after %u ms",
+			       vf->hv->port_id, what, q, HN_VF_QUIESCE_MAX_MS);
+	}
+}
+
+/*
+ * Ask the host to switch and wait for its completion. While running, the
+ * application's Rx poll reads channel 0; when our port is stopping
+ * (poll_self) nobody does, so we read it here (data read meanwhile is
+ * dropped and counted, as in any control wait).
+ */
+static int
+send_switch(struct hn_vf *vf, uint32_t dp, bool poll_self)
+{
+	struct hn_data *hv = vf->hv;
+	uint8_t m[NVSP_REQ_SIZE];
+	uint32_t before = vf->switch_done;
+	uint64_t end;
+	int len, rc;
+
+	if (hv->dead)
+		return -ENODEV;
+	len = nvsp_build_switch_data_path(m, sizeof(m), dp);
+	if (len < 0)
+		return len;
+	rc = rte_vmbus_chan_send(hv->chans[0].chan, m, (uint32_t)len,
+				 HN_XID_VF_SWITCH,
+				 RTE_VMBUS_FLAG_COMPLETION_REQUESTED, NULL);
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: SWITCH_DATA_PATH to %s: send failed: %s",
+		       hv->port_id, dp == NVSP_DATAPATH_VF ? "VF" : "synthetic",
+		       strerror(-rc));
+		return rc;
+	}
+	end = ms_now() + HN_VF_SWITCH_WAIT_MS;
+	while (vf->switch_done == before && ms_now() < end && !hv->dead) {
+		if (poll_self) {
+			rte_spinlock_lock(&hv->chans[0].lock);
+			(void)hn_chan_poll(&hv->chans[0], HN_POLL_CTL, 64);
+			rte_spinlock_unlock(&hv->chans[0].lock);
+		}
+		rte_delay_us_sleep(200);
+	}
+	if (vf->switch_done == before) {
+		vf->switch_timeouts++;
+		HN_LOG(WARNING, "port %u: SWITCH_DATA_PATH to %s not completed in %u ms (are the port's queues polled?)",
+		       hv->port_id, dp == NVSP_DATAPATH_VF ? "VF" : "synthetic",
+		       HN_VF_SWITCH_WAIT_MS);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static void
+add_stats(struct rte_eth_stats *to, const struct rte_eth_stats *s)
+{
+	unsigned int q;
+
+	to->ipackets += s->ipackets;
+	to->opackets += s->opackets;
+	to->ibytes += s->ibytes;
+	to->obytes += s->obytes;
+	to->imissed += s->imissed;
+	to->ierrors += s->ierrors;
+	to->oerrors += s->oerrors;
+	to->rx_nombuf += s->rx_nombuf;
+	for (q = 0; q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+		to->q_ipackets[q] += s->q_ipackets[q];
+		to->q_opackets[q] += s->q_opackets[q];
+		to->q_ibytes[q] += s->q_ibytes[q];
+		to->q_obytes[q] += s->q_obytes[q];
+		to->q_errors[q] += s->q_errors[q];
+	}
+}
+
+static int
+vf_configure(struct hn_vf *vf, uint16_t port)
+{
+	struct rte_eth_dev_data *d = vf->hv->eth->data;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf = d->dev_conf;
+	uint16_t q;
+	int rc;
+
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0)
+		return rc;
+	conf.rxmode.offloads &= info.rx_offload_capa;
+	conf.txmode.offloads &= info.tx_offload_capa;
+	if (info.flow_type_rss_offloads == 0)
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+	else
+		conf.rx_adv_conf.rss_conf.rss_hf &= info.flow_type_rss_offloads;
+	conf.intr_conf.lsc = 0;
+	conf.intr_conf.rmv = 0;
+	rc = rte_eth_dev_configure(port, d->nb_rx_queues, d->nb_tx_queues, &conf);
+	if (rc != 0)
+		return rc;
+	for (q = 0; q < d->nb_rx_queues && rc == 0; q++) {
+		const struct hn_rx_queue *rxq = d->rx_queues[q];
+
+		rc = rxq == NULL ? -EINVAL :
+			rte_eth_rx_queue_setup(port, q, 0, rte_socket_id(), NULL,
+					       rxq->mp);
+	}
+	for (q = 0; q < d->nb_tx_queues && rc == 0; q++)
+		rc = rte_eth_tx_queue_setup(port, q, 0, rte_socket_id(), NULL);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_set_mtu(port, d->mtu);
+	if (rc != 0 && rc != -ENOTSUP)
+		HN_LOG(WARNING, "port %u: VF MTU %u: %s", vf->hv->port_id, d->mtu,
+		       strerror(-rc));
+	rc = rte_eth_dev_start(port);
+	if (rc != 0)
+		return rc;
+	if (vf->hv->promisc)
+		(void)rte_eth_promiscuous_enable(port);
+	if (vf->hv->allmulti)
+		(void)rte_eth_allmulticast_enable(port);
+	return 0;
+}
+
+static void
+vf_close(struct hn_vf *vf, uint16_t port)
+{
+	(void)rte_eth_dev_stop(port);
+	(void)rte_eth_dev_close(port);
+	if (rte_vdev_uninit(vf->vdev_name) != 0)
+		HN_LOG(WARNING, "port %u: cannot remove %s", vf->hv->port_id,
+		       vf->vdev_name);
+}
+
+static int
+hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
+{
+	struct hn_data *hv = vf->hv;
+	struct rte_eth_dev_data *d = hv->eth->data;
+	uint16_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
+	char args[96];
+	uint16_t port;
+	int rc;
+
+	HN_COMPAT_LOG("netvsc_hotplug_retry(): Found matching MAC address, adding device");
+	snprintf(vf->vdev_name, sizeof(vf->vdev_name), "net_%s_hnvf%u_%u",
+		 vf->pmd, hv->port_id, vf->gen++);
+	/* A deep ring (4096 frames per queue): the stand-in drops in the
+	 * kernel, uncounted, when the application is late. */
+	snprintf(args, sizeof(args), "iface=%s,qpairs=%u,framecnt=4096", c->name,
+		 nq);
+	rc = rte_vdev_init(vf->vdev_name, args);
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: VF %s: probing %s (%s) failed: %s", hv->port_id,
+		       c->name, vf->vdev_name, args, strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_get_port_by_name(vf->vdev_name, &port);
+	if (rc == 0)
+		rc = rte_eth_dev_owner_new(&vf->owner.id);
+	if (rc == 0) {
+		snprintf(vf->owner.name, sizeof(vf->owner.name), "net_netvsc port %u",
+			 hv->port_id);
+		rc = rte_eth_dev_owner_set(port, &vf->owner);
+	}
+	if (rc == 0)
+		rc = vf_configure(vf, port);
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: VF %s: set-up failed: %s", hv->port_id, c->name,
+		       strerror(-rc));
+		(void)rte_eth_dev_get_port_by_name(vf->vdev_name, &port);
+		vf_close(vf, port);
+		return rc;
+	}
+	vf->port = port;
+	vf->ifindex = c->ifindex;
+	snprintf(vf->ifname, sizeof(vf->ifname), "%s", c->name);
+	vf->attached = true;
+	/* Rx first: the host may steer as soon as it switched. */
+	publish(vf->rxq, d->nb_rx_queues, port);
+	rc = send_switch(vf, NVSP_DATAPATH_VF, false);
+	vf->on_vf = rc == 0;
+	publish(vf->txq, d->nb_tx_queues, port);
+	vf->adds++;
+	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=0");
+	HN_LOG(NOTICE, "port %u: VF %s (%s) attached as port %u; data path %s",
+	       hv->port_id, c->name,
+	       c->has_serial ? "serial match" : "matched by MAC, no serial shown",
+	       port, vf->on_vf ? "switched to the VF" : "switch not confirmed");
+	return 0;
+}
+
+/* Take what the data path left in the VF's Rx queues: lost in flight. */
+static uint64_t
+drain_left(struct hn_vf *vf, uint16_t nrxq)
+{
+	struct rte_mbuf *m[32];
+	uint64_t lost = 0;
+	uint16_t q, n;
+
+	for (q = 0; q < nrxq; q++) {
+		while ((n = rte_eth_rx_burst(vf->port, q, m, RTE_DIM(m))) != 0) {
+			rte_pktmbuf_free_bulk(m, n);
+			lost += n;
+		}
+	}
+	return lost;
+}
+
+static void
+hot_remove(struct hn_vf *vf, bool gone, bool stopping)
+{
+	struct hn_data *hv = vf->hv;
+	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_stats s;
+	uint64_t last = UINT64_MAX, quiet_since = 0, end, now, lost;
+
+	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=1");
+	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
+	if (vf->on_vf)
+		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
+	vf->on_vf = false;
+	/* The data path keeps polling the VF until its Rx count rests. */
+	end = ms_now() + (stopping ? 0 : HN_VF_DRAIN_MAX_MS);
+	while ((now = ms_now()) < end) {
+		if (rte_eth_stats_get(vf->port, &s) != 0)
+			break;
+		if (s.ipackets != last) {
+			last = s.ipackets;
+			quiet_since = now;
+		} else if (now - quiet_since >= HN_VF_DRAIN_QUIET_MS) {
+			break;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	retire(vf, vf->rxq, d->nb_rx_queues, "Rx");
+	lost = drain_left(vf, d->nb_rx_queues);
+	if (rte_eth_stats_get(vf->port, &s) == 0) {
+		lost += s.imissed;
+		add_stats(&vf->past, &s);
+	}
+	vf_close(vf, vf->port);
+	vf->attached = false;
+	vf->port = HN_VF_NONE;
+	vf->removes++;
+	vf->abrupt_removes += gone;
+	vf->lost += lost;
+	HN_LOG(NOTICE, "port %u: VF %s removed (%s): data path synthetic; %" PRIu64
+	       " frames lost in flight", hv->port_id, vf->ifname,
+	       gone ? "netdev gone first" : "orderly", lost);
+}
+
+/* ---- The control thread ---- */
+
+static struct hn_vf_cand *
+cand_by_ifindex(struct hn_vf *vf, int ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < vf->ncand; i++)
+		if (vf->cand[i].ifindex == ifindex)
+			return &vf->cand[i];
+	return NULL;
+}
+
+/* The netdev to use: up, not PCI (not supported here), right serial. */
+static struct hn_vf_cand *
+pick(struct hn_vf *vf)
+{
+	uint32_t serial = vf->assoc_serial;
+	unsigned int i;
+
+	for (i = 0; i < vf->ncand; i++) {
+		struct hn_vf_cand *c = &vf->cand[i];
+
+		if (!c->up)
+			continue;
+		if (c->pci) {
+			if (!c->refused_logged)
+				HN_LOG(WARNING, "port %u: VF %s is a PCI device: probing PCI VFs is not implemented; synthetic path kept",
+				       vf->hv->port_id, c->name);
+			c->refused_logged = true;
+			continue;
+		}
+		if (c->has_serial && c->serial != serial) {
+			if (!c->refused_logged) {
+				vf->serial_refused++;
+				HN_LOG(NOTICE, "port %u: netdev %s has our MAC but serial %u, the host's VF has %u: not taken",
+				       vf->hv->port_id, c->name, c->serial, serial);
+			}
+			c->refused_logged = true;
+			continue;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+static void
+evaluate(struct hn_vf *vf, uint64_t *retry_at, int *failed)
+{
+	struct hn_data *hv = vf->hv;
+	bool allocated = vf->assoc_allocated;
+	struct hn_vf_cand *c;
+
+	rte_rmb();
+	if (vf->attached) {
+		c = cand_by_ifindex(vf, vf->ifindex);
+		if (c == NULL || !c->up || !allocated || !vf->started || hv->dead)
+			hot_remove(vf, c == NULL || !c->up, false);
+		return;
+	}
+	if (!vf->started || !allocated || hv->dead)
+		return;
+	c = pick(vf);
+	if (c == NULL)
+		return;
+	if (c->ifindex == *failed && ms_now() < *retry_at)
+		return;
+	if (hot_add(vf, c) != 0) {
+		*failed = c->ifindex;
+		*retry_at = ms_now() + HN_VF_RETRY_MS;
+	} else {
+		*failed = 0;
+	}
+}
+
+static uint32_t
+vf_thread(void *arg)
+{
+	struct hn_vf *vf = arg;
+	uint64_t retry_at = 0;
+	int failed = 0;
+
+	while (!vf->stop) {
+		pthread_mutex_lock(&vf->lock);
+		(void)hn_vf_nl_poll(vf, 0);
+		evaluate(vf, &retry_at, &failed);
+		pthread_mutex_unlock(&vf->lock);
+		rte_delay_us_sleep(HN_VF_TICK_US);
+	}
+	return 0;
+}
+
+static void *
+vf_thread_main(void *arg)
+{
+	vf_thread(arg);
+	return NULL;
+}
+
+/* ---- Port life cycle ---- */
+
+int
+hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
+{
+	struct hn_vf *vf;
+	char name[RTE_MAX_THREAD_NAME_LEN];
+	uint16_t q;
+	int rc;
+
+	vf = rte_zmalloc("hn_vf", sizeof(*vf), RTE_CACHE_LINE_SIZE);
+	if (vf == NULL)
+		return -ENOMEM;
+	vf->hv = hv;
+	vf->port = HN_VF_NONE;
+	for (q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++) {
+		vf->rxq[q].port = HN_VF_NONE;
+		vf->txq[q].port = HN_VF_NONE;
+	}
+	rc = parse_devargs(vf, da);
+	if (rc != 0 || !vf->enabled) {
+		if (rc == 0)
+			HN_LOG(INFO, "port %u: VF steering off (devarg vf=0)", hv->port_id);
+		rte_free(vf);
+		return rc;
+	}
+	if (!hn_vf_nl_available()) {
+		HN_LOG(NOTICE, "port %u: VF steering unavailable: built without libnl-3 (install libnl-3-dev libnl-route-3-dev and rebuild)",
+		       hv->port_id);
+		rte_free(vf);
+		return 0;
+	}
+	pthread_mutex_init(&vf->lock, NULL);
+	hv->vf = vf;
+	rc = hn_vf_nl_open(vf);
+	if (rc == 0) {
+		snprintf(name, sizeof(name), "hn-vf-%u", hv->port_id);
+		rc = rte_ctrl_thread_create(&vf->thread, name, NULL, vf_thread_main, vf);
+		rc = rc > 0 ? -rc : rc;
+	}
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: VF steering off: cannot watch links: %s",
+		       hv->port_id, strerror(-rc));
+		hn_vf_nl_close(vf);
+		hv->vf = NULL;
+		rte_free(vf);
+		return 0;
+	}
+	vf->thread_on = true;
+	hv->eth->rx_pkt_burst = hn_vf_recv_pkts;
+	hv->eth->tx_pkt_burst = hn_vf_xmit_pkts;
+	return 0;
+}
+
+void
+hn_vf_start(struct hn_data *hv)
+{
+	struct hn_vf *vf = hv->vf;
+
+	if (vf == NULL)
+		return;
+	pthread_mutex_lock(&vf->lock);
+	vf->started = true;
+	pthread_mutex_unlock(&vf->lock);
+}
+
+void
+hn_vf_stop(struct hn_data *hv)
+{
+	struct hn_vf *vf = hv->vf;
+
+	if (vf == NULL)
+		return;
+	pthread_mutex_lock(&vf->lock);
+	vf->started = false;
+	if (vf->attached)
+		hot_remove(vf, false, true);
+	pthread_mutex_unlock(&vf->lock);
+}
+
+void
+hn_vf_fini(struct hn_data *hv)
+{
+	struct hn_vf *vf = hv->vf;
+
+	if (vf == NULL)
+		return;
+	if (vf->thread_on) {
+		vf->stop = true;
+		pthread_join(vf->thread, NULL);
+	}
+	pthread_mutex_lock(&vf->lock);
+	if (vf->attached)
+		hot_remove(vf, false, true);
+	pthread_mutex_unlock(&vf->lock);
+	hn_vf_nl_close(vf);
+	pthread_mutex_destroy(&vf->lock);
+	hv->vf = NULL;
+	rte_free(vf);
+}
+
+void
+hn_vf_filter_sync(struct hn_data *hv)
+{
+	struct hn_vf *vf = hv->vf;
+
+	if (vf == NULL)
+		return;
+	pthread_mutex_lock(&vf->lock);
+	if (vf->attached) {
+		if (hv->promisc)
+			(void)rte_eth_promiscuous_enable(vf->port);
+		else
+			(void)rte_eth_promiscuous_disable(vf->port);
+		if (hv->allmulti)
+			(void)rte_eth_allmulticast_enable(vf->port);
+		else
+			(void)rte_eth_allmulticast_disable(vf->port);
+	}
+	pthread_mutex_unlock(&vf->lock);
+}
+
+/* ---- Stats: both paths in the basic stats, the VF's apart in xstats ---- */
+
+static void
+vf_totals(struct hn_vf *vf, struct rte_eth_stats *s)
+{
+	struct rte_eth_stats cur;
+
+	*s = vf->past;
+	if (vf->attached && rte_eth_stats_get(vf->port, &cur) == 0)
+		add_stats(s, &cur);
+}
+
+int
+hn_vf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	struct rte_eth_stats v;
+	int rc = hn_stats_get(dev, st);
+
+	if (rc != 0 || hv->vf == NULL)
+		return rc;
+	pthread_mutex_lock(&hv->vf->lock);
+	vf_totals(hv->vf, &v);
+	pthread_mutex_unlock(&hv->vf->lock);
+	add_stats(st, &v);
+	return 0;
+}
+
+int
+hn_vf_stats_reset(struct rte_eth_dev *dev)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	struct hn_vf *vf = hv->vf;
+	int rc = hn_stats_reset(dev);
+
+	if (vf == NULL)
+		return rc;
+	pthread_mutex_lock(&vf->lock);
+	memset(&vf->past, 0, sizeof(vf->past));
+	if (vf->attached)
+		(void)rte_eth_stats_reset(vf->port);
+	vf->adds = vf->removes = vf->abrupt_removes = vf->lost = 0;
+	vf->switch_timeouts = vf->serial_refused = 0;
+	pthread_mutex_unlock(&vf->lock);
+	return rc;
+}
+
+static const char *const vf_xnames[] = {
+	"vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes",
+	"vf_rx_missed", "vf_attached", "vf_adds", "vf_removes",
+	"vf_removes_netdev_gone", "vf_lost_in_flight", "vf_switch_timeouts",
+	"vf_serial_refused",
+};
+#define HN_VF_NX RTE_DIM(vf_xnames)
+
+int
+hn_vf_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		       unsigned int n)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	int base = hn_xstats_get_names(dev, NULL, 0);
+	unsigned int i;
+
+	if (base < 0 || hv->vf == NULL)
+		return hn_xstats_get_names(dev, names, n);
+	if (names == NULL || n < (unsigned int)base + HN_VF_NX)
+		return base + (int)HN_VF_NX;
+	base = hn_xstats_get_names(dev, names, n);
+	if (base < 0)
+		return base;
+	for (i = 0; i < HN_VF_NX; i++)
+		snprintf(names[base + i].name, sizeof(names[0].name), "%s",
+			 vf_xnames[i]);
+	return base + (int)HN_VF_NX;
+}
+
+int
+hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		 unsigned int n)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	struct hn_vf *vf = hv->vf;
+	int base = hn_xstats_get(dev, NULL, 0);
+	struct rte_eth_stats v;
+	uint64_t val[HN_VF_NX];
+	unsigned int i;
+
+	if (base < 0 || vf == NULL)
+		return hn_xstats_get(dev, xs, n);
+	if (xs == NULL || n < (unsigned int)base + HN_VF_NX)
+		return base + (int)HN_VF_NX;
+	base = hn_xstats_get(dev, xs, n);
+	if (base < 0)
+		return base;
+	pthread_mutex_lock(&vf->lock);
+	vf_totals(vf, &v);
+	val[0] = v.ipackets;
+	val[1] = v.ibytes;
+	val[2] = v.opackets;
+	val[3] = v.obytes;
+	val[4] = v.imissed;
+	val[5] = vf->attached;
+	val[6] = vf->adds;
+	val[7] = vf->removes;
+	val[8] = vf->abrupt_removes;
+	val[9] = vf->lost;
+	val[10] = vf->switch_timeouts;
+	val[11] = vf->serial_refused;
+	pthread_mutex_unlock(&vf->lock);
+	for (i = 0; i < HN_VF_NX; i++) {
+		xs[base + i].id = (uint64_t)base + i;
+		xs[base + i].value = val[i];
+	}
+	return base + (int)HN_VF_NX;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Accelerated networking: the VF the host associates with the synthetic
+ * NIC, found through rtnetlink (libnl-3), probed as a DPDK port owned by
+ * ours, and steered to transparently (docs/pmd.md, "Accelerated
+ * networking").
+ *
+ * Threads: the data path runs the burst wrappers of hn_vf_rxtx.c, which
+ * read one per-queue word (the VF port, or HN_VF_NONE) per burst; a
+ * control thread per port watches rtnetlink and the host's messages and
+ * does every hot-add and hot-remove; application control calls (start,
+ * stop, close, promiscuous, stats) take vf->lock, the control thread too.
+ * Retiring a VF port from a queue is a Dekker handshake: the control
+ * thread clears the word, fences, and waits for the queue's busy flag to
+ * drop; the data path sets busy, fences, and reads the word again before
+ * it touches the VF (only while a VF is attached). No lock and no atomic
+ * read-modify-write on the data path.
+ */
+#ifndef HN_VF_H
+#define HN_VF_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "hn_var.h"
+
+#define HN_VF_NONE UINT16_MAX
+/* Transaction id of our SWITCH_DATA_PATH requests (control range). */
+#define HN_XID_VF_SWITCH (HN_XID_CTL | UINT64_C(0x5646))
+/* Netdevs carrying our MAC we keep track of. */
+#define HN_VF_CAND_MAX 8u
+
+struct hn_vf_q {
+	volatile uint16_t port;	/* VF port this queue uses, or HN_VF_NONE */
+	volatile uint8_t busy;	/* data path inside a VF burst */
+} __rte_cache_aligned;
+
+/* A netdev with our MAC (a possible VF). */
+struct hn_vf_cand {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	bool up;
+	bool has_serial;	/* the stand-in's alias "vf-serial:N" */
+	uint32_t serial;
+	bool pci;		/* has a PCI device behind it */
+	bool refused_logged;
+};
+
+struct hn_vf_nl;
+
+struct hn_vf {
+	struct hn_data *hv;
+	pthread_mutex_t lock;	/* control path only */
+	pthread_t thread;
+	bool thread_on;
+	volatile bool stop;
+
+	/* Devargs. */
+	bool enabled;
+	char pmd[32];		/* stand-in PMD for a netdev without PCI */
+
+	/* Written by the channel-0 reader, read by the control thread. */
+	volatile uint32_t host_seq;	/* bumped on each host VF message */
+	volatile bool assoc_allocated;
+	volatile uint32_t assoc_serial;
+	volatile uint32_t switch_done;	/* completions of our SWITCH requests */
+
+	/* Netdevs with our MAC (rtnetlink view). */
+	struct hn_vf_nl *nl;
+	struct hn_vf_cand cand[HN_VF_CAND_MAX];
+	unsigned int ncand;
+
+	/* The attached VF. */
+	bool started;		/* our port is started */
+	bool attached;
+	bool on_vf;		/* the host switched to the VF for us */
+	uint16_t port;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	char vdev_name[64];
+	uint32_t gen;
+	struct rte_eth_dev_owner owner;
+
+	struct hn_vf_q rxq[RTE_MAX_QUEUES_PER_PORT];
+	struct hn_vf_q txq[RTE_MAX_QUEUES_PER_PORT];
+
+	/* Totals of VF ports already closed, and life-cycle counters. */
+	struct rte_eth_stats past;
+	uint64_t adds, removes, abrupt_removes, lost, switch_timeouts;
+	uint64_t serial_refused;
+};
+
+/* hn_vf.c (called by hn_ethdev.c and hn_session.c). */
+int hn_vf_init(struct hn_data *hv, const struct rte_devargs *da);
+void hn_vf_fini(struct hn_data *hv);
+void hn_vf_start(struct hn_data *hv);
+void hn_vf_stop(struct hn_data *hv);
+void hn_vf_host_assoc(struct hn_data *hv, bool allocated, uint32_t serial);
+void hn_vf_host_switch(struct hn_data *hv, uint32_t datapath);
+void hn_vf_switch_comp(struct hn_data *hv);
+void hn_vf_filter_sync(struct hn_data *hv);
+int hn_vf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+int hn_vf_stats_reset(struct rte_eth_dev *dev);
+int hn_vf_xstats_get_names(struct rte_eth_dev *dev,
+			   struct rte_eth_xstat_name *names, unsigned int n);
+int hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		     unsigned int n);
+bool hn_vf_link_up(struct hn_data *hv);
+
+/* hn_vf_nl.c: the rtnetlink watcher (libnl-3), or a stub without it. */
+bool hn_vf_nl_available(void);
+int hn_vf_nl_open(struct hn_vf *vf);
+void hn_vf_nl_close(struct hn_vf *vf);
+/* Read pending link events into vf->cand; waits up to ms for one. */
+int hn_vf_nl_poll(struct hn_vf *vf, int ms);
+
+/* hn_vf_rxtx.c: the burst wrappers. */
+uint16_t hn_vf_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t hn_vf_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
+
+#endif /* HN_VF_H */
