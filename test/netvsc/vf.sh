@@ -17,6 +17,8 @@
 #             serial: a netdev with our MAC but another serial is not
 #             taken: no switch, all traffic synthetic, 0 lost.
 . "$(dirname "$0")/lib.sh"
+# Ten VF cycles take minutes on a loaded machine: testpmd's watchdog.
+NV_TP_SECS=${NV_TP_SECS:-540}
 nv_init
 mode=${2:?mode} q=${3:?queues} cycles=${4:?cycles} variant=${5:-graceful}
 [ "$NV_DRIVER" = ours ] || skip "VF steering is ours only"

@@ -34,9 +34,9 @@
 /* Our SWITCH_DATA_PATH is completed by the host; the channel-0 reader
  * (the application's Rx poll) sees it. Bounded: nobody may be polling. */
 #define HN_VF_SWITCH_WAIT_MS 2000u
-/* Drained: the VF's Rx count did not move for this long (or the cap). */
-#define HN_VF_DRAIN_QUIET_MS 30u
-#define HN_VF_DRAIN_MAX_MS 1000u
+/* Drained: every Rx queue found the VF empty after the switch back; an
+ * application that does not poll is waited for this long at most. */
+#define HN_VF_DRAIN_MAX_MS 5000u
 #define HN_VF_QUIESCE_MAX_MS 1000u
 /* After a failed hot-add, try the same netdev again this much later. */
 #define HN_VF_RETRY_MS 1000u
@@ -248,10 +248,11 @@ vf_configure(struct hn_vf *vf, uint16_t port)
 		return rc;
 	conf.rxmode.offloads &= info.rx_offload_capa;
 	conf.txmode.offloads &= info.tx_offload_capa;
+	/* What it cannot hash is left out (af_packet: nothing; its kernel
+	 * fanout spreads flows instead). */
+	conf.rx_adv_conf.rss_conf.rss_hf &= info.flow_type_rss_offloads;
 	if (info.flow_type_rss_offloads == 0)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
-	else
-		conf.rx_adv_conf.rss_conf.rss_hf &= info.flow_type_rss_offloads;
 	conf.intr_conf.lsc = 0;
 	conf.intr_conf.rmv = 0;
 	rc = rte_eth_dev_configure(port, d->nb_rx_queues, d->nb_tx_queues, &conf);
@@ -373,26 +374,27 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->eth->data;
 	struct rte_eth_stats s;
-	uint64_t last = UINT64_MAX, quiet_since = 0, end, now, lost;
+	uint32_t mark[RTE_MAX_QUEUES_PER_PORT];
+	uint64_t end, lost;
+	uint16_t q, left;
 
 	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=1");
 	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
 	if (vf->on_vf)
 		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
 	vf->on_vf = false;
-	/* The data path keeps polling the VF until its Rx count rests. */
+	/* The host no longer steers to the VF: the data path keeps polling
+	 * it until each queue has seen it empty. */
+	for (q = 0; q < d->nb_rx_queues; q++)
+		mark[q] = vf->rxq[q].drained;
 	end = ms_now() + (stopping ? 0 : HN_VF_DRAIN_MAX_MS);
-	while ((now = ms_now()) < end) {
-		if (rte_eth_stats_get(vf->port, &s) != 0)
+	do {
+		for (q = 0, left = 0; q < d->nb_rx_queues; q++)
+			left += vf->rxq[q].drained == mark[q];
+		if (left == 0)
 			break;
-		if (s.ipackets != last) {
-			last = s.ipackets;
-			quiet_since = now;
-		} else if (now - quiet_since >= HN_VF_DRAIN_QUIET_MS) {
-			break;
-		}
 		rte_delay_us_sleep(1000);
-	}
+	} while (ms_now() < end);
 	retire(vf, vf->rxq, d->nb_rx_queues, "Rx");
 	lost = drain_left(vf, d->nb_rx_queues);
 	if (rte_eth_stats_get(vf->port, &s) == 0) {

@@ -37,6 +37,9 @@
 struct hn_vf_q {
 	volatile uint16_t port;	/* VF port this queue uses, or HN_VF_NONE */
 	volatile uint8_t busy;	/* data path inside a VF burst */
+	/* Rx: bursts that found the VF queue empty (fewer frames than asked);
+	 * the control path waits for one after the switch back (drained). */
+	volatile uint32_t drained;
 } __rte_cache_aligned;
 
 /* A netdev with our MAC (a possible VF). */

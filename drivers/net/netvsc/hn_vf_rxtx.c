@@ -37,9 +37,13 @@ hn_vf_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (likely(vq->port == HN_VF_NONE) || nb == n)
 		return nb;
 	port = vf_enter(vq);
-	if (port != HN_VF_NONE)
+	if (port != HN_VF_NONE) {
 		k = rte_eth_rx_burst(port, rxq->queue_id, pkts + nb,
 				     (uint16_t)(n - nb));
+		/* One writer (this queue's lcore): a plain increment. */
+		if (k < n - nb)
+			vq->drained = vq->drained + 1;
+	}
 	vf_leave(vq);
 	/* The application sees one port: ours. */
 	for (i = nb; i < nb + k; i++)
