@@ -48,6 +48,7 @@ log_count() { grep -c -- "$1" "$NV_LOG" || true; }
 vf_rx() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "rx" && $(i + 2) == "pkts") { print $(i + 1); exit } }'; }
 vf_lost() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "lost") { v = $(i + 1); print v + 0; exit } }'; }
 
+NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=1")
 nv_i_start v "$IT_DIR/testpmd.log" --forward-mode="$mode" --rxq="$q" --txq="$q" \
 	--port-topology=loop
 grep -q 'greater than max_[rt]x_queues' "$NV_LOG" &&

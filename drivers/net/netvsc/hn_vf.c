@@ -86,7 +86,9 @@ parse_devargs(struct hn_vf *vf, const struct rte_devargs *da)
 	struct rte_kvargs *kv;
 	int rc;
 
-	vf->enabled = true;
+	/* Off unless asked for (vf=1) in this version: proven on the
+	 * emulator with one queue only (docs/pmd.md). */
+	vf->enabled = false;
 	snprintf(vf->pmd, sizeof(vf->pmd), "af_packet");
 	if (da == NULL || da->args == NULL || da->args[0] == '\0')
 		return 0;
@@ -533,7 +535,8 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 	rc = parse_devargs(vf, da);
 	if (rc != 0 || !vf->enabled) {
 		if (rc == 0)
-			HN_LOG(INFO, "port %u: VF steering off (devarg vf=0)", hv->port_id);
+			HN_LOG(INFO, "port %u: VF steering off (devarg vf=1 turns it on)",
+			       hv->port_id);
 		rte_free(vf);
 		return rc;
 	}

@@ -122,7 +122,10 @@ on_link(struct nl_object *obj, void *arg)
 		c->ifindex = ifindex;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+	/* Up and running: before the kernel activates a fresh netdev it
+	 * drops what is sent to it. */
+	c->up = (rtnl_link_get_flags(l) & (IFF_UP | IFF_RUNNING)) ==
+		(IFF_UP | IFF_RUNNING);
 	c->has_serial = parse_serial(rtnl_link_get_ifalias(l), &c->serial);
 	c->pci = is_pci(c->name);
 }
