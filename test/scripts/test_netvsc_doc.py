@@ -12,13 +12,14 @@ root = Path(__file__).resolve().parents[2]
 drv = root / "drivers/net/netvsc"
 doc = (root / "docs/netvsc.md").read_text()
 stats = (drv / "hn_stats.c").read_text()
+vfc = (drv / "hn_vf.c").read_text()
 ethdev = (drv / "hn_ethdev.c").read_text()
 
 
 def table(src, name):
     m = re.search(r"\b%s\[[^]]*\]\s*=\s*\{(.*?)\n\};" % name, src, re.S)
     if not m:
-        sys.exit("FAIL: table %s not found in hn_stats.c" % name)
+        sys.exit("FAIL: table %s not found" % name)
     return m.group(1)
 
 
@@ -28,6 +29,11 @@ code |= {"tx_q<q>_" + n for n in re.findall(r"HN_TX\((\w+)\)", table(stats, "hn_
 code |= {"chan<c>_" + n for n in re.findall(r'"(\w+)"', table(stats, "hn_bad_names"))}
 size = re.findall(r'"(\w+)"', table(stats, "hn_size_names"))
 code |= {d + "_" + n for d in ("rx", "tx") for n in size}
+# VF steering's, appended by hn_vf.c when vf=1.
+vfn = re.findall(r'"(vf_\w+)"', table(vfc, "vf_xnames"))
+if len(vfn) < 10:
+    sys.exit("FAIL: only %d VF xstat names parsed from hn_vf.c" % len(vfn))
+code |= set(vfn)
 # The name formats hn_xstats_get_names uses: one per table above.
 for fmt in ('"rx_q%u_%s"', '"tx_q%u_%s"', '"chan%u_%s"', '"%s_%s"'):
     if fmt not in stats:
@@ -46,7 +52,7 @@ if len(devargs) < 4:
 
 # First-column backticked names of the page's tables.
 documented = set(re.findall(r"^\| `([^`]+)` \|", doc, re.M))
-doc_x = {n for n in documented if n not in devargs and re.match(r"^(rx|tx|chan)", n)}
+doc_x = {n for n in documented if n not in devargs and re.match(r"^(rx|tx|chan|vf_)", n)}
 doc_d = documented - doc_x
 
 bad = []

@@ -337,6 +337,7 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	}
 	vf->port = port;
 	vf->ifindex = c->ifindex;
+	hn_vf_kstats_find(vf);
 	snprintf(vf->ifname, sizeof(vf->ifname), "%s", c->name);
 	vf->attached = true;
 	/* Rx first: the host may steer as soon as it switched. */
@@ -382,6 +383,7 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 
 	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=1");
 	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
+	hn_vf_kstats_kick(vf);
 	if (vf->on_vf)
 		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
 	vf->on_vf = false;
@@ -403,6 +405,7 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 		lost += s.imissed;
 		add_stats(&vf->past, &s);
 	}
+	hn_vf_kstats_forget(vf);
 	vf_close(vf, vf->port);
 	vf->attached = false;
 	vf->port = HN_VF_NONE;
@@ -410,8 +413,9 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	vf->abrupt_removes += gone;
 	vf->lost += lost;
 	HN_LOG(NOTICE, "port %u: VF %s removed (%s): data path synthetic; %" PRIu64
-	       " frames lost in flight", hv->port_id, vf->ifname,
-	       gone ? "netdev gone first" : "orderly", lost);
+	       " frames lost in flight; %" PRIu64 " dropped by the kernel so far (receive ring full)",
+	       hv->port_id, vf->ifname, gone ? "netdev gone first" : "orderly",
+	       lost, vf->kdrops);
 }
 
 /* ---- The control thread ---- */
@@ -646,6 +650,11 @@ vf_totals(struct hn_vf *vf, struct rte_eth_stats *s)
 	*s = vf->past;
 	if (vf->attached && rte_eth_stats_get(vf->port, &cur) == 0)
 		add_stats(s, &cur);
+	if (vf->attached)
+		hn_vf_kstats_read(vf);
+	/* The application was late: the kernel had no room (a NIC's
+	 * imissed). */
+	s->imissed += vf->kdrops;
 }
 
 int
@@ -675,8 +684,11 @@ hn_vf_stats_reset(struct rte_eth_dev *dev)
 		return rc;
 	pthread_mutex_lock(&vf->lock);
 	memset(&vf->past, 0, sizeof(vf->past));
-	if (vf->attached)
+	if (vf->attached) {
 		(void)rte_eth_stats_reset(vf->port);
+		hn_vf_kstats_read(vf);
+	}
+	vf->kdrops = 0;
 	vf->adds = vf->removes = vf->abrupt_removes = vf->lost = 0;
 	vf->switch_timeouts = vf->serial_refused = 0;
 	pthread_mutex_unlock(&vf->lock);
@@ -687,7 +699,7 @@ static const char *const vf_xnames[] = {
 	"vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes",
 	"vf_rx_missed", "vf_attached", "vf_adds", "vf_removes",
 	"vf_removes_netdev_gone", "vf_lost_in_flight", "vf_switch_timeouts",
-	"vf_serial_refused",
+	"vf_serial_refused", "vf_rx_kernel_dropped", "vf_tx_errors",
 };
 #define HN_VF_NX RTE_DIM(vf_xnames)
 
@@ -744,6 +756,8 @@ hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	val[9] = vf->lost;
 	val[10] = vf->switch_timeouts;
 	val[11] = vf->serial_refused;
+	val[12] = vf->kdrops;
+	val[13] = v.oerrors;
 	pthread_mutex_unlock(&vf->lock);
 	for (i = 0; i < HN_VF_NX; i++) {
 		xs[base + i].id = (uint64_t)base + i;

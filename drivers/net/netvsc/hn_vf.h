@@ -91,6 +91,12 @@ struct hn_vf {
 	struct hn_vf_q rxq[RTE_MAX_QUEUES_PER_PORT];
 	struct hn_vf_q txq[RTE_MAX_QUEUES_PER_PORT];
 
+	/* The stand-in's packet sockets, whose kernel drops we read
+	 * (hn_vf_kstats.c), and those drops so far. */
+	int kfd[RTE_MAX_QUEUES_PER_PORT];
+	unsigned int nkfd;
+	uint64_t kdrops;
+
 	/* Totals of VF ports already closed, and life-cycle counters. */
 	struct rte_eth_stats past;
 	uint64_t adds, removes, abrupt_removes, lost, switch_timeouts;
@@ -120,6 +126,13 @@ int hn_vf_nl_open(struct hn_vf *vf);
 void hn_vf_nl_close(struct hn_vf *vf);
 /* Read pending link events into vf->cand; waits up to ms for one. */
 int hn_vf_nl_poll(struct hn_vf *vf, int ms);
+
+/* hn_vf_kstats.c: the kernel's drops in the stand-in's receive rings. */
+void hn_vf_kstats_find(struct hn_vf *vf);
+void hn_vf_kstats_read(struct hn_vf *vf);
+void hn_vf_kstats_forget(struct hn_vf *vf);
+/* Send what the stand-in left in its transmit rings. */
+void hn_vf_kstats_kick(struct hn_vf *vf);
 
 /* hn_vf_rxtx.c: the burst wrappers. */
 uint16_t hn_vf_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);

@@ -325,6 +325,7 @@ struct emu_vf_stats {
 	bool revoking;
 	uint64_t rx, rx_bytes;	/* frames steered into the VF */
 	uint64_t tx, tx_bytes;	/* frames the guest sent on the VF */
+	uint64_t tx_dropped;	/* of those, dropped by the host end's kernel */
 	uint64_t rx_lost;	/* steered to a VF that is gone */
 	uint64_t rx_busy;	/* VF send queue full: the backend retries */
 	uint64_t switches, switches_refused; /* guest switches to the VF */

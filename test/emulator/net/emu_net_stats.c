@@ -100,7 +100,8 @@ print_vf(const struct emu_nic *nic, FILE *out)
 	fprintf(out,
 		"  vf: offered %s, device %s, datapath %s, steering %s%s, "
 		"rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx lost %llu "
-		"busy %llu, switches %llu refused %llu, appeared %llu removed %llu\n",
+		"busy %llu, switches %llu refused %llu, appeared %llu removed %llu, "
+		"tx dropped %llu\n",
 		nic->vf_offered ? "yes" : "no",
 		!v.attached ? "none" : v.present ? "present" : "absent",
 		nic->datapath_vf ? "vf" : "synthetic", v.steering ? "on" : "off",
@@ -110,7 +111,8 @@ print_vf(const struct emu_nic *nic, FILE *out)
 		(unsigned long long)v.rx_lost, (unsigned long long)v.rx_busy,
 		(unsigned long long)v.switches,
 		(unsigned long long)v.switches_refused,
-		(unsigned long long)v.appeared, (unsigned long long)v.removed);
+		(unsigned long long)v.appeared, (unsigned long long)v.removed,
+		(unsigned long long)v.tx_dropped);
 }
 
 void

@@ -39,6 +39,7 @@
 /* Frames read from the host end per tick (what the guest sent). */
 #define VF_TX_BATCH 64u
 #define VF_BUF_SIZE 16384u
+#define VF_HOST_RCVBUF (16 << 20)
 
 enum vf_state {
 	VF_IDLE,	/* no netdev */
@@ -152,7 +153,7 @@ open_host_end(struct emu_vf *vf)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
 				   .sll_protocol = htons(ETH_P_ALL) };
-	int one = 1;
+	int one = 1, rcvbuf = VF_HOST_RCVBUF;
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			htons(ETH_P_ALL));
 
@@ -162,6 +163,11 @@ open_host_end(struct emu_vf *vf)
 	/* Our own sends into the guest are not the guest's sends. */
 	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 			 sizeof(one));
+	/* Room for what the guest sends while the loop is busy elsewhere
+	 * (the default holds a few hundred frames); what still does not fit
+	 * is counted (tx_dropped). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (sll.sll_ifindex == 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
 		int rc = -errno;
@@ -223,17 +229,71 @@ check_started(struct emu_nic *nic)
 	emu_net_log(nic, "VF %s appeared", vf->cfg.guest_ifname);
 }
 
+/* The kernel's drops on the host end (receive queue full), since the
+ * last read (reading clears them). */
+static void
+read_host_drops(struct emu_vf *vf)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	if (vf->fd >= 0 &&
+	    getsockopt(vf->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		vf->st.tx_dropped += st.tp_drops;
+}
+
+/* What the guest sent on the VF goes out like a synthetic send. Returns
+ * the number of frames read. */
+static unsigned int
+poll_guest_tx(struct emu_nic *nic)
+{
+	struct emu_vf *vf = nic->vf;
+	unsigned int i;
+
+	for (i = 0; i < VF_TX_BATCH; i++) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t n = recvfrom(vf->fd, vf->buf, sizeof(vf->buf),
+				     MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&sll, &sl);
+
+		if (n < 0)
+			return i;
+		if (sll.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if ((size_t)n > sizeof(vf->buf) || n < 14) {
+			nic->rx_drop_other++;
+			continue;
+		}
+		vf->st.tx++;
+		vf->st.tx_bytes += (uint64_t)n;
+		if (nic->be != NULL)
+			nic->be->ops->xmit(nic->be, vf->buf, (size_t)n);
+	}
+	return i;
+}
+
 static void
 remove_netdev(struct emu_nic *nic)
 {
 	struct emu_vf *vf = nic->vf;
-	int rc;
+	int rc, pass;
 
+	/* What the guest sent before the netdev went is still queued on
+	 * the host end: it is the guest's, not lost. */
+	while (vf->fd >= 0 && poll_guest_tx(nic) == VF_TX_BATCH)
+		;
+	rc = emu_vf_link_delete(vf->cfg.host_ifname);
 	if (vf->fd >= 0) {
+		/* Twice: the first read after the netdev went may only
+		 * report ENETDOWN. */
+		for (pass = 0; pass < 2; pass++)
+			while (poll_guest_tx(nic) == VF_TX_BATCH)
+				;
+		read_host_drops(vf);
 		close(vf->fd);
 		vf->fd = -1;
 	}
-	rc = emu_vf_link_delete(vf->cfg.host_ifname);
 	if (rc != 0 && rc != -ENODEV)
 		emu_net_log(nic, "VF %s: cannot remove the device (%s)",
 			    vf->cfg.guest_ifname, strerror(-rc));
@@ -343,43 +403,16 @@ emu_vf_revoke(struct emu_nic *nic, bool abrupt)
 	return true;
 }
 
-/* What the guest sent on the VF goes out like a synthetic send. */
-static void
-poll_guest_tx(struct emu_nic *nic)
-{
-	struct emu_vf *vf = nic->vf;
-	unsigned int i;
-
-	for (i = 0; i < VF_TX_BATCH; i++) {
-		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
-		ssize_t n = recvfrom(vf->fd, vf->buf, sizeof(vf->buf),
-				     MSG_DONTWAIT | MSG_TRUNC,
-				     (struct sockaddr *)&sll, &sl);
-
-		if (n < 0)
-			return;
-		if (sll.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		if ((size_t)n > sizeof(vf->buf) || n < 14) {
-			nic->rx_drop_other++;
-			continue;
-		}
-		vf->st.tx++;
-		vf->st.tx_bytes += (uint64_t)n;
-		if (nic->be != NULL)
-			nic->be->ops->xmit(nic->be, vf->buf, (size_t)n);
-	}
-}
-
 void
 emu_vf_tick(struct emu_nic *nic)
 {
 	struct emu_vf *vf = nic->vf;
 	uint64_t now;
 
-	if (vf->fd >= 0)
-		poll_guest_tx(nic);
+	if (vf->fd >= 0) {
+		(void)poll_guest_tx(nic);
+		read_host_drops(vf);
+	}
 	if (vf->cfg.before && nic->vf_offered && !nic->vf_announced &&
 	    emu_vf_may_announce(nic))
 		emu_nvsp_vf_announce(nic);
