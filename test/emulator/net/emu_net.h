@@ -373,6 +373,11 @@ struct emu_chan_stats {
 	 * sends were outstanding; sends outstanding now. */
 	uint64_t tx_pending_full;
 	uint64_t tx_pending;
+	/* Offloads done on the guest's behalf: LSO sends and the segments
+	 * cut from them, checksum requests, VLAN tags inserted; offload
+	 * requests refused (not in force, LSO too big, bad MSS). */
+	uint64_t tx_lso, tx_lso_segments, tx_csum, tx_vlan;
+	uint64_t tx_offload_refused;
 };
 
 struct emu_nic_stats {

@@ -473,6 +473,17 @@ void emu_tx_comp_flush(struct emu_net_queue *q);
 bool emu_tx_comp_room(struct emu_net_queue *q);
 void emu_tx_comp_free(struct emu_net_queue *q);
 
+/* emu_rndis.c: the offloads in force (hardware less what SETs turned off). */
+void emu_rndis_offload_in_force(const struct emu_nic *nic,
+				struct ndis_offload *out);
+
+/* emu_txoffload.c: may the host do what a PACKET_MSG's PPIs ask (f is the
+ * frame as sent)? 0, -EPERM (offload not in force), -E2BIG (LSO larger
+ * than advertised), -ERANGE (MSS 0 or segments longer than the MTU). */
+int emu_tx_offload_check(const struct emu_nic *nic,
+			 const struct rndis_pkt_meta *m, const uint8_t *f,
+			 size_t len);
+
 /* emu_txpath.c: SEND_RNDIS_PKT from the guest. */
 void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 		      const struct nvsp_rndis_pkt_info *rp);

@@ -86,6 +86,16 @@ print_queue(const struct emu_nic *nic, unsigned int i, FILE *out)
 		(unsigned long long)s->tx_pending,
 		(unsigned long long)s->tx_pending_full,
 		(unsigned long long)s->missed_doorbells);
+	if (s->tx_lso != 0 || s->tx_csum != 0 || s->tx_vlan != 0 ||
+	    s->tx_offload_refused != 0)
+		fprintf(out,
+			"  queue %u offload: tx lso %llu (segments %llu), csum %llu, "
+			"vlan %llu, refused %llu\n", i,
+			(unsigned long long)s->tx_lso,
+			(unsigned long long)s->tx_lso_segments,
+			(unsigned long long)s->tx_csum,
+			(unsigned long long)s->tx_vlan,
+			(unsigned long long)s->tx_offload_refused);
 }
 
 /* Per-path counters: synthetic frames are the queues' rx, these the VF's. */

@@ -343,38 +343,48 @@ mask_csum(uint32_t *tx, uint32_t *rx, uint8_t param, uint32_t bits)
  * the hardware's, less what the guest turned off, as Azure's host masks
  * its offload configuration after a SET (OpenVMM mask_to_supported).
  */
+void
+emu_rndis_offload_in_force(const struct emu_nic *nic, struct ndis_offload *out)
+{
+	const struct ndis_offload_params *p = &nic->offload;
+	struct ndis_offload o;
+
+	offload_hw(nic, &o);
+	mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->ip4csum,
+		  NDIS_CSUM_CAP_IP4 | NDIS_CSUM_CAP_IP4OPT);
+	mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->tcp4csum,
+		  NDIS_CSUM_CAP_TCP4 | NDIS_CSUM_CAP_TCP4OPT);
+	mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->udp4csum,
+		  NDIS_CSUM_CAP_UDP4);
+	mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->tcp6csum,
+		  NDIS_CSUM_CAP_TCP6 | NDIS_CSUM_CAP_TCP6OPT);
+	mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->udp6csum,
+		  NDIS_CSUM_CAP_UDP6);
+	if (p->lsov2_ip4 == NDIS_OFFLOAD_LSO_OFF) {
+		o.lsov2.ip4_encap = 0;
+		o.lsov2.ip4_maxsz = 0;
+		o.lsov2.ip4_minsg = 0;
+	}
+	if (p->lsov2_ip6 == NDIS_OFFLOAD_LSO_OFF) {
+		o.lsov2.ip6_encap = 0;
+		o.lsov2.ip6_maxsz = 0;
+		o.lsov2.ip6_minsg = 0;
+		o.lsov2.ip6_opts = 0;
+	}
+	*out = o;
+}
+
 static int
 offload_caps(const struct emu_nic *nic, uint8_t *out, size_t len, bool current)
 {
-	const struct ndis_offload_params *p = &nic->offload;
 	struct ndis_offload o;
 	uint8_t rev = nic->ndis_version >= NVSP_NDIS_VERSION_6_30 ?
 			      NDIS_OFFLOAD_REV_3 : NDIS_OFFLOAD_REV_2;
 
-	offload_hw(nic, &o);
-	if (current) {
-		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->ip4csum,
-			  NDIS_CSUM_CAP_IP4 | NDIS_CSUM_CAP_IP4OPT);
-		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->tcp4csum,
-			  NDIS_CSUM_CAP_TCP4 | NDIS_CSUM_CAP_TCP4OPT);
-		mask_csum(&o.csum.ip4_txcsum, &o.csum.ip4_rxcsum, p->udp4csum,
-			  NDIS_CSUM_CAP_UDP4);
-		mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->tcp6csum,
-			  NDIS_CSUM_CAP_TCP6 | NDIS_CSUM_CAP_TCP6OPT);
-		mask_csum(&o.csum.ip6_txcsum, &o.csum.ip6_rxcsum, p->udp6csum,
-			  NDIS_CSUM_CAP_UDP6);
-		if (p->lsov2_ip4 == NDIS_OFFLOAD_LSO_OFF) {
-			o.lsov2.ip4_encap = 0;
-			o.lsov2.ip4_maxsz = 0;
-			o.lsov2.ip4_minsg = 0;
-		}
-		if (p->lsov2_ip6 == NDIS_OFFLOAD_LSO_OFF) {
-			o.lsov2.ip6_encap = 0;
-			o.lsov2.ip6_maxsz = 0;
-			o.lsov2.ip6_minsg = 0;
-			o.lsov2.ip6_opts = 0;
-		}
-	}
+	if (current)
+		emu_rndis_offload_in_force(nic, &o);
+	else
+		offload_hw(nic, &o);
 	return ndis_offload_build(out, len, &o, rev);
 }
 

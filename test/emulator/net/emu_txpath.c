@@ -167,6 +167,7 @@ xmit_one(void *arg, const uint8_t *f, size_t len)
 			return n;
 		f = nic->tagged;
 		len = (size_t)n;
+		nic->qst[c->q->id].tx_vlan++;
 	}
 	xmit_raw(c->q, f, len);
 	return 0;
@@ -193,11 +194,21 @@ tx_frame_offload(struct emu_net_queue *q, const uint8_t *msg,
 	if (offload && f[12] == 0x81 && f[13] == 0x00 &&
 	    !(nic->net->cfg.lenient & EMU_LENIENT_TX_INLINE_VLAN))
 		return -EPROTONOSUPPORT;
+	/* On the private copy, like every other check here. */
+	rc = emu_tx_offload_check(nic, m, f, len);
+	if (rc != 0) {
+		nic->qst[q->id].tx_offload_refused++;
+		return rc;
+	}
 	if (m->present & RNDIS_META_LSO) {
 		rc = emu_lso_segment(f, len, m->lso_mss, m->lso_tcp_off,
 				     m->lso_ipv6, nic->seg, EMU_NET_FRAME_MAX,
 				     xmit_one, &c);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc;
+		nic->qst[q->id].tx_lso++;
+		nic->qst[q->id].tx_lso_segments += (uint64_t)rc;
+		return 0;
 	}
 	if (m->present & RNDIS_META_CSUM) {
 		uint32_t flags = m->csum & 0xFFFFu;
@@ -206,6 +217,7 @@ tx_frame_offload(struct emu_net_queue *q, const uint8_t *msg,
 
 		if (flags != 0 && emu_csum_fill(f, len, flags, l4) != 0)
 			return -EINVAL;
+		nic->qst[q->id].tx_csum += flags != 0;
 	}
 	return xmit_one(&c, f, len);
 }
@@ -251,6 +263,12 @@ frame_error(int rc)
 		return "frame length out of range";
 	case -EINVAL:
 		return "offload request does not match the frame (bad L4/TCP offset, MSS or protocol)";
+	case -EPERM:
+		return "offload not in force (the host does not offer it or the guest turned it off with OID_TCP_OFFLOAD_PARAMETERS)";
+	case -E2BIG:
+		return "LSO frame not smaller than the host's advertised maximum offload size";
+	case -ERANGE:
+		return "LSO MSS 0 or segments longer than the MTU";
 	case -EPROTONOSUPPORT:
 		return "offload on a frame with an inline 802.1Q tag (the host's L2 header is 14 bytes; VLAN only via per-packet info)";
 	default:

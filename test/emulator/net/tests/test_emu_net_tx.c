@@ -55,8 +55,8 @@ tx_by_gpa(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
 {
 	uint8_t *hdrpg = g->mem + 40 * HV_PAGE_SIZE;
 	uint8_t *frame = g->mem + 42 * HV_PAGE_SIZE + 300;
-	struct vmbus_pkt_page pg[8];
-	uint8_t hdr[256], m[40];
+	struct vmbus_pkt_page pg[24];
+	uint8_t hdr[1024], m[40];
 	unsigned int n = 1;
 	size_t done = 0;
 	int off, hl;
@@ -71,7 +71,7 @@ tx_by_gpa(struct g *g, const struct rndis_pkt_meta *meta, const uint8_t *f,
 		size_t in_pg = HV_PAGE_SIZE - at % HV_PAGE_SIZE;
 		size_t len = flen - done < in_pg ? flen - done : in_pg;
 
-		assert_true(n < 8);
+		assert_true(n < 24);
 		pg[n++] = (struct vmbus_pkt_page){ ng_gpa_page(g, (const void *)at),
 						   (uint32_t)(at % HV_PAGE_SIZE),
 						   (uint32_t)len };
@@ -176,6 +176,91 @@ test_emu_net_tx_lso(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+static void
+set_offload(struct g *g, const struct ndis_offload_params *p)
+{
+	uint8_t obj[128];
+	int len = ndis_offload_params_build(obj, sizeof(obj), p, 2);
+
+	assert_true(len > 0);
+	assert_int_equal(ng_rndis_set(g, RNDIS_OID_TCP_OFFLOAD_PARAMETERS, obj,
+				      (uint32_t)len), RNDIS_STATUS_SUCCESS);
+	ng_expect_indication(g, RNDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG);
+}
+
+/* Segments of at most MTU (1514) bytes and below the advertised size. */
+static void
+test_emu_net_tx_lso_limits(void **state)
+{
+	struct g *g = *state;
+	struct rndis_pkt_meta meta = {
+		.present = RNDIS_META_LSO, .lso_mss = 1461, .lso_tcp_off = 34,
+	};
+	static uint8_t f[65536];
+	size_t flen = ng_tcp_frame(g, f, 3500);
+
+	/* 34 + 20 + 1461 = 1515 bytes per segment: one too many. */
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 1), NVSP_STATUS_FAILURE);
+	assert_true(ng_logged(g, "LSO MSS 0 or segments longer than the MTU"));
+	meta.lso_mss = 1460;
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 2), NVSP_STATUS_SUCCESS);
+	check_segments(g, f, 3500, 1460);
+	/* EMU_NET_LSO_MAX_SIZE (62780) itself is refused, one byte less is cut. */
+	g->cap.n = 0;
+	flen = ng_tcp_frame(g, f, 62780 - 54);
+	meta.lso_mss = 1448;
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 3), NVSP_STATUS_FAILURE);
+	assert_true(ng_logged(g, "not smaller than the host's advertised maximum"));
+	assert_int_equal(g->cap.n, 0);
+	flen = ng_tcp_frame(g, f, 62779 - 54);
+	assert_int_equal(tx_by_gpa(g, &meta, f, flen, 4), NVSP_STATUS_SUCCESS);
+	check_segments(g, f, 62779 - 54, 1448);
+	assert_int_equal(ng_qstats(g, 0).tx_offload_refused, 2);
+	assert_int_equal(ng_qstats(g, 0).tx_lso, 2);
+	assert_int_equal(ng_qstats(g, 0).tx_lso_segments, 3 + 44);
+	assert_int_equal(ng_qstats(g, 0).tx_errors, 2);
+}
+
+/* Offloads the guest turned off with OID_TCP_OFFLOAD_PARAMETERS. */
+static void
+test_emu_net_tx_offload_off(void **state)
+{
+	struct g *g = *state;
+	struct rndis_pkt_meta lso = {
+		.present = RNDIS_META_LSO, .lso_mss = 1000, .lso_tcp_off = 34,
+	};
+	struct rndis_pkt_meta csum = { .present = RNDIS_META_CSUM };
+	struct ndis_offload_params p;
+	static uint8_t f[4096];
+	size_t flen = ng_tcp_frame(g, f, 2500);
+
+	csum.csum = csum_req();
+	memset(&p, 0, sizeof(p));
+	p.lsov2_ip4 = NDIS_OFFLOAD_LSO_OFF;
+	set_offload(g, &p);
+	assert_int_equal(tx_by_gpa(g, &lso, f, flen, 1), NVSP_STATUS_FAILURE);
+	assert_true(ng_logged(g, "offload not in force"));
+	/* Checksums are still on. */
+	flen = ng_tcp_frame(g, f, 900);
+	assert_int_equal(tx_by_gpa(g, &csum, f, flen, 2), NVSP_STATUS_SUCCESS);
+	assert_int_equal(emu_csum_verify(g->cap.f[0], flen), CSUM_OK);
+	/* Receive only: the host no longer fills in TCP checksums. */
+	p.lsov2_ip4 = NDIS_OFFLOAD_LSO_NOCHG;
+	p.tcp4csum = NDIS_OFFLOAD_PARAM_RX;
+	set_offload(g, &p);
+	assert_int_equal(tx_by_gpa(g, &csum, f, flen, 3), NVSP_STATUS_FAILURE);
+	/* Back on: the LSO request works again. */
+	p.tcp4csum = NDIS_OFFLOAD_PARAM_TXRX;
+	p.lsov2_ip4 = NDIS_OFFLOAD_LSO_ON;
+	set_offload(g, &p);
+	g->cap.n = 0;
+	flen = ng_tcp_frame(g, f, 2500);
+	assert_int_equal(tx_by_gpa(g, &lso, f, flen, 4), NVSP_STATUS_SUCCESS);
+	check_segments(g, f, 2500, 1000);
+	assert_int_equal(ng_qstats(g, 0).tx_offload_refused, 2);
+	assert_int_equal(ng_qstats(g, 0).tx_csum, 1);
+}
+
 int
 main(void)
 {
@@ -185,6 +270,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_csum_gpa,
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_lso,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_lso_limits,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_offload_off,
 						setup_up, ng_teardown),
 	};
 
