@@ -149,6 +149,16 @@ bool rte_vmbus_device_rescinded(const struct rte_vmbus_device *dev);
  */
 unsigned int rte_vmbus_max_channels(const struct rte_vmbus_device *dev);
 
+/*
+ * Start a new session with the host (as a driver changing its MTU must):
+ * close the device's uio fd, so the kernel closes the primary channel,
+ * and open and map it again. Every channel must be closed; resource
+ * addresses may change. Primary process only (secondaries must re-attach).
+ * Returns 0, -ENOTSUP, -EBUSY (a channel is open), -EINVAL (not mapped),
+ * -ENODEV (rescinded), or the errors of a probe.
+ */
+int rte_vmbus_device_reopen(struct rte_vmbus_device *dev);
+
 /* ---- Channels ---- */
 
 /*

@@ -333,6 +333,32 @@ dev_acquire(struct rte_vmbus_device *dev)
 	return ret;
 }
 
+/*
+ * A fresh session with the host: close the uio fd (the kernel closes the
+ * primary channel, the host forgets the session) and open it again. The
+ * regions may move; every channel must be closed first.
+ */
+int
+rte_vmbus_device_reopen(struct rte_vmbus_device *dev)
+{
+	struct vmbus_dev_priv *priv = dev->priv;
+	unsigned int i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -ENOTSUP;
+	if (rte_vmbus_device_rescinded(dev))
+		return -ENODEV;
+	if (priv == NULL || !priv->mapped)
+		return -EINVAL;
+	if (priv->primary != NULL)
+		return -EBUSY;
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		if (priv->subchans[i] != NULL)
+			return -EBUSY;
+	dev_release(dev);
+	return dev_acquire(dev);
+}
+
 /* Map, then offer to the drivers in registration order. */
 static int
 probe_with(struct rte_vmbus_driver *drv, struct rte_vmbus_device *dev)

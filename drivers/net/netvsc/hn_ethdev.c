@@ -132,7 +132,10 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	if (rc != 0)
 		return rc;
 	/* Channels follow the count, up or down, at every configure. */
-	return hn_queues_configure(hv, nq);
+	rc = hn_queues_configure(hv, nq);
+	if (rc != 0)
+		return rc;
+	return hn_offload_configure(hv);
 }
 
 static int
@@ -144,13 +147,11 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_tx_queues = hv->max_queues;
 	info->max_mac_addrs = 1;
 	info->min_rx_bufsize = RTE_ETHER_MIN_LEN;
-	info->max_rx_pktlen = hv->max_frame;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
-	info->max_mtu = hv->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER |
-		RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
-		RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	info->max_mtu = hn_mtu_max(hv);
+	info->max_rx_pktlen = (uint32_t)info->max_mtu + RTE_ETHER_HDR_LEN +
+		RTE_ETHER_CRC_LEN;
+	hn_offload_capa(hv, &info->tx_offload_capa, &info->rx_offload_capa);
 	if (hv->have_rss_caps && hv->max_queues > 1) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 		info->flow_type_rss_offloads = hn_rss_hf_capa(hv);
@@ -270,6 +271,7 @@ hn_dev_close(struct rte_eth_dev *dev)
 		hn_tx_queue_release(dev, q);
 	hn_intr_release(dev);
 	hn_session_detach(hv);
+	hn_offload_fini(hv);
 	HN_LOG(INFO, "port %u: closed", hv->port_id);
 	return 0;
 }
@@ -369,6 +371,7 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.dev_stop = hn_dev_stop,
 	.dev_close = hn_dev_close,
 	.dev_infos_get = hn_dev_infos_get,
+	.mtu_set = hn_mtu_set,
 	.link_update = hn_dev_link_update,
 	.promiscuous_enable = hn_promisc_enable,
 	.promiscuous_disable = hn_promisc_disable,

@@ -281,14 +281,23 @@ hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	hn_txd_put(txq, (uint32_t)done.cookie);
 }
 
-static void
-hn_tx_meta(const struct rte_mbuf *m, struct rndis_pkt_meta *meta)
+static inline int
+hn_tx_meta(struct hn_tx_queue *txq, const struct rte_mbuf *m,
+	   struct rndis_pkt_meta *meta)
 {
+	int rc;
+
 	meta->present = 0;
 	if (m->ol_flags & RTE_MBUF_F_TX_VLAN) {
 		meta->present |= RNDIS_META_VLAN;
 		meta->vlan_tci = m->vlan_tci;
 	}
+	if (likely(!(m->ol_flags & HN_TX_OFL_FLAGS)))
+		return 0;
+	rc = hn_offload_tx_meta(txq->hv, m, meta);
+	if (rc == -EINVAL)
+		txq->st.bad_offload++;
+	return rc;
 }
 
 /* RNDIS header for a frame: the queue's template when it fits. */
@@ -591,6 +600,26 @@ hn_tx_copy_fast(struct hn_tx_queue *txq, struct rte_mbuf *m, uint32_t len)
 
 static int hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m);
 
+/* A frame over more pages than a packet names: send a linear copy. */
+static int
+hn_tx_linear(struct hn_tx_queue *txq, struct rte_mbuf *m,
+	     const struct rndis_pkt_meta *meta)
+{
+	struct rte_mbuf *c = hn_offload_linearize(txq->hv, m);
+	int rc;
+
+	if (c == NULL)
+		return -EMSGSIZE;
+	rc = hn_tx_gpa(txq, c, meta);
+	if (rc != 0) {
+		rte_pktmbuf_free(c);
+		return rc == 1 ? -EMSGSIZE : rc;
+	}
+	txq->st.linearized++;
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
 static int
 hn_tx_one(struct hn_tx_queue *txq, struct rte_mbuf *m)
 {
@@ -610,7 +639,9 @@ hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m)
 	uint32_t need;
 	int rc;
 
-	hn_tx_meta(m, &meta);
+	rc = hn_tx_meta(txq, m, &meta);
+	if (unlikely(rc != 0))
+		return rc;
 	need = rndis_pkt_hdr_len(&meta) + m->pkt_len;
 	if (m->pkt_len <= hv->tx_copybreak && need <= hn_tx_agg_max(hv) &&
 	    txq->nsec != 0)
@@ -626,7 +657,7 @@ hn_tx_one_slow(struct hn_tx_queue *txq, struct rte_mbuf *m)
 		txq->st.copy_fallback++;
 		return hn_tx_copy(txq, m, &meta, need);
 	}
-	return -EMSGSIZE;
+	return hn_tx_linear(txq, m, &meta);
 }
 
 uint16_t

@@ -127,6 +127,7 @@ struct hn_tx_stats {
 	uint64_t chimney, pagebuf, copy_fallback, agg_msgs;
 	uint64_t ring_full, no_desc, host_nak, lost, too_big;
 	struct hn_size_stats sz;
+	uint64_t bad_offload, linearized; /* hn_offload.c */
 };
 
 struct hn_txd {
@@ -251,6 +252,10 @@ struct hn_data {
 	bool link_up;
 	struct ndis_offload hw_caps;
 	bool have_hw_caps;
+	/* Offloads in force (hn_offload.c): LSO 0 = off. */
+	uint64_t tx_ofl;
+	uint32_t lso4_max, lso4_minsg, lso6_max, lso6_minsg;
+	struct rte_mempool *big_mp; /* linear copies of many-page frames */
 	struct ndis_rss_caps_info rss_caps;
 	bool have_rss_caps;
 	uint32_t max_queues;   /* from RSS caps and the bus */
@@ -356,6 +361,21 @@ uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
 void hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
 int hn_tx_slice_sections(struct hn_data *hv);
 void hn_tx_reclaim(struct hn_tx_queue *txq);
+
+/* hn_offload.c: offloads and frames too scattered for one packet. */
+#define HN_TX_OFL_FLAGS (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | \
+			 RTE_MBUF_F_TX_TCP_SEG)
+void hn_offload_capa(const struct hn_data *hv, uint64_t *tx, uint64_t *rx);
+int hn_offload_configure(struct hn_data *hv);
+int hn_offload_tx_meta(const struct hn_data *hv, const struct rte_mbuf *m,
+		       struct rndis_pkt_meta *meta);
+struct rte_mbuf *hn_offload_linearize(const struct hn_data *hv,
+				      const struct rte_mbuf *m);
+void hn_offload_fini(struct hn_data *hv);
+
+/* hn_mtu.c */
+int hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu);
+uint16_t hn_mtu_max(const struct hn_data *hv);
 
 /* hn_stats.c */
 int hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);

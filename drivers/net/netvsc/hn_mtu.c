@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * MTU at runtime. The host sizes its receive sub-allocations from the MTU
+ * of NVSP NDIS_CONFIG, which a session sends once: a new MTU needs a new
+ * session, as Linux hv_netvsc does (detach, attach with the new MTU). The
+ * port is stopped; the session is torn down, the device's uio fd reopened
+ * so the host forgets it, and bring-up, subchannels and offload settings
+ * run again. Hosts replace an MTU outside [1514, 9216] (with the Ethernet
+ * header) by 1514 without saying so: larger ones are refused here, and the
+ * new session's maximum frame size is checked.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hn_var.h"
+
+uint16_t
+hn_mtu_max(const struct hn_data *hv)
+{
+	/* NVSP 1 has no NDIS_CONFIG: the host's MTU applies. */
+	if (hv->nvsp_version < NVSP_VERSION_2)
+		return (uint16_t)(hv->max_frame - RTE_ETHER_HDR_LEN -
+				  RTE_ETHER_CRC_LEN);
+	return NVSP_HOST_MTU_MAX - RTE_ETHER_HDR_LEN;
+}
+
+static int
+hn_session_renew(struct hn_data *hv, uint16_t mtu)
+{
+	struct rte_eth_dev_data *d = hv->eth->data;
+	uint32_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
+	int rc;
+
+	hn_session_detach(hv);
+	rc = rte_vmbus_device_reopen(hv->vmbus);
+	if (rc != 0)
+		return rc;
+	hv->mtu = mtu;
+	hv->filter = 0;
+	rc = hn_session_attach(hv);
+	if (rc == 0 && hv->max_frame != (uint32_t)mtu + RTE_ETHER_HDR_LEN +
+	    RTE_ETHER_CRC_LEN) {
+		HN_LOG(ERR, "port %u: host took MTU %u as %u", hv->port_id, mtu,
+		       hv->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && nq > 1)
+		rc = hn_subchan_open(hv, nq - 1);
+	if (rc == 0)
+		rc = hn_offload_configure(hv);
+	return rc;
+}
+
+int
+hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	uint16_t old = (uint16_t)hv->mtu;
+	int rc;
+
+	if (hv->dead)
+		return -ENODEV;
+	if (mtu == hv->mtu)
+		return 0;
+	if (dev->data->dev_started) {
+		HN_LOG(ERR, "port %u: stop the port to change the MTU (the host"
+		       " session starts again)", hv->port_id);
+		return -EBUSY;
+	}
+	if (mtu > hn_mtu_max(hv) || mtu < RTE_ETHER_MIN_MTU)
+		return -EINVAL;
+	rc = hn_session_renew(hv, mtu);
+	if (rc == 0) {
+		HN_LOG(INFO, "port %u: MTU %u (new host session)", hv->port_id, mtu);
+		return 0;
+	}
+	HN_LOG(ERR, "port %u: MTU %u: %s; back to %u", hv->port_id, mtu,
+	       strerror(-rc), old);
+	if (hn_session_renew(hv, old) != 0) {
+		HN_LOG(ERR, "port %u: no session with the host: close the port",
+		       hv->port_id);
+		hn_host_dead(hv, -EIO);
+	}
+	return rc;
+}
