@@ -211,22 +211,26 @@ hn_offload_tx_meta(const struct hn_data *hv, const struct rte_mbuf *m,
 	return 0;
 }
 
-/* A copy of m in one IOVA-contiguous mbuf, or NULL. */
-struct rte_mbuf *
-hn_offload_linearize(const struct hn_data *hv, const struct rte_mbuf *m)
+/*
+ * A copy of m in one IOVA-contiguous mbuf: 0, -ENOBUFS (all copies in
+ * flight: retry once completions came back) or -EMSGSIZE (never).
+ */
+int
+hn_offload_linearize(const struct hn_data *hv, const struct rte_mbuf *m,
+		     struct rte_mbuf **out)
 {
 	const struct rte_mbuf *s;
 	struct rte_mbuf *c;
 	uint8_t *dst;
 
-	if (hv->big_mp == NULL)
-		return NULL;
+	if (hv->big_mp == NULL || m->pkt_len > HN_BIG_ROOM - RTE_PKTMBUF_HEADROOM)
+		return -EMSGSIZE;
 	c = rte_pktmbuf_alloc(hv->big_mp);
 	if (c == NULL)
-		return NULL;
+		return -ENOBUFS;
 	if (m->pkt_len > rte_pktmbuf_tailroom(c)) {
 		rte_pktmbuf_free(c);
-		return NULL;
+		return -EMSGSIZE;
 	}
 	dst = rte_pktmbuf_mtod(c, uint8_t *);
 	for (s = m; s != NULL; s = s->next) {
@@ -238,7 +242,8 @@ hn_offload_linearize(const struct hn_data *hv, const struct rte_mbuf *m)
 	c->ol_flags = m->ol_flags;
 	c->vlan_tci = m->vlan_tci;
 	c->tx_offload = m->tx_offload;
-	return c;
+	*out = c;
+	return 0;
 }
 
 void

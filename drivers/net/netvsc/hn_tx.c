@@ -605,11 +605,11 @@ static int
 hn_tx_linear(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	     const struct rndis_pkt_meta *meta)
 {
-	struct rte_mbuf *c = hn_offload_linearize(txq->hv, m);
-	int rc;
+	struct rte_mbuf *c;
+	int rc = hn_offload_linearize(txq->hv, m, &c);
 
-	if (c == NULL)
-		return -EMSGSIZE;
+	if (rc != 0)
+		return rc;
 	rc = hn_tx_gpa(txq, c, meta);
 	if (rc != 0) {
 		rte_pktmbuf_free(c);

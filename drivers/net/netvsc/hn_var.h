@@ -369,8 +369,8 @@ void hn_offload_capa(const struct hn_data *hv, uint64_t *tx, uint64_t *rx);
 int hn_offload_configure(struct hn_data *hv);
 int hn_offload_tx_meta(const struct hn_data *hv, const struct rte_mbuf *m,
 		       struct rndis_pkt_meta *meta);
-struct rte_mbuf *hn_offload_linearize(const struct hn_data *hv,
-				      const struct rte_mbuf *m);
+int hn_offload_linearize(const struct hn_data *hv, const struct rte_mbuf *m,
+			 struct rte_mbuf **out);
 void hn_offload_fini(struct hn_data *hv);
 
 /* hn_mtu.c */
