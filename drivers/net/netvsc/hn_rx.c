@@ -196,6 +196,9 @@ hn_rx_copy(struct hn_rx_queue *rxq, struct rte_mbuf *m, const uint8_t *src,
 	struct rte_mbuf *seg = m;
 	uint32_t left = len;
 
+	/* m comes raw from the pool: its data_len is the last user's, and
+	 * the tailroom below would start after it. */
+	m->data_len = 0;
 	for (;;) {
 		uint32_t n = RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(seg));
 
