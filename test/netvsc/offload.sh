@@ -80,10 +80,10 @@ ea0=$(csum_errors a) eb0=$(csum_errors b)
 
 srv="$IT_DIR/server.log"
 : >"$srv"
-timeout -s KILL 60 ip netns exec "nv-$IT_TAG-b" "$py" "$(dirname "$0")/xfer.py" serve 10.83.0.2 5201 >"$srv" 2>&1 &
+timeout -s KILL 150 ip netns exec "nv-$IT_TAG-b" "$py" "$(dirname "$0")/xfer.py" serve 10.83.0.2 5201 >"$srv" 2>&1 &
 spid=$!
 nv_wait 10 listening head -n1 "$srv" || fail "server not listening: $(cat "$srv")"
-sent=$(timeout -s KILL 60 ip netns exec "nv-$IT_TAG-a" "$py" "$(dirname "$0")/xfer.py" send 10.83.0.2 5201 "$N" 2>&1) ||
+sent=$(timeout -s KILL 150 ip netns exec "nv-$IT_TAG-a" "$py" "$(dirname "$0")/xfer.py" send 10.83.0.2 5201 "$N" 2>&1) ||
 	fail "sender failed: $sent"
 wait "$spid" || fail "receiver failed: $(cat "$srv")"
 got=$(tail -n1 "$srv")

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """vlan.py IFNAME DSTMAC COUNT: on IFNAME (AF_PACKET), send COUNT UDP
-frames tagged with VLAN 100 to DSTMAC, one at a time, and wait up to 2 s
-for each to come back reflected (testpmd 5tswap: addresses and ports
-swapped). The tag of a frame that comes back is read from the packet
+frames tagged with VLAN 100 to DSTMAC, one at a time, and wait for each
+to come back reflected (testpmd 5tswap: addresses and ports swapped); the
+wait is a hang guard (20 s), and after a lost frame the rest count as lost
+without waiting. The tag of a frame that comes back is read from the packet
 socket's auxiliary data (the kernel untags on receive) or inline.
 Prints: sent N tagged T untagged U lost L."""
 import select
@@ -37,7 +38,7 @@ def reply_tag(s, i):
     """VLAN id of the reflected frame i (0: untagged), None if lost."""
     want = b'vlan%06d' % i
     while True:
-        r, _, _ = select.select([s], [], [], 2.0)
+        r, _, _ = select.select([s], [], [], 20.0)
         if not r:
             return None
         data, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(20))
@@ -67,7 +68,8 @@ def main():
         s.send(frame(dst, src, i))
         vid = reply_tag(s, i)
         if vid is None:
-            lost += 1
+            lost = count - tagged - untagged
+            break
         elif vid == VID:
             tagged += 1
         else:
