@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# mtu.sh ours: MTU 1500 -> 9000 -> 1500 at runtime. A TAP with MTU 9000 in
+# mtu.sh ours [QUEUES]: MTU 1500 -> 9000 -> 1500 at runtime. A TAP with MTU 9000 in
 # a namespace, testpmd icmpecho with scattered Rx (2 KiB mbufs) and
 # multi-segment Tx. Each change (port stopped) starts a new host session
 # with the new MTU. 9000-byte pings (9014-byte frames: five mbufs in, five
 # segments out) are answered only at MTU 9000; at 1500 the host drops them
 # as too big (its counter says how many); 1472-byte pings work throughout.
 # The PMD's jumbo size classes count exactly the 50 jumbo frames each way.
+# With QUEUES > 1 each new session has that many channels again.
 # testpmd's counters equal the TAP's, and the host saw no protocol error.
 . "$(dirname "$0")/lib.sh"
 nv_init
@@ -14,14 +15,19 @@ nv_init
 it_need_tun
 command -v ping >/dev/null || skip "no ping (apt-get install iputils-ping)"
 
+q=${2:-1}
 ns="nv-$IT_TAG" tap="nvm$$"
 ip netns add "$ns" || fail "cannot create netns $ns"
 IT_NETNS+=("$ns")
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-it_emu_start m --backend "tap:$tap,netns=$ns,ip=10.78.0.1/24"
+it_emu_start m --max-queues 8 --mac 00:15:5d:00:05:10 --backend "tap:$tap,netns=$ns,ip=10.78.0.1/24"
+# A fixed neighbour: no ARP probe may arrive after testpmd stops counting.
+ip netns exec "$ns" ip neigh replace 10.78.0.2 lladdr 00:15:5d:00:05:10 nud permanent dev "$tap" ||
+	fail "cannot add the neighbour entry"
 ip netns exec "$ns" ip link set "$tap" mtu 9000 || fail "cannot set the TAP's MTU"
 log="$IT_DIR/testpmd.log"
-nv_i_start m "$log" --forward-mode=icmpecho --enable-scatter --tx-offloads=0x8000
+nv_i_start m "$log" --forward-mode=icmpecho --enable-scatter --tx-offloads=0x8000 \
+	--rxq="$q" --txq="$q"
 nv_cmd start
 
 too_big() { it_ctl m stats 0 | awk '/too-big/ { for (i = 1; i < NF; i++) if ($i == "too-big") { print $(i + 1) + 0; exit } }'; }
@@ -57,11 +63,19 @@ set_mtu() {
 	nv_out | grep -qi 'fail\|error' && fail "port start after MTU $1: $(nv_out)"
 	nv_cmd show port info 0
 	nv_out | grep -q "MTU: $1\$" || fail "port info after MTU $1: $(nv_out | grep -i mtu)"
+	it_ctl m stats 0 | grep -q " channels $q," ||
+		fail "MTU $1: the host has $(it_ctl m stats 0 | grep -o ' channels [0-9]*'), wanted $q"
+	# The new session's subchannels are mapped again, one per queue.
+	[ "$q" = 1 ] || [ "$(grep -c "port 0: $q channels (asked $q)" "$log")" -gt "$nch" ] ||
+		fail "MTU $1: no '$q channels' line for the new session"
+	nch=$(grep -c "port 0: $q channels (asked $q)" "$log")
 	nv_cmd start
 	mtu=$1
 }
 
 mtu=1500
+nch=$(grep -c "port 0: $q channels (asked $q)" "$log")
+[ "$q" = 1 ] || [ "$nch" -ge 1 ] || fail "$q queues: no '$q channels' line at start"
 pings 1472 20 0
 b0=$(too_big)
 pings 8972 5 100
@@ -90,7 +104,7 @@ tx=$(nv_port_stat TX-packets <<<"$st")
 to=$(it_backend_counter m 0 to-guest)
 from=$(it_backend_counter m 0 from-guest)
 it_log "testpmd RX $rx TX $tx; TAP to-guest $to from-guest $from"
-[ "$rx" -ge 100 ] && [ "$tx" -ge 100 ] || fail "testpmd RX '$rx' TX '$tx' for 100 answered pings"
+[ "$rx" = 100 ] && [ "$tx" = 100 ] || fail "testpmd RX '$rx' TX '$tx', wanted exactly the 100 answered pings"
 [ "$rx" = "$to" ] || fail "testpmd RX-packets $rx, the host delivered $to"
 [ "$tx" = "$from" ] || fail "testpmd TX-packets $tx, the host received $from"
 it_ctl m stats 0 | grep -q 'protocol errors 0' || fail "the PMD caused protocol errors"

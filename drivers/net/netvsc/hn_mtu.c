@@ -29,8 +29,16 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 {
 	struct rte_eth_dev_data *d = hv->eth->data;
 	uint32_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
+	uint8_t key[NDIS_RSS_KEY_SIZE];
+	uint16_t reta[HN_RSS_TABLE];
+	bool reta_user = hv->rss_reta_user;
+	uint64_t hf = hv->rss_hf;
 	int rc;
 
+	/* The application's RSS settings outlive the session (attach resets
+	 * them; dev_start sends them to the new one). */
+	memcpy(key, hv->rss_key, sizeof(key));
+	memcpy(reta, hv->rss_reta, sizeof(reta));
 	hn_session_detach(hv);
 	rc = rte_vmbus_device_reopen(hv->vmbus);
 	if (rc != 0)
@@ -38,14 +46,19 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 	hv->mtu = mtu;
 	hv->filter = 0;
 	rc = hn_session_attach(hv);
+	memcpy(hv->rss_key, key, sizeof(key));
+	memcpy(hv->rss_reta, reta, sizeof(reta));
+	hv->rss_reta_user = reta_user;
+	hv->rss_hf = hf;
 	if (rc == 0 && hv->max_frame != (uint32_t)mtu + RTE_ETHER_HDR_LEN +
 	    RTE_ETHER_CRC_LEN) {
 		HN_LOG(ERR, "port %u: host took MTU %u as %u", hv->port_id, mtu,
 		       hv->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
 		rc = -EINVAL;
 	}
-	if (rc == 0 && nq > 1)
-		rc = hn_subchan_open(hv, nq - 1);
+	/* Subchannels asked for and mapped again, queues pointed at them. */
+	if (rc == 0 && nq > 0)
+		rc = hn_queues_configure(hv, nq);
 	if (rc == 0)
 		rc = hn_offload_configure(hv);
 	return rc;

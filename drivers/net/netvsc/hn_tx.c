@@ -74,10 +74,10 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 					  RTE_CACHE_LINE_SIZE, (int)socket);
 	txq->xslots = rte_malloc_socket("hn_txxact", n * sizeof(*txq->xslots),
 					RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->sec_nwords = HV_SECTION_WORDS(RTE_MAX(hv->sec_count, 1u));
 	txq->sec_words = rte_malloc_socket("hn_secmap",
-					   HV_SECTION_WORDS(RTE_MAX(hv->sec_count, 1u)) *
-					   sizeof(uint64_t), RTE_CACHE_LINE_SIZE,
-					   (int)socket);
+					   txq->sec_nwords * sizeof(uint64_t),
+					   RTE_CACHE_LINE_SIZE, (int)socket);
 	snprintf(name, sizeof(name), "hn_txh_%u_%u", hv->port_id, qid);
 	/* Headers are read by the host by IOVA: one contiguous, page-aligned
 	 * zone whose slots never straddle a page. */
@@ -143,8 +143,22 @@ hn_tx_slice_sections(struct hn_data *hv)
 
 		if (txq == NULL)
 			continue;
+		if (HV_SECTION_WORDS(hv->sec_count) > txq->sec_nwords) {
+			/* A new session (MTU change) with more sections. */
+			uint32_t nw = HV_SECTION_WORDS(hv->sec_count);
+			uint64_t *w = rte_malloc_socket("hn_secmap",
+							nw * sizeof(uint64_t),
+							RTE_CACHE_LINE_SIZE,
+							txq->hdr_mz->socket_id);
+
+			if (w != NULL) {
+				rte_free(txq->sec_words);
+				txq->sec_words = w;
+				txq->sec_nwords = nw;
+			}
+		}
 		(void)hv_section_slice(hv->sec_count, nq, q, &base, &cnt);
-		if (cnt == 0 ||
+		if (cnt == 0 || HV_SECTION_WORDS(hv->sec_count) > txq->sec_nwords ||
 		    hv_section_init(&txq->secmap, txq->sec_words,
 				    HV_SECTION_WORDS(hv->sec_count), base, cnt) != 0)
 			cnt = 0;

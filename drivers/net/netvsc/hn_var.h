@@ -209,6 +209,7 @@ struct hn_tx_queue {
 	 * used by one thread at a time (under the channel lock). */
 	struct hv_section_map secmap;
 	uint64_t *sec_words;
+	uint32_t sec_nwords;    /* sec_words' size (sections of its session) */
 	uint32_t sec_cursor, nsec;
 	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
 	/* Prebuilt RNDIS headers: [0] no PPI, [1] VLAN. */
