@@ -25,7 +25,7 @@ PACKAGES=(
 	meson ninja-build pkg-config python3-pyelftools
 	libnuma-dev libnl-3-dev libnl-route-3-dev libcmocka-dev
 	clang libclang-rt-14-dev gcc dpkg-dev iproute2 iputils-ping procps valgrind
-	dpdk dpdk-dev iperf3 gnuplot-nox
+	dpdk dpdk-dev iperf3 gnuplot-nox gdb
 )
 
 # What our DPDK must contain: the test-pmd app and the drivers that tests

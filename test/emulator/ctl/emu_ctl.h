@@ -60,5 +60,8 @@ void emu_ctl_close(struct emu_ctl *ctl);
  * -errno if the emulator could not be reached.
  */
 int emu_ctl_request(const char *path, const char *cmd, FILE *out);
+/* The same, giving up with -ETIMEDOUT after wait_ms without the reply. */
+int emu_ctl_request_wait(const char *path, const char *cmd, FILE *out,
+			 int wait_ms);
 
 #endif /* EMU_CTL_H */

@@ -13,6 +13,9 @@
 #include "ctl_internal.h"
 
 #define CTL_SEND_WAIT_MS 1000	/* a peer that does not read is dropped */
+/* An emulator whose loop is stuck must not hang the test that asks it:
+ * the caller gets ETIMEDOUT and can say so (and dump its logs). */
+#define CTL_REPLY_WAIT_MS 60000
 
 const char emu_ctl_help[] =
 "  link NIC up|down        report the link up or down to the guest\n"
@@ -131,6 +134,12 @@ reply_done(const char *reply, size_t len, bool multi)
 int
 emu_ctl_request(const char *path, const char *cmd, FILE *out)
 {
+	return emu_ctl_request_wait(path, cmd, out, CTL_REPLY_WAIT_MS);
+}
+
+int
+emu_ctl_request_wait(const char *path, const char *cmd, FILE *out, int wait_ms)
+{
 	char reply[1 << 16];
 	bool multi = strncmp(cmd, "stats", 5) == 0;
 	int fd = ctl_connect(path), ret = 0;
@@ -144,12 +153,23 @@ emu_ctl_request(const char *path, const char *cmd, FILE *out)
 		close(fd);
 		return -EIO;
 	}
-	while (!reply_done(reply, len, multi) && len < sizeof(reply) &&
-	       (n = recv(fd, reply + len, sizeof(reply) - len, 0)) > 0)
+	while (!reply_done(reply, len, multi) && len < sizeof(reply)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		n = poll(&pfd, 1, wait_ms);
+		if (n == 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (n > 0)
+			n = recv(fd, reply + len, sizeof(reply) - len, 0);
+		if (n <= 0)
+			break;
 		len += (size_t)n;
-	if (n < 0)
+	}
+	if (ret == 0 && n < 0)
 		ret = -errno;
-	else if (len == 0)
+	else if (ret == 0 && len == 0)
 		ret = -ECONNRESET;
 	close(fd);
 	if (ret != 0)

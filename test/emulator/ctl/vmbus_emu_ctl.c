@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vmbus-emu-ctl: send one command to a running vmbus-emu. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ret = emu_ctl_request(path, cmd, stdout);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "vmbus-emu-ctl: %s: no reply to '%s' (the"
+			" emulator's control loop is stuck)\n", path, cmd);
+		return 3;
+	}
 	if (ret < 0) {
 		fprintf(stderr, "vmbus-emu-ctl: %s: %s\n", path, strerror(-ret));
 		return 3;

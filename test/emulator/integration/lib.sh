@@ -39,6 +39,10 @@ it_dump_logs() {
 
 it_cleanup() {
 	local pid ns
+	if [ -n "${IT_WATCHDOG_PID:-}" ]; then
+		pkill -P "$IT_WATCHDOG_PID" 2>/dev/null
+		kill "$IT_WATCHDOG_PID" 2>/dev/null
+	fi
 	if [ -n "$IT_TP_PID" ]; then
 		pid=$(it_tp_guest_pid)
 		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -62,6 +66,52 @@ it_cleanup() {
 	[ -n "$IT_DIR" ] && rm -rf "$IT_DIR"
 }
 
+# Hang report. meson's timeout sends SIGTERM and SIGKILL half a second
+# apart: too soon to learn where a process was stuck, and a script blocked
+# in a command runs no trap at all. With IT_HANG_SECS (meson.build sets it
+# a little under the test's timeout) a watcher prints, once that time is
+# up, every process the test started: its threads' states and, where gdb
+# is installed, their stacks; then the logs. It ends the test only
+# through meson's timeout.
+it_descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		it_descendants "$c"
+	done
+}
+
+it_hang_report() {
+	local pid t comm
+	echo "HANG ($IT_NAME): still running after $IT_HANG_SECS s; its processes:"
+	for pid in $(it_descendants "$1"); do
+		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+		case $comm in bash | sh | sleep | timeout | tail | grep | wc | pgrep) continue ;; esac
+		echo "--- pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-300)"
+		for t in /proc/"$pid"/task/*; do
+			echo "  thread ${t##*/} $(cat "$t/comm" 2>/dev/null):" \
+				"state $(sed 's/.*) //' "$t/stat" 2>/dev/null | cut -d' ' -f1)" \
+				"wchan $(cat "$t/wchan" 2>/dev/null)"
+		done
+		if command -v gdb >/dev/null; then
+			timeout 60 gdb -q -batch -p "$pid" -ex 'thread apply all bt 16' \
+				</dev/null 2>/dev/null | grep -E '^(Thread|#)' | head -120
+		fi
+	done
+	it_dump_logs
+}
+
+it_watchdog() {
+	local top=$$
+	[ -n "${IT_HANG_SECS:-}" ] || return 0
+	(
+		trap - EXIT INT TERM
+		sleep "$IT_HANG_SECS" </dev/null >/dev/null 2>&1
+		it_hang_report "$top"
+	) &
+	IT_WATCHDOG_PID=$!
+}
+
 # Prerequisites shared by all tests; skip (77) when one is missing.
 it_init() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
@@ -70,6 +120,7 @@ it_init() {
 	IT_DIR=$(mktemp -d "/tmp/emu-$IT_NAME.XXXXXX") || fail "mktemp"
 	trap it_cleanup EXIT
 	trap 'exit 1' INT TERM
+	it_watchdog
 }
 
 # A sanitizer build's shim needs a runtime that stock binaries lack.

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "emu_backend.h"
@@ -242,6 +244,29 @@ test_emu_ctl_socket(void **state)
 	rmdir(dir);
 }
 
+/* A server that takes the connection but never answers: the client gives
+ * up (a test asking a stuck emulator must fail, not hang). */
+static void
+test_emu_ctl_no_reply(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/emu-ctl-test.XXXXXX";
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(emu_ctl_request_wait(sa.sun_path, "stats", stdout, 50),
+			 -ETIMEDOUT);
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -253,6 +278,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_ctl_rescind_reoffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_gen_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_socket, setup, teardown),
+		cmocka_unit_test(test_emu_ctl_no_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
