@@ -177,7 +177,7 @@ nv_cmd() {
 	local n i
 	n=$(grep -o 'testpmd> ' "$NV_LOG" | wc -l)
 	NV_MARK=$(wc -c <"$NV_LOG")
-	echo "$*" >&9
+	nv_tp_write "$*"
 	for i in $(seq 600); do
 		[ "$(grep -o 'testpmd> ' "$NV_LOG" | wc -l)" -gt "$n" ] && return 0
 		kill -0 "$IT_TP_PID" 2>/dev/null || fail "testpmd died during '$*'"
@@ -186,12 +186,27 @@ nv_cmd() {
 	fail "testpmd did not finish '$*' in 60 s"
 }
 
+# A line to testpmd's FIFO. Once testpmd is gone the write raises
+# SIGPIPE, which would end this script without a word while its other
+# children keep meson's pipe open (the test then only times out): the
+# write runs with SIGPIPE ignored and a failure says what happened.
+nv_tp_write() {
+	local rc
+	if (trap '' PIPE; echo "$1" >&9) 2>/dev/null; then
+		return 0
+	fi
+	wait "$IT_TP_PID" 2>/dev/null
+	rc=$?
+	IT_TP_PID=
+	fail "testpmd is gone (exit status $rc$([ $rc -gt 128 ] && echo ": signal $((rc - 128))")) before '$1'"
+}
+
 # Output of the last nv_cmd.
 nv_out() { tail -c +"$((NV_MARK + 1))" "$NV_LOG"; }
 
 # quit, then the exit status; sanitizer reports at exit fail.
 nv_i_quit() {
-	echo quit >&9
+	nv_tp_write quit
 	exec 9>&-
 	wait "$IT_TP_PID"
 	local rc=$?

@@ -42,6 +42,7 @@ it_cleanup() {
 	if [ -n "${IT_WATCHDOG_PID:-}" ]; then
 		pkill -P "$IT_WATCHDOG_PID" 2>/dev/null
 		kill "$IT_WATCHDOG_PID" 2>/dev/null
+		wait "$IT_WATCHDOG_PID" 2>/dev/null
 	fi
 	if [ -n "$IT_TP_PID" ]; then
 		pid=$(it_tp_guest_pid)
@@ -106,7 +107,8 @@ it_watchdog() {
 	[ -n "${IT_HANG_SECS:-}" ] || return 0
 	(
 		trap - EXIT INT TERM
-		sleep "$IT_HANG_SECS" </dev/null >/dev/null 2>&1
+		# Killed (the test ended): no report.
+		sleep "$IT_HANG_SECS" </dev/null >/dev/null 2>&1 || exit 0
 		it_hang_report "$top"
 	) &
 	IT_WATCHDOG_PID=$!
