@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 
 #include "hn_var.h"
+#include "hn_rx_ext.h"
 
 /* Descriptor copy buffer; grown up to a VMBus packet's maximum. */
 #define HN_CHAN_BUF_INIT 16384u
@@ -52,6 +53,7 @@ hn_chan_init(struct hn_data *hv, uint16_t idx, struct rte_vmbus_chan *c)
 void
 hn_chan_fini(struct hn_chan *hc)
 {
+	hn_zx_chan_gone(hc);
 	rte_free(hc->buf);
 	rte_free(hc->park[0].r);
 	hc->buf = NULL;
@@ -108,7 +110,7 @@ hn_chan_flush_acks(struct hn_chan *hc)
 	hc->nacks -= i;
 }
 
-static void
+void
 hn_chan_ack(struct hn_chan *hc, uint64_t xid)
 {
 	int rc;
@@ -127,12 +129,20 @@ hn_chan_ack(struct hn_chan *hc, uint64_t xid)
 		hc->acks[hc->nacks++] = xid;
 }
 
+/* The head packet leaves the park; its ACK is someone else's (zero-copy
+ * receive sends it when the application frees its frames). */
+void
+hn_chan_unpark(struct hn_chan *hc)
+{
+	hc->park_head = (hc->park_head + 1) % HN_PARK_MAX;
+	hc->park_n--;
+}
+
 void
 hn_chan_ack_xfer(struct hn_chan *hc)
 {
 	hn_chan_ack(hc, hc->park[hc->park_head].xid);
-	hc->park_head = (hc->park_head + 1) % HN_PARK_MAX;
-	hc->park_n--;
+	hn_chan_unpark(hc);
 }
 
 /* Read the next packet into hc->buf; consume it unless peek. */

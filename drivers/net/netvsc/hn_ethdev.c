@@ -16,6 +16,7 @@
 #include <rte_malloc.h>
 
 #include "hn_var.h"
+#include "hn_rx_ext.h"
 #include "hn_vf.h"
 
 RTE_LOG_REGISTER(hn_logtype, pmd.net.netvsc, NOTICE);
@@ -244,6 +245,8 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	dev->data->dev_started = 0;
 	if (!hv->dead)
 		(void)hn_set_filter(hv, 0);
+	/* Nobody may poll Rx while stopped: ACK what was freed now. */
+	hn_zx_flush(hv);
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		if (dev->data->tx_queues[q] != NULL)
 			hn_tx_reclaim(dev->data->tx_queues[q]);
@@ -270,8 +273,10 @@ hn_dev_close(struct rte_eth_dev *dev)
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		hn_tx_queue_release(dev, q);
 	hn_intr_release(dev);
+	hn_zx_flush(hv);
 	hn_session_detach(hv);
 	hn_offload_fini(hv);
+	hn_zx_close(hv);
 	HN_LOG(INFO, "port %u: closed", hv->port_id);
 	return 0;
 }
@@ -478,11 +483,22 @@ static int
 hn_remove(struct rte_vmbus_device *vdev)
 {
 	struct rte_eth_dev *eth = rte_eth_dev_allocated(vdev->device.name);
+	int held;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return eth == NULL ? 0 : rte_eth_dev_release_port(eth);
+	/* Removal unmaps the receive buffer: not under zero-copy mbufs. */
+	held = hn_zx_busy(vdev);
+	if (eth != NULL)
+		held += hn_zx_held(eth->data->dev_private);
+	if (held > 0) {
+		HN_LOG(ERR, "%s: not removed: the application still holds"
+		       " zero-copy mbufs of %d receive packets, which point"
+		       " into the receive buffer", vdev->device.name, held);
+		return -EBUSY;
+	}
 	if (eth == NULL)
 		return 0;
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return rte_eth_dev_release_port(eth);
 	return rte_eth_dev_close(eth->data->port_id);
 }
 

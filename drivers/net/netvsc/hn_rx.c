@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 
 #include "hn_var.h"
+#include "hn_rx_ext.h"
 #include "rndis_rx.h"
 
 /* Frames up to this long are copied with one fixed-size copy. */
@@ -59,6 +60,7 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 {
 	struct hn_data *hv = dev->data->dev_private;
 	struct hn_rx_queue *rxq;
+	int rc;
 
 	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
@@ -73,6 +75,11 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->port_id = hv->port_id;
 	rxq->queue_id = qid;
 	hn_rx_mbuf_template(rxq);
+	rc = hn_zx_queue_setup(rxq);
+	if (rc != 0) {
+		rte_free(rxq);
+		return rc;
+	}
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -231,9 +238,12 @@ hn_rx_range_ok(const struct vmbus_xfer_page_range *r, uint32_t size)
  * Deliver frames of the parked packet; returns how many. Mbufs come raw
  * from the pool in one bulk get (a pool's mbufs are one segment, refcnt
  * 1, next NULL) and are set up with one store of the rearm template.
+ * Compiled twice: zc (zero-copy receive, hn_rx_ext.h) is a constant, so
+ * the copy-only instance is the plain copy path.
  */
-static uint16_t
-hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
+static __rte_always_inline uint16_t
+hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
+		const bool zc)
 {
 	struct hn_chan *hc = rxq->hc;
 	struct hn_data *hv = rxq->hv;
@@ -249,6 +259,8 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t next = x->next, count = x->count;
 	uint64_t bytes = 0;
 	uint16_t nb = 0, np;
+	struct hn_zx_slot *zs = NULL;
+	uint32_t zn = 0;
 
 	want = RTE_MIN(want, HN_RX_BULK);
 	if (likely(rte_mempool_get_bulk(rxq->mp, (void **)pool, want) == 0)) {
@@ -260,11 +272,14 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		hv->eth->data->rx_mbuf_alloc_failed++;
 		return 0;
 	}
+	if (zc)
+		zs = hn_zx_begin(rxq, x);
 	while (next < count && nb < np) {
 		const struct vmbus_xfer_page_range r = rr[next];
 		const uint8_t *msg, *f;
 		struct rndis_rx_pkt p;
 		struct rte_mbuf *m;
+		bool ext = false;
 
 		if (next + 1 < count) {
 			/* Header and (where hosts put it) the frame. */
@@ -292,6 +307,18 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		m = pool[nb];
 		hn_rx_rearm(m, mbuf_init);
 		f = msg + p.data_off;
+		if (zc && p.data_len > rxq->copybreak) {
+			if (zs != NULL && hn_zx_attach(hv, zs, m, f, p.data_len) == 0) {
+				ext = true;
+				zn++;
+				rxq->st.extbuf++;
+				goto filled;
+			}
+			if (zs == NULL)
+				rxq->st.extbuf_fallback++;
+			else
+				rxq->st.extbuf_noncontig++;
+		}
 		if (likely(p.data_len <= HN_RX_SMALL && HN_RX_SMALL <= seg_room &&
 			   (uint64_t)p.data_off + HN_RX_SMALL <= r.byte_count)) {
 			/* Small frame: one fixed-size copy (the bytes past it
@@ -316,7 +343,9 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 			np = nb;
 			break;
 		}
-		m->ol_flags = rxq->ol_base | hn_rx_flags(m, &p, rxq);
+filled:
+		m->ol_flags = rxq->ol_base | hn_rx_flags(m, &p, rxq) |
+			      (ext ? RTE_MBUF_F_EXTERNAL : 0);
 		/* Read from our copy: the host may rewrite the buffer. */
 		m->packet_type = hn_rx_ptype(m, rte_pktmbuf_mtod(m, uint8_t *),
 					     m->data_len);
@@ -328,6 +357,8 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 		rte_mempool_put_bulk(rxq->mp, (void **)(pool + nb), np - nb);
 	x->next = next;
 	rxq->st.bytes += bytes;
+	if (zc && hn_zx_end(rxq, zs, zn, next == count))
+		return nb; /* ACKed when the application frees the frames */
 	if (next == count) {
 		hn_chan_ack_xfer(hc);
 		rxq->st.acks++;
@@ -335,11 +366,24 @@ hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	return nb;
 }
 
+static uint16_t
+hn_rx_deliver(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	return hn_rx_deliver_t(rxq, pkts, n, false);
+}
+
+static uint16_t
+hn_rx_deliver_zc(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	return hn_rx_deliver_t(rxq, pkts, n, true);
+}
+
 uint16_t
 hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hn_rx_queue *rxq = q;
 	struct hn_chan *hc = rxq->hc;
+	struct hn_zx *zx = NULL;
 	unsigned int polls = 0;
 	uint16_t nb = 0;
 	int rc;
@@ -347,6 +391,11 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(rxq->hv->dead) || !rte_spinlock_trylock(&hc->lock))
 		return 0;
 	hc->rx_bursts++;
+	if (rxq->zc) {
+		zx = rxq->hv->zx[hc->idx];
+		if (zx != NULL)
+			hn_zx_drain(rxq, zx);
+	}
 	/* Bounded: a host writing control packets forever cannot hold us. */
 	while (nb < n && polls++ < 8) {
 		uint32_t before;
@@ -360,7 +409,10 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (hc->park_n == 0)
 			break;
 		before = hc->park_n;
-		nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
+		if (zx != NULL)
+			nb += hn_rx_deliver_zc(rxq, pkts + nb, n - nb);
+		else
+			nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
 		if (hc->park_n == before)
 			break; /* burst full or no mbufs */
 	}

@@ -21,6 +21,8 @@ struct hn_xname {
 static const struct hn_xname hn_rx_names[] = {
 	HN_RX(packets), HN_RX(bytes), HN_RX(errors), HN_RX(nombuf),
 	HN_RX(acks), HN_RX(csum_bad), HN_RX(discarded),
+	HN_RX(extbuf), HN_RX(extbuf_fallback), HN_RX(extbuf_noncontig),
+	HN_RX(acks_deferred),
 };
 
 static const struct hn_xname hn_tx_names[] = {

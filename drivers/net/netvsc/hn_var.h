@@ -119,6 +119,11 @@ struct hn_rx_stats {
 	uint64_t packets, bytes, errors, nombuf;
 	uint64_t acks, csum_bad;
 	uint64_t discarded; /* data read past by a stopped port's control wait */
+	/* Zero-copy (hn_rx_ext.c): frames as external mbufs, long frames
+	 * copied because the channel held its share or because their bytes
+	 * are not IOVA-contiguous, packets whose ACK waited for the
+	 * application. */
+	uint64_t extbuf, extbuf_fallback, extbuf_noncontig, acks_deferred;
 	struct hn_size_stats sz;
 };
 
@@ -141,6 +146,7 @@ struct hn_txd {
 
 struct hn_tx_queue;
 struct hn_rx_queue;
+struct hn_zx;
 
 /* A control message from the host, queued for the session. */
 #define HN_CTLQ_LEN 8u
@@ -190,6 +196,8 @@ struct hn_rx_queue {
 	uint64_t mbuf_init;    /* rearm_data of a fresh one-segment mbuf */
 	uint64_t ol_base;      /* ol_flags every mbuf of the pool keeps */
 	uint32_t seg_room;     /* frame bytes one mbuf takes */
+	bool zc;               /* zero-copy receive (hn_rx_ext.c) */
+	uint32_t copybreak;    /* longer frames go zero-copy */
 	struct hn_rx_stats st;
 };
 
@@ -285,6 +293,10 @@ struct hn_data {
 	uint32_t nchan;
 	uint32_t subch_granted;
 	struct hn_chan chans[HN_MAX_CHANNELS];
+	/* Zero-copy receive state by channel, and the receive buffer's
+	 * IOVA by 4 KiB page (0: not looked up yet); hn_rx_ext.c. */
+	struct hn_zx *zx[HN_MAX_CHANNELS];
+	rte_iova_t *rb_iova;
 
 	/* RSS (hn_rss.c): the table holds queue ids. */
 	uint8_t rss_key[NDIS_RSS_KEY_SIZE];
@@ -346,6 +358,8 @@ int hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode,
 		 unsigned int budget);
 void hn_chan_flush_acks(struct hn_chan *hc);
 void hn_chan_ack_xfer(struct hn_chan *hc);
+void hn_chan_ack(struct hn_chan *hc, uint64_t xid);
+void hn_chan_unpark(struct hn_chan *hc);
 
 /* hn_rx.c */
 int hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
