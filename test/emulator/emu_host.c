@@ -244,11 +244,47 @@ emu_dev_gpadl(const struct emu_dev *d, enum hv_uio_map k)
 	return k == HV_UIO_MAP_RECV_BUF || k == HV_UIO_MAP_SEND_BUF ? d->gpadl[k] : 0;
 }
 
+/* A GPA inside the receive or send buffer (emu_region_gpa_page), NULL
+ * unless the span is guest-physically contiguous there. */
+static void *
+region_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
+		 uint64_t len)
+{
+	unsigned int k;
+
+	if (len == 0 || offset > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE ||
+	    len > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE)
+		return NULL;
+	for (k = HV_UIO_MAP_RECV_BUF; k <= HV_UIO_MAP_SEND_BUF; k++) {
+		/* Page 4 of a map has the map's first frame. */
+		uint64_t base = emu_region_gpa_page(d->sysfs.uio, k, 4);
+		uint64_t first, last, g, page, npages;
+
+		if (d->map[k].base == NULL || gpa_page < base ||
+		    gpa_page - base >= EMU_REGION_GPA_SPAN)
+			continue;
+		npages = d->map[k].size / HV_PAGE_SIZE;
+		first = gpa_page + offset / HV_PAGE_SIZE;
+		last = gpa_page + (offset + len - 1) / HV_PAGE_SIZE;
+		page = (first - base) ^ 4u;
+		for (g = first; g <= last; g++)
+			if (((g - base) ^ 4u) != page + (g - first) ||
+			    page + (g - first) >= npages)
+				return NULL;
+		return (uint8_t *)d->map[k].base + page * HV_PAGE_SIZE +
+		       offset % HV_PAGE_SIZE;
+	}
+	return NULL;
+}
+
 void *
 emu_dev_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
 		  uint64_t len)
 {
 	void *p = emu_guestmem_translate(&d->mem, gpa_page, offset, len);
+
+	if (p == NULL && !d->mem.gpa_is_va)
+		p = region_translate(d, gpa_page, offset, len);
 
 	if (p == NULL)
 		d->gpa_invalid++;

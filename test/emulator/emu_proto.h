@@ -88,6 +88,27 @@ struct emu_msg_welcome {
 
 /* Layout under $VMBUS_EMU_ROOT of the files backing the UIO maps. */
 #define EMU_REGION_DIR "regions"
+
+/*
+ * Guest-physical pages of a device's receive and send buffers (maps 3
+ * and 4). On Hyper-V they are the GPADL's pages, which the kernel
+ * allocated one by one: the host knows them, and they are not contiguous.
+ * Here page p of map k of /dev/uio<minor> is frame
+ * emu_region_gpa_page(minor, k, p), in [9 TiB, 9.5 TiB): runs of four
+ * pages with neighbouring runs swapped, so bytes that cross a 16 KiB
+ * boundary of the buffer are not guest-physically contiguous. The shim's
+ * pagemap shows these frames; the host translates them (emu_host.c).
+ */
+#define EMU_REGION_GPA_BASE 0x90000000ull /* in 4 KiB pages */
+#define EMU_REGION_GPA_SPAN (1ull << 18)  /* pages per map: 1 GiB */
+
+static inline uint64_t
+emu_region_gpa_page(uint32_t minor, uint32_t map, uint64_t page)
+{
+	return EMU_REGION_GPA_BASE +
+	       ((uint64_t)(minor % 64u) * 8u + map % 8u) * EMU_REGION_GPA_SPAN +
+	       ((page ^ 4u) % EMU_REGION_GPA_SPAN);
+}
 #define EMU_ENV_ROOT "VMBUS_EMU_ROOT"
 /* Optional: seed of the shim's guest-physical page permutation. */
 #define EMU_ENV_GPA_SEED "VMBUS_EMU_GPA_SEED"

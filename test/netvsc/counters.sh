@@ -29,7 +29,12 @@ stock_settle() {
 }
 
 start_tp() {
-	[ -n "$devargs" ] && NV_EAL_ARGS=(-a "$(nv_guid "$1" 0),$devargs")
+	local k nics=1
+	[ "$1" = rx ] && nics=3
+	# An allow-list: every NIC of the emulator gets the devargs.
+	[ -n "$devargs" ] && for ((k = 0; k < nics; k++)); do
+		NV_EAL_ARGS+=(-a "$(nv_guid "$1" "$k"),$devargs")
+	done
 	nv_i_start "$@" --rxq="$q" --txq="$q"
 	grep -q 'greater than max_[rt]x_queues' "$NV_LOG" && [ "$NV_DRIVER" = ours ] &&
 		skip "net_netvsc offers fewer than $q queues: $(grep -m1 'max_[rt]x_queues' "$NV_LOG")"

@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <rte_malloc.h>
 #include <rte_memory.h>
@@ -49,23 +51,69 @@ hn_zx_put(struct hn_zx *zx, struct hn_zx_slot *s)
 	zx->free[zx->nfree++] = (uint16_t)(s - zx->slot);
 }
 
-/* IOVA of receive-buffer page pg, looked up once: the first reader
- * touches it (a page not yet faulted in has no frame in the pagemap). */
-static rte_iova_t
-hn_zx_page(struct hn_data *hv, uint32_t pg)
+/*
+ * The receive buffer's IOVA by 4 KiB page, looked up once at the first
+ * zero-copy queue setup. It is not DPDK memory: the kernel allocated it
+ * page by page, so with IOVA as PA each page's frame comes from the
+ * pagemap (one read for the whole buffer, after touching every page: a
+ * page not faulted in has no frame there). A page without one stays
+ * RTE_BAD_IOVA and its frames are copied.
+ */
+static int
+hn_zx_iova_table(struct hn_data *hv)
 {
-	rte_iova_t v = __atomic_load_n(&hv->rb_iova[pg], __ATOMIC_RELAXED);
-	const volatile uint8_t *p;
+	size_t n = ((size_t)hv->recv_size + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE), nsys, i, good = 0;
+	uintptr_t base = (uintptr_t)hv->recv_buf;
+	uint64_t *ent = NULL;
+	int fd = -1;
 
-	if (likely(v != 0))
-		return v;
-	p = hv->recv_buf + (size_t)pg * HV_PAGE_SIZE;
-	(void)*p;
-	v = rte_mem_virt2iova((const void *)(uintptr_t)p);
-	if (v == 0)
-		v = RTE_BAD_IOVA;
-	__atomic_store_n(&hv->rb_iova[pg], v, __ATOMIC_RELAXED);
-	return v;
+	hv->rb_iova = rte_malloc("hn_rb_iova", sizeof(rte_iova_t) * n, 0);
+	if (hv->rb_iova == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		hv->rb_iova[i] = RTE_BAD_IOVA;
+	if (rte_eal_iova_mode() == RTE_IOVA_VA) {
+		for (i = 0; i < n; i++)
+			hv->rb_iova[i] = base + i * HV_PAGE_SIZE;
+		return 0;
+	}
+	if (psz < HV_PAGE_SIZE || base % psz != 0)
+		goto out;
+	nsys = ((size_t)hv->recv_size + psz - 1) / psz;
+	for (i = 0; i < nsys; i++)
+		(void)*(volatile const uint8_t *)(base + i * psz);
+	ent = malloc(nsys * sizeof(*ent));
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (ent == NULL || fd < 0 ||
+	    pread(fd, ent, nsys * sizeof(*ent), (off_t)(base / psz * sizeof(*ent))) !=
+	    (ssize_t)(nsys * sizeof(*ent)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		size_t at = i * HV_PAGE_SIZE;
+		uint64_t e = ent[at / psz];
+		uint64_t pfn = e & ((UINT64_C(1) << 55) - 1);
+
+		if (!(e >> 63) || pfn == 0)
+			continue;
+		hv->rb_iova[i] = pfn * psz + at % psz;
+		good++;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(ent);
+	if (good < n)
+		HN_LOG(WARNING, "port %u: %zu of %zu receive-buffer pages have no"
+		       " IOVA (pagemap unreadable?): their frames are copied",
+		       hv->port_id, n - good, n);
+	return 0;
+}
+
+static inline rte_iova_t
+hn_zx_page(const struct hn_data *hv, uint32_t pg)
+{
+	return hv->rb_iova[pg];
 }
 
 rte_iova_t
@@ -245,11 +293,10 @@ hn_zx_queue_setup(struct hn_rx_queue *rxq)
 		return -ENOTSUP;
 	}
 	if (hv->rb_iova == NULL) {
-		hv->rb_iova = rte_zmalloc("hn_rb_iova",
-			sizeof(rte_iova_t) * (((size_t)hv->recv_size +
-					       HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT), 0);
-		if (hv->rb_iova == NULL)
-			return -ENOMEM;
+		int rc = hn_zx_iova_table(hv);
+
+		if (rc != 0)
+			return rc;
 	}
 	/* Every channel a queue may be moved to later gets its state now. */
 	for (uint32_t i = 0; i < HN_MAX_CHANNELS; i++) {

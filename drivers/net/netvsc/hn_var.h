@@ -294,7 +294,7 @@ struct hn_data {
 	uint32_t subch_granted;
 	struct hn_chan chans[HN_MAX_CHANNELS];
 	/* Zero-copy receive state by channel, and the receive buffer's
-	 * IOVA by 4 KiB page (0: not looked up yet); hn_rx_ext.c. */
+	 * IOVA by 4 KiB page; hn_rx_ext.c. */
 	struct hn_zx *zx[HN_MAX_CHANNELS];
 	rte_iova_t *rb_iova;
 

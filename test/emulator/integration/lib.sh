@@ -64,7 +64,7 @@ it_cleanup() {
 	done
 	huge_release
 	rm -rf "/dev/shm/vmbus-emu-$IT_TAG"* "/var/run/dpdk/$IT_TAG"* 2>/dev/null
-	[ -n "$IT_DIR" ] && rm -rf "$IT_DIR"
+	[ -n "$IT_DIR" ] && { [ -n "${IT_KEEP:-}" ] && cp -r "$IT_DIR" "$IT_KEEP"; rm -rf "$IT_DIR"; }
 }
 
 # Hang report. meson's timeout sends SIGTERM and SIGKILL half a second

@@ -22,6 +22,27 @@
 #include "emu_net_priv.h"
 #include "emu_offload.h"
 
+/*
+ * A guest may send from its receive buffer (zero-copy forwarding), but
+ * only from sub-allocations it has not ACKed: a real host reuses an ACKed
+ * one at once, so the frame would already be another.
+ */
+static bool
+rxbuf_freed(const struct emu_nic *nic, const uint8_t *src, uint32_t len)
+{
+	size_t off, i, last;
+
+	if (nic->rxbuf == NULL || nic->sub_size == 0 || src < nic->rxbuf ||
+	    src >= nic->rxbuf + (size_t)nic->sub_count * nic->sub_size)
+		return false;
+	off = (size_t)(src - nic->rxbuf);
+	last = (off + len - 1) / nic->sub_size;
+	for (i = off / nic->sub_size; i <= last && i < nic->sub_count; i++)
+		if (nic->sub_busy[i] == EMU_SUB_FREE)
+			return true;
+	return false;
+}
+
 /* Append len bytes at guest page pfn + off (one page at most). */
 static int
 gather_page(struct emu_nic *nic, uint32_t *pos, uint64_t pfn, uint32_t off,
@@ -34,6 +55,8 @@ gather_page(struct emu_nic *nic, uint32_t *pos, uint64_t pfn, uint32_t off,
 	src = emu_dev_translate(nic->dev, pfn, off, len);
 	if (src == NULL)
 		return -EFAULT;
+	if (rxbuf_freed(nic, src, len))
+		return -EACCES;
 	memcpy(nic->gather + *pos, src, len);
 	*pos += len;
 	return 0;
@@ -53,6 +76,9 @@ gather_range(struct emu_net_queue *q, const struct vmbus_pkt_gpa_view *v,
 		rc = gather_page(q->nic, pos, pfn, off, n);
 		if (rc == -EFAULT)
 			emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: GPA page 0x%llx+%u len %u is not guest memory the host can reach",
+					    (unsigned long long)pfn, off, n);
+		if (rc == -EACCES)
+			emu_net_proto_error(q->nic, q, "NVSP SEND_RNDIS_PKT: GPA page 0x%llx+%u len %u is in a receive-buffer sub-allocation the guest already ACKed",
 					    (unsigned long long)pfn, off, n);
 		if (rc != 0)
 			return rc;

@@ -139,7 +139,33 @@ chunk_get(uint64_t dev, uint64_t ino, uint64_t off)
 
 struct pm_map {
 	uint64_t start, end, off, dev, ino;
+	int region_minor, region_map; /* an emulator region, else -1 */
 };
+
+/* The emulator's receive/send buffer files: their frames are the host's
+ * (emu_region_gpa_page), as the GPADL's pages are on Hyper-V. */
+static void
+region_of(const char *path, struct pm_map *m)
+{
+	const char *root = shim_root();
+	unsigned int minor, map;
+	size_t n;
+	char end;
+
+	m->region_minor = m->region_map = -1;
+	if (root == NULL)
+		return;
+	n = strlen(root);
+	if (strncmp(path, root, n) != 0 || path[n] != '/' ||
+	    strncmp(path + n + 1, EMU_REGION_DIR "/uio", strlen(EMU_REGION_DIR) + 4) != 0)
+		return;
+	if (sscanf(path + n + 1 + strlen(EMU_REGION_DIR) + 4, "%u/map%u%c", &minor,
+		   &map, &end) == 3 && end == '\n' &&
+	    (map == 3 || map == 4)) {
+		m->region_minor = (int)minor;
+		m->region_map = (int)map;
+	}
+}
 
 static bool
 parse_maps_line(const char *line, struct pm_map *m)
@@ -147,15 +173,17 @@ parse_maps_line(const char *line, struct pm_map *m)
 	unsigned long long start, end, off, ino;
 	unsigned int maj, min;
 	char perms[8];
+	int pos = 0;
 
-	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms,
-		   &off, &maj, &min, &ino) != 7)
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms,
+		   &off, &maj, &min, &ino, &pos) < 7)
 		return false;
 	m->start = start;
 	m->end = end;
 	m->off = off;
 	m->dev = makedev(maj, min);
 	m->ino = ino;
+	region_of(pos > 0 ? line + pos : "", m);
 	return true;
 }
 
@@ -182,15 +210,28 @@ find_mapping(uint64_t va, struct pm_map *out)
 }
 
 /* The pagemap entry of virtual page vpn (0: not mapped, as the kernel). */
+/* last: the mapping of the previous entry of the same read (one parse
+ * of /proc/self/maps for a whole range), or start 0 = none. */
 static uint64_t
-entry_of(uint64_t vpn)
+entry_of(uint64_t vpn, struct pm_map *last)
 {
 	uint64_t va = vpn * PM_PAGE, pos;
 	struct pm_chunk *c;
 	struct pm_map m;
 
-	if (vpn > UINT64_MAX / PM_PAGE || !find_mapping(va, &m))
+	if (vpn > UINT64_MAX / PM_PAGE)
 		return 0;
+	if (last->end != 0 && va >= last->start && va < last->end) {
+		m = *last;
+	} else {
+		if (!find_mapping(va, &m))
+			return 0;
+		*last = m;
+	}
+	if (m.ino != 0 && m.region_map >= 0)
+		return PM_PRESENT |
+		       emu_region_gpa_page((uint32_t)m.region_minor, (uint32_t)m.region_map,
+					   (m.off + (va - m.start)) / PM_PAGE);
 	if (m.ino != 0) {
 		pos = m.off + (va - m.start);
 		c = chunk_get(m.dev, m.ino, pos & ~(PM_CHUNK - 1));
@@ -282,10 +323,11 @@ static ssize_t
 pm_read_at(void *buf, size_t count, uint64_t pos)
 {
 	uint8_t *out = buf;
+	struct pm_map last = { .end = 0 };
 	size_t done = 0;
 
 	while (done < count) {
-		uint64_t e = entry_of((pos + done) / 8);
+		uint64_t e = entry_of((pos + done) / 8, &last);
 		size_t in = (pos + done) % 8, n = 8 - in;
 
 		if (n > count - done)
