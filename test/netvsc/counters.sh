@@ -67,6 +67,35 @@ from_bytes() {
 		if ($i == "from-guest") { print $(i + 3); exit } }'
 }
 
+# Sums of our per-queue xstats rx_q<q>_NAME of port P: "NAME=SUM ..."
+# for the zero-copy counters (ours only).
+zc_xstats() {
+	nv_cmd show port xstats "$1"
+	nv_out | awk '$1 ~ /^rx_q[0-9]+_(extbuf|extbuf_fallback|extbuf_noncontig|acks_deferred):$/ {
+		n = $1; sub(/^rx_q[0-9]+_/, "", n); sub(":", "", n); s[n] += $2 }
+		END { printf "ext=%d fb=%d nc=%d def=%d\n", s["extbuf"], s["extbuf_fallback"],
+			s["extbuf_noncontig"], s["acks_deferred"] }'
+}
+
+# Zero-copy receive (rx_extmbuf_enable=1): frames above rx_copybreak
+# went out as external mbufs (or were copied, counted why), those up to
+# it were copied. zc_check NIC PORT SIZE
+zc_check() {
+	local k=$1 p=$2 size=$3 cb=256 ext fb nc def
+	[[ ,$devargs, == *,rx_extmbuf_enable=1,* ]] || return 0
+	[[ ,$devargs, =~ ,rx_copybreak=([0-9]+), ]] && cb=${BASH_REMATCH[1]}
+	eval "$(zc_xstats "$p" | sed 's/\([a-z]*\)=/local \1=/g; s/ local/; local/g')"
+	it_log "NIC $k: zero-copy $ext, copied past the bound $fb, not IOVA-contiguous $nc, ACKs deferred $def"
+	if [ "$size" -gt "$cb" ]; then
+		[ "$((ext + fb + nc))" = "$N" ] ||
+			fail "NIC $k: extbuf $ext + fallback $fb + noncontig $nc != $N frames of $size B (rx_copybreak $cb)"
+		[ "$ext" -gt 0 ] || fail "NIC $k: no $size-byte frame went zero-copy"
+	else
+		[ "$((ext + fb + nc))" = 0 ] ||
+			fail "NIC $k: $size-byte frames (rx_copybreak $cb) counted as zero-copy: $ext/$fb/$nc"
+	fi
+}
+
 # Sum of our per-queue xstats tx_q<q>_NAME (ours only).
 tx_xstat() {
 	nv_cmd show port xstats 0
@@ -172,6 +201,7 @@ rx_io() {
 		[ "$rxb" = $((N * SIZES_RX[k])) ] || fail "NIC $k: RX-bytes $rxb, wanted $((N * SIZES_RX[k]))"
 		if [ "$NV_DRIVER" = ours ]; then
 			[ "$drop" = 0 ] || fail "NIC $k: RX-missed $drop: frames dropped inside the driver"
+			zc_check "$k" "$p" "${SIZES_RX[$k]}"
 		else
 			# The stock PMD drops from its staging ring when the
 			# application is late, counts them as RX-packets and

@@ -245,11 +245,12 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	dev->data->dev_started = 0;
 	if (!hv->dead)
 		(void)hn_set_filter(hv, 0);
-	/* Nobody may poll Rx while stopped: ACK what was freed now. */
-	hn_zx_flush(hv);
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		if (dev->data->tx_queues[q] != NULL)
 			hn_tx_reclaim(dev->data->tx_queues[q]);
+	/* Nobody polls Rx while stopped: ACK what was freed by now (the
+	 * reclaimed sends included). */
+	hn_zx_flush(hv);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
