@@ -32,7 +32,9 @@
 # docs/performance.md), BENCH_ONLY (regex: only the throughput and
 # callgrind cases whose id matches, e.g. 'txonly-64'), BENCH_CG_SIDES
 # ("guest emu": which process callgrind measures; "emu" alone when
-# working on the emulator's cost).
+# working on the emulator's cost), BENCH_CG_CASES (callgrind cases
+# instead of the default ones, ';'-separated, e.g.
+# 'rxonly 1514 1 def zerocopy').
 # Output: a table on stdout, BENCH_OUT/results.json (every row, the
 # machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
@@ -112,6 +114,7 @@ else
 	)
 	CG_CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def"
 		"rxonly 1514 1 def def")
+	[ -n "${BENCH_CG_CASES:-}" ] && IFS=';' read -r -a CG_CASES <<<"$BENCH_CG_CASES"
 	CEIL_SIZES=(64 512 1514 "$JUMBO")
 fi
 
@@ -158,10 +161,9 @@ need() {
 }
 
 # Receive modes a guest accepts but does not implement: measuring them
-# would label copy figures as zero-copy. Remove the entry when our PMD's
-# zero-copy receive lands (PMD-STATUS: rx_extmbuf_enable is accepted,
-# Rx always copies in part 1).
-declare -A NO_ZEROCOPY=([ours]="our PMD accepts rx_extmbuf_enable but always copies on receive (zero-copy not implemented yet)")
+# would label copy figures as zero-copy. (Our PMD implements zero-copy
+# receive: hn_rx_ext.c.)
+declare -A NO_ZEROCOPY=()
 
 # GUEST_NA[g] is set when guest g cannot run at all (our DPDK missing,
 # or its PMD declines the device): every case of g is n/a with it.
