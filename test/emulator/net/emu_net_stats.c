@@ -146,15 +146,15 @@ emu_nic_print_stats(const struct emu_nic *nic, FILE *out)
 	/* Strictness and the generic faults (docs/emulator.md). */
 	fprintf(out,
 		"  host: channel stops %llu%s, mutated %llu, replies delayed %llu dropped %llu, "
-		"gpa-invalid %llu, rx-held %u\n",
+		"rx-held %u, gpa-invalid %llu\n",
 		(unsigned long long)st.channel_stops,
 		nic->stopped ? " (stopped now)" : "",
 		(unsigned long long)st.mutated,
 		(unsigned long long)st.replies_delayed,
 		(unsigned long long)st.replies_dropped,
-		(unsigned long long)st.gpa_invalid,
 		/* Receive sub-allocations the guest has not ACKed yet. */
-		nic->sub_count - nic->sub_nfree);
+		nic->sub_count - nic->sub_nfree,
+		(unsigned long long)st.gpa_invalid);
 	for (i = 0; i < EMU_NET_MAX_QUEUES; i++) {
 		const struct emu_chan_stats *s = &nic->qst[i];
 
