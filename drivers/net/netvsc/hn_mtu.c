@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hn_var.h"
+#include "hn_rx_ext.h"
 
 uint16_t
 hn_mtu_max(const struct hn_data *hv)
@@ -39,6 +40,8 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 	 * them; dev_start sends them to the new one). */
 	memcpy(key, hv->rss_key, sizeof(key));
 	memcpy(reta, hv->rss_reta, sizeof(reta));
+	/* ACKs of what the application freed since stop go to this session. */
+	hn_zx_flush(hv);
 	hn_session_detach(hv);
 	rc = rte_vmbus_device_reopen(hv->vmbus);
 	if (rc != 0)
@@ -61,6 +64,9 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 		rc = hn_queues_configure(hv, nq);
 	if (rc == 0)
 		rc = hn_offload_configure(hv);
+	/* The receive buffer was mapped again: its pages' IOVAs are new. */
+	if (rc == 0)
+		rc = hn_zx_remap(hv);
 	return rc;
 }
 
@@ -69,7 +75,7 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	struct hn_data *hv = dev->data->dev_private;
 	uint16_t old = (uint16_t)hv->mtu;
-	int rc;
+	int held, rc;
 
 	if (hv->dead)
 		return -ENODEV;
@@ -82,6 +88,19 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	}
 	if (mtu > hn_mtu_max(hv) || mtu < RTE_ETHER_MIN_MTU)
 		return -EINVAL;
+	/*
+	 * A new session maps the receive buffer again (reopen): zero-copy
+	 * mbufs the application still holds point into the old mapping. Not
+	 * waited for: the caller is usually the thread that holds them.
+	 */
+	held = hn_zx_held(hv);
+	if (held > 0) {
+		HN_LOG(ERR, "port %u: MTU not changed: the application still holds"
+		       " %u zero-copy mbufs (of %d receive packets), which point"
+		       " into the receive buffer a new session unmaps; free them"
+		       " first", hv->port_id, hn_zx_mbufs(hv), held);
+		return -EBUSY;
+	}
 	rc = hn_session_renew(hv, mtu);
 	if (rc == 0) {
 		HN_LOG(INFO, "port %u: MTU %u (new host session)", hv->port_id, mtu);

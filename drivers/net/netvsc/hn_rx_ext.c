@@ -394,6 +394,18 @@ hn_zx_close(struct hn_data *hv)
 	hv->rb_iova = NULL;
 }
 
+/* A new session (MTU change, nothing held): the receive buffer was
+ * mapped again, its IOVA table is read again. */
+int
+hn_zx_remap(struct hn_data *hv)
+{
+	if (hv->rb_iova == NULL)
+		return 0;
+	rte_free(hv->rb_iova);
+	hv->rb_iova = NULL;
+	return hn_zx_iova_table(hv);
+}
+
 /* Receive packets of an open port the application holds. */
 int
 hn_zx_held(struct hn_data *hv)
@@ -413,6 +425,26 @@ hn_zx_held(struct hn_data *hv)
 			held--;
 	}
 	return held;
+}
+
+/* Zero-copy mbufs of an open port the application holds: the slots'
+ * reference counts (a free or done slot's is 0) less the driver's own. */
+uint32_t
+hn_zx_mbufs(struct hn_data *hv)
+{
+	uint32_t i, k, n = 0;
+
+	for (i = 0; i < HN_MAX_CHANNELS; i++) {
+		const struct hn_zx *zx = hv->zx[i];
+
+		if (zx == NULL)
+			continue;
+		for (k = 0; k < HN_ZX_SLOTS; k++)
+			n += rte_mbuf_ext_refcnt_read(&zx->slot[k].sh);
+		if (zx->decided && zx->cur != NULL && n > 0)
+			n--;
+	}
+	return n;
 }
 
 /* Receive packets of dev's closed ports still held (0: may unmap). */

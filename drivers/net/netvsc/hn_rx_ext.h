@@ -76,6 +76,8 @@ void hn_zx_flush(struct hn_data *hv);
 void hn_zx_chan_gone(struct hn_chan *hc);
 void hn_zx_close(struct hn_data *hv);
 int hn_zx_held(struct hn_data *hv);
+int hn_zx_remap(struct hn_data *hv);
+uint32_t hn_zx_mbufs(struct hn_data *hv);
 int hn_zx_busy(const struct rte_vmbus_device *dev);
 
 /* Frame f (len bytes, in the receive buffer) into m as an external

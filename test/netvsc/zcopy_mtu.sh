@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# zcopy_mtu.sh ours: an MTU change (a new host session, which maps the
+# receive buffer again) is refused while the application holds zero-copy
+# mbufs that point into the receive buffer. Two NICs, testpmd io between
+# them: port A (rx_extmbuf_enable=1) receives N 1514-byte frames from a
+# generator and forwards them to port B, whose host completes no send
+# (held for 10 minutes, far beyond the test: not a timing assumption), so
+# B's Tx descriptors keep A's external mbufs. With A stopped:
+#   - "port config mtu A 9000" fails, the log names how many zero-copy
+#     mbufs are held (A's extbuf count: B's Tx keeps every one), the MTU
+#     stays 1500 and the host still has those sub-allocations un-ACKed;
+#   - after "port stop B" (its Tx reclaim frees the mbufs) the same change
+#     succeeds: the freed packets are ACKed before the old session ends
+#     (rx-held 0, no bad or duplicate ACK);
+#   - at MTU 9000 zero-copy works on the new session's receive buffer
+#     (its IOVAs read again): N more frames, all forwarded, the host finds
+#     every page buffer's GPA valid.
+. "$(dirname "$0")/lib.sh"
+nv_init
+N=2000
+
+port_of_mac() { awk -v m="$1" 'toupper($0) ~ "^PORT [0-9]+: " toupper(m) {
+	sub(":", "", $2); print $2; exit }' "$NV_LOG"; }
+xstat() { nv_cmd show port xstats "$1"; nv_out | awk -v n="$2:" '$1 == n { print $2 }'; }
+host_field() {
+	it_ctl z stats "$1" | awk -v f="$2" '/^  host: / { for (i = 1; i < NF; i++)
+		if ($i == f) { v = $(i + 1); sub(",", "", v); print v + 0; exit } }'
+}
+port_rx() { nv_cmd show port stats "$1"; nv_out | nv_port_stat RX-packets; }
+
+it_emu_start z --nics 2 --mac 00:15:5d:00:07:10 \
+	--tx-comp-delay 600000000 --tx-max-pending 65536 \
+	--backend "gen:flows=16,size=1514,count=$N,rate=0,start=0" --backend sink
+NV_EAL_ARGS=(-a "$(nv_guid z 0),rx_extmbuf_enable=1" -a "$(nv_guid z 1),rx_extmbuf_enable=1")
+nv_i_start z "$IT_DIR/testpmd.log" --forward-mode=io
+nv_check_log "$NV_LOG"
+a=$(port_of_mac 00:15:5d:00:07:10) b=$(port_of_mac 00:15:5d:00:07:11)
+[ -n "$a" ] && [ -n "$b" ] || fail "no ports for the two NICs (A '$a', B '$b')"
+
+# run_gen TOTAL: the generator sends N more; A receives them, B's host
+# takes every one (B's Tx keeps the mbufs).
+run_gen() {
+	nv_cmd start
+	it_ctl z gen 0 start >/dev/null || fail "gen start refused"
+	nv_wait 120 "$1" port_rx "$a" || fail "port A received $NV_GOT of $1"
+	nv_wait 120 "$1" it_backend_counter z 1 from-guest ||
+		{ it_strict_ok z 1; fail "B's host took $NV_GOT of $1 frames"; }
+	nv_cmd stop
+}
+
+run_gen "$N"
+ext=$(xstat "$a" rx_q0_extbuf)
+[ "$ext" -gt 0 ] || fail "no frame went zero-copy on port A"
+nv_cmd port stop "$a"
+h=$(host_field 0 rx-held)
+[ "$h" -ge "$ext" ] || fail "A's host has $h sub-allocations un-ACKed, fewer than the $ext held frames"
+nv_cmd port config mtu "$a" 9000
+line=$(nv_out | grep "port $a: MTU not changed: the application still holds") ||
+	fail "MTU change with held mbufs: no refusal naming them: $(nv_out | tail -n3)"
+it_log "refused: $line"
+[[ $line == *" holds $ext zero-copy mbufs "* ]] ||
+	fail "the refusal does not name the $ext held mbufs: $line"
+nv_cmd show port info "$a"
+nv_out | grep -q 'MTU: 1500$' || fail "MTU after the refusal: $(nv_out | grep -i mtu)"
+[ "$(host_field 0 rx-held)" = "$h" ] || fail "the refused change gave sub-allocations back"
+it_strict_ok z 0
+
+# B's Tx reclaim at stop frees A's mbufs: now the change may go ahead.
+nv_cmd port stop "$b"
+nv_cmd port config mtu "$a" 9000
+nv_out | grep -qi 'fail\|error\|not changed' && fail "MTU 9000 after the mbufs were freed: $(nv_out)"
+nv_cmd show port info "$a"
+nv_out | grep -q 'MTU: 9000$' || fail "MTU after the change: $(nv_out | grep -i mtu)"
+[ "$(host_field 0 rx-held)" = 0 ] ||
+	fail "A's host has $(host_field 0 rx-held) sub-allocations un-ACKed after the change"
+it_strict_ok z 0
+
+nv_cmd port start "$a"
+nv_cmd port start "$b"
+run_gen $((2 * N))
+ext2=$(xstat "$a" rx_q0_extbuf)
+it_log "zero-copy frames: $ext before the change, $ext2 in all"
+[ "$ext2" -gt "$ext" ] || fail "no frame went zero-copy on the new session"
+[ "$(host_field 1 gpa-invalid)" = 0 ] ||
+	fail "B's host found $(host_field 1 gpa-invalid) invalid GPAs (stale receive-buffer IOVAs?)"
+nv_cmd port stop "$b"
+nv_cmd port stop "$a"
+nv_wait 60 0 host_field 0 rx-held || fail "after stop A's host still has $NV_GOT sub-allocations un-ACKed"
+it_strict_ok z 0
+it_strict_ok z 1
+nv_i_quit || fail "testpmd did not exit cleanly"
+it_log "ok: MTU change refused while zero-copy mbufs are held, done once they were freed"
