@@ -244,17 +244,14 @@ emu_dev_gpadl(const struct emu_dev *d, enum hv_uio_map k)
 	return k == HV_UIO_MAP_RECV_BUF || k == HV_UIO_MAP_SEND_BUF ? d->gpadl[k] : 0;
 }
 
-/* A GPA inside the receive or send buffer (emu_region_gpa_page), NULL
- * unless the span is guest-physically contiguous there. */
+/* A GPA inside device d's receive or send buffer (emu_region_gpa_page),
+ * NULL unless the span is guest-physically contiguous there. */
 static void *
-region_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
-		 uint64_t len)
+region_translate_dev(const struct emu_dev *d, uint64_t gpa_page,
+		     uint64_t offset, uint64_t len)
 {
 	unsigned int k;
 
-	if (len == 0 || offset > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE ||
-	    len > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE)
-		return NULL;
 	for (k = HV_UIO_MAP_RECV_BUF; k <= HV_UIO_MAP_SEND_BUF; k++) {
 		/* Page 4 of a map has the map's first frame. */
 		uint64_t base = emu_region_gpa_page(d->sysfs.uio, k, 4);
@@ -275,6 +272,27 @@ region_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
 		       offset % HV_PAGE_SIZE;
 	}
 	return NULL;
+}
+
+/* The guest's memory is one guest-physical space: a send may name pages
+ * of any device's buffers (a frame received on one NIC forwarded from
+ * its receive buffer by another). */
+static void *
+region_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
+		 uint64_t len)
+{
+	const struct emu_host *h = d->host;
+	unsigned int i;
+	void *p;
+
+	if (len == 0 || offset > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE ||
+	    len > EMU_REGION_GPA_SPAN * HV_PAGE_SIZE)
+		return NULL;
+	p = region_translate_dev(d, gpa_page, offset, len);
+	for (i = 0; p == NULL && h != NULL && i < h->ndevs; i++)
+		if (h->dev[i] != NULL && h->dev[i] != d)
+			p = region_translate_dev(h->dev[i], gpa_page, offset, len);
+	return p;
 }
 
 void *

@@ -23,12 +23,13 @@
 #include "emu_offload.h"
 
 /*
- * A guest may send from its receive buffer (zero-copy forwarding), but
- * only from sub-allocations it has not ACKed: a real host reuses an ACKed
- * one at once, so the frame would already be another.
+ * A guest may send from a receive buffer (zero-copy forwarding, also
+ * another NIC's), but only from sub-allocations it has not ACKed: a real
+ * host reuses an ACKed one at once, so the frame would already be
+ * another. One thread serves every NIC: reading another's state is safe.
  */
 static bool
-rxbuf_freed(const struct emu_nic *nic, const uint8_t *src, uint32_t len)
+rxbuf_freed_nic(const struct emu_nic *nic, const uint8_t *src, uint32_t len)
 {
 	size_t off, i, last;
 
@@ -39,6 +40,21 @@ rxbuf_freed(const struct emu_nic *nic, const uint8_t *src, uint32_t len)
 	last = (off + len - 1) / nic->sub_size;
 	for (i = off / nic->sub_size; i <= last && i < nic->sub_count; i++)
 		if (nic->sub_busy[i] == EMU_SUB_FREE)
+			return true;
+	return false;
+}
+
+static bool
+rxbuf_freed(const struct emu_nic *nic, const uint8_t *src, uint32_t len)
+{
+	const struct emu_net *net = nic->net;
+	unsigned int i;
+
+	if (rxbuf_freed_nic(nic, src, len))
+		return true;
+	for (i = 0; net != NULL && i < net->nnics; i++)
+		if (net->nic[i] != NULL && net->nic[i] != nic &&
+		    rxbuf_freed_nic(net->nic[i], src, len))
 			return true;
 	return false;
 }
