@@ -78,8 +78,10 @@ rndis_rx_apply(struct rndis_rx_pkt *p, uint32_t type, const uint8_t *v)
 	}
 }
 
-/* The PPI elements: n bytes at q, all readable. */
-static inline int
+/* The PPI elements: n bytes at q, all readable. (This and
+ * rndis_rx_parse are always inlined: a caller with two copies of its
+ * receive loop would otherwise get a call per frame.) */
+static inline __attribute__((always_inline)) int
 rndis_rx_ppis(struct rndis_rx_pkt *p, const uint8_t *q, uint32_t n)
 {
 	struct rndis_ppi_hdr h;
@@ -111,7 +113,7 @@ rndis_rx_ppis(struct rndis_rx_pkt *p, const uint8_t *q, uint32_t n)
  * Validate the PACKET_MSG of len bytes at buf and fill p. Returns 0,
  * -EPROTO (not a PACKET_MSG) or -EINVAL (malformed), as rndis_pkt_parse.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 rndis_rx_parse(const void *buf, uint32_t len, struct rndis_rx_pkt *p)
 {
 	const uint8_t *b = (const uint8_t *)buf;
