@@ -96,6 +96,9 @@ static const char usage_text[] =
 "                         (default 1024, as Azure's host)\n"
 "      --tx-comp-delay US hold each send completion US microseconds after\n"
 "                         the backend took the frames (default 20)\n"
+"      --tx-comp-reverse N  held send completions go out in reversed runs\n"
+"                         of N, so the guest frees its sends out of order\n"
+"                         (default 0: in order)\n"
 "      --trace            log every protocol message (all NICs)\n"
 "\n"
 "Strictness (default: as strict as Azure's host; docs/emulator.md,\n"
@@ -205,6 +208,7 @@ enum {
 	OPT_TXTBL_QUIRK, OPT_RESP_SIZE, OPT_LINK_COALESCE,
 	OPT_DOORBELL_MODE, OPT_GPA_MODE,
 	OPT_RX_HASH_PPI, OPT_RSS_UDP, OPT_TX_MAX_PENDING, OPT_TX_COMP_DELAY,
+	OPT_TX_COMP_REVERSE,
 };
 
 static const struct option long_opts[] = {
@@ -235,6 +239,7 @@ static const struct option long_opts[] = {
 	{ "rss-udp", no_argument, NULL, OPT_RSS_UDP },
 	{ "tx-max-pending", required_argument, NULL, OPT_TX_MAX_PENDING },
 	{ "tx-comp-delay", required_argument, NULL, OPT_TX_COMP_DELAY },
+	{ "tx-comp-reverse", required_argument, NULL, OPT_TX_COMP_REVERSE },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "lenient", required_argument, NULL, OPT_LENIENT },
 	{ "subch-delay", required_argument, NULL, OPT_SUBCH_DELAY },
@@ -472,6 +477,11 @@ parse_net_opt(struct cli *c, int opt, const char *arg)
 		c->net.tx_max_pending = v;
 		return 0;
 	case OPT_TX_COMP_DELAY: return parse_u32(arg, &c->net.tx_comp_delay_us);
+	case OPT_TX_COMP_REVERSE:
+		if (parse_u32(arg, &v) != 0 || v > EMU_NET_TX_PENDING_MAX)
+			return -EINVAL;
+		c->net.tx_comp_reverse = v;
+		return 0;
 	case OPT_TRACE: c->net.trace = true; return 0;
 	case OPT_DOORBELL_MODE:
 		if (strcmp(arg, "strict") != 0 && strcmp(arg, "poll") != 0)

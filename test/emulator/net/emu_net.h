@@ -89,6 +89,9 @@ struct emu_net_config {
 	/* Send completions wait this long after the backend took the frames,
 	 * then go out in a batch (microseconds). */
 	unsigned int tx_comp_delay_us;
+	/* Held completions go out in reversed runs of this many (0, 1: in
+	 * order), so the guest frees its sends out of order. */
+	unsigned int tx_comp_reverse;
 };
 
 /* Leniencies (emu_net_config.lenient); names in emu_lenient_name(). */

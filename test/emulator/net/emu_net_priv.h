@@ -89,6 +89,7 @@ struct emu_net_queue {
 	/* Send completions held back (emu_txcomp.c): a FIFO of comp_cap. */
 	struct emu_tx_comp *comp;
 	uint32_t comp_cap, comp_head, comp_n;
+	uint32_t comp_run; /* held since the last reversal (tx_comp_reverse) */
 	bool comp_full;        /* reading stopped at comp_cap outstanding */
 };
 

@@ -30,6 +30,7 @@ emu_tx_comp_free(struct emu_net_queue *q)
 	q->comp_cap = 0;
 	q->comp_head = 0;
 	q->comp_n = 0;
+	q->comp_run = 0;
 	q->comp_full = false;
 }
 
@@ -81,12 +82,39 @@ comp_send(struct emu_net_queue *q, const struct emu_tx_comp *c)
 	return rc;
 }
 
+/* The last n held completions in reverse order (tx_comp_reverse). */
+static void
+comp_reverse(struct emu_net_queue *q, uint32_t n)
+{
+	uint32_t i, j;
+
+	for (i = q->comp_n - n, j = q->comp_n - 1; i < j; i++, j--) {
+		struct emu_tx_comp *a = &q->comp[(q->comp_head + i) % q->comp_cap];
+		struct emu_tx_comp *b = &q->comp[(q->comp_head + j) % q->comp_cap];
+		struct emu_tx_comp t = *a;
+
+		*a = *b;
+		*b = t;
+	}
+}
+
 static void
 comp_push(struct emu_net_queue *q, const struct emu_tx_comp *c)
 {
+	uint32_t rev = q->nic->net->cfg.tx_comp_reverse;
+
 	q->comp[(q->comp_head + q->comp_n) % q->comp_cap] = *c;
 	q->comp_n++;
 	q->nic->qst[q->id].tx_pending = q->comp_n;
+	if (rev < 2 || c->t_ns == 0)
+		return;
+	/* Only held ones not yet due: those at the head may be going out. */
+	if (++q->comp_run > q->comp_n)
+		q->comp_run = q->comp_n;
+	if (q->comp_run >= rev) {
+		comp_reverse(q, rev);
+		q->comp_run = 0;
+	}
 }
 
 void
