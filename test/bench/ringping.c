@@ -5,7 +5,12 @@
  * loop). Only one packet is ever in flight, so each sample is the full
  * path: guest TX, host TX parse, backend, host RX, guest RX poll.
  *
- *   bench-ringping EAL-ARGS -- [-n COUNT] [-w WARMUP] [-s SIZE]
+ *   bench-ringping EAL-ARGS -- [-n COUNT] [-w WARMUP] [-s SIZE] [-i]
+ *
+ * -i: Rx interrupt mode: after sending, the thread sleeps in
+ * rte_epoll_wait on the queue's event fd until the answer's interrupt
+ * (rte_eth_dev_rx_intr_enable before, _disable after), instead of
+ * polling; a PMD without Rx interrupts fails port setup.
  *
  * Prints one line: "ringping n=... lost=... p50=... p99=... p999=...
  * min=... max=..." (microseconds) "eal=DIR" (the DPDK it ran on). Built against the DPDK 22.11 API; the
@@ -21,6 +26,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_mbuf.h>
 
 #define RP_PORT 0
@@ -29,6 +35,7 @@
 
 struct rp_opts {
 	unsigned int count, warmup, size;
+	int intr;
 };
 
 static int parse_opts(int argc, char **argv, struct rp_opts *o)
@@ -38,10 +45,15 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 	o->count = 10000;
 	o->warmup = 1000;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "n:w:s:")) != -1) {
+	o->intr = 0;
+	while ((c = getopt(argc, argv, "n:w:s:i")) != -1) {
 		unsigned long v;
 		char *end;
 
+		if (c == 'i') {
+			o->intr = 1;
+			continue;
+		}
 		if (!optarg)
 			return -1;
 		v = strtoul(optarg, &end, 0);
@@ -61,12 +73,13 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 	return 0;
 }
 
-static int port_setup(struct rte_mempool *mp)
+static int port_setup(struct rte_mempool *mp, int intr)
 {
 	struct rte_eth_conf conf;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.rxq = intr ? 1 : 0;
 	rc = rte_eth_dev_configure(RP_PORT, 1, 1, &conf);
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(RP_PORT, 0, RP_DESC, rte_socket_id(), NULL, mp);
@@ -74,6 +87,9 @@ static int port_setup(struct rte_mempool *mp)
 		rc = rte_eth_tx_queue_setup(RP_PORT, 0, RP_DESC, rte_socket_id(), NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(RP_PORT);
+	if (rc == 0 && intr)
+		rc = rte_eth_dev_rx_intr_ctl_q(RP_PORT, 0, RTE_EPOLL_PER_THREAD,
+					       RTE_INTR_EVENT_ADD, NULL);
 	if (rc == 0)
 		/* Loopback frames keep our own MAC as destination; promiscuous
 		 * mode only guards against a PMD that filters them anyway. */
@@ -117,10 +133,27 @@ static int is_answer(struct rte_mbuf *m, uint32_t seq)
 	return tag[0] == RP_MAGIC && tag[1] == seq;
 }
 
-/* Sends frame SEQ and polls until it comes back. Returns the round trip
- * in TSC cycles, or 0 when it was lost (no answer within a second). */
+/* Interrupt mode: sleep until queue 0's event fd fires (or the limit). */
+static void wait_rx(uint64_t limit)
+{
+	struct rte_epoll_event ev;
+	uint64_t now = rte_rdtsc();
+	int ms;
+
+	if (now >= limit)
+		return;
+	ms = (int)((limit - now) * 1000 / rte_get_tsc_hz()) + 1;
+	/* 1: data came before the unmask; poll instead of sleeping. */
+	if (rte_eth_dev_rx_intr_enable(RP_PORT, 0) == 0)
+		(void)rte_epoll_wait(RTE_EPOLL_PER_THREAD, &ev, 1, ms);
+	(void)rte_eth_dev_rx_intr_disable(RP_PORT, 0);
+}
+
+/* Sends frame SEQ and polls (or sleeps, intr) until it comes back.
+ * Returns the round trip in TSC cycles, or 0 when it was lost (no
+ * answer within a second). */
 static uint64_t ping_once(struct rte_mempool *mp, const struct rte_ether_addr *mac,
-			  unsigned int size, uint32_t seq)
+			  unsigned int size, uint32_t seq, int intr)
 {
 	struct rte_mbuf *m = make_frame(mp, mac, size, seq), *rx[32];
 	uint64_t t0, limit;
@@ -142,6 +175,8 @@ static uint64_t ping_once(struct rte_mempool *mp, const struct rte_ether_addr *m
 			found |= is_answer(rx[i], seq);
 			rte_pktmbuf_free(rx[i]);
 		}
+		if (!found && n == 0 && intr)
+			wait_rx(limit);
 	}
 	return found ? rte_rdtsc() - t0 : 0;
 }
@@ -202,7 +237,7 @@ int main(int argc, char **argv)
 	argc -= used;
 	argv += used;
 	if (parse_opts(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: bench-ringping EAL-ARGS -- [-n COUNT] [-w WARMUP] [-s 60..1514]\n");
+		fprintf(stderr, "usage: bench-ringping EAL-ARGS -- [-n COUNT] [-w WARMUP] [-s 60..1514] [-i]\n");
 		return 2;
 	}
 	if (rte_eth_dev_count_avail() < 1) {
@@ -212,13 +247,13 @@ int main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("rp_pool", 2047, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     rte_socket_id());
 	samples = calloc(o.count, sizeof(*samples));
-	if (!mp || !samples || port_setup(mp) != 0 || rte_eth_macaddr_get(RP_PORT, &mac) != 0) {
+	if (!mp || !samples || port_setup(mp, o.intr) != 0 || rte_eth_macaddr_get(RP_PORT, &mac) != 0) {
 		fprintf(stderr, "ringping: port setup failed\n");
 		return 1;
 	}
 	hz = (double)rte_get_tsc_hz();
 	for (i = 0; i < o.warmup + o.count; i++) {
-		uint64_t c = ping_once(mp, &mac, o.size, i);
+		uint64_t c = ping_once(mp, &mac, o.size, i, o.intr);
 
 		if (c == 0)
 			lost++;

@@ -68,10 +68,11 @@ nv_need_ours() {
 		"$IT_DIR/pmds"/librte_net_vdev_netvsc.so*
 }
 
-# EAL arguments of our runs (NV_EAL): hugepages, IOVA as PA, a prefix
-# of this test (IT_TP_PREFIX, else a random one), plus NV_EAL_ARGS.
+# EAL arguments of our runs (NV_EAL): hugepages, IOVA as PA, lcores
+# NV_LCORES (0-1), a prefix of this test (IT_TP_PREFIX, else a random
+# one), plus NV_EAL_ARGS.
 nv_eal_args() {
-	NV_EAL=(--huge-dir="$huge_dir" --iova-mode=pa --no-pci -m 512 -l 0-1
+	NV_EAL=(--huge-dir="$huge_dir" --iova-mode=pa --no-pci -m 512 -l "${NV_LCORES:-0-1}"
 		--file-prefix="$IT_TAG-${IT_TP_PREFIX:-$RANDOM}" --log-level=lib.eal:error
 		"${NV_EAL_ARGS[@]}")
 }

@@ -79,7 +79,7 @@ hn_chan_send_ack(struct hn_chan *hc, uint64_t xid)
 static bool
 hn_chan_may_discard(const struct hn_chan *hc)
 {
-	return !hc->hv->eth->data->dev_started;
+	return !hc->hv->data->dev_started;
 }
 
 /* Frames a stopped port's control wait discarded, charged to the
@@ -87,7 +87,7 @@ hn_chan_may_discard(const struct hn_chan *hc)
 static void
 hn_chan_count_dropped(struct hn_chan *hc, uint32_t n)
 {
-	struct rte_eth_dev_data *d = hc->hv->eth->data;
+	struct rte_eth_dev_data *d = hc->hv->data;
 	struct hn_rx_queue *rxq;
 
 	if (hc->idx >= d->nb_rx_queues || d->rx_queues == NULL)

@@ -223,6 +223,8 @@ hn_dev_start(struct rte_eth_dev *dev)
 	rc = hn_set_filter(hv, hn_filter_want(hv));
 	if (rc == 0 && dev->data->dev_conf.intr_conf.rxq != 0)
 		rc = hn_intr_setup(dev);
+	else if (rc == 0)
+		hn_intr_mask_all(hv);
 	if (rc != 0)
 		return rc;
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
@@ -405,7 +407,7 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.txq_info_get = hn_txq_info_get,
 };
 
-static void
+void
 hn_set_fast_ops(struct rte_eth_dev *eth)
 {
 	eth->rx_pkt_burst = hn_recv_pkts;
@@ -425,16 +427,8 @@ hn_probe(struct rte_vmbus_driver *drv, struct rte_vmbus_device *vdev)
 	int rc;
 
 	RTE_SET_USED(drv);
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		eth = rte_eth_dev_attach_secondary(vdev->device.name);
-		if (eth == NULL)
-			return -ENODEV;
-		eth->dev_ops = &hn_eth_dev_ops;
-		hn_set_fast_ops(eth);
-		eth->device = &vdev->device;
-		rte_eth_dev_probing_finish(eth);
-		return 0;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return hn_probe_secondary(vdev, &hn_eth_dev_ops);
 	eth = rte_eth_dev_allocate(vdev->device.name);
 	if (eth == NULL)
 		return -ENOMEM;
@@ -452,7 +446,7 @@ hn_probe(struct rte_vmbus_driver *drv, struct rte_vmbus_device *vdev)
 	hn_set_fast_ops(eth);
 	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	hv->vmbus = vdev;
-	hv->eth = eth;
+	hv->data = eth->data;
 	hv->port_id = eth->data->port_id;
 	hv->mtu = RTE_ETHER_MTU;
 	eth->data->mtu = RTE_ETHER_MTU;
@@ -487,7 +481,7 @@ hn_remove(struct rte_vmbus_device *vdev)
 	int held;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return eth == NULL ? 0 : rte_eth_dev_release_port(eth);
+		return eth == NULL ? 0 : hn_remove_secondary(eth);
 	/* Removal unmaps the receive buffer: not under zero-copy mbufs. */
 	held = hn_zx_busy(vdev);
 	if (eth != NULL)

@@ -136,7 +136,7 @@ hn_chans_close_from(struct hn_data *hv, uint32_t first)
 static void
 hn_queues_rechan(struct hn_data *hv)
 {
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hv->data;
 	uint16_t q;
 
 	for (q = 0; q < d->nb_rx_queues; q++) {

@@ -269,7 +269,7 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 		np = 1;
 	} else {
 		rxq->st.nombuf++;
-		hv->eth->data->rx_mbuf_alloc_failed++;
+		hv->data->rx_mbuf_alloc_failed++;
 		return 0;
 	}
 	if (zc)
@@ -339,7 +339,7 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 				rte_mempool_put_bulk(rxq->mp, (void **)(pool + nb + 1),
 						     np - nb - 1u);
 			rxq->st.nombuf++;
-			hv->eth->data->rx_mbuf_alloc_failed++;
+			hv->data->rx_mbuf_alloc_failed++;
 			np = nb;
 			break;
 		}

@@ -54,14 +54,14 @@ hn_lsc_alarm(void *arg)
 	struct hn_data *hv = arg;
 
 	hv->lsc_pending = false;
-	rte_eth_dev_callback_process(hv->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
+	rte_eth_dev_callback_process(hn_eth(hv), RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 static void
 hn_link_changed(struct hn_data *hv)
 {
 	/* Not from here: the callback may call back into this port. */
-	if (!hv->lsc_pending && hv->eth->data->dev_conf.intr_conf.lsc) {
+	if (!hv->lsc_pending && hv->data->dev_conf.intr_conf.lsc) {
 		hv->lsc_pending = true;
 		if (rte_eal_alarm_set(10, hn_lsc_alarm, hv) != 0)
 			hv->lsc_pending = false;

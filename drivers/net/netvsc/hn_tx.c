@@ -132,7 +132,7 @@ static uint32_t hn_tx_agg_max(const struct hn_data *hv);
 int
 hn_tx_slice_sections(struct hn_data *hv)
 {
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hv->data;
 	uint16_t nq = d->nb_tx_queues, q;
 
 	if (nq == 0)
@@ -255,7 +255,7 @@ hn_tx_comp_refused(struct hn_chan *hc, int rc, uint64_t xid)
 void
 hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 {
-	struct rte_eth_dev_data *d = hc->hv->eth->data;
+	struct rte_eth_dev_data *d = hc->hv->data;
 	uint32_t tag = hv_xact_id_tag(pi->trans_id), q, status, type;
 	struct hv_xact_done done;
 	struct hn_tx_queue *txq;

@@ -234,9 +234,15 @@ struct hn_tx_queue {
 	struct hn_tx_stats st;
 };
 
+/*
+ * Per port, in shared memory: secondary processes use it too, so what the
+ * data path follows from here is shared at the same address in every
+ * process (the ethdev's data, the channels, the host's buffers); the
+ * process-local ethdev is hn_eth().
+ */
 struct hn_data {
-	struct rte_vmbus_device *vmbus;
-	struct rte_eth_dev *eth;
+	struct rte_vmbus_device *vmbus; /* the primary's: control path only */
+	struct rte_eth_dev_data *data;  /* shared ethdev data */
 	uint16_t port_id;
 
 	/* Devargs. */
@@ -403,8 +409,24 @@ int hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 /* hn_intr.c: Rx interrupts */
 int hn_intr_setup(struct rte_eth_dev *dev);
 void hn_intr_release(struct rte_eth_dev *dev);
+void hn_intr_mask_all(struct hn_data *hv);
 int hn_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int hn_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
+/* hn_ethdev.c: bursts and queue queries (per process) */
+void hn_set_fast_ops(struct rte_eth_dev *eth);
+
+/* hn_mp.c: secondary processes */
+int hn_probe_secondary(struct rte_vmbus_device *vdev,
+		       const struct eth_dev_ops *primary_ops);
+int hn_remove_secondary(struct rte_eth_dev *eth);
+
+/* This process's ethdev of the port. */
+static inline struct rte_eth_dev *
+hn_eth(const struct hn_data *hv)
+{
+	return &rte_eth_devices[hv->port_id];
+}
 
 /* The oldest parked receive packet, or NULL. */
 static inline struct hn_xfer *

@@ -239,7 +239,7 @@ add_stats(struct rte_eth_stats *to, const struct rte_eth_stats *s)
 static int
 vf_configure(struct hn_vf *vf, uint16_t port)
 {
-	struct rte_eth_dev_data *d = vf->hv->eth->data;
+	struct rte_eth_dev_data *d = vf->hv->data;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf = d->dev_conf;
 	uint16_t q;
@@ -299,7 +299,7 @@ static int
 hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 {
 	struct hn_data *hv = vf->hv;
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hv->data;
 	uint16_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
 	char args[96];
 	uint16_t port;
@@ -375,7 +375,7 @@ static void
 hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 {
 	struct hn_data *hv = vf->hv;
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hv->data;
 	struct rte_eth_stats s;
 	uint32_t mark[RTE_MAX_QUEUES_PER_PORT];
 	uint64_t end, lost;
@@ -567,8 +567,8 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 		return 0;
 	}
 	vf->thread_on = true;
-	hv->eth->rx_pkt_burst = hn_vf_recv_pkts;
-	hv->eth->tx_pkt_burst = hn_vf_xmit_pkts;
+	hn_eth(hv)->rx_pkt_burst = hn_vf_recv_pkts;
+	hn_eth(hv)->tx_pkt_burst = hn_vf_xmit_pkts;
 	return 0;
 }
 
