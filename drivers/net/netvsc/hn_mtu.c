@@ -28,7 +28,7 @@ hn_mtu_max(const struct hn_data *hv)
 static int
 hn_session_renew(struct hn_data *hv, uint16_t mtu)
 {
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hv->data;
 	uint32_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
 	uint8_t key[NDIS_RSS_KEY_SIZE];
 	uint16_t reta[HN_RSS_TABLE];

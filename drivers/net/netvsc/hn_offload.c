@@ -105,7 +105,7 @@ hn_big_pool(struct hn_data *hv)
 int
 hn_offload_configure(struct hn_data *hv)
 {
-	const struct rte_eth_conf *c = &hv->eth->data->dev_conf;
+	const struct rte_eth_conf *c = &hv->data->dev_conf;
 	uint64_t tx = c->txmode.offloads, rx = c->rxmode.offloads;
 	const struct ndis_offload *o = &hv->hw_caps;
 	struct ndis_offload_params p;
