@@ -223,8 +223,6 @@ hn_dev_start(struct rte_eth_dev *dev)
 	rc = hn_set_filter(hv, hn_filter_want(hv));
 	if (rc == 0 && dev->data->dev_conf.intr_conf.rxq != 0)
 		rc = hn_intr_setup(dev);
-	else if (rc == 0)
-		hn_intr_mask_all(hv);
 	if (rc != 0)
 		return rc;
 	for (q = 0; q < dev->data->nb_rx_queues; q++)

@@ -93,22 +93,6 @@ hn_intr_setup(struct rte_eth_dev *dev)
 	return rc;
 }
 
-/*
- * Polling mode: every channel masked. Kernels since mid-2025 open
- * channels unmasked and leave the mask to us; unmasked, the host would
- * interrupt on every empty-to-non-empty transition and wake the EAL
- * interrupt thread for nothing.
- */
-void
-hn_intr_mask_all(struct hn_data *hv)
-{
-	uint32_t i;
-
-	for (i = 0; i < hv->nchan; i++)
-		if (hv->chans[i].chan != NULL)
-			(void)rte_vmbus_chan_intr_disable(hv->chans[i].chan);
-}
-
 int
 hn_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {

@@ -409,7 +409,6 @@ int hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 /* hn_intr.c: Rx interrupts */
 int hn_intr_setup(struct rte_eth_dev *dev);
 void hn_intr_release(struct rte_eth_dev *dev);
-void hn_intr_mask_all(struct hn_data *hv);
 int hn_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int hn_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 
