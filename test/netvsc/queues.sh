@@ -4,6 +4,11 @@
 # 1 -> 4 -> 2 -> 4; a second request when growing past what the host
 # granted: 1 2 4 1 3), with traffic after each change (strict emulator, io forwarding: every
 # frame the generator sends comes back on the queue it arrived on).
+# A step rQ resets the port (testpmd 'port reset': rte_eth_dev_reset, a
+# new host session on the same port) before the change to Q; bQ first
+# breaks the session (the host writes a bad ring index: the PMD gives the
+# port up) and the reset brings it back. Either way the PMD logs the new
+# session and the host saw one more.
 # After each step, exactly:
 #   - testpmd received and sent back N frames, the generator got N back;
 #   - testpmd's per-queue xstats exist for queues 0..Q-1 only, sum to N,
@@ -30,6 +35,10 @@ STEPS=(1 4 2 4)
 [ $# -gt 0 ] && STEPS=("$@")
 [ "${STEPS[0]}" = 1 ] || fail "the first step must be 1 queue"
 
+# Sessions the host saw begin: NVSP INIT messages are counted per session
+# in the emulator's "ctrl" figure; a reset must show a new bring-up there.
+ctrl_msgs() { it_ctl qc stats 0 | sed -n 's/.* ctrl \([0-9]*\),.*/\1/p'; }
+
 port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
 
 # Per-queue rx packet counters of the host, "q:count" per line.
@@ -49,8 +58,30 @@ step=0 prev=1
 for q in "${STEPS[@]}"; do
 	step=$((step + 1))
 	logmark=$(wc -c <"$NV_LOG")
+	how=${q//[0-9]/} q=${q//[a-z]/}
+	if [ "$how" = b ]; then
+		# Forwarding (so the ring is read), the host corrupts it.
+		nv_cmd start
+		it_ctl qc mutate 0 ring h2g-write 0x7ffffff8 1 >/dev/null || fail "mutate refused"
+		nv_wait_ge 30 1 eval 'grep -cE "corrupt VMBus ring|host unreachable" "$NV_LOG" || true' ||
+			fail "step $step: the PMD did not give up the broken session"
+		nv_cmd stop
+	fi
 	if [ "$step" -gt 1 ]; then
 		nv_cmd port stop 0
+		if [ -n "$how" ]; then
+			c0=$(ctrl_msgs)
+			nv_cmd port reset 0
+			nv_out | grep -qiE 'fail|error|invalid' && fail "step $step: port reset: $(nv_out)"
+			nv_wait_ge 30 1 eval 'tail -c +"$((logmark + 1))" "$NV_LOG" | grep -c "port 0: reset: new host session" || true' ||
+				fail "step $step: no 'reset: new host session' line: $(tail -c +"$((logmark + 1))" "$NV_LOG" | grep hn_netvsc)"
+			if [ "$how" = b ]; then
+				tail -c +"$((logmark + 1))" "$NV_LOG" | grep -q "new host session (the old one had failed)" ||
+					fail "step $step: the reset did not say the old session had failed"
+			fi
+			[ "$(ctrl_msgs)" -gt "$c0" ] || fail "step $step: the host saw no new session (ctrl $c0)"
+			it_log "step $step: port reset, new session (host ctrl messages $c0 -> $(ctrl_msgs))"
+		fi
 		nv_cmd port config all rxq "$q"
 		nv_cmd port config all txq "$q"
 		nv_cmd port start 0

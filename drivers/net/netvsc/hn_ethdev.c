@@ -378,6 +378,7 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.dev_close = hn_dev_close,
 	.dev_infos_get = hn_dev_infos_get,
 	.mtu_set = hn_mtu_set,
+	.dev_reset = hn_dev_reset,
 	.link_update = hn_dev_link_update,
 	.promiscuous_enable = hn_promisc_enable,
 	.promiscuous_disable = hn_promisc_disable,

@@ -8,6 +8,11 @@
  * run again. Hosts replace an MTU outside [1514, 9216] (with the Ethernet
  * header) by 1514 without saying so: larger ones are refused here, and the
  * new session's maximum frame size is checked.
+ *
+ * dev_reset (rte_eth_dev_reset, port stopped by ethdev) is the same new
+ * session with the same MTU: it brings back a port whose session broke
+ * (hn_host_dead: a corrupt ring, an unreachable host) unless the host
+ * rescinded the device.
  */
 #include <errno.h>
 #include <string.h>
@@ -46,6 +51,8 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 	rc = rte_vmbus_device_reopen(hv->vmbus);
 	if (rc != 0)
 		return rc;
+	/* A new session: what broke the old one is gone with it. */
+	hv->dead = false;
 	hv->mtu = mtu;
 	hv->filter = 0;
 	rc = hn_session_attach(hv);
@@ -114,4 +121,34 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		hn_host_dead(hv, -EIO);
 	}
 	return rc;
+}
+
+int
+hn_dev_reset(struct rte_eth_dev *dev)
+{
+	struct hn_data *hv = dev->data->dev_private;
+	bool was_dead = hv->dead;
+	int rc;
+
+	if (rte_vmbus_device_rescinded(hv->vmbus))
+		return -ENODEV;
+	/* The VF's attachment and data path state belong to the old
+	 * session; not carried over yet. */
+	if (hv->vf != NULL) {
+		HN_LOG(ERR, "port %u: reset with VF steering on (vf=1) is not"
+		       " supported: close the port and probe it again",
+		       hv->port_id);
+		return -ENOTSUP;
+	}
+	rc = hn_session_renew(hv, (uint16_t)hv->mtu);
+	if (rc != 0) {
+		HN_LOG(ERR, "port %u: reset: no session with the host: %s",
+		       hv->port_id, strerror(-rc));
+		hn_host_dead(hv, rc);
+		return rc;
+	}
+	HN_LOG(NOTICE, "port %u: reset: new host session%s, %u channel(s)",
+	       hv->port_id, was_dead ? " (the old one had failed)" : "",
+	       hv->nchan);
+	return 0;
 }
