@@ -33,8 +33,8 @@ xsum() {
 	nv_cmd show port xstats 0
 	nv_out | awk -v re="^($1):\$" '$1 ~ re { s += $2 } END { print s + 0 }'
 }
-held_lines() { grep -c 'never completed; its buffers stay with the host' "$NV_LOG"; }
-reused_lines() { grep -c 'since the stop: its buffers are reused' "$NV_LOG"; }
+held_lines() { grep -c 'never completed; its buffers stay with the host' "$NV_LOG" || true; }
+reused_lines() { grep -c 'since the stop: its buffers are reused' "$NV_LOG" || true; }
 
 # Round 1 of either part: every descriptor carries a send the host
 # holds; port stop. Sets LOST.
