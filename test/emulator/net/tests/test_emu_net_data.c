@@ -409,6 +409,76 @@ test_tx_trailing_bytes(void **state)
 	assert_int_equal(g->cap.n, 0);
 }
 
+/*
+ * Three plain PACKET_MSGs in section 6; with set, the third one's
+ * header word at byte woff is val (the one-pass walk for plain frames:
+ * each header rule must still fail the whole packet).
+ */
+static uint32_t
+tx_three_in_section(struct g *g, bool set, uint32_t woff, uint32_t val,
+		    uint64_t id)
+{
+	struct rndis_pkt_meta meta = { .present = 0 };
+	uint8_t *sec = g->sendbuf + 6u * NG_SECTION, m[40];
+	uint32_t at = 0, third = 0;
+	unsigned int i;
+	int off;
+
+	for (i = 0; i < 3; i++) {
+		off = rndis_pkt_encode(sec + at, NG_SECTION - at, &meta, FLEN, 0);
+		assert_true(off > 0);
+		memcpy(sec + at + off, frames[i], FLEN);
+		if (i == 2)
+			third = at;
+		at += (uint32_t)off + FLEN;
+	}
+	if (set)
+		memcpy(sec + third + woff, &val, 4);
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA, 6, at), 40);
+	ng_send_inband(g, 0, m, sizeof(m), id, true);
+	return ng_expect_tx_comp(g, 0, id);
+}
+
+/* Every header rule, broken in the last message of an aggregate. */
+static void
+test_tx_aggregate_header_rules(void **state)
+{
+	static const struct {
+		uint32_t woff, val;
+		const char *log;
+	} bad[] = {
+		{ 0, 5, "holds type 0x5, not a PACKET_MSG" },	/* type */
+		{ 8, 35, "#3: malformed header or PPI" },	/* data_offset < 36 */
+		{ 8, 48, "#3: malformed header or PPI" },	/* frame past msg_len */
+		{ 12, 13, "#3: malformed header or PPI" },	/* data_len < 14 */
+		{ 16, 4, "#3: malformed header or PPI" },	/* oob_data_offset */
+		{ 20, 4, "#3: malformed header or PPI" },	/* oob_data_len */
+		{ 24, 1, "#3: malformed header or PPI" },	/* num_oob_data_elements */
+		{ 36, 1, "#3: malformed header or PPI" },	/* vc_handle */
+		{ 32, 8, "#3: malformed header or PPI" },	/* ppi_len, no room */
+	};
+	struct g *g = *state;
+	unsigned int i;
+
+	make_frames(g, 3);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		g->nlog = 0; /* each case's own message */
+		assert_int_equal(tx_three_in_section(g, true, bad[i].woff,
+						     bad[i].val, 100 + i),
+				 NVSP_STATUS_FAILURE);
+		assert_int_equal(ng_qstats(g, 0).tx_errors, i + 1);
+		assert_true(ng_logged(g, bad[i].log));
+		assert_int_equal(g->cap.n, 0);
+	}
+	assert_int_equal(tx_three_in_section(g, false, 0, 0, 200), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(g->cap.len[i], FLEN);
+		assert_memory_equal(g->cap.f[i], frames[i], FLEN);
+	}
+	assert_int_equal(ng_qstats(g, 0).tx_errors, sizeof(bad) / sizeof(bad[0]));
+}
+
 /* A checksum request on a frame with an inline tag: L2 is 14 bytes. */
 static uint32_t
 tx_inline_vlan(struct g *g)
@@ -581,6 +651,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_unpadded_msg_len, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_unpadded_lenient, setup_tx_lenient, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_trailing_bytes, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_aggregate_header_rules, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_inline_vlan_strict, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_inline_vlan_lenient, setup_tx_lenient, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_out_of_sections, setup_up, ng_teardown),
