@@ -4,6 +4,11 @@
 
     cgsum.py FILE [--calls FN,FN...] [--top N]
 
+A --calls entry CALLER>A|B counts the calls CALLER made to functions
+whose name contains A or B (e.g. eth_af_packet_rx>memcpy|memmove: the
+copy af_packet makes of each frame, whatever the name of the libc
+variant the ifunc picked).
+
 Prints {"total": Ir, "calls": {FN: n}, "top": [[fn, object, self Ir]...],
 "objects": {object: self Ir}}. Call counts come from the calls= lines,
 so they cover exactly the instrumented window: they let run.sh check its
@@ -39,7 +44,12 @@ def cost_of(line):
     return int(parts[1]) if len(parts) > 1 else 0
 
 
-def parse(path):
+def parse(path, want=()):
+    scoped = {}
+    for w in want:
+        caller, sep, callee = w.partition(">")
+        if sep:
+            scoped[w] = (caller, callee.split("|"))
     tables = {"ob": {}, "fn": {}}
     total = None
     selfcost, objects, calls = {}, {}, {}
@@ -67,8 +77,11 @@ def parse(path):
                 continue
             if key == "calls":
                 skip_next = True
-                cur = calls.setdefault(pending_cfn, 0)
-                calls[pending_cfn] = cur + int(val.split()[0])
+                n = int(val.split()[0])
+                calls[pending_cfn] = calls.get(pending_cfn, 0) + n
+                for w, (caller, callees) in scoped.items():
+                    if fn == caller and any(c in pending_cfn for c in callees):
+                        calls[w] = calls.get(w, 0) + n
             elif key in NAME_KEYS:
                 name = resolve(tables, NAME_KEYS[key], val)
                 if key == "ob":
@@ -97,7 +110,7 @@ def main(argv):
         else:
             sys.stderr.write("cgsum: bad option %s\n" % opt)
             return 2
-    total, selfcost, objects, calls = parse(argv[1])
+    total, selfcost, objects, calls = parse(argv[1], want)
     ranked = sorted(selfcost.items(), key=lambda kv: -kv[1])[:top]
     out = {
         "total": total,

@@ -130,7 +130,7 @@ class Report:
         self.notes = []     # n/a reasons, numbered once each
         self.emu_top = []   # the emulator's top functions per case
         self.summary = {"throughput": [], "instructions": [], "ceiling": [],
-                        "latency": [], "tcp": []}
+                        "latency": [], "tcp": [], "vf": []}
 
     def na(self, reason):
         reason = short(reason)
@@ -319,6 +319,57 @@ class Report:
         return table(["case", "guest", "iperf3 Gbit/s", "retransmits", "TAP backend drops",
                       "TAP kernel drops (tx+rx)"], body)
 
+    def vf_table(self):
+        """The VF part: our port steering to the stand-in VF (guest ours)
+        against net_af_packet alone (guest afpacket), instructions per
+        frame, whole process and by shared object."""
+        body, objs = [], []
+        cases = []
+        for r in self.rows:
+            if r["case"].startswith("vf-") and r["case"] not in cases:
+                cases.append(r["case"])
+        for case in cases:
+            v = {}
+            for g in ("ours", "afpacket"):
+                rs = sel(self.rows, case=case, guest=g)
+                ok = [r for r in rs if r.get("instr_per_pkt") is not None]
+                v[g] = ok[0] if ok else (na_reason(rs) or "not measured")
+            entry = {"case": case}
+            cells = [case]
+            for g in ("ours", "afpacket"):
+                if isinstance(v[g], dict):
+                    bursts = [n for f, n in v[g]["cg"]["calls"].items() if ">" not in f]
+                    fill = v[g]["packets"] / bursts[0] if bursts and bursts[0] else None
+                    cells.append("%.1f (%s frames/burst)" % (v[g]["instr_per_pkt"], fmt(fill, "%.1f")))
+                    entry[g] = {"instr_per_pkt": v[g]["instr_per_pkt"],
+                                "packets": v[g]["packets"], "frames_per_burst": fill}
+                else:
+                    cells.append(self.na(v[g]))
+                    entry[g] = {"na": v[g]}
+            a, b = v["ours"], v["afpacket"]
+            if isinstance(a, dict) and isinstance(b, dict):
+                d = a["instr_per_pkt"] - b["instr_per_pkt"]
+                oa = {o: c / a["packets"] for o, c in a["cg"]["objects"].items()}
+                ob = {o: c / b["packets"] for o, c in b["cg"]["objects"].items()}
+                by = {o: oa.get(o, 0) - ob.get(o, 0) for o in set(oa) | set(ob)}
+                by = dict(sorted(by.items(), key=lambda kv: -abs(kv[1])))
+                cells += ["%.1f" % d, a.get("datapath", "-")]
+                entry.update(vf_over_afpacket=d, by_object=by,
+                             ours_by_object=oa, afpacket_by_object=ob,
+                             datapath=a.get("datapath"))
+                objs.append("  %s: %s" % (case, ", ".join(
+                    "%s %+.2f" % (o, x) for o, x in by.items() if abs(x) >= 0.05)))
+            else:
+                cells += ["-", "-"]
+            body.append(cells)
+            self.summary["vf"].append(entry)
+        # Equal burst fill is what makes the two comparable: the rxonly
+        # frame source must outrun both guests (run.sh).
+        return table(["case", "ours, VF attached: guest instr/pkt",
+                      "net_af_packet alone: instr/pkt", "VF path's cost on top (target < 10)",
+                      "host data path"], body), objs
+
+
 def plot(results, outdir):
     """Mpps by frame size, one line per mode and guest (1 queue), from
     results.json's summary."""
@@ -438,6 +489,14 @@ def main(argv):
     out += rep.latency_table()
     out += ["", "## TCP (iperf3 through testpmd io between two TAP namespaces)", ""]
     out += rep.tcp_table()
+    t, objs = rep.vf_table()
+    if rep.summary["vf"]:
+        out += ["", "## VF path (accelerated networking): cost per frame on top of "
+                "the stand-in VF PMD (callgrind Ir of the guest, 64 B, 1 queue)", ""]
+        out += t
+        if objs:
+            out += ["", "Difference by shared object (ours minus net_af_packet alone, "
+                    "instr/pkt):", "", "```"] + objs + ["```"]
     for r in sel(rows, case="plugins"):
         same = r.get("start") == r.get("end")
         out += ["", "Our plugins (sha256 prefix): %s at the start, %s at the end%s" % (

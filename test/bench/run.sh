@@ -20,6 +20,12 @@
 #                 emulator's loopback backend, p50/p99/p99.9.
 #  5. TCP         two emulated NICs on TAPs in two namespaces, testpmd io
 #                 between them, iperf3 for a fixed time.
+#  6. VF path     accelerated networking's cost per packet (callgrind Ir
+#                 of the guest): testpmd txonly and rxonly on our port
+#                 with the emulator's veth VF attached (vf=1), against
+#                 testpmd on net_af_packet alone on the same kind of veth
+#                 (the emulator's, same settings); the difference is what
+#                 steering adds on top of the stand-in VF PMD.
 # A guest that cannot run a case (our PMD declining the device, a devarg
 # it refuses, a frame size it cannot take) gives "n/a" with the reason
 # from its log; the run goes on.
@@ -27,7 +33,9 @@
 # Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
 # BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 200000),
 # BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
-# (20000), BENCH_PARTS ("tput cg ceiling latency tcp"), BENCH_DOC (a
+# (20000), BENCH_PARTS ("tput cg ceiling latency tcp vf"; e.g. BENCH_PARTS=vf
+# --quick for the VF path alone), BENCH_VF_SECS (callgrind window of the
+# VF part, 8; 4 with --quick), BENCH_DOC (a
 # markdown file whose generated part is replaced with this run, e.g.
 # docs/performance.md), BENCH_ONLY (regex: only the throughput and
 # callgrind cases whose id matches, e.g. 'txonly-64'), BENCH_CG_SIDES
@@ -62,7 +70,7 @@ STOCK_FIX="$build/test/emulator/integration/libstock_queue_state.so"
 RINGPING="$build/test/bench/bench-ringping"
 STOCK_TESTPMD=/usr/bin/dpdk-testpmd
 read -r -a GUESTS <<<"${BENCH_GUESTS:-stock ours}"
-read -r -a PARTS <<<"${BENCH_PARTS:-tput cg ceiling latency tcp}"
+read -r -a PARTS <<<"${BENCH_PARTS:-tput cg ceiling latency tcp vf}"
 read -r -a CG_SIDES <<<"${BENCH_CG_SIDES:-guest emu}"
 OUT=${BENCH_OUT:-$build/bench}
 if [ "$QUICK" = 1 ]; then
@@ -72,7 +80,9 @@ if [ "$QUICK" = 1 ]; then
 	TCP_SECS=${BENCH_TCP_SECS:-3}
 	PING_COUNT=${BENCH_PING_COUNT:-2000}
 	TCP_QUEUES=(1)
+	VF_SECS=${BENCH_VF_SECS:-4}
 else
+	VF_SECS=${BENCH_VF_SECS:-8}
 	REPS=${BENCH_REPS:-3}
 	NATIVE_SECS=${BENCH_NATIVE_SECS:-2}
 	PKTS=${BENCH_PKTS:-200000}
@@ -132,6 +142,13 @@ guest_cmd_stock() {
 # (installed there by `make build`).
 guest_cmd_ours() {
 	echo "LD_PRELOAD=$VMBUS_EMU_SHIM"
+	echo "LD_LIBRARY_PATH=$OURS_LD_PATH"
+	echo "$OURS_TESTPMD"
+}
+
+# net_af_packet alone (the VF part's reference): our testpmd without the
+# emulator's shim, so that it sees no VMBus device, only its --vdev.
+guest_cmd_afpacket() {
 	echo "LD_LIBRARY_PATH=$OURS_LD_PATH"
 	echo "$OURS_TESTPMD"
 }
@@ -445,6 +462,192 @@ part_latency() {
 	done
 }
 
+# ---- VF path: our port steering to the stand-in VF vs the stand-in alone ----
+
+VF_SRC_TO=''		# PID of the `timeout` around the VF part's frame source
+VF_SRC_FD=''		# write end of its stdin fifo (testpmd exits on EOF)
+VF_HOSTIF=''
+
+vf_cleanup() {
+	if [ -n "$VF_SRC_FD" ]; then
+		exec {VF_SRC_FD}>&-
+		VF_SRC_FD=''
+	fi
+	bench_stop_pid "$VF_SRC_TO" TERM
+	VF_SRC_TO=''
+	[ -n "$VF_HOSTIF" ] && ip link del "$VF_HOSTIF" 2>/dev/null
+	VF_HOSTIF=''
+	return 0
+}
+
+# A field of the emulator's "vf:" stats line of NIC 0.
+vf_field() {
+	"$VMBUS_EMU_CTL" "$(bench_root "$1")" stats 0 2>/dev/null | awk -v f="$2" '
+		/^  vf: / { for (i = 2; i < NF; i++) if ($i == f) {
+			v = $(i + 1); sub(",", "", v); print v; exit } }'
+}
+
+# vf_wait SECS CMD...: until CMD succeeds; 1 if it never did (hang guard).
+vf_wait() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		[ -z "$BENCH_GUEST_TO" ] || kill -0 "$BENCH_GUEST_TO" 2>/dev/null || return 1
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+vf_netdev_running() { ip link show "$1" 2>/dev/null | grep -q 'LOWER_UP'; }
+vf_port_started() { grep -q 'Checking link statuses' "$BENCH_GUEST_LOG"; }
+vf_attached() { grep -q 'attached as port' "$BENCH_GUEST_LOG"; }
+vf_steering() { [ "$(vf_field "$1" steering)" = on ]; }
+
+# vf_measure MODE GUEST: GUEST ours (our port, vf=1, the VF attached and
+# the data path switched to it) or afpacket (net_af_packet on the VF's
+# netdev). In both, the emulator creates the veth (vf-attach, vf-offer);
+# rxonly frames come from a native testpmd txonly on the veth's host end
+# (for both guests alike: the emulator's generator would reach the VF
+# only after a guest's switch). The packets of the window are callgrind's
+# count of af_packet's per-frame copy, exact for both guests.
+vf_measure() {
+	local mode=$1 guest=$2 id="vf-$1-64-q1" name gif hif cgout secs
+	[[ $id =~ ${BENCH_ONLY:-.} ]] || return 0
+	if [ -n "${GUEST_NA[ours]:-}" ]; then
+		row case="$id" guest="$guest" side=guest na="${GUEST_NA[ours]}"
+		return 0
+	fi
+	BENCH_SEQ=$((BENCH_SEQ + 1))
+	name="v$BENCH_SEQ"
+	gif="bvg$(($$ % 100000))v$BENCH_SEQ" hif="bvh$(($$ % 100000))v$BENCH_SEQ"
+	gif=${gif:0:15} hif=${hif:0:15}
+	cgout="$OUT/cg-$id-guest-$guest.out"
+	rm -f "$cgout" "$cgout".*
+	blog "$id $guest (callgrind ${VF_SECS}s)"
+	EMU_ARGS=()
+	bench_emu_start "$name" '' sink
+	local ctl=("$VMBUS_EMU_CTL" "$(bench_root "$name")")
+	if ! "${ctl[@]}" vf-attach 0 "$gif" "$hif" >/dev/null 2>&1; then
+		bench_emu_stop
+		row case="$id" guest="$guest" side=guest \
+			na="the emulator refused vf-attach (built without libnl-route-3?)"
+		return 0
+	fi
+	VF_HOSTIF=$hif
+	# The bench does not test the VF's timing: no second of waiting.
+	"${ctl[@]}" vf-set 0 appear-ms 100 >/dev/null || bdie "vf-set appear-ms"
+	GUEST_EAL=()
+	if [ "$guest" = afpacket ]; then
+		# The netdev at vf-offer, no guest needed for it.
+		"${ctl[@]}" vf-set 0 before 1 >/dev/null || bdie "vf-set before"
+		"${ctl[@]}" vf-offer 0 7 >/dev/null || bdie "vf-offer"
+		vf_wait 20 vf_netdev_running "$gif" || bdie "VF netdev $gif not running"
+		GUEST_EAL=(--vdev "net_af_packet0,iface=$gif,qpairs=1,framecnt=4096")
+	else
+		GUEST_EAL=(-a "$(bench_dev_id "$name" 0),vf=1")
+	fi
+	bench_guest_start "$name" "$guest" "$cgout" --forward-mode="$mode" \
+		--nb-cores=1 --txpkts=64
+	vf_wait 120 vf_port_started || bdie "guest did not start its port"
+	if [ "$guest" = ours ]; then
+		# Offered once the port runs, as in test/netvsc/vf.sh.
+		"${ctl[@]}" vf-offer 0 7 >/dev/null || bdie "vf-offer"
+		if ! vf_wait 120 vf_attached || ! vf_wait 60 vf_steering "$name"; then
+			cp "$BENCH_GUEST_LOG" "$OUT/guest-$id-$guest.log"
+			row case="$id" guest="$guest" side=guest \
+				na="VF not attached: $(bench_log_reason "$BENCH_GUEST_LOG")"
+			bench_guest_stop
+			vf_cleanup
+			bench_emu_stop
+			return 0
+		fi
+	fi
+	if [ "$mode" = rxonly ]; then
+		local mac fifo="$BENCH_TMP/vfsrc$BENCH_SEQ.fifo"
+		mkfifo "$fifo"
+		mac=$(cat "/sys/class/net/$gif/address") || bdie "no MAC on $gif"
+		BENCH_SEQ=$((BENCH_SEQ + 1))
+		# Forwarding on lcore 0, the guest's on 1. The source must outrun
+		# the guest (full receive bursts in both guests, so that the
+		# figures compare): a higher priority than the guest's, for the
+		# few seconds of the window, on a loaded machine.
+		timeout -s KILL "$BENCH_RUN_MAX" nice -n -5 env -i PATH=/usr/bin:/bin \
+			LD_LIBRARY_PATH="$OURS_LD_PATH" "$OURS_TESTPMD" --no-huge --no-pci \
+			-m 256 -l 0,1 --main-lcore 1 --file-prefix="$BENCH_TAG-$BENCH_SEQ" \
+			--log-level=lib.eal:error \
+			--vdev "net_af_packet0,iface=$hif,qpairs=1,framecnt=4096" -- \
+			--no-mlockall --total-num-mbufs=8192 --forward-mode=txonly \
+			--txpkts=64 --eth-peer="0,$mac" --nb-cores=1 \
+			<"$fifo" >"$BENCH_TMP/vfsrc-$name.log" 2>&1 &
+		VF_SRC_TO=$!
+		exec {VF_SRC_FD}>"$fifo"
+	fi
+	# Instrumentation on, then 1-second windows until af_packet moves
+	# frames (testpmd under callgrind takes a while to start), then the
+	# measured window; see bench_window for why instrumentation goes on
+	# before the counters are zeroed.
+	local dir=rx n=0 k=0 dump
+	[ "$mode" = txonly ] && dir=tx
+	local calls="eth_af_packet_$dir>memcpy|memmove"
+	while [ "$n" -lt 1000 ] && [ "$k" -lt 120 ]; do
+		k=$((k + 1))
+		bench_cg "$BENCH_GUEST_TO" -i on
+		bench_cg "$BENCH_GUEST_TO" -z
+		sleep 1
+		bench_cg "$BENCH_GUEST_TO" -d
+		dump="$cgout.$k"
+		[ -s "$dump" ] || bdie "no callgrind dump $dump"
+		n=$(python3 "$here/cgsum.py" "$dump" --calls "$calls" --top 0 |
+			python3 -c 'import json, sys; print(list(json.load(sys.stdin)["calls"].values())[0])')
+	done
+	if [ "$n" -lt 1000 ]; then
+		cp "$BENCH_GUEST_LOG" "$OUT/guest-$id-$guest.log"
+		row case="$id" guest="$guest" side=guest \
+			na="no frames through af_packet after $k s: $(bench_log_reason "$BENCH_GUEST_LOG")"
+		bench_guest_stop
+		vf_cleanup
+		bench_emu_stop
+		return 0
+	fi
+	bench_cg "$BENCH_GUEST_TO" -z
+	secs=$(date +%s.%N)
+	sleep "$VF_SECS"
+	bench_cg "$BENCH_GUEST_TO" -d
+	secs=$(awk -v a="$secs" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+	dump="$cgout.$((k + 1))"
+	local steer
+	[ "$guest" = ours ] && steer=$(vf_field "$name" datapath)
+	bench_guest_stop
+	vf_cleanup
+	bench_emu_stop
+	[ -s "$dump" ] || bdie "no callgrind dump $dump"
+	python3 "$here/cgsum.py" "$dump" --calls "$calls,eth_af_packet_$dir" --top 12 \
+		>"$BENCH_TMP/cg.json" ||
+		bdie "cgsum $dump"
+	n=$(python3 -c 'import json, sys; print(list(json.load(open(sys.argv[1]))["calls"].values())[0])' \
+		"$BENCH_TMP/cg.json")
+	if [ "${n:-0}" -lt 1000 ]; then
+		row case="$id" guest="$guest" side=guest \
+			na="only ${n:-0} frames through af_packet in the window: $(bench_log_reason "$BENCH_GUEST_LOG")"
+		return 0
+	fi
+	row case="$id" mode="$mode" size=64 queues=1 guest="$guest" rep=1 side=guest \
+		packets="$n" seconds="$secs" ${steer:+datapath="$steer"} cg=@"$BENCH_TMP/cg.json"
+}
+
+part_vf() {
+	local mode
+	command -v ip >/dev/null || {
+		row case=vf-txonly-64-q1 guest=all side=guest na="no ip(8)"
+		return 0
+	}
+	for mode in txonly rxonly; do
+		vf_measure "$mode" ours
+		vf_measure "$mode" afpacket
+	done
+}
+
 # ---- TCP: iperf3 between two namespaces through testpmd io ----
 
 tcp_cleanup() {
@@ -550,7 +753,7 @@ main() {
 	need
 	mkdir -p "$OUT" || exit 1
 	BENCH_TMP=$(mktemp -d /tmp/vmbus-bench.XXXXXX) || exit 1
-	trap 'tcp_cleanup; bench_cleanup' EXIT
+	trap 'tcp_cleanup; vf_cleanup; bench_cleanup' EXIT
 	trap 'exit 1' INT TERM
 	# A guest that exited early leaves its stdin fifo without a reader:
 	# telling it to stop must then fail (EPIPE), not kill the run.

@@ -301,7 +301,7 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->data;
 	uint16_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
-	char args[96];
+	char args[128];
 	uint16_t port;
 	int rc;
 
@@ -310,8 +310,9 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 		 vf->pmd, hv->port_id, vf->gen++);
 	/* A deep ring (4096 frames per queue): the stand-in drops in the
 	 * kernel, uncounted, when the application is late. */
-	snprintf(args, sizeof(args), "iface=%s,qpairs=%u,framecnt=4096", c->name,
-		 nq);
+	snprintf(args, sizeof(args), "iface=%s,qpairs=%u,framecnt=%u,framesz=%u,blocksz=%u",
+		 c->name, nq, HN_VF_RING_FRAMES, HN_VF_RING_FRAME_SIZE,
+		 HN_VF_RING_BLOCK_SIZE);
 	rc = rte_vdev_init(vf->vdev_name, args);
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: VF %s: probing %s (%s) failed: %s", hv->port_id,
@@ -378,12 +379,12 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	struct rte_eth_dev_data *d = hv->data;
 	struct rte_eth_stats s;
 	uint32_t mark[RTE_MAX_QUEUES_PER_PORT];
-	uint64_t end, lost;
+	uint64_t end, lost, tx_lost, salvaged = vf->tx_salvaged;
 	uint16_t q, left;
 
 	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=1");
 	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
-	hn_vf_kstats_kick(vf);
+	tx_lost = hn_vf_salvage(vf, d->nb_tx_queues);
 	if (vf->on_vf)
 		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
 	vf->on_vf = false;
@@ -416,6 +417,9 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	       " frames lost in flight; %" PRIu64 " dropped by the kernel so far (receive ring full)",
 	       hv->port_id, vf->ifname, gone ? "netdev gone first" : "orderly",
 	       lost, vf->kdrops);
+	if (vf->tx_salvaged != salvaged || tx_lost != 0)
+		HN_LOG(NOTICE, "port %u: VF %s: %" PRIu64 " frames sent into it after its netdev went resent on the synthetic path, %" PRIu64 " could not be",
+		       hv->port_id, vf->ifname, vf->tx_salvaged - salvaged, tx_lost);
 }
 
 /* ---- The control thread ---- */
@@ -595,6 +599,8 @@ hn_vf_stop(struct hn_data *hv)
 	vf->started = false;
 	if (vf->attached)
 		hot_remove(vf, false, true);
+	/* The data path is stopped: what it did not resend is lost. */
+	vf->lost += hn_vf_salvage_drop(vf);
 	pthread_mutex_unlock(&vf->lock);
 }
 
@@ -602,6 +608,7 @@ void
 hn_vf_fini(struct hn_data *hv)
 {
 	struct hn_vf *vf = hv->vf;
+	uint16_t q;
 
 	if (vf == NULL)
 		return;
@@ -612,6 +619,9 @@ hn_vf_fini(struct hn_data *hv)
 	pthread_mutex_lock(&vf->lock);
 	if (vf->attached)
 		hot_remove(vf, false, true);
+	(void)hn_vf_salvage_drop(vf);
+	for (q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++)
+		rte_free(vf->txq[q].resend);
 	pthread_mutex_unlock(&vf->lock);
 	hn_vf_nl_close(vf);
 	pthread_mutex_destroy(&vf->lock);
@@ -655,6 +665,8 @@ vf_totals(struct hn_vf *vf, struct rte_eth_stats *s)
 	/* The application was late: the kernel had no room (a NIC's
 	 * imissed). */
 	s->imissed += vf->kdrops;
+	/* Errors of the stand-in's that the synthetic path sent after all. */
+	s->oerrors -= RTE_MIN(s->oerrors, vf->tx_salvaged);
 }
 
 int
@@ -691,6 +703,7 @@ hn_vf_stats_reset(struct rte_eth_dev *dev)
 	vf->kdrops = 0;
 	vf->adds = vf->removes = vf->abrupt_removes = vf->lost = 0;
 	vf->switch_timeouts = vf->serial_refused = 0;
+	vf->tx_salvaged = 0;
 	pthread_mutex_unlock(&vf->lock);
 	return rc;
 }
@@ -700,6 +713,7 @@ static const char *const vf_xnames[] = {
 	"vf_rx_missed", "vf_attached", "vf_adds", "vf_removes",
 	"vf_removes_netdev_gone", "vf_lost_in_flight", "vf_switch_timeouts",
 	"vf_serial_refused", "vf_rx_kernel_dropped", "vf_tx_errors",
+	"vf_tx_salvaged",
 };
 #define HN_VF_NX RTE_DIM(vf_xnames)
 
@@ -758,6 +772,7 @@ hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	val[11] = vf->serial_refused;
 	val[12] = vf->kdrops;
 	val[13] = v.oerrors;
+	val[14] = vf->tx_salvaged;
 	pthread_mutex_unlock(&vf->lock);
 	for (i = 0; i < HN_VF_NX; i++) {
 		xs[base + i].id = (uint64_t)base + i;

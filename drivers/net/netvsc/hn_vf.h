@@ -31,6 +31,12 @@
 #define HN_VF_NONE UINT16_MAX
 /* Transaction id of our SWITCH_DATA_PATH requests (control range). */
 #define HN_XID_VF_SWITCH (HN_XID_CTL | UINT64_C(0x5646))
+/* The stand-in's rings (devargs we give it): hn_vf_salvage.c maps them. */
+#define HN_VF_RING_FRAMES 4096u
+#define HN_VF_RING_FRAME_SIZE 2048u
+#define HN_VF_RING_BLOCK_SIZE 4096u
+/* Rx bursts the VF fills whole between two polls of the synthetic path. */
+#define HN_VF_SYN_EVERY 8u
 /* Netdevs carrying our MAC we keep track of. */
 #define HN_VF_CAND_MAX 8u
 
@@ -40,6 +46,14 @@ struct hn_vf_q {
 	/* Rx: bursts that found the VF queue empty (fewer frames than asked);
 	 * the control path waits for one after the switch back (drained). */
 	volatile uint32_t drained;
+	uint32_t skipped;	/* Rx: synthetic polls skipped (hn_vf_rxtx.c) */
+	/* Tx: frames taken back from a VF whose netdev vanished
+	 * (hn_vf_salvage.c), sent on the synthetic path before the next
+	 * burst. The control path fills resend and publishes resend_n (only
+	 * when 0); the data path sends from resend_i and stores 0 when done. */
+	struct rte_mbuf **resend;
+	volatile uint32_t resend_n;
+	uint32_t resend_i;
 } __rte_cache_aligned;
 
 /* A netdev with our MAC (a possible VF). */
@@ -101,6 +115,9 @@ struct hn_vf {
 	struct rte_eth_stats past;
 	uint64_t adds, removes, abrupt_removes, lost, switch_timeouts;
 	uint64_t serial_refused;
+	/* Frames taken back from a vanished VF's transmit rings: the
+	 * stand-in counted them as errors, the synthetic path sends them. */
+	uint64_t tx_salvaged;
 };
 
 /* hn_vf.c (called by hn_ethdev.c and hn_session.c). */
@@ -131,8 +148,11 @@ int hn_vf_nl_poll(struct hn_vf *vf, int ms);
 void hn_vf_kstats_find(struct hn_vf *vf);
 void hn_vf_kstats_read(struct hn_vf *vf);
 void hn_vf_kstats_forget(struct hn_vf *vf);
-/* Send what the stand-in left in its transmit rings. */
-void hn_vf_kstats_kick(struct hn_vf *vf);
+
+/* hn_vf_salvage.c: frames left in a vanished VF's transmit rings. */
+uint64_t hn_vf_salvage(struct hn_vf *vf, uint16_t ntxq);
+uint64_t hn_vf_salvage_drop(struct hn_vf *vf);
+void hn_vf_salvage_send(struct hn_tx_queue *txq, struct hn_vf_q *vq);
 
 /* hn_vf_rxtx.c: the burst wrappers. */
 uint16_t hn_vf_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);

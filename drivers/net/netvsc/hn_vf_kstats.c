@@ -71,18 +71,3 @@ hn_vf_kstats_forget(struct hn_vf *vf)
 	hn_vf_kstats_read(vf);
 	vf->nkfd = 0;
 }
-
-/*
- * Tx was just taken off the stand-in: frames it put in its transmit rings
- * whose kick found the socket busy (EAGAIN, ENOBUFS) wait for the next
- * burst, which will not come. Kick once more so they leave before the
- * port closes (harmless when there are none or the netdev is gone).
- */
-void
-hn_vf_kstats_kick(struct hn_vf *vf)
-{
-	unsigned int i;
-
-	for (i = 0; i < vf->nkfd; i++)
-		(void)sendto(vf->kfd[i], NULL, 0, MSG_DONTWAIT, NULL, 0);
-}
