@@ -42,7 +42,7 @@ pending(const uint8_t *tx, uint32_t i)
 static struct rte_mempool *
 pool_of(struct hn_data *hv, uint16_t q)
 {
-	struct rte_eth_dev_data *d = hv->eth->data;
+	struct rte_eth_dev_data *d = hn_eth(hv)->data;
 	struct hn_rx_queue *rxq;
 
 	if (d->nb_rx_queues == 0)
