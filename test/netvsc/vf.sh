@@ -55,6 +55,7 @@ syn_rx() { nv_emu_q v 0 rx; }
 port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
 pmd_vf_txerr() { nv_cmd show port xstats 0; nv_out | awk '$1 == "vf_tx_errors:" { print $2 }'; }
 pmd_salvaged() { nv_cmd show port xstats 0; nv_out | awk '$1 == "vf_tx_salvaged:" { print $2 }'; }
+pmd_txlost() { nv_cmd show port xstats 0; nv_out | awk '$1 == "vf_tx_lost:" { print $2 }'; }
 port_missed() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-missed; }
 port_tx() { nv_cmd show port stats 0; nv_out | nv_port_stat TX-packets; }
 port_txerr() { nv_cmd show port stats 0; nv_out | nv_port_stat TX-errors; }
@@ -163,20 +164,26 @@ fi
 nv_cmd show port xstats 0
 nv_out | grep -E '^ *vf_' | tr -s ' ' | paste -sd' ' | sed "s/^/[$IT_NAME] xstats: /"
 if [ "$mode" = io ]; then
-	# Every frame the port took for sending reaches the generator, but
-	# for what the host end of the VF had no room for (counted by the
+	# Every frame the port counted sent reaches the generator, exactly,
+	# but for what the host end of the VF had no room for (counted by the
 	# emulator). Frames sent into a VF whose netdev already went (Azure
-	# removes it before it switches back) are taken back from the
-	# stand-in's transmit ring and sent on the synthetic path
-	# (vf_tx_salvaged): no TX-errors across graceful switches.
-	txp=$(port_tx) hdrop=$(vf_field dropped)
+	# removes it before it switches back), or that the kernel refused as
+	# it went, are taken back from the stand-in's transmit ring and sent
+	# on the synthetic path (vf_tx_salvaged): no TX-errors across
+	# graceful switches (a frame not taken back or not resent would be
+	# one: vf_tx_lost).
+	txp=$(port_tx) hdrop=$(vf_field dropped) rxp=$(port_rx)
+	# io sends what it received, once: more is a frame counted twice
+	# (sent on the VF and again when taken back from its ring).
+	[ "$txp" -le "$rxp" ] ||
+		fail "io: testpmd sent $txp but received only $rxp (resent on synthetic $(pmd_salvaged), counted twice?)"
 	nv_wait 30 $((txp - hdrop)) it_backend_counter v 0 from-guest ||
-		fail "io: testpmd sent $txp (host end dropped $hdrop), the generator got back $NV_GOT"
+		fail "io: testpmd sent $txp (host end dropped $hdrop; TX-errors $(port_txerr), resent on synthetic $(pmd_salvaged)), the generator got back $NV_GOT"
 	txerr=$(port_txerr)
-	it_log "io: testpmd sent $txp (TX-errors $txerr, of them into the VF $(pmd_vf_txerr); resent on synthetic $(pmd_salvaged)), host end dropped $hdrop, generator got back $(it_backend_counter v 0 from-guest)"
+	it_log "io: testpmd received $rxp, sent $txp (TX-errors $txerr, of them VF $(pmd_vf_txerr), lost after the VF went $(pmd_txlost); resent on synthetic $(pmd_salvaged)), host end dropped $hdrop, generator got back $(it_backend_counter v 0 from-guest)"
 	if [ "$variant" != abrupt ]; then
 		[ "$txerr" = 0 ] ||
-			fail "io: $txerr TX-errors across graceful switches (into the VF $(pmd_vf_txerr), resent $(pmd_salvaged))"
+			fail "io: $txerr TX-errors across graceful switches (into the VF $(pmd_vf_txerr), lost after the VF went $(pmd_txlost), resent $(pmd_salvaged))"
 	fi
 fi
 it_ctl v stats 0 | grep -q 'protocol errors 0' || fail "the PMD caused protocol errors"

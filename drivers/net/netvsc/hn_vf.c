@@ -355,6 +355,34 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	return 0;
 }
 
+/*
+ * The stand-in's Tx counts, made true. It counts every frame it puts in
+ * its transmit rings, as sent if the kick that follows works or finds the
+ * socket busy, as an error if it fails; but a kick works on every waiting
+ * frame, stops at the first the kernel refuses (which it leaves waiting,
+ * to be tried again), and may fail after sending some. So: each frame it
+ * took either left (the kernel took it) or still waited at hot-remove, and
+ * hn_vf_salvage() took those back. Sent on the VF = taken - taken back;
+ * errors = what could not be taken back (the synthetic path counts what
+ * it resent). Bytes: the stand-in counts none for errors; those frames
+ * and the ones taken back are taken at the average size of what it did
+ * count. (Its only other errors, frames too long for a ring slot, cannot
+ * occur: the slot holds the MTU we give it.) Returns the frames lost.
+ */
+static uint64_t
+tx_recount(struct rte_eth_stats *s, const struct hn_vf_salvaged *sv)
+{
+	uint64_t took = s->opackets + s->oerrors;
+	uint64_t avg = s->opackets != 0 ? s->obytes / s->opackets :
+		       sv->taken != 0 ? sv->bytes / sv->taken : 0;
+
+	s->obytes += avg * s->oerrors;
+	s->obytes -= RTE_MIN(s->obytes, sv->bytes);
+	s->opackets = took - RTE_MIN(took, sv->taken);
+	s->oerrors = sv->lost;
+	return sv->lost;
+}
+
 /* Take what the data path left in the VF's Rx queues: lost in flight. */
 static uint64_t
 drain_left(struct hn_vf *vf, uint16_t nrxq)
@@ -378,13 +406,14 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->data;
 	struct rte_eth_stats s;
+	struct hn_vf_salvaged sv;
 	uint32_t mark[RTE_MAX_QUEUES_PER_PORT];
-	uint64_t end, lost, tx_lost, salvaged = vf->tx_salvaged;
+	uint64_t end, lost, tx_lost = 0, took = 0, counted = 0;
 	uint16_t q, left;
 
 	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=1");
 	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
-	tx_lost = hn_vf_salvage(vf, d->nb_tx_queues);
+	hn_vf_salvage(vf, d->nb_tx_queues, &sv);
 	if (vf->on_vf)
 		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
 	vf->on_vf = false;
@@ -404,8 +433,14 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	lost = drain_left(vf, d->nb_rx_queues);
 	if (rte_eth_stats_get(vf->port, &s) == 0) {
 		lost += s.imissed;
+		took = s.opackets + s.oerrors;
+		counted = s.opackets;
+		tx_lost = tx_recount(&s, &sv);
 		add_stats(&vf->past, &s);
+	} else {
+		tx_lost = sv.lost;
 	}
+	vf->tx_lost += tx_lost;
 	hn_vf_kstats_forget(vf);
 	vf_close(vf, vf->port);
 	vf->attached = false;
@@ -417,9 +452,10 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	       " frames lost in flight; %" PRIu64 " dropped by the kernel so far (receive ring full)",
 	       hv->port_id, vf->ifname, gone ? "netdev gone first" : "orderly",
 	       lost, vf->kdrops);
-	if (vf->tx_salvaged != salvaged || tx_lost != 0)
-		HN_LOG(NOTICE, "port %u: VF %s: %" PRIu64 " frames sent into it after its netdev went resent on the synthetic path, %" PRIu64 " could not be",
-		       hv->port_id, vf->ifname, vf->tx_salvaged - salvaged, tx_lost);
+	if (sv.taken != 0 || tx_lost != 0)
+		HN_LOG(NOTICE, "port %u: VF %s: %" PRIu64 " of the %" PRIu64 " frames sent into it still waited in its transmit rings (the stand-in had counted %" PRIu64 " sent): %" PRIu64 " resent on the synthetic path, %" PRIu64 " could not be",
+		       hv->port_id, vf->ifname, sv.taken, took, counted,
+		       sv.taken - sv.lost, sv.lost);
 }
 
 /* ---- The control thread ---- */
@@ -592,6 +628,7 @@ void
 hn_vf_stop(struct hn_data *hv)
 {
 	struct hn_vf *vf = hv->vf;
+	uint64_t left;
 
 	if (vf == NULL)
 		return;
@@ -599,8 +636,11 @@ hn_vf_stop(struct hn_data *hv)
 	vf->started = false;
 	if (vf->attached)
 		hot_remove(vf, false, true);
-	/* The data path is stopped: what it did not resend is lost. */
-	vf->lost += hn_vf_salvage_drop(vf);
+	/* The data path is stopped: what it did not resend is lost (sends
+	 * the application was told were done). */
+	left = hn_vf_salvage_drop(vf);
+	vf->tx_lost += left;
+	vf->past.oerrors += left;
 	pthread_mutex_unlock(&vf->lock);
 }
 
@@ -665,8 +705,6 @@ vf_totals(struct hn_vf *vf, struct rte_eth_stats *s)
 	/* The application was late: the kernel had no room (a NIC's
 	 * imissed). */
 	s->imissed += vf->kdrops;
-	/* Errors of the stand-in's that the synthetic path sent after all. */
-	s->oerrors -= RTE_MIN(s->oerrors, vf->tx_salvaged);
 }
 
 int
@@ -703,7 +741,7 @@ hn_vf_stats_reset(struct rte_eth_dev *dev)
 	vf->kdrops = 0;
 	vf->adds = vf->removes = vf->abrupt_removes = vf->lost = 0;
 	vf->switch_timeouts = vf->serial_refused = 0;
-	vf->tx_salvaged = 0;
+	vf->tx_salvaged = vf->tx_lost = 0;
 	pthread_mutex_unlock(&vf->lock);
 	return rc;
 }
@@ -713,7 +751,7 @@ static const char *const vf_xnames[] = {
 	"vf_rx_missed", "vf_attached", "vf_adds", "vf_removes",
 	"vf_removes_netdev_gone", "vf_lost_in_flight", "vf_switch_timeouts",
 	"vf_serial_refused", "vf_rx_kernel_dropped", "vf_tx_errors",
-	"vf_tx_salvaged",
+	"vf_tx_salvaged", "vf_tx_lost",
 };
 #define HN_VF_NX RTE_DIM(vf_xnames)
 
@@ -773,6 +811,7 @@ hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	val[12] = vf->kdrops;
 	val[13] = v.oerrors;
 	val[14] = vf->tx_salvaged;
+	val[15] = vf->tx_lost;
 	pthread_mutex_unlock(&vf->lock);
 	for (i = 0; i < HN_VF_NX; i++) {
 		xs[base + i].id = (uint64_t)base + i;

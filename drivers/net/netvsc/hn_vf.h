@@ -115,9 +115,20 @@ struct hn_vf {
 	struct rte_eth_stats past;
 	uint64_t adds, removes, abrupt_removes, lost, switch_timeouts;
 	uint64_t serial_refused;
-	/* Frames taken back from a vanished VF's transmit rings: the
-	 * stand-in counted them as errors, the synthetic path sends them. */
+	/* Frames taken back from a removed VF's transmit rings (its
+	 * counts corrected, hn_vf.c), sent on the synthetic path. */
 	uint64_t tx_salvaged;
+	/* Frames the application was told were sent on the VF that never
+	 * left: not taken back (no mbuf), or taken back but not resent
+	 * before the port stopped. In oerrors too. */
+	uint64_t tx_lost;
+};
+
+/* What hn_vf_salvage() found in the transmit rings. */
+struct hn_vf_salvaged {
+	uint64_t taken;		/* frames waiting in the rings */
+	uint64_t bytes;		/* their bytes */
+	uint64_t lost;		/* of them, not resent (no mbuf, list busy) */
 };
 
 /* hn_vf.c (called by hn_ethdev.c and hn_session.c). */
@@ -150,7 +161,7 @@ void hn_vf_kstats_read(struct hn_vf *vf);
 void hn_vf_kstats_forget(struct hn_vf *vf);
 
 /* hn_vf_salvage.c: frames left in a vanished VF's transmit rings. */
-uint64_t hn_vf_salvage(struct hn_vf *vf, uint16_t ntxq);
+void hn_vf_salvage(struct hn_vf *vf, uint16_t ntxq, struct hn_vf_salvaged *sv);
 uint64_t hn_vf_salvage_drop(struct hn_vf *vf);
 void hn_vf_salvage_send(struct hn_tx_queue *txq, struct hn_vf_q *vq);
 

@@ -5,8 +5,9 @@
  * goes to the VF while the host steers to it, else synthetic. Without a VF
  * the cost is one load and one branch per burst. See hn_vf.h for why the
  * busy flag and the fence make retiring a VF port safe without a lock.
- * Frames taken back from a vanished VF (hn_vf_salvage.c) go before the
- * next synthetic burst: one more load of the same cache line.
+ * Frames taken back from a vanished VF (hn_vf_salvage.c) go on the
+ * synthetic path before the next burst: one more load of the same cache
+ * line.
  */
 #include <stdbool.h>
 
@@ -95,11 +96,12 @@ hn_vf_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	struct hn_vf_q *vq = &txq->hv->vf->txq[txq->queue_id];
 	uint16_t port, nb;
 
-	if (likely(vq->port == HN_VF_NONE)) {
-		if (unlikely(vq->resend_n != 0))
-			hn_vf_salvage_send(txq, vq);
+	/* Also with a VF attached again: the next removal takes back only
+	 * into an empty list. */
+	if (unlikely(vq->resend_n != 0))
+		hn_vf_salvage_send(txq, vq);
+	if (likely(vq->port == HN_VF_NONE))
 		return hn_xmit_pkts(q, pkts, n);
-	}
 	port = vf_enter(vq);
 	if (port != HN_VF_NONE)
 		nb = rte_eth_tx_burst(port, txq->queue_id, pkts, n);

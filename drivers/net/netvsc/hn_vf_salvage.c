@@ -6,12 +6,18 @@
  * into its socket's transmit ring, frees the mbuf and asks the kernel to
  * send; with the netdev gone the kernel refuses (ENXIO, ENETDOWN) and the
  * frames stay in the ring, marked "send requested", counted as errors.
- * Once Tx is off the stand-in we take them back: map the socket's rings
- * (the kernel lets a process map them again), copy each waiting frame, in
- * ring order, into an mbuf and hand the lot to the data path, which sends
- * them on the synthetic path before its next burst (hn_vf_rxtx.c). The
- * application sees no error; what cannot be taken back (no mbuf) stays an
- * error. Control path only (vf->lock held, Tx retired).
+ * Frames can wait there with the netdev still up, too, counted as sent:
+ * a kick that found the socket's send buffer full (EAGAIN, ENOBUFS) stops
+ * at the first frame it could not send. Closing the stand-in would drop
+ * them all. Once Tx is off the stand-in we kick each ring once more and
+ * take back what still waits: map the socket's rings (the kernel lets a
+ * process map them again), copy each waiting frame, in ring order, into
+ * an mbuf and hand the lot to the data path, which sends them on the
+ * synthetic path before its next burst (hn_vf_rxtx.c). hn_vf.c corrects
+ * the stand-in's counts (none of these left on the VF); what cannot be
+ * taken back (no mbuf) is an error (vf_tx_lost). Control path only
+ * (vf->lock held, Tx retired: nobody else kicks these sockets, and only
+ * a kick makes the kernel read a waiting frame).
  */
 #include <errno.h>
 #include <string.h>
@@ -53,7 +59,7 @@ pool_of(struct hn_data *hv, uint16_t q)
 
 /* Copy the waiting frames of one ring into vq's resend list. */
 static void
-salvage_ring(struct hn_vf *vf, int fd, uint16_t q, uint64_t *lost)
+salvage_ring(struct hn_vf *vf, int fd, uint16_t q, struct hn_vf_salvaged *sv)
 {
 	struct hn_vf_q *vq = &vf->txq[q];
 	struct rte_mempool *mp = pool_of(vf->hv, q);
@@ -76,12 +82,17 @@ salvage_ring(struct hn_vf *vf, int fd, uint16_t q, uint64_t *lost)
 	}
 	if (n == 0)
 		goto out;
+	sv->taken += n;
 	if (vq->resend == NULL)
 		vq->resend = rte_zmalloc("hn_vf_resend",
 					 HN_VF_RING_FRAMES * sizeof(vq->resend[0]), 0);
 	if (vq->resend_n != 0 || vq->resend == NULL) {
 		/* No memory, or the data path has not sent the last batch. */
-		*lost += n;
+		sv->lost += n;
+		for (i = 0; i < HN_VF_RING_FRAMES; i++)
+			if (pending(tx, i))
+				sv->bytes += ((struct tpacket2_hdr *)
+					(tx + (size_t)i * HN_VF_RING_FRAME_SIZE))->tp_len;
 		goto out;
 	}
 	for (i = 0, k = 0; i < HN_VF_RING_FRAMES && k < HN_VF_RING_FRAMES; i++) {
@@ -94,13 +105,14 @@ salvage_ring(struct hn_vf *vf, int fd, uint16_t q, uint64_t *lost)
 		if (!pending(tx, j))
 			continue;
 		h->tp_status = TP_STATUS_AVAILABLE;
+		sv->bytes += len;
 		m = mp != NULL ? rte_pktmbuf_alloc(mp) : NULL;
 		p = m != NULL && len >= RTE_ETHER_HDR_LEN &&
 		    len <= HN_VF_RING_FRAME_SIZE - TX_DATA_OFF ?
 			rte_pktmbuf_append(m, (uint16_t)len) : NULL;
 		if (p == NULL) {
 			rte_pktmbuf_free(m);
-			(*lost)++;
+			sv->lost++;
 			continue;
 		}
 		memcpy(p, (uint8_t *)h + TX_DATA_OFF, len);
@@ -117,24 +129,22 @@ out:
 /*
  * Tx was just taken off the stand-in. Kick its transmit rings once more
  * (frames whose kick found the socket busy wait for a burst that will not
- * come); a ring the kernel refuses to send from belongs to a netdev that
- * is gone: take its frames back. Returns the frames that could not be.
+ * come; with the netdev still there this sends them) and take back what
+ * still waits: the kernel refused it (the netdev is gone) or had no room.
  */
-uint64_t
-hn_vf_salvage(struct hn_vf *vf, uint16_t ntxq)
+void
+hn_vf_salvage(struct hn_vf *vf, uint16_t ntxq, struct hn_vf_salvaged *sv)
 {
-	uint64_t lost = 0;
 	unsigned int i;
 
+	memset(sv, 0, sizeof(*sv));
+	if (ntxq == 0)
+		return;
 	for (i = 0; i < vf->nkfd; i++) {
-		if (sendto(vf->kfd[i], NULL, 0, MSG_DONTWAIT, NULL, 0) == 0 ||
-		    (errno != ENXIO && errno != ENETDOWN && errno != ENODEV))
-			continue;
+		(void)sendto(vf->kfd[i], NULL, 0, MSG_DONTWAIT, NULL, 0);
 		/* The stand-in opened one socket per queue pair, in order. */
-		if (ntxq != 0)
-			salvage_ring(vf, vf->kfd[i], (uint16_t)(i % ntxq), &lost);
+		salvage_ring(vf, vf->kfd[i], (uint16_t)(i % ntxq), sv);
 	}
-	return lost;
 }
 
 /* The port stops: what the data path did not send is lost. */
