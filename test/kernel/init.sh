@@ -95,6 +95,22 @@ uio_face noleak ours
 expect "rmmod fake_vmbus" rmmod fake_vmbus
 dmesg_clean no-monitor
 
+# The guest has two NUMA nodes (run.sh): CPU 0 on node 0, CPU 1 on node 1.
+# The channels target CPU 1; every step that makes the driver allocate
+# runs on CPU 0 (taskset 1), so memory that is not asked for on the
+# device's node lands on node 0 and the check fails.
+say "uio_hv_vmbus, NIC on NUMA node 1, driven from CPU 0 (node 0)"
+expect "insmod fake_vmbus cpu=1" insmod $M/fake_vmbus.ko cpu=1
+expect "insmod uio_hv_vmbus devices=GUID with sizes" insmod $M/uio_hv_vmbus.ko \
+	devices=$GUID ring_size_kb=$RING_KB recv_buf_kb=$RECV_KB send_buf_kb=$SEND_KB
+expect "host offers the NIC (from CPU 0)" taskset 1 sh -c "echo offer > $CTL"
+uio_face ready ours
+taskset 1 uio_face numa ours 1
+expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
+uio_face noleak ours
+expect "rmmod fake_vmbus" rmmod fake_vmbus
+dmesg_clean numa
+
 # ---------------------------------------------------------------- Debian
 DRV=debian
 FAIL=differs
@@ -126,6 +142,16 @@ if [ -f $M/uio_hv_generic.ko ]; then
 	rmmod uio_hv_generic
 	rmmod fake_vmbus
 	dmesg_clean no-monitor
+
+	say "Debian's uio_hv_generic, NIC on NUMA node 1, driven from CPU 0 (node 0)"
+	insmod $M/fake_vmbus.ko cpu=1
+	insmod $M/uio_hv_generic.ko
+	taskset 1 sh -c "echo offer > $CTL"
+	taskset 1 sh -c "echo $NIC_CLASS > /sys/bus/vmbus/drivers/uio_hv_generic/new_id"
+	taskset 1 uio_face numa debian 1
+	rmmod uio_hv_generic
+	rmmod fake_vmbus
+	dmesg_clean numa
 else
 	say "no uio_hv_generic.ko in the image: comparison skipped"
 fi

@@ -91,7 +91,12 @@ run_kernel() {
 
 	echo "== $kver: booting in QEMU (TCG)"
 	# The timeout is a hang guard for a wedged guest, not a measurement.
-	timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic \
+	# Two NUMA nodes, one CPU and 256 MiB each (init.sh's NUMA checks).
+	timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nographic \
+		-object memory-backend-ram,id=mem0,size=256M \
+		-object memory-backend-ram,id=mem1,size=256M \
+		-numa node,nodeid=0,cpus=0,memdev=mem0 \
+		-numa node,nodeid=1,cpus=1,memdev=mem1 \
 		-no-reboot -kernel "$img/boot/vmlinuz-$kver" -initrd "$out/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic" \
 		</dev/null >"$out/console.log" 2>&1 || true

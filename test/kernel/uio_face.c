@@ -454,6 +454,121 @@ static int step_nomonitor(void)
 	return 0;
 }
 
+/* The first line of a small file, or "" (test helper, no parsing rules). */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)size, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+}
+
+/*
+ * NUMA node of a physical address by the kernel's own memory map:
+ * /sys/devices/system/node/node<n>/memory<block> (memory hotplug sysfs).
+ */
+static int phys_node(uint64_t phys)
+{
+	char buf[64], path[128];
+	uint64_t block;
+	struct stat st;
+	int n;
+
+	read_line("/sys/devices/system/memory/block_size_bytes", buf, sizeof(buf));
+	block = strtoull(buf, NULL, 16);
+	if (block == 0)
+		return -1;
+	for (n = 0; n < 64; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/memory%llu",
+			 n, (unsigned long long)(phys / block));
+		if (stat(path, &st) == 0)
+			return n;
+	}
+	return -1;
+}
+
+/*
+ * The device sits on NUMA node `node` (its channels' target CPU), the
+ * test runs on a CPU of another node: every ring and buffer page must
+ * still be on `node`. fake_vmbus's numa file says where each open ring
+ * and each GPADL lies (as the host sees the guest's pages); map 0's
+ * physical address is checked against the kernel's memory map too.
+ */
+static int step_numa(int node)
+{
+	unsigned int rings = 0, gpadls = 0, ring_off = 0, buf_off = 0;
+	struct vmbus_sysfs_dev dev;
+	const char *bad;
+	char path[160], line[256];
+	struct stat st;
+	uint32_t minor;
+	uint64_t phys;
+	FILE *f;
+	int fd, ret, relid;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
+	check(stat(path, &st) == 0, "the guest has NUMA node %d", node);
+	ret = vmbus_sysfs_read_dev(DEVDIR, &dev, &bad);
+	check(ret == 0 && dev.numa_node == node, "numa_node is %d (%d)", node,
+	      ret == 0 ? dev.numa_node : -2);
+	fd = uio_fd();
+	check(fd >= 0, "open /dev/uioN");
+	if (fd < 0)
+		return 1;
+	ret = ctl("sub 2");
+	check(ret == 0, "host offers 2 sub-channels (%d)", ret);
+	for (relid = 15; relid <= 16; relid++) {
+		ret = wait_ring_file((uint32_t)relid, report_only ? HANG_GUARD_MS :
+				     RING_HANG_GUARD_MS);
+		check(ret == 0, "channels/%d/ring present (%s)", relid,
+		      ret ? strerror(-ret) : "ok");
+	}
+
+	f = fopen("/sys/kernel/debug/fake_vmbus/numa", "r");
+	check(f != NULL, "fake_vmbus/numa readable");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned int id, pages, on[5];
+		char kind[16];
+
+		if (sscanf(line, "%15s %u pages %u nodes %u %u %u %u %u", kind, &id,
+			   &pages, &on[0], &on[1], &on[2], &on[3], &on[4]) != 8 ||
+		    node < 0 || node > 3) {
+			check(0, "numa line parses: %s", line);
+			continue;
+		}
+		check(pages > 0 && on[node] == pages, "%s %u: %u of %u pages on node %d",
+		      kind, id, on[node], pages, node);
+		if (strcmp(kind, "ring") == 0) {
+			rings++;
+			ring_off += pages - on[node];
+		} else {
+			gpadls++;
+			buf_off += pages - on[node];
+		}
+	}
+	if (f)
+		fclose(f);
+	check(rings == 3, "3 open rings seen by the host (primary + 2 sub-channels): %u",
+	      rings);
+	check(gpadls == 2, "2 buffers seen by the host (receive, send): %u", gpadls);
+	face("numa_rings", "%s", rings && !ring_off ? "device's node" : "elsewhere");
+	face("numa_buffers", "%s", gpadls && !buf_off ? "device's node" : "elsewhere");
+
+	ret = vmbus_sysfs_uio_minor(DEVDIR, &minor);
+	snprintf(path, sizeof(path), "/sys/class/uio/uio%u/maps/map0/addr", minor);
+	read_line(path, line, sizeof(line));
+	phys = strtoull(line, NULL, 0);
+	check(ret == 0 && phys != 0 && phys_node(phys) == node,
+	      "map0 at 0x%llx is on node %d by the kernel's memory map (%d)",
+	      (unsigned long long)phys, node, phys_node(phys));
+	close(fd);
+	return 0;
+}
+
 /* The device is not bound although the driver is loaded. */
 static int step_unbound(void)
 {
@@ -506,6 +621,8 @@ int main(int argc, char **argv)
 		step_unbound();
 	else if (strcmp(step, "noleak") == 0)
 		step_noleak();
+	else if (strcmp(step, "numa") == 0)
+		step_numa(argc > 3 ? atoi(argv[3]) : 1);
 	else {
 		fprintf(stderr, "uio_face: unknown step %s\n", step);
 		return 2;

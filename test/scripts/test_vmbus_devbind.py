@@ -273,6 +273,42 @@ class DevbindTest(unittest.TestCase):
         self.assertEqual(self.kernel.driver_of(DATA), "hv_netvsc")
         self.assertEqual(self.param(), "\n")
 
+    def test_bind_our_module_by_mac(self):
+        rc, out, err = self.run_tool("--bind", OURS, "00:15:5D:00:00:02")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.kernel.driver_of(DATA), OURS)
+        self.assertEqual(self.kernel.driver_of(MGMT), "hv_netvsc")
+        self.assertEqual(self.param(), DATA)
+        self.assertIn(f"{DATA} (eth1) bound to uio_hv_vmbus as /dev/uio1", out)
+
+    def test_bind_by_mac_with_dashes(self):
+        rc, _, err = self.run_tool("--bind", "uio_hv_generic", "00-15-5d-00-00-02")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.kernel.driver_of(DATA), "uio_hv_generic")
+
+    def test_mac_of_management_nic_is_refused(self):
+        rc, _, err = self.run_tool("--bind", OURS, "00:15:5d:00:00:01")
+        self.assertEqual(rc, 1)
+        self.assertIn(f"refusing to take eth0 ({MGMT})", err)
+        self.assertIn("default route", err)
+        self.assertEqual(self.kernel.driver_of(MGMT), "hv_netvsc")
+        self.assertEqual(self.param(), "(null)\n")
+
+    def test_unknown_mac_is_reported(self):
+        rc, _, err = self.run_tool("--bind", OURS, "00:15:5d:00:00:09")
+        self.assertEqual(rc, 1)
+        self.assertIn("no VMBus network device with MAC 00:15:5d:00:00:09", err)
+        self.assertIn(f"{DATA} (00:15:5d:00:00:02)", err)
+        self.assertEqual(self.param(), "(null)\n")
+
+    def test_mac_on_two_devices_is_ambiguous(self):
+        self.kernel.write(self.kernel.p("sys/class/net/eth1/address"), "00:15:5d:00:00:01\n")
+        rc, _, err = self.run_tool("--bind", OURS, "00:15:5d:00:00:01")
+        self.assertEqual(rc, 1)
+        self.assertIn("is on several VMBus network devices", err)
+        self.assertEqual(self.kernel.driver_of(DATA), "hv_netvsc")
+        self.assertEqual(self.param(), "(null)\n")
+
     def test_unknown_device_is_reported(self):
         rc, _, err = self.run_tool("--bind", "uio_hv_generic", "eth9")
         self.assertEqual(rc, 1)

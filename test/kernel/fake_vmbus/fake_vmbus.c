@@ -13,7 +13,9 @@
  *   kick RELID    host interrupt on a channel; delivered only when the
  *                 channel is open and its inbound interrupt_mask is 0
  *   rescind       rescind the NIC (sub-channels first, as the host does)
- * and /sys/kernel/debug/fake_vmbus/stats (counters the test asserts).
+ * and /sys/kernel/debug/fake_vmbus/stats (counters the test asserts),
+ * /sys/kernel/debug/fake_vmbus/numa (on which NUMA node the pages the
+ * guest handed to the "host" lie: every open ring and every GPADL).
  *
  * The ordering of the real core is kept where drivers depend on it: a
  * device is registered (and probed) from its primary channel's
@@ -28,13 +30,16 @@
 #include <linux/gfp.h>
 #include <linux/hyperv.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
+#include <linux/topology.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "hv_vmbus_layout.h"
@@ -46,6 +51,11 @@
 static bool monitor = true;
 module_param(monitor, bool, 0444);
 MODULE_PARM_DESC(monitor, "Offer channels with a monitor id (default yes)");
+
+/* A CPU of another NUMA node than the test's puts the NIC on that node. */
+static unsigned int cpu;
+module_param(cpu, uint, 0444);
+MODULE_PARM_DESC(cpu, "Target CPU of every channel (default 0)");
 
 static char *instance = "f8615163-0001-1000-2000-00155d000001";
 module_param(instance, charp, 0444);
@@ -69,6 +79,21 @@ static DEFINE_MUTEX(fv_ctl_lock);
 static atomic_t fv_next_gpadl = ATOMIC_INIT(0xe1e10);
 static atomic_t fv_gpadls, fv_rings, fv_delivered, fv_masked, fv_closed;
 static atomic_t fv_set_events;
+
+/*
+ * Pages per NUMA node of each GPADL the guest established, counted when
+ * it was established (the host sees the guest-physical pages then).
+ * Nodes from FV_NODES on are counted together.
+ */
+#define FV_NODES 4
+#define FV_GPADLS 16
+struct fv_gpadl_nodes {
+	u32 handle;		/* 0: free slot */
+	u32 pages;
+	u32 on[FV_NODES + 1];
+};
+static struct fv_gpadl_nodes fv_gpadl_nodes[FV_GPADLS];
+static DEFINE_SPINLOCK(fv_gpadl_lock);
 
 static void *conn_ptr(unsigned int off)
 {
@@ -520,7 +545,7 @@ static struct vmbus_channel *fv_new_channel(u32 relid, u16 sub_index)
 	c->monitor_grp = c->offermsg.monitorid / 32;
 	c->monitor_bit = c->offermsg.monitorid % 32;
 	c->device_id = HV_NIC;
-	c->target_cpu = 0;
+	c->target_cpu = cpu;
 	return c;
 }
 
@@ -533,8 +558,13 @@ int vmbus_alloc_ring(struct vmbus_channel *c, u32 send_size, u32 recv_size)
 	if (send_size % PAGE_SIZE || recv_size % PAGE_SIZE || !send_size ||
 	    !recv_size)
 		return -EINVAL;
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-			   get_order(send_size + recv_size));
+	/* As the real core: on the target CPU's node, else anywhere. */
+	page = alloc_pages_node(cpu_to_node(c->target_cpu),
+				GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+				get_order(send_size + recv_size));
+	if (!page)
+		page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+				   get_order(send_size + recv_size));
 	if (!page)
 		return -ENOMEM;
 	c->ringbuffer_page = page;
@@ -650,6 +680,49 @@ void vmbus_close(struct vmbus_channel *c)
 }
 EXPORT_SYMBOL_GPL(vmbus_close);
 
+static struct page *fv_buf_page(void *buf, size_t off)
+{
+	char *p = (char *)buf + off;
+
+	return is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+}
+
+/* Where the buffer's pages are; a full table just leaves it out. */
+static void fv_gpadl_note(u32 handle, void *buf, u32 size)
+{
+	struct fv_gpadl_nodes rec = { .handle = handle };
+	unsigned long flags;
+	size_t off;
+	int i;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		int nid = page_to_nid(fv_buf_page(buf, off));
+
+		rec.on[nid < FV_NODES ? nid : FV_NODES]++;
+		rec.pages++;
+	}
+	spin_lock_irqsave(&fv_gpadl_lock, flags);
+	for (i = 0; i < FV_GPADLS; i++) {
+		if (!fv_gpadl_nodes[i].handle) {
+			fv_gpadl_nodes[i] = rec;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&fv_gpadl_lock, flags);
+}
+
+static void fv_gpadl_forget(u32 handle)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&fv_gpadl_lock, flags);
+	for (i = 0; i < FV_GPADLS; i++)
+		if (fv_gpadl_nodes[i].handle == handle)
+			fv_gpadl_nodes[i].handle = 0;
+	spin_unlock_irqrestore(&fv_gpadl_lock, flags);
+}
+
 int vmbus_establish_gpadl(struct vmbus_channel *c, void *kbuffer, u32 size,
 			  struct vmbus_gpadl *gpadl)
 {
@@ -658,6 +731,7 @@ int vmbus_establish_gpadl(struct vmbus_channel *c, void *kbuffer, u32 size,
 	gpadl->size = size;
 	gpadl->buffer = kbuffer;
 	atomic_inc(&fv_gpadls);
+	fv_gpadl_note(gpadl->gpadl_handle, kbuffer, size);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmbus_establish_gpadl);
@@ -665,6 +739,7 @@ EXPORT_SYMBOL_GPL(vmbus_establish_gpadl);
 int vmbus_teardown_gpadl(struct vmbus_channel *c, struct vmbus_gpadl *gpadl)
 {
 	if (gpadl->gpadl_handle) {
+		fv_gpadl_forget(gpadl->gpadl_handle);
 		gpadl->gpadl_handle = 0;
 		atomic_dec(&fv_gpadls);
 	}
@@ -770,6 +845,8 @@ static int fv_offer(void)
 
 	if (fv_nic)
 		return -EBUSY;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
 	hdev = kzalloc(sizeof(*hdev), GFP_KERNEL);
 	c = fv_new_channel(NIC_RELID, 0);
 	if (!hdev || !c) {
@@ -968,6 +1045,64 @@ static int fv_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(fv_stats);
 
+static void fv_show_nodes(struct seq_file *m, const char *kind, u32 id,
+			  u32 pages, const u32 *on)
+{
+	int i;
+
+	seq_printf(m, "%s %u pages %u nodes", kind, id, pages);
+	for (i = 0; i <= FV_NODES; i++)
+		seq_printf(m, " %u", on[i]);
+	seq_putc(m, '\n');
+}
+
+static void fv_show_ring(struct seq_file *m, struct vmbus_channel *c)
+{
+	u32 on[FV_NODES + 1] = { 0 };
+	u32 i;
+
+	if (!c->ringbuffer_page || c->state != CHANNEL_OPENED_STATE)
+		return;
+	for (i = 0; i < c->ringbuffer_pagecount; i++) {
+		int nid = page_to_nid(c->ringbuffer_page + i);
+
+		on[nid < FV_NODES ? nid : FV_NODES]++;
+	}
+	fv_show_nodes(m, "ring", c->offermsg.child_relid,
+		      c->ringbuffer_pagecount, on);
+}
+
+/*
+ * One line per open ring and per GPADL:
+ *   <ring|gpadl> <relid|handle> pages <n> nodes <node 0> .. <node 3> <rest>
+ */
+static int fv_numa_show(struct seq_file *m, void *v)
+{
+	struct fv_gpadl_nodes recs[FV_GPADLS];
+	struct vmbus_channel *sc;
+	unsigned long flags;
+	int i;
+
+	mutex_lock(&fv_ctl_lock);
+	if (fv_nic) {
+		mutex_lock(fv_channel_mutex());
+		fv_show_ring(m, fv_nic->channel);
+		list_for_each_entry(sc, &fv_nic->channel->sc_list, sc_list)
+			fv_show_ring(m, sc);
+		mutex_unlock(fv_channel_mutex());
+	}
+	mutex_unlock(&fv_ctl_lock);
+	spin_lock_irqsave(&fv_gpadl_lock, flags);
+	memcpy(recs, fv_gpadl_nodes, sizeof(recs));
+	spin_unlock_irqrestore(&fv_gpadl_lock, flags);
+	for (i = 0; i < FV_GPADLS; i++)
+		if (recs[i].handle)
+			fv_show_nodes(m, "gpadl", recs[i].handle, recs[i].pages,
+				      recs[i].on);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fv_numa);
+
 /* ------------------------------------------------------------ module */
 
 static void fv_free_pages(void)
@@ -1011,6 +1146,7 @@ static int __init fv_init(void)
 	fv_debugfs = debugfs_create_dir("fake_vmbus", NULL);
 	debugfs_create_file("ctl", 0200, fv_debugfs, NULL, &fv_ctl_fops);
 	debugfs_create_file("stats", 0444, fv_debugfs, NULL, &fv_stats_fops);
+	debugfs_create_file("numa", 0444, fv_debugfs, NULL, &fv_numa_fops);
 	return 0;
 bus:
 	bus_unregister(&fv_bus);
