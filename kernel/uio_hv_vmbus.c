@@ -11,8 +11,9 @@
  *  - an interrupt of any channel (primary or sub-channel) is an event;
  *  - channels without a monitor page are accepted; enabling interrupts
  *    rings their doorbell (vmbus_set_event) so the host rechecks them;
- *  - the interrupt and monitor maps are one Hyper-V page (4 KiB), the
- *    rings and buffers are sized in system pages;
+ *  - the interrupt and monitor maps are one Hyper-V page (4 KiB), their
+ *    offset in the system page that holds them is the map's "offset";
+ *    the rings and buffers are sized in system pages (uhv_sizes.h);
  *  - a channel's "ring" file exists only once its ring is open, so a
  *    ring that userspace can see is always mappable, and a change uevent
  *    on the channel announces it; when probe runs before the vmbus core
@@ -46,15 +47,10 @@
 
 #include "hv_uio_abi.h"
 #include "hv_vmbus_private.h"
+#include "uhv_sizes.h"
 
 #define DRV_NAME "uio_hv_vmbus"
 #define DRV_VERSION "1.0"
-
-/* Bounds of the size parameters, in KiB. */
-#define RING_KB_MIN 16u
-#define RING_KB_MAX (64u * 1024)
-#define BUF_KB_MIN 64u
-#define BUF_KB_MAX (128u * 1024)
 
 static unsigned int ring_size_kb = HV_UIO_DEFAULT_RING_SIZE / 1024;
 module_param(ring_size_kb, uint, 0644);
@@ -350,7 +346,7 @@ static int uhv_buffer(struct uhv_dev *ud, unsigned int kb, const char *prefix,
 		      void **buf, struct vmbus_gpadl *gpadl, char *name,
 		      size_t name_len, struct uio_mem *mem)
 {
-	size_t bytes = PAGE_ALIGN((size_t)clamp(kb, BUF_KB_MIN, BUF_KB_MAX) * 1024);
+	size_t bytes = uhv_buf_bytes(kb, PAGE_SIZE);
 	int ret;
 
 	*buf = vzalloc_node(bytes, ud->node);
@@ -371,7 +367,6 @@ static int uhv_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id
 {
 	struct vmbus_channel *chan = hdev->channel;
 	struct uhv_dev *ud;
-	size_t payload;
 	int ret;
 
 	if (!uhv_allowed(hdev))
@@ -384,8 +379,14 @@ static int uhv_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id
 	ud->node = uhv_channel_node(chan);
 	atomic_set(&ud->opens, 0);
 	INIT_WORK(&ud->ring_work, uhv_ring_work);
-	payload = (size_t)clamp(ring_size_kb, RING_KB_MIN, RING_KB_MAX) * 1024;
-	ud->ring_bytes = VMBUS_RING_SIZE(payload);
+	/* uhv_ring_bytes() assumes the core's one-system-page ring header. */
+	BUILD_BUG_ON(sizeof(struct hv_ring_buffer) != PAGE_SIZE);
+	BUILD_BUG_ON(UHV_HV_PAGE != HV_HYP_PAGE_SIZE);
+	ud->ring_bytes = uhv_ring_bytes(ring_size_kb, PAGE_SIZE);
+	/* The same rule as the core's (the QEMU suite fails on a warning). */
+	WARN_ON_ONCE(ud->ring_bytes !=
+		     VMBUS_RING_SIZE((size_t)uhv_clamp_kb(ring_size_kb, UHV_RING_KB_MIN,
+							  UHV_RING_KB_MAX) * 1024));
 
 	sysfs_bin_attr_init(&ud->ring_attr);
 	ud->ring_attr.attr.name = "ring";
@@ -415,11 +416,15 @@ static int uhv_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id
 	ud->info.mem[HV_UIO_MAP_INT_PAGE].name = HV_UIO_MAP_NAME_INT_PAGE;
 	ud->info.mem[HV_UIO_MAP_INT_PAGE].addr = (uintptr_t)hvl_int_page();
 	ud->info.mem[HV_UIO_MAP_INT_PAGE].size = HV_HYP_PAGE_SIZE;
+	ud->info.mem[HV_UIO_MAP_INT_PAGE].offs =
+		uhv_hv_page_offs((uintptr_t)hvl_int_page(), PAGE_SIZE);
 	ud->info.mem[HV_UIO_MAP_INT_PAGE].memtype = UIO_MEM_LOGICAL;
 
 	ud->info.mem[HV_UIO_MAP_MONITOR_PAGE].name = HV_UIO_MAP_NAME_MONITOR_PAGE;
 	ud->info.mem[HV_UIO_MAP_MONITOR_PAGE].addr = (uintptr_t)hvl_monitor_page_out();
 	ud->info.mem[HV_UIO_MAP_MONITOR_PAGE].size = HV_HYP_PAGE_SIZE;
+	ud->info.mem[HV_UIO_MAP_MONITOR_PAGE].offs =
+		uhv_hv_page_offs((uintptr_t)hvl_monitor_page_out(), PAGE_SIZE);
 	ud->info.mem[HV_UIO_MAP_MONITOR_PAGE].memtype = UIO_MEM_LOGICAL;
 
 	/* Only a NIC needs the buffers (about 47 MiB by default). */
