@@ -39,6 +39,17 @@ expect() {
 	fi
 }
 
+# ok when the command fails (a refusal), with a name.
+refuse() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then
+		echo "$FAIL - $DRV: $name (it succeeded)"
+	else
+		echo "ok - $DRV: $name ($(head -c 200 /tmp/out))"
+	fi
+}
+
 # Kernel warnings since the last call belong to the phase just ended.
 dmesg_clean() {
 	if dmesg | grep -E 'WARNING:|BUG:|Call Trace:|general protection|refcount_t:' >/tmp/warn; then
@@ -65,6 +76,9 @@ expect "insmod uio_hv_vmbus with sizes" insmod $M/uio_hv_vmbus.ko \
 	ring_size_kb=$RING_KB recv_buf_kb=$RECV_KB send_buf_kb=$SEND_KB
 expect "host offers the NIC" sh -c "echo offer > $CTL"
 uio_face unbound ours
+refuse "bind refused while the GUID is not named" \
+	sh -c "echo $GUID > /sys/bus/vmbus/drivers/uio_hv_vmbus/bind"
+uio_face unbound ours
 expect "GUID named in the devices parameter" \
 	sh -c "echo $GUID > /sys/module/uio_hv_vmbus/parameters/devices"
 expect "bind by instance GUID" \
@@ -85,8 +99,14 @@ dmesg_clean load-unload
 
 say "uio_hv_vmbus, channels without a monitor page"
 expect "insmod fake_vmbus monitor=0" insmod $M/fake_vmbus.ko monitor=0
-expect "insmod uio_hv_vmbus devices=GUID" insmod $M/uio_hv_vmbus.ko devices=$GUID
+# Named by driver_override this time (what vmbus-devbind also writes).
+expect "insmod uio_hv_vmbus, no devices named" insmod $M/uio_hv_vmbus.ko
 expect "host offers the NIC" sh -c "echo offer > $CTL"
+uio_face unbound ours
+expect "driver_override names uio_hv_vmbus" \
+	sh -c "echo uio_hv_vmbus > /sys/bus/vmbus/devices/$GUID/driver_override"
+expect "bind by driver_override" \
+	sh -c "echo $GUID > /sys/bus/vmbus/drivers/uio_hv_vmbus/bind"
 uio_face ready ours
 uio_face nomonitor ours
 uio_face abi ours no-monitor

@@ -786,6 +786,7 @@ static void fv_dev_release(struct device *dev)
 		kobject_put(&c->kobj);
 	else
 		fv_free_channel_mem(c);
+	kfree(hdev->driver_override);
 	kfree(hdev);
 }
 
