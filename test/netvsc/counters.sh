@@ -165,15 +165,10 @@ rx_io() {
 		be+=(--backend "gen:flows=16,size=${SIZES_RX[$k]},count=$N,rate=$rate,start=0")
 	done
 	it_emu_start rx --nics 3 --max-queues 8 --mac 00:15:5d:00:02:10 "${be[@]}"
-	# io: the pool must outlast what three ports' Tx rings (4096 each by
-	# default) can hold awaiting completions. With 8192 mbufs the pool ran
-	# dry and our PMD deadlocked (CI, netvsc_io_q1_ours: RX-nombuf 765M):
-	# completions queue behind parked receive data that needs mbufs
-	# (known bug, docs/pmd.md Rx interrupts section). testpmd takes the
-	# last --total-num-mbufs.
-	local pool=()
-	[ "$mode" = io ] && pool=(--total-num-mbufs=24576)
-	start_tp rx "$IT_DIR/testpmd.log" --forward-mode="$mode" --port-topology=loop "${pool[@]}"
+	# io with testpmd's default pool (8192 here): three ports' Tx rings
+	# (4096 each) can hold more mbufs than that awaiting completions, so
+	# the pool may run dry (poolstarve.sh tests that case on purpose).
+	start_tp rx "$IT_DIR/testpmd.log" --forward-mode="$mode" --port-topology=loop
 	nv_cmd start
 	for k in 0 1 2; do
 		it_ctl rx gen "$k" start >/dev/null || fail "gen $k start refused"

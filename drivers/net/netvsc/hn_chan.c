@@ -4,10 +4,14 @@
  * waiter, host notifications and control RNDIS messages to the session,
  * receive data is parked (its ranges copied out, the frames still in the
  * receive buffer) until an Rx burst takes them. Nothing here drops data
- * because an application is slow: a parked packet blocks further reads of
- * data (the host then sees a full ring), whoever reads: the Rx burst, a
- * Tx queue reaping completions or a control wait. Only while the port is
- * stopped may a control wait read past data (counted in rx discarded).
+ * because an application is slow. The park holds as many packets and
+ * ranges as the host has receive sub-allocations, so an honest host can
+ * never fill it: whoever reads (a Tx queue reaping completions, a control
+ * wait, an Rx burst short of mbufs) gets past data to the completions
+ * behind it, and the host feels backpressure through its receive buffer.
+ * Should a host overfill it anyway, data waits in the ring as before; only
+ * while the port is stopped may a control wait then read past data
+ * (counted in rx discarded).
  */
 #include <errno.h>
 #include <string.h>
@@ -35,15 +39,14 @@ hn_chan_init(struct hn_data *hv, uint16_t idx, struct rte_vmbus_chan *c)
 	hc->buf_size = HN_CHAN_BUF_INIT;
 	hc->buf = rte_malloc_socket("hn_chan_buf", hc->buf_size,
 				    RTE_CACHE_LINE_SIZE, socket);
-	hc->park[0].r = rte_malloc_socket("hn_xfer", HN_PARK_MAX *
-					  HN_XFER_RANGES_MAX * sizeof(*hc->park[0].r),
-					  RTE_CACHE_LINE_SIZE, socket);
-	for (unsigned int i = 1; hc->park[0].r != NULL && i < HN_PARK_MAX; i++)
-		hc->park[i].r = hc->park[0].r + i * HN_XFER_RANGES_MAX;
+	if (hn_chan_park_size(hc, hv->recv_sec_count) != 0) {
+		hn_chan_fini(hc);
+		return -ENOMEM;
+	}
 	/* Every RX ACK is the same message; build it once. */
 	if (nvsp_build_rndis_pkt_complete(hc->ack_msg, sizeof(hc->ack_msg),
 					  NVSP_STATUS_SUCCESS) < 0 ||
-	    hc->buf == NULL || hc->park[0].r == NULL) {
+	    hc->buf == NULL) {
 		hn_chan_fini(hc);
 		return -ENOMEM;
 	}
@@ -55,10 +58,12 @@ hn_chan_fini(struct hn_chan *hc)
 {
 	hn_zx_chan_gone(hc);
 	rte_free(hc->buf);
-	rte_free(hc->park[0].r);
+	rte_free(hc->park);
+	rte_free(hc->park_r);
 	hc->buf = NULL;
-	memset(hc->park, 0, sizeof(hc->park));
-	hc->park_n = 0;
+	hc->park = NULL;
+	hc->park_r = NULL;
+	hc->park_n = hc->park_cap = hc->park_rcap = 0;
 	hc->chan = NULL;
 }
 
@@ -129,12 +134,85 @@ hn_chan_ack(struct hn_chan *hc, uint64_t xid)
 		hc->acks[hc->nacks++] = xid;
 }
 
+/*
+ * Size the park for a receive buffer of sub_allocs sub-allocations: an
+ * honest host has at most one range outstanding per sub-allocation, and
+ * each packet has one at least. Ranges are kept contiguous per packet,
+ * so up to one packet's worth is lost where they wrap. Only an empty park
+ * is resized (sessions start with the filter off).
+ */
+int
+hn_chan_park_size(struct hn_chan *hc, uint32_t sub_allocs)
+{
+	int socket = hc->hv->vmbus->device.numa_node;
+	uint32_t pcap = RTE_MAX(RTE_MIN(sub_allocs, HN_PARK_RANGES_MAX), HN_PARK_MIN);
+	uint32_t rcap = pcap + HN_XFER_RANGES_MAX;
+	struct vmbus_xfer_page_range *r;
+	struct hn_xfer *x;
+
+	if (pcap == hc->park_cap)
+		return 0;
+	if (hc->park_n != 0)
+		return -EBUSY;
+	x = rte_zmalloc_socket("hn_park", (size_t)pcap * sizeof(*x),
+			       RTE_CACHE_LINE_SIZE, socket);
+	r = rte_malloc_socket("hn_park_ranges", (size_t)rcap * sizeof(*r),
+			      RTE_CACHE_LINE_SIZE, socket);
+	if (x == NULL || r == NULL) {
+		rte_free(x);
+		rte_free(r);
+		return -ENOMEM;
+	}
+	rte_free(hc->park);
+	rte_free(hc->park_r);
+	hc->park = x;
+	hc->park_r = r;
+	hc->park_cap = pcap;
+	hc->park_rcap = rcap;
+	hc->park_head = 0;
+	return 0;
+}
+
+/* Slot of the i-th parked packet (i < park_cap). */
+static inline uint32_t
+hn_park_slot(const struct hn_chan *hc, uint32_t i)
+{
+	uint32_t j = hc->park_head + i;
+
+	return j >= hc->park_cap ? j - hc->park_cap : j;
+}
+
+/* Where n contiguous ranges fit after the newest parked packet, or NULL. */
+static struct vmbus_xfer_page_range *
+hn_park_room(const struct hn_chan *hc, uint32_t n)
+{
+	const struct hn_xfer *oldest, *newest;
+	uint32_t o, t;
+
+	if (hc->park_n == 0)
+		return hc->park_r; /* n <= HN_XFER_RANGES_MAX < park_rcap */
+	if (hc->park_n == hc->park_cap)
+		return NULL;
+	oldest = &hc->park[hc->park_head];
+	newest = &hc->park[hn_park_slot(hc, hc->park_n - 1)];
+	o = (uint32_t)(oldest->r - hc->park_r);
+	t = (uint32_t)(newest->r - hc->park_r) + newest->count;
+	if (newest->r >= oldest->r) {
+		/* In use: [o, t). */
+		if (n <= hc->park_rcap - t)
+			return hc->park_r + t;
+		return n <= o ? hc->park_r : NULL;
+	}
+	/* In use: [o, end) and [0, t). */
+	return n <= o - t ? hc->park_r + t : NULL;
+}
+
 /* The head packet leaves the park; its ACK is someone else's (zero-copy
  * receive sends it when the application frees its frames). */
 void
 hn_chan_unpark(struct hn_chan *hc)
 {
-	hc->park_head = (hc->park_head + 1) % HN_PARK_MAX;
+	hc->park_head = hn_park_slot(hc, 1);
 	hc->park_n--;
 }
 
@@ -186,33 +264,51 @@ hn_chan_ctl_ranges(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	}
 }
 
-/*
- * Copy the ranges of a data packet so that it can wait in the slot. They
- * come from our private copy of the packet; each is checked against the
- * receive buffer when its frame is delivered (hn_rx.c).
- */
-static void
-hn_chan_park(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
+/* Ranges of a data packet worth keeping. */
+static uint32_t
+hn_xfer_nranges(struct hn_chan *hc, const struct vmbus_pkt_info *pi, bool quiet)
 {
-	struct hn_xfer *x = &hc->park[(hc->park_head + hc->park_n) % HN_PARK_MAX];
 	uint32_t n = pi->range_count;
 
 	/* vmbus_pkt_parse() vouches that range_count ranges are there. */
-	if (n > pi->ranges_len / sizeof(x->r[0]))
-		n = pi->ranges_len / sizeof(x->r[0]);
+	if (n > pi->ranges_len / sizeof(struct vmbus_xfer_page_range))
+		n = pi->ranges_len / sizeof(struct vmbus_xfer_page_range);
 	if (n > HN_XFER_RANGES_MAX) {
-		hn_bad(hc, HN_BAD_PKT, "range_count", pi->range_count);
+		if (!quiet)
+			hn_bad(hc, HN_BAD_PKT, "range_count", pi->range_count);
 		n = HN_XFER_RANGES_MAX;
 	}
+	return n;
+}
+
+/*
+ * Copy the ranges of a data packet so that it can wait in the park. They
+ * come from our private copy of the packet; each is checked against the
+ * receive buffer when its frame is delivered (hn_rx.c). Returns false if
+ * the park has no room (the caller decides what becomes of the packet).
+ */
+static bool
+hn_chan_park(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
+{
+	uint32_t n = hn_xfer_nranges(hc, pi, false);
+	struct vmbus_xfer_page_range *r;
+	struct hn_xfer *x;
+
 	if (n == 0) {
 		hn_chan_ack(hc, pi->trans_id);
-		return;
+		return true;
 	}
-	memcpy(x->r, pi->ranges, (size_t)n * sizeof(x->r[0]));
+	r = hn_park_room(hc, n);
+	if (r == NULL)
+		return false;
+	x = &hc->park[hn_park_slot(hc, hc->park_n)];
+	memcpy(r, pi->ranges, (size_t)n * sizeof(*r));
+	x->r = r;
 	x->xid = pi->trans_id;
 	x->count = n;
 	x->next = 0;
 	hc->park_n++;
+	return true;
 }
 
 /*
@@ -234,9 +330,10 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 		hn_bad(hc, HN_BAD_PAGESET, "xfer_pageset_id", pi->xfer_pageset_id);
 		np.channel_type = UINT32_MAX;
 	}
-	/* The parked packets go first; data waits in the ring (the host
-	 * sees backpressure) unless nobody can ever take it. */
+	/* Data that does not fit the park waits in the ring (the host sees
+	 * backpressure) unless nobody can ever take it. */
 	if (np.channel_type == NVSP_CHANNEL_TYPE_DATA && peeked &&
+	    hn_park_room(hc, RTE_MAX(hn_xfer_nranges(hc, pi, true), 1u)) == NULL &&
 	    (mode != HN_POLL_CTL || !hn_chan_may_discard(hc)))
 		return 0;
 	if (peeked) {
@@ -259,11 +356,10 @@ hn_chan_xfer(struct hn_chan *hc, enum hn_poll_mode mode,
 		hn_chan_ctl_ranges(hc, pi);
 		break;
 	case NVSP_CHANNEL_TYPE_DATA:
-		if (hc->park_n < HN_PARK_MAX) {
-			hn_chan_park(hc, pi);
+		if (hn_chan_park(hc, pi))
 			return 1;
-		}
-		/* A control wait must get past data nobody can take now. */
+		/* A control wait must get past data nobody can take now (or
+		 * the host changed the packet between peek and read). */
 		hn_chan_count_dropped(hc, pi->range_count);
 		break;
 	default:
@@ -282,7 +378,8 @@ static int
 hn_chan_read_one(struct hn_chan *hc, enum hn_poll_mode mode)
 {
 	struct vmbus_pkt_info pi;
-	bool peek = hc->park_n == HN_PARK_MAX;
+	/* Data we could not park must stay in the ring: look before taking. */
+	bool peek = hn_park_room(hc, HN_XFER_RANGES_MAX) == NULL;
 	uint32_t len;
 	int rc;
 
@@ -334,9 +431,10 @@ hn_chan_read_one(struct hn_chan *hc, enum hn_poll_mode mode)
 }
 
 /*
- * Read up to budget packets. Rx stops at the first data packet once one
- * is parked (the caller delivers it and calls again); Tx stops there too;
- * a control wait reads past it. Returns packets handled or -errno.
+ * Read up to budget packets. Rx stops once HN_RX_AHEAD packets are parked
+ * (the caller delivers them and calls again); Tx and control waits park
+ * all the data they meet to get at what lies behind it. Returns packets
+ * handled or -errno.
  */
 int
 hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode, unsigned int budget)
@@ -350,8 +448,8 @@ hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode, unsigned int budget)
 		hn_chan_flush_acks(hc);
 	while (n < budget) {
 		/* Parking frees ring room (frames stay in the receive
-		 * buffer); stop only when every slot is taken. */
-		if (mode == HN_POLL_RX && hc->park_n == HN_PARK_MAX)
+		 * buffer); an Rx burst reads only a little ahead. */
+		if (mode == HN_POLL_RX && hc->park_n >= HN_RX_AHEAD)
 			break;
 		/* No room to ACK more data: let the host drain first. */
 		if (hc->nacks == HN_ACK_BACKLOG)

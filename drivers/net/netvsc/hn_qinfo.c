@@ -17,7 +17,8 @@ hn_parked_frames(const struct hn_chan *hc)
 	uint32_t i, n = 0;
 
 	for (i = 0; i < hc->park_n; i++) {
-		const struct hn_xfer *x = &hc->park[(hc->park_head + i) % HN_PARK_MAX];
+		uint32_t j = hc->park_head + i;
+		const struct hn_xfer *x = &hc->park[j >= hc->park_cap ? j - hc->park_cap : j];
 
 		n += x->count - x->next;
 	}
@@ -25,9 +26,9 @@ hn_parked_frames(const struct hn_chan *hc)
 }
 
 /*
- * Frames received and not yet taken: the ring is read into the parking
- * slots first (as an Rx burst does), so frames the host already wrote
- * count too, up to what the slots hold.
+ * Frames received and not yet taken: the ring is read into the park first
+ * (as an Rx burst does), so frames the host already wrote count too, up
+ * to what an Rx burst reads ahead.
  */
 static int
 hn_rx_waiting(struct hn_rx_queue *rxq)
@@ -39,7 +40,7 @@ hn_rx_waiting(struct hn_rx_queue *rxq)
 		return 0;
 	if (!rte_spinlock_trylock(&hc->lock))
 		return -EBUSY;
-	if (hc->park_n < HN_PARK_MAX)
+	if (hc->park_n < HN_RX_AHEAD)
 		(void)hn_chan_poll(hc, HN_POLL_RX, 32);
 	n = hn_parked_frames(hc);
 	if (hc->need_sig) {
@@ -116,7 +117,7 @@ hn_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 	qinfo->mp = rxq->mp;
 	qinfo->scattered_rx = dev->data->scattered_rx;
 	/* No descriptor ring: the receive packets a queue may hold. */
-	qinfo->nb_desc = HN_PARK_MAX;
+	qinfo->nb_desc = (uint16_t)RTE_MIN(rxq->hc->park_cap, (uint32_t)UINT16_MAX);
 	qinfo->conf.offloads = dev->data->dev_conf.rxmode.offloads;
 }
 

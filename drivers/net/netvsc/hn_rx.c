@@ -399,9 +399,10 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	/* Bounded: a host writing control packets forever cannot hold us. */
 	while (nb < n && polls++ < 8) {
 		uint32_t before;
+		uint64_t nombuf;
 
 		/* Drain the ring first: the host waits for its room. */
-		if (hc->park_n < HN_PARK_MAX) {
+		if (hc->park_n < HN_RX_AHEAD) {
 			rc = hn_chan_poll(hc, HN_POLL_RX, 32);
 			if (rc < 0 && hc->park_n == 0)
 				break;
@@ -409,12 +410,24 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (hc->park_n == 0)
 			break;
 		before = hc->park_n;
+		nombuf = rxq->st.nombuf;
 		if (zx != NULL)
 			nb += hn_rx_deliver_zc(rxq, pkts + nb, n - nb);
 		else
 			nb += hn_rx_deliver(rxq, pkts + nb, n - nb);
+		if (unlikely(rxq->st.nombuf != nombuf)) {
+			/*
+			 * The pool is empty: its mbufs may be page-buffer
+			 * sends whose completions wait in the ring behind
+			 * receive data. Park that data to get them (the
+			 * application may not call tx_burst while it
+			 * receives nothing).
+			 */
+			(void)hn_chan_poll(hc, HN_POLL_TX, 256);
+			break;
+		}
 		if (hc->park_n == before)
-			break; /* burst full or no mbufs */
+			break; /* burst full */
 	}
 	if (hc->need_sig) {
 		hc->need_sig = false;

@@ -516,6 +516,7 @@ hn_take_result(struct hn_data *hv)
 	hv->ndis_version = r->ndis_version;
 	hv->sec_size = r->send_section_size;
 	hv->sec_count = r->send_section_count;
+	hv->recv_sec_count = r->recv_section_count;
 	hv->max_pkts_per_msg = RTE_MAX(r->rndis.max_pkts_per_msg, 1u);
 	hv->max_xfer = r->rndis.max_xfer_size;
 	hv->pkt_align = RTE_MAX(r->rndis_pkt_align, RNDIS_PKT_ALIGN_MIN);
@@ -616,7 +617,13 @@ hn_session_attach(struct hn_data *hv)
 		return -ENOTSUP;
 	}
 	hn_take_result(hv);
-	return 0;
+	/* Subchannels are sized as they open; the primary was opened before
+	 * the host said how many sub-allocations it has. */
+	rc = hn_chan_park_size(&hv->chans[0], hv->recv_sec_count);
+	if (rc != 0)
+		HN_LOG(ERR, "port %u: no memory to park %u receive packets",
+		       hv->port_id, hv->recv_sec_count);
+	return rc;
 }
 
 /* ---- Subchannels ---- */

@@ -163,11 +163,20 @@ struct hn_ctl_in {
 struct hn_xfer {
 	uint64_t xid;
 	uint32_t count, next;
-	struct vmbus_xfer_page_range *r; /* HN_XFER_RANGES_MAX */
+	struct vmbus_xfer_page_range *r; /* count, in hn_chan.park_r */
 };
 
-/* Receive packets a reader may hold before it must stop (or discard). */
-#define HN_PARK_MAX 8u
+/*
+ * Receive packets an Rx burst reads ahead of delivery. Any other reader
+ * (a Tx queue reaping completions, a control wait, an Rx burst that ran
+ * out of mbufs) parks every receive packet it meets, up to what the host
+ * can have outstanding, so that completions never wait behind data.
+ */
+#define HN_RX_AHEAD 8u
+/* Park size before the host has said how many sub-allocations its
+ * receive buffer has, and the most any host may make us keep. */
+#define HN_PARK_MIN 8u
+#define HN_PARK_RANGES_MAX 65536u
 
 struct hn_chan {
 	rte_spinlock_t lock;
@@ -176,8 +185,11 @@ struct hn_chan {
 	uint16_t idx;
 	uint8_t *buf;          /* one packet copied out of the ring */
 	uint32_t buf_size;
-	struct hn_xfer park[HN_PARK_MAX]; /* oldest at park_head */
-	uint32_t park_head, park_n;
+	struct hn_xfer *park;  /* park_cap packets, oldest at park_head */
+	uint32_t park_head, park_n, park_cap;
+	/* Their ranges, each packet's contiguous, in arrival order. */
+	struct vmbus_xfer_page_range *park_r;
+	uint32_t park_rcap;
 	uint64_t acks[HN_ACK_BACKLOG]; /* ACKs the ring had no room for */
 	uint32_t nacks;
 	bool need_sig;
@@ -260,6 +272,7 @@ struct hn_data {
 	uint32_t recv_size;
 	uint8_t *send_buf;
 	uint32_t send_size, sec_size, sec_count;
+	uint32_t recv_sec_count; /* receive sub-allocations (the park's size) */
 	bool rxbuf_connected, txbuf_connected, rndis_up;
 	uint32_t max_pkts_per_msg, max_xfer, pkt_align;
 	uint32_t mtu, max_frame;
@@ -366,6 +379,7 @@ void hn_chan_flush_acks(struct hn_chan *hc);
 void hn_chan_ack_xfer(struct hn_chan *hc);
 void hn_chan_ack(struct hn_chan *hc, uint64_t xid);
 void hn_chan_unpark(struct hn_chan *hc);
+int hn_chan_park_size(struct hn_chan *hc, uint32_t sub_allocs);
 
 /* hn_rx.c */
 int hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
