@@ -7,8 +7,9 @@
 #     and over) while frames flow to a slow application: every frame is
 #     received, RX-missed and rx_q0_discarded stay 0.
 #  2. A transmit-only application never polls Rx while frames arrive
-#     (Tx completions queue up behind them): they wait in the ring / the
-#     parked slots (the host sees backpressure) and an rxonly run after it
+#     (Tx completions queue up behind them): the Tx reaping parks them
+#     until the host's receive buffer is full (the host sees
+#     backpressure), no frame is dropped, and an rxonly run after it
 #     receives every one of them; every frame sent reached the host.
 # The stock PMD has no reference here: its control waits and Tx
 # completion reaping both discard receive data.
