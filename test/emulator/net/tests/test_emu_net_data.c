@@ -415,17 +415,16 @@ test_tx_trailing_bytes(void **state)
  * each header rule must still fail the whole packet).
  */
 static uint32_t
-tx_three_in_section(struct g *g, bool set, uint32_t woff, uint32_t val,
-		    uint64_t id)
+tx_three_in_section(struct g *g, const struct rndis_pkt_meta *meta, bool set,
+		    uint32_t woff, uint32_t val, uint64_t id)
 {
-	struct rndis_pkt_meta meta = { .present = 0 };
 	uint8_t *sec = g->sendbuf + 6u * NG_SECTION, m[40];
 	uint32_t at = 0, third = 0;
 	unsigned int i;
 	int off;
 
 	for (i = 0; i < 3; i++) {
-		off = rndis_pkt_encode(sec + at, NG_SECTION - at, &meta, FLEN, 0);
+		off = rndis_pkt_encode(sec + at, NG_SECTION - at, meta, FLEN, 0);
 		assert_true(off > 0);
 		memcpy(sec + at + off, frames[i], FLEN);
 		if (i == 2)
@@ -439,14 +438,43 @@ tx_three_in_section(struct g *g, bool set, uint32_t woff, uint32_t val,
 	return ng_expect_tx_comp(g, 0, id);
 }
 
+struct tx_bad_word {
+	uint32_t woff, val;
+	const char *log;
+};
+
+/* Each case fails the whole packet with its message; then a clean one. */
+static void
+tx_aggregate_cases(struct g *g, const struct rndis_pkt_meta *meta,
+		   const struct tx_bad_word *bad, unsigned int nbad)
+{
+	unsigned int i;
+
+	make_frames(g, 3);
+	for (i = 0; i < nbad; i++) {
+		g->nlog = 0; /* each case's own message */
+		assert_int_equal(tx_three_in_section(g, meta, true, bad[i].woff,
+						     bad[i].val, 100 + i),
+				 NVSP_STATUS_FAILURE);
+		assert_int_equal(ng_qstats(g, 0).tx_errors, i + 1);
+		assert_true(ng_logged(g, bad[i].log));
+		assert_int_equal(g->cap.n, 0);
+	}
+	assert_int_equal(tx_three_in_section(g, meta, false, 0, 0, 200),
+			 NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(g->cap.len[i], FLEN);
+		assert_memory_equal(g->cap.f[i], frames[i], FLEN);
+	}
+	assert_int_equal(ng_qstats(g, 0).tx_errors, nbad);
+}
+
 /* Every header rule, broken in the last message of an aggregate. */
 static void
 test_tx_aggregate_header_rules(void **state)
 {
-	static const struct {
-		uint32_t woff, val;
-		const char *log;
-	} bad[] = {
+	static const struct tx_bad_word bad[] = {
 		{ 0, 5, "holds type 0x5, not a PACKET_MSG" },	/* type */
 		{ 8, 35, "#3: malformed header or PPI" },	/* data_offset < 36 */
 		{ 8, 48, "#3: malformed header or PPI" },	/* frame past msg_len */
@@ -457,26 +485,34 @@ test_tx_aggregate_header_rules(void **state)
 		{ 36, 1, "#3: malformed header or PPI" },	/* vc_handle */
 		{ 32, 8, "#3: malformed header or PPI" },	/* ppi_len, no room */
 	};
-	struct g *g = *state;
-	unsigned int i;
+	struct rndis_pkt_meta meta = { .present = 0 };
 
-	make_frames(g, 3);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		g->nlog = 0; /* each case's own message */
-		assert_int_equal(tx_three_in_section(g, true, bad[i].woff,
-						     bad[i].val, 100 + i),
-				 NVSP_STATUS_FAILURE);
-		assert_int_equal(ng_qstats(g, 0).tx_errors, i + 1);
-		assert_true(ng_logged(g, bad[i].log));
-		assert_int_equal(g->cap.n, 0);
-	}
-	assert_int_equal(tx_three_in_section(g, false, 0, 0, 200), NVSP_STATUS_SUCCESS);
-	assert_int_equal(g->cap.n, 3);
-	for (i = 0; i < 3; i++) {
-		assert_int_equal(g->cap.len[i], FLEN);
-		assert_memory_equal(g->cap.f[i], frames[i], FLEN);
-	}
-	assert_int_equal(ng_qstats(g, 0).tx_errors, sizeof(bad) / sizeof(bad[0]));
+	tx_aggregate_cases(*state, &meta, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+/*
+ * The same with a hash-value PPI in every message (as the stock guest
+ * sends): header at 0, element at 44 (size, type, offset), value at 56,
+ * frame at 60.
+ */
+static void
+test_tx_aggregate_ppi_rules(void **state)
+{
+	static const struct tx_bad_word bad[] = {
+		{ 28, 38, "#3: malformed header or PPI" },	/* ppi_offset % 4 */
+		{ 28, 32, "#3: malformed header or PPI" },	/* ppi_offset < 36 */
+		{ 32, 20, "#3: malformed header or PPI" },	/* PPIs into the frame */
+		{ 44, 0, "#3: malformed header or PPI" },	/* element size 0 */
+		{ 44, 14, "#3: malformed header or PPI" },	/* size % 4 */
+		{ 44, 20, "#3: malformed header or PPI" },	/* size past ppi_len */
+		{ 52, 16, "#3: malformed header or PPI" },	/* value offset = size */
+		{ 52, 8, "#3: malformed header or PPI" },	/* value offset < 12 */
+		{ 52, 14, "#3: malformed header or PPI" },	/* 2 value bytes */
+	};
+	struct rndis_pkt_meta meta = { .present = RNDIS_META_HASH_VALUE,
+				       .hash_value = 0x1234 };
+
+	tx_aggregate_cases(*state, &meta, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* A checksum request on a frame with an inline tag: L2 is 14 bytes. */
@@ -652,6 +688,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_unpadded_lenient, setup_tx_lenient, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_trailing_bytes, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_aggregate_header_rules, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_aggregate_ppi_rules, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_inline_vlan_strict, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_inline_vlan_lenient, setup_tx_lenient, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_out_of_sections, setup_up, ng_teardown),
