@@ -183,13 +183,13 @@ hn_park_slot(const struct hn_chan *hc, uint32_t i)
 }
 
 /* Where n contiguous ranges fit after the newest parked packet, or NULL. */
-static struct vmbus_xfer_page_range *
+static __rte_always_inline struct vmbus_xfer_page_range *
 hn_park_room(const struct hn_chan *hc, uint32_t n)
 {
 	const struct hn_xfer *oldest, *newest;
 	uint32_t o, t;
 
-	if (hc->park_n == 0)
+	if (likely(hc->park_n == 0))
 		return hc->park_r; /* n <= HN_XFER_RANGES_MAX < park_rcap */
 	if (hc->park_n == hc->park_cap)
 		return NULL;

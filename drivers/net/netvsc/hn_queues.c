@@ -90,15 +90,16 @@ hn_chan_drain(struct hn_chan *hc)
 	rte_spinlock_lock(&hc->lock);
 	for (;;) {
 		rc = hn_chan_poll(hc, HN_POLL_CTL, 256);
-		while (hc->park_n != 0)
+		/* The park may hold thousands: ACK as the backlog allows. */
+		while (hc->park_n != 0 && hc->nacks < HN_ACK_BACKLOG)
 			hn_chan_ack_xfer(hc);
 		if (hc->nacks != 0)
 			hn_chan_flush_acks(hc);
-		if (rc <= 0 && hc->nacks == 0)
+		if (rc <= 0 && hc->nacks == 0 && hc->park_n == 0)
 			break;
 		if (rte_get_timer_cycles() > deadline) {
 			HN_LOG(WARNING, "port %u chan %u: closed with %u ACKs unsent",
-			       hv->port_id, hc->idx, hc->nacks);
+			       hv->port_id, hc->idx, hc->nacks + hc->park_n);
 			break;
 		}
 		if (rc <= 0)

@@ -409,6 +409,13 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (hc->park_n == 0)
 			break;
+		/* Each delivery may ACK one packet: never more than the
+		 * backlog holds while the host is not reading our ring. */
+		if (unlikely(hc->nacks == HN_ACK_BACKLOG)) {
+			hn_chan_flush_acks(hc);
+			if (hc->nacks == HN_ACK_BACKLOG)
+				break;
+		}
 		before = hc->park_n;
 		nombuf = rxq->st.nombuf;
 		if (zx != NULL)
