@@ -8,8 +8,9 @@
 # sent), the secondary reads the same PMD counters (xstats in shared
 # memory), every frame came back or was refused by a busy host (counted,
 # and only with no_desc/ring_full), and the host saw no protocol error.
-# The secondary exits first: the primary's counts, read after that, still
-# equal the host's.
+# The secondary exits first; a second secondary then attaches, takes
+# queue 1 for N more frames and exits, with the same checks. The
+# primary's counts, read last, still equal the host's.
 . "$(dirname "$0")/lib.sh"
 nv_init
 [ "$NV_DRIVER" = ours ] || fail "multi-process: ours only"
@@ -101,6 +102,9 @@ mp_wait() {
 # Both processes received every delivered frame and the host counted
 # every frame they sent (their counters after a SIGUSR1). A slow host may
 # refuse sends (backpressure): those are dropped, and accounted below.
+# Phase 2 counts from where phase 1 left: the primary's received and
+# sent (P_RX0, P_TX0) and what earlier secondaries sent (S_TX0).
+P_RX0=0 P_TX0=0 S_TX0=0
 mp_drained() {
 	local a b
 	kill -USR1 "$ppid_real" "$sreal" 2>/dev/null
@@ -109,8 +113,8 @@ mp_drained() {
 	b=$(grep '^mp: progress' "$slog" | tail -n 1)
 	MP_PROGRESS="primary: ${a:-none}; secondary: ${b:-none}"
 	[ -n "$a" ] && [ -n "$b" ] || return 1
-	[ $(($(field rx "$a") + $(field rx "$b"))) = "$N" ] || return 1
-	[ "$(it_backend_counter g 0 from-guest)" = $(($(field tx "$a") + $(field tx "$b"))) ]
+	[ $(($(field rx "$a") - P_RX0 + $(field rx "$b"))) = "$N" ] || return 1
+	[ "$(it_backend_counter g 0 from-guest)" = $(($(field tx "$a") + S_TX0 + $(field tx "$b"))) ]
 }
 
 slog="$IT_DIR/secondary.log"
@@ -142,6 +146,31 @@ check() {
 }
 check secondary "$s" "$h1rx" "$h1tx" 1
 
+# ---- Phase 2: a second secondary attaches after the first exited and
+# takes over queue 1; the generator sends N more frames.
+kill -USR1 "$ppid_real"
+sleep 0.2
+a=$(grep '^mp: progress' "$plog" | tail -n 1)
+[ -n "$a" ] || fail "no progress line from the primary"
+P_RX0=$(field rx "$a") P_TX0=$(field tx "$a") S_TX0=$(field tx "$s")
+slog="$IT_DIR/secondary2.log"
+mp_start "$slog" 1 --proc-type=secondary -- 1 2
+it_log "at ${SECONDS} s: second secondary ready"
+spid=$MP_PID sreal=$MP_REAL
+grep -q 'attached as a secondary process' "$slog" || fail "the PMD did not attach the second secondary"
+it_ctl g gen 0 start >/dev/null || fail "gen restart refused"
+mp_wait 120 $((2 * N)) to-guest || fail "the generator delivered $NV_GOT of $((2 * N)) (second phase)"
+end=$((SECONDS + 120))
+until mp_drained; do
+	[ "$SECONDS" -lt "$end" ] || fail "second phase not drained after 120 s: $MP_PROGRESS (primary had rx $P_RX0 before); host got $(it_backend_counter g 0 from-guest)"
+done
+it_log "at ${SECONDS} s: second phase done"
+mp_stop "$sreal" "$spid" "$slog"
+s2=$MP_LINE h1rx2=$(q_field 1 rx) h1tx2=$(q_field 1 tx)
+it_log "second secondary: $s2; host queue 1 since phase 1: rx $((h1rx2 - h1rx)) tx $((h1tx2 - h1tx))"
+check "second secondary" "$s2" $((h1rx2 - h1rx)) $((h1tx2 - h1tx)) 1
+[ "$((h1rx2 - h1rx))" -gt 0 ] || fail "the second secondary's queue received nothing"
+
 mp_stop "$ppid_real" "$IT_TP_PID" "$plog"
 it_log "at ${SECONDS} s: primary stopped"
 p=$MP_LINE
@@ -150,8 +179,8 @@ h0rx=$(q_field 0 rx) h0tx=$(q_field 0 tx)
 it_log "primary: $p; host queue 0: rx $h0rx tx $h0tx"
 check primary "$p" "$h0rx" "$h0tx" 0
 [ "$h1rx" -gt 0 ] && [ "$h0rx" -gt 0 ] || fail "RSS left a queue empty: queue 0 $h0rx, queue 1 $h1rx"
-[ $((h0rx + h1rx)) = "$N" ] || fail "the queues received $((h0rx + h1rx)) of $N"
+[ $((h0rx + h1rx2)) = $((2 * N)) ] || fail "the queues received $((h0rx + h1rx2)) of $((2 * N))"
 from=$(it_backend_counter g 0 from-guest)
-[ "$from" = $((h0tx + h1tx)) ] || fail "$from frames came back, the guest sent $((h0tx + h1tx))"
+[ "$from" = $((h0tx + h1tx2)) ] || fail "$from frames came back, the guest sent $((h0tx + h1tx2))"
 it_strict_ok g 0
-it_log "ok: primary queue 0 $h0rx frames, secondary queue 1 $h1rx frames; $from back, dropped under backpressure: $(($(field drop "$p") + $(field drop "$s")))"
+it_log "ok: primary queue 0 $h0rx frames, secondaries queue 1 $h1rx + $((h1rx2 - h1rx)) frames; $from back, dropped under backpressure: $(($(field drop "$p") + $(field drop "$s") + $(field drop "$s2")))"
