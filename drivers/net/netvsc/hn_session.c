@@ -562,6 +562,7 @@ hn_session_attach(struct hn_data *hv)
 	int rc;
 
 	rte_spinlock_init(&hv->ctl_lock);
+	hv->session_gen++;
 	hn_rss_init(hv);
 	if (hv->vmbus->nb_resources < HV_UIO_MAP_COUNT || rr->addr == NULL ||
 	    sr->addr == NULL || rr->len > UINT32_MAX || sr->len > UINT32_MAX) {

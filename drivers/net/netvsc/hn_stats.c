@@ -29,7 +29,7 @@ static const struct hn_xname hn_tx_names[] = {
 	HN_TX(packets), HN_TX(bytes), HN_TX(errors), HN_TX(chimney),
 	HN_TX(pagebuf), HN_TX(copy_fallback), HN_TX(agg_msgs), HN_TX(ring_full),
 	HN_TX(no_desc), HN_TX(host_nak), HN_TX(lost), HN_TX(too_big),
-	HN_TX(bad_offload), HN_TX(linearized),
+	HN_TX(bad_offload), HN_TX(linearized), HN_TX(late_done),
 };
 
 static const char *const hn_bad_names[HN_BAD_KINDS] = {

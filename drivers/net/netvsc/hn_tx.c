@@ -12,10 +12,14 @@
  * (tagged with the queue and its setup epoch, a generation per slot) that
  * the completion echoes. Only a completion naming a send still pending
  * frees its descriptor; anything else (forged, duplicated, or late: the
- * send was reclaimed at stop and its descriptor may carry a new send
- * now) is counted and logged, never acted on. Statistics count a frame
- * when the host got it (the VMBus send succeeded), not when the
- * application handed it over.
+ * send's queue was set up again since) is counted and logged, never acted
+ * on. Statistics count a frame when the host got it (the VMBus send
+ * succeeded), not when the application handed it over.
+ *
+ * A send still not completed when the port stops is counted lost but
+ * not taken back: the host may still read its section, header slot and
+ * mbuf. Its descriptor stays out of use ("abandoned") until its
+ * completion comes after all, or the session that held it ends.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -128,6 +132,30 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 
 static uint32_t hn_tx_agg_max(const struct hn_data *hv);
 
+static void hn_txd_put(struct hn_tx_queue *txq, uint32_t idx);
+
+/*
+ * Abandoned sends whose slice is about to be rebuilt. After a new
+ * session the host that held them is gone (their channel was closed);
+ * within the same session (the queue layout changed) it may still read
+ * them, which is logged.
+ */
+static void
+hn_tx_release_abandoned(struct hn_tx_queue *txq, bool same_session)
+{
+	uint32_t i, n = txq->nabandoned;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < txq->ntxd; i++)
+		if (txq->txd[i].abandoned)
+			hn_txd_put(txq, i);
+	if (same_session)
+		HN_LOG(WARNING, "port %u txq %u: the send-buffer layout changed:"
+		       " %u sends the host never completed are released",
+		       txq->port_id, txq->queue_id, n);
+}
+
 /* Give each Tx queue its own slice of the send buffer (no shared lock). */
 int
 hn_tx_slice_sections(struct hn_data *hv)
@@ -158,12 +186,25 @@ hn_tx_slice_sections(struct hn_data *hv)
 			}
 		}
 		(void)hv_section_slice(hv->sec_count, nq, q, &base, &cnt);
-		if (cnt == 0 || HV_SECTION_WORDS(hv->sec_count) > txq->sec_nwords ||
-		    hv_section_init(&txq->secmap, txq->sec_words,
-				    HV_SECTION_WORDS(hv->sec_count), base, cnt) != 0)
-			cnt = 0;
-		txq->nsec = cnt;
-		txq->sec_cursor = 0;
+		if (txq->sec_ready && txq->sec_session == hv->session_gen &&
+		    txq->sec_base == base && txq->nsec == cnt && cnt != 0) {
+			/* Same slice of the same send buffer: keep the map,
+			 * abandoned sends keep their sections. */
+		} else {
+			hn_tx_release_abandoned(txq, txq->sec_session ==
+						hv->session_gen);
+			if (cnt == 0 ||
+			    HV_SECTION_WORDS(hv->sec_count) > txq->sec_nwords ||
+			    hv_section_init(&txq->secmap, txq->sec_words,
+					    HV_SECTION_WORDS(hv->sec_count),
+					    base, cnt) != 0)
+				cnt = 0;
+			txq->nsec = cnt;
+			txq->sec_base = base;
+			txq->sec_session = hv->session_gen;
+			txq->sec_ready = cnt != 0;
+			txq->sec_cursor = 0;
+		}
 		txq->agg_max = hn_tx_agg_max(hv);
 		/* Frames the fast path copies: 1..fast_max bytes. */
 		txq->fast_max = cnt == 0 || txq->agg_max <= HN_TX_HDR0 ? 0 :
@@ -183,6 +224,10 @@ hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 		(void)hv_xact_cancel(&txq->xact, d->xid, NULL);
 		d->xid = 0;
 	}
+	if (d->abandoned) {
+		d->abandoned = false;
+		txq->nabandoned--;
+	}
 	if (d->m != NULL) {
 		rte_pktmbuf_free(d->m);
 		d->m = NULL;
@@ -196,15 +241,46 @@ hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 	txq->free_txd[txq->nfree_txd++] = idx;
 }
 
+/*
+ * A host that has not completed a send within host_timeout of the stop
+ * that abandoned it never will (a live host completes every send, late
+ * at worst): its descriptor is taken back when the queue runs short, so
+ * a lost completion costs capacity for a while, never for good.
+ */
+static bool
+hn_tx_expire_abandoned(struct hn_tx_queue *txq)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t tmo = rte_get_timer_hz() * txq->hv->host_timeout_ms / 1000;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < txq->ntxd && txq->nabandoned != 0; i++) {
+		struct hn_txd *d = &txq->txd[i];
+
+		if (!d->abandoned || now - d->abandoned_at < tmo)
+			continue;
+		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " not completed in"
+		       " %u ms since the stop: its buffers are reused",
+		       txq->port_id, txq->queue_id, d->xid,
+		       txq->hv->host_timeout_ms);
+		hn_txd_put(txq, i);
+		n++;
+	}
+	return n != 0;
+}
+
 static int32_t
 hn_txd_get(struct hn_tx_queue *txq, bool section)
 {
 	uint32_t idx, sec = HN_NO_SECTION;
 	struct hn_txd *d;
 
-	if (txq->nfree_txd == 0 ||
-	    (section && (txq->nsec == 0 ||
-			 hv_section_take(&txq->secmap, &txq->sec_cursor, &sec) != 0))) {
+	while (txq->nfree_txd == 0 ||
+	       (section && (txq->nsec == 0 ||
+			    hv_section_take(&txq->secmap, &txq->sec_cursor,
+					    &sec) != 0))) {
+		if (txq->nabandoned != 0 && hn_tx_expire_abandoned(txq))
+			continue;
 		txq->st.no_desc++;
 		return -1;
 	}
@@ -292,6 +368,8 @@ hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	} else if (status != NVSP_STATUS_SUCCESS) {
 		txq->st.host_nak += txq->txd[done.cookie].pkts;
 	}
+	if (txq->txd[done.cookie].abandoned)
+		txq->st.late_done += txq->txd[done.cookie].pkts;
 	hn_txd_put(txq, (uint32_t)done.cookie);
 }
 
@@ -749,8 +827,8 @@ hn_tx_reclaim(struct hn_tx_queue *txq)
 		hc->need_sig = false;
 		(void)rte_vmbus_chan_signal(hc->chan);
 	}
-	while (txq->nfree_txd + (txq->agg_txd >= 0) < txq->ntxd &&
-	       !txq->hv->dead && rte_get_timer_cycles() < deadline) {
+	while (txq->nfree_txd + txq->nabandoned + (txq->agg_txd >= 0) <
+	       txq->ntxd && !txq->hv->dead && rte_get_timer_cycles() < deadline) {
 		/* Filter is off; data still in flight is dropped, counted. */
 		if (hn_chan_poll(hc, HN_POLL_CTL, 256) <= 0) {
 			rte_spinlock_unlock(&hc->lock);
@@ -764,13 +842,22 @@ hn_tx_reclaim(struct hn_tx_queue *txq)
 		txq->agg_txd = -1;
 	}
 	for (i = 0; i < txq->ntxd; i++) {
-		if (!txq->txd[i].in_use)
+		struct hn_txd *d = &txq->txd[i];
+
+		if (!d->in_use || d->abandoned)
 			continue;
-		txq->st.lost += txq->txd[i].pkts;
+		txq->st.lost += d->pkts;
+		if (txq->hv->dead) {
+			/* No host left to read it. */
+			hn_txd_put(txq, i);
+			continue;
+		}
 		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " never completed;"
-		       " reclaimed", txq->port_id, txq->queue_id,
-		       txq->txd[i].xid);
-		hn_txd_put(txq, i);
+		       " its buffers stay with the host", txq->port_id,
+		       txq->queue_id, d->xid);
+		d->abandoned = true;
+		d->abandoned_at = rte_get_timer_cycles();
+		txq->nabandoned++;
 	}
 	rte_spinlock_unlock(&hc->lock);
 }

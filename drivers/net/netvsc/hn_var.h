@@ -133,6 +133,7 @@ struct hn_tx_stats {
 	uint64_t ring_full, no_desc, host_nak, lost, too_big;
 	struct hn_size_stats sz;
 	uint64_t bad_offload, linearized; /* hn_offload.c */
+	uint64_t late_done;    /* lost frames completed after all */
 };
 
 struct hn_txd {
@@ -142,6 +143,11 @@ struct hn_txd {
 	uint64_t bytes;
 	uint64_t xid;         /* its pending transaction; 0: not sent */
 	bool in_use;
+	/* Not completed by a stop: the host may still read its section,
+	 * header slot and mbuf, so none is reused until its completion
+	 * comes or the session that held it ends. */
+	bool abandoned;
+	uint64_t abandoned_at; /* timer cycles */
 };
 
 struct hn_tx_queue;
@@ -231,6 +237,11 @@ struct hn_tx_queue {
 	uint64_t *sec_words;
 	uint32_t sec_nwords;    /* sec_words' size (sections of its session) */
 	uint32_t sec_cursor, nsec;
+	/* The map is kept across stop/start while the slice and session
+	 * are the same (abandoned sends keep their sections taken). */
+	uint32_t sec_base, sec_session;
+	bool sec_ready;
+	uint32_t nabandoned;
 	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
 	/* Prebuilt RNDIS headers: [0] no PPI, [1] VLAN. */
 	struct rndis_pkt_tmpl tmpl[2];
@@ -264,6 +275,7 @@ struct hn_data {
 	bool rx_extmbuf;
 
 	uint32_t tx_epoch;     /* Tx queue setups so far (HN_TX_TAG) */
+	uint32_t session_gen;  /* sessions attached so far */
 
 	/* Session with the host. */
 	uint32_t nvsp_version;
