@@ -10,13 +10,18 @@
 #   - "port config mtu A 9000" fails, the log names how many zero-copy
 #     mbufs are held (A's extbuf count: B's Tx keeps every one), the MTU
 #     stays 1500 and the host still has those sub-allocations un-ACKed;
-#   - after "port stop B" (its Tx reclaim frees the mbufs) the same change
-#     succeeds: the freed packets are ACKed before the old session ends
-#     (the host's ACK count grew by the held frames; no bad or duplicate
-#     ACK);
+#   - "port stop B" does not free them: B's host has not completed those
+#     sends and may still read the frames (B's tx_q0_lost counts them),
+#     so the change is still refused, naming the same count;
+#   - once B's host completes them (tx-comp-delay 0) and B reads the
+#     completions ("port cleanup", rte_eth_tx_done_cleanup, on B
+#     restarted; every one completes normally: tx_q0_late_done = lost),
+#     the mbufs are freed and the same change succeeds: the freed
+#     packets are ACKed before the old session ends (the host's ACK count
+#     grew by the held frames; no bad or duplicate ACK);
 #   - at MTU 9000 zero-copy works on the new session's receive buffer
-#     (its IOVAs read again): N more frames, all forwarded, the host finds
-#     every page buffer's GPA valid.
+#     (its IOVAs read again): N more frames, all forwarded (B's host now
+#     completes at once), the host finds every page buffer's GPA valid.
 . "$(dirname "$0")/lib.sh"
 nv_init
 N=2000
@@ -68,8 +73,22 @@ nv_out | grep -q 'MTU: 1500$' || fail "MTU after the refusal: $(nv_out | grep -i
 [ "$(host_field 0 rx-held)" = "$h" ] || fail "the refused change gave sub-allocations back"
 it_strict_ok z 0
 
-# B's Tx reclaim at stop frees A's mbufs: now the change may go ahead.
+# B's stop keeps A's mbufs: B's host has not completed their sends.
 nv_cmd port stop "$b"
+lost=$(xstat "$b" tx_q0_lost)
+[ "$lost" -ge "$ext" ] || fail "port B's stop found $lost sends pending, fewer than the $ext zero-copy frames it holds"
+nv_cmd port config mtu "$a" 9000
+nv_out | grep -q " holds $ext zero-copy mbufs " ||
+	fail "MTU change after B's stop, its host still holding the sends: not refused naming $ext: $(nv_out | tail -n3)"
+[ "$(host_field 0 rx-held)" = "$h" ] || fail "B's stop gave sub-allocations back"
+
+# B's host completes them, B reads the completions: the mbufs are freed.
+r=$(it_ctl z tx-comp-delay 1 0) || fail "tx-comp-delay 0 refused: $r"
+nv_cmd port start "$b"
+late_done() { nv_cmd port cleanup "$b" txq 0 0; xstat "$b" tx_q0_late_done; }
+nv_wait 120 "$lost" late_done || fail "B's held sends completed after its stop: $NV_GOT of $lost"
+nv_cmd port stop "$b"
+[ "$(xstat "$b" tx_q0_lost)" = "$lost" ] || fail "B's second stop found sends pending"
 nv_cmd port config mtu "$a" 9000
 nv_out | grep -qi 'fail\|error\|not changed' && fail "MTU 9000 after the mbufs were freed: $(nv_out)"
 nv_cmd show port info "$a"
@@ -91,7 +110,12 @@ it_log "zero-copy frames: $ext before the change, $ext2 in all"
 [ "$ext2" -gt "$ext" ] || fail "no frame went zero-copy on the new session"
 [ "$(host_field 1 gpa-invalid)" = 0 ] ||
 	fail "B's host found $(host_field 1 gpa-invalid) invalid GPAs (stale receive-buffer IOVAs?)"
+# B's stop frees A's mbufs only once B's host has completed their sends
+# (it completes at once now): its queue must have none left to complete.
+nv_wait 60 0 nv_emu_q z 1 pending || fail "B's host still holds $NV_GOT send completions"
 nv_cmd port stop "$b"
+[ "$(xstat "$b" tx_q0_lost)" = "$lost" ] ||
+	fail "B's last stop found $(( $(xstat "$b" tx_q0_lost) - lost )) sends its host had not completed"
 nv_cmd port stop "$a"
 nv_wait 60 0 host_field 0 rx-held || fail "after stop A's host still has $NV_GOT sub-allocations un-ACKed"
 it_strict_ok z 0

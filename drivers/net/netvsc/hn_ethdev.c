@@ -271,11 +271,14 @@ hn_dev_close(struct rte_eth_dev *dev)
 	hn_vf_fini(hv);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
 		hn_rx_queue_release(dev, q);
-	for (q = 0; q < dev->data->nb_tx_queues; q++)
-		hn_tx_queue_release(dev, q);
 	hn_intr_release(dev);
 	hn_zx_flush(hv);
 	hn_session_detach(hv);
+	/* Only once the channels are closed: a send the host had not
+	 * completed at stop kept its mbuf and header slot, which the host
+	 * could read until then. */
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		hn_tx_queue_release(dev, q);
 	hn_offload_fini(hv);
 	hn_zx_close(hv);
 	HN_LOG(INFO, "port %u: closed", hv->port_id);

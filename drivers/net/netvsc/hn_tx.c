@@ -118,6 +118,10 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (txq == NULL)
 		return;
+	if (txq->nabandoned != 0 && txq->hv->session_started && !txq->hv->dead)
+		HN_LOG(WARNING, "port %u txq %u: released with %u sends the host"
+		       " has not completed (it may still read their buffers)",
+		       txq->port_id, txq->queue_id, txq->nabandoned);
 	dev->data->tx_queues[qid] = NULL;
 	if (txq->txd != NULL)
 		for (i = 0; i < txq->ntxd; i++)
