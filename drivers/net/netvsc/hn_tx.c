@@ -263,13 +263,13 @@ hn_tx_expire_abandoned(struct hn_tx_queue *txq)
 
 		if (!d->abandoned || now - d->abandoned_at < tmo)
 			continue;
-		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " not completed in"
-		       " %u ms since the stop: its buffers are reused",
-		       txq->port_id, txq->queue_id, d->xid,
-		       txq->hv->host_timeout_ms);
 		hn_txd_put(txq, i);
 		n++;
 	}
+	if (n != 0)
+		HN_LOG(WARNING, "port %u txq %u: %u sends not completed in %u ms"
+		       " since the stop: their buffers are reused", txq->port_id,
+		       txq->queue_id, n, txq->hv->host_timeout_ms);
 	return n != 0;
 }
 
@@ -823,7 +823,7 @@ hn_tx_reclaim(struct hn_tx_queue *txq)
 	struct hn_chan *hc = txq->hc;
 	uint64_t deadline = rte_get_timer_cycles() +
 		rte_get_timer_hz() * HN_RECLAIM_MS / 1000;
-	uint32_t i;
+	uint32_t i, n = 0;
 
 	rte_spinlock_lock(&hc->lock);
 	if (txq->agg_txd >= 0 && !txq->hv->dead && hn_tx_flush(txq) == 0 &&
@@ -856,12 +856,14 @@ hn_tx_reclaim(struct hn_tx_queue *txq)
 			hn_txd_put(txq, i);
 			continue;
 		}
-		HN_LOG(WARNING, "port %u txq %u: send %" PRIx64 " never completed;"
-		       " its buffers stay with the host", txq->port_id,
-		       txq->queue_id, d->xid);
 		d->abandoned = true;
 		d->abandoned_at = rte_get_timer_cycles();
 		txq->nabandoned++;
+		n++;
 	}
 	rte_spinlock_unlock(&hc->lock);
+	if (n != 0)
+		HN_LOG(WARNING, "port %u txq %u: %u sends never completed by the"
+		       " stop; their buffers stay with the host", txq->port_id,
+		       txq->queue_id, n);
 }
