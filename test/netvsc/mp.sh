@@ -102,9 +102,9 @@ mp_wait() {
 # Both processes received every delivered frame and the host counted
 # every frame they sent (their counters after a SIGUSR1). A slow host may
 # refuse sends (backpressure): those are dropped, and accounted below.
-# Phase 2 counts from where phase 1 left: the primary's received and
-# sent (P_RX0, P_TX0) and what earlier secondaries sent (S_TX0).
-P_RX0=0 P_TX0=0 S_TX0=0
+# Phase 2 counts from where phase 1 left: what the primary had received
+# (P_RX0) and what the first secondary sent (S_TX0).
+P_RX0=0 S_TX0=0
 mp_drained() {
 	local a b
 	kill -USR1 "$ppid_real" "$sreal" 2>/dev/null
@@ -117,19 +117,27 @@ mp_drained() {
 	[ "$(it_backend_counter g 0 from-guest)" = $(($(field tx "$a") + S_TX0 + $(field tx "$b"))) ]
 }
 
-slog="$IT_DIR/secondary.log"
-mp_start "$slog" 1 --proc-type=secondary -- 1 2
-it_log "at ${SECONDS} s: secondary ready"
-spid=$MP_PID sreal=$MP_REAL
-grep -q 'attached as a secondary process' "$slog" || fail "the PMD did not attach the secondary"
-it_ctl g gen 0 start >/dev/null || fail "gen start refused"
-mp_wait 120 "$N" to-guest || fail "the generator delivered $NV_GOT of $N"
-end=$((SECONDS + 120))
-until mp_drained; do
-	[ "$SECONDS" -lt "$end" ] || fail "not drained after 120 s: $MP_PROGRESS; host got $(it_backend_counter g 0 from-guest)"
-done
-it_log "at ${SECONDS} s: traffic done"
-mp_stop "$sreal" "$spid" "$slog"
+# run_secondary LOG TOTAL WHAT: a secondary forwards queue 1 until the
+# generator has delivered TOTAL frames in all and both processes have
+# taken and answered them, then exits; MP_LINE is its summary.
+run_secondary() {
+	local end
+	slog=$1
+	mp_start "$slog" 1 --proc-type=secondary -- 1 2
+	it_log "at ${SECONDS} s: $3 ready"
+	spid=$MP_PID sreal=$MP_REAL
+	grep -q 'attached as a secondary process' "$slog" || fail "the PMD did not attach the $3"
+	it_ctl g gen 0 start >/dev/null || fail "gen start refused ($3)"
+	mp_wait 120 "$2" to-guest || fail "the generator delivered $NV_GOT of $2 ($3)"
+	end=$((SECONDS + 120))
+	until mp_drained; do
+		[ "$SECONDS" -lt "$end" ] || fail "not drained after 120 s ($3): $MP_PROGRESS; host got $(it_backend_counter g 0 from-guest)"
+	done
+	it_log "at ${SECONDS} s: $3: traffic done"
+	mp_stop "$sreal" "$spid" "$slog"
+}
+
+run_secondary "$IT_DIR/secondary.log" "$N" secondary
 s=$MP_LINE h1rx=$(q_field 1 rx) h1tx=$(q_field 1 tx)
 it_log "secondary: $s; host queue 1: rx $h1rx tx $h1tx"
 
@@ -153,20 +161,8 @@ kill -USR1 "$ppid_real"
 sleep 0.2
 a=$(grep '^mp: progress' "$plog" | tail -n 1)
 [ -n "$a" ] || fail "no progress line from the primary"
-P_RX0=$(field rx "$a") P_TX0=$(field tx "$a") S_TX0=$(field tx "$s")
-slog="$IT_DIR/secondary2.log"
-mp_start "$slog" 1 --proc-type=secondary -- 1 2
-it_log "at ${SECONDS} s: second secondary ready"
-spid=$MP_PID sreal=$MP_REAL
-grep -q 'attached as a secondary process' "$slog" || fail "the PMD did not attach the second secondary"
-it_ctl g gen 0 start >/dev/null || fail "gen restart refused"
-mp_wait 120 $((2 * N)) to-guest || fail "the generator delivered $NV_GOT of $((2 * N)) (second phase)"
-end=$((SECONDS + 120))
-until mp_drained; do
-	[ "$SECONDS" -lt "$end" ] || fail "second phase not drained after 120 s: $MP_PROGRESS (primary had rx $P_RX0 before); host got $(it_backend_counter g 0 from-guest)"
-done
-it_log "at ${SECONDS} s: second phase done"
-mp_stop "$sreal" "$spid" "$slog"
+P_RX0=$(field rx "$a") S_TX0=$(field tx "$s")
+run_secondary "$IT_DIR/secondary2.log" $((2 * N)) "second secondary"
 s2=$MP_LINE h1rx2=$(q_field 1 rx) h1tx2=$(q_field 1 tx)
 it_log "second secondary: $s2; host queue 1 since phase 1: rx $((h1rx2 - h1rx)) tx $((h1tx2 - h1tx))"
 # The queue's counters live in shared memory: they count both phases.
