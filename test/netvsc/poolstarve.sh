@@ -19,8 +19,12 @@ POOL=1536
 xstat() { nv_cmd show port xstats 0; nv_out | awk -v n="$1:" '$1 == n { print $2 }'; }
 port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
 
-# --tx-max-pending: the host keeps reading sends while it holds their
-# completions, so it is the pool that runs out, not the host's quota.
+# Two settings differ from the strict host's defaults, on purpose:
+# --tx-comp-delay holds every completion (the test releases them itself:
+# the default 20 us would complete sends before the pool can run dry),
+# and --tx-max-pending lifts Azure's 1024 pending sends per queue: with
+# it the host stops reading our sends at 1024, tx_burst refuses and
+# testpmd frees the frames, so the pool (1536) would never run dry.
 it_emu_start ps --recv-size 4M --tx-comp-delay 600000000 --tx-max-pending 65536 \
 	--backend "gen:flows=16,size=1514,count=$N,rate=0,start=0"
 nv_i_start ps "$IT_DIR/testpmd.log" --forward-mode=io --port-topology=loop \

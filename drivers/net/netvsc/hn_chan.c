@@ -173,15 +173,6 @@ hn_chan_park_size(struct hn_chan *hc, uint32_t sub_allocs)
 	return 0;
 }
 
-/* Slot of the i-th parked packet (i < park_cap). */
-static inline uint32_t
-hn_park_slot(const struct hn_chan *hc, uint32_t i)
-{
-	uint32_t j = hc->park_head + i;
-
-	return j >= hc->park_cap ? j - hc->park_cap : j;
-}
-
 /* Where n contiguous ranges fit after the newest parked packet, or NULL. */
 static __rte_always_inline struct vmbus_xfer_page_range *
 hn_park_room(const struct hn_chan *hc, uint32_t n)

@@ -17,8 +17,7 @@ hn_parked_frames(const struct hn_chan *hc)
 	uint32_t i, n = 0;
 
 	for (i = 0; i < hc->park_n; i++) {
-		uint32_t j = hc->park_head + i;
-		const struct hn_xfer *x = &hc->park[j >= hc->park_cap ? j - hc->park_cap : j];
+		const struct hn_xfer *x = &hc->park[hn_park_slot(hc, i)];
 
 		n += x->count - x->next;
 	}

@@ -454,6 +454,15 @@ hn_eth(const struct hn_data *hv)
 	return &rte_eth_devices[hv->port_id];
 }
 
+/* Slot of the i-th parked packet (i < park_cap; no division). */
+static inline uint32_t
+hn_park_slot(const struct hn_chan *hc, uint32_t i)
+{
+	uint32_t j = hc->park_head + i;
+
+	return j >= hc->park_cap ? j - hc->park_cap : j;
+}
+
 /* The oldest parked receive packet, or NULL. */
 static inline struct hn_xfer *
 hn_chan_parked(struct hn_chan *hc)
