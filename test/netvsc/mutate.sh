@@ -8,7 +8,8 @@
 # saw). After each: no sanitizer report, testpmd alive, and traffic
 # flowing both ways again; a case that breaks the ring or the session
 # (bring-up replies, ring indices) must fail the port cleanly, and the
-# port is then closed and probed again. Bring-up faults are run on a
+# port is then closed and probed again (or, once, reset: a new session on
+# the same port). Bring-up faults are run on a
 # re-probe. Control waits end after 2 s here (devarg host_timeout), so a
 # refused or lost reply costs seconds, not a minute. Three groups, one
 # testpmd each: control (NVSP, send completions, RNDIS completions,
@@ -111,6 +112,19 @@ t_reprobe() { reprobe "$CASE"; }
 t_breaks() {
 	wait_log "$MARK" "$BREAKS" || fail "$CASE: no log matching '$MISSING'"
 	reprobe "$CASE"
+}
+# The fault breaks the port: wait for the PMD to say so, then bring the
+# same port back with rte_eth_dev_reset (a new host session), no re-probe.
+t_resets() {
+	wait_log "$MARK" "$BREAKS" || fail "$CASE: no log matching '$MISSING'"
+	nv_cmd stop
+	nv_cmd port stop 0
+	nv_cmd port reset 0
+	# testpmd's own complaints (the PMD's notice says "had failed").
+	nv_out | grep -v '^hn_netvsc' | grep -qiE 'fail|error|invalid' &&
+		fail "$CASE: port reset: $(nv_out | tail -3)"
+	nv_cmd port start 0
+	nv_cmd start
 }
 
 NCASES=0
@@ -248,6 +262,11 @@ check "rndis-data ppi0-type" traffic - - \
 # stop and close return) and a re-probe brings it back.
 BREAKS='corrupt VMBus ring|host unreachable'
 check "ring h2g-write" breaks - "$BREAKS" mutate 0 ring h2g-write 0x7ffffff8 1
+# The same on a port brought back by a reset instead: the failed session's
+# channels are closed and a new one is made with the same queues.
+check "ring h2g-write, reset" resets - \
+	"reset: new host session \(the old one had failed\), 1 channel\(s\)" \
+	mutate 0 ring h2g-write 0x7ffffff8 1
 # The host stores its read index again after its next read: the guest may
 # never see the bad one. Either the port fails (and is re-probed) or
 # traffic goes on.
