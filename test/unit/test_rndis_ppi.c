@@ -551,6 +551,105 @@ test_rndis_ppi_rx_parse(void **state)
 	rx_agree(b, len, 0);
 }
 
+/*
+ * The whole-message check of the common layout (one checksum PPI right
+ * after the header, frame further on) takes a host's untagged frame, and
+ * each field it compares, changed, sends the message to the general
+ * rules with the same outcome as rndis_pkt_parse.
+ */
+static void
+test_rndis_ppi_rx_parse_csum1(void **state)
+{
+	struct rndis_pkt_meta m = {
+		.present = RNDIS_META_CSUM,
+		.csum = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_TCP_OK,
+	};
+	uint8_t b[512];
+	const uint32_t len = sizeof(b);
+	const size_t ml = offsetof(struct rndis_packet_msg, msg_len);
+	const size_t dof = offsetof(struct rndis_packet_msg, data_offset);
+	const size_t dl = offsetof(struct rndis_packet_msg, data_len);
+	const size_t pl = offsetof(struct rndis_packet_msg, ppi_len);
+	const size_t ppo = offsetof(struct rndis_packet_msg, ppi_offset);
+	struct rndis_rx_pkt a;
+	/* Fields the check compares: offset, a value that breaks it, and
+	 * what rndis_pkt_parse says then. */
+	static const struct {
+		size_t off;
+		uint32_t v;
+		int want;
+	} bad[] = {
+		{ offsetof(struct rndis_packet_msg, oob_data_offset), 4, -EINVAL },
+		{ offsetof(struct rndis_packet_msg, oob_data_len), 4, -EINVAL },
+		{ offsetof(struct rndis_packet_msg, num_oob_data_elements), 1,
+		  -EINVAL },
+		{ offsetof(struct rndis_packet_msg, vc_handle), 1, -EINVAL },
+		{ offsetof(struct rndis_packet_msg, ppi_offset), 40, -EINVAL },
+		{ offsetof(struct rndis_packet_msg, ppi_len), 0, 0 },
+		{ offsetof(struct rndis_packet_msg, ppi_len), 12, -EINVAL },
+		{ sizeof(struct rndis_packet_msg), 20, -EINVAL },     /* size */
+		{ sizeof(struct rndis_packet_msg) + 4, RNDIS_PPI_VLAN, 0 },
+		{ sizeof(struct rndis_packet_msg) + 4, 0x1234u, 0 },  /* type */
+		{ sizeof(struct rndis_packet_msg) + 8, 8, -EINVAL },  /* offset */
+		{ 0, RNDIS_MSG_INIT, -EPROTO },
+	};
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	assert_int_equal(rndis_pkt_encode(b, sizeof(b), &m, 64, 256), 256);
+	assert_int_equal(get32(b, pl), 16);
+	assert_int_equal(get32(b, ppo), 36);
+	put32(b, ml, 512);
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 1);
+	assert_int_equal(a.data_off, 256);
+	assert_int_equal(a.data_len, 64);
+	assert_int_equal(a.present, RNDIS_META_CSUM);
+	assert_int_equal(a.csum, m.csum);
+	rx_agree(b, len, 0);
+	/* reserved is not compared (rndis_pkt_parse ignores it too) */
+	put32(b, offsetof(struct rndis_packet_msg, reserved), 7);
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 1);
+	rx_agree(b, len, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint32_t old = get32(b, bad[i].off);
+
+		put32(b, bad[i].off, bad[i].v);
+		assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 0);
+		rx_agree(b, len, bad[i].want);
+		put32(b, bad[i].off, old);
+	}
+	/* The frame right after the element is the smallest data_offset. */
+	put32(b, dof, 52);
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 1);
+	assert_int_equal(a.data_off, 60);
+	rx_agree(b, len, 0);
+	put32(b, dof, 51);                    /* overlaps the element */
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 0);
+	rx_agree(b, len, -EINVAL);
+	put32(b, dof, 248);
+	/* Lengths: the frame to msg_len exactly, one past; msg_len past the
+	 * range; too short a frame; a range shorter than the check reads. */
+	put32(b, ml, 320);
+	assert_int_equal(rndis_rx_parse_csum1(b, 320, &a), 1);
+	rx_agree(b, 320, 0);
+	put32(b, ml, 319);
+	assert_int_equal(rndis_rx_parse_csum1(b, 400, &a), 0);
+	rx_agree(b, 400, -EINVAL);
+	put32(b, ml, 320);
+	assert_int_equal(rndis_rx_parse_csum1(b, 319, &a), 0);
+	rx_agree(b, 319, -EINVAL);
+	put32(b, dl, 13);
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 0);
+	rx_agree(b, len, -EINVAL);
+	put32(b, dl, 64);
+	assert_int_equal(rndis_rx_parse_csum1(b, 59, &a), 0);
+	rx_agree(b, 59, -EINVAL);
+	/* A data_offset so large that offset + length wraps 32 bits. */
+	put32(b, dof, UINT32_MAX - 8);
+	assert_int_equal(rndis_rx_parse_csum1(b, len, &a), 0);
+	rx_agree(b, len, -EINVAL);
+}
+
 int
 main(void)
 {
@@ -568,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_rndis_ppi_iter_rejects),
 		cmocka_unit_test(test_rndis_ppi_all_combinations),
 		cmocka_unit_test(test_rndis_ppi_rx_parse),
+		cmocka_unit_test(test_rndis_ppi_rx_parse_csum1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

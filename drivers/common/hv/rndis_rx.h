@@ -15,6 +15,8 @@
  *
  * The common element is a u32 PPI in canonical form (size 16, value at
  * 12): one compare accepts it; anything else takes the general rules.
+ * The common message (a host's untagged frame: one checksum PPI right
+ * after the header) is recognised whole first (rndis_rx_parse_csum1).
  */
 #ifndef RNDIS_RX_H
 #define RNDIS_RX_H
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hv_compiler.h"
 #include "rndis_ppi.h"
 #include "rndis_wire.h"
 
@@ -109,6 +112,56 @@ rndis_rx_ppis(struct rndis_rx_pkt *p, const uint8_t *q, uint32_t n)
 	return 0;
 }
 
+/* The header and one canonical u32 PPI: seven 64-bit words and the value. */
+#define RNDIS_RX_CSUM1_LEN                                                    \
+	((uint32_t)(sizeof(struct rndis_packet_msg) + RNDIS_PPI_U32_SIZE))
+_Static_assert(RNDIS_RX_CSUM1_LEN == 7 * sizeof(uint64_t) + sizeof(uint32_t),
+	       "the words cover the header and one canonical u32 PPI");
+
+/*
+ * The layout hosts use for an untagged frame: exactly one element, a
+ * checksum PPI in canonical form, right after the header (ppi_offset 36,
+ * ppi_len 16), and the frame at or after its end. Checked on whole words
+ * of one private copy, so that the common message costs a few dozen
+ * instructions; 1 if it is such a message (p filled), 0 if the general
+ * rules must decide (the message may still be good, or bad).
+ */
+static inline __attribute__((always_inline)) int
+rndis_rx_parse_csum1(const uint8_t *b, uint32_t len, struct rndis_rx_pkt *p)
+{
+	uint64_t w[7], bad, msg_len, doff, dlen;
+	uint32_t value;
+	unsigned int i;
+
+	if (len < RNDIS_RX_CSUM1_LEN)
+		return 0;
+	/* Each word is read once into a local (registers, not a buffer). */
+	for (i = 0; i < 7; i++)
+		memcpy(&w[i], b + i * sizeof(w[0]), sizeof(w[0]));
+	memcpy(&value, b + sizeof(w), sizeof(value));
+	/* type; oob offset, length, count; ppi_offset, ppi_len, vc_handle;
+	 * the element's size, type and value offset (not reserved). */
+	bad = ((uint32_t)w[0] ^ RNDIS_MSG_PACKET) | w[2] |
+	      (w[3] ^ ((uint64_t)RNDIS_PACKET_BODY_MIN << 32)) |
+	      (w[4] ^ RNDIS_PPI_U32_SIZE) |
+	      ((w[5] >> 32) ^ RNDIS_PPI_U32_SIZE) |
+	      (w[6] ^ ((uint64_t)sizeof(struct rndis_ppi_hdr) << 32));
+	msg_len = w[0] >> 32;
+	doff = (uint32_t)w[1];
+	dlen = w[1] >> 32;
+	/* The frame from past the element to msg_len, msg_len in the range. */
+	if (bad != 0 ||
+	    doff < RNDIS_PACKET_BODY_MIN + RNDIS_PPI_U32_SIZE ||
+	    dlen < RNDIS_PKT_MIN_FRAME || msg_len > len ||
+	    RNDIS_BODY_OFFSET + doff + dlen > msg_len)
+		return 0;
+	p->data_off = (uint32_t)(RNDIS_BODY_OFFSET + doff);
+	p->data_len = (uint32_t)dlen;
+	p->present = RNDIS_META_CSUM;
+	p->csum = value;
+	return 1;
+}
+
 /*
  * Validate the PACKET_MSG of len bytes at buf and fill p. Returns 0,
  * -EPROTO (not a PACKET_MSG) or -EINVAL (malformed), as rndis_pkt_parse.
@@ -121,6 +174,8 @@ rndis_rx_parse(const void *buf, uint32_t len, struct rndis_rx_pkt *p)
 	uint64_t data_abs, ppi_abs;
 
 	*p = (struct rndis_rx_pkt){ .present = 0 };
+	if (hv_likely(rndis_rx_parse_csum1(b, len, p)))
+		return 0;
 	if (len < sizeof(struct rndis_msg_hdr))
 		return -EINVAL;
 	memcpy(&m.type, b, sizeof(m.type));

@@ -253,18 +253,19 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 	const uint32_t max_len = hv->max_frame + RTE_VLAN_HLEN;
 	const uint64_t mbuf_init = rxq->mbuf_init;
 	const uint32_t seg_room = rxq->seg_room;
+	const uint64_t ol_base = rxq->ol_base;
 	struct rte_mbuf *pool[HN_RX_BULK];
 	uint32_t want = RTE_MIN((uint32_t)n, x->count - x->next);
 	const struct vmbus_xfer_page_range *rr = x->r;
 	uint32_t next = x->next, count = x->count;
 	uint64_t bytes = 0;
-	uint16_t nb = 0, np;
+	uint32_t nb = 0, np;
 	struct hn_zx_slot *zs = NULL;
 	uint32_t zn = 0;
 
 	want = RTE_MIN(want, HN_RX_BULK);
 	if (likely(rte_mempool_get_bulk(rxq->mp, (void **)pool, want) == 0)) {
-		np = (uint16_t)want;
+		np = want;
 	} else if (rte_mempool_get(rxq->mp, (void **)pool) == 0) {
 		np = 1;
 	} else {
@@ -344,7 +345,7 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 			break;
 		}
 filled:
-		m->ol_flags = rxq->ol_base | hn_rx_flags(m, &p, rxq) |
+		m->ol_flags = ol_base | hn_rx_flags(m, &p, rxq) |
 			      (ext ? RTE_MBUF_F_EXTERNAL : 0);
 		/* Read from our copy: the host may rewrite the buffer. */
 		m->packet_type = hn_rx_ptype(m, rte_pktmbuf_mtod(m, uint8_t *),
@@ -358,12 +359,12 @@ filled:
 	x->next = next;
 	rxq->st.bytes += bytes;
 	if (zc && hn_zx_end(rxq, zs, zn, next == count))
-		return nb; /* ACKed when the application frees the frames */
+		return (uint16_t)nb; /* ACKed when the frames are freed */
 	if (next == count) {
 		hn_chan_ack_xfer(hc);
 		rxq->st.acks++;
 	}
-	return nb;
+	return (uint16_t)nb;
 }
 
 static uint16_t

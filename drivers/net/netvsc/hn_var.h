@@ -111,8 +111,11 @@ static inline void
 hn_size_add(struct hn_size_stats *s, uint32_t c)
 {
 	s->bin[c & 0xf]++;
-	s->multicast += (c >> 4) & 1;
-	s->broadcast += c >> 5;
+	/* Most frames are unicast: no read-modify-write of these. */
+	if (unlikely(c & 0x30)) {
+		s->multicast += (c >> 4) & 1;
+		s->broadcast += c >> 5;
+	}
 }
 
 struct hn_rx_stats {
