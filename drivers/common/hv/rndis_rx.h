@@ -117,38 +117,46 @@ rndis_rx_ppis(struct rndis_rx_pkt *p, const uint8_t *q, uint32_t n)
 	((uint32_t)(sizeof(struct rndis_packet_msg) + RNDIS_PPI_U32_SIZE))
 _Static_assert(RNDIS_RX_CSUM1_LEN == 7 * sizeof(uint64_t) + sizeof(uint32_t),
 	       "the words cover the header and one canonical u32 PPI");
+_Static_assert(offsetof(struct rndis_packet_msg, ppi_offset) == 28 &&
+		       offsetof(struct rndis_packet_msg, vc_handle) == 36,
+	       "the words' halves are the fields compared below");
 
 /*
  * The layout hosts use for an untagged frame: exactly one element, a
  * checksum PPI in canonical form, right after the header (ppi_offset 36,
- * ppi_len 16), and the frame at or after its end. Checked on whole words
- * of one private copy, so that the common message costs a few dozen
- * instructions; 1 if it is such a message (p filled), 0 if the general
- * rules must decide (the message may still be good, or bad).
+ * ppi_len 16), and the frame at or after its end. Checked on whole words,
+ * each read once, so that the common message costs a few dozen
+ * instructions. 1 if it is such a message (data_off, data_len, present
+ * and csum set; the other fields are not touched, present says they are
+ * absent), 0 if the general rules must decide (good or bad message).
  */
 static inline __attribute__((always_inline)) int
 rndis_rx_parse_csum1(const uint8_t *b, uint32_t len, struct rndis_rx_pkt *p)
 {
-	uint64_t w[7], bad, msg_len, doff, dlen;
+	uint64_t w0, w1, w2, w3, w4, w5, w6, bad, msg_len, doff, dlen;
 	uint32_t value;
-	unsigned int i;
 
 	if (len < RNDIS_RX_CSUM1_LEN)
 		return 0;
-	/* Each word is read once into a local (registers, not a buffer). */
-	for (i = 0; i < 7; i++)
-		memcpy(&w[i], b + i * sizeof(w[0]), sizeof(w[0]));
-	memcpy(&value, b + sizeof(w), sizeof(value));
+	/* Each word is read once, into a local (a register, not a buffer). */
+	memcpy(&w0, b, sizeof(w0));
+	memcpy(&w1, b + 8, sizeof(w1));
+	memcpy(&w2, b + 16, sizeof(w2));
+	memcpy(&w3, b + 24, sizeof(w3));
+	memcpy(&w4, b + 32, sizeof(w4));
+	memcpy(&w5, b + 40, sizeof(w5));
+	memcpy(&w6, b + 48, sizeof(w6));
+	memcpy(&value, b + 56, sizeof(value));
 	/* type; oob offset, length, count; ppi_offset, ppi_len, vc_handle;
 	 * the element's size, type and value offset (not reserved). */
-	bad = ((uint32_t)w[0] ^ RNDIS_MSG_PACKET) | w[2] |
-	      (w[3] ^ ((uint64_t)RNDIS_PACKET_BODY_MIN << 32)) |
-	      (w[4] ^ RNDIS_PPI_U32_SIZE) |
-	      ((w[5] >> 32) ^ RNDIS_PPI_U32_SIZE) |
-	      (w[6] ^ ((uint64_t)sizeof(struct rndis_ppi_hdr) << 32));
-	msg_len = w[0] >> 32;
-	doff = (uint32_t)w[1];
-	dlen = w[1] >> 32;
+	bad = ((uint32_t)w0 ^ RNDIS_MSG_PACKET) | w2 |
+	      (w3 ^ ((uint64_t)RNDIS_PACKET_BODY_MIN << 32)) |
+	      (w4 ^ RNDIS_PPI_U32_SIZE) |
+	      ((w5 >> 32) ^ RNDIS_PPI_U32_SIZE) |
+	      (w6 ^ ((uint64_t)sizeof(struct rndis_ppi_hdr) << 32));
+	msg_len = w0 >> 32;
+	doff = (uint32_t)w1;
+	dlen = w1 >> 32;
 	/* The frame from past the element to msg_len, msg_len in the range. */
 	if (bad != 0 ||
 	    doff < RNDIS_PACKET_BODY_MIN + RNDIS_PPI_U32_SIZE ||

@@ -234,6 +234,14 @@ hn_rx_range_ok(const struct vmbus_xfer_page_range *r, uint32_t size)
 	       r->byte_count <= size - r->byte_offset;
 }
 
+/* Messages of another layout than the common one (rndis_rx.h): out of
+ * line, so that the receive loop keeps its registers. */
+static __rte_noinline int
+hn_rx_parse(const uint8_t *msg, uint32_t len, struct rndis_rx_pkt *p)
+{
+	return rndis_rx_parse(msg, len, p);
+}
+
 /*
  * Deliver frames of the parked packet; returns how many. Mbufs come raw
  * from the pool in one bulk get (a pool's mbufs are one segment, refcnt
@@ -295,7 +303,9 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		}
 		msg = rb + r.byte_offset;
-		if (unlikely(rndis_rx_parse(msg, r.byte_count, &p) != 0)) {
+		if (likely(rndis_rx_parse_csum1(msg, r.byte_count, &p)))
+			;
+		else if (unlikely(hn_rx_parse(msg, r.byte_count, &p) != 0)) {
 			hn_bad(hc, HN_BAD_RNDIS, "rndis data msg_len", r.byte_count);
 			rxq->st.errors++;
 			continue;
