@@ -175,6 +175,9 @@ ring_sg_len(const struct hv_sg *sg, unsigned int nsg, uint64_t *len)
 	return 0;
 }
 
+_Static_assert(sizeof(uint64_t) == VMBUS_PKT_ALIGN,
+	       "the trailer is one aligned unit");
+
 /* Copy packet, zero padding and trailer starting at @start. */
 static uint32_t
 ring_put_packet(const struct vmbus_ring *w, uint32_t start,
@@ -184,12 +187,17 @@ ring_put_packet(const struct vmbus_ring *w, uint32_t start,
 	uint64_t trailer = (uint64_t)start << 32;
 	uint32_t pos = start;
 
+	uint32_t pad = HV_ALIGN_UP(len, VMBUS_PKT_ALIGN) - len;
+
 	for (unsigned int i = 0; i < nsg; i++)
 		if (sg[i].len != 0)
 			pos = ring_copy_in(w, pos, sg[i].base, sg[i].len);
-	pos = ring_copy_in(w, pos, zeros,
-			   HV_ALIGN_UP(len, VMBUS_PKT_ALIGN) - len);
-	return ring_copy_in(w, pos, &trailer, sizeof(trailer));
+	if (pad != 0)
+		pos = ring_copy_in(w, pos, zeros, pad);
+	/* pos is aligned and below D, a multiple of the alignment: the
+	 * trailer never wraps (a fixed-size store, not a copy call). */
+	memcpy(w->data + pos, &trailer, sizeof(trailer));
+	return ring_advance(w, pos, (uint32_t)sizeof(trailer));
 }
 
 /* After publishing: does the reader want a signal for this packet? */

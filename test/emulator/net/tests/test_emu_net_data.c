@@ -484,6 +484,10 @@ test_tx_aggregate_header_rules(void **state)
 		{ 24, 1, "#3: malformed header or PPI" },	/* num_oob_data_elements */
 		{ 36, 1, "#3: malformed header or PPI" },	/* vc_handle */
 		{ 32, 8, "#3: malformed header or PPI" },	/* ppi_len, no room */
+		/* Nothing but msg_len or data_len differs from the messages
+		 * before: the plain walk checks these two alone. */
+		{ 4, 60, "#3: malformed header or PPI" },	/* msg_len < frame end */
+		{ 12, 9100, "#3: malformed header or PPI" },	/* data_len past msg_len */
 	};
 	struct rndis_pkt_meta meta = { .present = 0 };
 
@@ -511,8 +515,17 @@ test_tx_aggregate_ppi_rules(void **state)
 	};
 	struct rndis_pkt_meta meta = { .present = RNDIS_META_HASH_VALUE,
 				       .hash_value = 0x1234 };
+	struct g *g = *state;
 
-	tx_aggregate_cases(*state, &meta, bad, sizeof(bad) / sizeof(bad[0]));
+	tx_aggregate_cases(g, &meta, bad, sizeof(bad) / sizeof(bad[0]));
+	/* Another hash value in the last message is a PPI like the others:
+	 * the host reuses what it learnt of the first two only for equal
+	 * bytes, these it reads again, and the packet goes out. */
+	assert_int_equal(tx_three_in_section(g, &meta, true, 56, 0x5678, 300),
+			 NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 6);
+	assert_memory_equal(g->cap.f[5], frames[2], FLEN);
+	assert_int_equal(ng_qstats(g, 0).tx_errors, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* A checksum request on a frame with an inline tag: L2 is 14 bytes. */
