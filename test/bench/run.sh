@@ -103,7 +103,7 @@ JUMBO=9014		# frame bytes (no FCS) at MTU 9000
 # Functions called once per packet, to check a callgrind window's count
 # against the emulator's counters (PKT_FN_<side>_<mode>; the stock PMD's
 # own symbols are stripped).
-PKT_FN_emu_rxonly=emu_rx_frame
+PKT_FN_emu_rxonly=emu_rx_frame_copy
 PKT_FN_emu_txonly=sink_xmit
 PKT_FN_stock_rxonly=rte_net_get_ptype
 

@@ -546,11 +546,13 @@ int emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len);
 void emu_rx_ack(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
 /*
  * One frame of a burst, staged into nic->rxb (sent when the packet is
- * full or the burst ends). Not static so that benchmarks can count the
- * frames offered by its calls. 0, or what emu_nic_rx would return.
+ * full or the burst ends); runs of common frames take rx_fast_run
+ * instead. 0, or what emu_nic_rx would return.
  */
 int emu_rx_frame(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 		 size_t len, uint32_t flags);
+/* The copy of each received frame (out of line: benchmarks count it). */
+void emu_rx_frame_copy(uint8_t *dst, const uint8_t *f, size_t len);
 
 /*
  * Consume one armed occurrence of f. Inline: the RX path asks for every

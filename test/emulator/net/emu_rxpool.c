@@ -17,6 +17,7 @@
  * queue owns them under the new split when they are ACKed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,23 +174,36 @@ emu_rx_pools_update(struct emu_nic *nic)
 uint32_t
 emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 {
-	/* emu_rx_sub_release per id, with the arrays in locals: the byte
-	 * stores would otherwise make the compiler reload them each time. */
+	/* emu_rx_sub_release per id, with the arrays and the pool being
+	 * filled in locals: the byte stores would otherwise make the
+	 * compiler reload them each time. A packet's ids almost always
+	 * come from one pool. */
 	uint32_t *nexts = nic->sub_next, count = nic->sub_count;
 	uint8_t *busy = nic->sub_busy;
 	const uint8_t *owner = nic->sub_pool;
-	struct emu_rx_pool *pools = nic->pool, *p;
-	uint32_t idx = first, next, n;
+	struct emu_rx_pool *pools = nic->pool, *p = NULL;
+	uint32_t idx = first, next, n, *pf = NULL, pn = 0;
+	unsigned int cur = UINT_MAX, o;
 
 	/* The chain is ours, but bound the walk all the same. */
 	for (n = 0; idx < count && n < count; n++) {
 		next = nexts[idx];
 		nexts[idx] = EMU_SUB_NONE;
 		busy[idx] = EMU_SUB_FREE;
-		p = &pools[owner[idx]];
-		p->free[p->n++] = idx;
+		o = owner[idx];
+		if (hv_unlikely(o != cur)) {
+			if (p != NULL)
+				p->n = pn;
+			p = &pools[o];
+			pf = p->free;
+			pn = p->n;
+			cur = o;
+		}
+		pf[pn++] = idx;
 		idx = next;
 	}
+	if (p != NULL)
+		p->n = pn;
 	nic->sub_nfree += n;
 	return n;
 }
