@@ -290,16 +290,17 @@ class Report:
     def latency_table(self):
         body = []
         for r in [r for r in self.rows if r["case"].startswith("latency")]:
+            label = r["guest"] + (" (Rx interrupts)" if r["case"].endswith("irq") else "")
             if "na" in r:
-                label = r["guest"] + (" (Rx interrupts)" if r["case"].endswith("irq") else "")
                 body.append([label, self.na(r["na"]), "-", "-", "-", "-", "-"])
-                self.summary["latency"].append({"guest": r["guest"], "na": r["na"]})
+                self.summary["latency"].append({"guest": r["guest"], "case": r["case"],
+                                                "na": r["na"]})
                 continue
-            body.append([r["guest"], "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
+            body.append([label, "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
                          "%.2f-%.2f" % (r["min"], r["max"]), "%d / %d" % (r["lost"], r["n"]),
                          r.get("eal", "-")])
             self.summary["latency"].append({k: r.get(k) for k in (
-                "guest", "n", "lost", "p50", "p99", "p999", "min", "max", "eal")})
+                "guest", "case", "n", "lost", "p50", "p99", "p999", "min", "max", "eal")})
         return table(["guest (64 B ring-ping)", "p50 us", "p99 us", "p99.9 us", "min-max us",
                       "lost / samples", "DPDK libraries used"], body)
 

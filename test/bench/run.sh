@@ -17,7 +17,8 @@
 #                 while the other side runs native.
 #  3. ceiling     testpmd io on net_null: what DPDK itself does here.
 #  4. latency     bench-ringping: one packet at a time through the
-#                 emulator's loopback backend, p50/p99/p99.9.
+#                 emulator's loopback backend, p50/p99/p99.9 (ours also with
+#                 Rx interrupts: -i).
 #  5. TCP         two emulated NICs on TAPs in two namespaces, testpmd io
 #                 between them, iperf3 for a fixed time.
 #  6. VF path     accelerated networking's cost per packet (callgrind Ir
@@ -430,8 +431,36 @@ part_ceiling() {
 
 # ---- Latency: bench-ringping through the loopback backend ----
 
+# ping_run GUEST CASE [RINGPING-ARGS...]: one ringping run on a fresh
+# loopback emulator, its row (or why there is none).
+ping_run() {
+	local g=$1 c=$2 name log ld out
+	shift 2
+	BENCH_SEQ=$((BENCH_SEQ + 1))
+	name="l$BENCH_SEQ"
+	log="$BENCH_TMP/ping-$g-$c.log"
+	blog "$c $g ($PING_COUNT pings${1:+, $*})"
+	EMU_ARGS=()
+	bench_emu_start "$name" '' loop
+	ld=$(guest_ld_path "$g")
+	timeout -s KILL 120 env -i PATH=/usr/bin:/bin VMBUS_EMU_ROOT="$(bench_root "$name")" \
+		LD_PRELOAD="$VMBUS_EMU_SHIM" ${ld:+LD_LIBRARY_PATH="$ld"} \
+		"$RINGPING" --no-huge --no-pci -m 256 -l 1 \
+		--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error -- \
+		-n "$PING_COUNT" -w 1000 -s 64 "$@" >"$log" 2>&1
+	bench_emu_stop
+	out=$(grep '^ringping ' "$log")
+	if [ -z "$out" ]; then
+		row case="$c" guest="$g" side=native na="ringping: $(bench_log_reason "$log")"
+		return
+	fi
+	# "ringping n=.. lost=.. p50=.." -> row fields
+	# shellcheck disable=SC2086
+	row case="$c" guest="$g" side=native ${out#ringping }
+}
+
 part_latency() {
-	local g name log ld out
+	local g
 	for g in "${GUESTS[@]}"; do
 		if [ -n "${GUEST_NA[$g]:-}" ]; then
 			row case=latency-64 guest="$g" side=native na="${GUEST_NA[$g]}"
@@ -442,29 +471,10 @@ part_latency() {
 				na="$RINGPING not built (needs the DPDK SDK: make build)"
 			continue
 		fi
-		BENCH_SEQ=$((BENCH_SEQ + 1))
-		name="l$BENCH_SEQ"
-		log="$BENCH_TMP/ping-$g.log"
-		blog "latency $g ($PING_COUNT pings)"
-		EMU_ARGS=()
-		bench_emu_start "$name" '' loop
-		ld=$(guest_ld_path "$g")
-		timeout -s KILL 120 env -i PATH=/usr/bin:/bin VMBUS_EMU_ROOT="$(bench_root "$name")" \
-			LD_PRELOAD="$VMBUS_EMU_SHIM" ${ld:+LD_LIBRARY_PATH="$ld"} \
-			"$RINGPING" --no-huge --no-pci -m 256 -l 1 \
-			--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error -- \
-			-n "$PING_COUNT" -w 1000 -s 64 >"$log" 2>&1
-		bench_emu_stop
-		[ "$g" = ours ] && row case=latency-64-irq guest=ours side=native \
-			na="Rx interrupt mode is not measured yet (ringping polls)"
-		out=$(grep '^ringping ' "$log")
-		if [ -z "$out" ]; then
-			row case=latency-64 guest="$g" side=native na="ringping: $(bench_log_reason "$log")"
-			continue
-		fi
-		# "ringping n=.. lost=.. p50=.." -> row fields
-		# shellcheck disable=SC2086
-		row case=latency-64 guest="$g" side=native ${out#ringping }
+		ping_run "$g" latency-64
+		# Rx interrupts instead of polling: the thread sleeps until the
+		# host signals the answer (the stock PMD has no Rx interrupts).
+		[ "$g" = ours ] && ping_run "$g" latency-64-irq -i
 	done
 }
 
