@@ -30,6 +30,20 @@ nv_i_start rs "$IT_DIR/testpmd.log" --rxq=$Q --txq=$Q --forward-mode=rxonly
 nv_cmd start
 
 port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
+# nv_wait bounded by the wall clock: each poll here is a testpmd command,
+# which on a loaded machine takes far longer than nv_wait's 0.1 s step, so
+# a frame that never comes would otherwise outlast meson's timeout and
+# fail without a word.
+rss_wait() {
+	local end=$((SECONDS + $1)) want=$2
+	shift 2
+	while :; do
+		NV_GOT=$("$@") || return 1
+		[ "$NV_GOT" = "$want" ] && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
 port_missed() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-missed; }
 
 # Key (hex) the PMD reports.
@@ -89,12 +103,13 @@ burst() {
 	nv_cmd clear port xstats 0
 	nv_cmd clear port stats 0
 	it_ctl rs gen 0 start >/dev/null || fail "gen start refused"
-	nv_wait 60 "$N" port_rx || fail "$1: testpmd received $NV_GOT of $N"
+	rss_wait 60 "$N" port_rx || fail "$1: testpmd received $NV_GOT of $N"
 	got=$(q_counts)
-	it_log "$1: per queue $got (predicted $want)"
+	it_log "at ${SECONDS} s: $1: per queue $got (predicted $want)"
 	[ "$got" = "$want" ] || fail "$1: per-queue frames '$got', Toeplitz + table predict '$want'"
 }
 
+it_log "at ${SECONDS} s: testpmd forwarding"
 key=$(cur_key)
 [ "$key" = 2cc681d15bdbf4f7fca28319db1a3e946b9e38d92c9c03d1ad9944a7d9563d59063c25f3fc1fdc2a ] ||
 	fail "default key '$key' is not mlx5's"
@@ -107,6 +122,7 @@ oldkey=$key oldreta=$reta
 # 2. Key and table changed while frames arrive.
 nv_cmd clear port stats 0
 it_ctl rs gen 0 start >/dev/null || fail "gen start refused"
+it_log "at ${SECONDS} s: key and table update"
 nv_cmd port config 0 rss-hash-key ipv4 "$NEWKEY"
 nv_out | grep -qiE 'fail|error|invalid' && fail "key update: $(nv_out)"
 newreta=()
@@ -119,10 +135,10 @@ for i in $(seq 0 12 127); do
 	nv_cmd port config 0 rss reta "$(IFS=,; echo "${newreta[*]:$i:12}")"
 	nv_out | grep -qiE 'fail|error|invalid|bad' && fail "reta update: $(nv_out)"
 done
-nv_wait 60 $((2 * N)) it_backend_counter rs 0 to-guest || fail "generator delivered $NV_GOT of $((2 * N))"
-nv_wait 60 "$N" eval 'echo $(($(port_rx) + $(port_missed)))' ||
+rss_wait 60 $((2 * N)) it_backend_counter rs 0 to-guest || fail "generator delivered $NV_GOT of $((2 * N))"
+rss_wait 60 "$N" eval 'echo $(($(port_rx) + $(port_missed)))' ||
 	fail "during the update: received + missed $NV_GOT of $N"
-it_log "during the update: $(port_rx) received, $(port_missed) missed of $N"
+it_log "at ${SECONDS} s: during the update: $(port_rx) received, $(port_missed) missed of $N"
 [ "$(cur_key)" = "$NEWKEY" ] || fail "key after update: $(cur_key)"
 reta=$(cur_reta)
 [ "$(cut -d, -f1-5 <<<"$reta")" = 0,1,0,3,0 ] || fail "reta after update: ${reta:0:40}..."
