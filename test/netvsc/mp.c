@@ -24,6 +24,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "nv_xstat.h"
+
 #define PORT 0
 #define BURST 32
 
@@ -69,13 +71,9 @@ static uint64_t
 xstat_q(const char *dir, uint16_t q, const char *what)
 {
 	char name[RTE_ETH_XSTATS_NAME_SIZE];
-	uint64_t id, v = UINT64_MAX;
 
 	snprintf(name, sizeof(name), "%s_q%u_%s", dir, q, what);
-	if (rte_eth_xstats_get_id_by_name(PORT, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(PORT, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
+	return nv_xstat(PORT, name);
 }
 
 int

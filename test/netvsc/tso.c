@@ -30,6 +30,8 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "nv_xstat.h"
+
 #define PORT 0
 #define SEG_DATA 2048u
 #define HDRS (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
@@ -153,17 +155,6 @@ fail:
 	return NULL;
 }
 
-static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v = 0;
-
-	if (rte_eth_xstats_get_id_by_name(PORT, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(PORT, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -229,7 +220,7 @@ main(int argc, char **argv)
 	}
 	rte_eth_stats_get(PORT, &st);
 	printf("tso: tx %" PRIu64 " errors %" PRIu64 " linearized %" PRIu64 "\n",
-	       st.opackets, st.oerrors, xstat("tx_q0_linearized"));
+	       st.opackets, st.oerrors, nv_xstat(PORT, "tx_q0_linearized"));
 	fflush(stdout);
 	rte_eth_dev_stop(PORT);
 	rte_eth_dev_close(PORT);
