@@ -137,7 +137,7 @@ for i in $(seq 0 12 127); do
 done
 rss_wait 60 $((2 * N)) it_backend_counter rs 0 to-guest || fail "generator delivered $NV_GOT of $((2 * N))"
 rss_wait 60 "$N" eval 'echo $(($(port_rx) + $(port_missed)))' ||
-	fail "during the update: received + missed $NV_GOT of $N"
+	fail "during the update: received + missed $NV_GOT of $N (received $(port_rx), missed $(port_missed); per queue $(q_counts); host: $(it_ctl rs stats 0 | grep -E '^  queue' | tr -s ' ' | tr '\n' ';'))"
 it_log "at ${SECONDS} s: during the update: $(port_rx) received, $(port_missed) missed of $N"
 [ "$(cur_key)" = "$NEWKEY" ] || fail "key after update: $(cur_key)"
 reta=$(cur_reta)

@@ -278,7 +278,6 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 		np = 1;
 	} else {
 		rxq->st.nombuf++;
-		hv->data->rx_mbuf_alloc_failed++;
 		return 0;
 	}
 	if (zc)
@@ -350,7 +349,6 @@ hn_rx_deliver_t(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n,
 				rte_mempool_put_bulk(rxq->mp, (void **)(pool + nb + 1),
 						     np - nb - 1u);
 			rxq->st.nombuf++;
-			hv->data->rx_mbuf_alloc_failed++;
 			np = nb;
 			break;
 		}

@@ -3,10 +3,14 @@
  * Basic stats and xstats. Rx counts what was handed to the application,
  * Tx what the host accepted at send time; everything else (ring full,
  * host NAKs, lost completions, rejected host input by kind) is an xstat.
- * Counters are per queue or channel and written only under their lock.
+ * Counters are per queue or channel, each with one writer: the thread
+ * that owns the queue (or holds the channel's lock). A reset never writes
+ * them: a store racing a burst's read-modify-write is either lost or
+ * undone by it (a counter would keep counts from before the reset). It
+ * records where each counter stood instead, and reads subtract that.
  */
+#include <assert.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "hn_var.h"
 
@@ -49,28 +53,59 @@ static const char *const hn_size_names[HN_SIZE_BINS + 2] = {
 #define HN_NTX RTE_DIM(hn_tx_names)
 #define HN_NSZ RTE_DIM(hn_size_names)
 
+static_assert(sizeof(struct hn_rx_stats) % sizeof(uint64_t) == 0 &&
+	      sizeof(struct hn_tx_stats) % sizeof(uint64_t) == 0 &&
+	      sizeof(struct hn_size_stats) ==
+		      (HN_SIZE_BINS + 2) * sizeof(uint64_t),
+	      "counter blocks are arrays of uint64_t");
+
+/* One counter word, read once: its writer may be running. */
 static uint64_t
-hn_size_field(const struct hn_size_stats *s, unsigned int i)
+hn_word(const void *blk, size_t off)
 {
-	if (i < HN_SIZE_BINS)
-		return s->bin[i];
-	return i == HN_SIZE_BINS ? s->multicast : s->broadcast;
+	return *(const volatile uint64_t *)((const uint8_t *)blk + off);
 }
 
-/* Field i of the size counters summed over the Rx (or Tx) queues. */
+/* A counter's count since the last reset. */
+static uint64_t
+hn_since(const void *st, const void *base, size_t off)
+{
+	return hn_word(st, off) - hn_word(base, off);
+}
+
+static void
+hn_snapshot(void *base, const void *st, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += sizeof(uint64_t))
+		*(uint64_t *)((uint8_t *)base + off) = hn_word(st, off);
+}
+
+#define HN_RXC(q, f) hn_since(&(q)->st, &(q)->st_base, \
+			      offsetof(struct hn_rx_stats, f))
+#define HN_TXC(q, f) hn_since(&(q)->st, &(q)->st_base, \
+			      offsetof(struct hn_tx_stats, f))
+
+/* Size counter i (bins, then multicast, broadcast) summed over the Rx
+ * (or Tx) queues. */
 static uint64_t
 hn_size_sum(const struct rte_eth_dev_data *d, bool rx, unsigned int i)
 {
 	uint16_t q, n = rx ? d->nb_rx_queues : d->nb_tx_queues;
+	size_t w = i * sizeof(uint64_t);
 	uint64_t v = 0;
 
 	for (q = 0; q < n; q++) {
-		if (rx && d->rx_queues[q] != NULL)
-			v += hn_size_field(&((const struct hn_rx_queue *)
-					     d->rx_queues[q])->st.sz, i);
-		if (!rx && d->tx_queues[q] != NULL)
-			v += hn_size_field(&((const struct hn_tx_queue *)
-					     d->tx_queues[q])->st.sz, i);
+		const struct hn_rx_queue *rxq = rx ? d->rx_queues[q] : NULL;
+		const struct hn_tx_queue *txq = rx ? NULL : d->tx_queues[q];
+
+		if (rxq != NULL)
+			v += hn_since(&rxq->st, &rxq->st_base,
+				      offsetof(struct hn_rx_stats, sz) + w);
+		if (txq != NULL)
+			v += hn_since(&txq->st, &txq->st_base,
+				      offsetof(struct hn_tx_stats, sz) + w);
 	}
 	return v;
 }
@@ -81,35 +116,43 @@ hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 	struct rte_eth_dev_data *d = dev->data;
 	uint16_t q;
 
+	st->rx_nombuf = 0;
 	for (q = 0; q < d->nb_rx_queues; q++) {
 		const struct hn_rx_queue *rxq = d->rx_queues[q];
+		uint64_t pk, by, er;
 
 		if (rxq == NULL)
 			continue;
-		st->ipackets += rxq->st.packets;
-		st->ibytes += rxq->st.bytes;
-		st->ierrors += rxq->st.errors;
-		st->imissed += rxq->st.discarded;
+		pk = HN_RXC(rxq, packets);
+		by = HN_RXC(rxq, bytes);
+		er = HN_RXC(rxq, errors);
+		st->ipackets += pk;
+		st->ibytes += by;
+		st->ierrors += er;
+		st->imissed += HN_RXC(rxq, discarded);
+		st->rx_nombuf += HN_RXC(rxq, nombuf);
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = rxq->st.packets;
-			st->q_ibytes[q] = rxq->st.bytes;
-			st->q_errors[q] = rxq->st.errors;
+			st->q_ipackets[q] = pk;
+			st->q_ibytes[q] = by;
+			st->q_errors[q] = er;
 		}
 	}
 	for (q = 0; q < d->nb_tx_queues; q++) {
 		const struct hn_tx_queue *txq = d->tx_queues[q];
+		uint64_t pk, by;
 
 		if (txq == NULL)
 			continue;
-		st->opackets += txq->st.packets;
-		st->obytes += txq->st.bytes;
-		st->oerrors += txq->st.errors + txq->st.lost;
+		pk = HN_TXC(txq, packets);
+		by = HN_TXC(txq, bytes);
+		st->opackets += pk;
+		st->obytes += by;
+		st->oerrors += HN_TXC(txq, errors) + HN_TXC(txq, lost);
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = txq->st.packets;
-			st->q_obytes[q] = txq->st.bytes;
+			st->q_opackets[q] = pk;
+			st->q_obytes[q] = by;
 		}
 	}
-	st->rx_nombuf = d->rx_mbuf_alloc_failed;
 	return 0;
 }
 
@@ -121,17 +164,21 @@ hn_stats_reset(struct rte_eth_dev *dev)
 	uint16_t q;
 	uint32_t c;
 
-	for (q = 0; q < d->nb_rx_queues; q++)
-		if (d->rx_queues[q] != NULL)
-			memset(&((struct hn_rx_queue *)d->rx_queues[q])->st, 0,
-			       sizeof(struct hn_rx_stats));
-	for (q = 0; q < d->nb_tx_queues; q++)
-		if (d->tx_queues[q] != NULL)
-			memset(&((struct hn_tx_queue *)d->tx_queues[q])->st, 0,
-			       sizeof(struct hn_tx_stats));
+	for (q = 0; q < d->nb_rx_queues; q++) {
+		struct hn_rx_queue *rxq = d->rx_queues[q];
+
+		if (rxq != NULL)
+			hn_snapshot(&rxq->st_base, &rxq->st, sizeof(rxq->st));
+	}
+	for (q = 0; q < d->nb_tx_queues; q++) {
+		struct hn_tx_queue *txq = d->tx_queues[q];
+
+		if (txq != NULL)
+			hn_snapshot(&txq->st_base, &txq->st, sizeof(txq->st));
+	}
 	for (c = 0; c < hv->nchan; c++)
-		memset(hv->chans[c].bad, 0, sizeof(hv->chans[c].bad));
-	d->rx_mbuf_alloc_failed = 0;
+		hn_snapshot(hv->chans[c].bad_base, hv->chans[c].bad,
+			    sizeof(hv->chans[c].bad));
 	return 0;
 }
 
@@ -173,15 +220,6 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 	return (int)k;
 }
 
-static uint64_t
-hn_field(const void *st, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const uint8_t *)st + off, sizeof(v));
-	return v;
-}
-
 int
 hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 {
@@ -197,7 +235,8 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 		for (i = 0; i < HN_NRX; i++, k++) {
 			xs[k].id = k;
 			xs[k].value = rxq != NULL ?
-				hn_field(&rxq->st, hn_rx_names[i].off) : 0;
+				hn_since(&rxq->st, &rxq->st_base,
+					 hn_rx_names[i].off) : 0;
 		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
@@ -206,13 +245,16 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 		for (i = 0; i < HN_NTX; i++, k++) {
 			xs[k].id = k;
 			xs[k].value = txq != NULL ?
-				hn_field(&txq->st, hn_tx_names[i].off) : 0;
+				hn_since(&txq->st, &txq->st_base,
+					 hn_tx_names[i].off) : 0;
 		}
 	}
 	for (q = 0; q < hv->nchan; q++)
 		for (i = 0; i < HN_BAD_KINDS; i++, k++) {
 			xs[k].id = k;
-			xs[k].value = hv->chans[q].bad[i];
+			xs[k].value = hn_word(hv->chans[q].bad,
+					      i * sizeof(uint64_t)) -
+				      hv->chans[q].bad_base[i];
 		}
 	for (i = 0; i < 2 * HN_NSZ; i++, k++) {
 		xs[k].id = k;

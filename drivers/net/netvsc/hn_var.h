@@ -205,6 +205,7 @@ struct hn_chan {
 	uint64_t rx_bursts;    /* Rx bursts on this channel (progress mark) */
 	uint8_t ack_msg[NVSP_REQ_SIZE];
 	uint64_t bad[HN_BAD_KINDS];
+	uint64_t bad_base[HN_BAD_KINDS]; /* bad at the last reset */
 	uint64_t bad_logged[HN_BAD_KINDS]; /* timer cycles of the last log */
 };
 
@@ -220,6 +221,7 @@ struct hn_rx_queue {
 	bool zc;               /* zero-copy receive (hn_rx_ext.c) */
 	uint32_t copybreak;    /* longer frames go zero-copy */
 	struct hn_rx_stats st;
+	struct hn_rx_stats st_base; /* st at the last reset (hn_stats.c) */
 };
 
 struct hn_tx_queue {
@@ -258,6 +260,7 @@ struct hn_tx_queue {
 	uint32_t agg_max;      /* bytes an aggregate may use */
 	uint32_t fast_max;     /* longest frame of the copy fast path */
 	struct hn_tx_stats st;
+	struct hn_tx_stats st_base; /* st at the last reset (hn_stats.c) */
 };
 
 /*
