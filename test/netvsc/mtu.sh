@@ -8,6 +8,10 @@
 # as too big (its counter says how many); 1472-byte pings work throughout.
 # The PMD's jumbo size classes count exactly the 50 jumbo frames each way.
 # With QUEUES > 1 each new session has that many channels again.
+# mtu.sh ours conf: the MTU comes from rte_eth_conf (testpmd's
+# --max-pkt-len=9018, i.e. rxmode.mtu 9000, the way applications set it
+# since DPDK 21.11): 9000 from the first configure (the host then passes
+# jumbo frames), then 1500 at runtime as above.
 # testpmd's counters equal the TAP's, and the host saw no protocol error.
 . "$(dirname "$0")/lib.sh"
 nv_init
@@ -15,7 +19,8 @@ nv_init
 it_need_tun
 command -v ping >/dev/null || skip "no ping (apt-get install iputils-ping)"
 
-q=${2:-1}
+q=${2:-1} conf=
+[ "$q" = conf ] && q=1 conf=--max-pkt-len=9018
 ns="nv-$IT_TAG" tap="nvm$$"
 ip netns add "$ns" || fail "cannot create netns $ns"
 IT_NETNS+=("$ns")
@@ -27,7 +32,7 @@ ip netns exec "$ns" ip neigh replace 10.78.0.2 lladdr 00:15:5d:00:05:10 nud perm
 ip netns exec "$ns" ip link set "$tap" mtu 9000 || fail "cannot set the TAP's MTU"
 log="$IT_DIR/testpmd.log"
 nv_i_start m "$log" --forward-mode=icmpecho --enable-scatter --tx-offloads=0x8000 \
-	--rxq="$q" --txq="$q"
+	--rxq="$q" --txq="$q" $conf
 nv_cmd start
 
 too_big() { it_ctl m stats 0 | awk '/too-big/ { for (i = 1; i < NF; i++) if ($i == "too-big") { print $(i + 1) + 0; exit } }'; }
@@ -73,23 +78,37 @@ set_mtu() {
 	mtu=$1
 }
 
-mtu=1500
+# jumbo: 50 pings of 9000 bytes at MTU 9000, then 1472-byte ones; the
+# PMD's jumbo size classes count exactly those 50 frames each way.
+jumbo() {
+	pings 8972 50 0
+	nv_cmd show port xstats 0
+	for d in rx tx; do
+		j=$(nv_out | nv_port_stat "${d}_size_1519_max_packets")
+		[ "$j" = 50 ] || fail "MTU 9000: ${d}_size_1519_max_packets '$j', wanted 50"
+	done
+	pings 1472 10 0
+}
+
 nch=$(grep -c "port 0: $q channels (asked $q)" "$log")
 [ "$q" = 1 ] || [ "$nch" -ge 1 ] || fail "$q queues: no '$q channels' line at start"
-pings 1472 20 0
-b0=$(too_big)
-pings 8972 5 100
-[ "$(too_big)" = $((b0 + 5)) ] || fail "MTU 1500: host too-big $(too_big), wanted $((b0 + 5))"
-set_mtu 9000
-grep -q "port 0: MTU 9000 (new host session)" "$log" || fail "no MTU log line"
-pings 8972 50 0
-# Exactly the jumbo frames, each way (at MTU 1500 none reached the guest).
-nv_cmd show port xstats 0
-for d in rx tx; do
-	j=$(nv_out | nv_port_stat "${d}_size_1519_max_packets")
-	[ "$j" = 50 ] || fail "MTU 9000: ${d}_size_1519_max_packets '$j', wanted 50"
-done
-pings 1472 10 0
+if [ -n "$conf" ]; then
+	mtu=9000 answered=80
+	grep -q "port 0: MTU 9000 from the port's configuration (new host session)" "$log" ||
+		fail "no MTU line from configure: $(grep -m1 'MTU' "$log")"
+	nv_cmd show port info 0
+	nv_out | grep -q "MTU: 9000\$" || fail "port info: $(nv_out | grep -i mtu)"
+	jumbo
+else
+	mtu=1500 answered=100
+	pings 1472 20 0
+	b0=$(too_big)
+	pings 8972 5 100
+	[ "$(too_big)" = $((b0 + 5)) ] || fail "MTU 1500: host too-big $(too_big), wanted $((b0 + 5))"
+	set_mtu 9000
+	grep -q "port 0: MTU 9000 (new host session)" "$log" || fail "no MTU log line"
+	jumbo
+fi
 set_mtu 1500
 b0=$(too_big)
 pings 8972 5 100
@@ -104,8 +123,13 @@ tx=$(nv_port_stat TX-packets <<<"$st")
 to=$(it_backend_counter m 0 to-guest)
 from=$(it_backend_counter m 0 from-guest)
 it_log "testpmd RX $rx TX $tx; TAP to-guest $to from-guest $from"
-[ "$rx" = 100 ] && [ "$tx" = 100 ] || fail "testpmd RX '$rx' TX '$tx', wanted exactly the 100 answered pings"
+[ "$rx" = "$answered" ] && [ "$tx" = "$answered" ] ||
+	fail "testpmd RX '$rx' TX '$tx', wanted exactly the $answered answered pings"
 [ "$rx" = "$to" ] || fail "testpmd RX-packets $rx, the host delivered $to"
 [ "$tx" = "$from" ] || fail "testpmd TX-packets $tx, the host received $from"
 it_ctl m stats 0 | grep -q 'protocol errors 0' || fail "the PMD caused protocol errors"
-it_log "ok: MTU 1500 -> 9000 -> 1500, jumbo pings answered only at 9000"
+if [ -n "$conf" ]; then
+	it_log "ok: MTU 9000 from the configuration -> 1500, jumbo pings answered only at 9000"
+else
+	it_log "ok: MTU 1500 -> 9000 -> 1500, jumbo pings answered only at 9000"
+fi

@@ -130,6 +130,8 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	if (dev->data->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG)
 		dev->data->dev_conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	rc = hn_rss_configure(dev);
+	if (rc == 0)
+		rc = hn_mtu_configure(dev);
 	if (rc != 0)
 		return rc;
 	/* Channels follow the count, up or down, at every configure. */

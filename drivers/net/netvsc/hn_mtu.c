@@ -77,22 +77,15 @@ hn_session_renew(struct hn_data *hv, uint16_t mtu)
 	return rc;
 }
 
-int
-hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+/* A new MTU for a stopped port: a new host session. how names the way
+ * the application asked, for the log. */
+static int
+hn_mtu_change(struct rte_eth_dev *dev, uint16_t mtu, const char *how)
 {
 	struct hn_data *hv = dev->data->dev_private;
 	uint16_t old = (uint16_t)hv->mtu;
 	int held, rc;
 
-	if (hv->dead)
-		return -ENODEV;
-	if (mtu == hv->mtu)
-		return 0;
-	if (dev->data->dev_started) {
-		HN_LOG(ERR, "port %u: stop the port to change the MTU (the host"
-		       " session starts again)", hv->port_id);
-		return -EBUSY;
-	}
 	if (mtu > hn_mtu_max(hv) || mtu < RTE_ETHER_MIN_MTU)
 		return -EINVAL;
 	/*
@@ -110,7 +103,8 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	}
 	rc = hn_session_renew(hv, mtu);
 	if (rc == 0) {
-		HN_LOG(INFO, "port %u: MTU %u (new host session)", hv->port_id, mtu);
+		HN_LOG(INFO, "port %u: MTU %u%s (new host session)", hv->port_id,
+		       mtu, how);
 		return 0;
 	}
 	HN_LOG(ERR, "port %u: MTU %u: %s; back to %u", hv->port_id, mtu,
@@ -121,6 +115,40 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		hn_host_dead(hv, -EIO);
 	}
 	return rc;
+}
+
+int
+hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct hn_data *hv = dev->data->dev_private;
+
+	if (hv->dead)
+		return -ENODEV;
+	if (mtu == hv->mtu)
+		return 0;
+	if (dev->data->dev_started) {
+		HN_LOG(ERR, "port %u: stop the port to change the MTU (the host"
+		       " session starts again)", hv->port_id);
+		return -EBUSY;
+	}
+	return hn_mtu_change(dev, mtu, "");
+}
+
+/*
+ * The MTU of rte_eth_conf (rxmode.mtu; ethdev has checked it against
+ * dev_infos and stored it in data->mtu before dev_configure; 0 there
+ * means 1500). Applications set it this way since DPDK 21.11 (testpmd's
+ * --max-pkt-len too): ignoring it would leave the host at the old MTU,
+ * dropping every larger frame as too big while the port says otherwise.
+ */
+int
+hn_mtu_configure(struct rte_eth_dev *dev)
+{
+	struct hn_data *hv = dev->data->dev_private;
+
+	if (dev->data->mtu == hv->mtu)
+		return 0;
+	return hn_mtu_change(dev, dev->data->mtu, " from the port's configuration");
 }
 
 int

@@ -428,6 +428,7 @@ void hn_offload_fini(struct hn_data *hv);
 
 /* hn_mtu.c */
 int hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu);
+int hn_mtu_configure(struct rte_eth_dev *dev);
 int hn_dev_reset(struct rte_eth_dev *dev);
 uint16_t hn_mtu_max(const struct hn_data *hv);
 
