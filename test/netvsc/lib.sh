@@ -216,6 +216,19 @@ nv_i_quit() {
 	return $rc
 }
 
+# Wait until LOG has a line matching the regex PATTERN or process PID is
+# gone (a hang guard of SECS seconds, not a timing assertion):
+# nv_wait_line SECS LOG PATTERN PID. Returns 1 without the line.
+nv_wait_line() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		grep -q -- "$3" "$2" && return 0
+		kill -0 "$4" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q -- "$3" "$2"
+}
+
 # A counter from "show port stats P" output (stdin): FIELD (RX-packets ...).
 nv_port_stat() { awk -v f="$1:" '{ for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'; }
 

@@ -19,14 +19,8 @@ log="$IT_DIR/nv_statsreset.log"
 nv_eal_args
 nv_ours_exec "$root" 200 "$NV_STATSRESET" "${NV_EAL[@]}" -- "$Q" "$N" "$R" >"$log" 2>&1 &
 pid=$!
-# Hang guard only.
-for _ in $(seq 1200); do
-	grep -q '^statsreset: polling' "$log" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-nv_check_log "$log"
-grep -q '^statsreset: polling' "$log" || fail "nv_statsreset did not start: $(tail -n 5 "$log")"
+nv_wait_line 120 "$log" '^statsreset: polling' "$pid" ||
+	{ nv_check_log "$log"; fail "nv_statsreset did not start: $(tail -n 5 "$log")"; }
 it_ctl r gen 0 start >/dev/null || fail "gen start refused"
 wait "$pid"
 rc=$?

@@ -50,12 +50,7 @@ dmac=$(ip netns exec "$ns" cat "/sys/class/net/$tap/address")
 nv_ours_exec "$root" 200 "$NV_TSO" --log-level=pmd.net.netvsc:info "${NV_EAL[@]}" -- \
 	"$dmac" 10.84.0.1 10.84.0.2 "$PORT" "$PAYLOAD" "$MSS" >"$log" 2>&1 &
 tpid=$!
-# A hang guard, not a timing assertion.
-for _ in $(seq 600); do
-	grep -q '^tso: sent' "$log" && break
-	kill -0 "$tpid" 2>/dev/null || break
-	sleep 0.1
-done
+nv_wait_line 60 "$log" '^tso: sent' "$tpid"
 grep -q "LSO up to $LSO_MAX bytes" "$log" ||
 	fail "the PMD does not offer LSO up to $LSO_MAX bytes: $(grep -m1 'LSO up to' "$log" || tail -n 3 "$log")"
 grep -q "^tso: sent $((PAYLOAD + 54)) bytes in 31 mbufs" "$log" ||
