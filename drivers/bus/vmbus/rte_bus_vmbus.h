@@ -258,6 +258,15 @@ int rte_vmbus_chan_signal(struct rte_vmbus_chan *chan);
 int rte_vmbus_chan_recv(struct rte_vmbus_chan *chan, void *buf,
 	uint32_t *len);
 
+/*
+ * True when the host has written nothing that rte_vmbus_chan_recv has not
+ * already taken: a cheap test for pollers (one load of the ring's write
+ * index; a packet being written at that moment is seen one poll later).
+ * False on a rescinded channel or a corrupt index, so that the recv that
+ * follows reports it.
+ */
+bool rte_vmbus_chan_rx_empty(const struct rte_vmbus_chan *chan);
+
 /* As rte_vmbus_chan_recv without consuming the packet. */
 int rte_vmbus_chan_peek(struct rte_vmbus_chan *chan, void *buf,
 	uint32_t *len);

@@ -511,6 +511,12 @@ rte_vmbus_chan_recv(struct rte_vmbus_chan *chan, void *buf, uint32_t *len)
 	return chan_read(chan, buf, len, true);
 }
 
+bool
+rte_vmbus_chan_rx_empty(const struct rte_vmbus_chan *chan)
+{
+	return !chan_dead(chan) && vmbus_ring_read_empty(&chan->rx);
+}
+
 int
 rte_vmbus_chan_peek(struct rte_vmbus_chan *chan, void *buf, uint32_t *len)
 {

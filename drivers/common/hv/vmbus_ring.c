@@ -525,6 +525,15 @@ vmbus_ring_read_avail(const struct vmbus_ring *r, uint32_t *bytes)
 	return ring_reader_avail(r, bytes);
 }
 
+bool
+vmbus_ring_read_empty(const struct vmbus_ring *r)
+{
+	/* R1 as in ring_reader_avail: a packet seen here is complete. */
+	uint32_t wr = hv_load_acquire_u32(&r->hdr->write_index);
+
+	return wr == r->priv_index;
+}
+
 void
 vmbus_ring_intr_mask(struct vmbus_ring *r)
 {

@@ -172,6 +172,15 @@ int vmbus_ring_commit(struct vmbus_ring *r, bool *need_signal);
  */
 int vmbus_ring_read_avail(const struct vmbus_ring *r, uint32_t *bytes);
 
+/*
+ * True iff the writer has published nothing past what this reader has
+ * read or skipped: one load of write_index, for pollers to test before
+ * a read. A write_index the writer is changing at that moment only makes
+ * the answer one poll late. A corrupt write_index answers false, so that
+ * the read that follows reports -EIO.
+ */
+bool vmbus_ring_read_empty(const struct vmbus_ring *r);
+
 /* Ask the writer not to signal: the reader is polling. */
 void vmbus_ring_intr_mask(struct vmbus_ring *r);
 

@@ -387,19 +387,16 @@ hn_rx_deliver_zc(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 	return hn_rx_deliver_t(rxq, pkts, n, true);
 }
 
-uint16_t
-hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+/* The burst proper, with the channel lock held; releases it. */
+static __rte_noinline uint16_t
+hn_recv_locked(struct hn_rx_queue *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct hn_rx_queue *rxq = q;
 	struct hn_chan *hc = rxq->hc;
 	struct hn_zx *zx = NULL;
 	unsigned int polls = 0;
 	uint16_t nb = 0;
 	int rc;
 
-	if (unlikely(rxq->hv->dead) || !rte_spinlock_trylock(&hc->lock))
-		return 0;
-	hc->rx_bursts++;
 	if (rxq->zc) {
 		zx = rxq->hv->zx[hc->idx];
 		if (zx != NULL)
@@ -452,4 +449,28 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	rte_spinlock_unlock(&hc->lock);
 	rxq->st.packets += nb;
 	return nb;
+}
+
+uint16_t
+hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_rx_queue *rxq = q;
+	struct hn_chan *hc = rxq->hc;
+
+	if (unlikely(rxq->hv->dead) || !rte_spinlock_trylock(&hc->lock))
+		return 0;
+	hc->rx_bursts++;
+	/*
+	 * Nothing parked, owed or new: a poll of an idle queue costs this
+	 * test, not a burst's setup (a polling application spends most of
+	 * its calls here while it waits, and the sooner it looks again the
+	 * sooner it sees the host's next packet). Zero-copy queues always
+	 * take the burst: it returns the buffers the application freed.
+	 */
+	if (hc->park_n == 0 && hc->nacks == 0 && !hc->need_sig && !rxq->zc &&
+	    rte_vmbus_chan_rx_empty(hc->chan)) {
+		rte_spinlock_unlock(&hc->lock);
+		return 0;
+	}
+	return hn_recv_locked(rxq, pkts, n);
 }
