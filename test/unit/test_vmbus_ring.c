@@ -366,6 +366,37 @@ test_vmbus_ring_exactly_full(void **state)
 	tr_close(t);
 }
 
+/* The pollers' test: unread packets, not the published read_index. */
+static void
+test_vmbus_ring_read_empty(void **state)
+{
+	struct tring *t = tr_open(D_SMALL);
+	uint8_t buf[MAX_TEST_PKT];
+	uint32_t got;
+
+	(void)state;
+	assert_true(vmbus_ring_read_empty(&t->r));
+	write_ok(t, 1, DESC_SIZE);
+	assert_false(vmbus_ring_read_empty(&t->r));
+	/* A peek leaves the packet unread. */
+	assert_int_equal(vmbus_ring_peek(&t->r, buf, sizeof(buf), &got), 0);
+	assert_false(vmbus_ring_read_empty(&t->r));
+	read_check(t, 1, DESC_SIZE);
+	/* Read but not committed: empty for the reader already. */
+	assert_true(vmbus_ring_read_empty(&t->r));
+	assert_int_not_equal(t->hdr->read_index, t->hdr->write_index);
+	commit(t);
+	assert_true(vmbus_ring_read_empty(&t->r));
+	/* Around the end of the data area. */
+	write_ok(t, 2, D_SMALL - 64);
+	read_check(t, 2, D_SMALL - 64);
+	write_ok(t, 3, 40);
+	assert_false(vmbus_ring_read_empty(&t->r));
+	read_check(t, 3, 40);
+	assert_true(vmbus_ring_read_empty(&t->r));
+	tr_close(t);
+}
+
 static void
 test_vmbus_ring_write_rejects(void **state)
 {
@@ -537,6 +568,8 @@ expect_all_eio(struct tring *t)
 
 	expect_reader_eio(t);
 	assert_int_equal(vmbus_ring_read_avail(&t->r, &n), -EIO);
+	/* Not empty: the read that follows must report the corruption. */
+	assert_false(vmbus_ring_read_empty(&t->r));
 	assert_int_equal(vmbus_ring_write_avail(&t->w, &n), -EIO);
 	assert_int_equal(write_pkt(t, 1, 40, &sig), -EIO);
 	assert_false(sig);
@@ -937,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_wrap_before_trailer),
 		cmocka_unit_test(test_vmbus_ring_trailer_and_padding),
 		cmocka_unit_test(test_vmbus_ring_exactly_full),
+		cmocka_unit_test(test_vmbus_ring_read_empty),
 		cmocka_unit_test(test_vmbus_ring_write_rejects),
 		cmocka_unit_test(test_vmbus_ring_signal_writer),
 		cmocka_unit_test(test_vmbus_ring_pending_crossing),
