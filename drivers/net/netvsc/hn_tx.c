@@ -761,6 +761,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hn_tx_queue *txq = q;
 	struct hn_chan *hc = txq->hc;
+	const unsigned int reap = 2u * n + 16u;
 	uint16_t i;
 	int rc = 0;
 
@@ -773,9 +774,6 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (!rte_spinlock_trylock(&hc->lock))
 		return 0;
-	/* Completions free descriptors (cheap when there are none). */
-	if (txq->nfree_txd < txq->ntxd)
-		(void)hn_chan_poll(hc, HN_POLL_TX, 2u * n + 16u);
 	if (txq->agg_txd >= 0 && hn_tx_flush(txq) == -EAGAIN)
 		n = 0;
 	for (i = 0; i < n; i++) {
@@ -789,7 +787,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		rc = hn_tx_one(txq, m);
 		if (rc == -ENOBUFS) {
 			/* Out of descriptors or sections: reap, then retry once. */
-			(void)hn_chan_poll(hc, HN_POLL_TX, 2u * n + 16u);
+			(void)hn_chan_poll(hc, HN_POLL_TX, reap);
 			rc = hn_tx_one(txq, m);
 		}
 		if (rc == -EAGAIN || rc == -ENOBUFS)
@@ -806,12 +804,21 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	/* On -EAGAIN the aggregate stays open and the next burst retries. */
 	(void)hn_tx_flush(txq);
-	if (txq->ndone != 0)
-		hn_tx_free_done(txq);
+	/* The host first: what follows is our own bookkeeping. */
 	if (hc->need_sig) {
 		hc->need_sig = false;
 		(void)rte_vmbus_chan_signal(hc->chan);
 	}
+	if (txq->ndone != 0)
+		hn_tx_free_done(txq);
+	/*
+	 * Completions free descriptors. Reaped after the doorbell, while the
+	 * host works on this burst: before it, every send (a lone packet's
+	 * round trip) would wait for the reap. A queue short of descriptors
+	 * or sections reaps at once, above.
+	 */
+	if (txq->nfree_txd < txq->ntxd)
+		(void)hn_chan_poll(hc, HN_POLL_TX, reap);
 	rte_spinlock_unlock(&hc->lock);
 	return i;
 }
