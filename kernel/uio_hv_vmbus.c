@@ -15,8 +15,11 @@
  *    offset in the system page that holds them is the map's "offset";
  *    the rings and buffers are sized in system pages (uhv_sizes.h);
  *  - a channel's "ring" file exists only once its ring is open, so a
- *    ring that userspace can see is always mappable, and a change uevent
- *    on the channel announces it; when probe runs before the vmbus core
+ *    ring that userspace can see is always mappable. A sub-channel's
+ *    "add" uevent is held back until its ring file exists (a filter on
+ *    the device's channels kset), so userspace that reacts to uevents
+ *    never sees a sub-channel without its ring; the primary's file is
+ *    announced by a change uevent: when probe runs before the vmbus core
  *    has added the primary's directory (every offer after the driver is
  *    loaded, re-offers included), the file is created the moment the
  *    core's add_channel_work, which adds it, has finished;
@@ -33,6 +36,7 @@
 #include <linux/device.h>
 #include <linux/hyperv.h>
 #include <linux/kernel.h>
+#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -226,6 +230,55 @@ static int uhv_ring_mmap(struct file *filp, struct kobject *kobj,
 			       (size_t)chan->ringbuffer_pagecount << PAGE_SHIFT);
 }
 
+/*
+ * The vmbus core adds a sub-channel's directory and sends its "add"
+ * uevent before it calls the driver (uhv_new_channel), and no driver can
+ * make a file in a directory that does not exist yet. What it can do is
+ * hold the announcement: every event of a sub-channel that has not been
+ * announced and whose ring is not open is dropped; uhv_new_channel sends
+ * the "add" itself once the ring file exists. The primary passes (its
+ * directory is announced before any driver runs: its ring file gets a
+ * change uevent instead), and so does everything after the "add".
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static int uhv_chan_uevent_filter(const struct kobject *kobj)
+#else
+static int uhv_chan_uevent_filter(struct kobject *kobj)
+#endif
+{
+	const struct vmbus_channel *chan =
+		container_of(kobj, struct vmbus_channel, kobj);
+
+	return !chan->primary_channel || kobj->state_add_uevent_sent ||
+	       READ_ONCE(chan->state) == CHANNEL_OPENED_STATE;
+}
+
+static const struct kset_uevent_ops uhv_chan_uevent_ops = {
+	.filter = uhv_chan_uevent_filter,
+};
+
+/*
+ * Install the filter on the device's channels/ kset (the core creates it
+ * without uevent_ops): once it exists, and before userspace can ask for
+ * sub-channels (it needs the device open and, for the bus, the primary's
+ * ring file). Removed in remove: the kset outlives the module.
+ */
+static void uhv_hold_sub_uevents(struct hv_device *hdev)
+{
+	struct kset *kset = READ_ONCE(hdev->channels_kset);
+
+	if (kset && !kset->uevent_ops)
+		kset->uevent_ops = &uhv_chan_uevent_ops;
+}
+
+static void uhv_release_sub_uevents(struct hv_device *hdev)
+{
+	struct kset *kset = hdev->channels_kset;
+
+	if (kset && kset->uevent_ops == &uhv_chan_uevent_ops)
+		kset->uevent_ops = NULL;
+}
+
 /* Sub-channel offered (process context, its directory already exists). */
 static void uhv_new_channel(struct vmbus_channel *sc)
 {
@@ -253,13 +306,14 @@ static void uhv_new_channel(struct vmbus_channel *sc)
 	if (ud->irq_state_set)
 		uhv_set_irq(sc, ud->irq_state);
 	mutex_unlock(hvl_channel_mutex());
-	/* Last: the file tells userspace the channel is ready. */
+	/* Last: the file, then the announcement the filter held back. */
 	ret = sysfs_create_bin_file(&sc->kobj, &ud->ring_attr);
 	if (ret)
 		dev_err(&hdev->device, "sub-channel %u: ring file: %d\n",
 			sc->offermsg.child_relid, ret);
 	else
-		kobject_uevent(&sc->kobj, KOBJ_CHANGE);
+		kobject_uevent(&sc->kobj, sc->kobj.state_add_uevent_sent ?
+			       KOBJ_CHANGE : KOBJ_ADD);
 }
 
 static int uhv_primary_ring_file(struct uhv_dev *ud)
@@ -269,6 +323,7 @@ static int uhv_primary_ring_file(struct uhv_dev *ud)
 
 	if (!chan->kobj.state_in_sysfs)
 		return -EAGAIN;
+	uhv_hold_sub_uevents(ud->hdev);
 	ret = sysfs_create_bin_file(&chan->kobj, &ud->ring_attr);
 	if (ret == 0) {
 		ud->primary_ring_file = true;
@@ -308,6 +363,7 @@ static int uhv_open(struct uio_info *info, struct inode *inode)
 
 	if (atomic_inc_return(&ud->opens) != 1)
 		return 0;
+	uhv_hold_sub_uevents(ud->hdev);
 	vmbus_set_sc_create_callback(chan, uhv_new_channel);
 	ret = vmbus_connect_ring(chan, uhv_channel_cb, chan);
 	if (ret)
@@ -491,6 +547,7 @@ static void uhv_remove_common(struct hv_device *hdev)
 	mutex_unlock(hvl_channel_mutex());
 	if (ud->primary_ring_file)
 		sysfs_remove_bin_file(&chan->kobj, &ud->ring_attr);
+	uhv_release_sub_uevents(hdev);
 	uio_unregister_device(&ud->info);
 	/* The uio core calls no release after unregistering: close here. */
 	open = atomic_read(&ud->opens) > 0;

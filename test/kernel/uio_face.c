@@ -569,6 +569,164 @@ static int step_numa(int node)
 	return 0;
 }
 
+/* A uevent socket (kernel broadcasts, group 1), or -errno. */
+static int uevent_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int size = 1 << 20;
+	int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		       NETLINK_KOBJECT_UEVENT);
+
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int ret = -errno;
+
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+/* Sub-channels each cycle of step_subadd offers (relids 15...). */
+#define SUBADD_SUBS 4u
+
+/*
+ * One uevent, classified: 1 the device's "change" (the marker), 2 an
+ * "add" of channels/<relid> (relid returned), 0 anything else, <0 error.
+ * The hang guard only ends a wedged run.
+ */
+static int next_uevent(int s, unsigned int *relid)
+{
+	static const char dev_change[] = "change@";
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	char msg[4096], *path, *slash;
+	ssize_t n;
+
+	if (poll(&p, 1, RING_HANG_GUARD_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(s, msg, sizeof(msg) - 1, 0);
+	if (n < 0)
+		return -errno;	/* ENOBUFS: events were lost, the check can't hold */
+	msg[n] = '\0';
+	path = strchr(msg, '@');
+	if (!path)
+		return 0;
+	slash = strrchr(path, '/');
+	if (strncmp(msg, dev_change, sizeof(dev_change) - 1) == 0 && slash &&
+	    strcmp(slash + 1, NIC_GUID) == 0)
+		return 1;
+	if (strncmp(msg, "add@", 4) == 0 && slash && slash - path > 9 &&
+	    strncmp(slash - 9, "/channels", 9) == 0 &&
+	    strstr(path, "/" NIC_GUID "/channels/") != NULL) {
+		*relid = (unsigned int)strtoul(slash + 1, NULL, 10);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * docs/uio-abi.md "When the files appear": a sub-channel's "add" uevent
+ * is sent only once its ring file exists. fake_vmbus holds the driver's
+ * callback after the core's part of the offer (directory + add uevent,
+ * as vmbus_add_channel_work does), which makes the window a real core
+ * has for microseconds last until "release". Two synthetic "change"
+ * uevents of the device, written to its uevent file, mark the moments
+ * (the kernel sends them before the write returns, in order with every
+ * other uevent): no sub-channel "add" may come before the first marker
+ * (its ring did not exist then), each must come exactly once before the
+ * second, and its ring file must be there when the add is read. No time
+ * is measured. Repeated over `cycles` rescind + re-offer cycles.
+ */
+static int step_subadd(int cycles)
+{
+	unsigned int early = 0, late = 0, without_ring = 0, window = 0;
+	int c;
+
+	for (c = 0; c < cycles; c++) {
+		unsigned int seen[SUBADD_SUBS] = { 0 }, relid, i;
+		char sub[16];
+		int fd, s, ret, marker = 0;
+
+		if (c > 0) {
+			ret = ctl("rescind");
+			if (ret == 0)
+				ret = ctl("offer");
+			if (ret == 0)
+				ret = wait_ring_file(PRIMARY, report_only ?
+						     HANG_GUARD_MS : RING_HANG_GUARD_MS);
+			if (ret != 0 && !report_only) {
+				check(0, "cycle %d: rescind + re-offer + primary ring (%s)",
+				      c, strerror(-ret));
+				return 1;
+			}
+		}
+		fd = uio_fd();
+		s = uevent_socket();
+		if (fd < 0 || s < 0) {
+			check(0, "cycle %d: open uio (%d) and uevent socket (%d)",
+			      c, fd, s);
+			return 1;
+		}
+		snprintf(sub, sizeof(sub), "sub %u", SUBADD_SUBS);
+		ret = ctl("hold");
+		if (ret == 0)
+			ret = ctl(sub);
+		/* The window exists: the directory, not yet the ring. */
+		if (ret == 0 && chan_u32(15, "subchannel_id") == 1 &&
+		    !vmbus_sysfs_has_ring_file(DEVDIR, 15))
+			window++;
+		if (ret == 0)
+			ret = write_str(DEVDIR "/uevent", "change");
+		if (ret == 0)
+			ret = ctl("release");
+		if (ret == 0)
+			ret = write_str(DEVDIR "/uevent", "change");
+		if (ret != 0) {
+			check(0, "cycle %d: hold, sub, markers, release (%s)", c,
+			      strerror(-ret));
+			close(s);
+			close(fd);
+			return 1;
+		}
+		while (marker < 2) {
+			ret = next_uevent(s, &relid);
+			if (ret < 0) {
+				check(0, "cycle %d: reading uevents (%s)", c, strerror(-ret));
+				break;
+			}
+			if (ret == 1) {
+				marker++;
+				continue;
+			}
+			if (ret != 2 || relid < 15 || relid >= 15 + SUBADD_SUBS)
+				continue;
+			if (marker == 0)
+				early++;
+			else
+				seen[relid - 15]++;
+			if (!vmbus_sysfs_has_ring_file(DEVDIR, relid))
+				without_ring++;
+		}
+		for (i = 0; i < SUBADD_SUBS; i++)
+			if (seen[i] != 1)
+				late++;
+		close(s);
+		close(fd);
+	}
+	check(window == (unsigned int)cycles,
+	      "held offers: channels/15 without ring in %u of %d cycles", window, cycles);
+	check(early == 0, "no sub-channel add uevent before its ring file (%u early, "
+	      "%d cycles x %u sub-channels)", early, cycles, SUBADD_SUBS);
+	check(late == 0, "every sub-channel announced exactly once, after its ring "
+	      "(%u not)", late);
+	check(without_ring == 0, "ring file present at every add uevent (%u without)",
+	      without_ring);
+	face("sub_add_uevent", "%s", early ? "before ring" : "after ring");
+	return 0;
+}
+
 /* The device is not bound although the driver is loaded. */
 static int step_unbound(void)
 {
@@ -621,6 +779,8 @@ int main(int argc, char **argv)
 		step_unbound();
 	else if (strcmp(step, "noleak") == 0)
 		step_noleak();
+	else if (strcmp(step, "subadd") == 0)
+		step_subadd(argc > 3 ? atoi(argv[3]) : 1);
 	else if (strcmp(step, "numa") == 0)
 		step_numa(argc > 3 ? atoi(argv[3]) : 1);
 	else {

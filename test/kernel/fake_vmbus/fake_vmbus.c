@@ -13,6 +13,11 @@
  *   kick RELID    host interrupt on a channel; delivered only when the
  *                 channel is open and its inbound interrupt_mask is 0
  *   rescind       rescind the NIC (sub-channels first, as the host does)
+ *   hold          the next sub-channel offers stop after their directory
+ *                 and "add" uevent, before the driver's callback (the
+ *                 window in which the real core's add_channel_work is
+ *                 between the two, stretched so a test can look at it)
+ *   release       run the held callbacks, in offer order
  * and /sys/kernel/debug/fake_vmbus/stats (counters the test asserts),
  * /sys/kernel/debug/fake_vmbus/numa (on which NUMA node the pages the
  * guest handed to the "host" lie: every open ring and every GPADL).
@@ -877,6 +882,33 @@ static int fv_offer(void)
 	return fv_offer_ret;
 }
 
+/* Sub-channels offered while "hold" was on, waiting for "release". */
+static bool fv_hold;
+static struct vmbus_channel *fv_held[MAX_SUBS];
+static unsigned int fv_nheld;
+
+static int fv_hold_offers(void)
+{
+	fv_hold = true;
+	return 0;
+}
+
+static int fv_release(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < fv_nheld; i++) {
+		struct vmbus_channel *sc = fv_held[i];
+
+		if (sc->primary_channel->sc_creation_callback)
+			sc->primary_channel->sc_creation_callback(sc);
+		sc->probe_done = true;
+	}
+	fv_nheld = 0;
+	fv_hold = false;
+	return 0;
+}
+
 static int fv_offer_subs(unsigned int n)
 {
 	struct vmbus_channel *primary, *sc;
@@ -907,6 +939,10 @@ static int fv_offer_subs(unsigned int n)
 			list_del(&sc->sc_list);
 			mutex_unlock(fv_channel_mutex());
 			return ret;
+		}
+		if (fv_hold) {
+			fv_held[fv_nheld++] = sc;
+			continue;
 		}
 		if (primary->sc_creation_callback)
 			primary->sc_creation_callback(sc);
@@ -987,6 +1023,8 @@ static int fv_rescind(bool host)
 		sc->rescind = true;
 	mutex_unlock(fv_channel_mutex());
 	c->rescind = true;
+	fv_nheld = 0;		/* held offers die with their channels */
+	fv_hold = false;
 	/* The host rescinds sub-channels before the primary. */
 	fv_remove_subs(hdev);
 	if (host && c->chn_rescind_callback)
@@ -1025,6 +1063,10 @@ static ssize_t fv_ctl_write(struct file *file, const char __user *ubuf,
 		ret = fv_kick(arg);
 	else if (sysfs_streq(buf, "rescind"))
 		ret = fv_rescind(true);
+	else if (sysfs_streq(buf, "hold"))
+		ret = fv_hold_offers();
+	else if (sysfs_streq(buf, "release"))
+		ret = fv_release();
 	else
 		ret = -EINVAL;
 	mutex_unlock(&fv_ctl_lock);
