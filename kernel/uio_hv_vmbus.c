@@ -268,7 +268,7 @@ static void uhv_hold_sub_uevents(struct hv_device *hdev)
 	struct kset *kset = READ_ONCE(hdev->channels_kset);
 
 	if (kset && !kset->uevent_ops)
-		kset->uevent_ops = &uhv_chan_uevent_ops;
+		WRITE_ONCE(kset->uevent_ops, &uhv_chan_uevent_ops);
 }
 
 static void uhv_release_sub_uevents(struct hv_device *hdev)
@@ -276,7 +276,7 @@ static void uhv_release_sub_uevents(struct hv_device *hdev)
 	struct kset *kset = hdev->channels_kset;
 
 	if (kset && kset->uevent_ops == &uhv_chan_uevent_ops)
-		kset->uevent_ops = NULL;
+		WRITE_ONCE(kset->uevent_ops, NULL);
 }
 
 /* Sub-channel offered (process context, its directory already exists). */

@@ -52,14 +52,16 @@ refuse() {
 }
 
 # Kernel warnings since the last call belong to the phase just ended.
+# A second argument keeps the phase out of the face table (a phase only
+# our driver runs would mark the row as differing).
 dmesg_clean() {
 	if dmesg | grep -E 'WARNING:|BUG:|Call Trace:|general protection|refcount_t:' >/tmp/warn; then
 		echo "$FAIL - $DRV: kernel warnings during $1:"
 		sed 's/^/    /' /tmp/warn | head -20
-		echo "face $DRV kernel_warnings $1:yes"
+		[ -n "$2" ] || echo "face $DRV kernel_warnings $1:yes"
 	else
 		echo "ok - $DRV: no kernel warning during $1"
-		echo "face $DRV kernel_warnings $1:no"
+		[ -n "$2" ] || echo "face $DRV kernel_warnings $1:no"
 	fi
 	dmesg -c >/dev/null
 }
@@ -129,7 +131,7 @@ uio_face subadd ours 12
 expect "rmmod uio_hv_vmbus" rmmod uio_hv_vmbus
 uio_face noleak ours
 expect "rmmod fake_vmbus" rmmod fake_vmbus
-dmesg_clean subadd
+dmesg_clean subadd ours-only
 
 # The guest has two NUMA nodes (run.sh): CPU 0 on node 0, CPU 1 on node 1.
 # The channels target CPU 1; every step that makes the driver allocate
