@@ -17,11 +17,19 @@
 #             what the emulator steered into the vanished VF, and the PMD
 #             logs its count.
 #             serial: a netdev with our MAC but another serial is not
-#             taken: no switch, all traffic synthetic, 0 lost.
+#             taken, nor one with our serial but another MAC: no switch,
+#             all traffic synthetic, 0 lost.
 #             churn: add/remove cycles as fast as the PMD takes them
 #             (traffic running, no per-cycle traffic checks), e.g. 100
 #             under ASan: every add and remove done, 0 lost, no sanitizer
-#             report or leak at exit. VF_CYCLES overrides CYCLES.
+#             report or leak at exit, the PMD's counters and testpmd's
+#             open files back where they were after the first cycle.
+#             VF_CYCLES overrides CYCLES.
+# Each run has a VF identity of its own (MAC and serial from its PID):
+# runs at the same time (other tests, other worktrees) make their veths in
+# the same network namespace, and a PMD takes any netdev showing its MAC
+# and serial; with one MAC and one serial for all, one run's PMD adopted
+# another run's VF. Every attach below must name this run's netdev.
 . "$(dirname "$0")/lib.sh"
 # Ten VF cycles take minutes on a loaded machine: testpmd's watchdog.
 NV_TP_SECS=${NV_TP_SECS:-540}
@@ -31,20 +39,29 @@ mode=${2:?mode} q=${3:?queues} cycles=${4:?cycles} variant=${5:-graceful}
 [ "$NV_DRIVER" = ours ] || skip "VF steering is ours only"
 command -v ip >/dev/null || skip "no ip(8)"
 RATE=10000		# frames/s: what af_packet and veth carry without drops
-SERIAL=7
-G="nvg$$" H="nvh$$"
-G=${G:0:15} H=${H:0:15}
-vf_cleanup() { ip link del "$H" 2>/dev/null; it_cleanup; }
+SERIAL=$$
+mac_of() { printf '%s:%02x:%02x:%02x' "$1" $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255)); }
+MAC=$(mac_of 00:15:5d $$)
+G="nvg$$" H="nvh$$" D="nvd$$"
+G=${G:0:15} H=${H:0:15} D=${D:0:15}
+vf_cleanup() { ip link del "$H" 2>/dev/null; ip link del "$D" 2>/dev/null; it_cleanup; }
 trap vf_cleanup EXIT
 
-it_emu_start v --max-queues 8 --backend "gen:flows=16,size=128,count=0,rate=$RATE,start=0"
+it_emu_start v --mac "$MAC" --max-queues 8 --backend "gen:flows=16,size=128,count=0,rate=$RATE,start=0"
 it_ctl v vf-attach 0 "$G" "$H" >/dev/null || skip "vf-attach refused (no libnl-route-3 in the emulator?)"
 it_ctl v vf-set 0 appear-ms 200 >/dev/null || fail "vf-set appear-ms"
 # churn counts cycles, not the host's timing: Azure's ~1 s before the VF
 # appears (the emulator's default) would be most of each cycle.
 [ "$variant" = churn ] && { it_ctl v vf-set 0 appear-ms 10 >/dev/null || fail "vf-set appear-ms"; }
 [ "$variant" = before ] && { it_ctl v vf-set 0 before 1 >/dev/null || fail "vf-set before"; }
-[ "$variant" = serial ] && { it_ctl v vf-set 0 alias-serial 99 >/dev/null || fail "vf-set alias-serial"; }
+if [ "$variant" = serial ]; then
+	it_ctl v vf-set 0 alias-serial $((SERIAL + 1)) >/dev/null || fail "vf-set alias-serial"
+	# And a netdev with our serial but another MAC (locally administered,
+	# no run's NIC has it): not even looked at.
+	ip link add "$D" type veth peer name "${D}p" &&
+		ip link set "$D" address "$(mac_of 02:15:5d $$)" alias "vf-serial:$SERIAL" up &&
+		ip link set "${D}p" up || fail "cannot create the decoy netdev $D"
+fi
 
 # A field of the emulator's "vf:" line: vf_field NAME [WORDS-AFTER]
 vf_field() {
@@ -61,7 +78,15 @@ port_tx() { nv_cmd show port stats 0; nv_out | nv_port_stat TX-packets; }
 port_txerr() { nv_cmd show port stats 0; nv_out | nv_port_stat TX-errors; }
 pmd_vf_rx() { nv_cmd show port xstats 0; nv_out | awk '$1 == "vf_rx_packets:" { print $2 }'; }
 pmd_kdrop() { nv_cmd show port xstats 0; nv_out | awk '$1 == "vf_rx_kernel_dropped:" { print $2 }'; }
+offer() { it_ctl v vf-offer 0 "$SERIAL" >/dev/null 2>&1; echo $?; }
 log_count() { grep -c -- "$1" "$NV_LOG" || true; }
+pmd_x() { nv_cmd show port xstats 0; nv_out | awk -v f="$1:" '$1 == f { print $2 }'; }
+# This run's VF, serial-matched, attached / removed.
+attached() { log_count "VF $G (serial match) attached as port"; }
+removed() { log_count "VF $G removed"; }
+tp_fds() { ls "/proc/$(it_tp_guest_pid)/fd" | wc -l; }
+# rte_malloc's live allocations (all sockets: the line "Total").
+tp_allocs() { nv_cmd dump_socket_mem; nv_out | awk '/^Total.*count alloc:/ { for (i = 1; i < NF; i++) if ($i == "alloc:" && $(i - 1) == "count") n += $(i + 1) } END { print n + 0 }'; }
 vf_rx() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "rx" && $(i + 2) == "pkts") { print $(i + 1); exit } }'; }
 vf_lost() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "lost") { v = $(i + 1); print v + 0; exit } }'; }
 
@@ -78,12 +103,22 @@ adds=0 rems=0 vfrx_total=0
 for c in $(seq "$cycles"); do
 	abrupt=0
 	[ "$variant" = abrupt ] && [ "$c" = "$cycles" ] && abrupt=1
-	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "cycle $c: vf-offer refused"
+	if [ "$variant" = churn ]; then
+		# Refused until the last revoke finished (association withdrawn):
+		# waiting for that by asking is one call to the host the fewer.
+		nv_wait 10 0 offer || fail "cycle $c: vf-offer refused for 10 s (last revoke not finished?)"
+	else
+		it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "cycle $c: vf-offer refused"
+	fi
 	if [ "$variant" = serial ]; then
-		nv_wait_ge 10 "$c" log_count "serial 99, the host.s VF has 7: not taken" ||
-			fail "the PMD did not refuse the netdev with serial 99"
+		nv_wait_ge 10 "$c" log_count "netdev $G has our MAC but serial $((SERIAL + 1)), the host.s VF has $SERIAL: not taken" ||
+			fail "the PMD did not refuse $G (serial $((SERIAL + 1)), host's $SERIAL)"
 		sleep 0.5
-		[ "$(log_count 'attached as port')" = 0 ] || fail "a VF with the wrong serial was taken"
+		[ "$(log_count 'attached as port')" = 0 ] ||
+			fail "a VF was taken: $(grep -m1 'attached as port' "$NV_LOG")"
+		! grep -q "$D" "$NV_LOG" || fail "the PMD considered $D (our serial, not our MAC)"
+		[ "$(pmd_x vf_serial_refused)" = 1 ] ||
+			fail "vf_serial_refused $(pmd_x vf_serial_refused), wanted 1 ($G only)"
 		[ "$(vf_field datapath)" = synthetic ] || fail "data path switched to a VF with the wrong serial"
 		it_ctl v vf-revoke 0 >/dev/null || fail "vf-revoke refused"
 		nv_wait 10 absent vf_field device || fail "VF device not removed"
@@ -91,18 +126,18 @@ for c in $(seq "$cycles"); do
 	fi
 	adds=$((adds + 1))
 	if [ "$variant" = churn ]; then
-		nv_wait 30 "$adds" log_count 'attached as port' ||
-			fail "cycle $c: the PMD attached $NV_GOT VFs, wanted $adds"
+		nv_wait 30 "$adds" attached ||
+			fail "cycle $c: the PMD attached $NV_GOT VFs, wanted $adds ($(log_count 'attached as port') in all)"
 		it_ctl v vf-revoke 0 >/dev/null || fail "cycle $c: vf-revoke refused"
 		rems=$((rems + 1))
-		nv_wait 30 "$rems" log_count 'VF .* removed' ||
-			fail "cycle $c: the PMD removed $NV_GOT VFs, wanted $rems"
-		nv_wait 10 no vf_field offered || fail "cycle $c: revoke did not finish"
+		nv_wait 30 "$rems" removed ||
+			fail "cycle $c: the PMD removed $NV_GOT VFs, wanted $rems ($(log_count 'VF .* removed') in all)"
+		[ "$c" = 1 ] && { fds1=$(tp_fds); allocs1=$(tp_allocs); }
 		[ $((c % 10)) = 0 ] && it_log "cycle $c ($SECONDS s): VF rx $(vf_rx), synthetic rx $(syn_rx)"
 		continue
 	fi
-	nv_wait 20 "$adds" log_count 'attached as port' ||
-		fail "cycle $c: the PMD attached $NV_GOT VFs, wanted $adds"
+	nv_wait 20 "$adds" attached ||
+		fail "cycle $c: the PMD attached $NV_GOT VFs, wanted $adds ($(log_count 'attached as port') in all)"
 	nv_wait 10 on vf_field steering || fail "cycle $c: the host does not steer to the VF"
 	r0=$(vf_rx)
 	nv_wait_ge 10 $((r0 + 100)) vf_rx || fail "cycle $c: no traffic through the VF ($NV_GOT)"
@@ -114,13 +149,14 @@ for c in $(seq "$cycles"); do
 		it_ctl v vf-revoke 0 >/dev/null || fail "cycle $c: vf-revoke refused"
 	fi
 	rems=$((rems + 1))
-	nv_wait 20 "$rems" log_count 'VF .* removed' ||
-		fail "cycle $c: the PMD removed $NV_GOT VFs, wanted $rems"
+	nv_wait 20 "$rems" removed ||
+		fail "cycle $c: the PMD removed $NV_GOT VFs, wanted $rems ($(log_count 'VF .* removed') in all)"
 	nv_wait 10 no vf_field offered || fail "cycle $c: revoke did not finish"
 	nv_wait 10 synthetic vf_field datapath || fail "cycle $c: host still on the VF"
 	nv_wait_ge 10 $((s0 + 100)) syn_rx || fail "cycle $c: no traffic back on synthetic"
 	it_log "cycle $c ($SECONDS s): VF rx $(vf_rx), synthetic rx $(syn_rx), PMD VF rx $(pmd_vf_rx), kernel dropped $(pmd_kdrop)"
 done
+[ "$variant" = churn ] && { nv_wait 10 no vf_field offered || fail "the last revoke did not finish"; }
 # Traffic ran through every switch; now stop it and count.
 it_ctl v gen 0 stop >/dev/null || fail "gen stop refused"
 N=$(it_backend_counter v 0 to-guest)
@@ -163,6 +199,23 @@ else
 fi
 nv_cmd show port xstats 0
 nv_out | grep -E '^ *vf_' | tr -s ' ' | paste -sd' ' | sed "s/^/[$IT_NAME] xstats: /"
+if [ "$variant" = churn ]; then
+	# Each add probed a port and each remove closed it: nothing is left
+	# attached, and the files (the stand-in's packet sockets and their
+	# rings) and DPDK memory (its queues, ours' per-queue state) went with
+	# them. Allocated once, on a queue's first take-back from a vanished
+	# VF, maybe after the first cycle: one list per Tx queue.
+	for x in "vf_adds $adds" "vf_removes $rems" "vf_attached 0"; do
+		[ "$(pmd_x ${x% *})" = "${x#* }" ] || fail "xstat ${x% *} is $(pmd_x ${x% *}), wanted ${x#* }"
+	done
+	fds=$(tp_fds)
+	[ "$fds" = "$fds1" ] ||
+		fail "testpmd has $fds files open after $cycles cycles, $fds1 after the first: a cycle leaks"
+	allocs=$(tp_allocs)
+	[ "$allocs" -gt 0 ] && [ "$allocs" -le $((allocs1 + q)) ] ||
+		fail "DPDK memory: $allocs live allocations after $cycles cycles, $allocs1 after the first (at most $q more: resend lists): a cycle leaks"
+	it_log "churn: $adds adds, $rems removes; testpmd's open files $fds1 after the first cycle, $fds at the end; DPDK live allocations $allocs1, $allocs"
+fi
 if [ "$mode" = io ]; then
 	# Every frame the port counted sent reaches the generator, exactly,
 	# but for what the host end of the VF had no room for (counted by the
