@@ -19,6 +19,18 @@
 #             serial: a netdev with our MAC but another serial is not
 #             taken, nor one with our serial but another MAC: no switch,
 #             all traffic synthetic, 0 lost.
+#             link: with the VF attached, its link goes down (the host
+#             end of the veth down: the guest end loses its carrier):
+#             the PMD removes it, traffic goes on synthetic, the port's
+#             link stays up; once up again it is taken again. Then the
+#             synthetic link goes down (generator stopped): the port's
+#             link is down though the VF is attached; up again. Lost:
+#             exactly what the host sent into the VF while its link was
+#             down (the emulator counts them).
+#             flow: rte_flow rules are refused with a message saying
+#             why while no VF is attached, and go to the VF (here
+#             net_af_packet, which has no flow engine: its refusal, with
+#             the VF named) while one is.
 #             churn: add/remove cycles as fast as the PMD takes them
 #             (traffic running, no per-cycle traffic checks), e.g. 100
 #             under ASan: every add and remove done, 0 lost, no sanitizer
@@ -90,6 +102,54 @@ tp_allocs() { nv_cmd dump_socket_mem; nv_out | awk '/^Total.*count alloc:/ { for
 vf_rx() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "rx" && $(i + 2) == "pkts") { print $(i + 1); exit } }'; }
 vf_lost() { it_ctl v stats 0 | awk '/^  vf: / { for (i = 2; i < NF; i++) if ($i == "lost") { v = $(i + 1); print v + 0; exit } }'; }
 
+port_link() { nv_cmd show port info 0; nv_out | awk '$1 == "Link" && $2 == "status:" { print $3; exit }'; }
+
+# The VF's link down and up, then the synthetic link's (see "link").
+link_cycle() {
+	local s1 r1
+	ip link set "$H" down || fail "cycle $c: cannot take $H down"
+	rems=$((rems + 1))
+	nv_wait 20 "$rems" removed || fail "cycle $c: the PMD removed $NV_GOT VFs, wanted $rems (VF link down)"
+	grep -q "VF $G removed (netdev down first)" "$NV_LOG" ||
+		fail "the PMD did not say the VF went down: $(grep "VF $G removed" "$NV_LOG" | tail -1)"
+	nv_wait 10 synthetic vf_field datapath || fail "cycle $c: host still on the VF after its link went down"
+	s1=$(syn_rx)
+	nv_wait_ge 10 $((s1 + 100)) syn_rx || fail "cycle $c: no traffic on synthetic while the VF link is down"
+	[ "$(port_link)" = up ] || fail "port link $(port_link) with the synthetic link up and the VF's down"
+	it_log "VF link down: removed, synthetic rx $(syn_rx), port link $(port_link), lost in the VF $(vf_lost)"
+	ip link set "$H" up || fail "cycle $c: cannot bring $H up"
+	adds=$((adds + 1))
+	nv_wait 20 "$adds" attached || fail "cycle $c: the VF was not taken again once its link was up"
+	nv_wait 10 on vf_field steering || fail "cycle $c: the host does not steer to the VF again"
+	r1=$(vf_rx)
+	nv_wait_ge 10 $((r1 + 100)) vf_rx || fail "cycle $c: no traffic through the VF again ($NV_GOT)"
+	# The synthetic link down, no traffic (the host would drop it: not
+	# this test's subject). The VF stays attached; the port is down.
+	it_ctl v gen 0 stop >/dev/null || fail "gen stop refused"
+	it_ctl v link 0 down >/dev/null || fail "link down refused"
+	nv_wait 10 down port_link || fail "port link $NV_GOT with the synthetic link down and the VF up"
+	[ "$(pmd_x vf_attached)" = 1 ] || fail "the VF went with the synthetic link"
+	it_ctl v link 0 up >/dev/null || fail "link up refused"
+	nv_wait 15 up port_link || fail "port link $NV_GOT with the synthetic link up again"
+	it_ctl v gen 0 start >/dev/null || fail "gen start refused"
+	r1=$(vf_rx)
+	nv_wait_ge 10 $((r1 + 100)) vf_rx || fail "cycle $c: no traffic through the VF after the link came back"
+	it_log "synthetic link down and up: port link followed, VF attached throughout"
+}
+
+# flow_check MESSAGE-REGEX WHEN: rte_flow validate and create answer with it.
+flow_check() {
+	local cmd
+	for cmd in validate create; do
+		nv_cmd flow "$cmd" 0 ingress pattern eth / end actions queue index 0 / end
+		nv_out | grep -q "$1" ||
+			fail "flow $cmd $2: no '$1' in: $(nv_out | grep -v '^testpmd>' | head -3)"
+	done
+	it_log "flow $2: $(nv_out | grep -m1 -i error)"
+	nv_cmd flow list 0
+	! nv_out | grep -qE '^[0-9]+[[:space:]]' || fail "flow $2: testpmd lists a rule"
+}
+
 NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=1")
 nv_i_start v "$IT_DIR/testpmd.log" --forward-mode="$mode" --rxq="$q" --txq="$q" \
 	--port-topology=loop
@@ -98,6 +158,8 @@ grep -q 'greater than max_[rt]x_queues' "$NV_LOG" &&
 grep -q 'VF steering unavailable' "$NV_LOG" && skip "$(grep -m1 'VF steering unavailable' "$NV_LOG")"
 nv_cmd start
 it_ctl v gen 0 start >/dev/null || fail "gen start refused"
+[ "$variant" = flow ] &&
+	flow_check "net_netvsc: flow rules go to the VF (accelerated networking), and no VF is attached now" "before the VF"
 
 adds=0 rems=0 vfrx_total=0
 for c in $(seq "$cycles"); do
@@ -141,6 +203,8 @@ for c in $(seq "$cycles"); do
 	nv_wait 10 on vf_field steering || fail "cycle $c: the host does not steer to the VF"
 	r0=$(vf_rx)
 	nv_wait_ge 10 $((r0 + 100)) vf_rx || fail "cycle $c: no traffic through the VF ($NV_GOT)"
+	[ "$variant" = link ] && link_cycle
+	[ "$variant" = flow ] && flow_check "net_netvsc: VF $G (port [0-9]*) refused: " "with the VF attached"
 	s0=$(syn_rx)
 	if [ "$abrupt" = 1 ]; then
 		it_ctl v vf-set 0 lag-ms 50 >/dev/null || fail "vf-set lag-ms"
@@ -191,10 +255,11 @@ else
 	[ "$vfrx" -gt 0 ] && [ "$synrx" -gt 0 ] || fail "traffic did not use both paths (VF $vfrx, synthetic $synrx)"
 fi
 if [ "$variant" = abrupt ]; then
-	grep -q 'removed (netdev gone first).*frames lost in flight' "$NV_LOG" ||
+	# The guest end may be seen down before it is seen gone.
+	grep -q 'removed (netdev \(gone\|down\) first).*frames lost in flight' "$NV_LOG" ||
 		fail "the PMD did not report the abrupt removal and its loss"
-	it_log "abrupt: $(grep -m1 'netdev gone first' "$NV_LOG")"
-else
+	it_log "abrupt: $(grep -m1 'netdev \(gone\|down\) first' "$NV_LOG")"
+elif [ "$variant" != link ]; then
 	[ "$lost" = 0 ] || fail "the emulator lost $lost frames in a graceful revoke"
 fi
 nv_cmd show port xstats 0

@@ -409,6 +409,8 @@ static const struct eth_dev_ops hn_eth_dev_ops = {
 	.tx_done_cleanup = hn_tx_done_cleanup,
 	.rxq_info_get = hn_rxq_info_get,
 	.txq_info_get = hn_txq_info_get,
+	/* Rules go to the VF, refused without one (hn_vf_flow.c). */
+	.flow_ops_get = hn_vf_flow_ops_get,
 };
 
 void

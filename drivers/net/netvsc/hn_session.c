@@ -52,9 +52,13 @@ static void
 hn_lsc_alarm(void *arg)
 {
 	struct hn_data *hv = arg;
+	struct rte_eth_dev *dev = hn_eth(hv);
 
 	hv->lsc_pending = false;
-	rte_eth_dev_callback_process(hn_eth(hv), RTE_ETH_EVENT_INTR_LSC, NULL);
+	/* With LSC interrupts on, ethdev's link_get returns the stored link
+	 * without asking us: store the new one before telling. */
+	(void)dev->dev_ops->link_update(dev, 0);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 static void

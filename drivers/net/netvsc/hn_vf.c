@@ -8,7 +8,7 @@
  * DPDK port for it, own it, configure it like ours (queue counts, the
  * Rx queues' mempools, offloads it has, MTU, promiscuous/allmulti), start
  * it, let Rx poll it, switch the data path, then let Tx use it.
- * Hot-remove (netdev gone, association withdrawn, or our port stopping):
+ * Hot-remove (netdev gone or down, association withdrawn, our port stopping):
  * Tx back to synthetic, switch back, let the data path drain the VF's Rx
  * queues, retire them, count what was left, stop and close the port.
  */
@@ -400,8 +400,10 @@ drain_left(struct hn_vf *vf, uint16_t nrxq)
 	return lost;
 }
 
+/* why: NULL for an orderly removal (association withdrawn, port
+ * stopping), else what happened to the netdev first. */
 static void
-hot_remove(struct hn_vf *vf, bool gone, bool stopping)
+hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 {
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->data;
@@ -446,11 +448,11 @@ hot_remove(struct hn_vf *vf, bool gone, bool stopping)
 	vf->attached = false;
 	vf->port = HN_VF_NONE;
 	vf->removes++;
-	vf->abrupt_removes += gone;
+	vf->abrupt_removes += why != NULL;
 	vf->lost += lost;
 	HN_LOG(NOTICE, "port %u: VF %s removed (%s): data path synthetic; %" PRIu64
 	       " frames lost in flight; %" PRIu64 " dropped by the kernel so far (receive ring full)",
-	       hv->port_id, vf->ifname, gone ? "netdev gone first" : "orderly",
+	       hv->port_id, vf->ifname, why != NULL ? why : "orderly",
 	       lost, vf->kdrops);
 	if (sv.taken != 0 || tx_lost != 0)
 		HN_LOG(NOTICE, "port %u: VF %s: %" PRIu64 " of the %" PRIu64 " frames sent into it still waited in its transmit rings (the stand-in had counted %" PRIu64 " sent): %" PRIu64 " resent on the synthetic path, %" PRIu64 " could not be",
@@ -514,8 +516,13 @@ evaluate(struct hn_vf *vf, uint64_t *retry_at, int *failed)
 	rte_rmb();
 	if (vf->attached) {
 		c = cand_by_ifindex(vf, vf->ifindex);
+		/* A VF whose link went down is removed like one that
+		 * vanished (the data path back on synthetic, its port
+		 * closed) and taken again once it is up: the port's link
+		 * stays the synthetic NIC's. */
 		if (c == NULL || !c->up || !allocated || !vf->started || hv->dead)
-			hot_remove(vf, c == NULL || !c->up, false);
+			hot_remove(vf, c == NULL ? "netdev gone first" :
+				   !c->up ? "netdev down first" : NULL, false);
 		return;
 	}
 	if (!vf->started || !allocated || hv->dead)
@@ -591,6 +598,7 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 		return 0;
 	}
 	pthread_mutex_init(&vf->lock, NULL);
+	TAILQ_INIT(&vf->flows);
 	hv->vf = vf;
 	rc = hn_vf_nl_open(vf);
 	if (rc == 0) {
@@ -635,7 +643,7 @@ hn_vf_stop(struct hn_data *hv)
 	pthread_mutex_lock(&vf->lock);
 	vf->started = false;
 	if (vf->attached)
-		hot_remove(vf, false, true);
+		hot_remove(vf, NULL, true);
 	/* The data path is stopped: what it did not resend is lost (sends
 	 * the application was told were done). */
 	left = hn_vf_salvage_drop(vf);
@@ -658,8 +666,9 @@ hn_vf_fini(struct hn_data *hv)
 	}
 	pthread_mutex_lock(&vf->lock);
 	if (vf->attached)
-		hot_remove(vf, false, true);
+		hot_remove(vf, NULL, true);
 	(void)hn_vf_salvage_drop(vf);
+	hn_vf_flow_fini(vf);
 	for (q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++)
 		rte_free(vf->txq[q].resend);
 	pthread_mutex_unlock(&vf->lock);

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <rte_ethdev.h>
 
@@ -122,6 +123,10 @@ struct hn_vf {
 	 * left: not taken back (no mbuf), or taken back but not resent
 	 * before the port stopped. In oerrors too. */
 	uint64_t tx_lost;
+
+	/* rte_flow handles (hn_vf_flow.c), and the last refusal's text. */
+	TAILQ_HEAD(hn_flow_list, rte_flow) flows;
+	char flow_msg[160];
 };
 
 /* What hn_vf_salvage() found in the transmit rings. */
@@ -146,7 +151,11 @@ int hn_vf_xstats_get_names(struct rte_eth_dev *dev,
 			   struct rte_eth_xstat_name *names, unsigned int n);
 int hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		     unsigned int n);
-bool hn_vf_link_up(struct hn_data *hv);
+
+/* hn_vf_flow.c: rte_flow, passed to the VF. */
+struct rte_flow_ops;
+int hn_vf_flow_ops_get(struct rte_eth_dev *dev, const struct rte_flow_ops **ops);
+void hn_vf_flow_fini(struct hn_vf *vf);
 
 /* hn_vf_nl.c: the rtnetlink watcher (libnl-3), or a stub without it. */
 bool hn_vf_nl_available(void);
