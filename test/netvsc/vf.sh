@@ -54,9 +54,14 @@ RATE=10000		# frames/s: what af_packet and veth carry without drops
 SERIAL=$$
 mac_of() { printf '%s:%02x:%02x:%02x' "$1" $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255)); }
 MAC=$(mac_of 00:15:5d $$)
-G="nvg$$" H="nvh$$" D="nvd$$"
-G=${G:0:15} H=${H:0:15} D=${D:0:15}
-vf_cleanup() { ip link del "$H" 2>/dev/null; ip link del "$D" 2>/dev/null; it_cleanup; }
+G="nvg$$" H="nvh$$" D="nvd$$" X="nvx$$"
+G=${G:0:15} H=${H:0:15} D=${D:0:15} X=${X:0:15}
+NOISE_PID=
+vf_cleanup() {
+	[ -n "$NOISE_PID" ] && { kill "$NOISE_PID" 2>/dev/null; wait "$NOISE_PID" 2>/dev/null; }
+	ip link del "$H" 2>/dev/null; ip link del "$D" 2>/dev/null; ip link del "$X" 2>/dev/null
+	it_cleanup
+}
 trap vf_cleanup EXIT
 
 it_emu_start v --mac "$MAC" --max-queues 8 --backend "gen:flows=16,size=128,count=0,rate=$RATE,start=0"
@@ -66,6 +71,27 @@ it_ctl v vf-set 0 appear-ms 200 >/dev/null || fail "vf-set appear-ms"
 # appears (the emulator's default) would be most of each cycle.
 [ "$variant" = churn ] && { it_ctl v vf-set 0 appear-ms 10 >/dev/null || fail "vf-set appear-ms"; }
 [ "$variant" = before ] && { it_ctl v vf-set 0 before 1 >/dev/null || fail "vf-set before"; }
+if [ "$variant" = before ]; then
+	# Traffic on another interface while the VF is probed: the stand-in
+	# opens its sockets for every interface and binds them to the VF's
+	# netdev later, so some of these frames land in its rings (and were
+	# delivered as received on the VF). The PMD drops what its rings hold
+	# before the switch (vf_rx_foreign); the VF hop's count below holds.
+	# About 20000 frames/s of 128 bytes to a MAC no run has.
+	ip link add "$X" type veth peer name "${X}p" && ip link set "$X" up &&
+		ip link set "${X}p" up || fail "cannot create the noise netdev $X"
+	timeout "$NV_TP_SECS" python3 - "$X" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+f = bytes.fromhex('02ee0000000102ee00000002') + b'\x08\x00' + bytes(114)
+while True:
+    for _ in range(20):
+        s.send(f)
+    time.sleep(0.001)
+EOF
+	NOISE_PID=$!
+fi
 if [ "$variant" = serial ]; then
 	it_ctl v vf-set 0 alias-serial $((SERIAL + 1)) >/dev/null || fail "vf-set alias-serial"
 	# And a netdev with our serial but another MAC (locally administered,
@@ -239,15 +265,46 @@ if [ "$variant" = abrupt ]; then
 	# vanished (the emulator cannot see it). Bounded, and never more.
 	got=-1
 	while [ "$(port_rx)" != "$got" ]; do got=$(port_rx); sleep 1; done
+else
+	nv_wait 30 "$want" port_rx
+	got=$(port_rx)
+fi
+# Each hop's count, in the frames' order, so that a mismatch names the
+# hop. The generator: every frame went one way (synthetic, VF, or into
+# a vanished VF).
+vfrx=$(vf_rx) synrx=$(syn_rx) pvf=$(pmd_vf_rx) inflight=$(pmd_x vf_lost_in_flight)
+[ "$N" = $((vfrx + synrx + lost)) ] ||
+	fail "emulator: the generator sent $N, its paths carried $((vfrx + synrx + lost)) (VF $vfrx, synthetic $synrx, into a vanished VF $lost)"
+# The veth and the stand-in: what the emulator wrote into the VF's host
+# end is what the PMD got from it, or the kernel dropped (ring full), or
+# was left in its rings at removal; never more (frames captured from
+# other interfaces before the stand-in's sockets were bound, dropped by
+# the PMD: vf_rx_foreign).
+vfhop="emulator wrote $vfrx into the VF, the PMD received $pvf from it, the kernel dropped $kd, left at removal $inflight (dropped as foreign before switches: $(pmd_x vf_rx_foreign))"
+if [ "$variant" = abrupt ]; then
+	[ $((pvf + kd + inflight)) -le "$vfrx" ] || fail "VF hop: $vfhop"
+else
+	[ $((pvf + kd + inflight)) = "$vfrx" ] || fail "VF hop: $vfhop"
+fi
+# What the PMD dropped as foreign was none of the host's frames to us.
+fo=$(pmd_x vf_rx_foreign)
+if [ "$fo" != 0 ]; then
+	! grep 'before the switch dropped' "$NV_LOG" | grep -qv '(0 to our MAC)' ||
+		fail "frames to our MAC dropped as foreign: $(grep -m1 'before the switch dropped' "$NV_LOG")"
+	it_log "foreign frames in the stand-in's rings before switches, dropped: $fo"
+fi
+# The synthetic path: the port's count less the VF's is the host's.
+[ $((got - pvf)) = "$synrx" ] ||
+	fail "synthetic hop: the emulator delivered $synrx, the port counted $((got - pvf)) (RX-packets $got less the VF's $pvf)"
+if [ "$variant" = abrupt ]; then
 	[ "$got" -le "$want" ] && [ "$got" -ge $((want - 256)) ] ||
 		fail "abrupt: testpmd received $got of $N; the emulator lost $lost in the vanished VF"
 	want=$got
 else
-	nv_wait 30 "$want" port_rx ||
-		fail "testpmd received $NV_GOT of $N (emulator lost $lost in vanished VFs; VF: emulator sent $(vf_rx), PMD got $(pmd_vf_rx), kernel dropped $(pmd_kdrop))"
+	[ "$got" = "$want" ] ||
+		fail "testpmd received $got of $N (emulator lost $lost in vanished VFs; VF: emulator sent $vfrx, PMD got $pvf, kernel dropped $kd)"
 fi
 nv_cmd stop
-vfrx=$(vf_rx) synrx=$(syn_rx)
 it_log "generator sent $N: via VF $vfrx, synthetic $synrx, lost in a vanished VF $lost, dropped by the kernel (testpmd late) $kd; testpmd received $want"
 if [ "$variant" = serial ]; then
 	[ "$vfrx" = 0 ] || fail "frames went through a VF that was not taken"

@@ -295,6 +295,62 @@ vf_close(struct hn_vf *vf, uint16_t port)
 		       vf->vdev_name);
 }
 
+/* Take and free what a VF port's Rx queues hold (the data path does not
+ * poll them): their frames, bytes, and how many are addressed to mac. */
+struct hn_vf_drained {
+	uint64_t frames, bytes, to_us;
+};
+
+static void
+drain_rx(uint16_t port, uint16_t nrxq, const struct rte_ether_addr *mac,
+	 struct hn_vf_drained *dr)
+{
+	struct rte_mbuf *m[32];
+	uint16_t q, n, i;
+
+	memset(dr, 0, sizeof(*dr));
+	for (q = 0; q < nrxq; q++) {
+		while ((n = rte_eth_rx_burst(port, q, m, RTE_DIM(m))) != 0) {
+			for (i = 0; i < n; i++) {
+				dr->bytes += rte_pktmbuf_pkt_len(m[i]);
+				dr->to_us += m[i]->data_len >= RTE_ETHER_ADDR_LEN &&
+					rte_is_same_ether_addr(mac,
+						rte_pktmbuf_mtod(m[i], const struct rte_ether_addr *));
+			}
+			rte_pktmbuf_free_bulk(m, n);
+			dr->frames += n;
+		}
+	}
+}
+
+/*
+ * Before the switch the host steers nothing to the VF, so what the
+ * stand-in's receive rings hold then is not ours: net_af_packet opens
+ * each queue's socket for every interface (ETH_P_ALL) and binds it to
+ * the VF's netdev only after setting up its ring, so frames crossing any
+ * interface in between (another VF's, another test's) land in that ring.
+ * Left there, the data path delivered them as received on the VF (more
+ * frames than the host sent). Dropped and counted here, before the data
+ * path sees the port; the stand-in's counters (and the kernel's drop
+ * counts) start after them.
+ */
+static void
+drop_foreign(struct hn_vf *vf, uint16_t port, const char *ifname)
+{
+	struct hn_data *hv = vf->hv;
+	uint64_t kdrops = vf->kdrops;
+	struct hn_vf_drained dr;
+
+	drain_rx(port, hv->data->nb_rx_queues, &hv->data->mac_addrs[0], &dr);
+	(void)rte_eth_stats_reset(port);
+	hn_vf_kstats_read(vf);
+	vf->kdrops = kdrops;
+	vf->rx_foreign += dr.frames;
+	if (dr.frames != 0)
+		HN_LOG(NOTICE, "port %u: VF %s: %" PRIu64 " frames in its receive rings before the switch dropped (%" PRIu64 " to our MAC): the stand-in's sockets saw other interfaces until bound",
+		       hv->port_id, ifname, dr.frames, dr.to_us);
+}
+
 static int
 hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 {
@@ -339,6 +395,7 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	vf->port = port;
 	vf->ifindex = c->ifindex;
 	hn_vf_kstats_find(vf);
+	drop_foreign(vf, port, c->name);
 	snprintf(vf->ifname, sizeof(vf->ifname), "%s", c->name);
 	vf->attached = true;
 	/* Rx first: the host may steer as soon as it switched. */
@@ -383,23 +440,6 @@ tx_recount(struct rte_eth_stats *s, const struct hn_vf_salvaged *sv)
 	return sv->lost;
 }
 
-/* Take what the data path left in the VF's Rx queues: lost in flight. */
-static uint64_t
-drain_left(struct hn_vf *vf, uint16_t nrxq)
-{
-	struct rte_mbuf *m[32];
-	uint64_t lost = 0;
-	uint16_t q, n;
-
-	for (q = 0; q < nrxq; q++) {
-		while ((n = rte_eth_rx_burst(vf->port, q, m, RTE_DIM(m))) != 0) {
-			rte_pktmbuf_free_bulk(m, n);
-			lost += n;
-		}
-	}
-	return lost;
-}
-
 /* why: NULL for an orderly removal (association withdrawn, port
  * stopping), else what happened to the netdev first. */
 static void
@@ -409,6 +449,7 @@ hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 	struct rte_eth_dev_data *d = hv->data;
 	struct rte_eth_stats s;
 	struct hn_vf_salvaged sv;
+	struct hn_vf_drained dr;
 	uint32_t mark[RTE_MAX_QUEUES_PER_PORT];
 	uint64_t end, lost, tx_lost = 0, took = 0, counted = 0;
 	uint16_t q, left;
@@ -432,8 +473,13 @@ hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 		rte_delay_us_sleep(1000);
 	} while (ms_now() < end);
 	retire(vf, vf->rxq, d->nb_rx_queues, "Rx");
-	lost = drain_left(vf, d->nb_rx_queues);
+	/* What the data path left in the VF's Rx queues: lost in flight,
+	 * not received (the stand-in counted them as it gave them to us). */
+	drain_rx(vf->port, d->nb_rx_queues, &d->mac_addrs[0], &dr);
+	lost = dr.frames;
 	if (rte_eth_stats_get(vf->port, &s) == 0) {
+		s.ipackets -= RTE_MIN(s.ipackets, dr.frames);
+		s.ibytes -= RTE_MIN(s.ibytes, dr.bytes);
 		lost += s.imissed;
 		took = s.opackets + s.oerrors;
 		counted = s.opackets;
@@ -751,6 +797,7 @@ hn_vf_stats_reset(struct rte_eth_dev *dev)
 	vf->adds = vf->removes = vf->abrupt_removes = vf->lost = 0;
 	vf->switch_timeouts = vf->serial_refused = 0;
 	vf->tx_salvaged = vf->tx_lost = 0;
+	vf->rx_foreign = 0;
 	pthread_mutex_unlock(&vf->lock);
 	return rc;
 }
@@ -760,7 +807,7 @@ static const char *const vf_xnames[] = {
 	"vf_rx_missed", "vf_attached", "vf_adds", "vf_removes",
 	"vf_removes_netdev_gone", "vf_lost_in_flight", "vf_switch_timeouts",
 	"vf_serial_refused", "vf_rx_kernel_dropped", "vf_tx_errors",
-	"vf_tx_salvaged", "vf_tx_lost",
+	"vf_tx_salvaged", "vf_tx_lost", "vf_rx_foreign",
 };
 #define HN_VF_NX RTE_DIM(vf_xnames)
 
@@ -821,6 +868,7 @@ hn_vf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	val[13] = v.oerrors;
 	val[14] = vf->tx_salvaged;
 	val[15] = vf->tx_lost;
+	val[16] = vf->rx_foreign;
 	pthread_mutex_unlock(&vf->lock);
 	for (i = 0; i < HN_VF_NX; i++) {
 		xs[base + i].id = (uint64_t)base + i;

@@ -123,6 +123,9 @@ struct hn_vf {
 	 * left: not taken back (no mbuf), or taken back but not resent
 	 * before the port stopped. In oerrors too. */
 	uint64_t tx_lost;
+	/* Frames in the stand-in's receive rings before the switch to it
+	 * (not the host's: hn_vf.c, drop_foreign), dropped. */
+	uint64_t rx_foreign;
 
 	/* rte_flow handles (hn_vf_flow.c), and the last refusal's text. */
 	TAILQ_HEAD(hn_flow_list, rte_flow) flows;
