@@ -25,8 +25,9 @@
 #             link stays up; once up again it is taken again. Then the
 #             synthetic link goes down (generator stopped): the port's
 #             link is down though the VF is attached; up again. Lost:
-#             exactly what the host sent into the VF while its link was
-#             down (the emulator counts them).
+#             what the host sent into the VF while its link was down
+#             (the emulator counts them), and at most what the kernel
+#             held for the stand-in when the link dropped (as abrupt).
 #             flow: rte_flow rules are refused with a message saying
 #             why while no VF is attached, and go to the VF (here
 #             net_af_packet, which has no flow engine: its refusal, with
@@ -260,7 +261,13 @@ kd=$(pmd_kdrop)
 [ "$(port_missed)" -ge "$kd" ] ||
 	fail "RX-missed $(port_missed) does not include the $kd kernel drops"
 want=$((N - lost - kd))
-if [ "$variant" = abrupt ]; then
+# A VF that vanishes (abrupt) or whose link drops (link: removed like a
+# vanished one) may take frames the kernel still held for it: on the
+# veth between the host end's write and the stand-in's socket (a link
+# variant run lost 1 of 14044 there). Bounded, never more than sent.
+vanish=
+[ "$variant" = abrupt ] || [ "$variant" = link ] && vanish=1
+if [ -n "$vanish" ]; then
 	# Also lost: what the kernel still queued for the netdev when it
 	# vanished (the emulator cannot see it). Bounded, and never more.
 	got=-1
@@ -281,8 +288,9 @@ vfrx=$(vf_rx) synrx=$(syn_rx) pvf=$(pmd_vf_rx) inflight=$(pmd_x vf_lost_in_fligh
 # other interfaces before the stand-in's sockets were bound, dropped by
 # the PMD: vf_rx_foreign).
 vfhop="emulator wrote $vfrx into the VF, the PMD received $pvf from it, the kernel dropped $kd, left at removal $inflight (dropped as foreign before switches: $(pmd_x vf_rx_foreign))"
-if [ "$variant" = abrupt ]; then
-	[ $((pvf + kd + inflight)) -le "$vfrx" ] || fail "VF hop: $vfhop"
+if [ -n "$vanish" ]; then
+	[ $((pvf + kd + inflight)) -le "$vfrx" ] && [ $((pvf + kd + inflight)) -ge $((vfrx - 256)) ] ||
+		fail "VF hop: $vfhop"
 else
 	[ $((pvf + kd + inflight)) = "$vfrx" ] || fail "VF hop: $vfhop"
 fi
@@ -296,9 +304,9 @@ fi
 # The synthetic path: the port's count less the VF's is the host's.
 [ $((got - pvf)) = "$synrx" ] ||
 	fail "synthetic hop: the emulator delivered $synrx, the port counted $((got - pvf)) (RX-packets $got less the VF's $pvf)"
-if [ "$variant" = abrupt ]; then
+if [ -n "$vanish" ]; then
 	[ "$got" -le "$want" ] && [ "$got" -ge $((want - 256)) ] ||
-		fail "abrupt: testpmd received $got of $N; the emulator lost $lost in the vanished VF"
+		fail "$variant: testpmd received $got of $N; the emulator lost $lost in the vanished VF"
 	want=$got
 else
 	[ "$got" = "$want" ] ||
