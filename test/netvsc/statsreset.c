@@ -18,7 +18,13 @@
  *   "statsreset: received F frames, ipackets P"
  *   "statsreset: R resets, K read back non-zero (first: V)"
  *   "statsreset: xstats after the last reset: rx_qN_packets sum S"
- * Exit 0 when K and S are 0 and P equals FRAMES.
+ *   "statsreset: resets done"
+ * then waits for FRAMES more (the script starts the generator again) and
+ * prints what the port counted since the last reset:
+ *   "statsreset: after the resets: received F2 frames, ipackets P2"
+ * Exit 0 when K and S are 0, P equals FRAMES and P2 FRAMES. With VF
+ * steering (statsreset.sh vf) the frames come through the VF: its
+ * stand-in PMD updates its counters on every burst as ours does.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -153,10 +159,20 @@ main(int argc, char **argv)
 	i = rx_xstats_sum();
 	printf("statsreset: xstats after the last reset: rx_qN_packets sum %"
 	       PRIu64 "\n", i);
+	printf("statsreset: resets done\n");
+	fflush(stdout);
+	end = time(NULL) + 120;
+	while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) < 2 * frames &&
+	       time(NULL) < end)
+		rte_pause();
+	rte_eth_stats_get(PORT, &st);
+	printf("statsreset: after the resets: received %" PRIu64
+	       " frames, ipackets %" PRIu64 "\n",
+	       __atomic_load_n(&received, __ATOMIC_ACQUIRE) - frames, st.ipackets);
 	stop = 1;
 	rte_eal_mp_wait_lcore();
-	ret = bad == 0 && i == 0 && counted == frames &&
-	      __atomic_load_n(&received, __ATOMIC_ACQUIRE) == frames ? 0 : 1;
+	ret = bad == 0 && i == 0 && counted == frames && st.ipackets == frames &&
+	      __atomic_load_n(&received, __ATOMIC_ACQUIRE) == 2 * frames ? 0 : 1;
 	rte_eth_dev_stop(PORT);
 	rte_eth_dev_close(PORT);
 	rte_eal_cleanup();

@@ -236,6 +236,30 @@ add_stats(struct rte_eth_stats *to, const struct rte_eth_stats *s)
 	}
 }
 
+/* to = s - base, per counter (the VF port's counts since base). */
+static void
+sub_stats(struct rte_eth_stats *s, const struct rte_eth_stats *base)
+{
+	uint64_t *w = (uint64_t *)s;
+	const uint64_t *b = (const uint64_t *)base;
+	size_t i;
+
+	RTE_BUILD_BUG_ON(sizeof(*s) % sizeof(uint64_t) != 0);
+	for (i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		w[i] -= RTE_MIN(w[i], b[i]);
+}
+
+/* The attached VF port's stats since vf->base. */
+static int
+vf_port_stats(struct hn_vf *vf, struct rte_eth_stats *s)
+{
+	int rc = rte_eth_stats_get(vf->port, s);
+
+	if (rc == 0)
+		sub_stats(s, &vf->base);
+	return rc;
+}
+
 static int
 vf_configure(struct hn_vf *vf, uint16_t port)
 {
@@ -342,7 +366,8 @@ drop_foreign(struct hn_vf *vf, uint16_t port, const char *ifname)
 	struct hn_vf_drained dr;
 
 	drain_rx(port, hv->data->nb_rx_queues, &hv->data->mac_addrs[0], &dr);
-	(void)rte_eth_stats_reset(port);
+	if (rte_eth_stats_get(port, &vf->base) != 0)
+		memset(&vf->base, 0, sizeof(vf->base));
 	hn_vf_kstats_read(vf);
 	vf->kdrops = kdrops;
 	vf->rx_foreign += dr.frames;
@@ -477,7 +502,7 @@ hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 	 * not received (the stand-in counted them as it gave them to us). */
 	drain_rx(vf->port, d->nb_rx_queues, &d->mac_addrs[0], &dr);
 	lost = dr.frames;
-	if (rte_eth_stats_get(vf->port, &s) == 0) {
+	if (vf_port_stats(vf, &s) == 0) {
 		s.ipackets -= RTE_MIN(s.ipackets, dr.frames);
 		s.ibytes -= RTE_MIN(s.ibytes, dr.bytes);
 		lost += s.imissed;
@@ -753,7 +778,7 @@ vf_totals(struct hn_vf *vf, struct rte_eth_stats *s)
 	struct rte_eth_stats cur;
 
 	*s = vf->past;
-	if (vf->attached && rte_eth_stats_get(vf->port, &cur) == 0)
+	if (vf->attached && vf_port_stats(vf, &cur) == 0)
 		add_stats(s, &cur);
 	if (vf->attached)
 		hn_vf_kstats_read(vf);
@@ -789,8 +814,13 @@ hn_vf_stats_reset(struct rte_eth_dev *dev)
 		return rc;
 	pthread_mutex_lock(&vf->lock);
 	memset(&vf->past, 0, sizeof(vf->past));
+	/* The VF port's data path updates its counters as ours does: a
+	 * baseline, not its stats_reset (a burst running then could store
+	 * the old counts back). */
 	if (vf->attached) {
-		(void)rte_eth_stats_reset(vf->port);
+		if (rte_eth_stats_get(vf->port, &vf->base) != 0)
+			HN_LOG(WARNING, "port %u: VF %s: cannot read its stats: they are not reset",
+			       hv->port_id, vf->ifname);
 		hn_vf_kstats_read(vf);
 	}
 	vf->kdrops = 0;

@@ -114,6 +114,10 @@ struct hn_vf {
 
 	/* Totals of VF ports already closed, and life-cycle counters. */
 	struct rte_eth_stats past;
+	/* The attached VF port's stats at attach or at our last reset: reads
+	 * subtract them. Its own reset would race its data path (a burst's
+	 * read-modify-write storing the old count back), as ours would. */
+	struct rte_eth_stats base;
 	uint64_t adds, removes, abrupt_removes, lost, switch_timeouts;
 	uint64_t serial_refused;
 	/* Frames taken back from a removed VF's transmit rings (its
