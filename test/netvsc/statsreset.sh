@@ -21,9 +21,6 @@ N=4000 Q=4 R=${NV_RESETS:-200000}
 emu_args=()
 if [ "$variant" = vf ]; then
 	command -v ip >/dev/null || skip "no ip(8)"
-	# Each VF resets reads the stand-in's counters and the kernel's drop
-	# counts of its sockets (system calls): fewer resets, same window.
-	R=${NV_RESETS:-20000}
 	# This run's own MAC, serial and veth names (vf.sh says why).
 	MAC=$(printf '00:15:5d:%02x:%02x:%02x' $(($$ >> 16 & 255)) $(($$ >> 8 & 255)) $(($$ & 255)))
 	G="nsg$$" H="nsh$$"

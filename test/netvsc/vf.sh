@@ -38,6 +38,14 @@
 #             report or leak at exit, the PMD's counters and testpmd's
 #             open files back where they were after the first cycle.
 #             VF_CYCLES overrides CYCLES.
+#             mtu: the MTU carried to the VF. With the VF attached at MTU
+#             1500 (its netdev's MTU 1500), then revoked, the port is
+#             stopped, set to MTU 9000 and started; the VF offered again
+#             is taken with MTU 9000 (its netdev's MTU, the PMD's log) and
+#             N frames of 9014 bytes reach testpmd through it, all of
+#             them (emulator's VF count, the PMD's VF count and bytes,
+#             testpmd's). testpmd's mbufs hold a whole jumbo frame: the
+#             stand-in copies each frame into one mbuf.
 # Each run has a VF identity of its own (MAC and serial from its PID):
 # runs at the same time (other tests, other worktrees) make their veths in
 # the same network namespace, and a PMD takes any netdev showing its MAC
@@ -65,7 +73,13 @@ vf_cleanup() {
 }
 trap vf_cleanup EXIT
 
-it_emu_start v --mac "$MAC" --max-queues 8 --backend "gen:flows=16,size=128,count=0,rate=$RATE,start=0"
+JUMBO_N=2000
+if [ "$variant" = mtu ]; then
+	it_emu_start v --mac "$MAC" --max-queues 8 --mtu 9000 \
+		--backend "gen:flows=16,size=9014,count=$JUMBO_N,rate=2000,start=0"
+else
+	it_emu_start v --mac "$MAC" --max-queues 8 --backend "gen:flows=16,size=128,count=0,rate=$RATE,start=0"
+fi
 it_ctl v vf-attach 0 "$G" "$H" >/dev/null || skip "vf-attach refused (no libnl-route-3 in the emulator?)"
 it_ctl v vf-set 0 appear-ms 200 >/dev/null || fail "vf-set appear-ms"
 # churn counts cycles, not the host's timing: Azure's ~1 s before the VF
@@ -178,12 +192,53 @@ flow_check() {
 }
 
 NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=1")
+tp_more=()
+# 9344-byte mbufs: 9216 bytes of data room, a 9014-byte frame whole.
+[ "$variant" = mtu ] && tp_more=(--mbuf-size=9344)
 nv_i_start v "$IT_DIR/testpmd.log" --forward-mode="$mode" --rxq="$q" --txq="$q" \
-	--port-topology=loop
+	--port-topology=loop "${tp_more[@]}"
 grep -q 'greater than max_[rt]x_queues' "$NV_LOG" &&
 	skip "net_netvsc offers fewer than $q queues"
 grep -q 'VF steering unavailable' "$NV_LOG" && skip "$(grep -m1 'VF steering unavailable' "$NV_LOG")"
 nv_cmd start
+if [ "$variant" = mtu ]; then
+	vf_mtu() { cat "/sys/class/net/$G/mtu"; }
+	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "vf-offer refused"
+	nv_wait 20 1 attached || fail "the PMD attached $NV_GOT VFs, wanted 1"
+	[ "$(vf_mtu)" = 1500 ] || fail "VF $G: MTU $(vf_mtu) at the port's 1500"
+	# An MTU change needs the port stopped, which removes the VF; it is
+	# revoked first: a VF taken again at port start, before forwarding
+	# polls the port, waits for the switch's completion while holding the
+	# VF lock, and testpmd's start (reading the stats) waits for that lock
+	# (docs/pmd.md).
+	it_ctl v vf-revoke 0 >/dev/null || fail "vf-revoke refused"
+	nv_wait 20 1 removed || fail "the PMD removed $NV_GOT VFs, wanted 1"
+	nv_wait 10 no vf_field offered || fail "revoke did not finish"
+	nv_cmd stop
+	nv_cmd port stop 0
+	nv_cmd port config mtu 0 9000
+	nv_cmd port start 0
+	nv_cmd start
+	nv_cmd show port info 0
+	nv_out | grep -q '^MTU: 9000' || fail "the port's MTU: $(nv_out | grep '^MTU' || echo none shown)"
+	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "vf-offer refused (again)"
+	nv_wait 20 2 attached || fail "at MTU 9000: the PMD attached $NV_GOT VFs in all, wanted 2"
+	grep -q 'VF MTU 9000$' "$NV_LOG" || fail "the PMD did not give the VF MTU 9000: $(grep 'VF MTU' "$NV_LOG" | tail -1)"
+	[ "$(vf_mtu)" = 9000 ] || fail "VF $G: MTU $(vf_mtu), the port's 9000"
+	nv_wait 10 on vf_field steering || fail "the host does not steer to the VF"
+	it_ctl v gen 0 start >/dev/null || fail "gen start refused"
+	nv_wait 60 "$JUMBO_N" port_rx ||
+		fail "testpmd received $NV_GOT of $JUMBO_N jumbo frames (VF: emulator wrote $(vf_rx), PMD got $(pmd_vf_rx), kernel dropped $(pmd_kdrop); synthetic $(syn_rx))"
+	[ "$(vf_rx)" = "$JUMBO_N" ] || fail "the emulator wrote $(vf_rx) of $JUMBO_N into the VF (synthetic $(syn_rx))"
+	[ "$(pmd_vf_rx)" = "$JUMBO_N" ] || fail "the PMD received $(pmd_vf_rx) of $JUMBO_N from the VF"
+	[ "$(pmd_x vf_rx_bytes)" = $((JUMBO_N * 9014)) ] ||
+		fail "VF bytes $(pmd_x vf_rx_bytes), wanted $JUMBO_N x 9014"
+	nv_cmd stop
+	it_ctl v stats 0 | grep -q 'protocol errors 0' || fail "the PMD caused protocol errors"
+	nv_i_quit || fail "testpmd did not exit cleanly"
+	it_log "ok: MTU 9000 carried to VF $G (netdev MTU $(cat "/sys/class/net/$G/mtu" 2>/dev/null || echo gone)); $JUMBO_N frames of 9014 bytes through it"
+	exit 0
+fi
 it_ctl v gen 0 start >/dev/null || fail "gen start refused"
 [ "$variant" = flow ] &&
 	flow_check "net_netvsc: flow rules go to the VF (accelerated networking), and no VF is attached now" "before the VF"

@@ -40,6 +40,11 @@
 #define HN_VF_QUIESCE_MAX_MS 1000u
 /* After a failed hot-add, try the same netdev again this much later. */
 #define HN_VF_RETRY_MS 1000u
+/* Ahead of the frame in a receive slot: tpacket2_hdr and sockaddr_ll,
+ * aligned (the frame starts at 66), and room for a VLAN tag. */
+#define HN_VF_SLOT_OVERHEAD 96u
+#define HN_VF_SLOT_ALIGN 1024u
+#define HN_VF_SLOT_PER_BLOCK 4u
 
 /* Lines Microsoft's DPDK tests grep for on VF add and removal. */
 #define HN_COMPAT_LOG(fmt, ...) \
@@ -260,8 +265,30 @@ vf_port_stats(struct hn_vf *vf, struct rte_eth_stats *s)
 	return rc;
 }
 
+/*
+ * Our MTU on the VF (the host steers frames of our MTU to it). The
+ * stand-in's ethdev maximum is 1518 bytes whatever its slots hold, so
+ * above that its netdev gets the MTU directly, if its slot fits it.
+ */
+static void
+vf_set_mtu(struct hn_vf *vf, uint16_t port, int ifindex)
+{
+	struct hn_data *hv = vf->hv;
+	uint16_t mtu = hv->data->mtu;
+	int rc = rte_eth_dev_set_mtu(port, mtu);
+
+	if (rc == -EINVAL && mtu + RTE_ETHER_HDR_LEN + HN_VF_SLOT_OVERHEAD <=
+	    vf->ring_frame_size)
+		rc = hn_vf_nl_set_mtu(ifindex, mtu);
+	if (rc == 0)
+		HN_LOG(INFO, "port %u: VF MTU %u", hv->port_id, mtu);
+	else if (rc != -ENOTSUP)
+		HN_LOG(WARNING, "port %u: VF MTU %u: %s: frames above its MTU are lost on the VF",
+		       hv->port_id, mtu, strerror(-rc));
+}
+
 static int
-vf_configure(struct hn_vf *vf, uint16_t port)
+vf_configure(struct hn_vf *vf, uint16_t port, int ifindex)
 {
 	struct rte_eth_dev_data *d = vf->hv->data;
 	struct rte_eth_dev_info info;
@@ -295,10 +322,7 @@ vf_configure(struct hn_vf *vf, uint16_t port)
 		rc = rte_eth_tx_queue_setup(port, q, 0, rte_socket_id(), NULL);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_dev_set_mtu(port, d->mtu);
-	if (rc != 0 && rc != -ENOTSUP)
-		HN_LOG(WARNING, "port %u: VF MTU %u: %s", vf->hv->port_id, d->mtu,
-		       strerror(-rc));
+	vf_set_mtu(vf, port, ifindex);
 	rc = rte_eth_dev_start(port);
 	if (rc != 0)
 		return rc;
@@ -376,6 +400,51 @@ drop_foreign(struct hn_vf *vf, uint16_t port, const char *ifname)
 		       hv->port_id, ifname, dr.frames, dr.to_us);
 }
 
+/*
+ * The stand-in's ring geometry for our MTU. net_af_packet copies each
+ * frame whole into one mbuf (it refuses a queue whose frame slot is
+ * larger than the pool's mbufs) and refuses an MTU larger than its slot,
+ * so the slot is sized to the MTU, capped by the smallest Rx mbuf. Its
+ * frames are found at slot-size steps across blocks: slots must tile a
+ * block exactly (a block is a multiple of the page size).
+ */
+
+static void
+ring_geometry(struct hn_vf *vf, uint32_t *blocksz)
+{
+	struct rte_eth_dev_data *d = vf->hv->data;
+	uint32_t need = d->mtu + RTE_ETHER_HDR_LEN + HN_VF_SLOT_OVERHEAD;
+	uint32_t room = UINT32_MAX, fsz;
+	uint16_t q;
+
+	vf->ring_frames = HN_VF_RING_FRAMES;
+	vf->ring_frame_size = HN_VF_RING_FRAME_SIZE;
+	*blocksz = HN_VF_RING_BLOCK_SIZE;
+	if (need <= HN_VF_RING_FRAME_SIZE)
+		return;
+	for (q = 0; q < d->nb_rx_queues; q++) {
+		const struct hn_rx_queue *rxq = d->rx_queues[q];
+
+		if (rxq != NULL)
+			room = RTE_MIN(room, (uint32_t)rte_pktmbuf_data_room_size(rxq->mp) -
+				       RTE_PKTMBUF_HEADROOM);
+	}
+	/* The slot's data (all but the 32-byte tpacket2_hdr) fits an mbuf. */
+	fsz = RTE_MIN(RTE_ALIGN_CEIL(need, HN_VF_SLOT_ALIGN),
+		      room == UINT32_MAX ? UINT32_MAX :
+		      RTE_ALIGN_FLOOR(room + 32u, HN_VF_SLOT_ALIGN));
+	if (fsz < need)
+		HN_LOG(WARNING, "port %u: VF: MTU %u needs %u-byte slots in the stand-in's rings, its frames are copied whole into mbufs of %u bytes: frames above MTU %u are not received on the VF (a larger --mbuf-size lifts this)",
+		       vf->hv->port_id, d->mtu, need, room,
+		       fsz > HN_VF_SLOT_OVERHEAD + RTE_ETHER_HDR_LEN ?
+		       fsz - HN_VF_SLOT_OVERHEAD - RTE_ETHER_HDR_LEN : 0);
+	if (fsz <= HN_VF_RING_FRAME_SIZE)
+		return;
+	vf->ring_frames = HN_VF_RING_FRAMES_JUMBO;
+	vf->ring_frame_size = fsz;
+	*blocksz = fsz * HN_VF_SLOT_PER_BLOCK;
+}
+
 static int
 hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 {
@@ -383,6 +452,7 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	struct rte_eth_dev_data *d = hv->data;
 	uint16_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
 	char args[128];
+	uint32_t blocksz;
 	uint16_t port;
 	int rc;
 
@@ -391,9 +461,9 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 		 vf->pmd, hv->port_id, vf->gen++);
 	/* A deep ring (4096 frames per queue): the stand-in drops in the
 	 * kernel, uncounted, when the application is late. */
+	ring_geometry(vf, &blocksz);
 	snprintf(args, sizeof(args), "iface=%s,qpairs=%u,framecnt=%u,framesz=%u,blocksz=%u",
-		 c->name, nq, HN_VF_RING_FRAMES, HN_VF_RING_FRAME_SIZE,
-		 HN_VF_RING_BLOCK_SIZE);
+		 c->name, nq, vf->ring_frames, vf->ring_frame_size, blocksz);
 	rc = rte_vdev_init(vf->vdev_name, args);
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: VF %s: probing %s (%s) failed: %s", hv->port_id,
@@ -409,7 +479,7 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 		rc = rte_eth_dev_owner_set(port, &vf->owner);
 	}
 	if (rc == 0)
-		rc = vf_configure(vf, port);
+		rc = vf_configure(vf, port, c->ifindex);
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: VF %s: set-up failed: %s", hv->port_id, c->name,
 		       strerror(-rc));

@@ -32,10 +32,14 @@
 #define HN_VF_NONE UINT16_MAX
 /* Transaction id of our SWITCH_DATA_PATH requests (control range). */
 #define HN_XID_VF_SWITCH (HN_XID_CTL | UINT64_C(0x5646))
-/* The stand-in's rings (devargs we give it): hn_vf_salvage.c maps them. */
+/* The stand-in's rings (devargs we give it, hn_vf.c ring_geometry):
+ * hn_vf_salvage.c maps them. Up to MTU 1500 (what fits 2 KiB frames)
+ * 4096 frames of 2 KiB a ring; above, frames sized to the MTU (a multiple
+ * of 1 KiB, four to a block: frames must tile blocks) and fewer of them. */
 #define HN_VF_RING_FRAMES 4096u
 #define HN_VF_RING_FRAME_SIZE 2048u
 #define HN_VF_RING_BLOCK_SIZE 4096u
+#define HN_VF_RING_FRAMES_JUMBO 512u
 /* Rx bursts the VF fills whole between two polls of the synthetic path. */
 #define HN_VF_SYN_EVERY 8u
 /* Netdevs carrying our MAC we keep track of. */
@@ -100,6 +104,7 @@ struct hn_vf {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char vdev_name[64];
+	uint32_t ring_frames, ring_frame_size;	/* its rings' geometry */
 	uint32_t gen;
 	struct rte_eth_dev_owner owner;
 
@@ -170,6 +175,7 @@ int hn_vf_nl_open(struct hn_vf *vf);
 void hn_vf_nl_close(struct hn_vf *vf);
 /* Read pending link events into vf->cand; waits up to ms for one. */
 int hn_vf_nl_poll(struct hn_vf *vf, int ms);
+int hn_vf_nl_set_mtu(int ifindex, uint32_t mtu);
 
 /* hn_vf_kstats.c: the kernel's drops in the stand-in's receive rings. */
 void hn_vf_kstats_find(struct hn_vf *vf);

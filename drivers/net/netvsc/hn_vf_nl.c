@@ -212,3 +212,37 @@ hn_vf_nl_poll(struct hn_vf *vf, int ms)
 		}
 	}
 }
+
+/* The stand-in's MTU, set on its netdev (ethdev refuses it: net_af_packet
+ * reports a 1518-byte maximum frame whatever its ring slots hold). Its own
+ * socket: an answer on the event socket would be read as an event. */
+int
+hn_vf_nl_set_mtu(int ifindex, uint32_t mtu)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_link *orig = NULL, *chg = NULL;
+	int rc = -ENOMEM;
+
+	if (sk == NULL)
+		return -ENOMEM;
+	if (nl_connect(sk, NETLINK_ROUTE) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (rtnl_link_get_kernel(sk, ifindex, NULL, &orig) < 0) {
+		rc = -ENODEV;
+		goto out;
+	}
+	chg = rtnl_link_alloc();
+	if (chg == NULL)
+		goto out;
+	rtnl_link_set_mtu(chg, mtu);
+	rc = rtnl_link_change(sk, orig, chg, 0) < 0 ? -EINVAL : 0;
+out:
+	if (chg != NULL)
+		rtnl_link_put(chg);
+	if (orig != NULL)
+		rtnl_link_put(orig);
+	nl_socket_free(sk);
+	return rc;
+}

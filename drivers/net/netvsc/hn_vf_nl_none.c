@@ -30,3 +30,11 @@ hn_vf_nl_poll(struct hn_vf *vf, int ms)
 	RTE_SET_USED(ms);
 	return -ENOTSUP;
 }
+
+int
+hn_vf_nl_set_mtu(int ifindex, uint32_t mtu)
+{
+	RTE_SET_USED(ifindex);
+	RTE_SET_USED(mtu);
+	return -ENOTSUP;
+}

@@ -31,15 +31,13 @@
 
 #include "hn_vf.h"
 
-#define RING_BYTES ((size_t)HN_VF_RING_FRAMES * HN_VF_RING_FRAME_SIZE)
 /* Where a transmit ring frame's data starts (no PACKET_TX_HAS_OFF). */
 #define TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
 static bool
-pending(const uint8_t *tx, uint32_t i)
+pending(const uint8_t *tx, uint32_t fsz, uint32_t i)
 {
-	const struct tpacket2_hdr *h =
-		(const void *)(tx + (size_t)i * HN_VF_RING_FRAME_SIZE);
+	const struct tpacket2_hdr *h = (const void *)(tx + (size_t)i * fsz);
 
 	return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) ==
 	       TP_STATUS_SEND_REQUEST;
@@ -63,21 +61,25 @@ salvage_ring(struct hn_vf *vf, int fd, uint16_t q, struct hn_vf_salvaged *sv)
 {
 	struct hn_vf_q *vq = &vf->txq[q];
 	struct rte_mempool *mp = pool_of(vf->hv, q);
+	const uint32_t nf = vf->ring_frames, fsz = vf->ring_frame_size;
+	const size_t ring_bytes = (size_t)nf * fsz;
 	uint32_t i, first = 0, n = 0, k;
 	uint8_t *map, *tx;
 
-	map = mmap(NULL, 2 * RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (nf == 0 || nf > HN_VF_RING_FRAMES)
+		return;
+	map = mmap(NULL, 2 * ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		HN_LOG(WARNING, "port %u: VF Tx queue %u: cannot map its ring: %s",
 		       vf->hv->port_id, q, strerror(errno));
 		return;
 	}
-	tx = map + RING_BYTES;	/* the receive ring comes first */
+	tx = map + ring_bytes;	/* the receive ring comes first */
 	/* The waiting frames are one run, oldest first after a free one. */
-	for (i = 0; i < HN_VF_RING_FRAMES; i++) {
-		if (!pending(tx, i))
+	for (i = 0; i < nf; i++) {
+		if (!pending(tx, fsz, i))
 			continue;
-		if (n++ == 0 || !pending(tx, (i + HN_VF_RING_FRAMES - 1) % HN_VF_RING_FRAMES))
+		if (n++ == 0 || !pending(tx, fsz, (i + nf - 1) % nf))
 			first = i;
 	}
 	if (n == 0)
@@ -89,26 +91,26 @@ salvage_ring(struct hn_vf *vf, int fd, uint16_t q, struct hn_vf_salvaged *sv)
 	if (vq->resend_n != 0 || vq->resend == NULL) {
 		/* No memory, or the data path has not sent the last batch. */
 		sv->lost += n;
-		for (i = 0; i < HN_VF_RING_FRAMES; i++)
-			if (pending(tx, i))
+		for (i = 0; i < nf; i++)
+			if (pending(tx, fsz, i))
 				sv->bytes += ((struct tpacket2_hdr *)
-					(tx + (size_t)i * HN_VF_RING_FRAME_SIZE))->tp_len;
+					(tx + (size_t)i * fsz))->tp_len;
 		goto out;
 	}
-	for (i = 0, k = 0; i < HN_VF_RING_FRAMES && k < HN_VF_RING_FRAMES; i++) {
-		uint32_t j = (first + i) % HN_VF_RING_FRAMES;
-		struct tpacket2_hdr *h = (void *)(tx + (size_t)j * HN_VF_RING_FRAME_SIZE);
+	for (i = 0, k = 0; i < nf && k < HN_VF_RING_FRAMES; i++) {
+		uint32_t j = (first + i) % nf;
+		struct tpacket2_hdr *h = (void *)(tx + (size_t)j * fsz);
 		uint32_t len = h->tp_len;
 		struct rte_mbuf *m;
 		char *p;
 
-		if (!pending(tx, j))
+		if (!pending(tx, fsz, j))
 			continue;
 		h->tp_status = TP_STATUS_AVAILABLE;
 		sv->bytes += len;
 		m = mp != NULL ? rte_pktmbuf_alloc(mp) : NULL;
 		p = m != NULL && len >= RTE_ETHER_HDR_LEN &&
-		    len <= HN_VF_RING_FRAME_SIZE - TX_DATA_OFF ?
+		    len <= fsz - TX_DATA_OFF ?
 			rte_pktmbuf_append(m, (uint16_t)len) : NULL;
 		if (p == NULL) {
 			rte_pktmbuf_free(m);
@@ -123,7 +125,7 @@ salvage_ring(struct hn_vf *vf, int fd, uint16_t q, struct hn_vf_salvaged *sv)
 	/* The list before its length: the data path reads them in order. */
 	__atomic_store_n(&vq->resend_n, k, __ATOMIC_RELEASE);
 out:
-	munmap(map, 2 * RING_BYTES);
+	munmap(map, 2 * ring_bytes);
 }
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The emulated VF's veth pair, through libnl-route-3: created down, IPv6
- * turned off on both ends (the kernel's own neighbour discovery would
+ * The emulated VF's veth pair, through libnl-route-3: created down (the
+ * host end with a jumbo MTU, VF_HOST_MTU), IPv6 turned off on both ends (the kernel's own neighbour discovery would
  * otherwise show up as frames nobody sent), then brought up with the
  * guest end's alias carrying the serial.
  */
@@ -17,6 +17,12 @@
 #include <netlink/route/link/veth.h>
 
 #include "emu_net_priv.h"
+
+/* The host end's MTU: Azure's VFs take jumbo frames, and the guest sets
+ * its end's (the PMD gives the VF its MTU); the host end must pass what
+ * the host steers into it and what the guest sends (a packet socket's
+ * send and veth's forwarding check the device's MTU). */
+#define VF_HOST_MTU 9216u
 
 bool
 emu_vf_link_available(void)
@@ -106,6 +112,7 @@ emu_vf_link_create(const char *host, const char *guest, const uint8_t mac[6],
 		goto out;
 	}
 	rtnl_link_set_name(link, host);
+	rtnl_link_set_mtu(link, VF_HOST_MTU);
 	peer = rtnl_link_veth_get_peer(link);
 	rtnl_link_set_name(peer, guest);
 	rtnl_link_set_addr(peer, addr);
