@@ -628,8 +628,11 @@ pick(struct hn_vf *vf)
 			continue;
 		if (c->pci) {
 			if (!c->refused_logged)
-				HN_LOG(WARNING, "port %u: VF %s is a PCI device: probing PCI VFs is not implemented; synthetic path kept",
-				       vf->hv->port_id, c->name);
+				HN_LOG(WARNING, "port %u: VF %s is PCI device %s (%04x:%04x%s%s): probing PCI VFs is not implemented; synthetic path kept",
+				       vf->hv->port_id, c->name, c->pci_dev.addr,
+				       c->pci_dev.vendor, c->pci_dev.device,
+				       c->pci_dev.mana ? ", MANA, devargs " : "",
+				       c->pci_dev.args);
 			c->refused_logged = true;
 			continue;
 		}

@@ -28,6 +28,7 @@
 #include <rte_ethdev.h>
 
 #include "hn_var.h"
+#include "hn_vf_pci.h"
 
 #define HN_VF_NONE UINT16_MAX
 /* Transaction id of our SWITCH_DATA_PATH requests (control range). */
@@ -68,7 +69,8 @@ struct hn_vf_cand {
 	bool up;
 	bool has_serial;	/* the stand-in's alias "vf-serial:N" */
 	uint32_t serial;
-	bool pci;		/* has a PCI device behind it */
+	bool pci;		/* has a PCI device behind it: */
+	struct hn_vf_pci pci_dev;
 	bool refused_logged;
 };
 

@@ -22,6 +22,7 @@
 #include <netlink/route/rtnl.h>
 
 #include "hn_vf.h"
+#include "hn_vf_pci.h"
 
 struct hn_vf_nl {
 	struct nl_sock *sk;
@@ -79,21 +80,6 @@ parse_serial(const char *alias, uint32_t *out)
 	return true;
 }
 
-static bool
-is_pci(const char *name)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/device/subsystem", name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	return strcmp(strrchr(target, '/') != NULL ? strrchr(target, '/') + 1 :
-		      target, "pci") == 0;
-}
-
 static void
 on_link(struct nl_object *obj, void *arg)
 {
@@ -127,7 +113,9 @@ on_link(struct nl_object *obj, void *arg)
 	c->up = (rtnl_link_get_flags(l) & (IFF_UP | IFF_RUNNING)) ==
 		(IFF_UP | IFF_RUNNING);
 	c->has_serial = parse_serial(rtnl_link_get_ifalias(l), &c->serial);
-	c->pci = is_pci(c->name);
+	/* A PCI VF (Azure's): its probe name and devargs, for the log. */
+	c->pci = hn_vf_pci_resolve("/sys", c->name, vf->hv->mac.addr_bytes,
+				   &c->pci_dev) == 0;
 }
 
 static int
