@@ -91,6 +91,14 @@ struct emu_net_queue {
 	uint32_t comp_cap, comp_head, comp_n;
 	uint32_t comp_run; /* held since the last reversal (tx_comp_reverse) */
 	bool comp_full;        /* reading stopped at comp_cap outstanding */
+	/* The first bytes of the last PACKET_MSG the plain transmit walk
+	 * accepted (emu_txpath.c, tx_seen_*): equal bytes, equal verdict. */
+	struct emu_tx_seen {
+		/* Bytes [0, data_abs) but msg_len's, masked. */
+		uint64_t w[8] __attribute__((aligned(16)));
+		uint64_t mask[8] __attribute__((aligned(16)));
+		uint32_t data_abs, data_len; /* data_abs 0: none */
+	} tx_seen;
 };
 
 /* What an emu_ctrl_msg is sent as. */

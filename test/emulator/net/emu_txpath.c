@@ -17,6 +17,7 @@
  * EMU_LENIENT_TX_INLINE_VLAN relax the two rules.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "emu_net_priv.h"
@@ -555,18 +556,88 @@ tx_ppis_ok(struct tx_ppi_seen *c, const struct rndis_packet_msg *m,
 }
 
 /*
+ * Bytes of a message compared with the last accepted one (struct
+ * emu_tx_seen): the header and the PPIs of the stock guest's messages
+ * (60 bytes) and of ours (44) fit.
+ */
+#define TX_SEEN_LEN 64u
+_Static_assert(sizeof(((struct emu_tx_seen *)0)->w) == TX_SEEN_LEN,
+	       "emu_tx_seen holds TX_SEEN_LEN bytes");
+
+typedef uint64_t tx_v2 __attribute__((vector_size(16)));
+
+/*
+ * Are the first data_abs bytes at h, msg_len's aside, those of the
+ * message accepted last? Every rule of tx_walk_plain but the two on
+ * msg_len reads only those bytes (the header and the PPIs): equal bytes
+ * pass them all again. The bytes are read once, into w (a private copy
+ * the caller checks when they differ).
+ */
+static inline __attribute__((always_inline)) bool
+tx_seen_same(const struct emu_tx_seen *s, const uint8_t *h, uint64_t *w)
+{
+	tx_v2 a0, a1, a2, a3, m0, m1, m2, m3, v0, v1, v2, v3, d;
+
+	memcpy(&a0, h, 16);
+	memcpy(&a1, h + 16, 16);
+	memcpy(&a2, h + 32, 16);
+	memcpy(&a3, h + 48, 16);
+	memcpy(&m0, &s->mask[0], 16);
+	memcpy(&m1, &s->mask[2], 16);
+	memcpy(&m2, &s->mask[4], 16);
+	memcpy(&m3, &s->mask[6], 16);
+	memcpy(&v0, &s->w[0], 16);
+	memcpy(&v1, &s->w[2], 16);
+	memcpy(&v2, &s->w[4], 16);
+	memcpy(&v3, &s->w[6], 16);
+	d = ((a0 & m0) ^ v0) | ((a1 & m1) ^ v1) | ((a2 & m2) ^ v2) |
+	    ((a3 & m3) ^ v3);
+	if (hv_likely(s->data_abs != 0 && (d[0] | d[1]) == 0))
+		return true;
+	memcpy(w, &a0, 16);
+	memcpy(w + 2, &a1, 16);
+	memcpy(w + 4, &a2, 16);
+	memcpy(w + 6, &a3, 16);
+	return false;
+}
+
+/* Keep the private copy w of an accepted message (header m). */
+static __attribute__((noinline)) void
+tx_seen_store(struct emu_tx_seen *s, const uint64_t *w,
+	      const struct rndis_packet_msg *m, uint32_t data_abs)
+{
+	uint8_t bm[TX_SEEN_LEN];
+	unsigned int i;
+
+	memset(bm, 0, sizeof(bm));
+	memset(bm, 0xff, data_abs);
+	/* msg_len is checked per message. */
+	memset(bm + offsetof(struct rndis_packet_msg, msg_len), 0,
+	       sizeof(m->msg_len));
+	memcpy(s->mask, bm, sizeof(bm));
+	for (i = 0; i < 8; i++)
+		s->w[i] = w[i] & s->mask[i];
+	s->data_abs = data_abs;
+	s->data_len = m->data_len;
+}
+
+/*
  * The strict walk for the common packet (docs/performance.md): every
  * message a PACKET_MSG at exactly the previous msg_len whose frame needs
  * nothing done to it. The rules are tx_next_msg's, rndis_pkt_hdr_check's,
  * rndis_ppi_walk's and tx_plain's, checked on one private copy of each
- * header (folded into one test), the PPIs read in place once. Returns
- * the number of messages with sp[] filled, or 0 for anything else (a
+ * header (folded into one test), the PPIs read once. A message whose
+ * header and PPIs are byte for byte those of the last one accepted on
+ * the queue (s; the guest's aggregates repeat them) passed the same
+ * rules: only its msg_len is held against the bytes left. Returns the
+ * number of messages with sp[] filled, or 0 for anything else (a
  * message that is malformed or asks for an offload, more than
  * EMU_NET_TX_MSGS): the full walk then decides and logs it. No frame
  * has left by then.
  */
 static inline __attribute__((always_inline)) unsigned int
-tx_walk_plain(const uint8_t *buf, uint32_t len, struct tx_span *sp)
+tx_walk_plain(struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
+	      struct tx_span *sp)
 {
 	struct tx_ppi_seen seen = { { 0, 0 }, 0, 0 };
 	uint32_t off = 0;
@@ -574,13 +645,35 @@ tx_walk_plain(const uint8_t *buf, uint32_t len, struct tx_span *sp)
 
 	do {
 		struct rndis_packet_msg m;
+		uint64_t w[TX_SEEN_LEN / 8];
+		const uint8_t *h = buf + off;
 		uint32_t left = len - off;
 		uint64_t data_abs;
-		bool bad;
+		bool bad, copied = false;
 
 		if (left < sizeof(m) || n == EMU_NET_TX_MSGS)
 			return 0;
-		memcpy(&m, buf + off, sizeof(m));
+		if (left >= TX_SEEN_LEN) {
+			if (tx_seen_same(s, h, w)) {
+				uint32_t ml;
+
+				/* Not among the bytes compared: msg_len in
+				 * [frame end, left]. */
+				memcpy(&ml, h + offsetof(struct rndis_packet_msg,
+							 msg_len), sizeof(ml));
+				if (ml < s->data_abs + s->data_len || ml > left)
+					return 0;
+				sp[n].off = off + s->data_abs;
+				sp[n].len = s->data_len;
+				off += ml;
+				n++;
+				continue;
+			}
+			/* w: the one read of these bytes, all checks use it. */
+			h = (const uint8_t *)w;
+			copied = true;
+		}
+		memcpy(&m, h, sizeof(m));
 		data_abs = (uint64_t)RNDIS_BODY_OFFSET + m.data_offset;
 		/* msg_len in [44, left], no OOB data or VC, data_len in
 		 * [14, frame max], the frame after the header and inside. */
@@ -594,9 +687,23 @@ tx_walk_plain(const uint8_t *buf, uint32_t len, struct tx_span *sp)
 		bad |= data_abs + m.data_len > m.msg_len;
 		if (bad)
 			return 0;
+		copied = copied && data_abs <= TX_SEEN_LEN;
 		/* The stock guest sends a PPI with every frame. */
-		if (m.ppi_len != 0 && !tx_ppis_ok(&seen, &m, buf + off, data_abs))
-			return 0;
+		if (m.ppi_len != 0) {
+			if (!copied) {
+				if (!tx_ppis_ok(&seen, &m, buf + off, data_abs))
+					return 0;
+			} else if (m.ppi_offset < RNDIS_PACKET_BODY_MIN ||
+				   m.ppi_offset % RNDIS_PPI_ALIGN != 0 ||
+				   (uint64_t)RNDIS_BODY_OFFSET + m.ppi_offset +
+						   m.ppi_len > data_abs ||
+				   !tx_ppis_plain(h + RNDIS_BODY_OFFSET + m.ppi_offset,
+						  m.ppi_len)) {
+				return 0;
+			}
+		}
+		if (copied)
+			tx_seen_store(s, w, &m, (uint32_t)data_abs);
 		sp[n].off = off + (uint32_t)data_abs;
 		sp[n].len = m.data_len;
 		off += m.msg_len;
@@ -656,7 +763,7 @@ tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
 	if (hv_likely(!lenient)) {
 		struct tx_span sp[EMU_NET_TX_MSGS];
 
-		n = tx_walk_plain(buf, len, sp);
+		n = tx_walk_plain(&q->tx_seen, buf, len, sp);
 		if (hv_likely(n != 0)) {
 			tx_send_plain(q, buf, sp, n);
 			return true;

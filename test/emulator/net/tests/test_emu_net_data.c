@@ -488,6 +488,9 @@ test_tx_aggregate_header_rules(void **state)
 		 * before: the plain walk checks these two alone. */
 		{ 4, 60, "#3: malformed header or PPI" },	/* msg_len < frame end */
 		{ 12, 9100, "#3: malformed header or PPI" },	/* data_len past msg_len */
+		/* The rest equal to the accepted messages' bytes (the walk
+		 * reuses their verdict): msg_len past the packet's end. */
+		{ 4, 142, "msg_len 142 at offset 268 beyond the 402 gathered bytes" },
 	};
 	struct rndis_pkt_meta meta = { .present = 0 };
 
@@ -512,6 +515,11 @@ test_tx_aggregate_ppi_rules(void **state)
 		{ 52, 16, "#3: malformed header or PPI" },	/* value offset = size */
 		{ 52, 8, "#3: malformed header or PPI" },	/* value offset < 12 */
 		{ 52, 14, "#3: malformed header or PPI" },	/* 2 value bytes */
+		/* Header and PPI bytes those of the accepted messages (their
+		 * verdict is reused), msg_len alone wrong: one byte short of
+		 * the frame's end, past the packet's end. */
+		{ 4, 149, "#3: malformed header or PPI" },
+		{ 4, 158, "msg_len 158 at offset 300 beyond the 450 gathered bytes" },
 	};
 	struct rndis_pkt_meta meta = { .present = RNDIS_META_HASH_VALUE,
 				       .hash_value = 0x1234 };
