@@ -177,33 +177,38 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 	/* emu_rx_sub_release per id, with the arrays and the pool being
 	 * filled in locals: the byte stores would otherwise make the
 	 * compiler reload them each time. A packet's ids almost always
-	 * come from one pool. */
+	 * come from one pool: the loop stays in the first id's and only
+	 * an id of another pool switches. */
 	uint32_t *nexts = nic->sub_next, count = nic->sub_count;
 	uint8_t *busy = nic->sub_busy;
 	const uint8_t *owner = nic->sub_pool;
-	struct emu_rx_pool *pools = nic->pool, *p = NULL;
-	uint32_t idx = first, next, n, *pf = NULL, pn = 0;
-	unsigned int cur = UINT_MAX, o;
+	struct emu_rx_pool *p;
+	uint32_t idx = first, next, n = 0, *pf, pn;
+	unsigned int cur;
 
-	/* The chain is ours, but bound the walk all the same. */
-	for (n = 0; idx < count && n < count; n++) {
+	if (first >= count)
+		return 0;
+	cur = owner[first];
+	p = &nic->pool[cur];
+	pf = p->free;
+	pn = p->n;
+	/* The chain is ours, but bound the walk all the same: at most
+	 * count ids, each below count. */
+	do {
 		next = nexts[idx];
 		nexts[idx] = EMU_SUB_NONE;
 		busy[idx] = EMU_SUB_FREE;
-		o = owner[idx];
-		if (hv_unlikely(o != cur)) {
-			if (p != NULL)
-				p->n = pn;
-			p = &pools[o];
+		if (hv_unlikely(owner[idx] != cur)) {
+			p->n = pn;
+			cur = owner[idx];
+			p = &nic->pool[cur];
 			pf = p->free;
 			pn = p->n;
-			cur = o;
 		}
 		pf[pn++] = idx;
 		idx = next;
-	}
-	if (p != NULL)
-		p->n = pn;
+	} while (++n != count && idx < count);
+	p->n = pn;
 	nic->sub_nfree += n;
 	return n;
 }
