@@ -193,13 +193,23 @@ emu_guestmem_clear(struct emu_guestmem *gm)
 	gm->nf = 0;
 }
 
+/* Whether range r holds [va, va + len) whole. */
+static inline bool
+range_holds(const struct emu_guestmem_range *r, uint64_t va, uint64_t len)
+{
+	return va >= r->va && va - r->va <= r->len && len <= r->len - (va - r->va);
+}
+
 void *
-emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len)
+emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 {
 	unsigned int lo = 0, hi = gm->n;
+	const struct emu_guestmem_range *r;
 
 	if (len == 0 || va + len < va)
 		return NULL;
+	if (gm->hint_r < gm->n && range_holds(&gm->r[gm->hint_r], va, len))
+		return gm->r[gm->hint_r].ptr + (va - gm->r[gm->hint_r].va);
 	/* Binary search for the last range starting at or below va. */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -211,19 +221,22 @@ emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len)
 	}
 	if (lo == 0)
 		return NULL;
-	const struct emu_guestmem_range *r = &gm->r[lo - 1];
-
-	if (va - r->va > r->len || len > r->len - (va - r->va))
+	r = &gm->r[lo - 1];
+	if (!range_holds(r, va, len))
 		return NULL;
+	gm->hint_r = lo - 1;
 	return r->ptr + (va - r->va);
 }
 
 /* The extent holding gpa_page, or NULL. */
 static const struct emu_frame_extent *
-find_extent(const struct emu_guestmem *gm, uint64_t gpa_page)
+find_extent(struct emu_guestmem *gm, uint64_t gpa_page)
 {
 	unsigned int lo = 0, hi = gm->nf;
 
+	if (gm->hint_f < gm->nf && gpa_page >= gm->f[gm->hint_f].gpa_page &&
+	    gpa_page - gm->f[gm->hint_f].gpa_page < gm->f[gm->hint_f].npages)
+		return &gm->f[gm->hint_f];
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
@@ -234,11 +247,12 @@ find_extent(const struct emu_guestmem *gm, uint64_t gpa_page)
 	}
 	if (lo == 0 || gpa_page - gm->f[lo - 1].gpa_page >= gm->f[lo - 1].npages)
 		return NULL;
+	gm->hint_f = lo - 1;
 	return &gm->f[lo - 1];
 }
 
 void *
-emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
+emu_guestmem_translate(struct emu_guestmem *gm, uint64_t gpa_page,
 		       uint64_t offset, uint64_t len)
 {
 	const struct emu_frame_extent *e;

@@ -36,6 +36,11 @@ struct emu_guestmem {
 	struct emu_frame_extent *f; /* sorted by gpa_page; NULL = none yet */
 	unsigned int nf;
 	bool gpa_is_va;             /* leniency: GPA = guest VA */
+	/* Where the last lookups hit: a packet's pages are mostly in the
+	 * range and extent of the one before. Only hints: every use checks
+	 * the bounds again, so a stale one costs a search, never a wrong
+	 * answer. */
+	unsigned int hint_r, hint_f;
 };
 
 void emu_guestmem_init(struct emu_guestmem *gm);
@@ -71,14 +76,14 @@ void emu_guestmem_clear(struct emu_guestmem *gm);
  * Host pointer for len bytes at guest VA va, or NULL unless the whole
  * span lies inside one handed-over range.
  */
-void *emu_guestmem_va(const struct emu_guestmem *gm, uint64_t va, uint64_t len);
+void *emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len);
 
 /*
  * Same for a GPA page number (4 KiB units) plus byte offset, through the
  * page table (or as a VA with gpa_is_va). The span must stay inside one
  * extent and one range.
  */
-void *emu_guestmem_translate(const struct emu_guestmem *gm, uint64_t gpa_page,
+void *emu_guestmem_translate(struct emu_guestmem *gm, uint64_t gpa_page,
 			     uint64_t offset, uint64_t len);
 
 #endif /* EMU_GUESTMEM_H */

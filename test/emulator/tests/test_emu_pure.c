@@ -169,6 +169,45 @@ test_emu_guestmem_bounds(void **state)
 }
 
 /* GPAs go through the guest's page table only, extent by extent. */
+static uint8_t mem_c[4096] __attribute__((aligned(4096)));
+
+/* The last-hit hints are only hints: after the table changes under them
+ * (indexes shift, entries go) every answer is still the table's. */
+static void
+test_emu_guestmem_stale_hint(void **state)
+{
+	struct emu_guestmem gm;
+	const uint64_t va = 0x100000000ull;
+	struct emu_frame_extent e = { .gpa_page = 0x500, .npages = 3, .va = va };
+
+	(void)state;
+	emu_guestmem_init(&gm);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va, sizeof(mem_a), mem_a), 0);
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va + 0x10000, sizeof(mem_b), mem_b), 0);
+	/* Hint on mem_b (index 1). */
+	assert_ptr_equal(emu_guestmem_va(&gm, va + 0x10000 + 8, 8), mem_b + 8);
+	/* A range below both: mem_b moves to index 2, index 1 is mem_a. */
+	assert_int_equal(emu_guestmem_add_ptr(&gm, va - 0x10000, sizeof(mem_c), mem_c), 0);
+	assert_ptr_equal(emu_guestmem_va(&gm, va + 0x10000 + 8, 8), mem_b + 8);
+	assert_ptr_equal(emu_guestmem_va(&gm, va + 4096, 8), mem_a + 4096);
+	assert_ptr_equal(emu_guestmem_va(&gm, va - 0x10000, 4096), mem_c);
+	/* A span leaving the hinted range is refused, not clipped. */
+	assert_null(emu_guestmem_va(&gm, va - 0x10000 + 4000, 200));
+	/* Extents: hint on the first, then the table replaced. */
+	assert_int_equal(emu_guestmem_add_frames(&gm, &e, 1), 0);
+	assert_ptr_equal(emu_guestmem_translate(&gm, 0x501, 4, 4), mem_a + 4096 + 4);
+	e.gpa_page = 0x400;
+	e.npages = 1;
+	assert_int_equal(emu_guestmem_add_frames(&gm, &e, 1), 0);
+	assert_ptr_equal(emu_guestmem_translate(&gm, 0x501, 4, 4), mem_a + 4096 + 4);
+	assert_ptr_equal(emu_guestmem_translate(&gm, 0x400, 4, 4), mem_a + 4);
+	assert_null(emu_guestmem_translate(&gm, 0x401, 0, 1));
+	/* Everything gone: a hint past the end finds nothing. */
+	emu_guestmem_clear(&gm);
+	assert_null(emu_guestmem_va(&gm, va + 0x10000 + 8, 8));
+	assert_null(emu_guestmem_translate(&gm, 0x501, 4, 4));
+}
+
 static void
 test_emu_guestmem_frames(void **state)
 {
@@ -293,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_emu_mmap_index),
 		cmocka_unit_test(test_emu_mmap_len),
 		cmocka_unit_test(test_emu_guestmem_bounds),
+		cmocka_unit_test(test_emu_guestmem_stale_hint),
 		cmocka_unit_test(test_emu_guestmem_frames),
 		cmocka_unit_test(test_emu_guestmem_replace_and_reject),
 		cmocka_unit_test(test_emu_guestmem_fd_must_cover_range),
