@@ -283,6 +283,8 @@ test_emu_backend_loop(void **state)
 	nic.refuse_from = 0;
 	be->ops->poll(be);
 	assert_int_equal(nic.nframes, 3);
+	/* Each poll offered what was queued as one burst. */
+	assert_int_equal(nic.burst_calls, 2);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(nic.frames[i].len, 60 + i);
 		assert_memory_equal(nic.frames[i].data, f[i], 60 + i);
