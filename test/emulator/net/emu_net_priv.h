@@ -239,6 +239,10 @@ struct emu_rx_batch {
 	/* The burst may take rx_fast (emu_rxpath.c): same layout, no RSS,
 	 * no header fault armed, the real host's layout. */
 	bool fast;
+	/* ... with every frame's checksums summed (no EMU_RX_CSUM_GOOD):
+	 * a frame whose bits differ from the template's takes the general
+	 * path. */
+	bool verify;
 	/* ... and the template fits its frames (checked after each frame
 	 * of the general path, the only one that changes it). */
 	bool tpl_fast;

@@ -486,6 +486,9 @@ rx_fast(struct emu_nic *nic, unsigned int i, const uint8_t *f, size_t len)
 	uint8_t *dst;
 	uint32_t idx;
 
+	/* Unverified frames are summed in rx_fast_run or the general path. */
+	if (b->verify)
+		return false;
 	if (len != b->csum_len || len < EMU_ETH_HLEN || len > (size_t)nic->mtu ||
 	    (f[12] == 0x81 && f[13] == 0x00))
 		return false;
@@ -503,29 +506,45 @@ rx_fast(struct emu_nic *nic, unsigned int i, const uint8_t *f, size_t len)
 	return true;
 }
 
+/* May rx_fast_run take frame f (the checks of rx_fast, verify: and
+ * its checksum bits are the template's)? */
+static inline __attribute__((always_inline)) bool
+rx_fast_ok(const struct emu_nic *nic, const uint8_t *f, size_t len,
+	   size_t clen, bool promisc, bool verify, uint32_t csum)
+{
+	return len == clen && f != NULL && !(f[12] == 0x81 && f[13] == 0x00) &&
+	       (promisc || filter_pass(nic, f)) &&
+	       (!verify || emu_csum_verify(f, clen) == csum);
+}
+
 /*
- * rx_fast for frames i.. of the burst in one loop, with what the burst
- * shares (pool, packet, template) in locals: the same rules and the
- * same state changes, frame by frame. Returns the first frame it did
- * not take (n: all); the caller's general path decides about that one.
+ * rx_fast for frames i.. of the burst, with what the burst shares (pool,
+ * packet, template) in locals: the same rules and the same state
+ * changes, frame by frame. Returns the first frame it did not take (n:
+ * all); the caller's general path decides about that one. The frames
+ * are staged (ids, chain, header, range) in a loop without calls, where
+ * the header stays in vector registers, and copied after it; a packet's
+ * first frame is staged before that loop.
  */
-static __attribute__((noinline)) unsigned int
-rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
-	    unsigned int i, unsigned int n, int *rc)
+static inline __attribute__((always_inline)) unsigned int
+rx_fast_stage(struct emu_nic *nic, const void *const *frames,
+	      const size_t *lens, unsigned int i, unsigned int n, int *rc,
+	      const bool verify)
 {
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
 	struct emu_rx_pool *p = &nic->pool[0];
 	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy, hdr[RX_FAST_HDR];
 	uint32_t *nexts = nic->sub_next, *pfree = p->free;
-	uint32_t pn = p->n, bn = b->n, size = nic->sub_size;
-	uint32_t hl = t->hdr_len, ml = t->msg_len;
+	uint32_t pn = p->n, bn = b->n, bn0 = b->n, size = nic->sub_size;
+	uint32_t hl = t->hdr_len, ml = t->msg_len, csum = t->csum;
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
-	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room;
+	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room, idx, at, k;
 	size_t clen = b->csum_len;
 	bool promisc = (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS) != 0;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n;
+	uint8_t *dst;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
@@ -544,33 +563,36 @@ rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
 	memcpy(&h1, hdr + 16, 16);
 	memcpy(&h2, hdr + 32, 16);
 	memcpy(&h3, hdr + 48, 16);
-	for (; i < lim; i++) {
-		const uint8_t *f = frames[i];
-		uint8_t *dst;
-		uint32_t idx, at;
-
-		if (lens[i] != clen || f == NULL ||
-		    (f[12] == 0x81 && f[13] == 0x00) ||
-		    (!promisc && !filter_pass(nic, f)))
-			break;
-		idx = pfree[--pn];
-		if (bn == 0) {
+	/* A new packet's first frame: its id names the packet (refused:
+	 * the run takes nothing). */
+	if (bn == 0) {
+		if (i >= lim || !rx_fast_ok(nic, frames[i], lens[i], clen,
+					    promisc, verify, csum)) {
+			lim = i;
+		} else {
+			idx = pfree[--pn];
 			busy[idx] = EMU_SUB_DATA;
 			b->qi = 0;
 			b->first_frame = i;
 			b->bytes = 0;
 			nic->sub_chan[idx] = 0;
-		} else {
-			busy[idx] = EMU_SUB_MEMBER;
-			nexts[prev] = idx;
+			goto stage;
 		}
+	}
+	for (; i < lim; i++) {
+		if (!rx_fast_ok(nic, frames[i], lens[i], clen, promisc, verify,
+				csum))
+			break;
+		idx = pfree[--pn];
+		busy[idx] = EMU_SUB_MEMBER;
+		nexts[prev] = idx;
+stage:
 		at = idx * size;
 		dst = rxbuf + at;
 		memcpy(dst, &h0, 16);
 		memcpy(dst + 16, &h1, 16);
 		memcpy(dst + 32, &h2, 16);
 		memcpy(dst + 48, &h3, 16);
-		emu_rx_frame_copy(dst + hl, f, clen);
 		b->sub[bn] = idx;
 		b->r[bn].byte_count = ml;
 		b->r[bn].byte_offset = at;
@@ -578,16 +600,30 @@ rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
 		prev = idx;
 	}
 	/* What the loop left out, for all its frames at once: the
-	 * packet's last id ends the chain, every frame is the same size. */
+	 * packet's last id ends the chain, every frame is the same size,
+	 * and the copies. */
 	if (i != start) {
 		nexts[prev] = EMU_SUB_NONE;
 		memset(rc + start, 0, (i - start) * sizeof(*rc));
+		for (k = bn0; k < bn; k++)
+			emu_rx_frame_copy(rxbuf + b->r[k].byte_offset + hl,
+					  frames[start + (k - bn0)], clen);
 	}
 	p->n = pn;
 	nic->sub_nfree -= i - start;
 	b->n = bn;
 	b->bytes += (uint64_t)(i - start) * clen;
 	return i;
+}
+
+/* rx_fast_stage for frames the backend vouched for, and for the others. */
+static __attribute__((noinline)) unsigned int
+rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
+	    unsigned int i, unsigned int n, int *rc)
+{
+	if (nic->rxb->verify)
+		return rx_fast_stage(nic, frames, lens, i, n, rc, true);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false);
 }
 
 /* Any frame: the general path. */
@@ -623,8 +659,16 @@ rx_frame_any(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 		return -EIO;
 	}
 	batch_add(nic, qi, i, idx, msg_len, len);
-	if (b->fast)
+	if (b->fast) {
+		/* Unverified frames: the next ones may take the template if
+		 * they sum to these bits (rx_fast_run checks each). */
+		if (b->verify) {
+			b->csum_known = meta.present == RNDIS_META_CSUM;
+			b->csum = meta.csum;
+			b->csum_len = len;
+		}
 		rx_fast_check(nic);
+	}
 	return 0;
 }
 
@@ -671,8 +715,13 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 	b->stopped = false;
 	b->csum_known = false;
 	b->tpl_fast = false;
-	b->fast = (flags & (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT)) ==
-			  (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT) &&
+	/* Frames the backend vouches for share the first one's checksum
+	 * bits (EMU_RX_SAME_LAYOUT); any other burst sums every frame
+	 * (verify) and may still share the template frame by frame. A
+	 * vouched burst without the same layout sums nothing but parses
+	 * every frame: the general path. */
+	b->verify = !(flags & EMU_RX_CSUM_GOOD);
+	b->fast = (b->verify || (flags & EMU_RX_SAME_LAYOUT) != 0) &&
 		  (!nic->rss_on || nic->rss_entries == 0) &&
 		  nic->rx_frame_off != 0 &&
 		  nic->faults[EMU_FAULT_BAD_RNDIS_LEN] == 0 &&
