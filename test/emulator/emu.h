@@ -38,6 +38,9 @@ struct emu_config {
 	uint32_t monitor_base;
 	uint32_t gpadl_base;	/* NIC k: recv base + 2k, send base + 2k + 1 */
 	bool old_irq_mask;	/* pre-auto-mask kernel, see emu_dev.c */
+	/* The guest kernel's interrupt callback (mask the channel, bump the
+	 * uio count) runs this long after the host's signal; 0 = at once. */
+	uint32_t irq_late_us;
 	/* Leniency: a GPA is the guest's VA (IOVA as VA). Default: GPAs go
 	 * through the guest's page table only (emu_guestmem.h). */
 	bool gpa_is_va;

@@ -37,6 +37,8 @@ cfg_of(const struct emu_dev *dev)
 	return &dev->host->cfg;
 }
 
+static void irq_late_cancel(struct emu_dev *dev);
+
 /* The channel's ring region split as guests split it (hv_chan_geom.h). */
 static struct hv_chan_geom
 ring_geom(const struct emu_chan *ch)
@@ -129,6 +131,7 @@ uio_close_cb(void *arg)
 			subchan_teardown(&dev->chan[i]);
 	call_chan_hook(&dev->chan[0], false);
 	emu_guestmem_clear(&dev->mem);
+	irq_late_cancel(dev);
 	dev->open = false;
 }
 
@@ -291,13 +294,53 @@ start_uio(struct emu_dev *dev)
 }
 
 static void
+oneshot_cancel(struct emu_dev *dev, int *fdp)
+{
+	if (*fdp < 0)
+		return;
+	emu_loop_del(dev->host->loop, *fdp);
+	close(*fdp);
+	*fdp = -1;
+}
+
+/* A timer of the loop that fires once, us microseconds from now. */
+static int
+oneshot_start(struct emu_dev *dev, uint64_t us, emu_loop_fd_cb fire, int *fdp)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL) != 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = emu_loop_add(dev->host->loop, fd, EPOLLIN, fire, dev);
+	if (ret != 0) {
+		close(fd);
+		return ret;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static void
 ring_timer_cancel(struct emu_dev *dev)
 {
-	if (dev->ring_timer_fd < 0)
-		return;
-	emu_loop_del(dev->host->loop, dev->ring_timer_fd);
-	close(dev->ring_timer_fd);
-	dev->ring_timer_fd = -1;
+	oneshot_cancel(dev, &dev->ring_timer_fd);
+}
+
+/* Late interrupt callbacks not yet run die with the channels. */
+static void
+irq_late_cancel(struct emu_dev *dev)
+{
+	oneshot_cancel(dev, &dev->irq_timer_fd);
+	dev->irq_late = 0;
 }
 
 static void
@@ -318,26 +361,8 @@ ring_timer_fire(void *arg, uint32_t events)
 static int
 ring_timer_start(struct emu_dev *dev, unsigned int ms)
 {
-	struct itimerspec its = {
-		.it_value = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L },
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) != 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ret = emu_loop_add(dev->host->loop, fd, EPOLLIN, ring_timer_fire, dev);
-	if (ret != 0) {
-		close(fd);
-		return ret;
-	}
-	dev->ring_timer_fd = fd;
-	return 0;
+	return oneshot_start(dev, (uint64_t)ms * 1000u, ring_timer_fire,
+			     &dev->ring_timer_fd);
 }
 
 /*
@@ -401,6 +426,7 @@ emu_dev_create(struct emu_host *h, unsigned int index, struct emu_dev **out)
 	dev->host = h;
 	dev->uio.lfd = -1;
 	dev->ring_timer_fd = -1;
+	dev->irq_timer_fd = -1;
 	emu_guestmem_init(&dev->mem);
 	dev->mem.gpa_is_va = h->cfg.gpa_is_va;
 	fill_identity(dev, index);
@@ -426,6 +452,7 @@ emu_dev_destroy(struct emu_dev *dev)
 		return;
 	emu_uio_destroy(&dev->uio);
 	ring_timer_cancel(dev);
+	irq_late_cancel(dev);
 	if (dev->open)
 		uio_close_cb(dev);
 	emu_guestmem_clear(&dev->mem);
@@ -503,10 +530,54 @@ emu_dev_add_subchan(struct emu_dev *dev, uint32_t relid, uint32_t subchan_id,
 	return 0;
 }
 
+/* The guest kernel's channel callback: mask (current kernels), notify. */
+static void
+irq_callback(struct emu_dev *dev, struct emu_chan *ch)
+{
+	if (!cfg_of(dev)->old_irq_mask)
+		__atomic_store_n(&emu_chan_h2g(ch).hdr->interrupt_mask, 1u,
+				 __ATOMIC_RELEASE);
+}
+
+static void
+irq_notify(struct emu_dev *dev)
+{
+	dev->irq_count++;
+	emu_sysfs_dev_set_event(&dev->sysfs, dev->irq_count);
+	emu_uio_notify(&dev->uio, dev->irq_count);
+}
+
+/*
+ * --irq-late-us: the callbacks run late, as when the guest's CPU is slow
+ * to take the interrupt. Meanwhile the channel stays unmasked, and a
+ * guest that polled the packet in and unmasked again (to sleep) gets the
+ * mask set behind its back: only the interrupt count that comes with it
+ * tells it so. Signals of a channel whose callback is still due are one.
+ */
+static void
+irq_late_fire(void *arg, uint32_t events)
+{
+	struct emu_dev *dev = arg;
+	uint64_t n, due = dev->irq_late;
+	unsigned int i;
+
+	(void)events;
+	if (read(dev->irq_timer_fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return;
+	irq_late_cancel(dev);
+	if (!dev->open || dev->rescinded || due == 0)
+		return;
+	for (i = 0; i < EMU_MAX_CHANS; i++)
+		if ((due >> i & 1u) != 0 && dev->chan[i].used)
+			irq_callback(dev, &dev->chan[i]);
+	irq_notify(dev);
+}
+
 int
 emu_dev_raise_irq(struct emu_dev *dev, struct emu_chan *ch)
 {
 	struct vmbus_ring_hdr *rx;
+	unsigned int idx;
 
 	if (!dev->open || dev->rescinded || ch == NULL || !ch->used ||
 	    ch->dev != dev)
@@ -515,11 +586,21 @@ emu_dev_raise_irq(struct emu_dev *dev, struct emu_chan *ch)
 	/* The host signals only a reader that asked for it. */
 	if (__atomic_load_n(&rx->interrupt_mask, __ATOMIC_ACQUIRE) != 0)
 		return 0;
-	if (!cfg_of(dev)->old_irq_mask)
-		__atomic_store_n(&rx->interrupt_mask, 1u, __ATOMIC_RELEASE);
-	dev->irq_count++;
-	emu_sysfs_dev_set_event(&dev->sysfs, dev->irq_count);
-	emu_uio_notify(&dev->uio, dev->irq_count);
+	if (cfg_of(dev)->irq_late_us == 0) {
+		irq_callback(dev, ch);
+		irq_notify(dev);
+		return 1;
+	}
+	idx = (unsigned int)(ch - dev->chan);
+	dev->irq_late |= UINT64_C(1) << idx;
+	if (dev->irq_timer_fd < 0 &&
+	    oneshot_start(dev, cfg_of(dev)->irq_late_us, irq_late_fire,
+			  &dev->irq_timer_fd) != 0) {
+		/* No timer: the callback runs now rather than never. */
+		dev->irq_late = 0;
+		irq_callback(dev, ch);
+		irq_notify(dev);
+	}
 	return 1;
 }
 

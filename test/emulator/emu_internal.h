@@ -36,6 +36,8 @@ struct emu_dev {
 	bool rescinded;
 	uint32_t generation;	/* offers so far after the first (re-offers) */
 	int ring_timer_fd;	/* timerfd of a late primary ring file, or -1 */
+	int irq_timer_fd;	/* timerfd of late interrupt callbacks, or -1 */
+	uint64_t irq_late;	/* channels (bit = index) whose callback is due */
 	uint32_t irq_count;
 	uint64_t gpa_invalid;	/* GPAs outside the guest's page table */
 	void *priv;

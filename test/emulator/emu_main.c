@@ -73,6 +73,11 @@ static const char usage_text[] =
 "                         interrupt, irq control applies to all channels;\n"
 "                         'old': mask left 0 at open, no auto-mask, irq\n"
 "                         control touches the primary channel only\n"
+"      --irq-late-us N    the guest kernel takes each interrupt N us after\n"
+"                         the host's signal (masks the channel, bumps the\n"
+"                         uio count then), as a busy guest CPU does; the\n"
+"                         window in which a polling driver can unmask before\n"
+"                         the mask lands (default 0: at once; max 1000000)\n"
 "\n"
 "Host network service (NetVSP, RNDIS):\n"
 "      --host-version V   highest NVSP version the host accepts: 1, 2, 4,\n"
@@ -201,7 +206,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_UNBOUND = 256, OPT_MTU, OPT_RING, OPT_RECV, OPT_SEND, OPT_RELID,
-	OPT_MONITOR, OPT_GPADL, OPT_IRQ, OPT_SHIM, OPT_PRINT_ENV,
+	OPT_MONITOR, OPT_GPADL, OPT_IRQ, OPT_IRQ_LATE, OPT_SHIM, OPT_PRINT_ENV,
 	OPT_HOST_VERSION, OPT_MAX_QUEUES, OPT_NO_CSUM, OPT_NO_LSO, OPT_SPEED,
 	OPT_CTRL_DELAY, OPT_TRACE, OPT_NO_NET, OPT_BACKEND, OPT_STATS_INTERVAL,
 	OPT_RX_MAX_RANGES, OPT_LENIENT, OPT_SUBCH_DELAY, OPT_SUBCH_GRANT,
@@ -225,6 +230,7 @@ static const struct option long_opts[] = {
 	{ "monitor-base", required_argument, NULL, OPT_MONITOR },
 	{ "gpadl-base", required_argument, NULL, OPT_GPADL },
 	{ "irq-mask", required_argument, NULL, OPT_IRQ },
+	{ "irq-late-us", required_argument, NULL, OPT_IRQ_LATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "shim", required_argument, NULL, OPT_SHIM },
 	{ "print-env", no_argument, NULL, OPT_PRINT_ENV },
@@ -529,6 +535,11 @@ parse_opt(struct cli *c, int opt, const char *arg)
 		if (strcmp(arg, "new") != 0 && strcmp(arg, "old") != 0)
 			return -EINVAL;
 		c->cfg.old_irq_mask = strcmp(arg, "old") == 0;
+		return 0;
+	case OPT_IRQ_LATE:
+		if (parse_u32(arg, &c->cfg.irq_late_us) != 0 ||
+		    c->cfg.irq_late_us > 1000000u)
+			return -EINVAL;
 		return 0;
 	case 'v': c->verbose = true; return 0;
 	case OPT_SHIM: c->shim = arg; return 0;

@@ -18,6 +18,16 @@
  * every subchannel on kernels since late 2025, so disabled ones are
  * masked again right after; a write of 0 would mask the enabled
  * subchannels of other lcores, so disable never writes it.
+ *
+ * Current kernels mask a channel in their interrupt callback, which
+ * runs some time after the host's signal. A thread that meanwhile polled
+ * the packet in and enabled again (unmask, ring empty, sleep) finds the
+ * mask set behind its back, and the host will never signal it again: a
+ * lost wakeup. The callback's mask comes before its uio count, so the
+ * dispatch, which runs on each count, unmasks every enabled channel
+ * again and looks at its ring. Enable, disable and the dispatch write
+ * masks under intr_lock, so a dispatch never unmasks a channel that
+ * was disabled meanwhile.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,6 +65,19 @@ ring_has_data(const struct rte_vmbus_chan *chan)
 {
 	return __atomic_load_n(&chan->rx.hdr->write_index, __ATOMIC_ACQUIRE) !=
 		__atomic_load_n(&chan->rx.hdr->read_index, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The dispatch's unmask. Not vmbus_ring_intr_unmask(): that compares
+ * with the reader's private index, which belongs to the polling thread.
+ * The full fence orders the store before ring_has_data's loads (the
+ * host's side: store write_index, load mask).
+ */
+static void
+unmask_again(const struct rte_vmbus_chan *chan)
+{
+	__atomic_store_n(&chan->rx.hdr->interrupt_mask, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static void
@@ -112,6 +135,7 @@ vmbus_intr_dispatch(struct rte_vmbus_device *dev)
 		if (s->chan == NULL ||
 		    __atomic_load_n(&s->enabled, __ATOMIC_ACQUIRE) == 0)
 			continue;
+		unmask_again(s->chan);
 		if (ring_has_data(s->chan))
 			wake(s);
 	}
@@ -208,15 +232,20 @@ rte_vmbus_chan_intr_enable(struct rte_vmbus_chan *chan)
 int
 rte_vmbus_chan_intr_disable(struct rte_vmbus_chan *chan)
 {
+	struct rte_vmbus_device *dev;
 	struct vmbus_intr_slot *s;
 
 	if (chan == NULL)
 		return -EINVAL;
 	if (chan_dead(chan))
 		return -ENODEV;
-	s = slot_of(chan, NULL);
+	s = slot_of(chan, &dev);
+	if (dev != NULL)
+		rte_spinlock_lock(&dev->priv->intr_lock);
 	if (s != NULL)
 		__atomic_store_n(&s->enabled, 0, __ATOMIC_SEQ_CST);
 	vmbus_ring_intr_mask(&chan->rx);
+	if (dev != NULL)
+		rte_spinlock_unlock(&dev->priv->intr_lock);
 	return 0;
 }
