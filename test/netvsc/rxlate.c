@@ -61,7 +61,7 @@ send_frame(struct rte_mempool *mp, const struct rte_ether_addr *mac,
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ether_hdr *eh;
-	uint32_t *tag;
+	uint32_t tag[2] = { TAG, seq };
 
 	if (m == NULL)
 		return -1;
@@ -74,9 +74,8 @@ send_frame(struct rte_mempool *mp, const struct rte_ether_addr *mac,
 	rte_ether_addr_copy(mac, &eh->dst_addr);
 	rte_ether_addr_copy(mac, &eh->src_addr);
 	eh->ether_type = rte_cpu_to_be_16(0x88b5);
-	tag = (uint32_t *)(eh + 1);
-	tag[0] = TAG;
-	tag[1] = seq;
+	/* After a 14-byte header: unaligned, so copied. */
+	memcpy(eh + 1, tag, sizeof(tag));
 	if (rte_eth_tx_burst(PORT, 0, &m, 1) == 1)
 		return 0;
 	rte_pktmbuf_free(m);
@@ -92,11 +91,12 @@ took(uint32_t seq)
 	bool found = false;
 
 	for (i = 0; i < n; i++) {
-		const uint32_t *t;
+		uint32_t t[2];
 
 		if (rte_pktmbuf_data_len(rx[i]) >= sizeof(struct rte_ether_hdr) + 8) {
-			t = rte_pktmbuf_mtod_offset(rx[i], const uint32_t *,
-						    sizeof(struct rte_ether_hdr));
+			memcpy(t, rte_pktmbuf_mtod_offset(rx[i], const uint8_t *,
+							  sizeof(struct rte_ether_hdr)),
+			       sizeof(t));
 			found |= t[0] == TAG && t[1] == seq;
 		}
 		rte_pktmbuf_free(rx[i]);
