@@ -103,8 +103,9 @@ tx_xstat() {
 }
 
 txonly() {
-	local size st tx txb s0 b0 b d db c0 p0 c1 p1 kind sizes=(64 600 1514)
+	local size st tx txb s0 b0 b d db c0 p0 c1 p1 kind cb=6144 sizes=(64 600 1514)
 	[ -n "$devargs" ] && sizes=(64 1514)
+	[[ ,$devargs, =~ ,tx_copybreak=([0-9]+), ]] && cb=${BASH_REMATCH[1]}
 	it_emu_start tx --max-queues 8 --backend sink
 	start_tp tx "$IT_DIR/testpmd.log" --forward-mode=txonly
 	for size in "${sizes[@]}"; do
@@ -132,12 +133,13 @@ txonly() {
 		b=$(from_bytes)
 		[ $((b - b0)) = "$txb" ] || fail "size $size: the sink received $((b - b0)) bytes, testpmd sent $txb"
 		if [ "$NV_DRIVER" = ours ]; then
-			# Copied into a send section up to tx_copybreak (512
-			# unless given), page-buffer packets above it.
+			# Copied into a send section up to tx_copybreak (by
+			# default every frame that fits a 6144-byte section),
+			# page-buffer packets above it.
 			c1=$(($(tx_xstat chimney) - c0))
 			p1=$(($(tx_xstat pagebuf) - p0))
 			kind=chimney
-			[ "$size" -gt 512 ] && [ -z "$devargs" ] && kind=pagebuf
+			[ "$size" -gt "$cb" ] && kind=pagebuf
 			it_log "size $size: xstats chimney +$c1 pagebuf +$p1"
 			if [ $kind = chimney ]; then
 				[ "$c1" = "$tx" ] && [ "$p1" = 0 ] ||

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # poolstarve.sh ours: a forwarding application whose mbuf pool is held by
 # sends awaiting their completions must not deadlock (issue 8).
-# testpmd io sends every 1514-byte frame back as page buffers, so each
+# testpmd io sends every 1514-byte frame back as page buffers
+# (tx_copybreak=0; the default would copy them into sections), so each
 # send keeps its mbuf until the host completes it. The host first holds
 # every completion: the pool (1536 mbufs; testpmd takes no fewer than 1025) runs dry and receive data backs
 # up until the host feels it (the generator counts backpressure). Then the
@@ -27,6 +28,7 @@ port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
 # testpmd frees the frames, so the pool (1536) would never run dry.
 it_emu_start ps --recv-size 4M --tx-comp-delay 600000000 --tx-max-pending 65536 \
 	--backend "gen:flows=16,size=1514,count=$N,rate=0,start=0"
+NV_EAL_ARGS=(-a "$(nv_guid ps 0),tx_copybreak=0")
 nv_i_start ps "$IT_DIR/testpmd.log" --forward-mode=io --port-topology=loop \
 	--total-num-mbufs=$POOL
 nv_check_log "$NV_LOG"

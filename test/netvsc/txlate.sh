@@ -56,6 +56,9 @@ hold_and_stop() {
 }
 
 # ---- 1. Held over the stop, completed late ----
+# tx_copybreak=0: every frame a page-buffer send (the default would copy
+# 1000-byte frames into sections).
+NV_EAL_ARGS=(-a "$guid,tx_copybreak=0")
 nv_i_start t "$IT_DIR/testpmd.log" --forward-mode=txonly --txpkts=1000 \
 	--txd=128 --burst=16
 hold_and_stop "1. held"
@@ -82,7 +85,7 @@ nv_i_quit || fail "1. testpmd did not exit cleanly"
 it_log "1. ok: $LOST held sends completed late, none refused"
 
 # ---- 2. Given up after host_timeout, then completed late ----
-NV_EAL_ARGS=(-a "$guid,host_timeout=3000")
+NV_EAL_ARGS=(-a "$guid,host_timeout=3000,tx_copybreak=0")
 nv_i_start t "$IT_DIR/testpmd2.log" --forward-mode=txonly --txpkts=1000 \
 	--txd=128 --burst=16
 hold_and_stop "2. given up"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # zcopy.sh ours: zero-copy receive (rx_extmbuf_enable=1) while the
 # application holds the mbufs. testpmd io sends every 1514-byte frame back
-# as page buffers straight from the receive buffer, and the host completes
+# as page buffers (tx_copybreak=0) straight from the receive buffer, and the host completes
 # no send (completions held for 10 minutes, far beyond the test's
 # timeout: not a timing assumption, the test ends long before), so the Tx
 # descriptors keep every mbuf. A 4 MiB receive buffer puts the driver's
@@ -40,7 +40,7 @@ port_rx() { nv_cmd show port stats 0; nv_out | nv_port_stat RX-packets; }
 
 it_emu_start zc --recv-size 4M --tx-comp-delay 600000000 --tx-max-pending 65536 \
 	--backend "gen:flows=16,size=1514,count=$N,rate=0,start=0"
-NV_EAL_ARGS=(-a "$(nv_guid zc 0),rx_extmbuf_enable=1")
+NV_EAL_ARGS=(-a "$(nv_guid zc 0),rx_extmbuf_enable=1,tx_copybreak=0")
 nv_i_start zc "$IT_DIR/testpmd.log" --forward-mode=io --port-topology=loop
 nv_check_log "$NV_LOG"
 nv_cmd start

@@ -5,7 +5,7 @@
 # them, two queues, rx_extmbuf_enable=1 on both. A generator sends FRAMES
 # (10^6) 600-byte frames to port A, eight per receive packet
 # (--rx-max-ranges 8, so the driver holds many packets); each goes out of
-# port B as a page-buffer send straight from A's receive buffer, and B's
+# port B as a page-buffer send (tx_copybreak=0 on B) straight from A's receive buffer, and B's
 # host completes those sends in reversed runs of 64 (--tx-comp-reverse),
 # so A's external mbufs are freed, and their packets ACKed, out of order.
 #   - counts exact: testpmd's RX on A is what the host delivered; what B
@@ -49,7 +49,7 @@ settled() {
 it_emu_start f --nics 2 --max-queues 8 --mac 00:15:5d:00:08:10 \
 	--rx-max-ranges 8 --tx-comp-reverse 64 \
 	--backend "gen:flows=16,size=600,count=$N,rate=0,start=0" --backend sink
-NV_EAL_ARGS=(-a "$(nv_guid f 0),rx_extmbuf_enable=1" -a "$(nv_guid f 1),rx_extmbuf_enable=1")
+NV_EAL_ARGS=(-a "$(nv_guid f 0),rx_extmbuf_enable=1" -a "$(nv_guid f 1),rx_extmbuf_enable=1,tx_copybreak=0")
 NV_TP_SECS=${NV_TP_SECS:-900}
 nv_i_start f "$IT_DIR/testpmd.log" --forward-mode=io --rxq=2 --txq=2
 nv_check_log "$NV_LOG"

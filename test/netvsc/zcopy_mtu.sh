@@ -5,7 +5,8 @@
 # mbufs that point into the receive buffer. Two NICs, testpmd io between
 # them: port A (rx_extmbuf_enable=1) receives N 1514-byte frames from a
 # generator and forwards them to port B, whose host completes no send
-# (held for 10 minutes, far beyond the test: not a timing assumption), so
+# (held for 10 minutes, far beyond the test: not a timing assumption) and
+# sends page buffers (tx_copybreak=0), so
 # B's Tx descriptors keep A's external mbufs. With A stopped:
 #   - "port config mtu A 9000" fails, the log names how many zero-copy
 #     mbufs are held (A's extbuf count: B's Tx keeps every one), the MTU
@@ -38,7 +39,7 @@ port_rx() { nv_cmd show port stats "$1"; nv_out | nv_port_stat RX-packets; }
 it_emu_start z --nics 2 --mac 00:15:5d:00:07:10 \
 	--tx-comp-delay 600000000 --tx-max-pending 65536 \
 	--backend "gen:flows=16,size=1514,count=$N,rate=0,start=0" --backend sink
-NV_EAL_ARGS=(-a "$(nv_guid z 0),rx_extmbuf_enable=1" -a "$(nv_guid z 1),rx_extmbuf_enable=1")
+NV_EAL_ARGS=(-a "$(nv_guid z 0),rx_extmbuf_enable=1" -a "$(nv_guid z 1),rx_extmbuf_enable=1,tx_copybreak=0")
 nv_i_start z "$IT_DIR/testpmd.log" --forward-mode=io
 nv_check_log "$NV_LOG"
 a=$(port_of_mac 00:15:5d:00:07:10) b=$(port_of_mac 00:15:5d:00:07:11)

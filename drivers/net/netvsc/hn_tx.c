@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Transmit. Small frames are copied into a send-buffer section, several
+ * Transmit. Frames up to tx_copybreak (by default every frame that fits
+ * a section) are copied into a send-buffer section, several
  * RNDIS messages per section up to the host's limits (packets per message
  * and transfer size from RNDIS INIT, alignment between messages), and the
  * mbuf is freed at once. Larger or segmented frames go as a page-buffer
