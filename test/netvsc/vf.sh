@@ -13,6 +13,14 @@
 #             by the PMD: vf_rx_kernel_dropped, in RX-missed), and both
 #             paths carried traffic (the emulator's per-path counters).
 #             before: the netdev appears before the association.
+#             adopt: as before, and the netdev is there before testpmd
+#             starts, which makes the stand-in on it itself (--vdev
+#             net_af_packet0,iface=<netdev>), as EAL probes an allowed PCI
+#             VF at start-up: the PMD holds that port as it is created
+#             (testpmd sees one port), adopts it at the association (no
+#             probe: "existing port adopted"), traffic moves to it, and at
+#             its removal closes it (not removing a device it did not
+#             make); the next cycle's VF is a stand-in the PMD probes.
 #             abrupt: the last cycle is a surprise removal; loss is at most
 #             what the emulator steered into the vanished VF, and the PMD
 #             logs its count.
@@ -85,7 +93,7 @@ it_ctl v vf-set 0 appear-ms 200 >/dev/null || fail "vf-set appear-ms"
 # churn counts cycles, not the host's timing: Azure's ~1 s before the VF
 # appears (the emulator's default) would be most of each cycle.
 [ "$variant" = churn ] && { it_ctl v vf-set 0 appear-ms 10 >/dev/null || fail "vf-set appear-ms"; }
-[ "$variant" = before ] && { it_ctl v vf-set 0 before 1 >/dev/null || fail "vf-set before"; }
+case $variant in before|adopt) it_ctl v vf-set 0 before 1 >/dev/null || fail "vf-set before";; esac
 if [ "$variant" = before ]; then
 	# Traffic on another interface while the VF is probed: the stand-in
 	# opens its sockets for every interface and binds them to the VF's
@@ -192,6 +200,18 @@ flow_check() {
 }
 
 NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=1")
+if [ "$variant" = adopt ]; then
+	# The VF's netdev first (offered "before": the association follows
+	# once the guest is up), then testpmd with a stand-in on it.
+	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "vf-offer refused"
+	g_up() { cat "/sys/class/net/$G/operstate" 2>/dev/null || echo absent; }
+	nv_wait 20 up g_up || fail "VF netdev $G is $NV_GOT, not up, before testpmd"
+	# Rings as deep as the PMD's own stand-in gets (its default 512
+	# frames overflowed under load: a quarter of the VF's frames dropped
+	# by the kernel, counted, in one run): an adopted port keeps the
+	# application's settings.
+	NV_EAL_ARGS+=(--vdev "net_af_packet0,iface=$G,qpairs=$q,framecnt=4096,framesz=2048,blocksz=4096")
+fi
 tp_more=()
 # 9344-byte mbufs: 9216 bytes of data room, a 9014-byte frame whole.
 [ "$variant" = mtu ] && tp_more=(--mbuf-size=9344)
@@ -251,7 +271,7 @@ for c in $(seq "$cycles"); do
 		# Refused until the last revoke finished (association withdrawn):
 		# waiting for that by asking is one call to the host the fewer.
 		nv_wait 10 0 offer || fail "cycle $c: vf-offer refused for 10 s (last revoke not finished?)"
-	else
+	elif [ "$variant" != adopt ] || [ "$c" != 1 ]; then	# adopt: offered already
 		it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "cycle $c: vf-offer refused"
 	fi
 	if [ "$variant" = serial ]; then
@@ -384,6 +404,21 @@ elif [ "$variant" != link ]; then
 fi
 nv_cmd show port xstats 0
 nv_out | grep -E '^ *vf_' | tr -s ' ' | paste -sd' ' | sed "s/^/[$IT_NAME] xstats: /"
+if [ "$variant" = adopt ]; then
+	# The application's stand-in was held from its creation (testpmd
+	# never saw it), adopted once, and every later VF probed by the PMD.
+	grep -q "port 0: port [0-9]* (net_af_packet0) carries our MAC: held for the VF" "$NV_LOG" ||
+		fail "the PMD did not hold net_af_packet0 for the VF"
+	nv_cmd show port summary all
+	nv_out | grep -q 'Number of available ports: 1$' ||
+		fail "testpmd sees other ports than the netvsc one: $(nv_out | grep -i 'number of')"
+	ad=$(log_count "VF $G (serial match) attached as port [0-9]* (existing port adopted, net_af_packet0)")
+	pr=$(log_count "VF $G (serial match) attached as port [0-9]* (stand-in probed, ")
+	[ "$ad" = 1 ] && [ "$pr" = $((cycles - 1)) ] ||
+		fail "attachments: $ad adopted (wanted 1), $pr probed (wanted $((cycles - 1))): $(grep 'attached as port' "$NV_LOG")"
+	! grep -q "is no longer ours" "$NV_LOG" || fail "$(grep -m1 'is no longer ours' "$NV_LOG")"
+	it_log "adopt: net_af_packet0 held at its creation, adopted in cycle 1, $pr stand-in(s) probed after"
+fi
 if [ "$variant" = churn ]; then
 	# Each add probed a port and each remove closed it: nothing is left
 	# attached, and the files (the stand-in's packet sockets and their

@@ -2,12 +2,16 @@
 /*
  * hn_vf_pci_resolve (drivers/net/netvsc/hn_vf_pci.c) on fake sysfs trees
  * laid out as the kernel's: class/net/<if>/device a link to the PCI
- * device's directory, whose subsystem links to bus/pci.
+ * device's directory, whose subsystem links to bus/pci. And the pieces of
+ * adopting or probing a PCI VF that need no DPDK: the string given to
+ * rte_dev_probe, and which ethdev port is the VF's (hn_vf_port_select),
+ * on made-up port lists.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -177,6 +181,100 @@ test_refused(void **state)
 	assert_int_equal(hn_vf_pci_resolve(root, "bad3", mac, &p), -EINVAL);
 }
 
+static void
+test_probe_str(void **state)
+{
+	struct hn_vf_pci p;
+	char s[64];
+
+	(void)state;
+	pci_netdev("enP30832s1", "7870:00:02.0", "0x15b3\n", "0x101a\n");
+	assert_int_equal(hn_vf_pci_resolve(root, "enP30832s1", mac, &p), 0);
+	assert_int_equal(hn_vf_pci_probe_str(&p, s, sizeof(s)), 0);
+	assert_string_equal(s, "7870:00:02.0");
+	pci_netdev("enP1s2", "0000:00:02.0", "0x1414\n", "0x00ba\n");
+	assert_int_equal(hn_vf_pci_resolve(root, "enP1s2", mac, &p), 0);
+	assert_int_equal(hn_vf_pci_probe_str(&p, s, sizeof(s)), 0);
+	assert_string_equal(s, "0000:00:02.0,mac=00:15:5d:0a:bc:de");
+	/* Exactly the room it needs, and one byte less. */
+	assert_int_equal(hn_vf_pci_probe_str(&p, s, strlen("0000:00:02.0,mac=00:15:5d:0a:bc:de") + 1), 0);
+	assert_int_equal(hn_vf_pci_probe_str(&p, s, strlen("0000:00:02.0,mac=00:15:5d:0a:bc:de")),
+			 -ENAMETOOLONG);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(hn_vf_pci_probe_str(&p, s, sizeof(s)), -EINVAL);
+}
+
+static struct hn_vf_port_ident
+port(uint16_t id, const char *dev, int if_index, const uint8_t *m, bool excluded)
+{
+	struct hn_vf_port_ident p;
+
+	memset(&p, 0, sizeof(p));
+	p.port = id;
+	snprintf(p.dev, sizeof(p.dev), "%s", dev);
+	p.if_index = if_index;
+	memcpy(p.mac, m, sizeof(p.mac));
+	p.excluded = excluded;
+	return p;
+}
+
+static void
+test_port_select_pci(void **state)
+{
+	static const uint8_t other[6] = { 0x00, 0x15, 0x5d, 0x0a, 0xbc, 0xdf };
+	struct hn_vf_port_ident ps[5];
+
+	(void)state;
+	/* The synthetic NIC itself carries our MAC: excluded. A Mellanox
+	 * VF: the port on the netdev's function. */
+	ps[0] = port(0, "f8615163-0000-1000-2000-000000000000", 0, mac, true);
+	ps[1] = port(1, "7870:00:02.0", 7, mac, false);
+	ps[2] = port(2, "0000:00:03.0", 8, other, false);
+	assert_int_equal(hn_vf_port_select(ps, 3, "7870:00:02.0", 7, mac), 1);
+	/* The function's address decides, not the netdev's index. */
+	assert_int_equal(hn_vf_port_select(ps, 3, "7870:00:02.0", 99, mac), 1);
+	assert_int_equal(hn_vf_port_select(ps, 3, "7870:00:04.0", 7, mac), -ENOENT);
+	/* MANA: one function, a port per NIC (vPort); ours by MAC. */
+	ps[0] = port(0, "0000:00:02.0", 0, other, false);
+	ps[1] = port(1, "0000:00:02.0", 0, mac, false);
+	ps[2] = port(2, "0000:00:02.0", 0, (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, false);
+	assert_int_equal(hn_vf_port_select(ps, 3, "0000:00:02.0", 5, mac), 1);
+	assert_int_equal(hn_vf_port_select(ps, 3, "0000:00:02.0", 5, other), 0);
+	/* Not probed yet (hot-add before a probe): none. */
+	assert_int_equal(hn_vf_port_select(ps, 0, "0000:00:02.0", 5, mac), -ENOENT);
+	/* Two ports of the function with our MAC: not guessed. */
+	ps[3] = port(3, "0000:00:02.0", 0, mac, false);
+	assert_int_equal(hn_vf_port_select(ps, 4, "0000:00:02.0", 5, mac), -EEXIST);
+	/* A name that only starts like the address is another device. */
+	ps[0] = port(0, "0000:00:02.0_representor_0", 0, mac, false);
+	assert_int_equal(hn_vf_port_select(ps, 1, "0000:00:02.0", 5, mac), -ENOENT);
+}
+
+static void
+test_port_select_netdev(void **state)
+{
+	struct hn_vf_port_ident ps[4];
+
+	(void)state;
+	/* A stand-in bound to the netdev (net_af_packet reports its
+	 * ifindex and MAC), another on another netdev with our MAC. */
+	ps[0] = port(0, "f8615163-0000-1000-2000-000000000000", 0, mac, true);
+	ps[1] = port(1, "net_af_packet0", 12, mac, false);
+	ps[2] = port(2, "net_af_packet1", 13, mac, false);
+	assert_int_equal(hn_vf_port_select(ps, 3, NULL, 12, mac), 1);
+	assert_int_equal(hn_vf_port_select(ps, 3, NULL, 13, mac), 2);
+	assert_int_equal(hn_vf_port_select(ps, 3, NULL, 14, mac), -ENOENT);
+	/* A port that shows no netdev (if_index 0) is never matched. */
+	ps[1].if_index = 0;
+	assert_int_equal(hn_vf_port_select(ps, 2, NULL, 0, mac), -ENOENT);
+	/* On the netdev but with another MAC (it changed since): not ours. */
+	ps[2].mac[5] ^= 1;
+	assert_int_equal(hn_vf_port_select(ps, 3, NULL, 13, mac), -ENOENT);
+	/* Excluded ports are never the VF, whatever they show. */
+	ps[3] = port(3, "x", 14, mac, true);
+	assert_int_equal(hn_vf_port_select(ps, 4, NULL, 14, mac), -ENOENT);
+}
+
 int
 main(void)
 {
@@ -185,6 +283,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mana_gets_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_pci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_str, setup, teardown),
+		cmocka_unit_test(test_port_select_pci),
+		cmocka_unit_test(test_port_select_netdev),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,6 +345,10 @@ struct hn_data {
 	struct rte_ether_addr mac;
 
 	struct hn_vf *vf;      /* accelerated networking (hn_vf.h), or NULL */
+	/* The host's last VF association: it may come during attach, before
+	 * hn_vf_init (the host sends it right after RNDIS INIT). */
+	bool vf_assoc;
+	uint32_t vf_assoc_serial;
 };
 
 /* hn_session.c: bring-up, control exchanges, channel events. */

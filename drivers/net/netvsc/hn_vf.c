@@ -86,20 +86,21 @@ kv_pmd(const char *key, const char *value, void *opaque)
 }
 
 static int
-parse_devargs(struct hn_vf *vf, const struct rte_devargs *da)
+parse_devargs(struct hn_vf *vf, const struct rte_devargs *da, bool *explicit)
 {
 	struct rte_kvargs *kv;
 	int rc;
 
-	/* Off unless asked for (vf=1) in this version: proven on the
-	 * emulator with one queue only (docs/pmd.md). */
+	/* Off unless asked for (vf=1) in this version (docs/pmd.md). */
 	vf->enabled = false;
+	*explicit = false;
 	snprintf(vf->pmd, sizeof(vf->pmd), "af_packet");
 	if (da == NULL || da->args == NULL || da->args[0] == '\0')
 		return 0;
 	kv = rte_kvargs_parse(da->args, NULL);
 	if (kv == NULL)
 		return -EINVAL;
+	*explicit = rte_kvargs_count(kv, HN_DEVARG_VF) != 0;
 	rc = rte_kvargs_process(kv, HN_DEVARG_VF, kv_bool, &vf->enabled);
 	if (rc == 0)
 		rc = rte_kvargs_process(kv, HN_DEVARG_VF_PMD, kv_pmd, vf->pmd);
@@ -116,8 +117,10 @@ hn_vf_host_assoc(struct hn_data *hv, bool allocated, uint32_t serial)
 
 	HN_LOG(INFO, "port %u: host VF %s (serial %u)", hv->port_id,
 	       allocated ? "offered" : "withdrawn", serial);
+	hv->vf_assoc = allocated;
+	hv->vf_assoc_serial = serial;
 	if (vf == NULL)
-		return;
+		return;	/* hn_vf_init takes it from hv */
 	vf->assoc_serial = serial;
 	rte_wmb();
 	vf->assoc_allocated = allocated;
@@ -171,14 +174,24 @@ retire(struct hn_vf *vf, struct hn_vf_q *qs, uint16_t n, const char *what)
 	}
 }
 
+/* How send_switch() waits for the host's completion. */
+enum hn_sw_wait {
+	HN_SW_POLLED,	/* the application's Rx poll reads channel 0 */
+	HN_SW_SELF,	/* our port is stopping: nobody polls, we read it */
+	/* Hot-add: as HN_SW_POLLED, with vf->lock released meanwhile. An
+	 * application's control call (testpmd's start reads the stats)
+	 * waited for the lock, and it polls only after that call: the
+	 * switch timed out (2 s) though the host switched. */
+	HN_SW_UNLOCKED,
+};
+
 /*
- * Ask the host to switch and wait for its completion. While running, the
- * application's Rx poll reads channel 0; when our port is stopping
- * (poll_self) nobody does, so we read it here (data read meanwhile is
- * dropped and counted, as in any control wait).
+ * Ask the host to switch and wait for its completion (data read by
+ * HN_SW_SELF meanwhile is dropped and counted, as in any control wait).
+ * HN_SW_UNLOCKED: the caller checks what changed while unlocked.
  */
 static int
-send_switch(struct hn_vf *vf, uint32_t dp, bool poll_self)
+send_switch(struct hn_vf *vf, uint32_t dp, enum hn_sw_wait how)
 {
 	struct hn_data *hv = vf->hv;
 	uint8_t m[NVSP_REQ_SIZE];
@@ -200,15 +213,23 @@ send_switch(struct hn_vf *vf, uint32_t dp, bool poll_self)
 		       strerror(-rc));
 		return rc;
 	}
+	/* Sent: the host may switch whether or not we see it complete, so
+	 * a removal switches back in any case. */
+	vf->on_vf = dp == NVSP_DATAPATH_VF;
+	if (how == HN_SW_UNLOCKED)
+		pthread_mutex_unlock(&vf->lock);
 	end = ms_now() + HN_VF_SWITCH_WAIT_MS;
-	while (vf->switch_done == before && ms_now() < end && !hv->dead) {
-		if (poll_self) {
+	while (vf->switch_done == before && ms_now() < end && !hv->dead &&
+	       !(how == HN_SW_UNLOCKED && vf->stop)) {
+		if (how == HN_SW_SELF) {
 			rte_spinlock_lock(&hv->chans[0].lock);
 			(void)hn_chan_poll(&hv->chans[0], HN_POLL_CTL, 64);
 			rte_spinlock_unlock(&hv->chans[0].lock);
 		}
 		rte_delay_us_sleep(200);
 	}
+	if (how == HN_SW_UNLOCKED)
+		pthread_mutex_lock(&vf->lock);
 	if (vf->switch_done == before) {
 		vf->switch_timeouts++;
 		HN_LOG(WARNING, "port %u: SWITCH_DATA_PATH to %s not completed in %u ms (are the port's queues polled?)",
@@ -333,14 +354,55 @@ vf_configure(struct hn_vf *vf, uint16_t port, int ifindex)
 	return 0;
 }
 
-static void
-vf_close(struct hn_vf *vf, uint16_t port)
+/* The port is still the one we own (someone may have closed it, and its
+ * id may be another port's by now). */
+static bool
+port_ours(const struct hn_vf *vf, uint16_t port)
 {
-	(void)rte_eth_dev_stop(port);
-	(void)rte_eth_dev_close(port);
-	if (rte_vdev_uninit(vf->vdev_name) != 0)
-		HN_LOG(WARNING, "port %u: cannot remove %s", vf->hv->port_id,
-		       vf->vdev_name);
+	struct rte_eth_dev_owner o;
+
+	return rte_eth_dev_is_valid_port(port) &&
+	       rte_eth_dev_owner_get(port, &o) == 0 && o.id == vf->owner.id;
+}
+
+/*
+ * Let go of the VF port: closed, if still ours: an application that handles device removal
+ * (EAL's hotplug events for PCI; mlx5's removal interrupt) may have
+ * closed it, or removed its device, already; not twice. Then its device:
+ * a stand-in we probed is removed; a PCI function we probed is removed
+ * once no port is left on it (a MANA function carries other NICs' VFs);
+ * an adopted one's belongs to whoever probed it (EAL at start-up, or the
+ * application), so it stays, and a hot-add finding it probed with no
+ * port removes and probes it again (probe_pci).
+ */
+static void
+vf_release(struct hn_vf *vf, uint16_t port)
+{
+	struct rte_device *dev = NULL;
+
+	if (!port_ours(vf, port)) {
+		HN_LOG(WARNING, "port %u: VF port %u (%s) is no longer ours (closed by the application?): not closed again",
+		       vf->hv->port_id, port, vf->dev_name);
+	} else {
+		dev = rte_eth_devices[port].device;
+		(void)rte_eth_dev_stop(port);
+		(void)rte_eth_dev_close(port);
+	}
+	switch (vf->origin) {
+	case HN_VF_STANDIN:
+		if (rte_vdev_uninit(vf->vdev_name) != 0)
+			HN_LOG(WARNING, "port %u: cannot remove %s", vf->hv->port_id,
+			       vf->vdev_name);
+		break;
+	case HN_VF_PCI:
+		if (dev != NULL && rte_eth_find_next_of(0, dev) >= RTE_MAX_ETHPORTS &&
+		    rte_dev_remove(dev) != 0)
+			HN_LOG(WARNING, "port %u: cannot remove PCI device %s",
+			       vf->hv->port_id, vf->dev_name);
+		break;
+	case HN_VF_ADOPTED:
+		break;
+	}
 }
 
 /* Take and free what a VF port's Rx queues hold (the data path does not
@@ -445,18 +507,181 @@ ring_geometry(struct hn_vf *vf, uint32_t *blocksz)
 	*blocksz = fsz * HN_VF_SLOT_PER_BLOCK;
 }
 
+/* ---- Finding the VF's port: adopted, or probed ---- */
+
+/* A port as hn_vf_port_select() sees it. Ports of net_netvsc (ours or
+ * another NIC's, which carry a VF's MAC too) are never a VF. */
 static int
-hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
+port_ident(struct hn_vf *vf, uint16_t port, struct hn_vf_port_ident *id)
+{
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+
+	memset(id, 0, sizeof(*id));
+	id->port = port;
+	if (rte_eth_dev_info_get(port, &info) != 0 ||
+	    rte_eth_macaddr_get(port, &mac) != 0)
+		return -ENODEV;
+	id->excluded = rte_eth_devices[port].dev_ops == hn_eth(vf->hv)->dev_ops;
+	id->if_index = (int)info.if_index;
+	memcpy(id->mac, mac.addr_bytes, sizeof(id->mac));
+	if (info.device != NULL)
+		snprintf(id->dev, sizeof(id->dev), "%s", rte_dev_name(info.device));
+	return 0;
+}
+
+/* The existing port of netdev c (see hn_vf_port_select) that is free or
+ * ours: 0 and *port, -ENOENT, or -EEXIST (more than one). */
+static int
+find_port(struct hn_vf *vf, const struct hn_vf_cand *c, uint16_t *port)
+{
+	struct hn_vf_port_ident ids[RTE_MAX_ETHPORTS];
+	struct rte_eth_dev_owner o;
+	unsigned int n = 0;
+	uint16_t p;
+	int i;
+
+	for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		if (!rte_eth_dev_is_valid_port(p) || rte_eth_dev_owner_get(p, &o) != 0 ||
+		    (o.id != RTE_ETH_DEV_NO_OWNER && o.id != vf->owner.id))
+			continue;
+		if (port_ident(vf, p, &ids[n]) == 0)
+			n++;
+	}
+	i = hn_vf_port_select(ids, n, c->pci ? c->pci_dev.addr : NULL, c->ifindex,
+			      vf->hv->mac.addr_bytes);
+	if (i < 0)
+		return i;
+	*port = ids[i].port;
+	return 0;
+}
+
+/*
+ * A port carrying our MAC is held for the VF as soon as it exists: EAL
+ * probes an allowed PCI VF at start-up (before or after us), an
+ * application may create a stand-in on the VF's netdev (--vdev), and
+ * either would otherwise be iterated, configured and polled by the
+ * application, then taken from under it at hot-add. Owned by us, it is
+ * not iterated (RTE_ETH_FOREACH_DEV). By MAC only, as no lock is taken
+ * here (this runs in whatever thread probes, our control thread too,
+ * holding the VF lock): which netdev it is bound to, and its serial, are
+ * checked at hot-add. A port already started (the application uses it)
+ * is left alone.
+ */
+static void
+claim(struct hn_vf *vf, uint16_t port)
+{
+	struct rte_eth_dev *dev = &rte_eth_devices[port];
+	struct rte_eth_dev_owner o;
+
+	/* At RTE_ETH_EVENT_NEW the port is not valid yet for the ethdev
+	 * API (attached only after the callbacks): its data is read here,
+	 * and ownership is by allocation. */
+	/* Our control thread's own probe: hot_add takes it. */
+	if (vf->thread_on && pthread_equal(pthread_self(), vf->thread))
+		return;
+	if (port >= RTE_MAX_ETHPORTS || dev->data == NULL ||
+	    dev->data->mac_addrs == NULL || dev->dev_ops == hn_eth(vf->hv)->dev_ops ||
+	    !rte_is_same_ether_addr(&dev->data->mac_addrs[0], &vf->hv->mac) ||
+	    rte_eth_dev_owner_get(port, &o) != 0 || o.id != RTE_ETH_DEV_NO_OWNER)
+		return;
+	if (dev->data->dev_started) {
+		HN_LOG(NOTICE, "port %u: port %u (%s) carries our MAC but is started: left to the application",
+		       vf->hv->port_id, port, dev->data->name);
+		return;
+	}
+	if (rte_eth_dev_owner_set(port, &vf->owner) == 0)
+		HN_LOG(NOTICE, "port %u: port %u (%s) carries our MAC: held for the VF",
+		       vf->hv->port_id, port, dev->data->name);
+}
+
+static int
+on_new_port(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
+{
+	struct hn_vf *vf = arg;
+
+	RTE_SET_USED(ret);
+	if (ev == RTE_ETH_EVENT_NEW && !vf->stop)
+		claim(vf, port);
+	return 0;
+}
+
+/* Own port: it is free, or ours already (claimed, or kept at stop). */
+static int
+take(struct hn_vf *vf, uint16_t port)
+{
+	struct rte_eth_dev_owner o;
+	int rc = rte_eth_dev_owner_get(port, &o);
+
+	if (rc != 0)
+		return rc;
+	if (o.id == vf->owner.id)
+		return 0;
+	if (o.id != RTE_ETH_DEV_NO_OWNER)
+		return -EBUSY;
+	return rte_eth_dev_owner_set(port, &vf->owner);
+}
+
+static struct rte_device *
+pci_device(const char *name)
+{
+	struct rte_dev_iterator it;
+	struct rte_device *dev;
+
+	RTE_DEV_FOREACH(dev, "bus=pci", &it) {
+		if (strcmp(rte_dev_name(dev), name) == 0)
+			return dev;
+	}
+	return NULL;
+}
+
+/* Probe the VF's PCI function (MANA: with our MAC, its port only). */
+static int
+probe_pci(struct hn_vf *vf, const struct hn_vf_cand *c, uint16_t *port)
+{
+	struct hn_data *hv = vf->hv;
+	struct rte_device *dev;
+	char args[64];
+	int rc = hn_vf_pci_probe_str(&c->pci_dev, args, sizeof(args));
+
+	if (rc != 0)
+		return rc;
+	rc = rte_dev_probe(args);
+	if (rc == -EEXIST && find_port(vf, c, port) == -ENOENT) {
+		/* Probed, with no port of ours: a VF we adopted, closed at
+		 * its removal, whose function came back at the same address.
+		 * Its old driver state is stale. */
+		dev = pci_device(c->pci_dev.addr);
+		if (dev != NULL && rte_eth_find_next_of(0, dev) >= RTE_MAX_ETHPORTS) {
+			HN_LOG(NOTICE, "port %u: VF %s: PCI device %s still probed with no port: removed and probed again",
+			       hv->port_id, c->name, c->pci_dev.addr);
+			if (rte_dev_remove(dev) == 0)
+				rc = rte_dev_probe(args);
+		}
+	}
+	if (rc != 0 && rc != -EEXIST) {
+		HN_LOG(ERR, "port %u: VF %s: probing PCI device %s failed: %s",
+		       hv->port_id, c->name, args, strerror(-rc));
+		return rc;
+	}
+	rc = find_port(vf, c, port);
+	if (rc != 0)
+		HN_LOG(ERR, "port %u: VF %s: PCI device %s probed, but %s port carries our MAC",
+		       hv->port_id, c->name, args, rc == -EEXIST ? "more than one" : "no free");
+	return rc;
+}
+
+/* Probe the stand-in PMD on netdev c. */
+static int
+probe_standin(struct hn_vf *vf, const struct hn_vf_cand *c, uint16_t *port)
 {
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->data;
 	uint16_t nq = RTE_MAX(d->nb_rx_queues, d->nb_tx_queues);
 	char args[128];
 	uint32_t blocksz;
-	uint16_t port;
 	int rc;
 
-	HN_COMPAT_LOG("netvsc_hotplug_retry(): Found matching MAC address, adding device");
 	snprintf(vf->vdev_name, sizeof(vf->vdev_name), "net_%s_hnvf%u_%u",
 		 vf->pmd, hv->port_id, vf->gen++);
 	/* A deep ring (4096 frames per queue): the stand-in drops in the
@@ -470,23 +695,82 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 		       c->name, vf->vdev_name, args, strerror(-rc));
 		return rc;
 	}
-	rc = rte_eth_dev_get_port_by_name(vf->vdev_name, &port);
-	if (rc == 0)
-		rc = rte_eth_dev_owner_new(&vf->owner.id);
-	if (rc == 0) {
-		snprintf(vf->owner.name, sizeof(vf->owner.name), "net_netvsc port %u",
-			 hv->port_id);
-		rc = rte_eth_dev_owner_set(port, &vf->owner);
+	rc = rte_eth_dev_get_port_by_name(vf->vdev_name, port);
+	if (rc != 0)
+		(void)rte_vdev_uninit(vf->vdev_name);
+	return rc;
+}
+
+/*
+ * The VF's port: one that exists (adopted: EAL probed the PCI VF at
+ * start-up, or the application made a stand-in on its netdev), else
+ * probed here: its PCI function, or the stand-in on a netdev without one.
+ */
+static int
+acquire(struct hn_vf *vf, const struct hn_vf_cand *c, uint16_t *port)
+{
+	int rc = find_port(vf, c, port);
+
+	if (rc == -EEXIST) {
+		HN_LOG(ERR, "port %u: VF %s: more than one port carries our MAC on it: none taken",
+		       vf->hv->port_id, c->name);
+		return rc;
 	}
+	if (rc == 0) {
+		vf->origin = HN_VF_ADOPTED;
+		/* Its rings are not of our making: not mapped (salvage). */
+		vf->ring_frames = 0;
+		vf->ring_frame_size = 0;
+	} else if (c->pci) {
+		vf->origin = HN_VF_PCI;
+		vf->ring_frames = 0;
+		vf->ring_frame_size = 0;
+		rc = probe_pci(vf, c, port);
+	} else {
+		vf->origin = HN_VF_STANDIN;
+		rc = probe_standin(vf, c, port);
+	}
+	if (rc != 0)
+		return rc;
+	if (rte_eth_dev_get_name_by_port(*port, vf->dev_name) != 0)
+		snprintf(vf->dev_name, sizeof(vf->dev_name), "port %u", *port);
+	rc = take(vf, *port);
+	if (rc == 0 && rte_eth_devices[*port].data->dev_started)
+		rc = rte_eth_dev_stop(*port);	/* adopted, kept at our stop */
+	return rc;
+}
+
+static const char *const origin_name[] = {
+	[HN_VF_STANDIN] = "stand-in probed",
+	[HN_VF_PCI] = "PCI function probed",
+	[HN_VF_ADOPTED] = "existing port adopted",
+};
+
+static int
+hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
+{
+	struct hn_data *hv = vf->hv;
+	struct rte_eth_dev_data *d = hv->data;
+	uint16_t port = HN_VF_NONE;
+	uint32_t removes;
+	bool gone;
+	int rc;
+
+	HN_COMPAT_LOG("netvsc_hotplug_retry(): Found matching MAC address, adding device");
+	rc = acquire(vf, c, &port);
 	if (rc == 0)
 		rc = vf_configure(vf, port, c->ifindex);
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: VF %s: set-up failed: %s", hv->port_id, c->name,
 		       strerror(-rc));
-		(void)rte_eth_dev_get_port_by_name(vf->vdev_name, &port);
-		vf_close(vf, port);
+		if (port != HN_VF_NONE && vf->origin == HN_VF_ADOPTED)
+			(void)rte_eth_dev_stop(port);	/* stays held */
+		else if (port != HN_VF_NONE)
+			vf_release(vf, port);
 		return rc;
 	}
+	if (vf->kept == port)
+		vf->kept = HN_VF_NONE;
 	vf->port = port;
 	vf->ifindex = c->ifindex;
 	hn_vf_kstats_find(vf);
@@ -495,15 +779,20 @@ hot_add(struct hn_vf *vf, const struct hn_vf_cand *c)
 	vf->attached = true;
 	/* Rx first: the host may steer as soon as it switched. */
 	publish(vf->rxq, d->nb_rx_queues, port);
-	rc = send_switch(vf, NVSP_DATAPATH_VF, false);
-	vf->on_vf = rc == 0;
-	publish(vf->txq, d->nb_tx_queues, port);
+	removes = vf->detach_seq;
+	rc = send_switch(vf, NVSP_DATAPATH_VF, HN_SW_UNLOCKED);
+	/* Unlocked meanwhile: our port may have stopped (the VF removed). */
+	gone = vf->detach_seq != removes;
+	if (!gone)
+		publish(vf->txq, d->nb_tx_queues, port);
 	vf->adds++;
 	HN_COMPAT_LOG("netvsc_hotadd_callback(): Device notification type=0");
-	HN_LOG(NOTICE, "port %u: VF %s (%s) attached as port %u; data path %s",
+	HN_LOG(NOTICE, "port %u: VF %s (%s) attached as port %u (%s, %s); data path %s",
 	       hv->port_id, c->name,
 	       c->has_serial ? "serial match" : "matched by MAC, no serial shown",
-	       port, vf->on_vf ? "switched to the VF" : "switch not confirmed");
+	       port, origin_name[vf->origin], vf->dev_name,
+	       gone ? "removed again while switching (port stopped)" :
+	       rc == 0 ? "switched to the VF" : "switch not confirmed");
 	return 0;
 }
 
@@ -536,9 +825,10 @@ tx_recount(struct rte_eth_stats *s, const struct hn_vf_salvaged *sv)
 }
 
 /* why: NULL for an orderly removal (association withdrawn, port
- * stopping), else what happened to the netdev first. */
+ * stopping), else what happened to the netdev first. keep: its netdev is
+ * still there (an adopted port is then kept, not closed). */
 static void
-hot_remove(struct hn_vf *vf, const char *why, bool stopping)
+hot_remove(struct hn_vf *vf, const char *why, bool stopping, bool keep)
 {
 	struct hn_data *hv = vf->hv;
 	struct rte_eth_dev_data *d = hv->data;
@@ -553,7 +843,8 @@ hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 	retire(vf, vf->txq, d->nb_tx_queues, "Tx");
 	hn_vf_salvage(vf, d->nb_tx_queues, &sv);
 	if (vf->on_vf)
-		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC, stopping);
+		(void)send_switch(vf, NVSP_DATAPATH_SYNTHETIC,
+				  stopping ? HN_SW_SELF : HN_SW_POLLED);
 	vf->on_vf = false;
 	/* The host no longer steers to the VF: the data path keeps polling
 	 * it until each queue has seen it empty. */
@@ -585,10 +876,19 @@ hot_remove(struct hn_vf *vf, const char *why, bool stopping)
 	}
 	vf->tx_lost += tx_lost;
 	hn_vf_kstats_forget(vf);
-	vf_close(vf, vf->port);
+	if (keep && vf->origin == HN_VF_ADOPTED && port_ours(vf, vf->port)) {
+		/* Not ours to close while its netdev is there: kept, owned
+		 * and stopped, for the next hot-add (port_kept()). */
+		(void)rte_eth_dev_stop(vf->port);
+		vf->kept = vf->port;
+		vf->kept_ifindex = vf->ifindex;
+	} else {
+		vf_release(vf, vf->port);
+	}
 	vf->attached = false;
 	vf->port = HN_VF_NONE;
 	vf->removes++;
+	vf->detach_seq++;
 	vf->abrupt_removes += why != NULL;
 	vf->lost += lost;
 	HN_LOG(NOTICE, "port %u: VF %s removed (%s): data path synthetic; %" PRIu64
@@ -614,7 +914,7 @@ cand_by_ifindex(struct hn_vf *vf, int ifindex)
 	return NULL;
 }
 
-/* The netdev to use: up, not PCI (not supported here), right serial. */
+/* The netdev to use: up, with the association's serial (or none shown). */
 static struct hn_vf_cand *
 pick(struct hn_vf *vf)
 {
@@ -626,16 +926,6 @@ pick(struct hn_vf *vf)
 
 		if (!c->up)
 			continue;
-		if (c->pci) {
-			if (!c->refused_logged)
-				HN_LOG(WARNING, "port %u: VF %s is PCI device %s (%04x:%04x%s%s): probing PCI VFs is not implemented; synthetic path kept",
-				       vf->hv->port_id, c->name, c->pci_dev.addr,
-				       c->pci_dev.vendor, c->pci_dev.device,
-				       c->pci_dev.mana ? ", MANA, devargs " : "",
-				       c->pci_dev.args);
-			c->refused_logged = true;
-			continue;
-		}
 		if (c->has_serial && c->serial != serial) {
 			if (!c->refused_logged) {
 				vf->serial_refused++;
@@ -648,6 +938,25 @@ pick(struct hn_vf *vf)
 		return c;
 	}
 	return NULL;
+}
+
+/* An adopted port kept at a removal whose netdev stayed: closed once its
+ * netdev is gone (or we close), else left for the next hot-add. */
+static void
+port_kept(struct hn_vf *vf, bool closing)
+{
+	uint16_t port = vf->kept;
+
+	if (port == HN_VF_NONE ||
+	    (!closing && cand_by_ifindex(vf, vf->kept_ifindex) != NULL))
+		return;
+	vf->kept = HN_VF_NONE;
+	if (!port_ours(vf, port))
+		return;	/* taken again (attached), or closed by someone */
+	if (vf->attached && port == vf->port)
+		return;
+	(void)rte_eth_dev_stop(port);
+	(void)rte_eth_dev_close(port);
 }
 
 static void
@@ -666,9 +975,11 @@ evaluate(struct hn_vf *vf, uint64_t *retry_at, int *failed)
 		 * stays the synthetic NIC's. */
 		if (c == NULL || !c->up || !allocated || !vf->started || hv->dead)
 			hot_remove(vf, c == NULL ? "netdev gone first" :
-				   !c->up ? "netdev down first" : NULL, false);
+				   !c->up ? "netdev down first" : NULL, false,
+				   c != NULL);
 		return;
 	}
+	port_kept(vf, false);
 	if (!vf->started || !allocated || hv->dead)
 		return;
 	c = pick(vf);
@@ -710,11 +1021,34 @@ vf_thread_main(void *arg)
 
 /* ---- Port life cycle ---- */
 
+/* No more claims; ports held but never used go back to the application. */
+static void
+unclaim(struct hn_vf *vf)
+{
+	int i;
+
+	if (vf->new_cb) {
+		vf->stop = true;
+		/* -EAGAIN while the callback runs in another thread. */
+		for (i = 0; i < 1000; i++) {
+			if (rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+							    on_new_port, vf) != -EAGAIN)
+				break;
+			rte_delay_us_sleep(1000);
+		}
+		vf->new_cb = false;
+	}
+	if (vf->owner.id != RTE_ETH_DEV_NO_OWNER)
+		(void)rte_eth_dev_owner_delete(vf->owner.id);
+}
+
 int
 hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 {
+	static bool nl_said;
 	struct hn_vf *vf;
 	char name[RTE_MAX_THREAD_NAME_LEN];
+	bool explicit;
 	uint16_t q;
 	int rc;
 
@@ -723,11 +1057,12 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 		return -ENOMEM;
 	vf->hv = hv;
 	vf->port = HN_VF_NONE;
+	vf->kept = HN_VF_NONE;
 	for (q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++) {
 		vf->rxq[q].port = HN_VF_NONE;
 		vf->txq[q].port = HN_VF_NONE;
 	}
-	rc = parse_devargs(vf, da);
+	rc = parse_devargs(vf, da, &explicit);
 	if (rc != 0 || !vf->enabled) {
 		if (rc == 0)
 			HN_LOG(INFO, "port %u: VF steering off (devarg vf=1 turns it on)",
@@ -736,15 +1071,36 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 		return rc;
 	}
 	if (!hn_vf_nl_available()) {
-		HN_LOG(NOTICE, "port %u: VF steering unavailable: built without libnl-3 (install libnl-3-dev libnl-route-3-dev and rebuild)",
-		       hv->port_id);
+		/* Said once a process unless asked for by name (vf=1). */
+		if (explicit || !nl_said)
+			HN_LOG(NOTICE, "port %u: VF steering unavailable: built without libnl-3 (install libnl-3-dev libnl-route-3-dev and rebuild)",
+			       hv->port_id);
+		nl_said = true;
 		rte_free(vf);
 		return 0;
 	}
 	pthread_mutex_init(&vf->lock, NULL);
 	TAILQ_INIT(&vf->flows);
+	/* An association that came during attach (the host sends it right
+	 * after RNDIS INIT). Probing: nobody else reads channel 0 yet. */
+	vf->assoc_serial = hv->vf_assoc_serial;
+	vf->assoc_allocated = hv->vf_assoc;
+	vf->host_seq = hv->vf_assoc;
 	hv->vf = vf;
-	rc = hn_vf_nl_open(vf);
+	rc = rte_eth_dev_owner_new(&vf->owner.id);
+	snprintf(vf->owner.name, sizeof(vf->owner.name), "net_netvsc port %u",
+		 hv->port_id);
+	if (rc == 0)
+		rc = hn_vf_nl_open(vf);
+	if (rc == 0) {
+		/* Ports with our MAC, now and as they come (claim()). */
+		rc = rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+						   on_new_port, vf);
+		vf->new_cb = rc == 0;
+		for (q = 0; q < RTE_MAX_ETHPORTS && rc == 0; q++)
+			if (rte_eth_dev_is_valid_port(q))
+				claim(vf, q);
+	}
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "hn-vf-%u", hv->port_id);
 		rc = rte_ctrl_thread_create(&vf->thread, name, NULL, vf_thread_main, vf);
@@ -753,6 +1109,7 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: VF steering off: cannot watch links: %s",
 		       hv->port_id, strerror(-rc));
+		unclaim(vf);
 		hn_vf_nl_close(vf);
 		hv->vf = NULL;
 		rte_free(vf);
@@ -787,7 +1144,7 @@ hn_vf_stop(struct hn_data *hv)
 	pthread_mutex_lock(&vf->lock);
 	vf->started = false;
 	if (vf->attached)
-		hot_remove(vf, NULL, true);
+		hot_remove(vf, NULL, true, true);
 	/* The data path is stopped: what it did not resend is lost (sends
 	 * the application was told were done). */
 	left = hn_vf_salvage_drop(vf);
@@ -810,7 +1167,9 @@ hn_vf_fini(struct hn_data *hv)
 	}
 	pthread_mutex_lock(&vf->lock);
 	if (vf->attached)
-		hot_remove(vf, NULL, true);
+		hot_remove(vf, NULL, true, false);
+	port_kept(vf, true);
+	unclaim(vf);
 	(void)hn_vf_salvage_drop(vf);
 	hn_vf_flow_fini(vf);
 	for (q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++)

@@ -76,6 +76,13 @@ struct hn_vf_cand {
 
 struct hn_vf_nl;
 
+/* Where the attached VF port came from: what its removal undoes. */
+enum hn_vf_origin {
+	HN_VF_STANDIN,	/* a stand-in vdev we probed on the netdev */
+	HN_VF_PCI,	/* its PCI function, probed by us */
+	HN_VF_ADOPTED,	/* a port that was there (EAL's or the application's) */
+};
+
 struct hn_vf {
 	struct hn_data *hv;
 	pthread_mutex_t lock;	/* control path only */
@@ -106,8 +113,16 @@ struct hn_vf {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char vdev_name[64];
+	enum hn_vf_origin origin;
+	char dev_name[RTE_ETH_NAME_MAX_LEN];	/* the VF port's name, for the log */
+	bool new_cb;		/* claim() registered for new ports */
+	uint16_t kept;		/* an adopted port kept at a removal, or HN_VF_NONE */
+	int kept_ifindex;	/* its netdev */
 	uint32_t ring_frames, ring_frame_size;	/* its rings' geometry */
 	uint32_t gen;
+	uint32_t detach_seq;	/* hot-removes, never reset (hot_add) */
+	/* Ours, made at init: the VF port, and ports carrying our MAC
+	 * claimed before the host associates them (claim()). */
 	struct rte_eth_dev_owner owner;
 
 	struct hn_vf_q rxq[RTE_MAX_QUEUES_PER_PORT];

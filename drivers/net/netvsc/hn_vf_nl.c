@@ -113,7 +113,7 @@ on_link(struct nl_object *obj, void *arg)
 	c->up = (rtnl_link_get_flags(l) & (IFF_UP | IFF_RUNNING)) ==
 		(IFF_UP | IFF_RUNNING);
 	c->has_serial = parse_serial(rtnl_link_get_ifalias(l), &c->serial);
-	/* A PCI VF (Azure's): its probe name and devargs, for the log. */
+	/* A PCI VF (Azure's): its device name and probe devargs. */
 	c->pci = hn_vf_pci_resolve("/sys", c->name, vf->hv->mac.addr_bytes,
 				   &c->pci_dev) == 0;
 }

@@ -116,3 +116,43 @@ hn_vf_pci_resolve(const char *sysfs, const char *ifname,
 			 mac[2], mac[3], mac[4], mac[5]);
 	return 0;
 }
+
+int
+hn_vf_pci_probe_str(const struct hn_vf_pci *p, char *out, size_t len)
+{
+	int n;
+
+	if (p->addr[0] == '\0')
+		return -EINVAL;
+	n = snprintf(out, len, "%s%s%s", p->addr, p->args[0] != '\0' ? "," : "",
+		     p->args);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool
+port_is(const struct hn_vf_port_ident *p, const char *pci_addr, int ifindex,
+	const uint8_t mac[6])
+{
+	if (p->excluded || memcmp(p->mac, mac, sizeof(p->mac)) != 0)
+		return false;
+	if (pci_addr != NULL)
+		return strncmp(p->dev, pci_addr, sizeof(p->dev)) == 0;
+	return ifindex > 0 && p->if_index == ifindex;
+}
+
+int
+hn_vf_port_select(const struct hn_vf_port_ident *ports, unsigned int n,
+		  const char *pci_addr, int ifindex, const uint8_t mac[6])
+{
+	unsigned int i;
+	int found = -ENOENT;
+
+	for (i = 0; i < n; i++) {
+		if (!port_is(&ports[i], pci_addr, ifindex, mac))
+			continue;
+		if (found >= 0)
+			return -EEXIST;
+		found = (int)i;
+	}
+	return found;
+}

@@ -8,6 +8,7 @@
 #define HN_VF_PCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define HN_PCI_VENDOR_MICROSOFT 0x1414u
@@ -31,5 +32,32 @@ struct hn_vf_pci {
  */
 int hn_vf_pci_resolve(const char *sysfs, const char *ifname,
 		      const uint8_t mac[6], struct hn_vf_pci *out);
+
+/*
+ * The string rte_dev_probe() takes for the VF's PCI function: its address,
+ * then its devargs if any ("7870:00:02.0", "0000:00:02.0,mac=..."). 0, or
+ * -EINVAL (no address), -ENAMETOOLONG (does not fit len).
+ */
+int hn_vf_pci_probe_str(const struct hn_vf_pci *p, char *out, size_t len);
+
+/* An ethdev port as the VF's adoption sees it (hn_vf.c fills it). */
+struct hn_vf_port_ident {
+	uint16_t port;
+	char dev[64];		/* its rte_device's name */
+	int if_index;		/* the netdev it says it is bound to, or 0 */
+	uint8_t mac[6];
+	bool excluded;		/* never the VF: a synthetic NIC, another's */
+};
+
+/*
+ * Which of n ports is the VF netdev's: one carrying mac, and either on
+ * the netdev's PCI function (pci_addr, the rte_device name: a MANA
+ * function has a port per NIC, hence the MAC) or, for a netdev without
+ * one (pci_addr NULL), a port bound to it (ifindex: a stand-in such as
+ * net_af_packet on it). The index, or -ENOENT (none), -EEXIST (more than
+ * one: not guessed).
+ */
+int hn_vf_port_select(const struct hn_vf_port_ident *ports, unsigned int n,
+		      const char *pci_addr, int ifindex, const uint8_t mac[6]);
 
 #endif /* HN_VF_PCI_H */
