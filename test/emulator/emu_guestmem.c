@@ -210,6 +210,13 @@ emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 		return NULL;
 	if (gm->hint_r < gm->n && range_holds(&gm->r[gm->hint_r], va, len))
 		return gm->r[gm->hint_r].ptr + (va - gm->r[gm->hint_r].va);
+	if (gm->hint_r2 < gm->n && range_holds(&gm->r[gm->hint_r2], va, len)) {
+		unsigned int h = gm->hint_r2;
+
+		gm->hint_r2 = gm->hint_r;
+		gm->hint_r = h;
+		return gm->r[h].ptr + (va - gm->r[h].va);
+	}
 	/* Binary search for the last range starting at or below va. */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -224,6 +231,7 @@ emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 	r = &gm->r[lo - 1];
 	if (!range_holds(r, va, len))
 		return NULL;
+	gm->hint_r2 = gm->hint_r;
 	gm->hint_r = lo - 1;
 	return r->ptr + (va - r->va);
 }
@@ -237,6 +245,14 @@ find_extent(struct emu_guestmem *gm, uint64_t gpa_page)
 	if (gm->hint_f < gm->nf && gpa_page >= gm->f[gm->hint_f].gpa_page &&
 	    gpa_page - gm->f[gm->hint_f].gpa_page < gm->f[gm->hint_f].npages)
 		return &gm->f[gm->hint_f];
+	if (gm->hint_f2 < gm->nf && gpa_page >= gm->f[gm->hint_f2].gpa_page &&
+	    gpa_page - gm->f[gm->hint_f2].gpa_page < gm->f[gm->hint_f2].npages) {
+		unsigned int h = gm->hint_f2;
+
+		gm->hint_f2 = gm->hint_f;
+		gm->hint_f = h;
+		return &gm->f[h];
+	}
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
@@ -247,6 +263,7 @@ find_extent(struct emu_guestmem *gm, uint64_t gpa_page)
 	}
 	if (lo == 0 || gpa_page - gm->f[lo - 1].gpa_page >= gm->f[lo - 1].npages)
 		return NULL;
+	gm->hint_f2 = gm->hint_f;
 	gm->hint_f = lo - 1;
 	return &gm->f[lo - 1];
 }

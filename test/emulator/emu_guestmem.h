@@ -39,8 +39,9 @@ struct emu_guestmem {
 	/* Where the last lookups hit: a packet's pages are mostly in the
 	 * range and extent of the one before. Only hints: every use checks
 	 * the bounds again, so a stale one costs a search, never a wrong
-	 * answer. */
-	unsigned int hint_r, hint_f;
+	 * answer. Two of each: a page-buffer send alternates between the
+	 * header's memory and the frame's. */
+	unsigned int hint_r, hint_r2, hint_f, hint_f2;
 };
 
 void emu_guestmem_init(struct emu_guestmem *gm);

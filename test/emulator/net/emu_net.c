@@ -310,8 +310,14 @@ handle_packet(struct emu_net_queue *q, uint32_t len)
 {
 	struct emu_nic *nic = q->nic;
 	struct vmbus_pkt_info pi;
-	int rc = vmbus_pkt_parse(nic->pkt, len, &pi);
+	uint16_t type;
+	int rc;
 
+	/* A page-buffer send takes one pass (emu_txgpa.c) when it can. */
+	memcpy(&type, nic->pkt, sizeof(type));
+	if (type == VMBUS_PKT_DATA_GPA_DIRECT && emu_tx_gpa_fast(q, len))
+		return;
+	rc = vmbus_pkt_parse(nic->pkt, len, &pi);
 	if (rc != 0) {
 		emu_net_proto_error(nic, q, "VMBus packet type %u len %u: %s",
 				    pi.type, len,

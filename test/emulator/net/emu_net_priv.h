@@ -430,7 +430,14 @@ int emu_reply_take(struct emu_nic *nic, enum emu_reply_kind kind, uint32_t *ms);
 /* emu_nvsp.c: NVSP requests and host notifications. */
 void emu_nvsp_handle(struct emu_net_queue *q, const struct vmbus_pkt_info *pi);
 void emu_nvsp_session_reset(struct emu_nic *nic);
-bool emu_nvsp_ready(const struct emu_nic *nic);
+/* The session may carry data: INIT, NDIS_VERSION (and CONFIG from
+ * NVSP 2), a receive buffer. Inline: the page-buffer path asks per packet. */
+static inline bool
+emu_nvsp_ready(const struct emu_nic *nic)
+{
+	return nic->version != 0 && nic->ndis_version_seen && nic->rxbuf_on &&
+	       (nic->version < NVSP_VERSION_2 || nic->ndis_config_seen);
+}
 void emu_nvsp_vf_announce(struct emu_nic *nic);
 /* Host side of a revoke: SWITCH(synthetic) if the guest is on the VF,
  * then the association withdrawn (allocated = 0). */
@@ -500,6 +507,15 @@ int emu_tx_offload_check(const struct emu_nic *nic,
 /* emu_txpath.c: SEND_RNDIS_PKT from the guest. */
 void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 		      const struct nvsp_rndis_pkt_info *rp);
+/* One plain PACKET_MSG filling len bytes, its first hlen (<= 64) bytes
+ * privately at h (64 bytes): its frame's place; false for anything
+ * else (the full path decides). */
+bool emu_tx_one_plain(struct emu_tx_seen *s, const uint8_t *h, uint32_t hlen,
+		      uint32_t len, uint32_t *data_abs, uint32_t *data_len);
+
+/* emu_txgpa.c: a page-buffer SEND_RNDIS_PKT of one plain frame, read in
+ * one pass from nic->pkt (len bytes); false: the full path takes it. */
+bool emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len);
 
 /* emu_rndis.c: the RNDIS device. Returns the NVSP status to complete with. */
 uint32_t emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg,

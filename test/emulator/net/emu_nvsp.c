@@ -90,13 +90,6 @@ emu_nvsp_session_reset(struct emu_nic *nic)
 	emu_ctrl_clear(nic);
 }
 
-bool
-emu_nvsp_ready(const struct emu_nic *nic)
-{
-	return nic->version != 0 && nic->ndis_version_seen && nic->rxbuf_on &&
-	       (nic->version < NVSP_VERSION_2 || nic->ndis_config_seen);
-}
-
 /*
  * Azure's host (OpenVMM check_version) accepts exactly the version in
  * the request's first field, the guest's minimum, and refuses anything

@@ -712,6 +712,67 @@ tx_walk_plain(struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
 	return n;
 }
 
+/*
+ * tx_walk_plain's rules for a packet that is a single message of len
+ * bytes, h (TX_SEEN_LEN bytes) the private copy of its first hlen (the
+ * page-buffer fast path, emu_txgpa.c): true with the frame's offset and
+ * length in the packet. The header and its PPIs must lie in h[0, hlen) and
+ * msg_len must be len exactly (a message that does not fill the packet
+ * has another after it); anything else is false and the full path
+ * decides and names it. Only an accepted message updates s.
+ */
+bool
+emu_tx_one_plain(struct emu_tx_seen *s, const uint8_t *h, uint32_t hlen,
+		 uint32_t len, uint32_t *data_abs, uint32_t *data_len)
+{
+	struct rndis_packet_msg m;
+	uint64_t w[TX_SEEN_LEN / 8];
+	uint64_t abs;
+	bool bad;
+
+	if (len < TX_SEEN_LEN)
+		return false;
+	if (hlen > TX_SEEN_LEN)
+		return false;
+	/* Equal bytes: only those below s->data_abs are compared. */
+	if (tx_seen_same(s, h, w) && s->data_abs <= hlen) {
+		uint32_t ml;
+
+		memcpy(&ml, h + offsetof(struct rndis_packet_msg, msg_len),
+		       sizeof(ml));
+		if (ml != len || ml < s->data_abs + s->data_len)
+			return false;
+		*data_abs = s->data_abs;
+		*data_len = s->data_len;
+		return true;
+	}
+	memcpy(&m, w, sizeof(m));
+	abs = (uint64_t)RNDIS_BODY_OFFSET + m.data_offset;
+	/* tx_walk_plain's test with left = len, plus the two above. */
+	bad = m.type != RNDIS_MSG_PACKET;
+	bad |= (m.oob_data_offset | m.oob_data_len |
+		m.num_oob_data_elements | m.vc_handle) != 0;
+	bad |= m.msg_len != len;
+	bad |= m.data_len - RNDIS_PKT_MIN_FRAME >
+	       EMU_NET_FRAME_MAX - RNDIS_PKT_MIN_FRAME;
+	bad |= m.data_offset < RNDIS_PACKET_BODY_MIN;
+	bad |= abs + m.data_len > m.msg_len;
+	bad |= abs > hlen;
+	if (bad)
+		return false;
+	if (m.ppi_len != 0 &&
+	    (m.ppi_offset < RNDIS_PACKET_BODY_MIN ||
+	     m.ppi_offset % RNDIS_PPI_ALIGN != 0 ||
+	     (uint64_t)RNDIS_BODY_OFFSET + m.ppi_offset + m.ppi_len > abs ||
+	     !tx_ppis_plain((const uint8_t *)w + RNDIS_BODY_OFFSET + m.ppi_offset,
+			    m.ppi_len)))
+		return false;
+	tx_seen_store(s, w, &m, (uint32_t)abs);
+	*data_abs = (uint32_t)abs;
+	*data_len = m.data_len;
+	return true;
+}
+
 /* The n frames tx_walk_plain found, to the backend. */
 static inline __attribute__((always_inline)) void
 tx_send_plain(struct emu_net_queue *q, const uint8_t *buf,

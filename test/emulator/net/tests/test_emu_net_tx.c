@@ -2,7 +2,8 @@
 /*
  * Guest transmit with offloads: checksum requests through the send
  * buffer and through GPA ranges, and LSOv2 cut into MSS-sized segments.
- * The backend must see finished frames.
+ * The backend must see finished frames. Plain frames by GPA ranges (the
+ * one-pass path, emu_txgpa.c) and what it leaves to the full path.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +262,91 @@ test_emu_net_tx_offload_off(void **state)
 	assert_int_equal(ng_qstats(g, 0).tx_csum, 1);
 }
 
+/*
+ * A plain frame by page ranges, the frame's bytes split at split (0:
+ * one range) with the second part on a page not next to the first, so
+ * that they are not contiguous here either; msg_len off by ml_delta.
+ */
+static uint32_t
+tx_gpa_split(struct g *g, const uint8_t *f, size_t flen, size_t split,
+	     int ml_delta, uint64_t id)
+{
+	const struct rndis_pkt_meta meta = { 0 };
+	uint8_t *hdrpg = g->mem + 40 * HV_PAGE_SIZE;
+	uint8_t *a = g->mem + 43 * HV_PAGE_SIZE - (split != 0 ? split : 2000);
+	uint8_t *b = g->mem + 45 * HV_PAGE_SIZE;
+	struct vmbus_pkt_page pg[3];
+	uint8_t hdr[256], m[40];
+	uint32_t ml;
+	unsigned int n = 2;
+	int off, hl;
+
+	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, &meta, (uint32_t)flen, 0);
+	assert_true(off > 0);
+	memcpy(&ml, hdrpg + 4, sizeof(ml));
+	ml = (uint32_t)((int)ml + ml_delta);
+	memcpy(hdrpg + 4, &ml, sizeof(ml));
+	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg), 0, (uint32_t)off };
+	if (split == 0) {
+		assert_true(flen <= 2000);
+		memcpy(a, f, flen);
+		pg[1] = (struct vmbus_pkt_page){ ng_gpa_page(g, a),
+						 HV_PAGE_SIZE - 2000, (uint32_t)flen };
+	} else {
+		memcpy(a, f, split);
+		memcpy(b, f + split, flen - split);
+		pg[1] = (struct vmbus_pkt_page){ ng_gpa_page(g, a),
+						 (uint32_t)(HV_PAGE_SIZE - split),
+						 (uint32_t)split };
+		pg[2] = (struct vmbus_pkt_page){ ng_gpa_page(g, b), 0,
+						 (uint32_t)(flen - split) };
+		n = 3;
+	}
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), pg, n, sizeof(m), id,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	ng_send_pkt(g, 0, hdr, (size_t)hl, m, sizeof(m));
+	return ng_expect_tx_comp(g, 0, id);
+}
+
+/*
+ * Plain frames by page ranges, the form the one-pass path takes
+ * (emu_txgpa.c): in place, the same header again, split over pages
+ * that are not contiguous (a copy), and what it must leave to the full
+ * path (msg_len not the packet's length) refused as before.
+ */
+static void
+test_emu_net_tx_plain_gpa(void **state)
+{
+	struct g *g = *state;
+	static uint8_t f[1600];
+	size_t flen = ng_tcp_frame(g, f, 1400);
+
+	assert_int_equal(tx_gpa_split(g, f, flen, 0, 0, 1), NVSP_STATUS_SUCCESS);
+	assert_int_equal(tx_gpa_split(g, f, flen, 0, 0, 2), NVSP_STATUS_SUCCESS);
+	assert_int_equal(tx_gpa_split(g, f, flen, 600, 0, 3), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 3);
+	assert_int_equal(g->cap.len[0], flen);
+	assert_memory_equal(g->cap.f[0], f, flen);
+	assert_memory_equal(g->cap.f[1], f, flen);
+	assert_int_equal(g->cap.len[2], flen);
+	assert_memory_equal(g->cap.f[2], f, flen);
+	/* msg_len one short of the frame's end, or 8 short of the packet's
+	 * (8 bytes that are no message): refused, nothing sent. */
+	assert_int_equal(tx_gpa_split(g, f, flen, 0, -1, 4), NVSP_STATUS_FAILURE);
+	assert_int_equal(tx_gpa_split(g, f, flen, 600, -8, 5), NVSP_STATUS_FAILURE);
+	assert_int_equal(g->cap.n, 3);
+	assert_int_equal(ng_qstats(g, 0).tx_errors, 2);
+	assert_int_equal(ng_qstats(g, 0).tx_packets, 3);
+	/* And the path still takes the next good one. */
+	assert_int_equal(tx_gpa_split(g, f, 60, 0, 0, 6), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 4);
+	assert_int_equal(g->cap.len[3], 60);
+	assert_memory_equal(g->cap.f[3], f, 60);
+}
+
 int
 main(void)
 {
@@ -274,6 +360,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_lso_limits,
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_offload_off,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_plain_gpa,
 						setup_up, ng_teardown),
 	};
 

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The page-buffer send in one pass: a GPA-direct VMBus packet carrying
+ * SEND_RNDIS_PKT without a send section, its bytes one PACKET_MSG whose
+ * frame needs nothing done to it (the form both DPDK guests use above
+ * tx_copybreak: the RNDIS header in one page range, the frame in the
+ * next ones). The full path (vmbus_pkt_parse, emu_nvsp_handle,
+ * emu_tx_rndis_pkt) walks the page ranges twice, gathers every byte
+ * into nic->gather and checks each page against every NIC's receive
+ * buffer; this walks them once, validating each range by
+ * vmbus_pkt_parse's rules as it translates it, copies only the first
+ * TX_SEEN_LEN bytes (header and PPIs) privately and checks them there,
+ * and hands the frame to the backend from guest memory when its pages
+ * are contiguous here (as a host's DMA takes it; nothing of a plain
+ * frame is checked), else from a copy.
+ *
+ * Every rule of the full path holds: the descriptor is nic->pkt, the
+ * private copy vmbus_ring_read made, read here and nowhere else; the
+ * guest's pages are read once each (header copy, then the frame). Any
+ * packet this path does not take whole (another shape, anything wrong,
+ * a page not in this device's guest memory, a range touching any
+ * NIC's receive buffer, trace on, a lenient rule) goes to the full path
+ * before anything was changed, so errors, counters and logs are the
+ * full path's.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "emu_net_priv.h"
+
+/* Host-contiguous pieces a packet may come in (header + frame pages). */
+#define GPA_SPANS 8u
+/* Bytes of the header copy: emu_tx_one_plain's. */
+#define GPA_HDR 64u
+
+struct gpa_span {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/* NVSP SEND_RNDIS_PKT as the fast path reads it (rndis_pkt_fast). */
+struct gpa_nvsp {
+	uint32_t type;
+	uint32_t channel_type;
+	uint32_t section_index;
+	uint32_t section_size;
+};
+
+/*
+ * Where any NIC's receive buffer lies (a guest may forward from
+ * another's): one hull for the packet, [lo, hi), empty if none. A page
+ * inside it goes to the full path, which decides, page by page,
+ * whether its sub-allocations are still the guest's.
+ */
+struct rxbuf_hull {
+	const uint8_t *lo, *hi;
+};
+
+static inline void
+rxbuf_hull(const struct emu_net *net, struct rxbuf_hull *hl)
+{
+	unsigned int i;
+
+	hl->lo = (const uint8_t *)UINTPTR_MAX;
+	hl->hi = NULL;
+	for (i = 0; i < net->nnics; i++) {
+		const struct emu_nic *n = net->nic[i];
+		const uint8_t *end;
+
+		if (n == NULL || n->rxbuf == NULL)
+			continue;
+		end = n->rxbuf + (size_t)n->sub_count * n->sub_size;
+		if (n->rxbuf < hl->lo)
+			hl->lo = n->rxbuf;
+		if (end > hl->hi)
+			hl->hi = end;
+	}
+}
+
+/* Copy n bytes from byte off of the spans to dst (they hold them). */
+static void
+spans_copy(uint8_t *dst, const struct gpa_span *sp, uint32_t off, uint32_t n)
+{
+	while (off >= sp->len) {
+		off -= sp->len;
+		sp++;
+	}
+	while (n != 0) {
+		uint32_t k = sp->len - off < n ? sp->len - off : n;
+
+		memcpy(dst, sp->p + off, k);
+		dst += k;
+		n -= k;
+		off = 0;
+		sp++;
+	}
+}
+
+/*
+ * The GPA ranges after the header (vmbus_pkt_parse's and the
+ * iterator's rules: room for each range and its PFNs, a valid offset
+ * and count), translated page by page into host-contiguous spans.
+ * Returns the bytes they carry, 0 for anything the full path must see.
+ */
+static inline uint32_t
+gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
+	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
+{
+	struct rxbuf_hull hl;
+	unsigned int ns = 0;
+	uint32_t total = 0;
+
+	rxbuf_hull(nic->net, &hl);
+	while (nranges-- != 0) {
+		struct vmbus_gpa_range g;
+		uint32_t npfn, off, left, i;
+
+		if (room < sizeof(g))
+			return 0;
+		memcpy(&g, r, sizeof(g));
+		/* vmbus_pkt_gpa_pfn_count's rule, with the sizes bounded. */
+		if (g.byte_count == 0 || g.byte_offset >= HV_PAGE_SIZE ||
+		    g.byte_count > EMU_NET_GATHER_MAX - total)
+			return 0;
+		npfn = (g.byte_offset + g.byte_count + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
+		if ((uint64_t)npfn * sizeof(uint64_t) > room - sizeof(g))
+			return 0;
+		off = g.byte_offset;
+		left = g.byte_count;
+		for (i = 0; i < npfn; i++) {
+			uint32_t n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
+			uint64_t pfn;
+			const uint8_t *p;
+
+			memcpy(&pfn, r + sizeof(g) + (size_t)i * sizeof(pfn), sizeof(pfn));
+			p = emu_dev_translate_own(nic->dev, pfn, off, n);
+			if (p == NULL || (p < hl.hi && p + n > hl.lo))
+				return 0;
+			if (ns != 0 && sp[ns - 1].p + sp[ns - 1].len == p) {
+				sp[ns - 1].len += n;
+			} else {
+				if (ns == GPA_SPANS)
+					return 0;
+				sp[ns].p = p;
+				sp[ns].len = n;
+				ns++;
+			}
+			left -= n;
+			off = 0;
+		}
+		total += g.byte_count;
+		r += sizeof(g) + (size_t)npfn * sizeof(uint64_t);
+		room -= (uint32_t)(sizeof(g) + (size_t)npfn * sizeof(uint64_t));
+	}
+	*nsp = ns;
+	return total;
+}
+
+/*
+ * The private copy of the packet's first GPA_HDR bytes into hb (zeroed
+ * by the caller); returns how many it holds. The header range of both
+ * DPDK guests (44 or 60 bytes) is taken alone, with two fixed-size
+ * copies: the bytes after it are the frame, which no rule reads.
+ */
+static inline uint32_t
+hdr_copy(uint8_t *hb, const struct gpa_span *sp, uint32_t total)
+{
+	uint32_t n = sp[0].len;
+
+	if (n >= GPA_HDR) {
+		memcpy(hb, sp[0].p, GPA_HDR);
+		return GPA_HDR;
+	}
+	if (n >= GPA_HDR / 2) {
+		memcpy(hb, sp[0].p, GPA_HDR / 2);
+		memcpy(hb + n - GPA_HDR / 2, sp[0].p + n - GPA_HDR / 2, GPA_HDR / 2);
+		return n;
+	}
+	n = total < GPA_HDR ? total : GPA_HDR;
+	spans_copy(hb, sp, 0, n);
+	return n;
+}
+
+bool
+emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
+{
+	struct emu_nic *nic = q->nic;
+	const uint8_t *pkt = nic->pkt;
+	struct vmbus_gpa_direct_hdr h;
+	struct gpa_nvsp m;
+	struct gpa_span sp[GPA_SPANS];
+	uint8_t hb[GPA_HDR] __attribute__((aligned(16))) = { 0 };
+	uint32_t hdr_len, pkt_len, total, hlen, data_abs, data_len, off;
+	struct emu_chan_stats *st;
+	struct emu_backend *be;
+	const uint8_t *f;
+	unsigned int ns = 0, k;
+
+	/* vmbus_pkt_parse's descriptor rules; completion requested. */
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, pkt, sizeof(h));
+	hdr_len = (uint32_t)h.desc.offset8 * VMBUS_PKT_ALIGN;
+	pkt_len = (uint32_t)h.desc.len8 * VMBUS_PKT_ALIGN;
+	if (h.desc.type != VMBUS_PKT_DATA_GPA_DIRECT || hdr_len < sizeof(h) ||
+	    pkt_len < hdr_len || pkt_len > len ||
+	    h.desc.flags != VMBUS_PKT_FLAG_COMPLETION_REQUESTED ||
+	    h.range_count == 0 ||
+	    h.range_count > (hdr_len - sizeof(h)) / (sizeof(struct vmbus_gpa_range) +
+						      sizeof(uint64_t)))
+		return false;
+	/* rndis_pkt_fast's and on_rndis_pkt's: no send section. */
+	if (pkt_len - hdr_len < sizeof(m))
+		return false;
+	memcpy(&m, pkt + hdr_len, sizeof(m));
+	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT || nic->version == 0 ||
+	    m.channel_type > NVSP_CHANNEL_TYPE_CONTROL ||
+	    m.section_index != NVSP_SECTION_INDEX_NONE ||
+	    !nic->send_cached || nic->send_version != nic->version ||
+	    !nic->send_ok || nic->trace || nic->rndis != EMU_RNDIS_READY ||
+	    (nic->net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN) ||
+	    !emu_nvsp_ready(nic))
+		return false;
+	total = gpa_spans(nic, pkt + sizeof(h), hdr_len - (uint32_t)sizeof(h),
+			  h.range_count, sp, &ns);
+	if (total == 0)
+		return false;
+	/* The one read of the header and PPIs; every check uses it. */
+	hlen = hdr_copy(hb, sp, total);
+	if (!emu_tx_one_plain(&q->tx_seen, hb, hlen, total, &data_abs, &data_len))
+		return false;
+	/* Accepted: from here on the packet is this path's. */
+	off = data_abs;
+	for (k = 0; off >= sp[k].len; k++)
+		off -= sp[k].len;
+	if (hv_likely(data_len <= sp[k].len - off)) {
+		f = sp[k].p + off;
+	} else {
+		spans_copy(nic->gather, sp, data_abs, data_len);
+		f = nic->gather;
+	}
+	be = nic->be;
+	if (be != NULL && be->ops->xmit != NULL)
+		be->ops->xmit(be, f, data_len);
+	st = &nic->qst[q->id];
+	st->tx_packets++;
+	st->tx_bytes += data_len;
+	emu_tx_comp_post(q, h.desc.trans_id, NVSP_STATUS_SUCCESS, true);
+	return true;
+}
