@@ -114,13 +114,6 @@ uint32_t emu_dev_gpadl(const struct emu_dev *dev, enum hv_uio_map k);
  */
 void *emu_dev_translate(struct emu_dev *dev, uint64_t gpa_page,
 			uint64_t offset, uint64_t len);
-/*
- * emu_dev_translate in the device's own guest memory only, and a NULL
- * not counted: for a fast path that hands any failure to a full path
- * (which translates again and counts it once).
- */
-void *emu_dev_translate_own(struct emu_dev *dev, uint64_t gpa_page,
-			    uint64_t offset, uint64_t len);
 uint64_t emu_dev_gpa_invalid(const struct emu_dev *dev);
 struct emu_guestmem *emu_dev_guestmem(struct emu_dev *dev);
 

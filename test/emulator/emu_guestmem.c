@@ -193,13 +193,6 @@ emu_guestmem_clear(struct emu_guestmem *gm)
 	gm->nf = 0;
 }
 
-/* Whether range r holds [va, va + len) whole. */
-static inline bool
-range_holds(const struct emu_guestmem_range *r, uint64_t va, uint64_t len)
-{
-	return va >= r->va && va - r->va <= r->len && len <= r->len - (va - r->va);
-}
-
 void *
 emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 {
@@ -208,15 +201,10 @@ emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 
 	if (len == 0 || va + len < va)
 		return NULL;
-	if (gm->hint_r < gm->n && range_holds(&gm->r[gm->hint_r], va, len))
+	if (gm->hint_r < gm->n && emu_guestmem_range_holds(&gm->r[gm->hint_r], va, len))
 		return gm->r[gm->hint_r].ptr + (va - gm->r[gm->hint_r].va);
-	if (gm->hint_r2 < gm->n && range_holds(&gm->r[gm->hint_r2], va, len)) {
-		unsigned int h = gm->hint_r2;
-
-		gm->hint_r2 = gm->hint_r;
-		gm->hint_r = h;
-		return gm->r[h].ptr + (va - gm->r[h].va);
-	}
+	if (gm->hint_r2 < gm->n && emu_guestmem_range_holds(&gm->r[gm->hint_r2], va, len))
+		return gm->r[gm->hint_r2].ptr + (va - gm->r[gm->hint_r2].va);
 	/* Binary search for the last range starting at or below va. */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -229,7 +217,7 @@ emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len)
 	if (lo == 0)
 		return NULL;
 	r = &gm->r[lo - 1];
-	if (!range_holds(r, va, len))
+	if (!emu_guestmem_range_holds(r, va, len))
 		return NULL;
 	gm->hint_r2 = gm->hint_r;
 	gm->hint_r = lo - 1;
@@ -246,13 +234,8 @@ find_extent(struct emu_guestmem *gm, uint64_t gpa_page)
 	    gpa_page - gm->f[gm->hint_f].gpa_page < gm->f[gm->hint_f].npages)
 		return &gm->f[gm->hint_f];
 	if (gm->hint_f2 < gm->nf && gpa_page >= gm->f[gm->hint_f2].gpa_page &&
-	    gpa_page - gm->f[gm->hint_f2].gpa_page < gm->f[gm->hint_f2].npages) {
-		unsigned int h = gm->hint_f2;
-
-		gm->hint_f2 = gm->hint_f;
-		gm->hint_f = h;
-		return &gm->f[h];
-	}
+	    gpa_page - gm->f[gm->hint_f2].gpa_page < gm->f[gm->hint_f2].npages)
+		return &gm->f[gm->hint_f2];
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 

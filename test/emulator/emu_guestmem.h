@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "emu_proto.h"
+#include "vmbus_wire.h"
 
 #define EMU_GUESTMEM_MAX 1024u
 /* Extents of the page table: a 2 MiB page each, runs merged. */
@@ -40,7 +41,8 @@ struct emu_guestmem {
 	 * range and extent of the one before. Only hints: every use checks
 	 * the bounds again, so a stale one costs a search, never a wrong
 	 * answer. Two of each: a page-buffer send alternates between the
-	 * header's memory and the frame's. */
+	 * header's memory and the frame's (a hit on the second one does
+	 * not swap them, so the alternation hits without a search). */
 	unsigned int hint_r, hint_r2, hint_f, hint_f2;
 };
 
@@ -86,5 +88,36 @@ void *emu_guestmem_va(struct emu_guestmem *gm, uint64_t va, uint64_t len);
  */
 void *emu_guestmem_translate(struct emu_guestmem *gm, uint64_t gpa_page,
 			     uint64_t offset, uint64_t len);
+
+/* Whether range r holds [va, va + len) whole. */
+static inline bool
+emu_guestmem_range_holds(const struct emu_guestmem_range *r, uint64_t va,
+			 uint64_t len)
+{
+	return va >= r->va && va - r->va <= r->len && len <= r->len - (va - r->va);
+}
+
+/*
+ * emu_guestmem_translate with the two hinted ranges tried inline when
+ * GPA = VA (the page-buffer fast path, a few pages per packet); the full
+ * lookup otherwise. The same answer either way.
+ */
+static inline void *
+emu_guestmem_translate_hinted(struct emu_guestmem *gm, uint64_t gpa_page,
+			      uint64_t offset, uint64_t len)
+{
+	if (gm->gpa_is_va && len != 0 && gpa_page <= (UINT64_MAX >> HV_PAGE_SHIFT) &&
+	    offset <= UINT64_MAX - (gpa_page << HV_PAGE_SHIFT)) {
+		uint64_t va = (gpa_page << HV_PAGE_SHIFT) + offset;
+
+		if (va + len >= va && gm->hint_r < gm->n &&
+		    emu_guestmem_range_holds(&gm->r[gm->hint_r], va, len))
+			return gm->r[gm->hint_r].ptr + (va - gm->r[gm->hint_r].va);
+		if (va + len >= va && gm->hint_r2 < gm->n &&
+		    emu_guestmem_range_holds(&gm->r[gm->hint_r2], va, len))
+			return gm->r[gm->hint_r2].ptr + (va - gm->r[gm->hint_r2].va);
+	}
+	return emu_guestmem_translate(gm, gpa_page, offset, len);
+}
 
 #endif /* EMU_GUESTMEM_H */

@@ -309,14 +309,6 @@ emu_dev_translate(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
 	return p;
 }
 
-void *
-emu_dev_translate_own(struct emu_dev *d, uint64_t gpa_page, uint64_t offset,
-		      uint64_t len)
-{
-	/* No count: the caller's full path translates again and counts. */
-	return emu_guestmem_translate(&d->mem, gpa_page, offset, len);
-}
-
 uint64_t
 emu_dev_gpa_invalid(const struct emu_dev *d)
 {

@@ -32,6 +32,7 @@
 
 #include "emu_net_priv.h"
 #include "emu_offload.h"
+#include "hv_atomic.h"
 #include "hv_chan_geom.h"
 
 #define LOG_LINE_MAX 512
@@ -340,15 +341,26 @@ handle_packet(struct emu_net_queue *q, uint32_t len)
 	}
 }
 
+/*
+ * Room for a reply in the host->guest ring. *wr (UINT32_MAX: none) is
+ * the write index at which the last call of this poll found room:
+ * nothing written since, the guest can only have made more (a write
+ * checks the indices again whatever this says).
+ */
 static bool
-reply_room(struct emu_net_queue *q)
+reply_room(struct emu_net_queue *q, uint32_t *wr)
 {
-	uint32_t avail = 0;
+	uint32_t avail = 0, now = hv_load_relaxed_u32(&q->out.hdr->write_index);
 
+	if (now == *wr && now != UINT32_MAX)
+		return true;
+	*wr = UINT32_MAX;
 	if (vmbus_ring_write_avail(&q->out, &avail) != 0)
 		return false;
-	if (avail >= EMU_NET_REPLY_ROOM)
+	if (avail >= EMU_NET_REPLY_ROOM) {
+		*wr = now;
 		return true;
+	}
 	/* Stop reading until the guest drained its receive ring. */
 	if (!q->out_waiting &&
 	    vmbus_ring_pending_send_set(&q->out, EMU_NET_REPLY_ROOM) == -EAGAIN)
@@ -434,7 +446,7 @@ queue_poll(struct emu_net_queue *q)
 	struct emu_nic *nic = q->nic;
 	bool sig = false, rang;
 	unsigned int n;
-	uint32_t len;
+	uint32_t len, room_wr = UINT32_MAX;
 	int rc = 0;
 
 	if (q->broken)
@@ -448,7 +460,7 @@ queue_poll(struct emu_net_queue *q)
 	q->unsignalled_ns = 0;
 	q->missed = false;
 	vmbus_ring_intr_mask(&q->in);
-	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q) &&
+	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q, &room_wr) &&
 		    emu_tx_comp_room(q); n++) {
 		rc = vmbus_ring_read(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
 		if (rc != 0)

@@ -487,6 +487,9 @@ uint64_t emu_net_tick_now(struct emu_net *net);
  * now (or waits for ring room). */
 void emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id,
 		      uint32_t status, bool data);
+/* emu_tx_comp_post(q, trans_id, SUCCESS, true), inlined for the common
+ * case (held, no reversal). */
+void emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id);
 /* Send the completions that are due, in order, as far as room allows. */
 void emu_tx_comp_flush(struct emu_net_queue *q);
 /* May the host read another guest packet (below tx_max_pending)? */

@@ -142,6 +142,32 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
 		comp_push(q, &c);
 }
 
+void
+emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id)
+{
+	struct emu_net *net = q->nic->net;
+	struct emu_tx_comp *c;
+	uint32_t i;
+
+	/* What emu_tx_comp_post does with a held one, without the modulo
+	 * and the reversal (tx_comp_reverse takes the general path). */
+	if (hv_unlikely(q->comp == NULL || q->comp_n >= q->comp_cap ||
+			net->cfg.tx_comp_reverse >= 2)) {
+		emu_tx_comp_post(q, trans_id, NVSP_STATUS_SUCCESS, true);
+		return;
+	}
+	i = q->comp_head + q->comp_n;
+	if (i >= q->comp_cap)
+		i -= q->comp_cap;
+	c = &q->comp[i];
+	c->trans_id = trans_id;
+	c->t_ns = net->now_valid ? net->now_ns : emu_net_tick_now(net);
+	c->status = NVSP_STATUS_SUCCESS;
+	c->data = true;
+	q->comp_n++;
+	q->nic->qst[q->id].tx_pending = q->comp_n;
+}
+
 /* Completions built per pass on the fast path (each is still published
  * on its own: OpenVMM's try_send_tx_packet commits one per write). */
 #define COMP_RUN 32u
@@ -179,16 +205,19 @@ comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 {
 	struct emu_nic *nic = q->nic;
 	uint8_t pkt[COMP_RUN][COMP_PKT_MAX];
-	uint8_t m[NVSP_RESP_SIZE_V61], d[sizeof(struct vmbus_pkt_desc)];
+	uint8_t m[NVSP_RESP_SIZE_V61] = { 0 }, d[sizeof(struct vmbus_pkt_desc)];
 	struct hv_sg sg[COMP_RUN];
 	const struct emu_tx_comp *c;
-	uint32_t status = 0;
+	uint32_t status = 0, at;
 	unsigned int k;
 	int mlen = -1, dlen = -1, n;
 
 	while (q->comp_n != 0) {
+		at = q->comp_head;
 		for (k = 0; k < COMP_RUN && k < q->comp_n; k++) {
-			c = &q->comp[(q->comp_head + k) % q->comp_cap];
+			c = &q->comp[at];
+			if (++at == q->comp_cap)
+				at = 0;
 			if (!comp_due(nic, c, now))
 				break;
 			if (mlen < 0 || c->status != status) {
@@ -205,7 +234,9 @@ comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 			memcpy(pkt[k], d, sizeof(d));
 			memcpy(pkt[k] + offsetof(struct vmbus_pkt_desc, trans_id),
 			       &c->trans_id, sizeof(c->trans_id));
-			memcpy(pkt[k] + sizeof(d), m, (size_t)mlen);
+			/* All of m (zeroed past mlen): a fixed-size copy; the
+			 * packet is sg's length. */
+			memcpy(pkt[k] + sizeof(d), m, sizeof(m));
 			sg[k].base = pkt[k];
 			sg[k].len = (uint32_t)(sizeof(d) + (size_t)mlen);
 		}

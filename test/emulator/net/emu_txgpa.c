@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "emu_guestmem.h"
 #include "emu_net_priv.h"
 
 /* Host-contiguous pieces a packet may come in (header + frame pages). */
@@ -108,6 +109,9 @@ static inline uint32_t
 gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
 {
+	/* The device's own memory, no count on a miss (emu_dev_translate
+	 * counts; the full path translates again and counts it once). */
+	struct emu_guestmem *gm = emu_dev_guestmem(nic->dev);
 	struct rxbuf_hull hl;
 	unsigned int ns = 0;
 	uint32_t total = 0;
@@ -115,7 +119,9 @@ gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 	rxbuf_hull(nic->net, &hl);
 	while (nranges-- != 0) {
 		struct vmbus_gpa_range g;
-		uint32_t npfn, off, left, i;
+		uint32_t npfn, off, left, n, i;
+		uint64_t pfn;
+		const uint8_t *p;
 
 		if (room < sizeof(g))
 			return 0;
@@ -130,12 +136,9 @@ gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 		off = g.byte_offset;
 		left = g.byte_count;
 		for (i = 0; i < npfn; i++) {
-			uint32_t n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
-			uint64_t pfn;
-			const uint8_t *p;
-
+			n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
 			memcpy(&pfn, r + sizeof(g) + (size_t)i * sizeof(pfn), sizeof(pfn));
-			p = emu_dev_translate_own(nic->dev, pfn, off, n);
+			p = emu_guestmem_translate_hinted(gm, pfn, off, n);
 			if (p == NULL || (p < hl.hi && p + n > hl.lo))
 				return 0;
 			if (ns != 0 && sp[ns - 1].p + sp[ns - 1].len == p) {
@@ -247,6 +250,6 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	st = &nic->qst[q->id];
 	st->tx_packets++;
 	st->tx_bytes += data_len;
-	emu_tx_comp_post(q, h.desc.trans_id, NVSP_STATUS_SUCCESS, true);
+	emu_tx_comp_post_ok(q, h.desc.trans_id);
 	return true;
 }

@@ -938,7 +938,9 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	}
 	if (data && status != NVSP_STATUS_SUCCESS)
 		nic->qst[q->id].tx_errors++;
-	if (rc_flag)
+	if (rc_flag && data && status == NVSP_STATUS_SUCCESS)
+		emu_tx_comp_post_ok(q, pi->trans_id);
+	else if (rc_flag)
 		emu_tx_comp_post(q, pi->trans_id, status, data);
 	/* A control reply follows the completion of its request. */
 	if (!data)
