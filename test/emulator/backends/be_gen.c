@@ -206,6 +206,24 @@ gen_count(struct emu_gen *g, int rc)
 	}
 }
 
+/* How many of rc[0..n) before the first non-zero: two at a time while
+ * all are zero (the common case), then one by one. */
+static unsigned int
+rc_ok_prefix(const int *rc, unsigned int n)
+{
+	unsigned int i = 0;
+	uint64_t w;
+
+	for (; i + 2 <= n; i += 2) {
+		memcpy(&w, rc + i, sizeof(w));
+		if (w != 0)
+			break;
+	}
+	while (i < n && rc[i] == 0)
+		i++;
+	return i;
+}
+
 /* Offer frames seq .. seq+n-1; returns how many the NIC took. */
 static unsigned int
 gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
@@ -215,9 +233,12 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 	int done;
 
 	if (g->slots_flow == k) {
-		for (i = 0; i < n; i++)
-			memcpy(g->slots + (size_t)i * g->cfg.size + GEN_SEQ_OFF,
-			       &seq, 8), seq++;
+		/* In locals: the byte stores could alias g. */
+		uint8_t *at = g->slots + GEN_SEQ_OFF;
+		size_t step = g->cfg.size;
+
+		for (i = 0; i < n; i++, at += step, seq++)
+			memcpy(at, &seq, 8);
 	} else {
 		for (i = 0; i < n; i++) {
 			uint8_t *f = g->slots + (size_t)i * g->cfg.size;
@@ -237,9 +258,7 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 		g->base.c.drops++;
 		return 0;
 	}
-	for (i = 0; i < (unsigned int)done; i++)
-		if (g->rcs[i] != 0)
-			break;
+	i = rc_ok_prefix(g->rcs, (unsigned int)done);
 	/* The common case in bulk, then one by one from the first refusal. */
 	g->base.c.to_guest += i;
 	g->base.c.to_guest_bytes += (uint64_t)i * g->cfg.size;

@@ -506,25 +506,97 @@ rx_fast(struct emu_nic *nic, unsigned int i, const uint8_t *f, size_t len)
 	return true;
 }
 
+/* 81 00 read as a host-order u16. */
+static inline uint16_t
+rx_tag_tpid_raw(void)
+{
+	static const uint8_t tpid[2] = { 0x81, 0x00 };
+	uint16_t v;
+
+	memcpy(&v, tpid, sizeof(v));
+	return v;
+}
+
+/* The 6 bytes at p in the low bits of a u64 (host order). */
+static inline uint64_t
+rx_mac48(const uint8_t *p)
+{
+	uint32_t lo;
+	uint16_t hi;
+
+	memcpy(&lo, p, sizeof(lo));
+	memcpy(&hi, p + 4, sizeof(hi));
+	return (uint64_t)lo | (uint64_t)hi << 32;
+}
+
+/* filter_pass with the filter and the NIC's MAC in registers (a run
+ * reads them once): the same decisions in the same order. */
+static inline __attribute__((always_inline)) bool
+rx_filter_run(uint32_t filter, uint64_t mac, const uint8_t *dst)
+{
+	uint64_t d = rx_mac48(dst);
+
+	if (filter & RNDIS_PACKET_TYPE_PROMISCUOUS)
+		return true;
+	if (d == 0xffffffffffffull)
+		return (filter & RNDIS_PACKET_TYPE_BROADCAST) != 0;
+	if (dst[0] & 1u)
+		return (filter & (RNDIS_PACKET_TYPE_MULTICAST |
+				  RNDIS_PACKET_TYPE_ALL_MULTICAST)) != 0;
+	return (filter & RNDIS_PACKET_TYPE_DIRECTED) && d == mac;
+}
+
 /* May rx_fast_run take frame f (the checks of rx_fast, verify: and
  * its checksum bits are the template's)? */
 static inline __attribute__((always_inline)) bool
-rx_fast_ok(const struct emu_nic *nic, const uint8_t *f, size_t len,
-	   size_t clen, bool promisc, bool verify, uint32_t csum)
+rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
+	   uint64_t mac, bool verify, uint32_t csum)
 {
-	return len == clen && f != NULL && !(f[12] == 0x81 && f[13] == 0x00) &&
-	       (promisc || filter_pass(nic, f)) &&
+	uint16_t type;
+
+	if (len != clen || f == NULL)
+		return false;
+	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
+	memcpy(&type, f + 12, sizeof(type));
+	return type != rx_tag_tpid_raw() && rx_filter_run(filter, mac, f) &&
 	       (!verify || emu_csum_verify(f, clen) == csum);
+}
+
+/* Header and range of a staged frame in sub-allocation idx. */
+static inline __attribute__((always_inline)) void
+rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
+	     rx_v16 h0, rx_v16 h1, rx_v16 h2, rx_v16 h3,
+	     struct vmbus_xfer_page_range *rp)
+{
+	uint64_t at = (uint64_t)idx * size;
+	uint8_t *dst = rxbuf + at;
+
+	memcpy(dst, &h0, 16);
+	memcpy(dst + 16, &h1, 16);
+	memcpy(dst + 32, &h2, 16);
+	memcpy(dst + 48, &h3, 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* The range, { byte_count, byte_offset }, in one store. */
+	at = at << 32 | ml;
+	memcpy(rp, &at, sizeof(at));
+#else
+	rp->byte_count = ml;
+	rp->byte_offset = (uint32_t)at;
+#endif
 }
 
 /*
  * rx_fast for frames i.. of the burst, with what the burst shares (pool,
- * packet, template) in locals: the same rules and the same state
- * changes, frame by frame. Returns the first frame it did not take (n:
- * all); the caller's general path decides about that one. The frames
- * are staged (ids, chain, header, range) in a loop without calls, where
- * the header stays in vector registers, and copied after it; a packet's
- * first frame is staged before that loop.
+ * packet, template, filter) in locals: the same rules and the same
+ * state changes, frame by frame. Returns the first frame it did not
+ * take (n: all); the caller's general path decides about that one.
+ *
+ * The frames are staged (id, chain, header, range) in a loop without
+ * calls (unless verify: the sums), where the header stays in vector
+ * registers, and copied after it; a packet's first frame is staged
+ * before that loop. Of b->sub only the first id (the packet's, for
+ * rx_flush) and the last (the chain's end, for the next frame) are
+ * read: those two are stored, once per run.
  */
 static inline __attribute__((always_inline)) unsigned int
 rx_fast_stage(struct emu_nic *nic, const void *const *frames,
@@ -534,17 +606,21 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
 	struct emu_rx_pool *p = &nic->pool[0];
-	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy, hdr[RX_FAST_HDR];
+	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
+	uint8_t hdr[RX_FAST_HDR];
+	const void *const *fp, *const *fend;
+	const size_t *lp;
+	struct vmbus_xfer_page_range *rp, *rp0;
 	uint32_t *nexts = nic->sub_next, *pfree = p->free;
-	uint32_t pn = p->n, bn = b->n, bn0 = b->n, size = nic->sub_size;
+	uint32_t pn = p->n, bn = b->n, size = nic->sub_size;
 	uint32_t hl = t->hdr_len, ml = t->msg_len, csum = t->csum;
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
-	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room, idx, at, k;
+	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room, idx;
+	uint32_t filter = nic->filter;
+	uint64_t mac = rx_mac48(emu_dev_mac(nic->dev));
 	size_t clen = b->csum_len;
-	bool promisc = (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS) != 0;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n;
-	uint8_t *dst;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
@@ -563,51 +639,53 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	memcpy(&h1, hdr + 16, 16);
 	memcpy(&h2, hdr + 32, 16);
 	memcpy(&h3, hdr + 48, 16);
+	/* Walked with pointers: the id stores (bytes) may alias anything,
+	 * so anything read through b would be read again after each. */
+	fp = frames + i;
+	fend = frames + lim;
+	lp = lens + i;
+	rp = rp0 = b->r + bn;
 	/* A new packet's first frame: its id names the packet (refused:
 	 * the run takes nothing). */
 	if (bn == 0) {
-		if (i >= lim || !rx_fast_ok(nic, frames[i], lens[i], clen,
-					    promisc, verify, csum)) {
-			lim = i;
-		} else {
-			idx = pfree[--pn];
-			busy[idx] = EMU_SUB_DATA;
-			b->qi = 0;
-			b->first_frame = i;
-			b->bytes = 0;
-			nic->sub_chan[idx] = 0;
-			goto stage;
-		}
+		if (fp == fend ||
+		    !rx_fast_ok(*fp, *lp, clen, filter, mac, verify, csum))
+			return i;
+		idx = pfree[--pn];
+		busy[idx] = EMU_SUB_DATA;
+		b->qi = 0;
+		b->first_frame = i;
+		b->bytes = 0;
+		b->sub[0] = idx;
+		nic->sub_chan[idx] = 0;
+		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp);
+		rp++;
+		prev = idx;
+		fp++;
+		lp++;
 	}
-	for (; i < lim; i++) {
-		if (!rx_fast_ok(nic, frames[i], lens[i], clen, promisc, verify,
-				csum))
+	for (; fp != fend; fp++, lp++) {
+		if (!rx_fast_ok(*fp, *lp, clen, filter, mac, verify, csum))
 			break;
 		idx = pfree[--pn];
 		busy[idx] = EMU_SUB_MEMBER;
 		nexts[prev] = idx;
-stage:
-		at = idx * size;
-		dst = rxbuf + at;
-		memcpy(dst, &h0, 16);
-		memcpy(dst + 16, &h1, 16);
-		memcpy(dst + 32, &h2, 16);
-		memcpy(dst + 48, &h3, 16);
-		b->sub[bn] = idx;
-		b->r[bn].byte_count = ml;
-		b->r[bn].byte_offset = at;
-		bn++;
+		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp);
+		rp++;
 		prev = idx;
 	}
+	i = (unsigned int)(fp - frames);
+	bn += (uint32_t)(rp - rp0);
 	/* What the loop left out, for all its frames at once: the
 	 * packet's last id ends the chain, every frame is the same size,
 	 * and the copies. */
 	if (i != start) {
+		b->sub[bn - 1] = prev;
 		nexts[prev] = EMU_SUB_NONE;
 		memset(rc + start, 0, (i - start) * sizeof(*rc));
-		for (k = bn0; k < bn; k++)
-			emu_rx_frame_copy(rxbuf + b->r[k].byte_offset + hl,
-					  frames[start + (k - bn0)], clen);
+		for (fp = frames + start; rp0 != rp; rp0++, fp++)
+			emu_rx_frame_copy(rxbuf + rp0->byte_offset + hl, *fp,
+					  clen);
 	}
 	p->n = pn;
 	nic->sub_nfree -= i - start;
@@ -616,14 +694,29 @@ stage:
 	return i;
 }
 
-/* rx_fast_stage for frames the backend vouched for, and for the others. */
+/* rx_fast_stage for frames the backend vouched for, and for the others
+ * (functions of their own: each loop gets the registers to itself). */
 static __attribute__((noinline)) unsigned int
+rx_fast_run_vouched(struct emu_nic *nic, const void *const *frames,
+		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false);
+}
+
+static __attribute__((noinline)) unsigned int
+rx_fast_run_verify(struct emu_nic *nic, const void *const *frames,
+		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_fast_stage(nic, frames, lens, i, n, rc, true);
+}
+
+static inline unsigned int
 rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
 	    unsigned int i, unsigned int n, int *rc)
 {
 	if (nic->rxb->verify)
-		return rx_fast_stage(nic, frames, lens, i, n, rc, true);
-	return rx_fast_stage(nic, frames, lens, i, n, rc, false);
+		return rx_fast_run_verify(nic, frames, lens, i, n, rc);
+	return rx_fast_run_vouched(nic, frames, lens, i, n, rc);
 }
 
 /* Any frame: the general path. */
