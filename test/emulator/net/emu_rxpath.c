@@ -550,7 +550,7 @@ rx_filter_run(uint32_t filter, uint64_t mac, const uint8_t *dst)
  * its checksum bits are the template's)? */
 static inline __attribute__((always_inline)) bool
 rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
-	   uint64_t mac, bool verify, uint32_t csum)
+	   uint64_t mac, bool promisc, bool verify, uint32_t csum)
 {
 	uint16_t type;
 
@@ -558,7 +558,8 @@ rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
 		return false;
 	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
 	memcpy(&type, f + 12, sizeof(type));
-	return type != rx_tag_tpid_raw() && rx_filter_run(filter, mac, f) &&
+	return type != rx_tag_tpid_raw() &&
+	       (promisc || rx_filter_run(filter, mac, f)) &&
 	       (!verify || emu_csum_verify(f, clen) == csum);
 }
 
@@ -601,7 +602,7 @@ rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
 static inline __attribute__((always_inline)) unsigned int
 rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	      const size_t *lens, unsigned int i, unsigned int n, int *rc,
-	      const bool verify)
+	      const bool promisc, const bool verify)
 {
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
@@ -617,7 +618,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room, idx;
 	uint32_t filter = nic->filter;
-	uint64_t mac = rx_mac48(emu_dev_mac(nic->dev));
+	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
 	size_t clen = b->csum_len;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n;
@@ -649,7 +650,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	 * the run takes nothing). */
 	if (bn == 0) {
 		if (fp == fend ||
-		    !rx_fast_ok(*fp, *lp, clen, filter, mac, verify, csum))
+		    !rx_fast_ok(*fp, *lp, clen, filter, mac, promisc, verify, csum))
 			return i;
 		idx = pfree[--pn];
 		busy[idx] = EMU_SUB_DATA;
@@ -665,7 +666,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		lp++;
 	}
 	for (; fp != fend; fp++, lp++) {
-		if (!rx_fast_ok(*fp, *lp, clen, filter, mac, verify, csum))
+		if (!rx_fast_ok(*fp, *lp, clen, filter, mac, promisc, verify, csum))
 			break;
 		idx = pfree[--pn];
 		busy[idx] = EMU_SUB_MEMBER;
@@ -694,20 +695,28 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	return i;
 }
 
-/* rx_fast_stage for frames the backend vouched for, and for the others
- * (functions of their own: each loop gets the registers to itself). */
+/* rx_fast_stage for frames the backend vouched for (to a promiscuous
+ * guest: no filter), and for the others (functions of their own: each
+ * loop gets the registers to itself). */
+static __attribute__((noinline)) unsigned int
+rx_fast_run_promisc(struct emu_nic *nic, const void *const *frames,
+		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_fast_stage(nic, frames, lens, i, n, rc, true, false);
+}
+
 static __attribute__((noinline)) unsigned int
 rx_fast_run_vouched(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	return rx_fast_stage(nic, frames, lens, i, n, rc, false);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false, false);
 }
 
 static __attribute__((noinline)) unsigned int
 rx_fast_run_verify(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	return rx_fast_stage(nic, frames, lens, i, n, rc, true);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false, true);
 }
 
 static inline unsigned int
@@ -716,6 +725,8 @@ rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
 {
 	if (nic->rxb->verify)
 		return rx_fast_run_verify(nic, frames, lens, i, n, rc);
+	if (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS)
+		return rx_fast_run_promisc(nic, frames, lens, i, n, rc);
 	return rx_fast_run_vouched(nic, frames, lens, i, n, rc);
 }
 
