@@ -143,9 +143,9 @@ else
 	CG_CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def"
 		"rxonly 1514 1 def def" "txonly 1514 1 def def"
 		"txonly 1514 1 pagebuf def")
-	[ -n "${BENCH_CG_CASES:-}" ] && IFS=';' read -r -a CG_CASES <<<"$BENCH_CG_CASES"
 	CEIL_SIZES=(64 512 1514 "$JUMBO")
 fi
+[ -n "${BENCH_CG_CASES:-}" ] && IFS=';' read -r -a CG_CASES <<<"$BENCH_CG_CASES"
 
 # ---- Guests: one function each (see bench_guest_start) ----
 
