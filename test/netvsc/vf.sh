@@ -40,6 +40,9 @@
 #             why while no VF is attached, and go to the VF (here
 #             net_af_packet, which has no flow engine: its refusal, with
 #             the VF named) while one is.
+#             off: steering turned off (vf=0): no VF thread, no vf_*
+#             xstats, the offered VF appears and is never taken, all
+#             traffic synthetic, 0 lost.
 #             churn: add/remove cycles as fast as the PMD takes them
 #             (traffic running, no per-cycle traffic checks), e.g. 100
 #             under ASan: every add and remove done, 0 lost, no sanitizer
@@ -199,7 +202,9 @@ flow_check() {
 	! nv_out | grep -qE '^[0-9]+[[:space:]]' || fail "flow $2: testpmd lists a rule"
 }
 
-NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=1")
+# VF steering on by default (no vf=1); off with vf=0.
+NV_EAL_ARGS=(-a "$(nv_guid v 0)")
+[ "$variant" = off ] && NV_EAL_ARGS=(-a "$(nv_guid v 0),vf=0")
 if [ "$variant" = adopt ]; then
 	# The VF's netdev first (offered "before": the association follows
 	# once the guest is up), then testpmd with a stand-in on it.
@@ -274,6 +279,18 @@ for c in $(seq "$cycles"); do
 	elif [ "$variant" != adopt ] || [ "$c" != 1 ]; then	# adopt: offered already
 		it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "cycle $c: vf-offer refused"
 	fi
+	if [ "$variant" = off ]; then
+		# The VF is there; traffic goes on synthetic after it appeared.
+		nv_wait 20 present vf_field device || fail "the VF did not appear ($NV_GOT)"
+		s0=$(syn_rx)
+		nv_wait_ge 10 $((s0 + 1000)) syn_rx || fail "no synthetic traffic with the VF present ($NV_GOT)"
+		[ "$(log_count 'attached as port')" = 0 ] ||
+			fail "a VF was taken with vf=0: $(grep -m1 'attached as port' "$NV_LOG")"
+		[ "$(vf_field datapath)" = synthetic ] || fail "data path switched to the VF with vf=0"
+		it_ctl v vf-revoke 0 >/dev/null || fail "vf-revoke refused"
+		nv_wait 10 absent vf_field device || fail "VF device not removed"
+		continue
+	fi
 	if [ "$variant" = serial ]; then
 		nv_wait_ge 10 "$c" log_count "netdev $G has our MAC but serial $((SERIAL + 1)), the host.s VF has $SERIAL: not taken" ||
 			fail "the PMD did not refuse $G (serial $((SERIAL + 1)), host's $SERIAL)"
@@ -332,6 +349,15 @@ lost=$(vf_lost)
 # testpmd was late (a NIC's rx_missed; af_packet has no backpressure,
 # unlike the synthetic path's host): counted by the PMD, in imissed too.
 kd=$(pmd_kdrop)
+if [ "$variant" = off ]; then
+	# No VF state at all: no vf_* xstats, no thread.
+	[ -z "$kd" ] || fail "vf_* xstats shown with vf=0"
+	grep -q "port 0: VF steering off (devarg vf=0)" "$NV_LOG" || fail "the PMD did not say steering is off"
+	! grep -qx 'hn-vf-0' /proc/"$(it_tp_guest_pid)"/task/*/comm || fail "a VF thread runs with vf=0"
+	kd=0
+else
+	grep -qx 'hn-vf-0' /proc/"$(it_tp_guest_pid)"/task/*/comm || fail "no VF thread (hn-vf-0) with steering on"
+fi
 [ -n "$kd" ] || fail "no vf_rx_kernel_dropped xstat"
 [ "$(port_missed)" -ge "$kd" ] ||
 	fail "RX-missed $(port_missed) does not include the $kd kernel drops"
@@ -355,6 +381,7 @@ fi
 # hop. The generator: every frame went one way (synthetic, VF, or into
 # a vanished VF).
 vfrx=$(vf_rx) synrx=$(syn_rx) pvf=$(pmd_vf_rx) inflight=$(pmd_x vf_lost_in_flight)
+[ "$variant" = off ] && pvf=0 inflight=0
 [ "$N" = $((vfrx + synrx + lost)) ] ||
 	fail "emulator: the generator sent $N, its paths carried $((vfrx + synrx + lost)) (VF $vfrx, synthetic $synrx, into a vanished VF $lost)"
 # The veth and the stand-in: what the emulator wrote into the VF's host
@@ -371,7 +398,7 @@ else
 fi
 # What the PMD dropped as foreign was none of the host's frames to us.
 fo=$(pmd_x vf_rx_foreign)
-if [ "$fo" != 0 ]; then
+if [ -n "$fo" ] && [ "$fo" != 0 ]; then
 	! grep 'before the switch dropped' "$NV_LOG" | grep -qv '(0 to our MAC)' ||
 		fail "frames to our MAC dropped as foreign: $(grep -m1 'before the switch dropped' "$NV_LOG")"
 	it_log "foreign frames in the stand-in's rings before switches, dropped: $fo"
@@ -389,7 +416,7 @@ else
 fi
 nv_cmd stop
 it_log "generator sent $N: via VF $vfrx, synthetic $synrx, lost in a vanished VF $lost, dropped by the kernel (testpmd late) $kd; testpmd received $want"
-if [ "$variant" = serial ]; then
+if [ "$variant" = serial ] || [ "$variant" = off ]; then
 	[ "$vfrx" = 0 ] || fail "frames went through a VF that was not taken"
 else
 	[ "$vfrx" -gt 0 ] && [ "$synrx" -gt 0 ] || fail "traffic did not use both paths (VF $vfrx, synthetic $synrx)"

@@ -19,6 +19,7 @@
 
 #include "hn_var.h"
 #include "hn_rx_ext.h"
+#include "hn_vf.h"
 
 uint16_t
 hn_mtu_max(const struct hn_data *hv)
@@ -160,14 +161,9 @@ hn_dev_reset(struct rte_eth_dev *dev)
 
 	if (rte_vmbus_device_rescinded(hv->vmbus))
 		return -ENODEV;
-	/* The VF's attachment and data path state belong to the old
-	 * session; not carried over yet. */
-	if (hv->vf != NULL) {
-		HN_LOG(ERR, "port %u: reset with VF steering on (vf=1) is not"
-		       " supported: close the port and probe it again",
-		       hv->port_id);
-		return -ENOTSUP;
-	}
+	/* The old session's VF association goes with it (the port is
+	 * stopped: no VF attached); the host sends it again. */
+	hn_vf_session_reset(hv);
 	rc = hn_session_renew(hv, (uint16_t)hv->mtu);
 	if (rc != 0) {
 		HN_LOG(ERR, "port %u: reset: no session with the host: %s",

@@ -91,8 +91,10 @@ parse_devargs(struct hn_vf *vf, const struct rte_devargs *da, bool *explicit)
 	struct rte_kvargs *kv;
 	int rc;
 
-	/* Off unless asked for (vf=1) in this version (docs/pmd.md). */
-	vf->enabled = false;
+	/* On unless turned off (vf=0), as accelerated networking is on
+	 * Azure. A port the host offers no VF costs a control thread that
+	 * wakes every 10 ms and a check per burst (docs/pmd.md). */
+	vf->enabled = true;
 	*explicit = false;
 	snprintf(vf->pmd, sizeof(vf->pmd), "af_packet");
 	if (da == NULL || da->args == NULL || da->args[0] == '\0')
@@ -1065,7 +1067,7 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 	rc = parse_devargs(vf, da, &explicit);
 	if (rc != 0 || !vf->enabled) {
 		if (rc == 0)
-			HN_LOG(INFO, "port %u: VF steering off (devarg vf=1 turns it on)",
+			HN_LOG(INFO, "port %u: VF steering off (devarg vf=0)",
 			       hv->port_id);
 		rte_free(vf);
 		return rc;
@@ -1119,6 +1121,24 @@ hn_vf_init(struct hn_data *hv, const struct rte_devargs *da)
 	hn_eth(hv)->rx_pkt_burst = hn_vf_recv_pkts;
 	hn_eth(hv)->tx_pkt_burst = hn_vf_xmit_pkts;
 	return 0;
+}
+
+/* Before a new host session (reset: our port is stopped, so no VF is
+ * attached): the old session's association goes with it; the host sends
+ * its own again after RNDIS INIT. */
+void
+hn_vf_session_reset(struct hn_data *hv)
+{
+	struct hn_vf *vf = hv->vf;
+
+	hv->vf_assoc = false;
+	if (vf == NULL)
+		return;
+	pthread_mutex_lock(&vf->lock);
+	if (vf->attached)
+		hot_remove(vf, NULL, true, true);
+	vf->assoc_allocated = false;
+	pthread_mutex_unlock(&vf->lock);
 }
 
 void

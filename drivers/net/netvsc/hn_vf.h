@@ -169,6 +169,7 @@ struct hn_vf_salvaged {
 int hn_vf_init(struct hn_data *hv, const struct rte_devargs *da);
 void hn_vf_fini(struct hn_data *hv);
 void hn_vf_start(struct hn_data *hv);
+void hn_vf_session_reset(struct hn_data *hv);
 void hn_vf_stop(struct hn_data *hv);
 void hn_vf_host_assoc(struct hn_data *hv, bool allocated, uint32_t serial);
 void hn_vf_host_switch(struct hn_data *hv, uint32_t datapath);

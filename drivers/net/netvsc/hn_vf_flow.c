@@ -35,7 +35,7 @@ target(struct hn_data *hv, struct rte_flow_error *err, uint16_t *port)
 
 	if (vf == NULL)
 		return rte_flow_error_set(err, ENOTSUP, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
-			NULL, "net_netvsc: flow rules need the VF, and VF steering is off (devarg vf=1)");
+			NULL, "net_netvsc: flow rules need the VF, and VF steering is off (devarg vf=0)");
 	if (!vf->attached)
 		return rte_flow_error_set(err, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
 			NULL, "net_netvsc: flow rules go to the VF (accelerated networking), and no VF is attached now");
