@@ -444,6 +444,12 @@ if [ "$variant" = adopt ]; then
 	[ "$ad" = 1 ] && [ "$pr" = $((cycles - 1)) ] ||
 		fail "attachments: $ad adopted (wanted 1), $pr probed (wanted $((cycles - 1))): $(grep 'attached as port' "$NV_LOG")"
 	! grep -q "is no longer ours" "$NV_LOG" || fail "$(grep -m1 'is no longer ours' "$NV_LOG")"
+	# The association was there before testpmd's start: hot-add ran as
+	# the port started, and its wait for the switch held the VF lock
+	# that start's stats read needs, so the switch timed out before
+	# anyone polled (logged "switch not confirmed"). Not any more.
+	grep "(existing port adopted, net_af_packet0)" "$NV_LOG" | grep -q "data path switched to the VF" ||
+		fail "the adopted VF's switch: $(grep -m1 '(existing port adopted' "$NV_LOG")"
 	it_log "adopt: net_af_packet0 held at its creation, adopted in cycle 1, $pr stand-in(s) probed after"
 fi
 if [ "$variant" = churn ]; then
