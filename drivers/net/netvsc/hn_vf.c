@@ -178,14 +178,22 @@ retire(struct hn_vf *vf, struct hn_vf_q *qs, uint16_t n, const char *what)
 
 /* How send_switch() waits for the host's completion. */
 enum hn_sw_wait {
-	HN_SW_POLLED,	/* the application's Rx poll reads channel 0 */
+	/* The application's Rx poll reads channel 0; so do we, if it has
+	 * not within HN_VF_SWITCH_SELF_MS (see HN_SW_UNLOCKED). */
+	HN_SW_POLLED,
 	HN_SW_SELF,	/* our port is stopping: nobody polls, we read it */
-	/* Hot-add: as HN_SW_POLLED, with vf->lock released meanwhile. An
+	/* Hot-add: as HN_SW_POLLED, vf->lock released meanwhile. An
 	 * application's control call (testpmd's start reads the stats)
 	 * waited for the lock, and it polls only after that call: the
-	 * switch timed out (2 s) though the host switched. */
+	 * switch timed out (2 s) though the host switched. Channel 0 is
+	 * read here when the application has not within
+	 * HN_VF_SWITCH_SELF_MS (it may not poll yet): under the channel's
+	 * lock, taken with trylock as the data path and rx_queue_count do,
+	 * in Tx mode (data met is parked for the next Rx burst, as a Tx
+	 * queue reaping completions does). */
 	HN_SW_UNLOCKED,
 };
+#define HN_VF_SWITCH_SELF_MS 5u
 
 /*
  * Ask the host to switch and wait for its completion (data read by
@@ -198,7 +206,7 @@ send_switch(struct hn_vf *vf, uint32_t dp, enum hn_sw_wait how)
 	struct hn_data *hv = vf->hv;
 	uint8_t m[NVSP_REQ_SIZE];
 	uint32_t before = vf->switch_done;
-	uint64_t end;
+	uint64_t end, self_at;
 	int len, rc;
 
 	if (hv->dead)
@@ -220,12 +228,17 @@ send_switch(struct hn_vf *vf, uint32_t dp, enum hn_sw_wait how)
 	vf->on_vf = dp == NVSP_DATAPATH_VF;
 	if (how == HN_SW_UNLOCKED)
 		pthread_mutex_unlock(&vf->lock);
+	self_at = ms_now() + HN_VF_SWITCH_SELF_MS;
 	end = ms_now() + HN_VF_SWITCH_WAIT_MS;
 	while (vf->switch_done == before && ms_now() < end && !hv->dead &&
 	       !(how == HN_SW_UNLOCKED && vf->stop)) {
 		if (how == HN_SW_SELF) {
 			rte_spinlock_lock(&hv->chans[0].lock);
 			(void)hn_chan_poll(&hv->chans[0], HN_POLL_CTL, 64);
+			rte_spinlock_unlock(&hv->chans[0].lock);
+		} else if (ms_now() >= self_at &&
+			   rte_spinlock_trylock(&hv->chans[0].lock)) {
+			(void)hn_chan_poll(&hv->chans[0], HN_POLL_TX, 64);
 			rte_spinlock_unlock(&hv->chans[0].lock);
 		}
 		rte_delay_us_sleep(200);
