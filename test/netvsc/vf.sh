@@ -50,9 +50,10 @@
 #             open files back where they were after the first cycle.
 #             VF_CYCLES overrides CYCLES.
 #             mtu: the MTU carried to the VF. With the VF attached at MTU
-#             1500 (its netdev's MTU 1500), then revoked, the port is
-#             stopped, set to MTU 9000 and started; the VF offered again
-#             is taken with MTU 9000 (its netdev's MTU, the PMD's log) and
+#             1500 (its netdev's MTU 1500), the port is stopped (the VF
+#             removed), set to MTU 9000 and started; the VF, still
+#             offered, is taken again at the start, its switch confirmed,
+#             with MTU 9000 (its netdev's MTU, the PMD's log) and
 #             N frames of 9014 bytes reach testpmd through it, all of
 #             them (emulator's VF count, the PMD's VF count and bytes,
 #             testpmd's). testpmd's mbufs hold a whole jumbo frame: the
@@ -231,23 +232,24 @@ if [ "$variant" = mtu ]; then
 	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "vf-offer refused"
 	nv_wait 20 1 attached || fail "the PMD attached $NV_GOT VFs, wanted 1"
 	[ "$(vf_mtu)" = 1500 ] || fail "VF $G: MTU $(vf_mtu) at the port's 1500"
-	# An MTU change needs the port stopped, which removes the VF; it is
-	# revoked first: a VF taken again at port start, before forwarding
-	# polls the port, waits for the switch's completion while holding the
-	# VF lock, and testpmd's start (reading the stats) waits for that lock
-	# (docs/pmd.md).
-	it_ctl v vf-revoke 0 >/dev/null || fail "vf-revoke refused"
-	nv_wait 20 1 removed || fail "the PMD removed $NV_GOT VFs, wanted 1"
-	nv_wait 10 no vf_field offered || fail "revoke did not finish"
+	# An MTU change needs the port stopped, which removes the VF (still
+	# offered); the port's start takes it again, with the new MTU, before
+	# forwarding polls the port: the switch is still confirmed (the
+	# control thread reads channel 0 itself; it used to wait 2 s holding
+	# the VF lock, testpmd's start waiting for that lock, and log
+	# "switch not confirmed").
 	nv_cmd stop
 	nv_cmd port stop 0
+	nv_wait 20 1 removed || fail "port stop: the PMD removed $NV_GOT VFs, wanted 1"
 	nv_cmd port config mtu 0 9000
 	nv_cmd port start 0
+	nv_wait 20 2 attached || fail "at MTU 9000: the PMD attached $NV_GOT VFs in all, wanted 2"
 	nv_cmd start
 	nv_cmd show port info 0
 	nv_out | grep -q '^MTU: 9000' || fail "the port's MTU: $(nv_out | grep '^MTU' || echo none shown)"
-	it_ctl v vf-offer 0 "$SERIAL" >/dev/null || fail "vf-offer refused (again)"
-	nv_wait 20 2 attached || fail "at MTU 9000: the PMD attached $NV_GOT VFs in all, wanted 2"
+	grep "VF $G (serial match) attached as port" "$NV_LOG" | tail -1 | grep -q "data path switched to the VF" ||
+		fail "VF taken at port start: $(grep "VF $G (serial match) attached as port" "$NV_LOG" | tail -1)"
+	[ "$(pmd_x vf_switch_timeouts)" = 0 ] || fail "vf_switch_timeouts $(pmd_x vf_switch_timeouts)"
 	grep -q 'VF MTU 9000$' "$NV_LOG" || fail "the PMD did not give the VF MTU 9000: $(grep 'VF MTU' "$NV_LOG" | tail -1)"
 	[ "$(vf_mtu)" = 9000 ] || fail "VF $G: MTU $(vf_mtu), the port's 9000"
 	nv_wait 10 on vf_field steering || fail "the host does not steer to the VF"
