@@ -386,7 +386,7 @@ ring_reader_avail(const struct vmbus_ring *r, uint32_t *avail)
  * Copy and validate the descriptor of the next packet.
  * Returns 0 with *len = len8 * 8, -EAGAIN or -EIO.
  */
-static int
+static inline __attribute__((always_inline)) int
 ring_next_desc(const struct vmbus_ring *r, struct vmbus_pkt_desc *desc,
 	       uint32_t *len)
 {
@@ -416,9 +416,11 @@ ring_next_desc(const struct vmbus_ring *r, struct vmbus_pkt_desc *desc,
 	return 0;
 }
 
-int
-vmbus_ring_peek(const struct vmbus_ring *r, void *buf, size_t buflen,
-		uint32_t *pkt_len)
+/* vmbus_ring_peek, inline in vmbus_ring_read (an exported function is
+ * not inlined in a shared object). */
+static inline __attribute__((always_inline)) int
+ring_peek(const struct vmbus_ring *r, void *buf, size_t buflen,
+	  uint32_t *pkt_len)
 {
 	struct vmbus_pkt_desc desc;
 	uint32_t len;
@@ -438,10 +440,17 @@ vmbus_ring_peek(const struct vmbus_ring *r, void *buf, size_t buflen,
 }
 
 int
+vmbus_ring_peek(const struct vmbus_ring *r, void *buf, size_t buflen,
+		uint32_t *pkt_len)
+{
+	return ring_peek(r, buf, buflen, pkt_len);
+}
+
+int
 vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t buflen,
 		uint32_t *pkt_len)
 {
-	int rc = vmbus_ring_peek(r, buf, buflen, pkt_len);
+	int rc = ring_peek(r, buf, buflen, pkt_len);
 
 	if (rc != 0)
 		return rc;

@@ -105,6 +105,53 @@ spans_copy(uint8_t *dst, const struct gpa_span *sp, uint32_t off, uint32_t n)
  * and count), translated page by page into host-contiguous spans.
  * Returns the bytes they carry, 0 for anything the full path must see.
  */
+/* Add the n bytes at p to the spans, merged with the last if they
+ * follow it here; false if there are GPA_SPANS already. */
+static inline bool
+span_add(struct gpa_span *sp, unsigned int *ns, const uint8_t *p, uint32_t n)
+{
+	if (*ns != 0 && sp[*ns - 1].p + sp[*ns - 1].len == p) {
+		sp[*ns - 1].len += n;
+		return true;
+	}
+	if (*ns == GPA_SPANS)
+		return false;
+	sp[*ns].p = p;
+	sp[*ns].len = n;
+	(*ns)++;
+	return true;
+}
+
+/* Whether p + n is outside the receive buffers and added to the spans. */
+static inline bool
+page_ok(const struct rxbuf_hull *hl, struct gpa_span *sp, unsigned int *ns,
+	const uint8_t *p, uint32_t n)
+{
+	return p != NULL && !(p < hl->hi && p + n > hl->lo) &&
+	       span_add(sp, ns, p, n);
+}
+
+/* A range of several pages (not the DPDK form), page by page. */
+static __attribute__((noinline)) bool
+range_pages(struct emu_guestmem *gm, const struct rxbuf_hull *hl,
+	    const uint8_t *pfns, uint32_t npfn, uint32_t off, uint32_t left,
+	    struct gpa_span *sp, unsigned int *ns)
+{
+	uint32_t i, n;
+	uint64_t pfn;
+
+	for (i = 0; i < npfn; i++) {
+		n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
+		memcpy(&pfn, pfns + (size_t)i * sizeof(pfn), sizeof(pfn));
+		if (!page_ok(hl, sp, ns,
+			     emu_guestmem_translate_hinted(gm, pfn, off, n), n))
+			return false;
+		left -= n;
+		off = 0;
+	}
+	return true;
+}
+
 static inline uint32_t
 gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
@@ -119,9 +166,8 @@ gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 	rxbuf_hull(nic->net, &hl);
 	while (nranges-- != 0) {
 		struct vmbus_gpa_range g;
-		uint32_t npfn, off, left, n, i;
+		uint32_t npfn, step;
 		uint64_t pfn;
-		const uint8_t *p;
 
 		if (room < sizeof(g))
 			return 0;
@@ -131,31 +177,24 @@ gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
 		    g.byte_count > EMU_NET_GATHER_MAX - total)
 			return 0;
 		npfn = (g.byte_offset + g.byte_count + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
-		if ((uint64_t)npfn * sizeof(uint64_t) > room - sizeof(g))
+		step = (uint32_t)sizeof(g) + npfn * (uint32_t)sizeof(pfn);
+		if (step > room)
 			return 0;
-		off = g.byte_offset;
-		left = g.byte_count;
-		for (i = 0; i < npfn; i++) {
-			n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
-			memcpy(&pfn, r + sizeof(g) + (size_t)i * sizeof(pfn), sizeof(pfn));
-			p = emu_guestmem_translate_hinted(gm, pfn, off, n);
-			if (p == NULL || (p < hl.hi && p + n > hl.lo))
+		if (hv_likely(npfn == 1)) {
+			/* One page a range: both DPDK guests' form. */
+			memcpy(&pfn, r + sizeof(g), sizeof(pfn));
+			if (!page_ok(&hl, sp, &ns,
+				     emu_guestmem_translate_hinted(gm, pfn, g.byte_offset,
+								   g.byte_count),
+				     g.byte_count))
 				return 0;
-			if (ns != 0 && sp[ns - 1].p + sp[ns - 1].len == p) {
-				sp[ns - 1].len += n;
-			} else {
-				if (ns == GPA_SPANS)
-					return 0;
-				sp[ns].p = p;
-				sp[ns].len = n;
-				ns++;
-			}
-			left -= n;
-			off = 0;
+		} else if (!range_pages(gm, &hl, r + sizeof(g), npfn, g.byte_offset,
+					g.byte_count, sp, &ns)) {
+			return 0;
 		}
 		total += g.byte_count;
-		r += sizeof(g) + (size_t)npfn * sizeof(uint64_t);
-		room -= (uint32_t)(sizeof(g) + (size_t)npfn * sizeof(uint64_t));
+		r += step;
+		room -= step;
 	}
 	*nsp = ns;
 	return total;

@@ -311,6 +311,35 @@ tx_gpa_split(struct g *g, const uint8_t *f, size_t flen, size_t split,
 	return ng_expect_tx_comp(g, 0, id);
 }
 
+/* A plain frame in one range of two pages (not the DPDK form). */
+static uint32_t
+tx_gpa_two_page_range(struct g *g, const uint8_t *f, size_t flen, uint64_t id)
+{
+	const struct rndis_pkt_meta meta = { 0 };
+	uint8_t *hdrpg = g->mem + 40 * HV_PAGE_SIZE;
+	uint8_t *a = g->mem + 43 * HV_PAGE_SIZE - 600;
+	struct vmbus_pkt_gpa_range rg[2];
+	uint64_t pfn_h, pfns[2];
+	uint8_t hdr[256], m[40];
+	int off, hl;
+
+	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, &meta, (uint32_t)flen, 0);
+	assert_true(off > 0 && flen > 600);
+	memcpy(a, f, flen);
+	pfn_h = ng_gpa_page(g, hdrpg);
+	pfns[0] = ng_gpa_page(g, a);
+	pfns[1] = ng_gpa_page(g, a + 600);
+	rg[0] = (struct vmbus_pkt_gpa_range){ 0, (uint32_t)off, &pfn_h };
+	rg[1] = (struct vmbus_pkt_gpa_range){ HV_PAGE_SIZE - 600, (uint32_t)flen, pfns };
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_ranges(hdr, sizeof(hdr), rg, 2, sizeof(m), id,
+					VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	ng_send_pkt(g, 0, hdr, (size_t)hl, m, sizeof(m));
+	return ng_expect_tx_comp(g, 0, id);
+}
+
 /*
  * Plain frames by page ranges, the form the one-pass path takes
  * (emu_txgpa.c): in place, the same header again, split over pages
@@ -345,6 +374,11 @@ test_emu_net_tx_plain_gpa(void **state)
 	assert_int_equal(g->cap.n, 4);
 	assert_int_equal(g->cap.len[3], 60);
 	assert_memory_equal(g->cap.f[3], f, 60);
+	/* A range of two pages. */
+	assert_int_equal(tx_gpa_two_page_range(g, f, flen, 7), NVSP_STATUS_SUCCESS);
+	assert_int_equal(g->cap.n, 5);
+	assert_int_equal(g->cap.len[4], flen);
+	assert_memory_equal(g->cap.f[4], f, flen);
 }
 
 int
