@@ -178,37 +178,36 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 	 * filled in locals: the byte stores would otherwise make the
 	 * compiler reload them each time. A packet's ids almost always
 	 * come from one pool: the loop stays in the first id's and only
-	 * an id of another pool switches. */
-	uint32_t *nexts = nic->sub_next, count = nic->sub_count;
+	 * an id of another pool switches. A freed id's sub_next is left as
+	 * it was: it is written before it is read again (emu_rx_sub_alloc,
+	 * or the staging of the packet that takes the id). */
+	const uint32_t *nexts = nic->sub_next;
+	uint32_t count = nic->sub_count;
 	uint8_t *busy = nic->sub_busy;
 	const uint8_t *owner = nic->sub_pool;
 	struct emu_rx_pool *p;
-	uint32_t idx = first, next, n = 0, *pf, pn;
+	uint32_t idx = first, n = 0, *top;
 	unsigned int cur;
 
 	if (first >= count)
 		return 0;
 	cur = owner[first];
 	p = &nic->pool[cur];
-	pf = p->free;
-	pn = p->n;
+	top = p->free + p->n;
 	/* The chain is ours, but bound the walk all the same: at most
 	 * count ids, each below count. */
 	do {
-		next = nexts[idx];
-		nexts[idx] = EMU_SUB_NONE;
 		busy[idx] = EMU_SUB_FREE;
 		if (hv_unlikely(owner[idx] != cur)) {
-			p->n = pn;
+			p->n = (uint32_t)(top - p->free);
 			cur = owner[idx];
 			p = &nic->pool[cur];
-			pf = p->free;
-			pn = p->n;
+			top = p->free + p->n;
 		}
-		pf[pn++] = idx;
-		idx = next;
+		*top++ = idx;
+		idx = nexts[idx];
 	} while (++n != count && idx < count);
-	p->n = pn;
+	p->n = (uint32_t)(top - p->free);
 	nic->sub_nfree += n;
 	return n;
 }
