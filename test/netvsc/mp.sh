@@ -143,6 +143,9 @@ run_secondary() {
 
 run_secondary "$IT_DIR/secondary.log" "$N" secondary
 s=$MP_LINE h1rx=$(q_field 1 rx) h1tx=$(q_field 1 tx)
+# Steering is on by default, and a secondary never sees VF frames: it says so.
+grep -q 'secondary: VF steering is on in the primary' "$IT_DIR/secondary.log" ||
+	fail "the secondary did not warn that VF-steered frames reach the primary only"
 it_log "secondary: $s; host queue 1: rx $h1rx tx $h1tx"
 
 # check WHO LINE HOST_RX HOST_TX Q [XSTAT]: its counts equal the host's,

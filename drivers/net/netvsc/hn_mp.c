@@ -86,6 +86,14 @@ hn_probe_secondary(struct rte_vmbus_device *vdev,
 	    hn_intr_setup(eth) != 0)
 		HN_LOG(WARNING, "port %u: secondary: no Rx interrupts",
 		       eth->data->port_id);
+	/* Only the primary's bursts poll the VF (its port is the
+	 * primary's): say so where a secondary would lose frames. */
+	if (((const struct hn_data *)eth->data->dev_private)->vf != NULL)
+		HN_LOG(WARNING, "port %u: secondary: VF steering is on in the primary "
+		       "(devarg vf, default 1): frames the host steers to a VF reach "
+		       "the primary's queues only, never this process's; give the "
+		       "primary vf=0 to share queues with secondaries",
+		       eth->data->port_id);
 	rte_eth_dev_probing_finish(eth);
 	HN_LOG(INFO, "port %u: attached as a secondary process",
 	       eth->data->port_id);
