@@ -455,6 +455,35 @@ test_nvsp_msg_rndis_pkt(void **state)
 	assert_int_equal(nvsp_parse_rndis_pkt(b, 40, &pi), -EPROTO);
 }
 
+/* The inlined completion reader answers exactly as the parser does. */
+static void
+test_nvsp_msg_rndis_complete_inline(void **state)
+{
+	static const uint32_t types[] = {
+		NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE,
+		NVSP_MSG_TYPE_SEND_RNDIS_PKT, 0, UINT32_MAX,
+	};
+	uint32_t st_a, st_b, i, t;
+	size_t len;
+	uint8_t b[40];
+
+	(void)state;
+	for (t = 0; t < HV_ARRAY_SIZE(types); t++) {
+		memset(b, 0, sizeof(b));
+		memcpy(b, &types[t], 4);
+		for (i = 0; i < 8; i++)
+			b[4 + i] = (uint8_t)(0x11 * (i + 1));
+		for (len = 0; len <= sizeof(b); len++) {
+			st_a = st_b = 12345;
+			assert_int_equal(nvsp_rndis_pkt_complete_status(b, len,
+									&st_a),
+					 nvsp_parse_rndis_pkt_complete(b, len,
+								       &st_b));
+			assert_int_equal(st_a, st_b);
+		}
+	}
+}
+
 static void
 test_nvsp_msg_vf_and_datapath(void **state)
 {
@@ -622,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_nvsp_msg_indirection_roundtrip),
 		cmocka_unit_test(test_nvsp_msg_indirection_errors),
 		cmocka_unit_test(test_nvsp_msg_host_helpers),
+		cmocka_unit_test(test_nvsp_msg_rndis_complete_inline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

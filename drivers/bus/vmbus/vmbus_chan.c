@@ -459,7 +459,6 @@ rte_vmbus_chan_send_gpa(struct rte_vmbus_chan *chan,
 			const void *data, uint32_t len, uint64_t xactid,
 			uint32_t flags, bool *need_sig)
 {
-	struct vmbus_pkt_page pages[VMBUS_MAX_GPA];
 	uint8_t hdr[VMBUS_PKT_GPA_PAGES_HDR_LEN(VMBUS_MAX_GPA)];
 	uint32_t i;
 	int hlen;
@@ -468,19 +467,19 @@ rte_vmbus_chan_send_gpa(struct rte_vmbus_chan *chan,
 	    (data == NULL && len != 0) ||
 	    (flags & ~RTE_VMBUS_FLAG_COMPLETION_REQUESTED) != 0)
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		pages[i].pfn = gpa[i].pfn;
-		pages[i].byte_offset = gpa[i].offset;
-		pages[i].byte_count = gpa[i].len;
-	}
-	hlen = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), pages, n, len, xactid,
-					 (uint16_t)flags);
+	/* Ranges go straight into the header, each checked on the way. */
+	for (i = 0; i < n; i++)
+		if (!vmbus_pkt_gpa_page_put(hdr, i, gpa[i].pfn, gpa[i].offset,
+					    gpa[i].len))
+			return -EINVAL;
+	hlen = vmbus_pkt_build_gpa_hdr(hdr, sizeof(hdr), n, len, xactid,
+				       (uint16_t)flags);
 	if (hlen < 0)
 		return hlen;
 	return chan_write(chan, hdr, (uint32_t)hlen, data, len, need_sig);
 }
 
-static int
+static inline __attribute__((always_inline)) int
 chan_read(struct rte_vmbus_chan *chan, void *buf, uint32_t *len, bool consume)
 {
 	uint32_t pkt_len = 0;

@@ -411,6 +411,17 @@ nvsp_parse_rndis_pkt_complete(const void *buf, size_t len, uint32_t *status)
 	int rc;
 
 	*status = NVSP_STATUS_NONE;
+	/* One per page-buffer send: the usual completion without the
+	 * general copy; anything else gets it (and its error codes). */
+	if (len >= 8) {
+		uint32_t w[2];
+
+		memcpy(w, buf, sizeof(w));
+		if (w[0] == NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE) {
+			*status = w[1];
+			return 0;
+		}
+	}
 	rc = msg_copy(buf, len, NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE, 8, &m,
 		      sizeof(m));
 	if (rc != 0)

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nvsp_wire.h"
 
@@ -177,6 +178,26 @@ nvsp_parse_subchannel_resp(const void *buf, size_t len, uint32_t requested,
 int
 nvsp_parse_rndis_pkt_complete(const void *buf, size_t len,
 			      uint32_t *status);
+
+/*
+ * The same, inlined for the one completion per send: the well-formed
+ * message is read here, anything else goes to the parser above (same
+ * result and error codes).
+ */
+static inline int
+nvsp_rndis_pkt_complete_status(const void *buf, size_t len, uint32_t *status)
+{
+	uint32_t w[2];
+
+	if (len >= sizeof(w)) {
+		memcpy(w, buf, sizeof(w));
+		if (w[0] == NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE) {
+			*status = w[1];
+			return 0;
+		}
+	}
+	return nvsp_parse_rndis_pkt_complete(buf, len, status);
+}
 /* Also used by the host for the guest's SEND_RNDIS_PKT. */
 int
 nvsp_parse_rndis_pkt(const void *buf, size_t len,

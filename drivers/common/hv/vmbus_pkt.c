@@ -49,7 +49,8 @@ pkt_desc_fill(struct vmbus_pkt_desc *d, uint16_t type, size_t hdr_len,
 	/* Bound both terms first so that the sum cannot wrap. */
 	if (payload_len > VMBUS_PKT_MAX_LEN || hdr_len > VMBUS_PKT_MAX_LEN)
 		return -EMSGSIZE;
-	total = vmbus_pkt_len(hdr_len, payload_len);
+	/* vmbus_pkt_len(), without the call. */
+	total = hdr_len + HV_ALIGN_UP(payload_len, (size_t)VMBUS_PKT_ALIGN);
 	if (total > VMBUS_PKT_MAX_LEN)
 		return -EMSGSIZE;
 
@@ -102,23 +103,25 @@ gpa_hdr_write(void *buf, size_t hdr_len, uint32_t n, size_t payload_len,
 	struct vmbus_gpa_direct_hdr h;
 	int rc;
 
-	memset(&h, 0, sizeof(h));
+	/* Every field set: no memset (one per page-buffer send). */
 	rc = pkt_desc_fill(&h.desc, VMBUS_PKT_DATA_GPA_DIRECT, hdr_len,
 			   payload_len, flags, trans_id);
 	if (rc != 0)
 		return rc;
+	h.reserved = 0;
 	h.range_count = n;
 	memcpy(buf, &h, sizeof(h));
 	return (int)hdr_len;
 }
 
+_Static_assert(VMBUS_PKT_GPA_PAGES_HDR_LEN(1) ==
+	       sizeof(struct vmbus_gpa_direct_hdr) + GPA_RANGE_LEN + PFN_LEN,
+	       "a single-page range is one range header and one PFN");
+
 int
-vmbus_pkt_build_gpa_pages(void *buf, size_t size,
-			  const struct vmbus_pkt_page *pages, uint32_t n,
-			  size_t payload_len, uint64_t trans_id,
-			  uint16_t flags)
+vmbus_pkt_build_gpa_hdr(void *buf, size_t size, uint32_t n,
+			size_t payload_len, uint64_t trans_id, uint16_t flags)
 {
-	uint8_t *p = buf;
 	size_t hdr_len;
 
 	if (n == 0)
@@ -129,24 +132,27 @@ vmbus_pkt_build_gpa_pages(void *buf, size_t size,
 	hdr_len = VMBUS_PKT_GPA_PAGES_HDR_LEN(n);
 	if (size < hdr_len)
 		return -ENOBUFS;
-
-	for (uint32_t i = 0; i < n; i++) {
-		const struct vmbus_pkt_page *pg = &pages[i];
-		struct vmbus_gpa_range r = {
-			.byte_count = pg->byte_count,
-			.byte_offset = pg->byte_offset,
-		};
-		size_t at = sizeof(struct vmbus_gpa_direct_hdr) +
-			    (size_t)i * (GPA_RANGE_LEN + PFN_LEN);
-
-		/* The single-page form has room for exactly one PFN. */
-		if (vmbus_pkt_gpa_pfn_count(pg->byte_offset,
-					    pg->byte_count) != 1)
-			return -EINVAL;
-		memcpy(p + at, &r, sizeof(r));
-		memcpy(p + at + GPA_RANGE_LEN, &pg->pfn, PFN_LEN);
-	}
 	return gpa_hdr_write(buf, hdr_len, n, payload_len, trans_id, flags);
+}
+
+int
+vmbus_pkt_build_gpa_pages(void *buf, size_t size,
+			  const struct vmbus_pkt_page *pages, uint32_t n,
+			  size_t payload_len, uint64_t trans_id,
+			  uint16_t flags)
+{
+	int rc = vmbus_pkt_build_gpa_hdr(buf, size, n, payload_len, trans_id,
+					 flags);
+
+	if (rc < 0)
+		return rc;
+	/* The single-page form has room for exactly one PFN. */
+	for (uint32_t i = 0; i < n; i++)
+		if (!vmbus_pkt_gpa_page_put(buf, i, pages[i].pfn,
+					    pages[i].byte_offset,
+					    pages[i].byte_count))
+			return -EINVAL;
+	return rc;
 }
 
 /* Header length of multi-page ranges; 0 if a range is invalid. */
@@ -292,16 +298,21 @@ vmbus_pkt_parse(const void *pkt, size_t len, struct vmbus_pkt_info *out)
 	struct vmbus_pkt_desc d;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	/* Every field is set below (completions are the hot case: no
+	 * memset of the whole result); a refused packet leaves it zeroed. */
 	if (len < sizeof(d))
-		return -EINVAL;
+		goto bad;
 	memcpy(&d, pkt, sizeof(d));
 	if (d.offset8 < sizeof(d) / VMBUS_PKT_ALIGN || d.len8 < d.offset8 ||
 	    (size_t)d.len8 * VMBUS_PKT_ALIGN > len)
-		return -EINVAL;
+		goto bad;
 	if ((d.flags & ~VMBUS_PKT_FLAG_COMPLETION_REQUESTED) != 0)
-		return -EINVAL;
+		goto bad;
 
+	out->xfer_pageset_id = 0;
+	out->range_count = 0;
+	out->ranges = NULL;
+	out->ranges_len = 0;
 	out->type = d.type;
 	out->flags = d.flags;
 	out->trans_id = d.trans_id;
@@ -321,11 +332,15 @@ vmbus_pkt_parse(const void *pkt, size_t len, struct vmbus_pkt_info *out)
 		rc = parse_gpa(pkt, out);
 		break;
 	default:
+		/* Framing is sound: the caller can step over it. */
 		return -ENOTSUP;
 	}
 	if (rc != 0)
 		memset(out, 0, sizeof(*out));
 	return rc;
+bad:
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
 }
 
 void

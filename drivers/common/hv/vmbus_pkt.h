@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmbus_wire.h"
 
@@ -99,6 +100,41 @@ vmbus_pkt_build_inband(void *buf, size_t size, size_t payload_len,
 int
 vmbus_pkt_build_comp(void *buf, size_t size, size_t payload_len,
 		     uint64_t trans_id);
+
+/*
+ * Single-page range i of a GPA-direct header at buf (which must hold
+ * VMBUS_PKT_GPA_PAGES_HDR_LEN(i + 1) bytes), straight from the caller's
+ * own page list: false, nothing written, unless byte_count != 0 and the
+ * range stays within its page. The sender's hot path writes its ranges
+ * with this, then the prefix with vmbus_pkt_build_gpa_hdr().
+ */
+static inline bool
+vmbus_pkt_gpa_page_put(void *buf, uint32_t i, uint64_t pfn,
+		       uint32_t byte_offset, uint32_t byte_count)
+{
+	uint8_t *at = (uint8_t *)buf + VMBUS_PKT_GPA_PAGES_HDR_LEN(i);
+	struct vmbus_gpa_range r = {
+		.byte_count = byte_count,
+		.byte_offset = byte_offset,
+	};
+
+	/* count - 1 wraps for 0; offset < page keeps the right side sane. */
+	if (byte_offset >= HV_PAGE_SIZE ||
+	    byte_count - 1u >= HV_PAGE_SIZE - byte_offset)
+		return false;
+	memcpy(at, &r, sizeof(r));
+	memcpy(at + sizeof(r), &pfn, sizeof(pfn));
+	return true;
+}
+
+/*
+ * The 24-byte prefix of a GPA-direct header whose n single-page ranges
+ * vmbus_pkt_gpa_page_put() wrote. Returns the header length or -errno
+ * (n == 0 or too many for a packet, buffer too small, bad flags).
+ */
+int
+vmbus_pkt_build_gpa_hdr(void *buf, size_t size, uint32_t n,
+			size_t payload_len, uint64_t trans_id, uint16_t flags);
 
 /* GPA-direct header with one single-page range per element. */
 int

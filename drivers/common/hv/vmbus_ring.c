@@ -46,8 +46,9 @@ ring_advance(const struct vmbus_ring *r, uint32_t idx, uint32_t n)
 	return n < room ? idx + n : n - room;
 }
 
-/* Copy @len (< D) bytes into the data area at @pos, wrapping; new pos. */
-static uint32_t
+/* Copy @len (< D) bytes into the data area at @pos, wrapping; new pos.
+ * Inlined: one call per packet piece on the per-packet path. */
+static inline __attribute__((always_inline)) uint32_t
 ring_copy_in(const struct vmbus_ring *r, uint32_t pos, const void *src,
 	     uint32_t len)
 {
@@ -143,7 +144,7 @@ vmbus_ring_attach(struct vmbus_ring *r, void *hdr, void *data,
  * Snapshot both indices once and compute the free bytes.
  * Returns 0 or -EIO.
  */
-static int
+static inline __attribute__((always_inline)) int
 ring_writer_snapshot(const struct vmbus_ring *w, uint32_t *wr, uint32_t *free)
 {
 	/* Only we store write_index: no ordering needed to read it back. */
@@ -180,7 +181,7 @@ _Static_assert(sizeof(uint64_t) == VMBUS_PKT_ALIGN,
 	       "the trailer is one aligned unit");
 
 /* Copy packet, zero padding and trailer starting at @start. */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 ring_put_packet(const struct vmbus_ring *w, uint32_t start,
 		const struct hv_sg *sg, unsigned int nsg, uint32_t len)
 {
@@ -401,8 +402,12 @@ ring_next_desc(const struct vmbus_ring *r, struct vmbus_pkt_desc *desc,
 	if (avail < sizeof(*desc) + VMBUS_PKT_TRAILER_SIZE)
 		return -EIO;
 
-	/* Private copy: the writer may change the ring under us. */
-	ring_copy_out(r, r->priv_index, desc, sizeof(*desc));
+	/* Private copy: the writer may change the ring under us. A fixed-size
+	 * copy (inlined) unless the descriptor wraps. */
+	if (r->data_size - r->priv_index >= sizeof(*desc))
+		memcpy(desc, r->data + r->priv_index, sizeof(*desc));
+	else
+		ring_copy_out(r, r->priv_index, desc, sizeof(*desc));
 	/*
 	 * Framing only: len8 says where the next packet starts. A bad
 	 * offset8 spoils this packet, not the ring; vmbus_pkt_parse() refuses
@@ -433,9 +438,13 @@ ring_peek(const struct vmbus_ring *r, void *buf, size_t buflen,
 	*pkt_len = len;
 	if (buflen < len)
 		return -ENOBUFS;
-	ring_copy_out(r, r->priv_index, buf, len);
-	/* The caller parses the descriptor we validated, not a re-read. */
+	/* The caller parses the descriptor we validated, not a re-read;
+	 * the rest follows it (len >= sizeof(desc), checked above). */
 	memcpy(buf, &desc, sizeof(desc));
+	if (len > sizeof(desc))
+		ring_copy_out(r, ring_advance(r, r->priv_index, sizeof(desc)),
+			      (uint8_t *)buf + sizeof(desc),
+			      len - (uint32_t)sizeof(desc));
 	return 0;
 }
 

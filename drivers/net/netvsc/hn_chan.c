@@ -454,6 +454,7 @@ hn_chan_poll(struct hn_chan *hc, enum hn_poll_mode mode, unsigned int budget)
 			break;
 		n++;
 	}
+	hn_tx_comp_flush(hc);
 	if (n != 0) {
 		int c = rte_vmbus_chan_recv_commit(hc->chan);
 

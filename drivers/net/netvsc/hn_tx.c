@@ -102,7 +102,11 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (hv_xact_init_tagged(&txq->xact, txq->xslots, n, 0,
 				HN_TX_TAG(qid, hv->tx_epoch++)) != 0 ||
 	    rndis_tmpl_init(&txq->tmpl[0], 0, 0) != 0 ||
-	    rndis_tmpl_init(&txq->tmpl[1], RNDIS_META_VLAN, 0) != 0) {
+	    txq->tmpl[0].hdr_len != HN_TX_HDR0 ||
+	    rndis_tmpl_init(&txq->tmpl[1], RNDIS_META_VLAN, 0) != 0 ||
+	    nvsp_build_rndis_pkt(txq->nv_pagebuf, sizeof(txq->nv_pagebuf),
+				 NVSP_CHANNEL_TYPE_DATA, NVSP_SECTION_INDEX_NONE,
+				 0) < 0) {
 		dev->data->tx_queues[qid] = txq;
 		hn_tx_queue_release(dev, qid);
 		return -EINVAL;
@@ -136,8 +140,9 @@ hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 }
 
 static uint32_t hn_tx_agg_max(const struct hn_data *hv);
+static void hn_tx_free_done(struct hn_tx_queue *txq);
 
-static void hn_txd_put(struct hn_tx_queue *txq, uint32_t idx);
+static inline void hn_txd_put(struct hn_tx_queue *txq, uint32_t idx);
 
 /*
  * Abandoned sends whose slice is about to be rebuilt. After a new
@@ -218,7 +223,7 @@ hn_tx_slice_sections(struct hn_data *hv)
 	return 0;
 }
 
-static void
+static inline void
 hn_txd_put(struct hn_tx_queue *txq, uint32_t idx)
 {
 	struct hn_txd *d = &txq->txd[idx];
@@ -274,7 +279,7 @@ hn_tx_expire_abandoned(struct hn_tx_queue *txq)
 	return n != 0;
 }
 
-static int32_t
+static __rte_always_inline int32_t
 hn_txd_get(struct hn_tx_queue *txq, bool section)
 {
 	uint32_t idx, sec = HN_NO_SECTION;
@@ -363,8 +368,8 @@ hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 		return;
 	}
 	txq->txd[done.cookie].xid = 0;
-	rc = nvsp_parse_rndis_pkt_complete(pi->payload, pi->payload_len,
-					   &status);
+	rc = nvsp_rndis_pkt_complete_status(pi->payload, pi->payload_len,
+					    &status);
 	if (rc == -EPROTO && pi->payload_len >= sizeof(type)) {
 		memcpy(&type, pi->payload, sizeof(type));
 		hn_bad(hc, HN_BAD_NVSP, "tx completion type", type);
@@ -375,7 +380,32 @@ hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi)
 	}
 	if (txq->txd[done.cookie].abandoned)
 		txq->st.late_done += txq->txd[done.cookie].pkts;
+	/* A page-buffer send's mbuf: freed in bulk with the others this
+	 * poll completes (hn_tx_comp_flush), not one by one. */
+	if (txq->txd[done.cookie].m != NULL) {
+		if (hc->done_txq != txq) {
+			hn_tx_comp_flush(hc);
+			hc->done_txq = txq;
+		}
+		if (txq->ndone == RTE_DIM(txq->done))
+			hn_tx_free_done(txq);
+		txq->done[txq->ndone++] = txq->txd[done.cookie].m;
+		txq->txd[done.cookie].m = NULL;
+	}
 	hn_txd_put(txq, (uint32_t)done.cookie);
+}
+
+/* The mbufs the completions of this poll released (end of hn_chan_poll). */
+void
+hn_tx_comp_flush(struct hn_chan *hc)
+{
+	struct hn_tx_queue *txq = hc->done_txq;
+
+	if (txq == NULL)
+		return;
+	hc->done_txq = NULL;
+	if (txq->ndone != 0)
+		hn_tx_free_done(txq);
 }
 
 static inline int
@@ -579,14 +609,24 @@ hn_tx_fill_gpa(const struct rte_mbuf *m, struct rte_vmbus_gpa *g, uint32_t max)
 	return k;
 }
 
-/* 0 (sent), 1 (needs the copy path), -EAGAIN, -ENOBUFS, -errno. */
+static inline void
+hn_tx_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * 0 (sent), 1 (needs the copy path), -EAGAIN, -ENOBUFS, -errno. meta
+ * NULL: a frame without per-packet info (1..65535 bytes, one segment),
+ * whose header is the queue's no-PPI template patched with its length.
+ */
 static int
 hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	  const struct rndis_pkt_meta *meta)
 {
 	struct rte_vmbus_gpa g[HN_GPA_MAX];
-	uint8_t nv[NVSP_REQ_SIZE];
 	rte_iova_t hiova;
+	uint8_t *hdr;
 	uint64_t xid;
 	uint32_t k;
 	int32_t idx;
@@ -598,23 +638,31 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	idx = hn_txd_get(txq, false);
 	if (idx < 0)
 		return -ENOBUFS;
-	hl = hn_tx_encode(txq, (uint8_t *)txq->hdr_mz->addr +
-			  (size_t)idx * HN_TXHDR_SLOT, HN_TXHDR_SLOT, meta,
-			  m->pkt_len);
-	if (hl < 0) {
-		hn_txd_put(txq, (uint32_t)idx);
-		return hl;
+	hdr = (uint8_t *)txq->hdr_mz->addr + (size_t)idx * HN_TXHDR_SLOT;
+	if (meta == NULL) {
+		memcpy(hdr, txq->tmpl[0].bytes, HN_TX_HDR0);
+		hn_tx_put32(hdr + offsetof(struct rndis_packet_msg, msg_len),
+			    HN_TX_HDR0 + m->pkt_len);
+		hn_tx_put32(hdr + offsetof(struct rndis_packet_msg, data_len),
+			    m->pkt_len);
+		hl = (int)HN_TX_HDR0;
+	} else {
+		hl = hn_tx_encode(txq, hdr, HN_TXHDR_SLOT, meta, m->pkt_len);
+		if (hl < 0) {
+			hn_txd_put(txq, (uint32_t)idx);
+			return hl;
+		}
 	}
 	hiova = txq->hdr_mz->iova + (rte_iova_t)idx * HN_TXHDR_SLOT;
 	g[0].pfn = hiova >> HV_PAGE_SHIFT;
 	g[0].offset = (uint32_t)(hiova & HV_PAGE_MASK);
 	g[0].len = (uint32_t)hl;
-	nvsp_build_rndis_pkt(nv, sizeof(nv), NVSP_CHANNEL_TYPE_DATA,
-			     NVSP_SECTION_INDEX_NONE, 0);
 	xid = hn_txd_register(txq, (uint32_t)idx);
 	rc = xid == 0 ? -ENOSPC :
-		rte_vmbus_chan_send_gpa(txq->hc->chan, g, k + 1, nv, sizeof(nv),
-					xid, RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
+		rte_vmbus_chan_send_gpa(txq->hc->chan, g, k + 1,
+					txq->nv_pagebuf,
+					sizeof(txq->nv_pagebuf), xid,
+					RTE_VMBUS_FLAG_COMPLETION_REQUESTED,
 					&txq->hc->need_sig);
 	if (rc != 0) {
 		/* Not sent (or never to be): the id is cancelled by put. */
@@ -632,13 +680,6 @@ hn_tx_gpa(struct hn_tx_queue *txq, struct rte_mbuf *m,
 	txq->st.bytes += m->pkt_len;
 	txq->st.pagebuf++;
 	return 0;
-}
-
-
-static inline void
-hn_tx_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
 }
 
 /*
@@ -721,10 +762,25 @@ static int
 hn_tx_one(struct hn_tx_queue *txq, struct rte_mbuf *m)
 {
 	uint32_t len = m->pkt_len;
+	int rc;
 
 	if (likely((m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK) == 0 &&
-		   m->nb_segs == 1 && len - 1u < txq->fast_max))
-		return hn_tx_copy_fast(txq, m, len);
+		   m->nb_segs == 1)) {
+		if (len - 1u < txq->fast_max)
+			return hn_tx_copy_fast(txq, m, len);
+		/*
+		 * Longer than a copy may be (the slow path would decide the
+		 * same): page buffers with the no-PPI header, without
+		 * working out per-packet info. What was aggregated goes first.
+		 */
+		if (len != 0) {
+			if (txq->agg_txd >= 0 && hn_tx_flush(txq) == -EAGAIN)
+				return -EAGAIN;
+			rc = hn_tx_gpa(txq, m, NULL);
+			if (rc != 1)
+				return rc;
+		}
+	}
 	return hn_tx_one_slow(txq, m);
 }
 

@@ -100,8 +100,14 @@ hn_size_class(const struct rte_mbuf *m)
 		rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
 	uint32_t len = m->pkt_len, c;
 
-	c = len <= 64 ? 0 : len < 128 ? 1 : len < 256 ? 2 : len < 512 ? 3 :
-		len < 1024 ? 4 : len <= 1518 ? 5 : 6;
+	/* <= 64, < 128, < 256, < 512, < 1024, <= 1518, larger: from the
+	 * bit length of len (len 65..1023: 7..10 bits -> 1..4). */
+	if (len <= 64)
+		c = 0;
+	else if (len < 1024)
+		c = (uint32_t)(32 - __builtin_clz(len)) - 6u;
+	else
+		c = len <= 1518 ? 5 : 6;
 	if (m->data_len >= RTE_ETHER_ADDR_LEN && rte_is_multicast_ether_addr(da))
 		c |= rte_is_broadcast_ether_addr(da) ? 0x20 : 0x10;
 	return c;
@@ -202,6 +208,9 @@ struct hn_chan {
 	uint64_t acks[HN_ACK_BACKLOG]; /* ACKs the ring had no room for */
 	uint32_t nacks;
 	bool need_sig;
+	/* Tx queue whose completed mbufs wait in its done[] for the bulk
+	 * free at the end of this poll (hn_tx_comp_flush). */
+	struct hn_tx_queue *done_txq;
 	uint64_t rx_bursts;    /* Rx bursts on this channel (progress mark) */
 	uint8_t ack_msg[NVSP_REQ_SIZE];
 	uint64_t bad[HN_BAD_KINDS];
@@ -250,6 +259,8 @@ struct hn_tx_queue {
 	const struct rte_memzone *hdr_mz;    /* HN_TXHDR_SLOT per descriptor */
 	/* Prebuilt RNDIS headers: [0] no PPI, [1] VLAN. */
 	struct rndis_pkt_tmpl tmpl[2];
+	/* The NVSP message of every page-buffer send (no section). */
+	uint8_t nv_pagebuf[NVSP_REQ_SIZE];
 	/* Copied mbufs, freed in bulk at the end of the burst. */
 	struct rte_mbuf *done[64];
 	uint32_t ndone;
@@ -416,6 +427,7 @@ int hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 void hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
 uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
 void hn_tx_comp(struct hn_chan *hc, const struct vmbus_pkt_info *pi);
+void hn_tx_comp_flush(struct hn_chan *hc);
 int hn_tx_slice_sections(struct hn_data *hv);
 void hn_tx_reclaim(struct hn_tx_queue *txq);
 
