@@ -31,6 +31,11 @@
 #define HN_DEVARG_VF_PMD "vf_pmd"
 
 #define HN_VF_TICK_US 10000u
+/* With no VF associated nor attached, nothing can be late but the first
+ * look at an association (the VF's netdev follows it by about a second
+ * on Azure) and the join at close: wake ten times a second, not a hundred,
+ * so a port the host offers no VF costs the machine less. */
+#define HN_VF_IDLE_TICK_US 100000u
 /* Our SWITCH_DATA_PATH is completed by the host; the channel-0 reader
  * (the application's Rx poll) sees it. Bounded: nobody may be polling. */
 #define HN_VF_SWITCH_WAIT_MS 2000u
@@ -1018,11 +1023,14 @@ vf_thread(void *arg)
 	int failed = 0;
 
 	while (!vf->stop) {
+		bool idle;
+
 		pthread_mutex_lock(&vf->lock);
 		(void)hn_vf_nl_poll(vf, 0);
 		evaluate(vf, &retry_at, &failed);
+		idle = !vf->attached && !vf->assoc_allocated;
 		pthread_mutex_unlock(&vf->lock);
-		rte_delay_us_sleep(HN_VF_TICK_US);
+		rte_delay_us_sleep(idle ? HN_VF_IDLE_TICK_US : HN_VF_TICK_US);
 	}
 	return 0;
 }
