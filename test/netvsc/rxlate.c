@@ -9,7 +9,8 @@
  *      until it is back: the host saw the queue unmasked and signalled,
  *      and the kernel's callback for that signal is still due;
  *   2. stays enabled and waits SETTLE ms, in which the callback masks
- *      the channel behind the PMD's back and bumps the uio count;
+ *      the channel behind the PMD's back and bumps the uio count; then
+ *      takes what arrived meanwhile (completions) and its wakeups;
  *   3. sends frame B and sleeps in rte_epoll_wait: the interrupt for B
  *      must wake it. A PMD that does not unmask again on that count
  *      sleeps on B until the limit: "lost wakeup", exit 1.
@@ -170,6 +171,14 @@ round_trip(struct rte_mempool *mp, const struct rte_ether_addr *mac,
 		return -1;
 	}
 	usleep(settle * 1000u);
+	/*
+	 * What came meanwhile (A's send completion, held by the host and
+	 * written after we polled A) is taken with its wakeup: a wakeup
+	 * consumed without its data is one the host never repeats (it
+	 * signals only an empty ring's first packet), so B would find the
+	 * ring not empty and sleep on, whatever the PMD does.
+	 */
+	drain_rx();
 	drain_events();
 	if (send_frame(mp, mac, b) != 0) {
 		printf("rxlate: round %u: cannot send frame B\n", r);
