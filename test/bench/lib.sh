@@ -129,8 +129,8 @@ bench_dev_id() {
 
 bench_root() { echo "/dev/shm/vmbus-emu-$BENCH_TAG-$1"; }
 
-# One snapshot of NIC 0's counters:
-# "to_guest from_guest backpressure acks completions".
+# One snapshot of NIC 0's counters: "to_guest from_guest backpressure
+# acks completions from_guest_bytes".
 bench_snapshot() {
 	"$VMBUS_EMU_CTL" "$(bench_root "$1")" stats 0 | awk '
 		/^  queue 0:/ { for (i = 1; i < NF; i++) {
@@ -138,14 +138,15 @@ bench_snapshot() {
 			if ($i == "completions") { c = $(i + 1); sub(",", "", c) } } }
 		/^backend / { for (i = 1; i < NF; i++) {
 			if ($i == "to-guest") tg = $(i + 1)
-			if ($i == "from-guest") fg = $(i + 1)
+			if ($i == "from-guest") { fg = $(i + 1); fgb = $(i + 3) }
 			if ($i == "backpressure") bp = $(i + 1) } }
-		END { if (tg == "" || a == "") exit 1; print tg + 0, fg + 0, bp + 0, a + 0, c + 0 }'
+		END { if (tg == "" || a == "") exit 1
+		      print tg + 0, fg + 0, bp + 0, a + 0, c + 0, fgb + 0 }'
 }
 
 # Field of a snapshot: to_guest=1 from_guest=2 backpressure=3 acks=4
 # completions=5 (one per VMBus packet of the guest's: frames/completion
-# is the guest's TX batching).
+# is the guest's TX batching) from_guest_bytes=6.
 bench_field() { echo "$1" | awk -v k="$2" '{ print $k }'; }
 
 # bench_guest_start EMU GUEST CG-OUT|'' TESTPMD-APP-ARGS...
@@ -215,8 +216,9 @@ bench_cg() {
 }
 
 # The measured window: bench_window EMU K PKTS MAXSECS [TIMEOUT-PID]
-# Prints "packets seconds backpressure completions" (deltas; packets of
-# snapshot field K).
+# Prints "packets seconds backpressure completions txsize" (deltas;
+# packets of snapshot field K; txsize: mean bytes of the frames the
+# guest sent in the window, 0 if none).
 #
 # With a callgrind'ed process: instrumentation goes on first and stays
 # on, so the process runs at one speed for the whole window. Then the
@@ -248,5 +250,7 @@ bench_window() {
 	t1=$(date +%s.%N)
 	awk -v k="$k" -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		printf "%d %.3f %d %d\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5] }'
+		n = y[2] - x[2]
+		m = n > 0 ? (y[6] - x[6]) / n : 0
+		printf "%d %.3f %d %d %.1f\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5], m }'
 }
