@@ -136,7 +136,7 @@ class Report:
         self.notes = []     # n/a reasons, numbered once each
         self.emu_top = []   # the emulator's top functions per case
         self.summary = {"throughput": [], "instructions": [], "ceiling": [],
-                        "latency": [], "tcp": [], "vf": []}
+                        "latency": [], "tcp": [], "vf": [], "busy": []}
 
     def na(self, reason):
         reason = short(reason)
@@ -201,6 +201,52 @@ class Report:
             body.append(cells)
             self.summary["throughput"].append(entry)
         return table(head, body)
+
+    def busy_table(self):
+        """The guest's own cycles per packet in the native runs (testpmd
+        --record-core-cycles: bursts that moved packets, empty polls left
+        out) and the rate that alone would allow, beside what the host
+        side shows: the share of offered frames the emulator found no
+        room for (rxonly; near 0 means the guest waited on the emulator,
+        so the measured Mpps is the emulator's pace, not the guest's)."""
+        head = ["case"]
+        for g in self.guests:
+            head += ["%s busy cycles/pkt" % g, "%s capacity Mpps" % g]
+        if len(self.guests) == 2:
+            head.append("%s/%s capacity" % (self.guests[1], self.guests[0]))
+        head.append("frames the emulator found no room for (rxonly; per guest)")
+        body = []
+        for case in self.cases("native"):
+            rs = sel(self.rows, case=case, side="native")
+            cells, entry, caps = [case], {"case": case, "guests": {}}, {}
+            refused = []
+            for g in self.guests:
+                gr = [r for r in sel(rs, guest=g) if r.get("busy_cycles_pkt")]
+                if not gr:
+                    cells += ["-", "-"]
+                    continue
+                cyc = statistics.median(r["busy_cycles_pkt"] for r in gr)
+                mhz = statistics.median(r["tsc_mhz"] for r in gr)
+                caps[g] = mhz / cyc if cyc else None
+                cells += ["%.1f" % cyc, fmt(caps[g], "%.2f")]
+                entry["guests"][g] = {"busy_cycles_pkt": cyc, "tsc_mhz": mhz,
+                                      "capacity_mpps": caps[g]}
+                if case.startswith("rxonly"):
+                    off = sum(r["packets"] + r["backpressure"] for r in gr if "packets" in r)
+                    bp = sum(r["backpressure"] for r in gr if "packets" in r)
+                    if off:
+                        refused.append("%s %.2f%%" % (g, 100.0 * bp / off))
+                        entry["guests"][g]["refused_fraction"] = bp / off
+            if len(self.guests) == 2:
+                a, b = caps.get(self.guests[0]), caps.get(self.guests[1])
+                ratio = b / a if a and b else None
+                cells.append(fmt(ratio))
+                entry["capacity_ratio"] = ratio
+            cells.append(", ".join(refused) if refused else "-")
+            if len(cells) > 1 and any(c != "-" for c in cells[1:]):
+                body.append(cells)
+                self.summary["busy"].append(entry)
+        return table(head, body) if body else []
 
     def cg_value(self, case, guest, side):
         rs = sel(self.rows, case=case, guest=guest, side=side)
@@ -479,6 +525,11 @@ def main(argv):
     out += ["## Throughput (native, %d repetitions alternating the guests; "
             "Gbit/s = frame bytes without FCS)" % a.reps, ""]
     out += rep.throughput()
+    busy = rep.busy_table()
+    if busy:
+        out += ["", "## The guest's own cost (native runs: testpmd --record-core-cycles, "
+                "cycles of the bursts that moved packets)", ""]
+        out += busy
     t, objs, checks = rep.instructions()
     out += ["", "## Instructions per packet (callgrind Ir, window of ~%d packets; "
             "the other process native)" % a.window, ""]
