@@ -754,6 +754,7 @@ tcp_one() {
 	# ("backend tap X kernel: tx-dropped N rx-dropped M").
 	local drops kdrops stats
 	stats=$("$VMBUS_EMU_CTL" "$(bench_root "$name")" stats 2>/dev/null)
+	printf '%s\n' "$stats" >"$OUT/emu-stats-tcp-q$q-$g.txt"
 	drops=$(awk '/^backend / && !/ kernel: / { for (i = 1; i < NF; i++) if ($i == "drops") d += $(i + 1) } END { print d + 0 }' <<<"$stats")
 	kdrops=$(awk '/^backend .* kernel: / { for (i = 1; i < NF; i++) if ($i ~ /-dropped$/) d += $(i + 1) } END { print d + 0 }' <<<"$stats")
 	kill "$srv_pid" 2>/dev/null

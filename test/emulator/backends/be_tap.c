@@ -115,6 +115,9 @@ tap_configure(const struct emu_tap_config *cfg, const char *ifname)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_qlen = EMU_TAP_TXQLEN;
+	if (ret == 0 && ioctl(s, SIOCSIFTXQLEN, &ifr) != 0)
+		ret = -errno;
 	if (ret == 0 && ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
 		ret = -errno;
 	ifr.ifr_flags |= IFF_UP;

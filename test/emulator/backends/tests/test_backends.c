@@ -409,11 +409,24 @@ test_emu_backend_tap(void **state)
 	for (i = 0; i < 50 && !fake_has_mark(0xa5); i++)
 		emu_loop_run_once(loop, 100);
 	assert_true(fake_has_mark(0xa5));
+	/* The kernel's queue towards us is the long one we asked for. */
+	{
+		char path[96], line[32] = "";
+		FILE *q;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tx_queue_len",
+			 emu_tap_ifname(be));
+		q = fopen(path, "r");
+		assert_non_null(q);
+		assert_non_null(fgets(line, sizeof(line), q));
+		fclose(q);
+		assert_int_equal(atoi(line), EMU_TAP_TXQLEN);
+	}
 	/*
 	 * Kernel-side drops: while the loop does not read, the kernel's
 	 * queue towards us overflows; the stats show its tx-dropped.
 	 */
-	for (i = 0; i < 3000; i++)
+	for (i = 0; i < EMU_TAP_TXQLEN + 3000; i++)
 		(void)send(s, f, sizeof(f), 0);
 	{
 		char *txt = NULL, *p;
