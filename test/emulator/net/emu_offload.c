@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "emu_csum_fast.h"
 #include "emu_offload.h"
 #include "ndis_wire.h"
 #include "rndis_wire.h"
@@ -283,63 +284,23 @@ verify_l4(const uint8_t *f, const struct emu_frame_info *fi)
 	return tcp ? RNDIS_RXCSUM_TCP_FAILED : RNDIS_RXCSUM_UDP_FAILED;
 }
 
-/*
- * emu_csum_verify for the common frame: untagged IPv4 with a 20-byte
- * header, not a fragment, carrying UDP or TCP with room for its header.
- * The same checks and the same sums as the general path below (what
- * emu_frame_parse, l4_usable and verify_l4 decide for such a frame),
- * without filling a emu_frame_info; false: not such a frame. The
- * receive path sums every frame a backend could not vouch for (the
- * loopback's: the guest's own sends), so this runs per frame.
- */
-static bool
-csum_verify_v4(const uint8_t *f, size_t len, uint32_t *res)
+uint32_t
+emu_csum_verify(const uint8_t *f, size_t len)
 {
-	const uint8_t *ip = f + EMU_ETH_HLEN, *l4 = ip + EMU_IPV4_MIN_HLEN;
-	uint32_t tot, l4_len, w[EMU_IPV4_MIN_HLEN / 4], sum;
-	uint64_t acc;
-	uint8_t proto;
-	bool tcp;
+	uint32_t res;
 
-	if (len < EMU_ETH_HLEN + EMU_IPV4_MIN_HLEN || len > UINT16_MAX ||
-	    get16(f + 12) != EMU_ETHERTYPE_IPV4 || ip[0] != 0x45 ||
-	    (get16(ip + 6) & 0x3fffu) != 0)
-		return false;
-	tot = get16(ip + 2);
-	proto = ip[9];
-	tcp = proto == EMU_IPPROTO_TCP;
-	if (EMU_ETH_HLEN + tot > len || (!tcp && proto != EMU_IPPROTO_UDP) ||
-	    tot < EMU_IPV4_MIN_HLEN + (tcp ? EMU_TCP_MIN_HLEN : EMU_UDP_HLEN))
-		return false;
-	/* Header sum: a correct one folds to all ones, in either byte
-	 * order (emu_csum_fold(...) == 0 below). */
-	/* Five words, unrolled (the loop's counter cost as much). */
-	memcpy(w, ip, sizeof(w));
-	acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	*res = fold64(acc) == 0xffffu ? RNDIS_RXCSUM_IP_OK :
-					RNDIS_RXCSUM_IP_FAILED;
-	l4_len = tot - EMU_IPV4_MIN_HLEN;
-	if (!tcp && get16(l4 + 6) == 0) {
-		*res |= RNDIS_RXCSUM_UDP_OK; /* sender did not checksum */
-		return true;
-	}
-	sum = emu_csum_add(0, ip + 12, 8) + proto + l4_len;
-	sum = emu_csum_add(sum, l4, l4_len);
-	if (emu_csum_fold(sum) == 0)
-		*res |= tcp ? RNDIS_RXCSUM_TCP_OK : RNDIS_RXCSUM_UDP_OK;
-	else
-		*res |= tcp ? RNDIS_RXCSUM_TCP_FAILED : RNDIS_RXCSUM_UDP_FAILED;
-	return true;
+	/* The common frame inline (emu_csum_fast.h), anything else parsed. */
+	if (emu_csum_verify_v4(f, len, &res))
+		return res;
+	return emu_csum_verify_parsed(f, len);
 }
 
 uint32_t
-emu_csum_verify(const uint8_t *f, size_t len)
+emu_csum_verify_parsed(const uint8_t *f, size_t len)
 {
 	struct emu_frame_info fi;
 	uint32_t res = 0;
 
-	if (csum_verify_v4(f, len, &res))
-		return res;
 	if (emu_frame_parse(f, len, &fi) != 0 || fi.ipver == 0)
 		return 0;
 	if (fi.ipver == 4) {

@@ -58,6 +58,12 @@ int emu_csum_fill(uint8_t *f, size_t len, uint32_t flags, uint16_t l4_off);
 /* RNDIS_RXCSUM_* bits describing the checksums f carries (0: not IP). */
 uint32_t emu_csum_verify(const uint8_t *f, size_t len);
 /*
+ * emu_csum_verify without its inline common case (emu_csum_fast.h): the
+ * general parse for every frame, so tests can hold the two against each
+ * other.
+ */
+uint32_t emu_csum_verify_parsed(const uint8_t *f, size_t len);
+/*
  * What emu_csum_verify returns for f when every checksum it carries is
  * right, found by parsing alone (no summing): for frames whose sender
  * vouches for them (EMU_RX_CSUM_GOOD).

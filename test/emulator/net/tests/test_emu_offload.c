@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "emu_csum_fast.h"
 #include "emu_offload.h"
 #include "ndis_obj.h"
 #include "rndis_wire.h"
@@ -373,6 +374,108 @@ test_emu_offload_csum_add_matches_reference(void **state)
 	}
 }
 
+/* IPv4 + UDP or TCP frame of len bytes (IP ends at ip_end), sums filled. */
+static void
+v4_frame(uint8_t *f, size_t len, size_t ip_end, bool tcp, uint32_t seed)
+{
+	uint8_t *ip = f + 14;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		f[i] = (uint8_t)(seed >> 16);
+	}
+	eth(f, EMU_ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(ip_end - 14));
+	wr16(ip + 6, 0x4000); /* DF only: not a fragment */
+	ip[9] = tcp ? EMU_IPPROTO_TCP : EMU_IPPROTO_UDP;
+	if (!tcp)
+		wr16(ip + 24, (uint16_t)(ip_end - 34));
+	else
+		ip[32] = 5 << 4;
+	assert_int_equal(emu_csum_fill(f, ip_end, RNDIS_TXCSUM_IPV4 |
+				       RNDIS_TXCSUM_IP |
+				       (tcp ? RNDIS_TXCSUM_TCP : RNDIS_TXCSUM_UDP),
+				       34), 0);
+}
+
+/* What the inline path answers, the general parse answers too. */
+static void
+expect_same(const uint8_t *f, size_t len)
+{
+	uint32_t fast = 0xdeadu;
+
+	if (emu_csum_verify_v4(f, len, &fast))
+		assert_int_equal(fast, emu_csum_verify_parsed(f, len));
+	assert_int_equal(emu_csum_verify(f, len), emu_csum_verify_parsed(f, len));
+}
+
+/*
+ * The inline verification of the common frame (emu_csum_fast.h, what the
+ * receive path runs per frame) against the general parse: every length
+ * from the smallest UDP frame up, odd and even, trailing bytes after the
+ * IP packet, then every byte of each frame changed in turn (a changed
+ * byte inside the packet must fail a checksum, outside it must not).
+ */
+static void
+test_emu_offload_csum_fast_matches_parse(void **state)
+{
+	uint8_t f[320], g[320];
+	uint32_t good, r;
+	size_t len, end, i;
+	int tcp;
+
+	(void)state;
+	for (tcp = 0; tcp <= 1; tcp++) {
+		good = RNDIS_RXCSUM_IP_OK |
+		       (tcp ? RNDIS_RXCSUM_TCP_OK : RNDIS_RXCSUM_UDP_OK);
+		for (len = tcp ? 54 : 42; len <= sizeof(f); len++) {
+			/* The IP packet fills the frame, or leaves 1..3 bytes. */
+			end = len - (len % 4 == 1 ? len % 7 % 4 : 0);
+			if (end < (tcp ? 54u : 42u))
+				end = len;
+			v4_frame(f, len, end, tcp, (uint32_t)len);
+			/* Summed inline, not left to the parse. */
+			assert_true(emu_csum_verify_v4(f, len, &r));
+			assert_int_equal(r, good);
+			assert_int_equal(emu_csum_verify_parsed(f, len), good);
+			for (i = 12; i < len; i++) {
+				memcpy(g, f, len);
+				g[i] ^= (uint8_t)(1u << (i % 8));
+				expect_same(g, len);
+				if (i >= 14 && i < end && i != 15 && i != 22 &&
+				    emu_csum_verify_v4(g, len, &r)) {
+					/* In the packet: some sum is off. */
+					assert_int_not_equal(r, good);
+				}
+			}
+		}
+	}
+	/* UDP checksum 0: not summed, reported good; the header still is. */
+	v4_frame(f, 64, 64, false, 7);
+	wr16(f + 40, 0);
+	assert_true(emu_csum_verify_v4(f, 64, &r));
+	assert_int_equal(r, RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK);
+	f[22] ^= 1; /* TTL: the header sum fails */
+	assert_true(emu_csum_verify_v4(f, 64, &r));
+	assert_int_equal(r, RNDIS_RXCSUM_IP_FAILED | RNDIS_RXCSUM_UDP_OK);
+	/* Not the common frame: declined inline, parsed (same answer). */
+	v4_frame(f, 64, 64, false, 9);
+	f[20] |= 0x20; /* MF */
+	assert_false(emu_csum_verify_v4(f, 64, &r));
+	expect_same(f, 64);
+	v4_frame(f, 64, 64, false, 9);
+	f[14] = 0x46; /* options */
+	assert_false(emu_csum_verify_v4(f, 64, &r));
+	expect_same(f, 64);
+	v4_frame(f, 64, 64, false, 9);
+	assert_false(emu_csum_verify_v4(f, 63, &r)); /* IP past the frame */
+	expect_same(f, 63);
+	assert_false(emu_csum_verify_v4(f, 33, &r));
+	expect_same(f, 33);
+}
+
 int
 main(void)
 {
@@ -380,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_emu_offload_ipv4_header_csum),
 		cmocka_unit_test(test_emu_offload_csum_add_matches_reference),
 		cmocka_unit_test(test_emu_offload_udp4_csum),
+		cmocka_unit_test(test_emu_offload_csum_fast_matches_parse),
 		cmocka_unit_test(test_emu_offload_tcp6_csum_verify),
 		cmocka_unit_test(test_emu_offload_lso_ipv4),
 		cmocka_unit_test(test_emu_offload_lso_ipv6),
