@@ -7,11 +7,11 @@
  * would interleave ring operations. They wait in a fixed ring of slots
  * (allocated once) and go back from the poll hook; a full ring drops.
  *
- * The poll hands every queued frame to emu_nic_rx_burst at once (the
- * pointer and length arrays are allocated with the ring), so frames for
- * one channel share a transfer-page packet and a ring write, as the
- * generator's do. The frames are the guest's, so the host sums their
- * checksums again (no EMU_RX_* flags).
+ * The poll hands the queued frames to emu_nic_rx_burst at once, where
+ * they lie (every slot's pointer is fixed, xmit stores the length next
+ * to it), so frames for one channel share a transfer-page packet and a
+ * ring write, as the generator's do. The frames are the guest's, so the
+ * host sums their checksums again (no EMU_RX_* flags).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,67 +23,147 @@
 #define LOOP_SLOTS_MAX 512u
 #define LOOP_BYTES_MAX (8u << 20) /* bound the preallocation for big MTUs */
 
-struct loop_slot {
-	size_t len;
-};
-
 struct emu_loopbe {
 	struct emu_be_base base;
 	size_t slot_size;
-	unsigned int nslots;
+	unsigned int nslots;	 /* a power of two */
 	unsigned int head, tail; /* free-running; head - tail = queued */
-	struct loop_slot *slot;
 	uint8_t *data;		 /* nslots * slot_size */
-	const void **ptrs;	 /* a burst for emu_nic_rx_burst ... */
+	/* Slot i's frame is ptrs[i] (fixed) and lens[i] bytes: the queued
+	 * frames up to the ring's end are a burst for emu_nic_rx_burst as
+	 * they lie, nothing is gathered per poll. */
+	const void **ptrs;
 	size_t *lens;
-	int *rcs;		 /* ... and its results */
+	int *rcs;		 /* a burst's results */
 };
+
+/*
+ * The copy of a frame into its slot: minimum frames (32..64 bytes) as
+ * two overlapping fixed-size moves, no call; the rest through memcpy.
+ */
+static inline void
+loop_copy(uint8_t *dst, const uint8_t *f, size_t len)
+{
+	if (len >= 32 && len <= 64) {
+		memcpy(dst, f, 32);
+		memcpy(dst + len - 32, f + len - 32, 32);
+		return;
+	}
+	memcpy(dst, f, len);
+}
 
 static void
 loop_xmit(struct emu_backend *be, const void *frame, size_t len)
 {
 	struct emu_loopbe *l = (struct emu_loopbe *)be;
-	unsigned int i;
+	unsigned int head = l->head, i;
 
 	l->base.c.from_guest++;
 	l->base.c.from_guest_bytes += len;
-	if (len > l->slot_size || l->head - l->tail == l->nslots) {
+	if (len > l->slot_size || head - l->tail == l->nslots) {
 		l->base.c.drops++;
 		return;
 	}
-	i = l->head % l->nslots;
-	memcpy(l->data + (size_t)i * l->slot_size, frame, len);
-	l->slot[i].len = len;
-	l->head++;
-}
-
-/* Count a frame's outcome as emu_be_to_guest does. */
-static void
-loop_count(struct emu_loopbe *l, int rc, size_t len)
-{
-	if (rc == 0) {
-		l->base.c.to_guest++;
-		l->base.c.to_guest_bytes += len;
-	} else if (rc == -EAGAIN) {
-		l->base.c.backpressure++;
-	} else if (rc == -ENETDOWN) {
-		l->base.c.not_ready++;
-	} else {
-		l->base.c.drops++;
-	}
+	i = head & (l->nslots - 1);
+	loop_copy(l->data + (size_t)i * l->slot_size, frame, len);
+	l->lens[i] = len;
+	l->head = head + 1;
 }
 
 /*
- * Offer the queued frames as bursts. A burst stops at a frame the NIC
- * cannot take now: -EAGAIN keeps it and the rest for a later poll (the
- * guest is merely busy); any other refusal drops that frame alone and
- * the rest are offered again, as frame-by-frame delivery would.
+ * The frames of a guest packet: xmit's work for each, the counters and
+ * the ring's indexes once. Frames past a full ring or too long for a
+ * slot are dropped and counted, as xmit does. Minimum frames take an
+ * inner loop without calls (its values stay in registers); any other
+ * frame leaves it for one round of the general case.
+ */
+static void
+loop_xmit_burst(struct emu_backend *be, const uint8_t *base,
+		const struct emu_frame_span *sp, unsigned int n)
+{
+	struct emu_loopbe *l = (struct emu_loopbe *)be;
+	unsigned int head = l->head, head0 = head, mask = l->nslots - 1;
+	unsigned int limit = l->tail + l->nslots; /* head == limit: full */
+	size_t slot = l->slot_size, small = slot < 64 ? slot : 64;
+	const struct emu_frame_span *p = sp, *end = sp + n;
+	uint8_t *data = l->data, *dst;
+	size_t *lens = l->lens;
+	uint64_t bytes = 0;
+	size_t len;
+
+	while (p != end) {
+		for (; p != end; p++) {
+			len = p->len;
+			if (len - 32 > small - 32 || head == limit)
+				break;
+			dst = data + (size_t)(head & mask) * slot;
+			memcpy(dst, base + p->off, 32);
+			memcpy(dst + len - 32, base + p->off + len - 32, 32);
+			lens[head & mask] = len;
+			head++;
+			bytes += len;
+		}
+		if (p == end)
+			break;
+		len = p->len;
+		bytes += len;
+		p++;
+		if (len > slot || head == limit)
+			continue; /* dropped: counted below */
+		loop_copy(data + (size_t)(head & mask) * slot, base + p[-1].off,
+			  len);
+		lens[head & mask] = len;
+		head++;
+	}
+	l->head = head;
+	l->base.c.from_guest += n;
+	l->base.c.from_guest_bytes += bytes;
+	l->base.c.drops += n - (head - head0);
+}
+
+/* Count a refused frame's outcome as emu_be_to_guest does. */
+static void
+loop_count_refused(struct emu_loopbe *l, int rc)
+{
+	if (rc == -EAGAIN)
+		l->base.c.backpressure++;
+	else if (rc == -ENETDOWN)
+		l->base.c.not_ready++;
+	else
+		l->base.c.drops++;
+}
+
+/* The outcomes of frames [t, t + done) of a burst that started at slot t. */
+static void
+loop_count(struct emu_loopbe *l, unsigned int t, unsigned int done)
+{
+	uint64_t ok = 0, bytes = 0;
+	unsigned int k;
+
+	for (k = 0; k < done; k++) {
+		if (l->rcs[k] == 0) {
+			ok++;
+			bytes += l->lens[t + k];
+		} else {
+			loop_count_refused(l, l->rcs[k]);
+		}
+	}
+	l->base.c.to_guest += ok;
+	l->base.c.to_guest_bytes += bytes;
+}
+
+/*
+ * Offer the queued frames as bursts (one up to the ring's end, then one
+ * from its start). A burst stops at a frame the NIC cannot take now:
+ * -EAGAIN keeps it and the rest for a later poll (the guest is merely
+ * busy); any other refusal drops that frame alone and the rest are
+ * offered again, as frame-by-frame delivery would.
  */
 static void
 loop_poll(struct emu_backend *be)
 {
 	struct emu_loopbe *l = (struct emu_loopbe *)be;
-	unsigned int n, k, i;
+	unsigned int n, t;
 	int done;
 
 	while (l->tail != l->head) {
@@ -93,25 +173,22 @@ loop_poll(struct emu_backend *be)
 			l->tail++;
 			continue;
 		}
+		t = l->tail & (l->nslots - 1);
 		n = l->head - l->tail;
-		for (k = 0; k < n; k++) {
-			i = (l->tail + k) % l->nslots;
-			l->ptrs[k] = l->data + (size_t)i * l->slot_size;
-			l->lens[k] = l->slot[i].len;
-		}
-		done = emu_nic_rx_burst(l->base.be.nic, l->ptrs, l->lens, n, 0,
-					l->rcs);
+		if (n > l->nslots - t)
+			n = l->nslots - t;
+		done = emu_nic_rx_burst(l->base.be.nic, l->ptrs + t, l->lens + t,
+					n, 0, l->rcs);
 		if (done < 0) {
-			l->base.c.drops += n;
-			l->tail += n;
+			l->base.c.drops += l->head - l->tail;
+			l->tail = l->head;
 			return;
 		}
-		for (k = 0; k < (unsigned int)done; k++)
-			loop_count(l, l->rcs[k], l->lens[k]);
+		loop_count(l, t, (unsigned int)done);
 		l->tail += (unsigned int)done;
 		if ((unsigned int)done == n)
-			return;
-		loop_count(l, l->rcs[done], l->lens[done]);
+			continue;
+		loop_count_refused(l, l->rcs[done]);
 		if (l->rcs[done] == -EAGAIN)
 			return;
 		l->tail++;
@@ -131,7 +208,6 @@ loop_destroy(struct emu_backend *be)
 
 	if (l == NULL)
 		return;
-	free(l->slot);
 	free(l->data);
 	free(l->ptrs);
 	free(l->lens);
@@ -142,6 +218,7 @@ loop_destroy(struct emu_backend *be)
 const struct emu_backend_ops emu_loop_ops = {
 	.name = "loop",
 	.xmit = loop_xmit,
+	.xmit_burst = loop_xmit_burst,
 	.poll = loop_poll,
 	.print_stats = loop_print_stats,
 	.destroy = loop_destroy,
@@ -151,6 +228,7 @@ int
 emu_loop_backend_create(size_t max_frame, struct emu_backend **out)
 {
 	struct emu_loopbe *l;
+	unsigned int i;
 
 	if (max_frame < 60 || max_frame > LOOP_BYTES_MAX)
 		return -EINVAL;
@@ -164,16 +242,17 @@ emu_loop_backend_create(size_t max_frame, struct emu_backend **out)
 	/* A power of two keeps head % nslots continuous when head wraps. */
 	while (l->nslots & (l->nslots - 1))
 		l->nslots &= l->nslots - 1;
-	l->slot = calloc(l->nslots, sizeof(*l->slot));
 	l->data = malloc((size_t)l->nslots * l->slot_size);
 	l->ptrs = calloc(l->nslots, sizeof(*l->ptrs));
 	l->lens = calloc(l->nslots, sizeof(*l->lens));
 	l->rcs = calloc(l->nslots, sizeof(*l->rcs));
-	if (l->slot == NULL || l->data == NULL || l->ptrs == NULL ||
-	    l->lens == NULL || l->rcs == NULL) {
+	if (l->data == NULL || l->ptrs == NULL || l->lens == NULL ||
+	    l->rcs == NULL) {
 		loop_destroy(&l->base.be);
 		return -ENOMEM;
 	}
+	for (i = 0; i < l->nslots; i++)
+		l->ptrs[i] = l->data + (size_t)i * l->slot_size;
 	l->base.be.ops = &emu_loop_ops;
 	l->base.kind = EMU_BACKEND_LOOP;
 	*out = &l->base.be;

@@ -139,6 +139,11 @@ struct emu_dev *emu_nic_dev(const struct emu_nic *nic);
 /* Wire backends                                                      */
 /* ------------------------------------------------------------------ */
 
+/* Where a frame lies in a buffer of several. */
+struct emu_frame_span {
+	uint32_t off, len;
+};
+
 struct emu_backend_ops {
 	const char *name;
 	/*
@@ -147,6 +152,13 @@ struct emu_backend_ops {
 	 * Ethernet frame. The backend copies it if it keeps it.
 	 */
 	void (*xmit)(struct emu_backend *be, const void *frame, size_t len);
+	/*
+	 * Optional: n plain frames of one guest packet at once, frame i at
+	 * base + sp[i].off, sp[i].len bytes; the same as n xmit calls in
+	 * order (one call for the many minimum frames a packet aggregates).
+	 */
+	void (*xmit_burst)(struct emu_backend *be, const uint8_t *base,
+			   const struct emu_frame_span *sp, unsigned int n);
 	/* Called on every loop iteration (a generator injects here); may be NULL. */
 	void (*poll)(struct emu_backend *be);
 	/* One line of counters, e.g. "tap0: rx 10 tx 12 drop 0". */

@@ -452,9 +452,7 @@ tx_frame_ok(struct emu_net_queue *q, const uint8_t *msg,
 }
 
 /* Where a frame the plain walk accepted sits in the packet. */
-struct tx_span {
-	uint32_t off, len;
-};
+#define tx_span emu_frame_span
 
 /*
  * The PPIs of a message tx_walk_plain looks at, by rndis_ppi_walk's
@@ -784,18 +782,17 @@ tx_send_plain(struct emu_net_queue *q, const uint8_t *buf,
 	uint64_t bytes = 0;
 	unsigned int i;
 
-	if (be != NULL && be->ops->xmit != NULL) {
+	if (be != NULL && be->ops->xmit_burst != NULL) {
+		be->ops->xmit_burst(be, buf, sp, n);
+	} else if (be != NULL && be->ops->xmit != NULL) {
 		void (*xmit)(struct emu_backend *, const void *, size_t) =
 			be->ops->xmit;
 
-		for (i = 0; i < n; i++) {
-			xmit(be, buf + sp[i].off, sp[i].len);
-			bytes += sp[i].len;
-		}
-	} else {
 		for (i = 0; i < n; i++)
-			bytes += sp[i].len;
+			xmit(be, buf + sp[i].off, sp[i].len);
 	}
+	for (i = 0; i < n; i++)
+		bytes += sp[i].len;
 	if (n > 1)
 		st->tx_aggregated++;
 	st->tx_packets += n;

@@ -299,6 +299,108 @@ test_emu_backend_loop(void **state)
 	assert_int_equal(c.drops, 1);
 }
 
+/* The bytes of the loop test's frame number seq. */
+static size_t
+loop_frame(uint8_t *f, unsigned int seq)
+{
+	size_t len = 20 + seq % 120; /* below, inside and above 32..64 */
+
+	memset(f, (int)(seq * 7u), len);
+	f[0] = (uint8_t)seq;
+	f[1] = (uint8_t)(seq >> 8);
+	return len;
+}
+
+/*
+ * The loop ring across its end: three rounds of 200 frames through 512
+ * slots, the third from slot 400 to slot 87 (two bursts: up to the end,
+ * then from the start). Every frame comes back whole and in order; a
+ * refusal other than -EAGAIN drops that frame and the rest still go.
+ */
+static void
+test_emu_backend_loop_wrap(void **state)
+{
+	struct emu_backend *be = NULL;
+	struct emu_backend_counters c;
+	static uint8_t pkt[200 * 150];
+	struct emu_frame_span sp[200];
+	uint8_t f[200];
+	unsigned int k, round, seq = 0, want = 0, calls;
+	uint64_t bytes = 0;
+	uint32_t off;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(emu_loop_backend_create(1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	for (round = 0; round < 3; round++) {
+		/* Frame by frame, or (round 1) as one packet's burst. */
+		for (k = 0, off = 0; k < 200; k++) {
+			len = loop_frame(round == 1 ? pkt + off : f, seq++);
+			bytes += len;
+			if (round != 1) {
+				be->ops->xmit(be, f, len);
+				continue;
+			}
+			sp[k].off = off;
+			sp[k].len = (uint32_t)len;
+			off += (uint32_t)len + 3; /* gaps between frames */
+		}
+		if (round == 1)
+			be->ops->xmit_burst(be, pkt, sp, 200);
+		calls = nic.burst_calls;
+		nic.nframes = 0;
+		be->ops->poll(be);
+		assert_int_equal(nic.nframes, 200);
+		assert_int_equal(nic.burst_calls - calls, round == 2 ? 2u : 1u);
+		for (k = 0; k < 200; k++) {
+			len = loop_frame(f, want++);
+			assert_int_equal(nic.frames[k].len, len);
+			assert_memory_equal(nic.frames[k].data, f, len);
+		}
+	}
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.from_guest, 600);
+	assert_int_equal(c.to_guest, 600);
+	assert_int_equal(c.to_guest_bytes, bytes);
+	assert_int_equal(c.drops, 0);
+	/* From the 6th frame of the next 10 on, the NIC says too big. */
+	for (k = 0; k < 10; k++) {
+		len = loop_frame(f, seq++);
+		be->ops->xmit(be, f, len);
+	}
+	nic.refuse_from = nic.rx_calls + 6;
+	nic.rx_ret = -EMSGSIZE;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.to_guest, 605);
+	assert_int_equal(c.drops, 5);
+	nic.refuse_from = 0;
+	/* Nothing left queued. */
+	calls = nic.burst_calls;
+	be->ops->poll(be);
+	assert_int_equal(nic.burst_calls, calls);
+	/* A burst past the ring's 512 slots, one frame too long for a slot:
+	 * both dropped and counted, the rest kept in order. */
+	for (k = 0; k < 200; k++) {
+		sp[k].off = 0;
+		sp[k].len = k == 5 ? 1519 : 60;
+	}
+	memset(pkt, 0x5a, 1519);
+	be->ops->xmit_burst(be, pkt, sp, 200);
+	be->ops->xmit_burst(be, pkt, sp, 200);
+	be->ops->xmit_burst(be, pkt, sp, 200);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.from_guest, 610 + 600);
+	assert_int_equal(c.drops, 5 + 3 + (597 - 512));
+	nic.nframes = 0;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.to_guest, 605 + 512);
+	assert_int_equal(nic.frames[0].len, 60);
+	assert_int_equal(nic.frames[0].data[59], 0x5a);
+}
+
 static void
 test_emu_backend_null_counters(void **state)
 {
@@ -460,6 +562,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_start_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_sink_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_loop_wrap, setup, teardown),
 		cmocka_unit_test(test_emu_backend_null_counters),
 		cmocka_unit_test_setup_teardown(test_emu_backend_tap, setup, teardown),
 	};

@@ -33,6 +33,7 @@
 struct ng_cap {
 	struct emu_backend be;
 	unsigned int n;
+	unsigned int bursts;	/* xmit_burst calls */
 	size_t len[NG_MAX_CAP];
 	uint8_t f[NG_MAX_CAP][2048];
 };

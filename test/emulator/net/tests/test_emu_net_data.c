@@ -463,6 +463,8 @@ tx_aggregate_cases(struct g *g, const struct rndis_pkt_meta *meta,
 	assert_int_equal(tx_three_in_section(g, meta, false, 0, 0, 200),
 			 NVSP_STATUS_SUCCESS);
 	assert_int_equal(g->cap.n, 3);
+	/* Plain frames: the packet's three in one backend call. */
+	assert_int_equal(g->cap.bursts, 1);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(g->cap.len[i], FLEN);
 		assert_memory_equal(g->cap.f[i], frames[i], FLEN);
