@@ -547,6 +547,13 @@ rx_filter_run(uint32_t filter, uint64_t mac, const uint8_t *dst)
 	return (filter & RNDIS_PACKET_TYPE_DIRECTED) && d == mac;
 }
 
+/* Any other frame: out of line, off the loop's common path. */
+static __attribute__((noinline, cold)) uint32_t
+rx_csum_verify_other(const uint8_t *f, size_t len)
+{
+	return emu_csum_verify_parsed(f, len);
+}
+
 /* emu_csum_verify with its common case inline: a run sums every frame
  * (a call per frame cost as much again in spilled registers). */
 static inline __attribute__((always_inline)) uint32_t
@@ -556,7 +563,7 @@ rx_csum_verify(const uint8_t *f, size_t len)
 
 	if (hv_likely(emu_csum_verify_v4(f, len, &r)))
 		return r;
-	return emu_csum_verify(f, len);
+	return rx_csum_verify_other(f, len);
 }
 
 /* May rx_fast_run take frame f (the checks of rx_fast, verify: and
@@ -574,6 +581,34 @@ rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
 	return type != rx_tag_tpid_raw() &&
 	       (promisc || rx_filter_run(filter, mac, f)) &&
 	       (!verify || rx_csum_verify(f, clen) == csum);
+}
+
+/*
+ * How many of the cnt frames at fp rx_fast_ok takes, from the first on:
+ * the checks (and the sums) of a run in a loop of their own, with few
+ * values live, before the staging loop takes that many without checks.
+ */
+static inline __attribute__((always_inline)) unsigned int
+rx_fast_scan(const void *const *fp, const size_t *lp, unsigned int cnt,
+	     size_t clen, uint32_t filter, uint64_t mac, bool promisc,
+	     bool verify, uint32_t csum)
+{
+	unsigned int k;
+
+	for (k = 0; k < cnt; k++)
+		if (!rx_fast_ok(fp[k], lp[k], clen, filter, mac, promisc, verify,
+				csum))
+			break;
+	return k;
+}
+
+/* rx_fast_scan of a run that sums its frames: a function of its own
+ * (one call a run), so its loop has the registers to itself. */
+static __attribute__((noinline)) unsigned int
+rx_fast_scan_verify(const void *const *fp, const size_t *lp, unsigned int cnt,
+		    size_t clen, uint32_t filter, uint64_t mac, uint32_t csum)
+{
+	return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true, csum);
 }
 
 /* Header and range of a staged frame in sub-allocation idx. */
@@ -605,9 +640,10 @@ rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
  * state changes, frame by frame. Returns the first frame it did not
  * take (n: all); the caller's general path decides about that one.
  *
- * The frames are staged (id, chain, header, range) in a loop without
- * calls (unless verify: the sums), where the header stays in vector
- * registers, and copied after it; a packet's first frame is staged
+ * The frames are checked (and summed) first, in a loop of their own
+ * (rx_fast_scan), then staged (id, chain, header, range) in a loop
+ * without calls or checks, where the header stays in vector registers,
+ * and copied after it; a packet's first frame is staged
  * before that loop. Of b->sub only the first id (the packet's, for
  * rx_flush) and the last (the chain's end, for the next frame) are
  * read: those two are stored, once per run.
@@ -623,7 +659,6 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
 	uint8_t hdr[RX_FAST_HDR];
 	const void *const *fp, *const *fend;
-	const size_t *lp;
 	struct vmbus_xfer_page_range *rp, *rp0;
 	uint32_t *nexts = nic->sub_next, *pfree = p->free;
 	uint32_t pn = p->n, bn = b->n, size = nic->sub_size;
@@ -634,7 +669,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
 	size_t clen = b->csum_len;
 	rx_v16 h0, h1, h2, h3;
-	unsigned int lim = n;
+	unsigned int lim = n, take;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
@@ -653,18 +688,22 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	memcpy(&h1, hdr + 16, 16);
 	memcpy(&h2, hdr + 32, 16);
 	memcpy(&h3, hdr + 48, 16);
+	/* The frames the run takes (none: the general path decides). */
+	if (verify)
+		take = rx_fast_scan_verify(frames + i, lens + i, lim - i, clen,
+					   filter, mac, csum);
+	else
+		take = rx_fast_scan(frames + i, lens + i, lim - i, clen, filter,
+				    mac, promisc, false, csum);
+	if (take == 0)
+		return i;
 	/* Walked with pointers: the id stores (bytes) may alias anything,
 	 * so anything read through b would be read again after each. */
 	fp = frames + i;
-	fend = frames + lim;
-	lp = lens + i;
+	fend = fp + take;
 	rp = rp0 = b->r + bn;
-	/* A new packet's first frame: its id names the packet (refused:
-	 * the run takes nothing). */
+	/* A new packet's first frame: its id names the packet. */
 	if (bn == 0) {
-		if (fp == fend ||
-		    !rx_fast_ok(*fp, *lp, clen, filter, mac, promisc, verify, csum))
-			return i;
 		idx = pfree[--pn];
 		busy[idx] = EMU_SUB_DATA;
 		b->qi = 0;
@@ -676,11 +715,8 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		rp++;
 		prev = idx;
 		fp++;
-		lp++;
 	}
-	for (; fp != fend; fp++, lp++) {
-		if (!rx_fast_ok(*fp, *lp, clen, filter, mac, promisc, verify, csum))
-			break;
+	for (; fp != fend; fp++) {
 		idx = pfree[--pn];
 		busy[idx] = EMU_SUB_MEMBER;
 		nexts[prev] = idx;

@@ -599,6 +599,59 @@ tx_seen_same(const struct emu_tx_seen *s, const uint8_t *h, uint64_t *w)
 	return false;
 }
 
+/*
+ * The messages from off on that repeat the last accepted one (s) byte
+ * for byte, as tx_seen_same finds them, with s's mask and bytes loaded
+ * once for the run (in registers: the loop makes no call). Each one's
+ * msg_len is held against the bytes left as tx_walk_plain does. Returns
+ * the offset after the run, *np and sp[] advanced; it stops at a message
+ * that differs, at the packet's end or at EMU_NET_TX_MSGS messages, and
+ * returns UINT32_MAX for a msg_len out of range (the full walk decides).
+ */
+static inline __attribute__((always_inline)) uint32_t
+tx_seen_run(const struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
+	    uint32_t off, unsigned int *np, struct tx_span *sp)
+{
+	tx_v2 a0, a1, a2, a3, m0, m1, m2, m3, v0, v1, v2, v3, d;
+	uint32_t abs = s->data_abs, dl = s->data_len, ml;
+	unsigned int n = *np;
+
+	if (abs == 0)
+		return off;
+	memcpy(&m0, &s->mask[0], 16);
+	memcpy(&m1, &s->mask[2], 16);
+	memcpy(&m2, &s->mask[4], 16);
+	memcpy(&m3, &s->mask[6], 16);
+	memcpy(&v0, &s->w[0], 16);
+	memcpy(&v1, &s->w[2], 16);
+	memcpy(&v2, &s->w[4], 16);
+	memcpy(&v3, &s->w[6], 16);
+	while (n < EMU_NET_TX_MSGS && len - off >= TX_SEEN_LEN) {
+		const uint8_t *h = buf + off;
+
+		memcpy(&a0, h, 16);
+		memcpy(&a1, h + 16, 16);
+		memcpy(&a2, h + 32, 16);
+		memcpy(&a3, h + 48, 16);
+		d = ((a0 & m0) ^ v0) | ((a1 & m1) ^ v1) | ((a2 & m2) ^ v2) |
+		    ((a3 & m3) ^ v3);
+		if ((d[0] | d[1]) != 0)
+			break;
+		/* Not among the bytes compared: msg_len in [frame end,
+		 * bytes left]. */
+		memcpy(&ml, h + offsetof(struct rndis_packet_msg, msg_len),
+		       sizeof(ml));
+		if (ml < abs + dl || ml > len - off)
+			return UINT32_MAX;
+		sp[n].off = off + abs;
+		sp[n].len = dl;
+		n++;
+		off += ml;
+	}
+	*np = n;
+	return off;
+}
+
 /* Keep the private copy w of an accepted message (header m). */
 static __attribute__((noinline)) void
 tx_seen_store(struct emu_tx_seen *s, const uint64_t *w,
@@ -644,30 +697,25 @@ tx_walk_plain(struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
 	do {
 		struct rndis_packet_msg m;
 		uint64_t w[TX_SEEN_LEN / 8];
-		const uint8_t *h = buf + off;
-		uint32_t left = len - off;
+		const uint8_t *h;
+		uint32_t left;
 		uint64_t data_abs;
 		bool bad, copied = false;
 
+		/* The guest's aggregates repeat the last accepted header. */
+		off = tx_seen_run(s, buf, len, off, &n, sp);
+		if (off == UINT32_MAX)
+			return 0;
+		if (off == len)
+			break;
+		h = buf + off;
+		left = len - off;
 		if (left < sizeof(m) || n == EMU_NET_TX_MSGS)
 			return 0;
 		if (left >= TX_SEEN_LEN) {
-			if (tx_seen_same(s, h, w)) {
-				uint32_t ml;
-
-				/* Not among the bytes compared: msg_len in
-				 * [frame end, left]. */
-				memcpy(&ml, h + offsetof(struct rndis_packet_msg,
-							 msg_len), sizeof(ml));
-				if (ml < s->data_abs + s->data_len || ml > left)
-					return 0;
-				sp[n].off = off + s->data_abs;
-				sp[n].len = s->data_len;
-				off += ml;
-				n++;
-				continue;
-			}
-			/* w: the one read of these bytes, all checks use it. */
+			/* Not s's bytes (else the run took it): w is the one
+			 * read of these, all checks use it. */
+			memcpy(w, h, sizeof(w));
 			h = (const uint8_t *)w;
 			copied = true;
 		}
