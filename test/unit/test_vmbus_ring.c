@@ -757,6 +757,103 @@ test_vmbus_ring_write_many(void **state)
 	tr_close(t);
 }
 
+/* Both rings' data and indices byte for byte. */
+static void
+tr_same(const struct tring *a, const struct tring *b)
+{
+	assert_int_equal(a->hdr->write_index, b->hdr->write_index);
+	assert_int_equal(a->hdr->read_index, b->hdr->read_index);
+	assert_memory_equal(a->data, b->data, a->size);
+}
+
+/*
+ * vmbus_ring_write_stamped: the ring afterwards byte for byte what
+ * vmbus_ring_write_many leaves for the same packets (template with each
+ * id at id_off), at every start position around the wrap, with the
+ * same count written and the same signal; a template it must refuse
+ * writes nothing.
+ */
+static void
+test_vmbus_ring_write_stamped(void **state)
+{
+	static const uint32_t lens[] = { 56, 61, 16 };
+	const uint32_t id_off = 8; /* the descriptor's trans_id */
+	uint8_t tmpl[64], bufs[5][64];
+	uint64_t ids[5];
+	struct hv_sg pkt[5];
+
+	(void)state;
+	for (unsigned int l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+		uint32_t len = lens[l];
+
+		for (uint32_t start = 0; start < D_SMALL; start += 8) {
+			struct tring *a = tr_open(D_SMALL), *b = tr_open(D_SMALL);
+
+			tr_position(a, start);
+			tr_position(b, start);
+			build_pkt(tmpl, 7, len);
+			for (unsigned int i = 0; i < 5; i++) {
+				ids[i] = 0x1000 + i * 0x10001ull + start;
+				memcpy(bufs[i], tmpl, len);
+				memcpy(bufs[i] + id_off, &ids[i], sizeof(ids[i]));
+				pkt[i] = (struct hv_sg){ bufs[i], len };
+			}
+			for (int masked = 0; masked < 2; masked++) {
+				unsigned int da = 99, db = 98;
+				bool sa = !masked, sb = masked;
+
+				a->hdr->interrupt_mask = (uint32_t)masked;
+				b->hdr->interrupt_mask = (uint32_t)masked;
+				assert_int_equal(vmbus_ring_write_many(&a->w, pkt, 5, &da, &sa),
+						 vmbus_ring_write_stamped(&b->w, tmpl, len, id_off,
+									  ids, 5, &db, &sb));
+				assert_int_equal(da, db);
+				assert_true(da != 0);
+				assert_int_equal(sa, sb);
+				tr_same(a, b);
+				/* The reader sees the stamped packets. */
+				for (unsigned int i = 0; i < db; i++) {
+					uint8_t got[MAX_TEST_PKT];
+					uint32_t glen;
+
+					assert_int_equal(vmbus_ring_read(&b->r, got, sizeof(got),
+									 &glen), 0);
+					assert_int_equal(glen, HV_ALIGN_UP(len, 8u));
+					assert_memory_equal(got, bufs[i], len);
+					assert_int_equal(vmbus_ring_skip(&a->r, &glen), 0);
+				}
+				commit(a);
+				commit(b);
+			}
+			tr_close(a);
+			tr_close(b);
+		}
+	}
+
+	/* Refused: nothing written. */
+	{
+		struct tring *t = tr_open(D_SMALL);
+		unsigned int done = 9;
+		bool sig = true;
+
+		build_pkt(tmpl, 7, 56);
+		ids[0] = 1;
+		assert_int_equal(vmbus_ring_write_stamped(&t->w, tmpl, 56, 49, ids, 1,
+							  &done, &sig), -EINVAL);
+		assert_int_equal(done, 0);
+		assert_false(sig);
+		assert_int_equal(vmbus_ring_write_stamped(&t->w, tmpl, 12, 0, ids, 1,
+							  &done, &sig), -EINVAL);
+		assert_int_equal(vmbus_ring_write_stamped(&t->w, NULL, 56, 8, ids, 1,
+							  &done, &sig), -EINVAL);
+		assert_int_equal(vmbus_ring_write_stamped(&t->w, tmpl, D_SMALL, 8, ids,
+							  1, &done, &sig), -EMSGSIZE);
+		assert_int_equal(t->hdr->write_index, 0);
+		assert_int_equal(t->data[0], 0xaa);
+		tr_close(t);
+	}
+}
+
 static void
 test_vmbus_ring_batch_commit(void **state)
 {
@@ -981,6 +1078,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_peek_small_buffer),
 		cmocka_unit_test(test_vmbus_ring_batch_commit),
 		cmocka_unit_test(test_vmbus_ring_write_many),
+		cmocka_unit_test(test_vmbus_ring_write_stamped),
 		cmocka_unit_test(test_vmbus_ring_stress),
 	};
 

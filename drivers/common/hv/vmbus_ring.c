@@ -306,6 +306,74 @@ vmbus_ring_write_many(struct vmbus_ring *w, const struct hv_sg *pkt,
 }
 
 int
+vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
+			 uint32_t id_off, const uint64_t *ids, unsigned int n,
+			 unsigned int *written, bool *need_signal)
+{
+	uint32_t old_wr, pos, free, fp;
+	unsigned int i;
+	int rc;
+
+	*need_signal = false;
+	*written = 0;
+	if (tmpl == NULL || id_off > len || len - id_off < sizeof(*ids))
+		return -EINVAL;
+	rc = ring_check_len(w, len);
+	if (rc != 0)
+		return rc;
+	rc = ring_writer_snapshot(w, &pos, &free);
+	if (rc != 0)
+		return rc;
+	/* Below D (ring_check_len): fits in 32 bits. */
+	fp = (uint32_t)ring_footprint(len);
+	for (i = 0; i < n; i++) {
+		/* vmbus_ring_write_many's rule: never fill up; look again
+		 * before giving up. */
+		if (free <= fp) {
+			rc = ring_writer_snapshot(w, &pos, &free);
+			if (rc != 0 || free <= fp)
+				break;
+		}
+		old_wr = pos;
+		if (w->data_size - pos > fp) {
+			/* Not wrapping (the common case): in place, the
+			 * padding zeroed, the trailer one store. */
+			uint64_t trailer = (uint64_t)pos << 32;
+			uint8_t *d = w->data + pos;
+
+			memcpy(d, tmpl, len);
+			memcpy(d + id_off, &ids[i], sizeof(ids[i]));
+			if (len % VMBUS_PKT_ALIGN != 0)
+				memset(d + len, 0,
+				       fp - VMBUS_PKT_TRAILER_SIZE - len);
+			memcpy(d + fp - VMBUS_PKT_TRAILER_SIZE, &trailer,
+			       sizeof(trailer));
+			pos += fp;
+		} else {
+			const uint8_t *t = tmpl;
+			struct hv_sg sg[3] = {
+				{ t, id_off },
+				{ &ids[i], (uint32_t)sizeof(ids[i]) },
+				{ t + id_off + sizeof(ids[i]),
+				  len - id_off - (uint32_t)sizeof(ids[i]) },
+			};
+
+			pos = ring_put_packet(w, pos, sg, 3, len);
+		}
+		free -= fp;
+		/* W2, one packet at a time (vmbus_ring_write_many). */
+		hv_store_release_u32(&w->hdr->write_index, pos);
+		if (ring_writer_need_signal(w, old_wr)) {
+			*need_signal = true;
+			i++;
+			break;
+		}
+	}
+	*written = i;
+	return rc;
+}
+
+int
 vmbus_ring_write_avail(const struct vmbus_ring *w, uint32_t *max_len)
 {
 	uint32_t wr, free, room;

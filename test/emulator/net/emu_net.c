@@ -269,6 +269,37 @@ emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
 	return total != 0 ? (int)total : rc;
 }
 
+int
+emu_net_send_stamped(struct emu_net_queue *q, const void *tmpl, uint32_t len,
+		     uint32_t id_off, const uint64_t *ids, unsigned int n)
+{
+	unsigned int done, total = 0;
+	bool sig;
+	int rc = 0;
+
+	if (q->broken)
+		return -EIO;
+	/* emu_net_send_many's loop: signal at once, then write on. */
+	while (total < n) {
+		rc = vmbus_ring_write_stamped(&q->out, tmpl, len, id_off, ids + total,
+					      n - total, &done, &sig);
+		total += done;
+		if (done != 0 && q->out_waiting) {
+			vmbus_ring_pending_send_clear(&q->out);
+			q->out_waiting = false;
+		}
+		if (sig)
+			signal_guest(q);
+		if (rc != 0 || done == 0 || !sig)
+			break;
+	}
+	if (rc == -EIO) {
+		q->broken = true;
+		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
+	}
+	return total != 0 ? (int)total : rc;
+}
+
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
 static int
 send_desc_msg(struct emu_net_queue *q, const uint8_t *hdr, int hdr_len,

@@ -400,6 +400,11 @@ int emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg,
  */
 int emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
 		      unsigned int n);
+/* emu_net_send_many for n packets of one template, the 8 bytes at
+ * id_off of packet i being ids[i] (vmbus_ring_write_stamped), written in
+ * place in the ring; same rules and returns. */
+int emu_net_send_stamped(struct emu_net_queue *q, const void *tmpl, uint32_t len,
+			 uint32_t id_off, const uint64_t *ids, unsigned int n);
 /* Completion packet carrying msg (msg_len may be 0). */
 int emu_net_send_comp(struct emu_net_queue *q, uint64_t trans_id,
 		      const void *msg, size_t msg_len);

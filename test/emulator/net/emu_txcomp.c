@@ -168,8 +168,9 @@ emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id)
 	q->nic->qst[q->id].tx_pending = q->comp_n;
 }
 
-/* Completions built per pass on the fast path (each is still published
- * on its own: OpenVMM's try_send_tx_packet commits one per write). */
+/* Completions written per pass on the fast path (each is still
+ * published on its own: OpenVMM's try_send_tx_packet commits one per
+ * write). */
 #define COMP_RUN 32u
 #define COMP_PKT_MAX (sizeof(struct vmbus_pkt_desc) + NVSP_RESP_SIZE_V61)
 
@@ -193,62 +194,64 @@ comp_plain(const struct emu_nic *nic)
 }
 
 /*
- * The due completions at the head, built COMP_RUN at a time from one
- * template per status and written as a real host writes them: each
- * published (and signalled when the guest waits on it) as soon as it is
- * in the ring, none held back for the others. Stops at the first that
- * is not due, that does not fit (the caller's comp_send then asks the
- * guest for room), or that cannot be built (comp_send decides).
+ * The due completions at the head, COMP_RUN at a time: one packet
+ * template per status, written into the ring in place with each one's
+ * transaction id (emu_net_send_stamped), and as a real host writes
+ * them: each published (and signalled when the guest waits on it) as
+ * soon as it is in the ring, none held back for the others. Stops at
+ * the first that is not due, that does not fit (the caller's comp_send
+ * then asks the guest for room), or that cannot be built (comp_send
+ * decides).
  */
 static void
 comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 {
 	struct emu_nic *nic = q->nic;
-	uint8_t pkt[COMP_RUN][COMP_PKT_MAX];
-	uint8_t m[NVSP_RESP_SIZE_V61] = { 0 }, d[sizeof(struct vmbus_pkt_desc)];
-	struct hv_sg sg[COMP_RUN];
+	uint8_t pkt[COMP_PKT_MAX];
+	uint64_t ids[COMP_RUN];
 	const struct emu_tx_comp *c;
-	uint32_t status = 0, at;
+	uint32_t status = 0, at, plen = 0;
 	unsigned int k;
-	int mlen = -1, dlen = -1, n;
+	int mlen, dlen, n;
+	bool built = false;
 
 	while (q->comp_n != 0) {
 		at = q->comp_head;
 		for (k = 0; k < COMP_RUN && k < q->comp_n; k++) {
 			c = &q->comp[at];
-			if (++at == q->comp_cap)
-				at = 0;
 			if (!comp_due(nic, c, now))
 				break;
-			if (mlen < 0 || c->status != status) {
-				status = c->status;
-				mlen = nvsp_host_build_rndis_pkt_complete(m, sizeof(m),
-									  nic->version, status);
-				dlen = mlen < 0 ? -1 :
-				       vmbus_pkt_build_comp(d, sizeof(d), (size_t)mlen, 0);
-				if (dlen != (int)sizeof(d)) {
-					mlen = -1;
+			if (!built || c->status != status) {
+				/* A new status ends the run: one template a call. */
+				if (k != 0)
 					break;
-				}
+				status = c->status;
+				mlen = nvsp_host_build_rndis_pkt_complete(
+					pkt + sizeof(struct vmbus_pkt_desc),
+					sizeof(pkt) - sizeof(struct vmbus_pkt_desc),
+					nic->version, status);
+				dlen = mlen < 0 ? -1 :
+				       vmbus_pkt_build_comp(pkt, sizeof(struct vmbus_pkt_desc),
+							    (size_t)mlen, 0);
+				if (dlen != (int)sizeof(struct vmbus_pkt_desc))
+					return; /* comp_send decides */
+				plen = (uint32_t)(sizeof(struct vmbus_pkt_desc) + (size_t)mlen);
+				built = true;
 			}
-			memcpy(pkt[k], d, sizeof(d));
-			memcpy(pkt[k] + offsetof(struct vmbus_pkt_desc, trans_id),
-			       &c->trans_id, sizeof(c->trans_id));
-			/* All of m (zeroed past mlen): a fixed-size copy; the
-			 * packet is sg's length. */
-			memcpy(pkt[k] + sizeof(d), m, sizeof(m));
-			sg[k].base = pkt[k];
-			sg[k].len = (uint32_t)(sizeof(d) + (size_t)mlen);
+			ids[k] = c->trans_id;
+			if (++at == q->comp_cap)
+				at = 0;
 		}
 		if (k == 0)
 			return;
-		n = emu_net_send_many(q, sg, k);
+		n = emu_net_send_stamped(q, pkt, plen,
+					 offsetof(struct vmbus_pkt_desc, trans_id), ids, k);
 		if (n <= 0)
 			return;
 		q->comp_head = (q->comp_head + (unsigned int)n) % q->comp_cap;
 		q->comp_n -= (unsigned int)n;
 		nic->qst[q->id].completions_sent += (unsigned int)n;
-		if ((unsigned int)n < k || mlen < 0)
+		if ((unsigned int)n < k)
 			return;
 	}
 }
