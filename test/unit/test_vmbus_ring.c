@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "vmbus_ring.h"
+#include "vmbus_ring_inline.h"
 
 #ifndef STRESS_PACKETS
 #define STRESS_PACKETS 2000000
@@ -846,11 +847,74 @@ test_vmbus_ring_write_stamped(void **state)
 							  &done, &sig), -EINVAL);
 		assert_int_equal(vmbus_ring_write_stamped(&t->w, NULL, 56, 8, ids, 1,
 							  &done, &sig), -EINVAL);
-		assert_int_equal(vmbus_ring_write_stamped(&t->w, tmpl, D_SMALL, 8, ids,
-							  1, &done, &sig), -EMSGSIZE);
+		assert_int_equal(vmbus_ring_write_stamped(&t->w, tmpl,
+							  VMBUS_RING_STAMP_MAX + 1, 8, ids,
+							  1, &done, &sig), -EINVAL);
 		assert_int_equal(t->hdr->write_index, 0);
 		assert_int_equal(t->data[0], 0xaa);
 		tr_close(t);
+	}
+}
+
+/* One read of each kind on twin rings: the same answer, bytes, cursor. */
+static void
+read_twins(struct tring *a, struct tring *b, size_t buflen)
+{
+	uint8_t ba[MAX_TEST_PKT], bb[MAX_TEST_PKT];
+	uint32_t la = 7, lb = 9;
+
+	memset(ba, 0x55, sizeof(ba));
+	memset(bb, 0x55, sizeof(bb));
+	assert_int_equal(vmbus_ring_read(&a->r, ba, buflen, &la),
+			 vmbus_ring_read_inline(&b->r, bb, buflen, &lb));
+	assert_int_equal(la, lb);
+	assert_memory_equal(ba, bb, sizeof(ba));
+	assert_int_equal(a->r.priv_index, b->r.priv_index);
+}
+
+/*
+ * vmbus_ring_read_inline: what vmbus_ring_read returns, at every start
+ * position (packets crossing the end of the data area, ending exactly
+ * at it), for an empty ring, a buffer too small, a descriptor whose
+ * length overruns what was written, and a corrupt write_index.
+ */
+static void
+test_vmbus_ring_read_inline(void **state)
+{
+	static const uint32_t lens[] = { 16, 40, 61, 100 };
+
+	(void)state;
+	for (uint32_t start = 0; start < D_SMALL; start += 8) {
+		struct tring *a = tr_open(D_SMALL), *b = tr_open(D_SMALL);
+
+		tr_position(a, start);
+		tr_position(b, start);
+		read_twins(a, b, MAX_TEST_PKT); /* empty */
+		for (unsigned int l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+			write_ok(a, l, lens[l]);
+			write_ok(b, l, lens[l]);
+			read_twins(a, b, 48); /* too small for the longer ones */
+			read_twins(a, b, MAX_TEST_PKT);
+			commit(a);
+			commit(b);
+		}
+		/* len8 past write_index: -EIO both ways. */
+		write_ok(a, 9, 40);
+		write_ok(b, 9, 40);
+		a->data[a->r.priv_index + 4 < D_SMALL ? a->r.priv_index + 4 :
+			a->r.priv_index + 4 - D_SMALL] = 0x40;
+		b->data[b->r.priv_index + 4 < D_SMALL ? b->r.priv_index + 4 :
+			b->r.priv_index + 4 - D_SMALL] = 0x40;
+		read_twins(a, b, MAX_TEST_PKT);
+		/* A write_index that is no index. */
+		a->hdr->write_index = D_SMALL + 8;
+		b->hdr->write_index = D_SMALL + 8;
+		read_twins(a, b, MAX_TEST_PKT);
+		a->hdr->write_index = 4;
+		b->hdr->write_index = 4;
+		read_twins(a, b, MAX_TEST_PKT);
+		tr_close(a);
+		tr_close(b);
 	}
 }
 
@@ -1079,6 +1143,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_batch_commit),
 		cmocka_unit_test(test_vmbus_ring_write_many),
 		cmocka_unit_test(test_vmbus_ring_write_stamped),
+		cmocka_unit_test(test_vmbus_ring_read_inline),
 		cmocka_unit_test(test_vmbus_ring_stress),
 	};
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "hv_atomic.h"
+#include "hv_compiler.h"
 #include "vmbus_ring.h"
 
 /* Bytes a packet must leave in the ring beside its own: never fill up. */
@@ -305,18 +306,67 @@ vmbus_ring_write_many(struct vmbus_ring *w, const struct hv_sg *pkt,
 	return rc;
 }
 
+/* One stamped packet across the end of the data area (rare): the
+ * general framing, out of the per-packet loop. */
+static __attribute__((noinline)) uint32_t
+ring_put_stamped_wrap(const struct vmbus_ring *w, uint32_t pos,
+		      const uint8_t *tmpl, uint32_t len, uint32_t id_off,
+		      const uint64_t *id)
+{
+	struct hv_sg sg[3] = {
+		{ tmpl, id_off },
+		{ id, (uint32_t)sizeof(*id) },
+		{ tmpl + id_off + sizeof(*id),
+		  len - id_off - (uint32_t)sizeof(*id) },
+	};
+
+	return ring_put_packet(w, pos, sg, 3, len);
+}
+
+/* The @nw (2..8) words of a padded template to @d, straight-line. */
+static inline __attribute__((always_inline)) void
+ring_put_words(uint8_t *d, const uint64_t *t, uint32_t nw)
+{
+	switch (nw) {
+	case 8:
+		memcpy(d + 56, &t[7], 8);
+		/* fallthrough */
+	case 7:
+		memcpy(d + 48, &t[6], 8);
+		/* fallthrough */
+	case 6:
+		memcpy(d + 40, &t[5], 8);
+		/* fallthrough */
+	case 5:
+		memcpy(d + 32, &t[4], 8);
+		/* fallthrough */
+	case 4:
+		memcpy(d + 24, &t[3], 8);
+		/* fallthrough */
+	case 3:
+		memcpy(d + 16, &t[2], 8);
+		/* fallthrough */
+	default:
+		memcpy(d + 8, &t[1], 8);
+		memcpy(d, &t[0], 8);
+	}
+}
+
 int
 vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 			 uint32_t id_off, const uint64_t *ids, unsigned int n,
 			 unsigned int *written, bool *need_signal)
 {
-	uint32_t old_wr, pos, free, fp;
+	uint64_t t[VMBUS_RING_STAMP_MAX / sizeof(uint64_t)] = { 0 };
+	uint32_t old_wr, pos, free, fp, nw, dsize = w->data_size;
+	uint8_t *data = w->data;
 	unsigned int i;
 	int rc;
 
 	*need_signal = false;
 	*written = 0;
-	if (tmpl == NULL || id_off > len || len - id_off < sizeof(*ids))
+	if (tmpl == NULL || len > VMBUS_RING_STAMP_MAX || id_off > len ||
+	    len - id_off < sizeof(*ids))
 		return -EINVAL;
 	rc = ring_check_len(w, len);
 	if (rc != 0)
@@ -324,8 +374,10 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 	rc = ring_writer_snapshot(w, &pos, &free);
 	if (rc != 0)
 		return rc;
-	/* Below D (ring_check_len): fits in 32 bits. */
-	fp = (uint32_t)ring_footprint(len);
+	/* The template padded with zeros, as words. */
+	memcpy(t, tmpl, len);
+	nw = HV_ALIGN_UP(len, VMBUS_PKT_ALIGN) / VMBUS_PKT_ALIGN;
+	fp = nw * VMBUS_PKT_ALIGN + VMBUS_PKT_TRAILER_SIZE;
 	for (i = 0; i < n; i++) {
 		/* vmbus_ring_write_many's rule: never fill up; look again
 		 * before giving up. */
@@ -335,30 +387,19 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 				break;
 		}
 		old_wr = pos;
-		if (w->data_size - pos > fp) {
+		if (hv_likely(dsize - pos > fp)) {
 			/* Not wrapping (the common case): in place, the
-			 * padding zeroed, the trailer one store. */
+			 * trailer one store. */
 			uint64_t trailer = (uint64_t)pos << 32;
-			uint8_t *d = w->data + pos;
+			uint8_t *d = data + pos;
 
-			memcpy(d, tmpl, len);
+			ring_put_words(d, t, nw);
 			memcpy(d + id_off, &ids[i], sizeof(ids[i]));
-			if (len % VMBUS_PKT_ALIGN != 0)
-				memset(d + len, 0,
-				       fp - VMBUS_PKT_TRAILER_SIZE - len);
 			memcpy(d + fp - VMBUS_PKT_TRAILER_SIZE, &trailer,
 			       sizeof(trailer));
 			pos += fp;
 		} else {
-			const uint8_t *t = tmpl;
-			struct hv_sg sg[3] = {
-				{ t, id_off },
-				{ &ids[i], (uint32_t)sizeof(ids[i]) },
-				{ t + id_off + sizeof(ids[i]),
-				  len - id_off - (uint32_t)sizeof(ids[i]) },
-			};
-
-			pos = ring_put_packet(w, pos, sg, 3, len);
+			pos = ring_put_stamped_wrap(w, pos, tmpl, len, id_off, &ids[i]);
 		}
 		free -= fp;
 		/* W2, one packet at a time (vmbus_ring_write_many). */

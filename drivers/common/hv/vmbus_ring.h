@@ -110,12 +110,14 @@ int vmbus_ring_write_many(struct vmbus_ring *w, const struct hv_sg *pkt,
 			  bool *need_signal);
 
 /*
- * vmbus_ring_write_many for @n packets made from one template (a run of
- * send completions): packet i is the @len bytes at @tmpl with the 8
- * bytes at @id_off replaced by @ids[i]. Written in place in the ring,
- * each published by itself and the signal rule as vmbus_ring_write_many;
- * same returns, -EINVAL also for an id field not inside the packet.
+ * vmbus_ring_write_many for @n packets made from one small template (a
+ * run of send completions): packet i is the @len (at most
+ * VMBUS_RING_STAMP_MAX) bytes at @tmpl with the 8 bytes at @id_off
+ * replaced by @ids[i]. Written in place in the ring, each published by
+ * itself and the signal rule as vmbus_ring_write_many; same returns,
+ * -EINVAL also for a longer template or an id field not inside it.
  */
+#define VMBUS_RING_STAMP_MAX 64u
 int vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl,
 			     uint32_t len, uint32_t id_off, const uint64_t *ids,
 			     unsigned int n, unsigned int *written,

@@ -34,6 +34,7 @@
 #include "emu_offload.h"
 #include "hv_atomic.h"
 #include "hv_chan_geom.h"
+#include "vmbus_ring_inline.h"
 
 #define LOG_LINE_MAX 512
 
@@ -349,6 +350,7 @@ handle_packet(struct emu_net_queue *q, uint32_t len)
 	memcpy(&type, nic->pkt, sizeof(type));
 	if (type == VMBUS_PKT_DATA_GPA_DIRECT && emu_tx_gpa_fast(q, len))
 		return;
+	emu_tx_gpa_forget(q);
 	rc = vmbus_pkt_parse(nic->pkt, len, &pi);
 	if (rc != 0) {
 		emu_net_proto_error(nic, q, "VMBus packet type %u len %u: %s",
@@ -491,9 +493,10 @@ queue_poll(struct emu_net_queue *q)
 	q->unsignalled_ns = 0;
 	q->missed = false;
 	vmbus_ring_intr_mask(&q->in);
+	emu_tx_gpa_forget(q);
 	for (n = 0; n < EMU_NET_BATCH && !q->broken && reply_room(q, &room_wr) &&
 		    emu_tx_comp_room(q); n++) {
-		rc = vmbus_ring_read(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
+		rc = vmbus_ring_read_inline(&q->in, nic->pkt, VMBUS_PKT_MAX_LEN, &len);
 		if (rc != 0)
 			break;
 		handle_packet(q, len);

@@ -99,6 +99,21 @@ struct emu_net_queue {
 		uint64_t mask[8] __attribute__((aligned(16)));
 		uint32_t data_abs, data_len; /* data_abs 0: none */
 	} tx_seen;
+	/* What emu_tx_gpa_fast checks once per poll rather than per packet
+	 * (emu_txgpa.c): filled by its first packet, dropped at each poll's
+	 * start and after any packet the full path handled (the only ways
+	 * the NIC's state, the receive buffers or guest memory change while
+	 * a poll reads packets). */
+	struct emu_gpa_cache {
+		bool ok;
+		bool va;                 /* guest memory is GPA = VA */
+		const uint8_t *hull_lo;  /* every NIC's receive buffers */
+		const uint8_t *hull_hi;
+		struct emu_guestmem *gm;
+		/* The two hinted guest-memory ranges (va mode; len 0: none). */
+		uint64_t r_va[2], r_len[2];
+		uint8_t *r_ptr[2];
+	} gpa;
 };
 
 /* What an emu_ctrl_msg is sent as. */
@@ -492,13 +507,47 @@ uint64_t emu_net_tick_now(struct emu_net *net);
  * now (or waits for ring room). */
 void emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id,
 		      uint32_t status, bool data);
-/* emu_tx_comp_post(q, trans_id, SUCCESS, true), inlined for the common
- * case (held, no reversal). */
-void emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id);
+/*
+ * emu_tx_comp_post(q, trans_id, SUCCESS, true) inline for the common
+ * case (held, no reversal: tx_comp_reverse takes the general path),
+ * without the modulo: one entry at the FIFO's tail.
+ */
+static inline void
+emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id)
+{
+	struct emu_net *net = q->nic->net;
+	struct emu_tx_comp *c;
+	uint32_t i, n = q->comp_n;
+
+	if (hv_unlikely(q->comp == NULL || n >= q->comp_cap ||
+			net->cfg.tx_comp_reverse >= 2 || !net->now_valid)) {
+		emu_tx_comp_post(q, trans_id, NVSP_STATUS_SUCCESS, true);
+		return;
+	}
+	i = q->comp_head + n;
+	if (i >= q->comp_cap)
+		i -= q->comp_cap;
+	c = &q->comp[i];
+	c->trans_id = trans_id;
+	c->t_ns = net->now_ns;
+	c->status = NVSP_STATUS_SUCCESS;
+	c->data = true;
+	q->comp_n = n + 1;
+	q->nic->qst[q->id].tx_pending = n + 1;
+}
 /* Send the completions that are due, in order, as far as room allows. */
 void emu_tx_comp_flush(struct emu_net_queue *q);
-/* May the host read another guest packet (below tx_max_pending)? */
-bool emu_tx_comp_room(struct emu_net_queue *q);
+/* emu_tx_comp_room when the FIFO is full: count the stop once. */
+bool emu_tx_comp_full(struct emu_net_queue *q);
+/* May the host read another guest packet (below tx_max_pending)? Inline:
+ * asked before every read. */
+static inline bool
+emu_tx_comp_room(struct emu_net_queue *q)
+{
+	if (hv_likely(q->comp_n < q->comp_cap) || q->comp == NULL)
+		return true;
+	return emu_tx_comp_full(q);
+}
 void emu_tx_comp_free(struct emu_net_queue *q);
 
 /* emu_rndis.c: the offloads in force (hardware less what SETs turned off). */
@@ -524,6 +573,13 @@ bool emu_tx_one_plain(struct emu_tx_seen *s, const uint8_t *h, uint32_t hlen,
 /* emu_txgpa.c: a page-buffer SEND_RNDIS_PKT of one plain frame, read in
  * one pass from nic->pkt (len bytes); false: the full path takes it. */
 bool emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len);
+/* Drop emu_tx_gpa_fast's per-poll checks (emu_net.c: a poll starts, or
+ * the full path handled a packet). */
+static inline void
+emu_tx_gpa_forget(struct emu_net_queue *q)
+{
+	q->gpa.ok = false;
+}
 
 /* emu_rndis.c: the RNDIS device. Returns the NVSP status to complete with. */
 uint32_t emu_rndis_control(struct emu_net_queue *q, const uint8_t *msg,

@@ -142,32 +142,6 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
 		comp_push(q, &c);
 }
 
-void
-emu_tx_comp_post_ok(struct emu_net_queue *q, uint64_t trans_id)
-{
-	struct emu_net *net = q->nic->net;
-	struct emu_tx_comp *c;
-	uint32_t i;
-
-	/* What emu_tx_comp_post does with a held one, without the modulo
-	 * and the reversal (tx_comp_reverse takes the general path). */
-	if (hv_unlikely(q->comp == NULL || q->comp_n >= q->comp_cap ||
-			net->cfg.tx_comp_reverse >= 2)) {
-		emu_tx_comp_post(q, trans_id, NVSP_STATUS_SUCCESS, true);
-		return;
-	}
-	i = q->comp_head + q->comp_n;
-	if (i >= q->comp_cap)
-		i -= q->comp_cap;
-	c = &q->comp[i];
-	c->trans_id = trans_id;
-	c->t_ns = net->now_valid ? net->now_ns : emu_net_tick_now(net);
-	c->status = NVSP_STATUS_SUCCESS;
-	c->data = true;
-	q->comp_n++;
-	q->nic->qst[q->id].tx_pending = q->comp_n;
-}
-
 /* Completions written per pass on the fast path (each is still
  * published on its own: OpenVMM's try_send_tx_packet commits one per
  * write). */
@@ -211,17 +185,21 @@ comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 	uint64_t ids[COMP_RUN];
 	const struct emu_tx_comp *c;
 	uint32_t status = 0, at, plen = 0;
+	uint64_t delay = nic->tx_comp_delay_ns;
 	unsigned int k;
 	int mlen, dlen, n;
 	bool built = false;
 
 	while (q->comp_n != 0) {
+		unsigned int m = q->comp_n < COMP_RUN ? q->comp_n : COMP_RUN;
+
 		at = q->comp_head;
-		for (k = 0; k < COMP_RUN && k < q->comp_n; k++) {
+		for (k = 0; k < m; k++) {
 			c = &q->comp[at];
-			if (!comp_due(nic, c, now))
+			/* comp_due, the delay read once. */
+			if (c->t_ns != 0 && now - c->t_ns < delay && now >= c->t_ns)
 				break;
-			if (!built || c->status != status) {
+			if (hv_unlikely(!built || c->status != status)) {
 				/* A new status ends the run: one template a call. */
 				if (k != 0)
 					break;
@@ -283,10 +261,8 @@ emu_tx_comp_flush(struct emu_net_queue *q)
 }
 
 bool
-emu_tx_comp_room(struct emu_net_queue *q)
+emu_tx_comp_full(struct emu_net_queue *q)
 {
-	if (q->comp == NULL || q->comp_n < q->comp_cap)
-		return true;
 	if (!q->comp_full) {
 		q->comp_full = true;
 		q->nic->qst[q->id].tx_pending_full++;

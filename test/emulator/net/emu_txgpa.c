@@ -50,22 +50,33 @@ struct gpa_nvsp {
 };
 
 /*
- * Where any NIC's receive buffer lies (a guest may forward from
- * another's): one hull for the packet, [lo, hi), empty if none. A page
- * inside it goes to the full path, which decides, page by page,
- * whether its sub-allocations are still the guest's.
+ * What does not change while a poll reads packets, checked once
+ * (q->gpa, dropped by emu_tx_gpa_forget at each poll's start and after
+ * any packet the full path handled): the NIC's state as the full path
+ * would find it for a SEND_RNDIS_PKT without a section (rndis_pkt_fast,
+ * on_rndis_pkt), where any NIC's receive buffer lies (a guest may
+ * forward from another's: one hull [lo, hi), empty if none; a page
+ * inside it goes to the full path, which decides, page by page, whether
+ * its sub-allocations are still the guest's), and the device's guest
+ * memory with its two hinted ranges. False: the full path takes the
+ * packet (and the next one looks again).
  */
-struct rxbuf_hull {
-	const uint8_t *lo, *hi;
-};
-
-static inline void
-rxbuf_hull(const struct emu_net *net, struct rxbuf_hull *hl)
+static __attribute__((noinline)) bool
+gpa_cache_fill(struct emu_net_queue *q)
 {
-	unsigned int i;
+	struct emu_nic *nic = q->nic;
+	struct emu_net *net = nic->net;
+	struct emu_gpa_cache *c = &q->gpa;
+	struct emu_guestmem *gm;
+	unsigned int i, k;
 
-	hl->lo = (const uint8_t *)UINTPTR_MAX;
-	hl->hi = NULL;
+	if (nic->version == 0 || !nic->send_cached ||
+	    nic->send_version != nic->version || !nic->send_ok || nic->trace ||
+	    nic->rndis != EMU_RNDIS_READY ||
+	    (net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN) || !emu_nvsp_ready(nic))
+		return false;
+	c->hull_lo = (const uint8_t *)UINTPTR_MAX;
+	c->hull_hi = NULL;
 	for (i = 0; i < net->nnics; i++) {
 		const struct emu_nic *n = net->nic[i];
 		const uint8_t *end;
@@ -73,11 +84,53 @@ rxbuf_hull(const struct emu_net *net, struct rxbuf_hull *hl)
 		if (n == NULL || n->rxbuf == NULL)
 			continue;
 		end = n->rxbuf + (size_t)n->sub_count * n->sub_size;
-		if (n->rxbuf < hl->lo)
-			hl->lo = n->rxbuf;
-		if (end > hl->hi)
-			hl->hi = end;
+		if (n->rxbuf < c->hull_lo)
+			c->hull_lo = n->rxbuf;
+		if (end > c->hull_hi)
+			c->hull_hi = end;
 	}
+	/* The device's own memory, no count on a miss (emu_dev_translate
+	 * counts; the full path translates again and counts it once). */
+	gm = emu_dev_guestmem(nic->dev);
+	if (gm == NULL)
+		return false;
+	c->gm = gm;
+	c->va = gm->gpa_is_va;
+	for (k = 0; k < 2; k++) {
+		unsigned int h = k == 0 ? gm->hint_r : gm->hint_r2;
+
+		c->r_len[k] = 0;
+		if (c->va && h < gm->n) {
+			c->r_va[k] = gm->r[h].va;
+			c->r_len[k] = gm->r[h].len;
+			c->r_ptr[k] = gm->r[h].ptr;
+		}
+	}
+	c->ok = true;
+	return true;
+}
+
+/*
+ * Host address of the n bytes (0 < n <= HV_PAGE_SIZE - off) at byte
+ * off (< HV_PAGE_SIZE) of GPA page pfn: one of the cached ranges when
+ * GPA = VA and it holds them whole, else the full translation (the same
+ * answer). NULL: not guest memory.
+ */
+static inline const uint8_t *
+gpa_page(const struct emu_gpa_cache *c, uint64_t pfn, uint32_t off, uint32_t n)
+{
+	if (c->va && pfn <= (UINT64_MAX >> HV_PAGE_SHIFT)) {
+		/* No overflow: pfn << 12 <= 2^64 - 4096, off < 4096. */
+		uint64_t va = (pfn << HV_PAGE_SHIFT) + off, d;
+
+		d = va - c->r_va[0];
+		if (d < c->r_len[0] && n <= c->r_len[0] - d)
+			return c->r_ptr[0] + d;
+		d = va - c->r_va[1];
+		if (d < c->r_len[1] && n <= c->r_len[1] - d)
+			return c->r_ptr[1] + d;
+	}
+	return emu_guestmem_translate_hinted(c->gm, pfn, off, n);
 }
 
 /* Copy n bytes from byte off of the spans to dst (they hold them). */
@@ -124,16 +177,16 @@ span_add(struct gpa_span *sp, unsigned int *ns, const uint8_t *p, uint32_t n)
 
 /* Whether p + n is outside the receive buffers and added to the spans. */
 static inline bool
-page_ok(const struct rxbuf_hull *hl, struct gpa_span *sp, unsigned int *ns,
+page_ok(const struct emu_gpa_cache *c, struct gpa_span *sp, unsigned int *ns,
 	const uint8_t *p, uint32_t n)
 {
-	return p != NULL && !(p < hl->hi && p + n > hl->lo) &&
+	return p != NULL && !(p < c->hull_hi && p + n > c->hull_lo) &&
 	       span_add(sp, ns, p, n);
 }
 
 /* A range of several pages (not the DPDK form), page by page. */
 static __attribute__((noinline)) bool
-range_pages(struct emu_guestmem *gm, const struct rxbuf_hull *hl,
+range_pages(const struct emu_gpa_cache *c,
 	    const uint8_t *pfns, uint32_t npfn, uint32_t off, uint32_t left,
 	    struct gpa_span *sp, unsigned int *ns)
 {
@@ -143,8 +196,7 @@ range_pages(struct emu_guestmem *gm, const struct rxbuf_hull *hl,
 	for (i = 0; i < npfn; i++) {
 		n = HV_PAGE_SIZE - off < left ? HV_PAGE_SIZE - off : left;
 		memcpy(&pfn, pfns + (size_t)i * sizeof(pfn), sizeof(pfn));
-		if (!page_ok(hl, sp, ns,
-			     emu_guestmem_translate_hinted(gm, pfn, off, n), n))
+		if (!page_ok(c, sp, ns, gpa_page(c, pfn, off, n), n))
 			return false;
 		left -= n;
 		off = 0;
@@ -153,51 +205,70 @@ range_pages(struct emu_guestmem *gm, const struct rxbuf_hull *hl,
 }
 
 static inline uint32_t
-gpa_spans(struct emu_nic *nic, const uint8_t *r, uint32_t room,
+gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
 {
-	/* The device's own memory, no count on a miss (emu_dev_translate
-	 * counts; the full path translates again and counts it once). */
-	struct emu_guestmem *gm = emu_dev_guestmem(nic->dev);
-	struct rxbuf_hull hl;
+	const uint8_t *end = NULL; /* where the last span ends here */
 	unsigned int ns = 0;
-	uint32_t total = 0;
+	uint64_t total = 0;
 
-	rxbuf_hull(nic->net, &hl);
 	while (nranges-- != 0) {
 		struct vmbus_gpa_range g;
-		uint32_t npfn, step;
+		uint32_t cnt, off;
 		uint64_t pfn;
+		const uint8_t *p;
 
-		if (room < sizeof(g))
+		if (room < sizeof(g) + sizeof(pfn))
 			return 0;
 		memcpy(&g, r, sizeof(g));
-		/* vmbus_pkt_gpa_pfn_count's rule, with the sizes bounded. */
-		if (g.byte_count == 0 || g.byte_offset >= HV_PAGE_SIZE ||
-		    g.byte_count > EMU_NET_GATHER_MAX - total)
-			return 0;
-		npfn = (g.byte_offset + g.byte_count + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
-		step = (uint32_t)sizeof(g) + npfn * (uint32_t)sizeof(pfn);
-		if (step > room)
-			return 0;
-		if (hv_likely(npfn == 1)) {
-			/* One page a range: both DPDK guests' form. */
-			memcpy(&pfn, r + sizeof(g), sizeof(pfn));
-			if (!page_ok(&hl, sp, &ns,
-				     emu_guestmem_translate_hinted(gm, pfn, g.byte_offset,
-								   g.byte_count),
-				     g.byte_count))
+		cnt = g.byte_count;
+		off = g.byte_offset;
+		if (hv_unlikely(off >= HV_PAGE_SIZE || cnt - 1u >= HV_PAGE_SIZE - off)) {
+			/* Empty, a bad offset, or several pages (not the
+			 * DPDK form): vmbus_pkt_gpa_pfn_count's rule with
+			 * the sizes bounded, then page by page. */
+			uint32_t npfn, step;
+
+			if (cnt == 0 || off >= HV_PAGE_SIZE ||
+			    total > EMU_NET_GATHER_MAX || cnt > EMU_NET_GATHER_MAX - total)
 				return 0;
-		} else if (!range_pages(gm, &hl, r + sizeof(g), npfn, g.byte_offset,
-					g.byte_count, sp, &ns)) {
-			return 0;
+			npfn = (off + cnt + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
+			step = (uint32_t)sizeof(g) + npfn * (uint32_t)sizeof(pfn);
+			if (step > room ||
+			    !range_pages(c, r + sizeof(g), npfn, off, cnt, sp, &ns))
+				return 0;
+			end = sp[ns - 1].p + sp[ns - 1].len;
+			total += cnt;
+			r += step;
+			room -= step;
+			continue;
 		}
-		total += g.byte_count;
-		r += step;
-		room -= step;
+		/* One page, [off, off + cnt) inside it: both DPDK guests'
+		 * form. */
+		memcpy(&pfn, r + sizeof(g), sizeof(pfn));
+		p = gpa_page(c, pfn, off, cnt);
+		if (p == NULL || (p < c->hull_hi && p + cnt > c->hull_lo))
+			return 0;
+		if (p == end) {
+			sp[ns - 1].len += cnt;
+		} else {
+			if (ns == GPA_SPANS)
+				return 0;
+			sp[ns].p = p;
+			sp[ns].len = cnt;
+			ns++;
+		}
+		end = p + cnt;
+		total += cnt;
+		r += sizeof(g) + sizeof(pfn);
+		room -= (uint32_t)(sizeof(g) + sizeof(pfn));
 	}
+	/* Bounded as the full path bounds the gather (checked per range
+	 * there; nothing was used yet). */
+	if (total > EMU_NET_GATHER_MAX)
+		return 0;
 	*nsp = ns;
-	return total;
+	return (uint32_t)total;
 }
 
 /*
@@ -257,15 +328,14 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	if (pkt_len - hdr_len < sizeof(m))
 		return false;
 	memcpy(&m, pkt + hdr_len, sizeof(m));
-	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT || nic->version == 0 ||
+	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT ||
 	    m.channel_type > NVSP_CHANNEL_TYPE_CONTROL ||
-	    m.section_index != NVSP_SECTION_INDEX_NONE ||
-	    !nic->send_cached || nic->send_version != nic->version ||
-	    !nic->send_ok || nic->trace || nic->rndis != EMU_RNDIS_READY ||
-	    (nic->net->cfg.lenient & EMU_LENIENT_TX_MSG_ALIGN) ||
-	    !emu_nvsp_ready(nic))
+	    m.section_index != NVSP_SECTION_INDEX_NONE)
 		return false;
-	total = gpa_spans(nic, pkt + sizeof(h), hdr_len - (uint32_t)sizeof(h),
+	/* The NIC's state, receive buffers and guest memory: once a poll. */
+	if (hv_unlikely(!q->gpa.ok) && !gpa_cache_fill(q))
+		return false;
+	total = gpa_spans(&q->gpa, pkt + sizeof(h), hdr_len - (uint32_t)sizeof(h),
 			  h.range_count, sp, &ns);
 	if (total == 0)
 		return false;
