@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "be_internal.h"
+#include "hv_compiler.h"
 
 #define LOOP_SLOTS_MAX 512u
 #define LOOP_BYTES_MAX (8u << 20) /* bound the preallocation for big MTUs */
@@ -85,20 +86,24 @@ loop_xmit_burst(struct emu_backend *be, const uint8_t *base,
 	unsigned int head = l->head, head0 = head, mask = l->nslots - 1;
 	unsigned int limit = l->tail + l->nslots; /* head == limit: full */
 	size_t slot = l->slot_size, small = slot < 64 ? slot : 64;
-	const struct emu_frame_span *p = sp, *end = sp + n;
-	uint8_t *data = l->data, *dst;
+	const struct emu_frame_span *p = sp, *end = sp + n, *stop;
+	uint8_t *data = l->data;
 	size_t *lens = l->lens;
 	uint64_t bytes = 0;
 	size_t len;
 
 	while (p != end) {
-		for (; p != end; p++) {
+		/* As many frames as there are free slots, at most. */
+		stop = (size_t)(end - p) < limit - head ? end : p + (limit - head);
+		for (; p != stop; p++) {
+			const uint8_t *src = base + p->off;
+			uint8_t *dst = data + (size_t)(head & mask) * slot;
+
 			len = p->len;
-			if (len - 32 > small - 32 || head == limit)
+			if (len - 32 > small - 32)
 				break;
-			dst = data + (size_t)(head & mask) * slot;
-			memcpy(dst, base + p->off, 32);
-			memcpy(dst + len - 32, base + p->off + len - 32, 32);
+			memcpy(dst, src, 32);
+			memcpy(dst + len - 32, src + len - 32, 32);
 			lens[head & mask] = len;
 			head++;
 			bytes += len;
@@ -137,18 +142,20 @@ loop_count_refused(struct emu_loopbe *l, int rc)
 static void
 loop_count(struct emu_loopbe *l, unsigned int t, unsigned int done)
 {
-	uint64_t ok = 0, bytes = 0;
+	const int *rcs = l->rcs;
+	const size_t *lens = l->lens + t;
+	uint64_t refused = 0, bytes = 0;
 	unsigned int k;
 
 	for (k = 0; k < done; k++) {
-		if (l->rcs[k] == 0) {
-			ok++;
-			bytes += l->lens[t + k];
+		if (hv_likely(rcs[k] == 0)) {
+			bytes += lens[k];
 		} else {
-			loop_count_refused(l, l->rcs[k]);
+			loop_count_refused(l, rcs[k]);
+			refused++;
 		}
 	}
-	l->base.c.to_guest += ok;
+	l->base.c.to_guest += done - refused;
 	l->base.c.to_guest_bytes += bytes;
 }
 

@@ -112,26 +112,51 @@ emu_cs_sum(uint64_t acc, const uint8_t *p, uint32_t n)
 #define EMU_CS_V4_MASK 0xffffff00u
 #define EMU_CS_V4_WANT 0x08004500u
 #endif
+/* Bytes 20..23 (flags and fragment offset, TTL, protocol) as a
+ * host-order load: MF and the offset, and the protocol. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define EMU_CS_FRAG_PROTO_MASK 0xff00ff3fu
+#define EMU_CS_UDP_WANT 0x11000000u
+#define EMU_CS_TCP_WANT 0x06000000u
+#else
+#define EMU_CS_FRAG_PROTO_MASK 0x3fff00ffu
+#define EMU_CS_UDP_WANT 0x00000011u
+#define EMU_CS_TCP_WANT 0x00000006u
+#endif
 
+/* Frame lengths emu_csum_verify_v4_sized takes. */
+static inline bool
+emu_csum_v4_len_ok(size_t len)
+{
+	return len >= 34 && len <= UINT16_MAX;
+}
+
+/* emu_csum_verify_v4 for a len emu_csum_v4_len_ok accepts (a run of
+ * frames of one length checks it once). */
 static inline __attribute__((always_inline)) bool
-emu_csum_verify_v4(const uint8_t *f, size_t len, uint32_t *res)
+emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 {
 	const uint8_t *ip = f + 14, *l4 = ip + 20;
-	uint32_t tot, l4_len, proto, min, r;
+	uint32_t w, tot, l4_len, proto, min, r;
 	uint64_t acc;
 	bool tcp;
 
 	/* EtherType 08 00 and 0x45 (version 4, 20-byte header): bytes
-	 * 12..14 in one compare; then MF and the offset zero. */
-	if (len < 34 || len > UINT16_MAX ||
-	    (emu_cs_ld32(f + 12) & EMU_CS_V4_MASK) != EMU_CS_V4_WANT ||
-	    (emu_cs_ld16(ip + 6) & emu_cs_wire16(0x3fffu)) != 0)
+	 * 12..14 in one compare; MF and the offset zero with the protocol
+	 * UDP (or else TCP): bytes 20..23 in one (two). */
+	if ((emu_cs_ld32(f + 12) & EMU_CS_V4_MASK) != EMU_CS_V4_WANT)
 		return false;
+	w = emu_cs_ld32(ip + 6) & EMU_CS_FRAG_PROTO_MASK;
+	if (w == EMU_CS_UDP_WANT)
+		tcp = false;
+	else if (w == EMU_CS_TCP_WANT)
+		tcp = true;
+	else
+		return false;
+	proto = tcp ? 6u : 17u;
 	tot = emu_cs_wire16(emu_cs_ld16(ip + 2));
-	proto = ip[9];
-	tcp = proto == 6u;
 	min = tcp ? 20u + 20u : 20u + 8u;
-	if (14u + tot > len || (!tcp && proto != 17u) || tot < min)
+	if (tot < min || tot > len - 14u)
 		return false;
 	/* The header: five words; a correct one sums to all ones, that is
 	 * to a multiple of 0xffff (never 0: the first byte is 0x45), which
@@ -155,6 +180,12 @@ emu_csum_verify_v4(const uint8_t *f, size_t len, uint32_t *res)
 		r |= tcp ? RNDIS_RXCSUM_TCP_FAILED : RNDIS_RXCSUM_UDP_FAILED;
 	*res = r;
 	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+emu_csum_verify_v4(const uint8_t *f, size_t len, uint32_t *res)
+{
+	return emu_csum_v4_len_ok(len) && emu_csum_verify_v4_sized(f, len, res);
 }
 
 #endif /* EMU_CSUM_FAST_H */

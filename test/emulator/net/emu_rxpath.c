@@ -554,33 +554,27 @@ rx_csum_verify_other(const uint8_t *f, size_t len)
 	return emu_csum_verify_parsed(f, len);
 }
 
-/* emu_csum_verify with its common case inline: a run sums every frame
- * (a call per frame cost as much again in spilled registers). */
-static inline __attribute__((always_inline)) uint32_t
-rx_csum_verify(const uint8_t *f, size_t len)
-{
-	uint32_t r;
-
-	if (hv_likely(emu_csum_verify_v4(f, len, &r)))
-		return r;
-	return rx_csum_verify_other(f, len);
-}
-
 /* May rx_fast_run take frame f (the checks of rx_fast, verify: and
  * its checksum bits are the template's)? */
 static inline __attribute__((always_inline)) bool
 rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
-	   uint64_t mac, bool promisc, bool verify, uint32_t csum)
+	   uint64_t mac, bool promisc, bool verify, uint32_t csum,
+	   bool v4len)
 {
 	uint16_t type;
+	uint32_t r;
 
 	if (len != clen || f == NULL)
 		return false;
+	/* The common frame summed inline is IPv4 (08 00): not tagged.
+	 * v4len: clen is a length it takes (checked once a run). */
+	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, &r)))
+		return r == csum && (promisc || rx_filter_run(filter, mac, f));
 	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
 	memcpy(&type, f + 12, sizeof(type));
 	return type != rx_tag_tpid_raw() &&
 	       (promisc || rx_filter_run(filter, mac, f)) &&
-	       (!verify || rx_csum_verify(f, clen) == csum);
+	       (!verify || rx_csum_verify_other(f, clen) == csum);
 }
 
 /*
@@ -591,13 +585,13 @@ rx_fast_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
 static inline __attribute__((always_inline)) unsigned int
 rx_fast_scan(const void *const *fp, const size_t *lp, unsigned int cnt,
 	     size_t clen, uint32_t filter, uint64_t mac, bool promisc,
-	     bool verify, uint32_t csum)
+	     bool verify, uint32_t csum, bool v4len)
 {
 	unsigned int k;
 
 	for (k = 0; k < cnt; k++)
 		if (!rx_fast_ok(fp[k], lp[k], clen, filter, mac, promisc, verify,
-				csum))
+				csum, v4len))
 			break;
 	return k;
 }
@@ -608,7 +602,11 @@ static __attribute__((noinline)) unsigned int
 rx_fast_scan_verify(const void *const *fp, const size_t *lp, unsigned int cnt,
 		    size_t clen, uint32_t filter, uint64_t mac, uint32_t csum)
 {
-	return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true, csum);
+	if (emu_csum_v4_len_ok(clen))
+		return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true,
+				    csum, true);
+	return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true, csum,
+			    false);
 }
 
 /* Header and range of a staged frame in sub-allocation idx. */
@@ -694,7 +692,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 					   filter, mac, csum);
 	else
 		take = rx_fast_scan(frames + i, lens + i, lim - i, clen, filter,
-				    mac, promisc, false, csum);
+				    mac, promisc, false, csum, false);
 	if (take == 0)
 		return i;
 	/* Walked with pointers: the id stores (bytes) may alias anything,
