@@ -285,6 +285,24 @@ verify_l4(const uint8_t *f, const struct emu_frame_info *fi)
 }
 
 uint32_t
+emu_csum_v4_l4(const uint8_t *f, uint32_t tot, bool tcp)
+{
+	const uint8_t *ip = f + EMU_ETH_HLEN;
+	uint32_t l4_len = tot - EMU_IPV4_MIN_HLEN;
+	uint64_t acc;
+
+	/* Pseudo-header (addresses, protocol, L4 length), then the
+	 * segment, in host order (emu_csum_fast.h). */
+	acc = (uint64_t)emu_cs_ld32(ip + 12) + emu_cs_ld32(ip + 16) +
+	      emu_cs_wire16(tcp ? EMU_IPPROTO_TCP : EMU_IPPROTO_UDP) +
+	      emu_cs_wire16(l4_len);
+	acc = emu_cs_sum(acc, ip + EMU_IPV4_MIN_HLEN, l4_len);
+	if (emu_cs_fold64(acc) == 0xffffu)
+		return tcp ? RNDIS_RXCSUM_TCP_OK : RNDIS_RXCSUM_UDP_OK;
+	return tcp ? RNDIS_RXCSUM_TCP_FAILED : RNDIS_RXCSUM_UDP_FAILED;
+}
+
+uint32_t
 emu_csum_verify(const uint8_t *f, size_t len)
 {
 	uint32_t res;

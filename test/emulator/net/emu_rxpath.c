@@ -535,10 +535,11 @@ rx_mac48(const uint8_t *p)
 static inline __attribute__((always_inline)) bool
 rx_filter_run(uint32_t filter, uint64_t mac, const uint8_t *dst)
 {
-	uint64_t d = rx_mac48(dst);
+	uint64_t d;
 
 	if (filter & RNDIS_PACKET_TYPE_PROMISCUOUS)
 		return true;
+	d = rx_mac48(dst);
 	if (d == 0xffffffffffffull)
 		return (filter & RNDIS_PACKET_TYPE_BROADCAST) != 0;
 	if (dst[0] & 1u)
