@@ -113,6 +113,11 @@ struct emu_net_queue {
 		/* The two hinted guest-memory ranges (va mode; len 0: none). */
 		uint64_t r_va[2], r_len[2];
 		uint8_t *r_ptr[2];
+		/* The last header emu_tx_one_plain accepted (its private
+		 * copy, zero past hlen) and its verdict: the same bytes for
+		 * the same packet length get the same one. hlen 0: none. */
+		uint64_t hb[8] __attribute__((aligned(16)));
+		uint32_t hlen, total, data_abs, data_len;
 	} gpa;
 };
 
@@ -579,6 +584,7 @@ static inline void
 emu_tx_gpa_forget(struct emu_net_queue *q)
 {
 	q->gpa.ok = false;
+	q->gpa.hlen = 0;
 }
 
 /* emu_rndis.c: the RNDIS device. Returns the NVSP status to complete with. */
