@@ -777,7 +777,7 @@ tr_same(const struct tring *a, const struct tring *b)
 static void
 test_vmbus_ring_write_stamped(void **state)
 {
-	static const uint32_t lens[] = { 56, 61, 16 };
+	static const uint32_t lens[] = { 56, 61, 16, 40, 24, 64 };
 	const uint32_t id_off = 8; /* the descriptor's trans_id */
 	uint8_t tmpl[64], bufs[5][64];
 	uint64_t ids[5];

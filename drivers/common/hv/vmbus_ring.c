@@ -203,9 +203,11 @@ ring_put_packet(const struct vmbus_ring *w, uint32_t start,
 	return ring_advance(w, pos, (uint32_t)sizeof(trailer));
 }
 
-/* After publishing: does the reader want a signal for this packet? */
-static bool
-ring_writer_need_signal(const struct vmbus_ring *w, uint32_t old_wr)
+/* After publishing: does the reader want a signal for this packet?
+ * (The header as a parameter: a caller that just stored bytes through
+ * a char pointer need not load w->hdr again.) */
+static inline __attribute__((always_inline)) bool
+ring_hdr_need_signal(const struct vmbus_ring_hdr *hdr, uint32_t old_wr)
 {
 	/*
 	 * W3: pairs with U1. Store write_index / load interrupt_mask here
@@ -214,7 +216,7 @@ ring_writer_need_signal(const struct vmbus_ring *w, uint32_t old_wr)
 	 * either finds this packet or gets our signal.
 	 */
 	hv_fence_full();
-	if (hv_load_relaxed_u32(&w->hdr->interrupt_mask) != 0)
+	if (hv_load_relaxed_u32(&hdr->interrupt_mask) != 0)
 		return false;
 	/*
 	 * W4: read fence so the read_index below is no older than the mask
@@ -223,7 +225,13 @@ ring_writer_need_signal(const struct vmbus_ring *w, uint32_t old_wr)
 	 */
 	hv_fence_acquire();
 	/* Empty before this packet: the reader may be asleep on it. */
-	return hv_load_relaxed_u32(&w->hdr->read_index) == old_wr;
+	return hv_load_relaxed_u32(&hdr->read_index) == old_wr;
+}
+
+static bool
+ring_writer_need_signal(const struct vmbus_ring *w, uint32_t old_wr)
+{
+	return ring_hdr_need_signal(w->hdr, old_wr);
 }
 
 int
@@ -323,6 +331,8 @@ ring_put_stamped_wrap(const struct vmbus_ring *w, uint32_t pos,
 	return ring_put_packet(w, pos, sg, 3, len);
 }
 
+typedef uint64_t ring_v2 __attribute__((vector_size(16)));
+
 /* The @nw (2..8) words of a padded template to @d, straight-line. */
 static inline __attribute__((always_inline)) void
 ring_put_words(uint8_t *d, const uint64_t *t, uint32_t nw)
@@ -357,8 +367,11 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 			 uint32_t id_off, const uint64_t *ids, unsigned int n,
 			 unsigned int *written, bool *need_signal)
 {
-	uint64_t t[VMBUS_RING_STAMP_MAX / sizeof(uint64_t)] = { 0 };
-	uint32_t old_wr, pos, free, fp, nw, dsize = w->data_size;
+	/* One word more than the largest template: the trailer's slot. */
+	uint64_t t[VMBUS_RING_STAMP_MAX / sizeof(uint64_t) + 1] = { 0 };
+	ring_v2 v0, v1, v2, v3;
+	uint32_t old_wr, pos, free, fp, nw, nv, dsize = w->data_size;
+	struct vmbus_ring_hdr *hdr = w->hdr;
 	uint8_t *data = w->data;
 	unsigned int i;
 	int rc;
@@ -374,10 +387,17 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 	rc = ring_writer_snapshot(w, &pos, &free);
 	if (rc != 0)
 		return rc;
-	/* The template padded with zeros, as words. */
+	/* The template padded with zeros, as words (and, with its trailer
+	 * a multiple of 16 bytes, as nv vectors; the trailer's slot is
+	 * zero in t). */
 	memcpy(t, tmpl, len);
 	nw = HV_ALIGN_UP(len, VMBUS_PKT_ALIGN) / VMBUS_PKT_ALIGN;
 	fp = nw * VMBUS_PKT_ALIGN + VMBUS_PKT_TRAILER_SIZE;
+	nv = fp % 16 == 0 ? fp / 16 : 0;
+	memcpy(&v0, &t[0], 16);
+	memcpy(&v1, &t[2], 16);
+	memcpy(&v2, &t[4], 16);
+	memcpy(&v3, &t[6], 16);
 	for (i = 0; i < n; i++) {
 		/* vmbus_ring_write_many's rule: never fill up; look again
 		 * before giving up. */
@@ -393,7 +413,26 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 			uint64_t trailer = (uint64_t)pos << 32;
 			uint8_t *d = data + pos;
 
-			ring_put_words(d, t, nw);
+			if (nv != 0) {
+				/* A multiple of 16 with the trailer: vector
+				 * stores from registers (the trailer's slot
+				 * is overwritten below). */
+				switch (nv) {
+				case 4:
+					memcpy(d + 48, &v3, 16);
+					/* fallthrough */
+				case 3:
+					memcpy(d + 32, &v2, 16);
+					/* fallthrough */
+				case 2:
+					memcpy(d + 16, &v1, 16);
+					/* fallthrough */
+				default:
+					memcpy(d, &v0, 16);
+				}
+			} else {
+				ring_put_words(d, t, nw);
+			}
 			memcpy(d + id_off, &ids[i], sizeof(ids[i]));
 			memcpy(d + fp - VMBUS_PKT_TRAILER_SIZE, &trailer,
 			       sizeof(trailer));
@@ -403,8 +442,8 @@ vmbus_ring_write_stamped(struct vmbus_ring *w, const void *tmpl, uint32_t len,
 		}
 		free -= fp;
 		/* W2, one packet at a time (vmbus_ring_write_many). */
-		hv_store_release_u32(&w->hdr->write_index, pos);
-		if (ring_writer_need_signal(w, old_wr)) {
+		hv_store_release_u32(&hdr->write_index, pos);
+		if (ring_hdr_need_signal(hdr, old_wr)) {
 			*need_signal = true;
 			i++;
 			break;
