@@ -590,17 +590,18 @@ test_emu_net_rx_same_layout(void **state)
 /*
  * A burst the backend does not vouch for (the loopback's): every frame
  * is summed, also those staged with the previous frame's header, so a
- * bad checksum among good frames of the same length is reported.
+ * bad checksum among good frames of the same length is reported. pad:
+ * bytes after the IP packet (60-byte frames are copied as they are
+ * staged, longer ones after).
  */
 static void
-test_emu_net_rx_verify_burst(void **state)
+rx_verify_burst(struct g *g, size_t pad)
 {
 	const uint32_t ipudp = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
 	const uint32_t want[8] = {
 		ipudp, ipudp, ipudp, RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_FAILED,
 		ipudp, RNDIS_RXCSUM_IP_FAILED | RNDIS_RXCSUM_UDP_OK, ipudp, ipudp,
 	};
-	struct g *g = *state;
 	struct emu_frame_info fi;
 	struct vmbus_pkt_info pi;
 	struct vmbus_xfer_page_range r;
@@ -611,6 +612,8 @@ test_emu_net_rx_verify_burst(void **state)
 		lens[i] = udp_frame(g, frames[i]);
 		ptrs[i] = frames[i];
 		frames[i][50] = (uint8_t)i; /* payload */
+		memset(frames[i] + lens[i], 0x30 + (int)i, pad);
+		lens[i] += pad;
 	}
 	/* Frames 2 and 3 carry a UDP checksum, 3's then broken; 5's IPv4
 	 * checksum is wrong. */
@@ -636,6 +639,13 @@ test_emu_net_rx_verify_burst(void **state)
 	ng_ack(g, 0, pi.trans_id);
 	ng_pump(g);
 	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+static void
+test_emu_net_rx_verify_burst(void **state)
+{
+	rx_verify_burst(*state, 0);
+	rx_verify_burst(*state, FLEN - 62); /* 88 bytes */
 }
 
 /* A bad-desc fault still hits a header far longer than one descriptor. */
