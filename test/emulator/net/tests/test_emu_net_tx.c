@@ -381,6 +381,69 @@ test_emu_net_tx_plain_gpa(void **state)
 	assert_memory_equal(g->cap.f[4], f, flen);
 }
 
+/* A plain frame in two page ranges (header, frame), written into the
+ * guest->host ring without running the host. */
+static void
+put_gpa_plain(struct g *g, const uint8_t *f, size_t flen, uint64_t id)
+{
+	const struct rndis_pkt_meta meta = { 0 };
+	uint8_t *hdrpg = g->mem + 40 * HV_PAGE_SIZE;
+	uint8_t *a = g->mem + 43 * HV_PAGE_SIZE - 2000;
+	struct vmbus_pkt_page pg[2];
+	uint8_t hdr[256], m[40];
+	int off, hl;
+
+	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, &meta, (uint32_t)flen, 0);
+	assert_true(off > 0 && flen <= 2000);
+	memcpy(a, f, flen);
+	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg), 0, (uint32_t)off };
+	pg[1] = (struct vmbus_pkt_page){ ng_gpa_page(g, a), HV_PAGE_SIZE - 2000,
+					 (uint32_t)flen };
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), pg, 2, sizeof(m), id,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	assert_int_equal(tg_send(&g->chan[0], hdr, (size_t)hl, m, sizeof(m)), 0);
+}
+
+/*
+ * The one-pass path checks the NIC's state once a poll (emu_txgpa.c):
+ * a packet the full path handles in the same poll may change it. Two
+ * equal page-buffer sends with an RNDIS HALT between them, all read in
+ * one poll: the first frame goes out, the second is refused as a
+ * PACKET_MSG after HALT, as it would be in a poll of its own.
+ */
+static void
+test_emu_net_tx_gpa_state_in_poll(void **state)
+{
+	struct g *g = *state;
+	static uint8_t f[1600];
+	size_t flen = ng_tcp_frame(g, f, 1000);
+	uint8_t *page = g->mem + 16 * HV_PAGE_SIZE;
+	struct vmbus_pkt_page pg = { .pfn = ng_gpa_page(g, page) };
+	uint8_t hdr[64], m[40];
+	int len, hl;
+
+	g->chan[0].mute = g->mute;
+	put_gpa_plain(g, f, flen, 1);
+	len = rndis_halt_req_build(page, HV_PAGE_SIZE, 77);
+	assert_true(len > 0);
+	pg.byte_count = (uint32_t)len;
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_CONTROL,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), &pg, 1, sizeof(m), 9,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	assert_int_equal(tg_send(&g->chan[0], hdr, (size_t)hl, m, sizeof(m)), 0);
+	put_gpa_plain(g, f, flen, 2);
+	ng_pump(g);
+	assert_int_equal(g->cap.n, 1);
+	assert_memory_equal(g->cap.f[0], f, flen);
+	assert_int_equal(ng_qstats(g, 0).tx_packets, 1);
+	assert_true(ng_logged(g, "PACKET_MSG before RNDIS INITIALIZE"));
+}
+
 int
 main(void)
 {
@@ -396,6 +459,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_offload_off,
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_plain_gpa,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_state_in_poll,
 						setup_up, ng_teardown),
 	};
 
