@@ -93,21 +93,28 @@ loop_xmit_burst(struct emu_backend *be, const uint8_t *base,
 	size_t len;
 
 	while (p != end) {
-		/* As many frames as there are free slots, at most. */
-		stop = (size_t)(end - p) < limit - head ? end : p + (limit - head);
-		for (; p != stop; p++) {
+		/* As many frames as there are free slots up to the ring's
+		 * end, at most: the slot and its length are then walked by
+		 * pointer. */
+		unsigned int i = head & mask, room = limit - head;
+		uint8_t *dst = data + (size_t)i * slot;
+		size_t *lp = lens + i;
+
+		if (room > l->nslots - i)
+			room = l->nslots - i;
+		stop = (size_t)(end - p) < room ? end : p + room;
+		for (; p != stop; p++, dst += slot, lp++) {
 			const uint8_t *src = base + p->off;
-			uint8_t *dst = data + (size_t)(head & mask) * slot;
 
 			len = p->len;
 			if (len - 32 > small - 32)
 				break;
 			memcpy(dst, src, 32);
 			memcpy(dst + len - 32, src + len - 32, 32);
-			lens[head & mask] = len;
-			head++;
+			*lp = len;
 			bytes += len;
 		}
+		head += (unsigned int)(lp - (lens + i));
 		if (p == end)
 			break;
 		len = p->len;

@@ -161,12 +161,12 @@ emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 	min = tcp ? 20u + 20u : 20u + 8u;
 	if (tot < min || tot > len - 14u)
 		return false;
-	/* The header, bytes 14..33, in three adds with the carries put
-	 * back: a correct one sums to all ones, that is to a multiple of
-	 * 0xffff (never 0: the first byte is 0x45), which one multiply
+	/* The header, bytes 14..33, as five 32-bit words (no carry out of
+	 * 64 bits): a correct one sums to all ones, that is to a multiple
+	 * of 0xffff (never 0: the first byte is 0x45), which one multiply
 	 * tells without folding. */
-	acc = emu_cs_adc(emu_cs_ld64(f + 14), emu_cs_ld64(f + 22));
-	acc = emu_cs_adc(acc, emu_cs_ld32(f + 30));
+	acc = (uint64_t)emu_cs_ld32(f + 14) + emu_cs_ld32(f + 18) +
+	      emu_cs_ld32(f + 22) + emu_cs_ld32(f + 26) + emu_cs_ld32(f + 30);
 	r = acc % 0xffffu == 0 ? RNDIS_RXCSUM_IP_OK : RNDIS_RXCSUM_IP_FAILED;
 	/* UDP checksum 0: the sender did not sum. */
 	if (!tcp && emu_cs_ld16(f + 40) == 0) {

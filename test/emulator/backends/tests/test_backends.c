@@ -334,11 +334,12 @@ test_emu_backend_loop_wrap(void **state)
 	assert_int_equal(emu_loop_backend_create(1518, &be), 0);
 	emu_nic_set_backend(&nic, be);
 	for (round = 0; round < 3; round++) {
-		/* Frame by frame, or (round 1) as one packet's burst. */
+		/* Frame by frame, or (round 2, across the ring's end) as
+		 * one packet's burst. */
 		for (k = 0, off = 0; k < 200; k++) {
-			len = loop_frame(round == 1 ? pkt + off : f, seq++);
+			len = loop_frame(round == 2 ? pkt + off : f, seq++);
 			bytes += len;
-			if (round != 1) {
+			if (round != 2) {
 				be->ops->xmit(be, f, len);
 				continue;
 			}
@@ -346,7 +347,7 @@ test_emu_backend_loop_wrap(void **state)
 			sp[k].len = (uint32_t)len;
 			off += (uint32_t)len + 3; /* gaps between frames */
 		}
-		if (round == 1)
+		if (round == 2)
 			be->ops->xmit_burst(be, pkt, sp, 200);
 		calls = nic.burst_calls;
 		nic.nframes = 0;
@@ -399,6 +400,26 @@ test_emu_backend_loop_wrap(void **state)
 	assert_int_equal(c.to_guest, 605 + 512);
 	assert_int_equal(nic.frames[0].len, 60);
 	assert_int_equal(nic.frames[0].data[59], 0x5a);
+	/* Minimum frames by burst onto an empty ring: the third burst
+	 * starts 14 slots before the ring's end and goes on from its start,
+	 * every frame whole. */
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < 200; k++) {
+			sp[k].off = k * 64;
+			sp[k].len = 60;
+			memset(pkt + k * 64, (int)(k + round), 60);
+		}
+		be->ops->xmit_burst(be, pkt, sp, 200);
+		nic.nframes = 0;
+		be->ops->poll(be);
+		assert_int_equal(nic.nframes, 200);
+		for (k = 0; k < 200; k++) {
+			assert_int_equal(nic.frames[k].len, 60);
+			assert_memory_equal(nic.frames[k].data, pkt + k * 64, 60);
+		}
+	}
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.to_guest, 605 + 512 + 600);
 }
 
 static void
