@@ -91,6 +91,11 @@ struct emu_net_queue {
 	uint32_t comp_cap, comp_head, comp_n;
 	uint32_t comp_run; /* held since the last reversal (tx_comp_reverse) */
 	bool comp_full;        /* reading stopped at comp_cap outstanding */
+	/* The completion packet comp_flush_runs stamps ids into, built
+	 * for one status and NVSP version (ct_ok: built). */
+	uint8_t ct[sizeof(struct vmbus_pkt_desc) + NVSP_RESP_SIZE_V61];
+	uint32_t ct_len, ct_status, ct_version;
+	bool ct_ok;
 	/* The first bytes of the last PACKET_MSG the plain transmit walk
 	 * accepted (emu_txpath.c, tx_seen_*): equal bytes, equal verdict. */
 	struct emu_tx_seen {

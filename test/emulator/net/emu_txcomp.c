@@ -146,7 +146,6 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
  * published on its own: OpenVMM's try_send_tx_packet commits one per
  * write). */
 #define COMP_RUN 32u
-#define COMP_PKT_MAX (sizeof(struct vmbus_pkt_desc) + NVSP_RESP_SIZE_V61)
 
 static bool
 comp_due(const struct emu_nic *nic, const struct emu_tx_comp *c, uint64_t now)
@@ -177,56 +176,76 @@ comp_plain(const struct emu_nic *nic)
  * then asks the guest for room), or that cannot be built (comp_send
  * decides).
  */
+/* The completion packet for status, built once (q->ct) and again only
+ * when the status or the NVSP version differs; NULL if it cannot be
+ * built (comp_send decides). */
+static const uint8_t *
+comp_tmpl(struct emu_net_queue *q, uint32_t status, uint32_t *plen)
+{
+	uint32_t version = q->nic->version;
+	int mlen;
+
+	if (hv_unlikely(!q->ct_ok || q->ct_status != status ||
+			q->ct_version != version)) {
+		q->ct_ok = false;
+		mlen = nvsp_host_build_rndis_pkt_complete(
+			q->ct + sizeof(struct vmbus_pkt_desc),
+			sizeof(q->ct) - sizeof(struct vmbus_pkt_desc), version, status);
+		if (mlen < 0 ||
+		    vmbus_pkt_build_comp(q->ct, sizeof(struct vmbus_pkt_desc),
+					 (size_t)mlen, 0) !=
+			    (int)sizeof(struct vmbus_pkt_desc))
+			return NULL;
+		q->ct_len = (uint32_t)(sizeof(struct vmbus_pkt_desc) + (size_t)mlen);
+		q->ct_status = status;
+		q->ct_version = version;
+		q->ct_ok = true;
+	}
+	*plen = q->ct_len;
+	return q->ct;
+}
+
 static void
 comp_flush_runs(struct emu_net_queue *q, uint64_t now)
 {
 	struct emu_nic *nic = q->nic;
-	uint8_t pkt[COMP_PKT_MAX];
 	uint64_t ids[COMP_RUN];
-	const struct emu_tx_comp *c;
-	uint32_t status = 0, at, plen = 0;
 	uint64_t delay = nic->tx_comp_delay_ns;
-	unsigned int k;
-	int mlen, dlen, n;
-	bool built = false;
+	const struct emu_tx_comp *c;
+	const uint8_t *t;
+	uint32_t status, plen;
+	unsigned int k, m;
+	int n;
 
 	while (q->comp_n != 0) {
-		unsigned int m = q->comp_n < COMP_RUN ? q->comp_n : COMP_RUN;
-
-		at = q->comp_head;
-		for (k = 0; k < m; k++) {
-			c = &q->comp[at];
+		/* A run of one status, not past the FIFO's end. */
+		c = &q->comp[q->comp_head];
+		m = q->comp_cap - q->comp_head;
+		if (m > q->comp_n)
+			m = q->comp_n;
+		if (m > COMP_RUN)
+			m = COMP_RUN;
+		status = c->status;
+		for (k = 0; k < m; k++, c++) {
 			/* comp_due, the delay read once. */
 			if (c->t_ns != 0 && now - c->t_ns < delay && now >= c->t_ns)
 				break;
-			if (hv_unlikely(!built || c->status != status)) {
-				/* A new status ends the run: one template a call. */
-				if (k != 0)
-					break;
-				status = c->status;
-				mlen = nvsp_host_build_rndis_pkt_complete(
-					pkt + sizeof(struct vmbus_pkt_desc),
-					sizeof(pkt) - sizeof(struct vmbus_pkt_desc),
-					nic->version, status);
-				dlen = mlen < 0 ? -1 :
-				       vmbus_pkt_build_comp(pkt, sizeof(struct vmbus_pkt_desc),
-							    (size_t)mlen, 0);
-				if (dlen != (int)sizeof(struct vmbus_pkt_desc))
-					return; /* comp_send decides */
-				plen = (uint32_t)(sizeof(struct vmbus_pkt_desc) + (size_t)mlen);
-				built = true;
-			}
+			if (c->status != status)
+				break;
 			ids[k] = c->trans_id;
-			if (++at == q->comp_cap)
-				at = 0;
 		}
 		if (k == 0)
 			return;
-		n = emu_net_send_stamped(q, pkt, plen,
+		t = comp_tmpl(q, status, &plen);
+		if (t == NULL)
+			return; /* comp_send decides */
+		n = emu_net_send_stamped(q, t, plen,
 					 offsetof(struct vmbus_pkt_desc, trans_id), ids, k);
 		if (n <= 0)
 			return;
-		q->comp_head = (q->comp_head + (unsigned int)n) % q->comp_cap;
+		q->comp_head += (unsigned int)n;
+		if (q->comp_head == q->comp_cap)
+			q->comp_head = 0;
 		q->comp_n -= (unsigned int)n;
 		nic->qst[q->id].completions_sent += (unsigned int)n;
 		if ((unsigned int)n < k)
