@@ -153,13 +153,25 @@ loop_count(struct emu_loopbe *l, unsigned int t, unsigned int done)
 	const size_t *lens = l->lens + t;
 	uint64_t refused = 0, bytes = 0;
 	unsigned int k;
+	int any = 0;
 
-	for (k = 0; k < done; k++) {
-		if (hv_likely(rcs[k] == 0)) {
+	/* The common burst, every frame taken: two reductions without
+	 * branches (the compiler's vector loops); else frame by frame. */
+#pragma GCC unroll 4
+	for (k = 0; k < done; k++)
+		any |= rcs[k];
+	if (hv_likely(any == 0)) {
+#pragma GCC unroll 4
+		for (k = 0; k < done; k++)
 			bytes += lens[k];
-		} else {
-			loop_count_refused(l, rcs[k]);
-			refused++;
+	} else {
+		for (k = 0; k < done; k++) {
+			if (rcs[k] == 0) {
+				bytes += lens[k];
+			} else {
+				loop_count_refused(l, rcs[k]);
+				refused++;
+			}
 		}
 	}
 	l->base.c.to_guest += done - refused;
