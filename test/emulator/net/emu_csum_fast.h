@@ -144,37 +144,43 @@ uint32_t emu_csum_v4_l4(const uint8_t *f, uint32_t tot, bool tcp);
 static inline __attribute__((always_inline)) bool
 emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 {
-	uint32_t w, tot, min, r;
+	uint32_t w, tot, ip;
 	uint64_t acc;
-	bool tcp;
 
 	/* EtherType 08 00 and 0x45 (version 4, 20-byte header): bytes
-	 * 12..14 in one compare; MF and the offset zero with the protocol
-	 * UDP or TCP: bytes 20..23 in one (two). */
+	 * 12..14 in one compare. */
 	if ((emu_cs_ld32(f + 12) & EMU_CS_V4_MASK) != EMU_CS_V4_WANT)
 		return false;
+	/* MF and the offset zero with the protocol: bytes 20..23. */
 	w = emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK;
-	tcp = w == EMU_CS_TCP_WANT;
-	if (w != EMU_CS_UDP_WANT && !tcp)
-		return false;
 	tot = emu_cs_wire16(emu_cs_ld16(f + 16));
-	min = tcp ? 20u + 20u : 20u + 8u;
-	if (tot < min || tot > len - 14u)
-		return false;
-	/* The header, bytes 14..33, as five 32-bit words (no carry out of
-	 * 64 bits): a correct one sums to all ones, that is to a multiple
-	 * of 0xffff (never 0: the first byte is 0x45), which one multiply
-	 * tells without folding. */
+	/* The header, bytes 14..33 (len >= 34), as five 32-bit words (no
+	 * carry out of 64 bits): a correct one sums to all ones, that is
+	 * to a multiple of 0xffff (never 0: the first byte is 0x45), which
+	 * one multiply tells without folding. */
 	acc = (uint64_t)emu_cs_ld32(f + 14) + emu_cs_ld32(f + 18) +
 	      emu_cs_ld32(f + 22) + emu_cs_ld32(f + 26) + emu_cs_ld32(f + 30);
-	r = acc % 0xffffu == 0 ? RNDIS_RXCSUM_IP_OK : RNDIS_RXCSUM_IP_FAILED;
-	/* UDP checksum 0: the sender did not sum. */
-	if (!tcp && emu_cs_ld16(f + 40) == 0) {
-		*res = r | RNDIS_RXCSUM_UDP_OK;
+	ip = acc % 0xffffu == 0 ? RNDIS_RXCSUM_IP_OK : RNDIS_RXCSUM_IP_FAILED;
+	if (w == EMU_CS_UDP_WANT) {
+		/* tot in [20 + 8, len - 14]: the UDP header inside. */
+		if (len < 14u + 28u || tot - 28u > len - (14u + 28u))
+			return false;
+		/* UDP checksum 0: the sender did not sum. */
+		if (emu_cs_ld16(f + 40) == 0) {
+			*res = ip | RNDIS_RXCSUM_UDP_OK;
+			return true;
+		}
+		*res = ip | emu_csum_v4_l4(f, tot, false);
 		return true;
 	}
-	*res = r | emu_csum_v4_l4(f, tot, tcp);
-	return true;
+	if (w == EMU_CS_TCP_WANT) {
+		/* tot in [20 + 20, len - 14]: the TCP header inside. */
+		if (len < 14u + 40u || tot - 40u > len - (14u + 40u))
+			return false;
+		*res = ip | emu_csum_v4_l4(f, tot, true);
+		return true;
+	}
+	return false;
 }
 
 static inline __attribute__((always_inline)) bool
