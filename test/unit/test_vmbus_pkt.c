@@ -395,6 +395,40 @@ test_vmbus_pkt_xfer_roundtrip(void **state)
 			 -EINVAL);
 }
 
+/* The header alone, for ranges laid out after it: the same bytes. */
+static void
+test_vmbus_pkt_xfer_hdr_in_place(void **state)
+{
+	const struct vmbus_xfer_page_range r[3] = {
+		{ .byte_count = 100, .byte_offset = 0 },
+		{ .byte_count = 200, .byte_offset = 4096 },
+		{ .byte_count = 1, .byte_offset = 0x10000 },
+	};
+	struct {
+		struct vmbus_xfer_page_hdr h;
+		struct vmbus_xfer_page_range r[3];
+	} in;
+	uint8_t b[128];
+
+	(void)state;
+	_Static_assert(sizeof(in) == sizeof(in.h) + sizeof(in.r),
+		       "the ranges follow the header");
+	memset(&in, 0xa5, sizeof(in));
+	memcpy(in.r, r, sizeof(r));
+	assert_int_equal(vmbus_pkt_build_xfer(b, sizeof(b), 0xcafe, r, 3, 40,
+					      17, VMBUS_PKT_FLAG_COMPLETION_REQUESTED),
+			 48);
+	assert_int_equal(vmbus_pkt_build_xfer_hdr(&in.h, 0xcafe, 3, 40, 17,
+						  VMBUS_PKT_FLAG_COMPLETION_REQUESTED),
+			 48);
+	assert_memory_equal(&in, b, 48);
+	assert_int_equal(vmbus_pkt_build_xfer_hdr(&in.h, 1, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(vmbus_pkt_build_xfer_hdr(&in.h, 1, UINT32_MAX, 0, 0, 0),
+			 -EMSGSIZE);
+	assert_int_equal(vmbus_pkt_build_xfer_hdr(&in.h, 1, 3, 0, 0, 0x8000),
+			 -EINVAL);
+}
+
 static void
 test_vmbus_pkt_xfer_parse_errors(void **state)
 {
@@ -485,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_vmbus_pkt_gpa_ranges_errors),
 		cmocka_unit_test(test_vmbus_pkt_gpa_parse_errors),
 		cmocka_unit_test(test_vmbus_pkt_xfer_roundtrip),
+		cmocka_unit_test(test_vmbus_pkt_xfer_hdr_in_place),
 		cmocka_unit_test(test_vmbus_pkt_xfer_parse_errors),
 		cmocka_unit_test(test_vmbus_pkt_gpa_iter_other_type),
 		cmocka_unit_test(test_vmbus_pkt_xfer_range_check),

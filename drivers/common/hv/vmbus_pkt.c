@@ -211,9 +211,9 @@ vmbus_pkt_build_gpa_ranges(void *buf, size_t size,
 }
 
 int
-vmbus_pkt_build_xfer(void *buf, size_t size, uint16_t pageset_id,
-		     const struct vmbus_xfer_page_range *ranges, uint32_t n,
-		     size_t payload_len, uint64_t trans_id, uint16_t flags)
+vmbus_pkt_build_xfer_hdr(struct vmbus_xfer_page_hdr *hdr, uint16_t pageset_id,
+			 uint32_t n, size_t payload_len, uint64_t trans_id,
+			 uint16_t flags)
 {
 	struct vmbus_xfer_page_hdr h;
 	size_t hdr_len;
@@ -224,12 +224,6 @@ vmbus_pkt_build_xfer(void *buf, size_t size, uint16_t pageset_id,
 	if (n > (VMBUS_PKT_MAX_LEN - sizeof(h)) / XFER_RANGE_LEN)
 		return -EMSGSIZE;
 	hdr_len = VMBUS_PKT_XFER_HDR_LEN(n);
-	if (size < hdr_len)
-		return -ENOBUFS;
-	for (uint32_t i = 0; i < n; i++)
-		if (ranges[i].byte_count == 0)
-			return -EINVAL;
-
 	memset(&h, 0, sizeof(h));
 	rc = pkt_desc_fill(&h.desc, VMBUS_PKT_DATA_XFER_PAGES, hdr_len,
 			   payload_len, flags, trans_id);
@@ -237,9 +231,34 @@ vmbus_pkt_build_xfer(void *buf, size_t size, uint16_t pageset_id,
 		return rc;
 	h.xfer_pageset_id = pageset_id;
 	h.range_count = n;
+	memcpy(hdr, &h, sizeof(h));
+	return (int)hdr_len;
+}
+
+int
+vmbus_pkt_build_xfer(void *buf, size_t size, uint16_t pageset_id,
+		     const struct vmbus_xfer_page_range *ranges, uint32_t n,
+		     size_t payload_len, uint64_t trans_id, uint16_t flags)
+{
+	struct vmbus_xfer_page_hdr h;
+	int rc;
+
+	if (n == 0)
+		return -EINVAL;
+	if (n > (VMBUS_PKT_MAX_LEN - sizeof(h)) / XFER_RANGE_LEN)
+		return -EMSGSIZE;
+	if (size < VMBUS_PKT_XFER_HDR_LEN(n))
+		return -ENOBUFS;
+	for (uint32_t i = 0; i < n; i++)
+		if (ranges[i].byte_count == 0)
+			return -EINVAL;
+	rc = vmbus_pkt_build_xfer_hdr(&h, pageset_id, n, payload_len, trans_id,
+				      flags);
+	if (rc < 0)
+		return rc;
 	memcpy(buf, &h, sizeof(h));
 	memcpy((uint8_t *)buf + sizeof(h), ranges, (size_t)n * XFER_RANGE_LEN);
-	return (int)hdr_len;
+	return rc;
 }
 
 static int

@@ -157,6 +157,18 @@ vmbus_pkt_build_xfer(void *buf, size_t size, uint16_t pageset_id,
 		     size_t payload_len, uint64_t trans_id, uint16_t flags);
 
 /*
+ * The fixed part of a transfer-page header for n ranges the caller has
+ * already laid out right after *hdr (each with a non-zero byte_count: the
+ * caller built them): vmbus_pkt_build_xfer without copying the ranges.
+ * Returns the header length with the ranges, or -errno as
+ * vmbus_pkt_build_xfer does.
+ */
+int
+vmbus_pkt_build_xfer_hdr(struct vmbus_xfer_page_hdr *hdr, uint16_t pageset_id,
+			 uint32_t n, size_t payload_len, uint64_t trans_id,
+			 uint16_t flags);
+
+/*
  * Validate a packet copied out of a ring (len = bytes available, the
  * trailer may or may not be included) and describe it in *out.
  *

@@ -277,8 +277,14 @@ struct emu_rx_batch {
 	size_t csum_len;       /* the (stripped) length they were found for */
 	struct emu_rx_hdr_tpl tpl;
 	uint32_t sub[EMU_NET_RX_RANGES_MAX];
+	/* The transfer-page packet's header, then its ranges: written to
+	 * the ring as they lie (vmbus_pkt_build_xfer_hdr). */
+	struct vmbus_xfer_page_hdr xh;
 	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];
 };
+_Static_assert(offsetof(struct emu_rx_batch, r) ==
+	       offsetof(struct emu_rx_batch, xh) + sizeof(struct vmbus_xfer_page_hdr),
+	       "the ranges follow the transfer-page header");
 
 struct emu_nic {
 	struct emu_net *net;

@@ -68,6 +68,41 @@ send_xfer(struct emu_net_queue *q, struct vmbus_xfer_page_range *r,
 	return emu_net_send(q, sg, 2);
 }
 
+/*
+ * The burst's packet (its n ranges in b->r, right after b->xh):
+ * send_xfer without copying the ranges into a header of its own.
+ */
+static int
+send_xfer_batch(struct emu_net_queue *q, struct emu_rx_batch *b, uint32_t n,
+		uint32_t first, bool bad_range)
+{
+	struct emu_nic *nic = q->nic;
+	uint8_t m[NVSP_RESP_SIZE_V61];
+	struct hv_sg sg[2];
+	int mlen, hlen;
+
+	if (bad_range) {
+		/* Starts inside, ends past the buffer: guests must refuse it. */
+		b->r[0].byte_offset = nic->rxbuf_size - 8u;
+		emu_net_log(nic, "fault bad-xfer-range: range %u+%u",
+			    b->r[0].byte_offset, b->r[0].byte_count);
+	}
+	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
+					 NVSP_CHANNEL_TYPE_DATA);
+	if (mlen < 0)
+		return mlen;
+	/* Every range is a staged sub-allocation's: none is empty. */
+	hlen = vmbus_pkt_build_xfer_hdr(&b->xh, nic->rxbuf_id, n, (size_t)mlen,
+					first, 0);
+	if (hlen < 0)
+		return hlen;
+	sg[0].base = &b->xh;
+	sg[0].len = (uint32_t)hlen;
+	sg[1].base = m;
+	sg[1].len = (uint32_t)mlen;
+	return emu_net_send(q, sg, 2);
+}
+
 int
 emu_rx_send_ctrl(struct emu_nic *nic, const void *msg, uint32_t len)
 {
@@ -404,8 +439,8 @@ rx_flush(struct emu_nic *nic, int *rc, unsigned int end)
 	if (n == 0)
 		return 0;
 	b->n = 0;
-	err = send_xfer(nic->q[b->qi], b->r, n, b->sub[0], NVSP_CHANNEL_TYPE_DATA,
-			emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
+	err = send_xfer_batch(nic->q[b->qi], b, n, b->sub[0],
+			      emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
 	if (err == 0) {
 		st->rx_packets += n;
 		st->rx_bytes += b->bytes;
