@@ -9,6 +9,9 @@
  * least VMBUS_RING_MIN_DATA_SIZE). The target reads, peeks, skips and
  * commits packets until the ring reports empty or corrupt, checking the
  * contracts of every success; then it tries one write on the same ring.
+ * Then two readers of a fresh copy, one through vmbus_ring_read and one
+ * through vmbus_ring_read_inline (buffers of varying size), must agree
+ * at every step: result, length, bytes and cursor.
  * It must never crash or touch memory outside the ring.
  */
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "vmbus_ring.h"
+#include "vmbus_ring_inline.h"
 
 #define FUZZ_HDR_FIELDS 5u
 #define FUZZ_HDR_LEN (FUZZ_HDR_FIELDS * sizeof(uint32_t))
@@ -96,6 +100,44 @@ fuzz_write_once(struct vmbus_ring *r, const uint8_t *in, size_t len)
 	vmbus_ring_pending_send_clear(r);
 }
 
+/* vmbus_ring_read and vmbus_ring_read_inline on the same bytes. */
+static void
+fuzz_inline_twins(const uint8_t *data, size_t dsize)
+{
+	struct vmbus_ring_hdr *hdr = malloc(sizeof(*hdr));
+	uint8_t *ring = malloc(dsize), *ba = malloc(dsize), *bb = malloc(dsize);
+	struct vmbus_ring ra, rb;
+
+	if (hdr == NULL || ring == NULL || ba == NULL || bb == NULL)
+		goto out;
+	fuzz_load_hdr(hdr, data);
+	memcpy(ring, data + FUZZ_HDR_LEN, dsize);
+	if (vmbus_ring_attach(&ra, hdr, ring, dsize) != 0 ||
+	    vmbus_ring_attach(&rb, hdr, ring, dsize) != 0)
+		goto out;
+	for (unsigned int i = 0; i < FUZZ_MAX_STEPS; i++) {
+		/* Every third step a buffer that may be too small. */
+		size_t buflen = i % 3 == 1 ? 16 + (size_t)(i * 40) % dsize : dsize;
+		uint32_t la = 1, lb = 2;
+		int rc = vmbus_ring_read(&ra, ba, buflen, &la);
+
+		if (vmbus_ring_read_inline(&rb, bb, buflen, &lb) != rc || la != lb ||
+		    ra.priv_index != rb.priv_index ||
+		    (rc == 0 && memcmp(ba, bb, la) != 0))
+			abort();
+		if (rc != 0 && rc != -ENOBUFS)
+			break;
+		if (rc == -ENOBUFS && vmbus_ring_skip(&ra, &la) == 0 &&
+		    vmbus_ring_skip(&rb, &lb) != 0)
+			abort();
+	}
+out:
+	free(bb);
+	free(ba);
+	free(ring);
+	free(hdr);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,6 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)vmbus_ring_intr_unmask(&r);
 		fuzz_write_once(&r, data, size);
 	}
+	fuzz_inline_twins(data, dsize);
 out:
 	free(buf);
 	free(ring);
