@@ -213,6 +213,9 @@ tick_timeout(struct emu_loop *loop, int timeout_ms)
 
 	if (loop->tick_ms < 0)
 		return timeout_ms;
+	/* Busy polling: due on every iteration, no clock needed. */
+	if (loop->tick_ms == 0)
+		return 0;
 	now = now_ns();
 	if (now >= loop->next_tick_ns)
 		return 0;
@@ -227,6 +230,10 @@ maybe_tick(struct emu_loop *loop)
 
 	if (loop->tick_ms < 0 || loop->tick_fn == NULL)
 		return;
+	if (loop->tick_ms == 0) {
+		loop->tick_fn(loop->tick_arg);
+		return;
+	}
 	now = now_ns();
 	if (now < loop->next_tick_ns)
 		return;

@@ -426,26 +426,36 @@ take_bit(uint32_t *word, uint32_t mask)
 static bool
 take_doorbell(struct emu_nic *nic, struct emu_net_queue *q)
 {
-	struct vmbus_monitor_page *mp = emu_dev_monitor_page(nic->dev);
-	uint8_t *ip = emu_dev_map(nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
-	uint32_t id = emu_chan_monitor_id(q->ch), mask = 0, *w;
 	bool rang = false;
 
-	if (id < VMBUS_MONITOR_ID_MAX) {
-		w = mp != NULL ? hv_chan_monitor_word(mp, id, &mask) : NULL;
-		if (w != NULL && take_bit(w, mask)) {
+	if (q->mon_word != NULL) {
+		if (take_bit(q->mon_word, q->mon_mask)) {
 			nic->qst[q->id].doorbells++;
 			rang = true;
 		}
-	} else if (q->uio_kicks_seen != nic->uio_kicks) {
+	} else if (q->uio_doorbell && q->uio_kicks_seen != nic->uio_kicks) {
 		q->uio_kicks_seen = nic->uio_kicks;
 		rang = true;
 	}
-	w = ip != NULL ? hv_chan_int_page_word(ip, emu_chan_relid(q->ch), &mask) :
-			 NULL;
-	if (w != NULL && take_bit(w, mask))
+	if (q->int_word != NULL && take_bit(q->int_word, q->int_mask))
 		nic->qst[q->id].doorbells++;
 	return rang;
+}
+
+/* Where q's guest signals land (take_doorbell), once per open. */
+static void
+find_doorbell_words(struct emu_net_queue *q)
+{
+	struct vmbus_monitor_page *mp = emu_dev_monitor_page(q->nic->dev);
+	uint8_t *ip = emu_dev_map(q->nic->dev, HV_UIO_MAP_INT_PAGE, NULL);
+	uint32_t id = emu_chan_monitor_id(q->ch);
+
+	q->uio_doorbell = id >= VMBUS_MONITOR_ID_MAX;
+	if (id < VMBUS_MONITOR_ID_MAX && mp != NULL)
+		q->mon_word = hv_chan_monitor_word(mp, id, &q->mon_mask);
+	if (ip != NULL)
+		q->int_word = hv_chan_int_page_word(ip, emu_chan_relid(q->ch),
+						    &q->int_mask);
 }
 
 /* An armed ring without its doorbell stalls; count each stall once. */
@@ -455,7 +465,10 @@ watch_unsignalled(struct emu_net_queue *q)
 	uint32_t avail = 0;
 	uint64_t now;
 
-	if (vmbus_ring_read_avail(&q->in, &avail) != 0 || avail == 0) {
+	/* Empty (the common case of an armed ring) without the call: the
+	 * same answer vmbus_ring_read_avail gives. */
+	if (hv_load_acquire_u32(&q->in.hdr->write_index) == q->in.priv_index ||
+	    vmbus_ring_read_avail(&q->in, &avail) != 0 || avail == 0) {
 		q->unsignalled_ns = 0;
 		return;
 	}
@@ -534,10 +547,16 @@ nic_tick(struct emu_nic *nic)
 		if (nic->q[i] == NULL)
 			continue;
 		queue_poll(nic->q[i]);
-		emu_tx_comp_flush(nic->q[i]);
+		if (nic->q[i]->comp_n != 0)
+			emu_tx_comp_flush(nic->q[i]);
 	}
-	emu_nvsp_tick(nic);
-	emu_ctrl_flush(nic);
+	/* The two below do nothing unless one of these is set: an idle
+	 * poll skips the calls (and emu_ctrl_flush's clock read). */
+	if (nic->subch_offer_pending || nic->txtbl_pending)
+		emu_nvsp_tick(nic);
+	if (nic->ctrl_head != NULL || nic->link_pending != EMU_LINK_NONE ||
+	    nic->vf_offered)
+		emu_ctrl_flush(nic);
 }
 
 static void
@@ -600,6 +619,7 @@ queue_create(struct emu_nic *nic, struct emu_chan *ch)
 		free(q);
 		return -EIO;
 	}
+	find_doorbell_words(q);
 	emu_chan_set_priv(ch, q);
 	nic->q[id] = q;
 	if (id >= nic->q_end)

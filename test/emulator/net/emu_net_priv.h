@@ -86,6 +86,13 @@ struct emu_net_queue {
 	uint64_t unsignalled_ns; /* armed ring first seen non-empty; 0 = no */
 	bool missed;             /* this episode is counted already */
 	uint32_t uio_kicks_seen; /* emu_nic.uio_kicks consumed so far */
+	/* The guest's signal words of this channel, found once at open
+	 * (the pages outlive the queue: a rescind closes it first):
+	 * monitor trigger word (NULL: no monitor id) and interrupt-page
+	 * word (NULL: none), each with the channel's bit. */
+	uint32_t *mon_word, *int_word;
+	uint32_t mon_mask, int_mask;
+	bool uio_doorbell; /* no monitor id: a uio write signals it */
 	/* Send completions held back (emu_txcomp.c): a FIFO of comp_cap. */
 	struct emu_tx_comp *comp;
 	uint32_t comp_cap, comp_head, comp_n;

@@ -186,8 +186,15 @@ void
 emu_ctrl_flush(struct emu_nic *nic)
 {
 	struct emu_ctrl_msg **pp = &nic->ctrl_head, *m, *prev = NULL;
-	uint64_t now = emu_net_now_ns();
+	uint64_t now;
 
+	/* Nothing queued and nothing emu_link_tick could queue: no clock. */
+	if (nic->ctrl_head == NULL && nic->link_pending == EMU_LINK_NONE) {
+		emu_nvsp_vf_announce(nic);
+		return;
+	}
+	/* Read before emu_link_tick: what it queues goes out next tick. */
+	now = emu_net_now_ns();
 	emu_link_tick(nic);
 	/* In order; a message not yet due (each has its own clock) lets
 	 * later ones pass, a full ring or buffer stops all. */
