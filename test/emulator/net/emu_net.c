@@ -350,6 +350,9 @@ handle_packet(struct emu_net_queue *q, uint32_t len)
 	memcpy(&type, nic->pkt, sizeof(type));
 	if (type == VMBUS_PKT_DATA_GPA_DIRECT && emu_tx_gpa_fast(q, len))
 		return;
+	/* A chimney send likewise (emu_txpath.c). */
+	if (type == VMBUS_PKT_DATA_INBAND && emu_tx_inband_fast(q, len))
+		return;
 	emu_tx_gpa_forget(q);
 	rc = vmbus_pkt_parse(nic->pkt, len, &pi);
 	if (rc != 0) {

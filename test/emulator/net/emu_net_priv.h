@@ -593,6 +593,13 @@ void emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 bool emu_tx_one_plain(struct emu_tx_seen *s, const uint8_t *h, uint32_t hlen,
 		      uint32_t len, uint32_t *data_abs, uint32_t *data_len);
 
+/* emu_txpath.c: an inband SEND_RNDIS_PKT whose RNDIS bytes are one send
+ * section holding PACKET_MSGs, in one pass from nic->pkt (len bytes);
+ * false: nothing was done, the full path takes it. */
+bool emu_tx_inband_fast(struct emu_net_queue *q, uint32_t len);
+/* emu_txgpa.c: fill q->gpa's NIC-state checks (false: the full path). */
+bool emu_tx_fast_state_fill(struct emu_net_queue *q);
+
 /* emu_txgpa.c: a page-buffer SEND_RNDIS_PKT of one plain frame, read in
  * one pass from nic->pkt (len bytes); false: the full path takes it. */
 bool emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len);

@@ -110,6 +110,14 @@ gpa_cache_fill(struct emu_net_queue *q)
 	return true;
 }
 
+/* gpa_cache_fill for emu_tx_inband_fast (emu_txpath.c), which needs the
+ * same NIC-state checks and shares their once-a-poll lifetime. */
+bool
+emu_tx_fast_state_fill(struct emu_net_queue *q)
+{
+	return gpa_cache_fill(q);
+}
+
 /*
  * Host address of the n bytes (0 < n <= HV_PAGE_SIZE - off) at byte
  * off (< HV_PAGE_SIZE) of GPA page pfn: one of the cached ranges when

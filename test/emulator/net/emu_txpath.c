@@ -1020,3 +1020,71 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	if (!data)
 		emu_ctrl_flush(nic);
 }
+
+/*
+ * The chimney send in one pass: an inband VMBus packet (completion
+ * requested) carrying SEND_RNDIS_PKT with a send section whose bytes are
+ * RNDIS data (the form both DPDK guests use for small frames). The full
+ * path takes it through vmbus_pkt_parse, emu_nvsp_handle, on_rndis_pkt,
+ * gather and emu_tx_rndis_pkt; this applies the same rules in place,
+ * with the NIC's state (NVSP and RNDIS ready, the type allowed at this
+ * version, no trace, no lenient rule) checked once a poll as
+ * emu_tx_gpa_fast does (q->gpa, dropped at each poll's start and after
+ * any packet the full path handled). Anything else, or anything wrong
+ * before the RNDIS messages (a bad descriptor, a section outside the
+ * send buffer, a control message), goes to the full path with nothing
+ * changed, so its errors and logs are the full path's; from tx_data on,
+ * the outcome (frames, counters, the completion's status) is the one
+ * emu_tx_rndis_pkt gives a data packet.
+ */
+bool
+emu_tx_inband_fast(struct emu_net_queue *q, uint32_t len)
+{
+	struct emu_nic *nic = q->nic;
+	const uint8_t *pkt = nic->pkt, *buf;
+	struct vmbus_pkt_desc d;
+	struct {
+		uint32_t type;
+		uint32_t channel_type;
+		uint32_t section_index;
+		uint32_t section_size;
+	} m;
+	uint32_t hdr_len, pkt_len;
+
+	/* vmbus_pkt_parse's descriptor rules, RC set (else a refusal). */
+	if (len < sizeof(d))
+		return false;
+	memcpy(&d, pkt, sizeof(d));
+	hdr_len = (uint32_t)d.offset8 * VMBUS_PKT_ALIGN;
+	pkt_len = (uint32_t)d.len8 * VMBUS_PKT_ALIGN;
+	if (d.type != VMBUS_PKT_DATA_INBAND || hdr_len < sizeof(d) ||
+	    pkt_len < hdr_len || pkt_len > len ||
+	    d.flags != VMBUS_PKT_FLAG_COMPLETION_REQUESTED ||
+	    pkt_len - hdr_len < sizeof(m))
+		return false;
+	/* rndis_pkt_fast's message rules, with a section. */
+	memcpy(&m, pkt + hdr_len, sizeof(m));
+	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT ||
+	    m.channel_type > NVSP_CHANNEL_TYPE_CONTROL ||
+	    m.section_index == NVSP_SECTION_INDEX_NONE)
+		return false;
+	if (hv_unlikely(!q->gpa.ok) && !emu_tx_fast_state_fill(q))
+		return false;
+	/* gather's: the section inside the send buffer, read in place. */
+	if (!nic->txbuf_on || m.section_index >= nic->section_count ||
+	    m.section_size > nic->section_size || m.section_size == 0)
+		return false;
+	buf = nic->txbuf + (size_t)m.section_index * nic->section_size;
+	if (!is_data(buf, m.section_size))
+		return false;
+	/* Accepted: emu_tx_rndis_pkt's outcome for a data packet. */
+	if (hv_likely(tx_data(q, buf, m.section_size))) {
+		emu_tx_comp_post_ok(q, d.trans_id);
+		return true;
+	}
+	nic->qst[q->id].tx_errors++;
+	emu_tx_comp_post(q, d.trans_id, NVSP_STATUS_FAILURE, true);
+	/* A refusal may have changed what the cache vouches for. */
+	emu_tx_gpa_forget(q);
+	return true;
+}
