@@ -461,17 +461,15 @@ find_doorbell_words(struct emu_net_queue *q)
 						    &q->int_mask);
 }
 
-/* An armed ring without its doorbell stalls; count each stall once. */
-static void
+/* An armed ring without its doorbell stalls; count each stall once.
+ * queue_poll answers the common case, an empty ring, itself. */
+static __attribute__((noinline)) void
 watch_unsignalled(struct emu_net_queue *q)
 {
 	uint32_t avail = 0;
 	uint64_t now;
 
-	/* Empty (the common case of an armed ring) without the call: the
-	 * same answer vmbus_ring_read_avail gives. */
-	if (hv_load_acquire_u32(&q->in.hdr->write_index) == q->in.priv_index ||
-	    vmbus_ring_read_avail(&q->in, &avail) != 0 || avail == 0) {
+	if (vmbus_ring_read_avail(&q->in, &avail) != 0 || avail == 0) {
 		q->unsignalled_ns = 0;
 		return;
 	}
@@ -489,22 +487,17 @@ watch_unsignalled(struct emu_net_queue *q)
 		    emu_chan_relid(q->ch), avail);
 }
 
-static void
-queue_poll(struct emu_net_queue *q)
+/* Out of line: an idle poll (queue_poll) then needs no registers and
+ * stack of the read loop. */
+static __attribute__((noinline)) void
+queue_read(struct emu_net_queue *q)
 {
 	struct emu_nic *nic = q->nic;
-	bool sig = false, rang;
+	bool sig = false;
 	unsigned int n;
 	uint32_t len, room_wr = UINT32_MAX;
 	int rc = 0;
 
-	if (q->broken)
-		return;
-	rang = take_doorbell(nic, q);
-	if (q->armed && !rang && !nic->net->cfg.doorbell_poll) {
-		watch_unsignalled(q);
-		return;
-	}
 	q->armed = false;
 	q->unsignalled_ns = 0;
 	q->missed = false;
@@ -532,6 +525,24 @@ queue_poll(struct emu_net_queue *q)
 	 * doorbell (the guest saw the mask set); otherwise wait for one. */
 	if (!vmbus_ring_intr_unmask(&q->in))
 		q->armed = true;
+}
+
+static inline void
+queue_poll(struct emu_net_queue *q)
+{
+	if (q->broken)
+		return;
+	if (!take_doorbell(q->nic, q) && q->armed &&
+	    !q->nic->net->cfg.doorbell_poll) {
+		/* Empty: what vmbus_ring_read_avail would say, without it. */
+		if (hv_load_acquire_u32(&q->in.hdr->write_index) ==
+		    q->in.priv_index)
+			q->unsignalled_ns = 0;
+		else
+			watch_unsignalled(q);
+		return;
+	}
+	queue_read(q);
 }
 
 static void
