@@ -422,6 +422,71 @@ test_emu_backend_loop_wrap(void **state)
 	assert_int_equal(c.to_guest, 605 + 512 + 600);
 }
 
+/*
+ * loop_xmit_burst's minimum-frame loop and its way out: bursts onto a
+ * ring with room for them, where a frame that is not a minimum one
+ * (100 bytes, 31 bytes) comes after minimum frames that loop already
+ * copied, and a burst of minimum frames with fewer free slots than
+ * frames. Every frame taken comes back whole and in order; the counters
+ * are the frame-by-frame ones (a frame past a full ring is a drop).
+ */
+static void
+test_emu_backend_loop_small(void **state)
+{
+	static const uint32_t lens[3][6] = {
+		{ 60, 64, 32, 100, 60, 60 },
+		{ 60, 61, 31, 60, 60, 60 },
+		{ 60, 60, 60, 60, 60, 60 },
+	};
+	struct emu_backend *be = NULL;
+	struct emu_backend_counters c;
+	static uint8_t pkt[6 * 128];
+	struct emu_frame_span sp[6];
+	uint64_t bytes = 0;
+	unsigned int k, round;
+
+	(void)state;
+	assert_int_equal(emu_loop_backend_create(1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < 6; k++) {
+			sp[k].off = k * 128;
+			sp[k].len = lens[round][k];
+			memset(pkt + k * 128, (int)(round * 16 + k + 1), 128);
+			bytes += lens[round][k];
+		}
+		be->ops->xmit_burst(be, pkt, sp, 6);
+		nic.nframes = 0;
+		be->ops->poll(be);
+		assert_int_equal(nic.nframes, 6);
+		for (k = 0; k < 6; k++) {
+			assert_int_equal(nic.frames[k].len, lens[round][k]);
+			assert_memory_equal(nic.frames[k].data, pkt + k * 128,
+					    lens[round][k]);
+		}
+	}
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.from_guest, 18);
+	assert_int_equal(c.from_guest_bytes, bytes);
+	assert_int_equal(c.to_guest, 18);
+	assert_int_equal(c.to_guest_bytes, bytes);
+	assert_int_equal(c.drops, 0);
+	/* 510 frames queued, then 6 minimum frames: 2 taken, 4 dropped. */
+	for (k = 0; k < 510; k++)
+		be->ops->xmit(be, pkt, 60);
+	for (k = 0; k < 6; k++)
+		sp[k].len = 60;
+	be->ops->xmit_burst(be, pkt, sp, 6);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.from_guest, 18 + 516);
+	assert_int_equal(c.drops, 4);
+	nic.nframes = 0;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.to_guest, 18 + 512);
+	assert_int_equal(c.drops, 4);
+}
+
 static void
 test_emu_backend_null_counters(void **state)
 {
@@ -584,6 +649,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_backend_sink_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_loop_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_loop_small, setup, teardown),
 		cmocka_unit_test(test_emu_backend_null_counters),
 		cmocka_unit_test_setup_teardown(test_emu_backend_tap, setup, teardown),
 	};
