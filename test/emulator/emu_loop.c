@@ -241,16 +241,11 @@ maybe_tick(struct emu_loop *loop)
 	loop->tick_fn(loop->tick_arg);
 }
 
-int
-emu_loop_run_once(struct emu_loop *loop, int timeout_ms)
+static void
+dispatch(struct emu_loop *loop, const struct epoll_event *ev, int n)
 {
-	struct epoll_event ev[EMU_LOOP_MAX_EVENTS];
-	int i, n;
+	int i;
 
-	n = epoll_wait(loop->epfd, ev, EMU_LOOP_MAX_EVENTS,
-		       tick_timeout(loop, timeout_ms));
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
 	for (i = 0; i < n; i++) {
 		struct emu_watch *w = ev[i].data.ptr;
 
@@ -259,9 +254,56 @@ emu_loop_run_once(struct emu_loop *loop, int timeout_ms)
 		else if (w->cb != NULL)
 			w->cb(w->arg, ev[i].events);
 	}
+}
+
+int
+emu_loop_run_once(struct emu_loop *loop, int timeout_ms)
+{
+	struct epoll_event ev[EMU_LOOP_MAX_EVENTS];
+	int n;
+
+	n = epoll_wait(loop->epfd, ev, EMU_LOOP_MAX_EVENTS,
+		       tick_timeout(loop, timeout_ms));
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	dispatch(loop, ev, n);
 	free_list(loop->dead);
 	loop->dead = NULL;
 	maybe_tick(loop);
+	return 0;
+}
+
+/*
+ * emu_loop_run_once for a busy-polling tick (period 0), the same steps
+ * (fds without waiting, then the tick) with nothing else around them:
+ * an idle poll is mostly this. Returns once the tick is no longer busy.
+ */
+static int
+run_busy(struct emu_loop *loop)
+{
+	struct epoll_event ev[EMU_LOOP_MAX_EVENTS];
+	int n;
+
+	while (!loop->stop && loop->tick_ms == 0 && loop->tick_fn != NULL) {
+		n = epoll_wait(loop->epfd, ev, EMU_LOOP_MAX_EVENTS, 0);
+		if (n < 0) {
+			if (errno != EINTR)
+				return -errno;
+			continue;
+		}
+		if (n > 0)
+			dispatch(loop, ev, n);
+		if (loop->dead != NULL) {
+			free_list(loop->dead);
+			loop->dead = NULL;
+		}
+		/* Still busy (a callback may have changed the tick: then
+		 * decide as emu_loop_run_once does). */
+		if (loop->tick_ms == 0 && loop->tick_fn != NULL)
+			loop->tick_fn(loop->tick_arg);
+		else
+			maybe_tick(loop);
+	}
 	return 0;
 }
 
@@ -274,8 +316,12 @@ emu_loop_run(struct emu_loop *loop)
 	loop->owner = pthread_self();
 	loop->running = true;
 	pthread_mutex_unlock(&loop->lock);
-	while (!loop->stop && ret == 0)
-		ret = emu_loop_run_once(loop, -1);
+	while (!loop->stop && ret == 0) {
+		if (loop->tick_ms == 0 && loop->tick_fn != NULL)
+			ret = run_busy(loop);
+		else
+			ret = emu_loop_run_once(loop, -1);
+	}
 	pthread_mutex_lock(&loop->lock);
 	loop->running = false;
 	pthread_mutex_unlock(&loop->lock);
