@@ -131,8 +131,14 @@ bench_root() { echo "/dev/shm/vmbus-emu-$BENCH_TAG-$1"; }
 
 # One snapshot of NIC 0's counters: "to_guest from_guest backpressure
 # acks completions from_guest_bytes".
+# bench_snapshot EMU [CTL-COMMAND...] ("stats 0" by default; also
+# "cg-window zero|dump 0", the same counters).
 bench_snapshot() {
-	"$VMBUS_EMU_CTL" "$(bench_root "$1")" stats 0 | awk '
+	local root
+	root=$(bench_root "$1")
+	shift
+	[ $# -gt 0 ] || set -- stats 0
+	"$VMBUS_EMU_CTL" "$root" "$@" | awk '
 		/^  queue 0:/ { for (i = 1; i < NF; i++) {
 			if ($i == "acks") { a = $(i + 1); sub(",", "", a) }
 			if ($i == "completions") { c = $(i + 1); sub(",", "", c) } } }
@@ -229,14 +235,24 @@ bench_cg() {
 # instrumentation off at the end instead would not: the process speeds up
 # while the stop snapshot is taken, and the counters overcount.) run.sh
 # checks this against callgrind's own per-packet call counts.
+#
+# With the emulator under callgrind (SIDE emu), its own "cg-window"
+# command takes the snapshot and zeroes (dumps) the profile at one point
+# of its loop, so the window's instructions and packets are counted
+# between the same two moments, whatever the load; callgrind_control
+# is the fallback (an emulator built without valgrind's header).
 bench_window() {
-	local emu=$1 k=$2 want=$3 max=$4 to=${5:-} s0 s1 t0 t1 s d=0
+	local emu=$1 k=$2 want=$3 max=$4 to=${5:-} side=${6:-} s0 s1 t0 t1 s d=0 exact=0
 	if [ -n "$to" ]; then
 		bench_cg "$to" -i on
 		sleep 0.5
 	fi
-	s0=$(bench_snapshot "$emu") || bdie "no counters from $emu"
-	[ -n "$to" ] && bench_cg "$to" -z
+	if [ "$side" = emu ] && s0=$(bench_snapshot "$emu" cg-window zero 0 2>/dev/null); then
+		exact=1
+	else
+		s0=$(bench_snapshot "$emu") || bdie "no counters from $emu"
+		[ -n "$to" ] && bench_cg "$to" -z
+	fi
 	t0=$(date +%s.%N)
 	while :; do
 		sleep 0.2
@@ -245,8 +261,12 @@ bench_window() {
 		[ "$d" -ge "$want" ] && break
 		awk -v a="$t0" -v b="$(date +%s.%N)" -v m="$max" 'BEGIN { exit !(b - a > m) }' && break
 	done
-	s1=$(bench_snapshot "$emu") || bdie "no counters from $emu"
-	[ -n "$to" ] && bench_cg "$to" -d
+	if [ "$exact" = 1 ]; then
+		s1=$(bench_snapshot "$emu" cg-window dump 0) || bdie "cg-window dump failed on $emu"
+	else
+		s1=$(bench_snapshot "$emu") || bdie "no counters from $emu"
+		[ -n "$to" ] && bench_cg "$to" -d
+	fi
 	t1=$(date +%s.%N)
 	awk -v k="$k" -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")

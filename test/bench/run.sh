@@ -350,7 +350,7 @@ measure() {
 	if [ -z "$to" ]; then
 		w=$(bench_window "$name" "$k" 999999999999 "$NATIVE_SECS")
 	else
-		w=$(bench_window "$name" "$k" "$PKTS" "$WINDOW_MAX" "$to")
+		w=$(bench_window "$name" "$k" "$PKTS" "$WINDOW_MAX" "$to" "$side")
 	fi
 	bench_guest_stop
 	bench_emu_stop

@@ -67,6 +67,9 @@ const char emu_ctl_help[] =
 "                          appear-ms later), alias-serial N (show another\n"
 "                          serial), grace-ms (100), lag-ms (0)\n"
 "  stats [NIC]             counters, several lines, then 'end'\n"
+"  cg-window zero|dump NIC\n"
+"                          under callgrind only (the benchmark): NIC's stats,\n"
+"                          then callgrind's zero or dump at the same point\n"
 "  trace NIC on|off        log every protocol message of the NIC\n"
 "  gen NIC start|stop      start or stop the NIC's generator backend\n"
 "  quit                    stop the emulator\n";

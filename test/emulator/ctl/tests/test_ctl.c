@@ -103,6 +103,21 @@ test_emu_ctl_bad_nic_and_args(void **state)
 	assert_string_equal(nics[0].last, "");
 }
 
+/* cg-window is the benchmark's, under callgrind only: refused here,
+ * saying why, and before anything else on bad usage. */
+static void
+test_emu_ctl_cg_window_outside_valgrind(void **state)
+{
+	(void)state;
+	assert_int_equal(run("cg-window zero 0"), -ENOTSUP);
+	assert_true(strstr(reply, "error: not running under callgrind") != NULL ||
+		    strstr(reply, "error: built without valgrind/callgrind.h") != NULL);
+	assert_int_equal(run("cg-window dump 0"), -ENOTSUP);
+	assert_int_equal(run("cg-window sideways 0"), -EINVAL);
+	assert_non_null(strstr(reply, "usage: cg-window zero|dump NIC"));
+	assert_int_equal(run("cg-window zero"), -EINVAL);
+}
+
 static void
 test_emu_ctl_fault_delay_vf(void **state)
 {
@@ -273,6 +288,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_emu_ctl_link_speed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_bad_nic_and_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_ctl_cg_window_outside_valgrind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_fault_delay_vf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_mutate_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_ctl_rescind_reoffer, setup, teardown),
