@@ -340,21 +340,33 @@ class Report:
         return table(["testpmd io on 2x net_null", "Mpps", "Gbit/s"], body)
 
     def latency_table(self):
-        body = []
+        """One line per guest and mode: the median over the repetitions
+        (which alternate the guests) of each percentile, the extremes
+        over all of them, and the samples and losses added up."""
+        body, groups = [], {}
         for r in [r for r in self.rows if r["case"].startswith("latency")]:
-            label = r["guest"] + (" (Rx interrupts)" if r["case"].endswith("irq") else "")
-            if "na" in r:
-                body.append([label, self.na(r["na"]), "-", "-", "-", "-", "-"])
-                self.summary["latency"].append({"guest": r["guest"], "case": r["case"],
-                                                "na": r["na"]})
+            groups.setdefault((r["case"], r["guest"]), []).append(r)
+        for (case, guest), rs in groups.items():
+            label = guest + (" (Rx interrupts)" if case.endswith("irq") else "")
+            ok = [r for r in rs if "na" not in r]
+            if not ok:
+                body.append([label, self.na(rs[0]["na"]), "-", "-", "-", "-", "-", "-"])
+                self.summary["latency"].append({"guest": guest, "case": case,
+                                                "na": rs[0]["na"]})
                 continue
-            body.append([label, "%.2f" % r["p50"], "%.2f" % r["p99"], "%.2f" % r["p999"],
-                         "%.2f-%.2f" % (r["min"], r["max"]), "%d / %d" % (r["lost"], r["n"]),
-                         r.get("eal", "-")])
-            self.summary["latency"].append({k: r.get(k) for k in (
-                "guest", "case", "n", "lost", "p50", "p99", "p999", "min", "max", "eal")})
-        return table(["guest (64 B ring-ping)", "p50 us", "p99 us", "p99.9 us", "min-max us",
-                      "lost / samples", "DPDK libraries used"], body)
+            med = {k: statistics.median(r[k] for r in ok) for k in ("p50", "p99", "p999")}
+            lo, hi = min(r["min"] for r in ok), max(r["max"] for r in ok)
+            lost, n = sum(r["lost"] for r in ok), sum(r["n"] for r in ok)
+            body.append([label, "%.2f" % med["p50"], "%.2f" % med["p99"], "%.2f" % med["p999"],
+                         "%.2f-%.2f" % (lo, hi), "%d / %d" % (lost, n), str(len(ok)),
+                         ok[0].get("eal", "-")])
+            self.summary["latency"].append({
+                "guest": guest, "case": case, "runs": len(ok), "n": n, "lost": lost,
+                "p50": med["p50"], "p99": med["p99"], "p999": med["p999"], "min": lo,
+                "max": hi, "eal": ok[0].get("eal"),
+                "per_run": [{k: r.get(k) for k in ("rep", "p50", "p99", "p999")} for r in ok]})
+        return table(["guest (64 B ring-ping)", "p50 us (median of runs)", "p99 us", "p99.9 us",
+                      "min-max us", "lost / samples", "runs", "DPDK libraries used"], body)
 
     def tcp_table(self):
         body = []
@@ -543,7 +555,7 @@ def main(argv):
     if checks:
         out += ["", "Window checks:", "", "```"] + checks + ["```"]
     out += ["", "## Framework ceiling", ""] + rep.ceiling_table()
-    out += ["", "## Latency (one packet in flight, emulator loopback)", ""]
+    out += ["", "## Latency (one packet in flight, emulator loopback; repetitions alternate the guests)", ""]
     out += rep.latency_table()
     out += ["", "## TCP (iperf3 through testpmd io between two TAP namespaces)", ""]
     out += rep.tcp_table()

@@ -34,7 +34,10 @@
 # Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
 # BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 200000),
 # BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
-# (20000), BENCH_PARTS ("tput cg ceiling latency tcp vf"; --quick leaves vf out
+# (50000; 2000 with --quick), BENCH_PING_WARMUP (pings not counted
+# before them, 50000, ~0.2 s: the first ~0.1 s after a port starts has
+# ~40 us round trips in both guests, which made session 10's "p99"),
+# BENCH_PARTS ("tput cg ceiling latency tcp vf"; --quick leaves vf out
 # unless asked: BENCH_PARTS=vf --quick for the VF path alone), BENCH_VF_SECS (callgrind window of the
 # VF part, 8; 4 with --quick), BENCH_DOC (a
 # markdown file whose generated part is replaced with this run, e.g.
@@ -89,6 +92,7 @@ if [ "$QUICK" = 1 ]; then
 	PKTS=${BENCH_PKTS:-30000}
 	TCP_SECS=${BENCH_TCP_SECS:-3}
 	PING_COUNT=${BENCH_PING_COUNT:-2000}
+	PING_WARMUP=${BENCH_PING_WARMUP:-2000}
 	TCP_QUEUES=(1)
 	VF_SECS=${BENCH_VF_SECS:-4}
 else
@@ -97,7 +101,8 @@ else
 	NATIVE_SECS=${BENCH_NATIVE_SECS:-2}
 	PKTS=${BENCH_PKTS:-200000}
 	TCP_SECS=${BENCH_TCP_SECS:-8}
-	PING_COUNT=${BENCH_PING_COUNT:-20000}
+	PING_COUNT=${BENCH_PING_COUNT:-50000}
+	PING_WARMUP=${BENCH_PING_WARMUP:-50000}
 	TCP_QUEUES=(1 4)
 fi
 GEN_BURST=${BENCH_GEN_BURST:-256} # rxonly: frames the generator offers per poll
@@ -474,12 +479,12 @@ part_ceiling() {
 # ping_run GUEST CASE [RINGPING-ARGS...]: one ringping run on a fresh
 # loopback emulator, its row (or why there is none).
 ping_run() {
-	local g=$1 c=$2 name log ld out
-	shift 2
+	local g=$1 c=$2 rep=$3 name log ld out
+	shift 3
 	BENCH_SEQ=$((BENCH_SEQ + 1))
 	name="l$BENCH_SEQ"
 	log="$BENCH_TMP/ping-$g-$c.log"
-	blog "$c $g ($PING_COUNT pings${1:+, $*})"
+	blog "$c $g rep $rep ($PING_COUNT pings${1:+, $*})"
 	EMU_ARGS=()
 	bench_emu_start "$name" '' loop
 	ld=$(guest_ld_path "$g")
@@ -487,34 +492,41 @@ ping_run() {
 		LD_PRELOAD="$VMBUS_EMU_SHIM" ${ld:+LD_LIBRARY_PATH="$ld"} \
 		"$RINGPING" --no-huge --no-pci -m 256 -l 1 \
 		--file-prefix="$BENCH_TAG-$BENCH_SEQ" --log-level=lib.eal:error -- \
-		-n "$PING_COUNT" -w 1000 -s 64 "$@" >"$log" 2>&1
+		-n "$PING_COUNT" -w "$PING_WARMUP" -s 64 "$@" >"$log" 2>&1
 	bench_emu_stop
 	out=$(grep '^ringping ' "$log")
 	if [ -z "$out" ]; then
-		row case="$c" guest="$g" side=native na="ringping: $(bench_log_reason "$log")"
+		row case="$c" guest="$g" rep="$rep" side=native na="ringping: $(bench_log_reason "$log")"
 		return
 	fi
 	# "ringping n=.. lost=.. p50=.." -> row fields
 	# shellcheck disable=SC2086
-	row case="$c" guest="$g" side=native ${out#ringping }
+	row case="$c" guest="$g" rep="$rep" side=native ${out#ringping }
 }
 
+# Repetitions alternate the guests, as the throughput's do: a tail
+# percentile of one run per guest moved with what else the machine did
+# meanwhile. Each run first sends PING_WARMUP pings it does not count:
+# with 1000 (until session 11) the p99 of both guests was ~40 us, the
+# port's first ~0.1 s; after 50000 it is ~5.5 us.
 part_latency() {
-	local g
-	for g in "${GUESTS[@]}"; do
-		if [ -n "${GUEST_NA[$g]:-}" ]; then
-			row case=latency-64 guest="$g" side=native na="${GUEST_NA[$g]}"
-			continue
-		fi
-		if [ ! -x "$RINGPING" ]; then
-			row case=latency-64 guest="$g" side=native \
-				na="$RINGPING not built (needs the DPDK SDK: make build)"
-			continue
-		fi
-		ping_run "$g" latency-64
-		# Rx interrupts instead of polling: the thread sleeps until the
-		# host signals the answer (the stock PMD has no Rx interrupts).
-		[ "$g" = ours ] && ping_run "$g" latency-64-irq -i
+	local g rep
+	for rep in $(seq "$REPS"); do
+		for g in "${GUESTS[@]}"; do
+			if [ -n "${GUEST_NA[$g]:-}" ]; then
+				[ "$rep" = 1 ] && row case=latency-64 guest="$g" side=native na="${GUEST_NA[$g]}"
+				continue
+			fi
+			if [ ! -x "$RINGPING" ]; then
+				[ "$rep" = 1 ] && row case=latency-64 guest="$g" side=native \
+					na="$RINGPING not built (needs the DPDK SDK: make build)"
+				continue
+			fi
+			ping_run "$g" latency-64 "$rep"
+			# Rx interrupts instead of polling: the thread sleeps until
+			# the host signals the answer (the stock PMD has none).
+			[ "$g" = ours ] && ping_run "$g" latency-64-irq "$rep" -i
+		done
 	done
 }
 
