@@ -238,6 +238,35 @@ emu_net_send(struct emu_net_queue *q, const struct hv_sg *sg_in,
 	return rc;
 }
 
+/*
+ * After one write of a batch: the guest's wait for room is over once
+ * anything went in, and a signal goes at once (the guest may be asleep
+ * on the packet just published). True: write on.
+ */
+static bool
+send_batch_step(struct emu_net_queue *q, int rc, unsigned int done, bool sig)
+{
+	if (done != 0 && q->out_waiting) {
+		vmbus_ring_pending_send_clear(&q->out);
+		q->out_waiting = false;
+	}
+	if (sig)
+		signal_guest(q);
+	return rc == 0 && done != 0 && sig;
+}
+
+/* A batch's result: packets written, else the error (a corrupt ring
+ * stops the channel). */
+static int
+send_batch_end(struct emu_net_queue *q, int rc, unsigned int total)
+{
+	if (rc == -EIO) {
+		q->broken = true;
+		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
+	}
+	return total != 0 ? (int)total : rc;
+}
+
 int
 emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
 		  unsigned int n)
@@ -252,22 +281,10 @@ emu_net_send_many(struct emu_net_queue *q, const struct hv_sg *pkt,
 		rc = vmbus_ring_write_many(&q->out, pkt + total, n - total,
 					   &done, &sig);
 		total += done;
-		if (done != 0 && q->out_waiting) {
-			vmbus_ring_pending_send_clear(&q->out);
-			q->out_waiting = false;
-		}
-		/* At once, as for a single write: the guest may be asleep
-		 * on the packet just published. */
-		if (sig)
-			signal_guest(q);
-		if (rc != 0 || done == 0 || !sig)
+		if (!send_batch_step(q, rc, done, sig))
 			break;
 	}
-	if (rc == -EIO) {
-		q->broken = true;
-		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
-	}
-	return total != 0 ? (int)total : rc;
+	return send_batch_end(q, rc, total);
 }
 
 int
@@ -280,25 +297,14 @@ emu_net_send_stamped(struct emu_net_queue *q, const void *tmpl, uint32_t len,
 
 	if (q->broken)
 		return -EIO;
-	/* emu_net_send_many's loop: signal at once, then write on. */
 	while (total < n) {
 		rc = vmbus_ring_write_stamped(&q->out, tmpl, len, id_off, ids + total,
 					      n - total, &done, &sig);
 		total += done;
-		if (done != 0 && q->out_waiting) {
-			vmbus_ring_pending_send_clear(&q->out);
-			q->out_waiting = false;
-		}
-		if (sig)
-			signal_guest(q);
-		if (rc != 0 || done == 0 || !sig)
+		if (!send_batch_step(q, rc, done, sig))
 			break;
 	}
-	if (rc == -EIO) {
-		q->broken = true;
-		emu_net_proto_error(q->nic, q, "host->guest ring indices corrupt, channel stopped");
-	}
-	return total != 0 ? (int)total : rc;
+	return send_batch_end(q, rc, total);
 }
 
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
