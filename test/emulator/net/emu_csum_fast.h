@@ -68,8 +68,10 @@ emu_cs_wire16(uint32_t v)
 static inline uint64_t
 emu_cs_adc(uint64_t acc, uint64_t w)
 {
-	acc += w;
-	return acc + (acc < w);
+	uint64_t s;
+
+	/* The carry as a flag: an add and an add-with-carry. */
+	return s = 0, __builtin_add_overflow(acc, w, &s) ? s + 1 : s;
 }
 
 /* Down to 16 bits (end-around carry); a non-zero sum stays non-zero. */
@@ -124,6 +126,23 @@ emu_cs_sum(uint64_t acc, const uint8_t *p, uint32_t n)
 #define EMU_CS_TCP_WANT 0x00000006u
 #endif
 
+/*
+ * Does the 20-byte IPv4 header at f + 14 (the frame has 34 bytes) sum
+ * correctly? Its bytes as two 64-bit words and one 32-bit word, each
+ * carry added back (2^64 and 2^16 are both 1 modulo 0xffff, so the
+ * total is the sum of the header's 16-bit words modulo 0xffff): a
+ * correct header sums to all ones, that is to a multiple of 0xffff
+ * (never 0: the first byte is 0x45), which one multiply tells without
+ * folding.
+ */
+static inline __attribute__((always_inline)) bool
+emu_cs_v4_hdr_ok(const uint8_t *f)
+{
+	uint64_t acc = emu_cs_adc(emu_cs_ld64(f + 14), emu_cs_ld64(f + 22));
+
+	return emu_cs_adc(acc, emu_cs_ld32(f + 30)) % 0xffffu == 0;
+}
+
 /* Frame lengths emu_csum_verify_v4_sized takes. */
 static inline bool
 emu_csum_v4_len_ok(size_t len)
@@ -145,7 +164,6 @@ static inline __attribute__((always_inline)) bool
 emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 {
 	uint32_t w, tot, ip;
-	uint64_t acc;
 
 	/* EtherType 08 00 and 0x45 (version 4, 20-byte header): bytes
 	 * 12..14 in one compare. */
@@ -154,13 +172,7 @@ emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 	/* MF and the offset zero with the protocol: bytes 20..23. */
 	w = emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK;
 	tot = emu_cs_wire16(emu_cs_ld16(f + 16));
-	/* The header, bytes 14..33 (len >= 34), as five 32-bit words (no
-	 * carry out of 64 bits): a correct one sums to all ones, that is
-	 * to a multiple of 0xffff (never 0: the first byte is 0x45), which
-	 * one multiply tells without folding. */
-	acc = (uint64_t)emu_cs_ld32(f + 14) + emu_cs_ld32(f + 18) +
-	      emu_cs_ld32(f + 22) + emu_cs_ld32(f + 26) + emu_cs_ld32(f + 30);
-	ip = acc % 0xffffu == 0 ? RNDIS_RXCSUM_IP_OK : RNDIS_RXCSUM_IP_FAILED;
+	ip = emu_cs_v4_hdr_ok(f) ? RNDIS_RXCSUM_IP_OK : RNDIS_RXCSUM_IP_FAILED;
 	if (w == EMU_CS_UDP_WANT) {
 		/* tot in [20 + 8, len - 14]: the UDP header inside. */
 		if (len < 14u + 28u || tot - 28u > len - (14u + 28u))
@@ -181,6 +193,23 @@ emu_csum_verify_v4_sized(const uint8_t *f, size_t len, uint32_t *res)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The frame the loopback carries most, decided without the verdict's
+ * branches: true only for a frame emu_csum_verify_v4_sized answers
+ * RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK for with the UDP checksum
+ * field 0 (the sender did not sum), and for every such frame. tot_max
+ * is len - 42 (len >= 42, a receive run checks it once): the UDP header
+ * inside the frame as emu_csum_verify_v4_sized asks, tot - 28 <= tot_max.
+ */
+static inline __attribute__((always_inline)) bool
+emu_csum_v4_udp0_ok(const uint8_t *f, uint32_t tot_max)
+{
+	return (emu_cs_ld32(f + 12) & EMU_CS_V4_MASK) == EMU_CS_V4_WANT &&
+	       (emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK) == EMU_CS_UDP_WANT &&
+	       emu_cs_wire16(emu_cs_ld16(f + 16)) - 28u <= tot_max &&
+	       emu_cs_ld16(f + 40) == 0 && emu_cs_v4_hdr_ok(f);
 }
 
 static inline __attribute__((always_inline)) bool

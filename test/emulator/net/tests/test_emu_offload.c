@@ -476,6 +476,59 @@ test_emu_offload_csum_fast_matches_parse(void **state)
 	expect_same(f, 33);
 }
 
+/* What emu_csum_v4_udp0_ok must answer: emu_csum_verify_v4's IP_OK |
+ * UDP_OK for a frame whose UDP checksum field is 0. */
+static bool
+udp0_ref(const uint8_t *f, size_t len)
+{
+	uint32_t r = 0;
+
+	return emu_csum_verify_v4(f, len, &r) &&
+	       r == (RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK) &&
+	       f[40] == 0 && f[41] == 0;
+}
+
+/*
+ * The receive run's shortcut for the loopback's common frame against
+ * the full verdict: UDP frames of every length from the smallest up,
+ * without and with a UDP checksum, IP packets that fill the frame or
+ * not, then every byte changed in turn (twice: one bit, and the byte
+ * zeroed, which also makes a summed UDP checksum 0).
+ */
+static void
+test_emu_offload_csum_udp0_matches_verify(void **state)
+{
+	uint8_t f[320], g[320];
+	size_t len, end, i;
+	unsigned int taken = 0, summed, b;
+
+	(void)state;
+	for (summed = 0; summed <= 1; summed++) {
+		for (len = 42; len <= sizeof(f); len++) {
+			end = len - (len % 3 == 1 ? len % 5 % 3 : 0);
+			if (end < 42u)
+				end = len;
+			v4_frame(f, len, end, false, (uint32_t)len);
+			if (!summed)
+				wr16(f + 40, 0);
+			assert_int_equal(emu_csum_v4_udp0_ok(f, (uint32_t)len - 42u),
+					 udp0_ref(f, len));
+			assert_int_equal(udp0_ref(f, len), !summed);
+			for (i = 0; i < len; i++) {
+				for (b = 0; b < 2; b++) {
+					memcpy(g, f, len);
+					g[i] = b ? 0 : g[i] ^ (uint8_t)(1u << (i % 8));
+					assert_int_equal(emu_csum_v4_udp0_ok(g, (uint32_t)len - 42u),
+							 udp0_ref(g, len));
+					taken += udp0_ref(g, len);
+				}
+			}
+		}
+	}
+	/* Both answers seen (the comparison is not all "no"). */
+	assert_true(taken > 1000);
+}
+
 int
 main(void)
 {
@@ -484,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_emu_offload_csum_add_matches_reference),
 		cmocka_unit_test(test_emu_offload_udp4_csum),
 		cmocka_unit_test(test_emu_offload_csum_fast_matches_parse),
+		cmocka_unit_test(test_emu_offload_csum_udp0_matches_verify),
 		cmocka_unit_test(test_emu_offload_tcp6_csum_verify),
 		cmocka_unit_test(test_emu_offload_lso_ipv4),
 		cmocka_unit_test(test_emu_offload_lso_ipv6),
