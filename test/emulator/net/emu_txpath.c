@@ -567,6 +567,11 @@ _Static_assert(sizeof(struct tx_span) == sizeof(uint64_t) &&
 
 typedef uint64_t tx_v2 __attribute__((vector_size(16)));
 
+/* tx_seen_loop compares bytes 16..31 unmasked: below any data_abs. */
+_Static_assert(RNDIS_BODY_OFFSET + RNDIS_PACKET_BODY_MIN >= 32 &&
+	       offsetof(struct rndis_packet_msg, msg_len) + 4 <= 16,
+	       "bytes 16..31 of a stored header are all compared");
+
 /*
  * Are the first data_abs bytes at h, msg_len's aside, those of the
  * message accepted last? Every rule of tx_walk_plain but the two on
@@ -619,55 +624,77 @@ tx_seen_loop(const struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
 	     uint32_t off, unsigned int *np, struct tx_span *sp,
 	     uint64_t *bytes, const bool v4)
 {
-	tx_v2 a0, a1, a2, a3, m0, m1, m2, m3, v0, v1, v2, v3, d;
+	tx_v2 a0, a1, a2, a3, m0, m2, m3, v0, v1, v2, v3, d;
 	uint32_t abs = s->data_abs, dl = s->data_len, need = abs + dl, ml;
 	uint32_t lim = need > TX_SEEN_LEN ? need : TX_SEEN_LEN;
-	unsigned int n = *np, nmax = EMU_NET_TX_MSGS;
-	uint64_t span;
+	unsigned int n = *np, room;
+	struct tx_span *p = sp + n;
+	/* The offset as a 64-bit index (buf + o is an address mode), and
+	 * the bytes left past the message at o's header and frame (signed:
+	 * below 0 past the last message, by less than need). */
+	uint64_t o = off, span;
+	int64_t rest;
 
+	/* Fewer bytes left than the message needs (lim >= need): it cannot
+	 * be one of these, the per-message rules name it. A message at o
+	 * has lim bytes left while o <= last. */
+	if (n >= EMU_NET_TX_MSGS || len < lim || off > len - lim)
+		return off;
+	room = EMU_NET_TX_MSGS - n;
+	rest = (int64_t)len - off - need;
+	/* The span { off + abs, dl } in one 64-bit word, walked along: a
+	 * message's msg_len is added to both halves' low one (off + abs
+	 * < len: no carry into dl). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	span = (uint64_t)dl << 32 | (off + abs);
+#else
+	span = (uint64_t)(off + abs) << 32 | dl;
+#endif
 	memcpy(&m0, &s->mask[0], 16);
-	memcpy(&m1, &s->mask[2], 16);
 	memcpy(&m2, &s->mask[4], 16);
 	memcpy(&m3, &s->mask[6], 16);
 	memcpy(&v0, &s->w[0], 16);
 	memcpy(&v1, &s->w[2], 16);
 	memcpy(&v2, &s->w[4], 16);
 	memcpy(&v3, &s->w[6], 16);
-	/* Fewer bytes left than the message needs (lim >= need): it cannot
-	 * be one of these, the per-message rules name it. */
-	while (n < nmax && len - off >= lim) {
-		const uint8_t *h = buf + off;
-		uint32_t left = len - off;
+	/* Bytes 16..31 are below data_abs (>= 44, tx_seen_run), msg_len is
+	 * in 0..15: their mask is all ones, and with v4 (data_abs > 48)
+	 * that of bytes 32..47 too. */
+	do {
+		const uint8_t *h = buf + o;
 
 		memcpy(&a0, h, 16);
 		memcpy(&a1, h + 16, 16);
 		memcpy(&a2, h + 32, 16);
-		d = ((a0 & m0) ^ v0) | ((a1 & m1) ^ v1) | ((a2 & m2) ^ v2);
+		d = ((a0 & m0) ^ v0) | (a1 ^ v1);
 		if (v4) {
 			memcpy(&a3, h + 48, 16);
-			d |= (a3 & m3) ^ v3;
+			d |= (a2 ^ v2) | ((a3 & m3) ^ v3);
+		} else {
+			d |= (a2 & m2) ^ v2;
 		}
 		if ((d[0] | d[1]) != 0)
 			break;
 		/* Not among the bytes compared: msg_len in [frame end,
-		 * bytes left], one compare (left >= need). */
+		 * bytes left], one compare (left - need = rest). */
 		memcpy(&ml, h + offsetof(struct rndis_packet_msg, msg_len),
 		       sizeof(ml));
-		if (ml - need > left - need)
+		if ((uint64_t)(uint32_t)(ml - need) > (uint64_t)rest)
 			return UINT32_MAX;
-		/* { off, len } in one store. */
+		memcpy(p++, &span, sizeof(span));
+		o += ml;
+		rest -= ml;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		span = (uint64_t)dl << 32 | (off + abs);
+		span += ml;
 #else
-		span = (uint64_t)(off + abs) << 32 | dl;
+		span += (uint64_t)ml << 32;
 #endif
-		memcpy(&sp[n], &span, sizeof(span));
-		n++;
-		off += ml;
-	}
+		/* The next one has lim bytes left (lim - need past its frame). */
+	} while (--room != 0 && rest >= (int64_t)(lim - need));
+	n = (unsigned int)(p - sp);
 	*bytes += (uint64_t)(n - *np) * dl;
 	*np = n;
-	return off;
+	return (uint32_t)o;
 }
 
 /* tx_seen_loop for s (none yet: nothing taken). */
@@ -675,7 +702,9 @@ static inline __attribute__((always_inline)) uint32_t
 tx_seen_run(const struct emu_tx_seen *s, const uint8_t *buf, uint32_t len,
 	    uint32_t off, unsigned int *np, struct tx_span *sp, uint64_t *bytes)
 {
-	if (s->data_abs == 0)
+	/* None yet; or a message tx_walk_plain never stores (the frame
+	 * after the 44-byte header): tx_seen_loop counts on that. */
+	if (s->data_abs < RNDIS_BODY_OFFSET + RNDIS_PACKET_BODY_MIN)
 		return off;
 	if ((s->mask[6] | s->mask[7]) != 0)
 		return tx_seen_loop(s, buf, len, off, np, sp, bytes, true);
