@@ -705,10 +705,13 @@ rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
 	memcpy(dst + 16, &h1, 16);
 	memcpy(dst + 32, &h2, 16);
 	memcpy(dst + 48, &h3, 16);
-	/* small: the frame (32..64 bytes) in the same pass, no call. */
+	/* small: the frame (32..64 bytes) in the same pass, no call (a
+	 * constant clen: fixed offsets from one address). */
 	if (small) {
-		memcpy(dst + hl, f, 32);
-		memcpy(dst + hl + clen - 32, f + clen - 32, 32);
+		uint8_t *fd = dst + hl;
+
+		memcpy(fd, f, 32);
+		memcpy(fd + clen - 32, f + clen - 32, 32);
 	}
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* The range, { byte_count, byte_offset }, in one store. */
@@ -737,7 +740,8 @@ rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
 static inline __attribute__((always_inline)) unsigned int
 rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	      const size_t *lens, unsigned int i, unsigned int n, int *rc,
-	      const bool promisc, const bool verify, const bool small)
+	      const bool promisc, const bool verify, const bool small,
+	      const size_t fixed)
 {
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
@@ -746,14 +750,16 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	uint8_t hdr[RX_FAST_HDR];
 	const void *const *fp, *const *fend;
 	struct vmbus_xfer_page_range *rp, *rp0;
-	uint32_t *nexts = nic->sub_next, *pfree = p->free;
+	uint32_t *nexts = nic->sub_next, *pfree = p->free, *ptop;
 	uint32_t pn = p->n, bn = b->n, size = nic->sub_size;
 	uint32_t hl = t->hdr_len, ml = t->msg_len, csum = t->csum;
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t prev = bn != 0 ? b->sub[bn - 1] : 0, start = i, room, idx;
 	uint32_t filter = nic->filter;
 	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
-	size_t clen = b->csum_len;
+	/* fixed: the caller saw that length (the copies' offsets are then
+	 * constants). */
+	size_t clen = fixed != 0 ? fixed : b->csum_len;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n, take;
 
@@ -788,9 +794,11 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	fp = frames + i;
 	fend = fp + take;
 	rp = rp0 = b->r + bn;
+	/* The pool's stack, popped from its top (take <= pn). */
+	ptop = pfree + pn;
 	/* A new packet's first frame: its id names the packet. */
 	if (bn == 0) {
-		idx = pfree[--pn];
+		idx = *--ptop;
 		busy[idx] = EMU_SUB_DATA;
 		b->qi = 0;
 		b->first_frame = i;
@@ -804,7 +812,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		fp++;
 	}
 	for (; fp != fend; fp++) {
-		idx = pfree[--pn];
+		idx = *--ptop;
 		busy[idx] = EMU_SUB_MEMBER;
 		nexts[prev] = idx;
 		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, *fp, hl,
@@ -832,7 +840,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 						  *fp, clen);
 		}
 	}
-	p->n = pn;
+	p->n = (uint32_t)(ptop - pfree);
 	nic->sub_nfree -= i - start;
 	b->n = bn;
 	b->bytes += (uint64_t)(i - start) * clen;
@@ -846,25 +854,34 @@ static __attribute__((noinline)) unsigned int
 rx_fast_run_promisc(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	return rx_fast_stage(nic, frames, lens, i, n, rc, true, false, false);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, true, false, false, 0);
 }
 
 static __attribute__((noinline)) unsigned int
 rx_fast_run_vouched(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	return rx_fast_stage(nic, frames, lens, i, n, rc, false, false, false);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false, false, false,
+			     0);
 }
 
 static __attribute__((noinline)) unsigned int
 rx_fast_run_verify(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	/* Minimum frames (32..64 bytes) are copied as they are staged. */
-	if (nic->rxb->csum_len - 32u <= 32u)
+	size_t clen = nic->rxb->csum_len;
+
+	/* Minimum frames (32..64 bytes) are copied as they are staged; the
+	 * 64-byte ones (RFC 2544's smallest, testpmd's) with four fixed
+	 * moves. */
+	if (clen == 64)
 		return rx_fast_stage(nic, frames, lens, i, n, rc, false, true,
-				     true);
-	return rx_fast_stage(nic, frames, lens, i, n, rc, false, true, false);
+				     true, 64);
+	if (clen - 32u <= 32u)
+		return rx_fast_stage(nic, frames, lens, i, n, rc, false, true,
+				     true, 0);
+	return rx_fast_stage(nic, frames, lens, i, n, rc, false, true, false,
+			     0);
 }
 
 static inline unsigned int
