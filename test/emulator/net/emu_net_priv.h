@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "emu_net.h"
+#include "emu_toeplitz.h"
 #include "hv_compiler.h"
 #include "ndis_obj.h"
 #include "rndis_msg.h"
@@ -352,6 +353,8 @@ struct emu_nic {
 	uint8_t rss_key[NDIS_RSS_KEY_SIZE];
 	uint32_t rss_table[EMU_NET_RSS_ENTRIES];
 	uint32_t rss_entries;
+	/* The hash by table for rss_key (synced once per receive burst). */
+	struct emu_toeplitz rss_tz;
 
 	/* Accelerated networking. */
 	bool vf_offered;

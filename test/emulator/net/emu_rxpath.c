@@ -164,7 +164,8 @@ rss_pick(const struct emu_nic *nic, const uint8_t *f, size_t len,
 			  &type);
 	if (n == 0)
 		return 0;
-	hash = ndis_toeplitz_hash(nic->rss_key, sizeof(nic->rss_key), in, n);
+	/* Rows for rss_key: synced at the burst's start. */
+	hash = emu_toeplitz_hash(&nic->rss_tz, in, n);
 	if (nic->net->cfg.rx_hash_ppi) {
 		meta->present |= RNDIS_META_HASH_VALUE | RNDIS_META_HASH_INFO;
 		meta->hash_value = hash;
@@ -978,6 +979,8 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 		rc[0] = r;
 		return 0;
 	}
+	if (nic->rss_on)
+		emu_toeplitz_sync(&nic->rss_tz, nic->rss_key);
 	b = nic->rxb;
 	b->n = 0;
 	b->rc = rc;

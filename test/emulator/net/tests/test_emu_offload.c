@@ -11,6 +11,7 @@
 
 #include "emu_csum_fast.h"
 #include "emu_offload.h"
+#include "emu_toeplitz.h"
 #include "ndis_obj.h"
 #include "rndis_wire.h"
 
@@ -324,6 +325,111 @@ test_emu_offload_rss_input(void **state)
 	assert_int_equal(emu_rss_input(f, len, NDIS_HASH_TCP_IPV4, in, &type), 0);
 }
 
+static uint32_t
+xs32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* A random IPv4 or IPv6 frame: TCP, UDP or another protocol, sometimes
+ * a fragment, random addresses and ports. */
+static size_t
+rss_frame(uint8_t *f, uint32_t *seed)
+{
+	uint32_t r = xs32(seed);
+	bool v6 = r & 1u, frag = (r >> 1) % 5u == 0;
+	uint8_t proto = (r >> 4) % 3u == 0 ? EMU_IPPROTO_TCP :
+			(r >> 4) % 3u == 1 ? EMU_IPPROTO_UDP : 1u;
+	size_t len, i;
+
+	len = v6 ? tcp6_frame(f, 16, 0x10) : tcp4_frame(f, 16, 0x10);
+	for (i = 0; i < (v6 ? 32u : 8u); i++)
+		f[(v6 ? 22u : 26u) + i] = (uint8_t)xs32(seed);
+	for (i = 0; i < 4; i++)
+		f[(v6 ? 54u : 34u) + i] = (uint8_t)xs32(seed);
+	if (v6) {
+		f[20] = proto;
+	} else {
+		f[23] = proto;
+		if (frag)
+			f[20] |= 0x20; /* MF */
+	}
+	return len;
+}
+
+/*
+ * The table hash (emu_toeplitz.h, what the receive path runs) against
+ * the bit-by-bit definition (ndis_toeplitz_hash): Microsoft's vector,
+ * then random keys with random inputs of every length, then the inputs
+ * emu_rss_input makes of random IPv4 / IPv6 frames under every set of
+ * hash types; and a changed key is followed (emu_toeplitz_sync).
+ */
+static void
+test_emu_offload_toeplitz_table(void **state)
+{
+	static struct emu_toeplitz tz;
+	static const uint8_t ms_in[12] = { 0x42, 0x09, 0x95, 0xbb, 0xa1, 0x8e,
+					   0x64, 0x50, 0x0a, 0xea, 0x06, 0xe6 };
+	static const uint32_t types[6] = {
+		NDIS_HASH_IPV4, NDIS_HASH_TCP_IPV4, NDIS_HASH_UDP_IPV4,
+		NDIS_HASH_IPV6, NDIS_HASH_TCP_IPV6, NDIS_HASH_UDP_IPV6,
+	};
+	uint8_t key[NDIS_RSS_KEY_SIZE], in[EMU_TOEPLITZ_IN_MAX], f[128];
+	uint32_t seed = 0x9e3779b9u, mask, want, t, type;
+	unsigned int k, j;
+	uint64_t seen = 0;
+	size_t n, len, i;
+
+	(void)state;
+	memcpy(key, "\x6d\x5a\x56\xda\x25\x5b\x0e\xc2\x41\x67\x25\x3d\x43\xa3"
+		    "\x8f\xb0\xd0\xca\x2b\xcb\xae\x7b\x30\xb4\x77\xcb\x2d\xa3"
+		    "\x80\x30\xf2\x0c\x6a\x42\xb7\x3b\xbe\xac\x01\xfa", 40);
+	emu_toeplitz_sync(&tz, key);
+	assert_int_equal(emu_toeplitz_hash(&tz, ms_in, 12), 0x51ccc178u);
+	assert_int_equal(emu_toeplitz_hash(&tz, ms_in, 8), 0x323e8fc2u);
+	for (k = 0; k < 64; k++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)xs32(&seed);
+		if (k == 1)
+			memset(key, 0xff, sizeof(key));
+		emu_toeplitz_sync(&tz, key);
+		for (n = 0; n <= EMU_TOEPLITZ_IN_MAX; n++) {
+			for (j = 0; j < 8; j++) {
+				for (i = 0; i < n; i++)
+					in[i] = j == 0 ? 0xff : (uint8_t)xs32(&seed);
+				assert_int_equal(emu_toeplitz_hash(&tz, in, n),
+						 ndis_toeplitz_hash(key, sizeof(key),
+								    in, n));
+			}
+		}
+		for (j = 0; j < 16; j++) {
+			len = rss_frame(f, &seed);
+			for (mask = 0; mask < 64; mask++) {
+				for (t = 0, i = 0; i < 6; i++)
+					if (mask & (1u << i))
+						t |= types[i];
+				n = emu_rss_input(f, len, t, in, &type);
+				if (n == 0)
+					continue;
+				want = ndis_toeplitz_hash(key, sizeof(key), in, n);
+				assert_int_equal(emu_toeplitz_hash(&tz, in, n), want);
+				seen |= 1ull << n;
+			}
+		}
+	}
+	/* Both families, with and without ports, were hashed. */
+	assert_int_equal(seen, 1ull << 8 | 1ull << 12 | 1ull << 32 | 1ull << 36);
+	/* One key byte changed: the rows follow it. */
+	key[39] ^= 0x80;
+	emu_toeplitz_sync(&tz, key);
+	memset(in, 0xff, sizeof(in));
+	assert_int_equal(emu_toeplitz_hash(&tz, in, 36),
+			 ndis_toeplitz_hash(key, sizeof(key), in, 36));
+}
+
 /* RFC 1071 the slow way: big-endian 16-bit words, one at a time. */
 static uint32_t
 ref_csum_add(uint32_t sum, const uint8_t *p, size_t len)
@@ -544,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_emu_offload_lso_rejects),
 		cmocka_unit_test(test_emu_offload_vlan),
 		cmocka_unit_test(test_emu_offload_rss_input),
+		cmocka_unit_test(test_emu_offload_toeplitz_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
