@@ -186,28 +186,34 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 	uint8_t *busy = nic->sub_busy;
 	const uint8_t *owner = nic->sub_pool;
 	struct emu_rx_pool *p;
-	uint32_t idx = first, n = 0, *top;
+	uint32_t left = count, n, *stack;
+	size_t idx = first, top; /* index registers: no widening per id */
 	unsigned int cur;
 
 	if (first >= count)
 		return 0;
 	cur = owner[first];
 	p = &nic->pool[cur];
-	top = p->free + p->n;
+	stack = p->free;
+	top = p->n;
 	/* The chain is ours, but bound the walk all the same: at most
-	 * count ids, each below count. */
-	do {
+	 * count ids (left counts them down), each below count. */
+	for (;;) {
 		busy[idx] = EMU_SUB_FREE;
 		if (hv_unlikely(owner[idx] != cur)) {
-			p->n = (uint32_t)(top - p->free);
+			p->n = (uint32_t)top;
 			cur = owner[idx];
 			p = &nic->pool[cur];
-			top = p->free + p->n;
+			stack = p->free;
+			top = p->n;
 		}
-		*top++ = idx;
+		stack[top++] = (uint32_t)idx;
 		idx = nexts[idx];
-	} while (++n != count && idx < count);
-	p->n = (uint32_t)(top - p->free);
+		if (--left == 0 || idx >= count)
+			break;
+	}
+	p->n = (uint32_t)top;
+	n = count - left;
 	nic->sub_nfree += n;
 	return n;
 }
