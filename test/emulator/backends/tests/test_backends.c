@@ -433,10 +433,16 @@ test_emu_backend_loop_wrap(void **state)
 static void
 test_emu_backend_loop_small(void **state)
 {
-	static const uint32_t lens[3][6] = {
+	/* The last three: 64-byte packets (loop_xmit_burst's constant
+	 * length), all of them, then leaving it for the minimum-frame
+	 * loop, then for the general walk. */
+	static const uint32_t lens[6][6] = {
 		{ 60, 64, 32, 100, 60, 60 },
 		{ 60, 61, 31, 60, 60, 60 },
 		{ 60, 60, 60, 60, 60, 60 },
+		{ 64, 64, 64, 64, 64, 64 },
+		{ 64, 64, 60, 64, 32, 64 },
+		{ 64, 64, 64, 100, 64, 64 },
 	};
 	struct emu_backend *be = NULL;
 	struct emu_backend_counters c;
@@ -448,7 +454,7 @@ test_emu_backend_loop_small(void **state)
 	(void)state;
 	assert_int_equal(emu_loop_backend_create(1518, &be), 0);
 	emu_nic_set_backend(&nic, be);
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < 6; round++) {
 		for (k = 0; k < 6; k++) {
 			sp[k].off = k * 128;
 			sp[k].len = lens[round][k];
@@ -466,24 +472,25 @@ test_emu_backend_loop_small(void **state)
 		}
 	}
 	emu_backend_counters(be, &c);
-	assert_int_equal(c.from_guest, 18);
+	assert_int_equal(c.from_guest, 36);
 	assert_int_equal(c.from_guest_bytes, bytes);
-	assert_int_equal(c.to_guest, 18);
+	assert_int_equal(c.to_guest, 36);
 	assert_int_equal(c.to_guest_bytes, bytes);
 	assert_int_equal(c.drops, 0);
-	/* 510 frames queued, then 6 minimum frames: 2 taken, 4 dropped. */
+	/* 510 frames queued, then 6 64-byte frames: 2 taken, 4 dropped. */
 	for (k = 0; k < 510; k++)
 		be->ops->xmit(be, pkt, 60);
 	for (k = 0; k < 6; k++)
-		sp[k].len = 60;
+		sp[k].len = 64;
 	be->ops->xmit_burst(be, pkt, sp, 6);
 	emu_backend_counters(be, &c);
-	assert_int_equal(c.from_guest, 18 + 516);
+	assert_int_equal(c.from_guest, 36 + 516);
+	assert_int_equal(c.from_guest_bytes, bytes + 510 * 60 + 6 * 64);
 	assert_int_equal(c.drops, 4);
 	nic.nframes = 0;
 	be->ops->poll(be);
 	emu_backend_counters(be, &c);
-	assert_int_equal(c.to_guest, 18 + 512);
+	assert_int_equal(c.to_guest, 36 + 512);
 	assert_int_equal(c.drops, 4);
 }
 
