@@ -45,7 +45,7 @@ emu_pid=
 cleanup() {
 	if [ -n "$emu_pid" ]; then
 		kill -TERM "$emu_pid" 2>/dev/null || true
-		timeout 5 tail --pid="$emu_pid" -f /dev/null 2>/dev/null ||
+		timeout 5 tail -s 0.05 --pid="$emu_pid" -f /dev/null 2>/dev/null ||
 			kill -KILL "$emu_pid" 2>/dev/null || true
 	fi
 	rm -rf "$root" /var/run/dpdk/"$name"-* 2>/dev/null || true

@@ -43,7 +43,9 @@ bench_stop_pid() {
 	[ -n "$to" ] || return 0
 	pid=$(bench_child "$to")
 	[ -n "$pid" ] && kill "-$sig" "$pid" 2>/dev/null
-	timeout 20 tail --pid="$to" -f /dev/null 2>/dev/null || {
+	# tail looks at the pid once per -s seconds (1 by default: a second
+	# lost per process stopped, ~4 minutes of a full run).
+	timeout 20 tail -s 0.05 --pid="$to" -f /dev/null 2>/dev/null || {
 		pid=$(bench_child "$to")
 		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 		kill -KILL "$to" 2>/dev/null

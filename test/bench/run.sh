@@ -32,7 +32,7 @@
 # from its log; the run goes on.
 #
 # Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
-# BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 200000),
+# BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 100000),
 # BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
 # (50000; 2000 with --quick), BENCH_PING_WARMUP (pings not counted
 # before them, 50000, ~0.2 s: the first ~0.1 s after a port starts has
@@ -99,7 +99,7 @@ else
 	VF_SECS=${BENCH_VF_SECS:-8}
 	REPS=${BENCH_REPS:-3}
 	NATIVE_SECS=${BENCH_NATIVE_SECS:-2}
-	PKTS=${BENCH_PKTS:-200000}
+	PKTS=${BENCH_PKTS:-100000}
 	TCP_SECS=${BENCH_TCP_SECS:-8}
 	PING_COUNT=${BENCH_PING_COUNT:-50000}
 	PING_WARMUP=${BENCH_PING_WARMUP:-50000}
@@ -129,6 +129,11 @@ if [ "$QUICK" = 1 ]; then
 	CG_CASES=("txonly 64 1 def def")
 	CEIL_SIZES=(64)
 else
+	# txonly-1514: each PMD's default (ours copies the frames into
+	# sections, three per VMBus packet; stock sends page buffers).
+	# txonly-1514-pagebuf: page-buffer sends (tx_copybreak=0), one VMBus
+	# packet per frame: the emulator's costliest transmit path, and ours
+	# for frames over a section (jumbo, TSO).
 	CASES=(
 		"txonly 64 1 def def" "txonly 512 1 def def" "txonly 1514 1 def def"
 		"txonly $JUMBO 1 def def" "txonly 64 2 def def"
@@ -140,14 +145,12 @@ else
 		"io 64 1 def def" "io 512 1 def def" "io 1514 1 def def"
 		"io $JUMBO 1 def def" "io 64 2 def def"
 	)
-	# txonly-1514: each PMD's default (ours copies the frames into
-	# sections, three per VMBus packet; stock sends page buffers).
-	# txonly-1514-pagebuf: page-buffer sends (tx_copybreak=0), one VMBus
-	# packet per frame: the emulator's costliest transmit path, and ours
-	# for frames over a section (jumbo, TSO).
-	CG_CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def"
-		"rxonly 1514 1 def def" "txonly 1514 1 def def"
-		"txonly 1514 1 pagebuf def")
+	# Every case is also measured under callgrind (issue 10: guest and
+	# emulator instructions per packet for each): the emulator must cost
+	# under half the cheaper guest on all of them, not on a chosen few
+	# (until session 12 six cases were, and the 2-queue, jumbo and
+	# 1514-byte loopback ones were far over).
+	CG_CASES=("${CASES[@]}")
 	CEIL_SIZES=(64 512 1514 "$JUMBO")
 fi
 [ -n "${BENCH_CG_CASES:-}" ] && IFS=';' read -r -a CG_CASES <<<"$BENCH_CG_CASES"

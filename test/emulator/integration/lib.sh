@@ -55,7 +55,7 @@ it_cleanup() {
 	done
 	for pid in "${IT_EMU_PIDS[@]}"; do
 		# Bounded: an emulator that ignores SIGTERM is killed.
-		timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null ||
+		timeout 5 tail -s 0.05 --pid="$pid" -f /dev/null 2>/dev/null ||
 			kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
