@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "be_internal.h"
+#include "emu_copy.h"
 #include "hv_compiler.h"
 
 #define LOOP_SLOTS_MAX 512u
@@ -40,7 +41,7 @@ struct emu_loopbe {
 
 /*
  * The copy of a frame into its slot: minimum frames (32..64 bytes) as
- * two overlapping fixed-size moves, no call; the rest through memcpy.
+ * two overlapping fixed-size moves, no call; the rest through emu_copy.
  */
 static inline void
 loop_copy(uint8_t *dst, const uint8_t *f, size_t len)
@@ -50,7 +51,7 @@ loop_copy(uint8_t *dst, const uint8_t *f, size_t len)
 		memcpy(dst + len - 32, f + len - 32, 32);
 		return;
 	}
-	memcpy(dst, f, len);
+	emu_copy(dst, f, len);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 
+#include "emu_copy.h"
 #include "emu_net.h"
 #include "emu_toeplitz.h"
 #include "hv_compiler.h"

@@ -285,7 +285,7 @@ rx_copy(uint8_t *dst, const uint8_t *f, size_t len)
 		memcpy(dst + len - 32, f + len - 32, 32);
 		return;
 	}
-	memcpy(dst, f, len);
+	emu_copy(dst, f, len);
 }
 
 /*

@@ -152,7 +152,7 @@ spans_copy(uint8_t *dst, const struct gpa_span *sp, uint32_t off, uint32_t n)
 	while (n != 0) {
 		uint32_t k = sp->len - off < n ? sp->len - off : n;
 
-		memcpy(dst, sp->p + off, k);
+		emu_copy(dst, sp->p + off, k);
 		dst += k;
 		n -= k;
 		off = 0;

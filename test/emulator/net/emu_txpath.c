@@ -74,7 +74,7 @@ gather_page(struct emu_nic *nic, uint32_t *pos, uint64_t pfn, uint32_t off,
 		return -EFAULT;
 	if (rxbuf_freed(nic, src, len))
 		return -EACCES;
-	memcpy(nic->gather + *pos, src, len);
+	emu_copy(nic->gather + *pos, src, len);
 	*pos += len;
 	return 0;
 }
@@ -162,7 +162,7 @@ gather(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 			*buf = sec;
 			return (int)pos;
 		}
-		memcpy(nic->gather, sec, pos);
+		emu_copy(nic->gather, sec, pos);
 	}
 	if (pi->type == VMBUS_PKT_DATA_GPA_DIRECT) {
 		rc = gather_gpa(q, pi, &pos);
@@ -231,7 +231,7 @@ tx_frame_offload(struct emu_net_queue *q, const uint8_t *msg,
 
 	/* Private copy first: the offloads write into it, and msg may be
 	 * the guest's send section, which it can change under our checks. */
-	memcpy(f, msg + pk->data_off, len);
+	emu_copy(f, msg + pk->data_off, len);
 	offload = (m->present & RNDIS_META_LSO) ||
 		  ((m->present & RNDIS_META_CSUM) && (m->csum & 0xFFFFu) != 0);
 	if (offload && f[12] == 0x81 && f[13] == 0x00 &&

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * emu_copy: every length as unaligned vector moves. Lengths up to 256
+ * bytes are two overlapping moves of the largest block that fits twice
+ * (head and tail); longer copies move 256 bytes a round and finish with
+ * the last 256 bytes (overlapping the last round: src and dst do not
+ * overlap, so rewriting a byte rewrites the same value).
+ *
+ * One source, two builds: the generic vector type is a pair of SSE2
+ * registers by default and one AVX2 register in the "avx2" build; the
+ * first call picks the build the CPU runs (cpuid, via the compiler's
+ * __builtin_cpu_supports).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "emu_copy.h"
+
+/* 32 bytes, any alignment, any type's storage. */
+typedef uint8_t emu_v32 __attribute__((vector_size(32), aligned(1), may_alias));
+typedef uint8_t emu_v16 __attribute__((vector_size(16), aligned(1), may_alias));
+
+#define LD32(p) (*(const emu_v32 *)(const void *)(p))
+#define ST32(p, v) (*(emu_v32 *)(void *)(p) = (v))
+
+/* 32 < n <= 256 (the callers' tail and mid-size frames). */
+#define COPY_MID(d, s, n)                                                   \
+	do {                                                                \
+		if ((n) > 128) {                                            \
+			emu_v32 a0 = LD32(s), a1 = LD32(s + 32),            \
+				a2 = LD32(s + 64), a3 = LD32(s + 96),       \
+				b0 = LD32(s + (n) - 128),                   \
+				b1 = LD32(s + (n) - 96),                    \
+				b2 = LD32(s + (n) - 64),                    \
+				b3 = LD32(s + (n) - 32);                    \
+			ST32(d, a0); ST32(d + 32, a1);                      \
+			ST32(d + 64, a2); ST32(d + 96, a3);                 \
+			ST32(d + (n) - 128, b0); ST32(d + (n) - 96, b1);    \
+			ST32(d + (n) - 64, b2); ST32(d + (n) - 32, b3);     \
+		} else if ((n) > 64) {                                      \
+			emu_v32 a0 = LD32(s), a1 = LD32(s + 32),            \
+				b0 = LD32(s + (n) - 64),                    \
+				b1 = LD32(s + (n) - 32);                    \
+			ST32(d, a0); ST32(d + 32, a1);                      \
+			ST32(d + (n) - 64, b0); ST32(d + (n) - 32, b1);     \
+		} else {                                                    \
+			emu_v32 a0 = LD32(s), b0 = LD32(s + (n) - 32);      \
+			ST32(d, a0); ST32(d + (n) - 32, b0);                \
+		}                                                           \
+	} while (0)
+
+/* n <= 32: fixed-size moves from both ends. */
+static inline __attribute__((always_inline)) void
+copy_small(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (n >= 16) {
+		emu_v16 a = *(const emu_v16 *)(const void *)s;
+		emu_v16 b = *(const emu_v16 *)(const void *)(s + n - 16);
+
+		*(emu_v16 *)(void *)d = a;
+		*(emu_v16 *)(void *)(d + n - 16) = b;
+	} else if (n >= 8) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n != 0) {
+		/* 1..3: first, middle (n / 2) and last byte. */
+		uint8_t a = s[0], m = s[n / 2], b = s[n - 1];
+
+		d[0] = a;
+		d[n / 2] = m;
+		d[n - 1] = b;
+	}
+}
+
+/*
+ * The body of both builds. The round loop is written out so the
+ * compiler does not turn it back into a memcpy call (its loop pattern
+ * recognition is off for these functions).
+ */
+static inline __attribute__((always_inline)) void
+copy_body(uint8_t *d, const uint8_t *s, size_t n)
+{
+	size_t i, last;
+
+	if (n <= 32) {
+		copy_small(d, s, n);
+		return;
+	}
+	if (n <= 256) {
+		COPY_MID(d, s, n);
+		return;
+	}
+	last = n - 256;
+	for (i = 0; i < last; i += 256) {
+		emu_v32 a0 = LD32(s + i), a1 = LD32(s + i + 32),
+			a2 = LD32(s + i + 64), a3 = LD32(s + i + 96),
+			a4 = LD32(s + i + 128), a5 = LD32(s + i + 160),
+			a6 = LD32(s + i + 192), a7 = LD32(s + i + 224);
+
+		ST32(d + i, a0); ST32(d + i + 32, a1);
+		ST32(d + i + 64, a2); ST32(d + i + 96, a3);
+		ST32(d + i + 128, a4); ST32(d + i + 160, a5);
+		ST32(d + i + 192, a6); ST32(d + i + 224, a7);
+	}
+	/* The last 256 bytes, overlapping the last round. */
+	{
+		const uint8_t *t = s + last;
+		uint8_t *u = d + last;
+		emu_v32 a0 = LD32(t), a1 = LD32(t + 32), a2 = LD32(t + 64),
+			a3 = LD32(t + 96), a4 = LD32(t + 128),
+			a5 = LD32(t + 160), a6 = LD32(t + 192),
+			a7 = LD32(t + 224);
+
+		ST32(u, a0); ST32(u + 32, a1); ST32(u + 64, a2);
+		ST32(u + 96, a3); ST32(u + 128, a4); ST32(u + 160, a5);
+		ST32(u + 192, a6); ST32(u + 224, a7);
+	}
+}
+
+#if defined(__x86_64__) && !defined(__AVX2__)
+#define EMU_COPY_DISPATCH 1
+#endif
+
+#ifdef __GNUC__
+#ifndef __clang__
+#define NO_LOOP_PATTERNS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+#endif
+#ifndef NO_LOOP_PATTERNS
+#define NO_LOOP_PATTERNS
+#endif
+
+static NO_LOOP_PATTERNS __attribute__((noinline)) void
+copy_base(uint8_t *d, const uint8_t *s, size_t n)
+{
+	copy_body(d, s, n);
+}
+
+#ifdef EMU_COPY_DISPATCH
+static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
+copy_avx2(uint8_t *d, const uint8_t *s, size_t n)
+{
+	copy_body(d, s, n);
+}
+
+/* 0: not asked yet, 1: base, 2: avx2. Racing first calls agree. */
+static int copy_kind;
+
+static __attribute__((noinline)) int
+copy_pick(void)
+{
+	int k;
+
+	__builtin_cpu_init();
+	k = __builtin_cpu_supports("avx2") ? 2 : 1;
+	__atomic_store_n(&copy_kind, k, __ATOMIC_RELAXED);
+	return k;
+}
+#endif
+
+void
+emu_copy(void *dst, const void *src, size_t n)
+{
+#ifdef EMU_COPY_DISPATCH
+	int k = __atomic_load_n(&copy_kind, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(k == 0, 0))
+		k = copy_pick();
+	if (k == 2) {
+		copy_avx2(dst, src, n);
+		return;
+	}
+#endif
+	copy_base(dst, src, n);
+}
