@@ -2,9 +2,9 @@
 /*
  * emu_copy: every length as unaligned vector moves. Lengths up to 256
  * bytes are two overlapping moves of the largest block that fits twice
- * (head and tail); longer copies move 256 bytes a round and finish with
- * the last 256 bytes (overlapping the last round: src and dst do not
- * overlap, so rewriting a byte rewrites the same value).
+ * (head and tail); longer copies move 512 bytes a round and finish with
+ * the last 512 bytes (overlapping the bytes before them: src and dst do
+ * not overlap, so rewriting a byte rewrites the same value).
  *
  * One source, two builds: the generic vector type is a pair of SSE2
  * registers by default and one AVX2 register in the "avx2" build; the
@@ -85,9 +85,33 @@ copy_small(uint8_t *d, const uint8_t *s, size_t n)
 }
 
 /*
- * The body of both builds. The round loop is written out so the
- * compiler does not turn it back into a memcpy call (its loop pattern
- * recognition is off for these functions).
+ * The 256 bytes at s to d. The empty asm makes each pointer one
+ * register, so the moves address it with constant offsets (else the
+ * compiler reassociates d + n - 256 + 32 into a register per move).
+ */
+static inline __attribute__((always_inline)) void
+copy_256(uint8_t *d, const uint8_t *s)
+{
+	__asm__("" : "+r"(d), "+r"(s));
+	{
+		emu_v32 a0 = LD32(s), a1 = LD32(s + 32), a2 = LD32(s + 64),
+			a3 = LD32(s + 96), a4 = LD32(s + 128),
+			a5 = LD32(s + 160), a6 = LD32(s + 192),
+			a7 = LD32(s + 224);
+
+		ST32(d, a0); ST32(d + 32, a1); ST32(d + 64, a2);
+		ST32(d + 96, a3); ST32(d + 128, a4); ST32(d + 160, a5);
+		ST32(d + 192, a6); ST32(d + 224, a7);
+	}
+}
+
+/*
+ * The body of both builds. Above 512 bytes: rounds of 512 (16 moves
+ * each way, one index to step and compare) while more than 512 are
+ * left, then the last 512 bytes, overlapping what came before. The
+ * round loop is written out so the compiler does not turn it back into
+ * a memcpy call (its loop pattern recognition is off for these
+ * functions).
  */
 static inline __attribute__((always_inline)) void
 copy_body(uint8_t *d, const uint8_t *s, size_t n)
@@ -102,31 +126,32 @@ copy_body(uint8_t *d, const uint8_t *s, size_t n)
 		COPY_MID(d, s, n);
 		return;
 	}
-	last = n - 256;
-	for (i = 0; i < last; i += 256) {
-		emu_v32 a0 = LD32(s + i), a1 = LD32(s + i + 32),
-			a2 = LD32(s + i + 64), a3 = LD32(s + i + 96),
-			a4 = LD32(s + i + 128), a5 = LD32(s + i + 160),
-			a6 = LD32(s + i + 192), a7 = LD32(s + i + 224);
-
-		ST32(d + i, a0); ST32(d + i + 32, a1);
-		ST32(d + i + 64, a2); ST32(d + i + 96, a3);
-		ST32(d + i + 128, a4); ST32(d + i + 160, a5);
-		ST32(d + i + 192, a6); ST32(d + i + 224, a7);
+	if (n <= 512) {
+		copy_256(d, s);
+		copy_256(d + n - 256, s + n - 256);
+		return;
 	}
-	/* The last 256 bytes, overlapping the last round. */
-	{
-		const uint8_t *t = s + last;
-		uint8_t *u = d + last;
-		emu_v32 a0 = LD32(t), a1 = LD32(t + 32), a2 = LD32(t + 64),
-			a3 = LD32(t + 96), a4 = LD32(t + 128),
-			a5 = LD32(t + 160), a6 = LD32(t + 192),
-			a7 = LD32(t + 224);
+	last = n - 512;
+	for (i = 0; i < last; i += 512) {
+		const uint8_t *p = s + i;
+		uint8_t *q = d + i;
+		emu_v32 a0 = LD32(p), a1 = LD32(p + 32), a2 = LD32(p + 64),
+			a3 = LD32(p + 96), a4 = LD32(p + 128),
+			a5 = LD32(p + 160), a6 = LD32(p + 192),
+			a7 = LD32(p + 224);
 
-		ST32(u, a0); ST32(u + 32, a1); ST32(u + 64, a2);
-		ST32(u + 96, a3); ST32(u + 128, a4); ST32(u + 160, a5);
-		ST32(u + 192, a6); ST32(u + 224, a7);
+		ST32(q, a0); ST32(q + 32, a1); ST32(q + 64, a2);
+		ST32(q + 96, a3); ST32(q + 128, a4); ST32(q + 160, a5);
+		ST32(q + 192, a6); ST32(q + 224, a7);
+		a0 = LD32(p + 256); a1 = LD32(p + 288); a2 = LD32(p + 320);
+		a3 = LD32(p + 352); a4 = LD32(p + 384); a5 = LD32(p + 416);
+		a6 = LD32(p + 448); a7 = LD32(p + 480);
+		ST32(q + 256, a0); ST32(q + 288, a1); ST32(q + 320, a2);
+		ST32(q + 352, a3); ST32(q + 384, a4); ST32(q + 416, a5);
+		ST32(q + 448, a6); ST32(q + 480, a7);
 	}
+	copy_256(d + last, s + last);
+	copy_256(d + last + 256, s + last + 256);
 }
 
 #if defined(__x86_64__) && !defined(__AVX2__)
@@ -146,6 +171,12 @@ static NO_LOOP_PATTERNS __attribute__((noinline)) void
 copy_base(uint8_t *d, const uint8_t *s, size_t n)
 {
 	copy_body(d, s, n);
+}
+
+void
+emu_copy_base(void *dst, const void *src, size_t n)
+{
+	copy_base(dst, src, n);
 }
 
 #ifdef EMU_COPY_DISPATCH

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * emu_copy against the bytes it must produce: every length 0..9100
+ * emu_copy (and its build for CPUs without AVX2) against the bytes it
+ * must produce: every length 0..9100
  * (past a 9014-byte jumbo frame and several of its 256-byte rounds) at
  * source and destination misalignments 0..63, nothing written outside
  * [dst, dst + n).
@@ -38,24 +39,31 @@ fill_src(void)
 	}
 }
 
+typedef void copy_fn(void *dst, const void *src, size_t n);
+
+/* emu_copy (the CPU's build) and the build without AVX2. */
+static copy_fn *const fns[] = { emu_copy, emu_copy_base };
+static const char *const fn_names[] = { "emu_copy", "emu_copy_base" };
+
 static void
-check_one(size_t n, size_t so, size_t dof)
+check_one(size_t f, size_t n, size_t so, size_t dof)
 {
 	uint8_t *d = dst_buf + GUARD + dof;
 	size_t i;
 
 	memset(dst_buf, 0xA5, sizeof(dst_buf));
-	emu_copy(d, src_buf + so, n);
+	fns[f](d, src_buf + so, n);
 	if (memcmp(d, src_buf + so, n) != 0)
-		fail_msg("len %zu src+%zu dst+%zu: bytes differ", n, so, dof);
+		fail_msg("%s len %zu src+%zu dst+%zu: bytes differ", fn_names[f],
+			 n, so, dof);
 	for (i = 0; i < (size_t)(d - dst_buf); i++)
 		if (dst_buf[i] != 0xA5)
-			fail_msg("len %zu src+%zu dst+%zu: byte %zu before dst written",
-				 n, so, dof, (size_t)(d - dst_buf) - i);
+			fail_msg("%s len %zu src+%zu dst+%zu: byte %zu before dst written",
+				 fn_names[f], n, so, dof, (size_t)(d - dst_buf) - i);
 	for (i = (size_t)(d - dst_buf) + n; i < sizeof(dst_buf); i++)
 		if (dst_buf[i] != 0xA5)
-			fail_msg("len %zu src+%zu dst+%zu: byte %zu after the end written",
-				 n, so, dof, i - (size_t)(d - dst_buf) - n);
+			fail_msg("%s len %zu src+%zu dst+%zu: byte %zu after the end written",
+				 fn_names[f], n, so, dof, i - (size_t)(d - dst_buf) - n);
 }
 
 /* Every length with a few misalignment pairs (the all-pairs run below
@@ -65,13 +73,14 @@ test_emu_copy_every_length(void **state)
 {
 	static const size_t mis[][2] = { { 0, 0 }, { 1, 0 }, { 0, 7 }, { 13, 31 },
 					 { 32, 1 }, { 63, 62 } };
-	size_t n, k;
+	size_t f, n, k;
 
 	(void)state;
 	fill_src();
-	for (n = 0; n <= MAX_LEN; n++)
-		for (k = 0; k < sizeof(mis) / sizeof(mis[0]); k++)
-			check_one(n, mis[k][0], mis[k][1]);
+	for (f = 0; f < 2; f++)
+		for (n = 0; n <= MAX_LEN; n++)
+			for (k = 0; k < sizeof(mis) / sizeof(mis[0]); k++)
+				check_one(f, n, mis[k][0], mis[k][1]);
 }
 
 /* Every misalignment pair at the lengths around each boundary. */
@@ -80,36 +89,39 @@ test_emu_copy_every_misalignment(void **state)
 {
 	static const size_t lens[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33,
 				       63, 64, 65, 127, 128, 129, 255, 256, 257,
-				       511, 512, 513, 1514, 1518, 4096, 9014,
-				       9018, MAX_LEN };
-	size_t k, so, dof;
+				       511, 512, 513, 767, 768, 769, 1023, 1024,
+				       1025, 1514, 1518, 4096, 9014, 9018, MAX_LEN };
+	size_t f, k, so, dof;
 
 	(void)state;
 	fill_src();
-	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
-		for (so = 0; so < MIS; so++)
-			for (dof = 0; dof < MIS; dof++)
-				check_one(lens[k], so, dof);
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+			for (so = 0; so < MIS; so++)
+				for (dof = 0; dof < MIS; dof++)
+					check_one(f, lens[k], so, dof);
 }
 
 /* Exactly sized heap buffers: ASan sees any read or write past them. */
 static void
 test_emu_copy_exact_buffers(void **state)
 {
-	size_t n;
+	size_t f, n;
 
 	(void)state;
 	fill_src();
-	for (n = 1; n <= 1100; n++) {
-		uint8_t *s = malloc(n), *d = malloc(n);
+	for (f = 0; f < 2; f++) {
+		for (n = 1; n <= 1100; n++) {
+			uint8_t *s = malloc(n), *d = malloc(n);
 
-		assert_non_null(s);
-		assert_non_null(d);
-		memcpy(s, src_buf, n);
-		emu_copy(d, s, n);
-		assert_memory_equal(d, s, n);
-		free(s);
-		free(d);
+			assert_non_null(s);
+			assert_non_null(d);
+			memcpy(s, src_buf, n);
+			fns[f](d, s, n);
+			assert_memory_equal(d, s, n);
+			free(s);
+			free(d);
+		}
 	}
 }
 
