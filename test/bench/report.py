@@ -435,6 +435,45 @@ class Report:
                       "host data path"], body), objs
 
 
+def verdict(summary, guests):
+    """Issue 10's targets, checked against this run: lines for the
+    report's top. Only with the two guests named "stock" and "ours"."""
+    if guests != ["stock", "ours"]:
+        return []
+    out = []
+
+    def find(part, case):
+        return next((e for e in summary[part] if e.get("case") == case), None)
+
+    def met(ok):
+        return "met" if ok else "NOT met"
+    for case in ("txonly-64-q1", "rxonly-64-q1"):
+        e = find("instructions", case)
+        if e and e.get("ratio") is not None:
+            out.append("- %s instructions per packet ours/stock %.2f (goal <= 0.6): %s"
+                       % (case, e["ratio"], met(e["ratio"] <= 0.6)))
+        t = find("throughput", case)
+        if t and t.get("ratio_pairwise_median") is not None:
+            r = t["ratio_pairwise_median"]
+            out.append("- %s Mpps ours/stock %.2f (goal >= 1.5): %s" % (case, r, met(r >= 1.5)))
+    lat = {e["guest"]: e for e in summary["latency"]
+           if e.get("case") == "latency-64" and "p99" in e}
+    if "ours" in lat and "stock" in lat:
+        a, b = lat["ours"]["p99"], lat["stock"]["p99"]
+        out.append("- ring-ping p99 ours %.2f us vs stock %.2f (goal ours <= stock): %s"
+                   % (a, b, met(a <= b)))
+    ratios = [(e["case"], e["emulator_over_cheaper_guest"]) for e in summary["instructions"]
+              if e.get("emulator_over_cheaper_guest") is not None]
+    if ratios:
+        over = [(c, r) for c, r in ratios if r >= 0.5]
+        out.append("- emulator below half the cheaper guest's instructions per packet on "
+                   "%d of %d cases measured%s" % (
+                       len(ratios) - len(over), len(ratios),
+                       "" if not over else "; not on " + ", ".join(
+                           "%s (%.2f)" % (c, r) for c, r in over)))
+    return out
+
+
 def plot(results, outdir):
     """Mpps by frame size, one line per mode and guest (1 queue), from
     results.json's summary."""
@@ -576,6 +615,10 @@ def main(argv):
     if rep.notes:
         out += ["", "n/a reasons:", ""]
         out += ["%d. %s" % (i + 1, n) for i, n in enumerate(rep.notes)]
+    goals = verdict(rep.summary, rep.guests)
+    if goals:
+        out = ["## Against issue 10's goals (64 bytes, one queue) and the emulator's target",
+               ""] + goals + [""] + out
     text = "\n".join(out) + "\n"
     print(text)
     with open(os.path.join(a.outdir, "tables.md"), "w", encoding="utf-8") as f:
