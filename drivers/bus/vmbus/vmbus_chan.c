@@ -16,6 +16,7 @@
 #include "hv_chan_geom.h"
 #include "vmbus_private.h"
 #include "vmbus_pkt.h"
+#include "vmbus_ring_inline.h"
 #include "linux/vmbus_sysfs.h"
 
 /* Largest inband/completion header: the descriptor alone. */
@@ -489,8 +490,10 @@ chan_read(struct rte_vmbus_chan *chan, void *buf, uint32_t *len, bool consume)
 		return -EINVAL;
 	if (chan_dead(chan))
 		return -ENODEV;
+	/* Completions arrive one small packet after the other (one per
+	 * page-buffer send): the common case inline, the rest as before. */
 	if (consume)
-		ret = vmbus_ring_read(&chan->rx, buf, *len, &pkt_len);
+		ret = vmbus_ring_read_inline(&chan->rx, buf, *len, &pkt_len);
 	else
 		ret = vmbus_ring_peek(&chan->rx, buf, *len, &pkt_len);
 	if (ret == 0 || ret == -ENOBUFS)
