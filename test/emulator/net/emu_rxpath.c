@@ -645,23 +645,24 @@ rx_fast_scan(const void *const *fp, const size_t *lp, unsigned int cnt,
  * The loopback's common run (the guest's own minimum frames: IPv4, UDP
  * without a checksum, the template's bits IP_OK | UDP_OK): the frames
  * from the first on that rx_fast_ok takes for the same reason, with the
- * verdict's branches and its comparison left out (emu_csum_v4_udp0_ok
- * holds exactly for the frames emu_csum_verify_v4_sized answers those
- * bits for with a zero UDP checksum). It stops at any other frame:
- * rx_fast_scan decides about that one and the rest, so the frames taken
- * are the ones rx_fast_scan alone takes.
+ * verdict's branches and its comparison left out (emu_cs_udp0_run_ok
+ * holds only for unpadded frames emu_csum_verify_v4_sized answers those
+ * bits for with a zero UDP checksum, test_emu_offload compares them).
+ * It stops at any other frame: rx_fast_scan decides about that one, so
+ * the frames taken are the ones rx_fast_scan alone takes.
  */
 static inline __attribute__((always_inline)) unsigned int
 rx_fast_scan_udp0(const void *const *fp, const size_t *lp, unsigned int cnt,
 		  size_t clen, uint32_t filter, uint64_t mac, bool promisc)
 {
-	uint32_t tot_max = (uint32_t)clen - 42u;
+	struct emu_cs_udp0_run r;
 	size_t k;
 
+	emu_cs_udp0_run_init(&r, clen);
 	for (k = 0; k < cnt; k++) {
 		const uint8_t *f = fp[k];
 
-		if (lp[k] != clen || f == NULL || !emu_csum_v4_udp0_ok(f, tot_max) ||
+		if (lp[k] != clen || f == NULL || !emu_cs_udp0_run_ok(&r, f) ||
 		    (!promisc && !rx_filter_run(filter, mac, f)))
 			break;
 	}
@@ -669,26 +670,36 @@ rx_fast_scan_udp0(const void *const *fp, const size_t *lp, unsigned int cnt,
 }
 
 /* rx_fast_scan of a run that sums its frames: a function of its own
- * (one call a run), so its loop has the registers to itself. */
+ * (one call a run), so its loop has the registers to itself. A frame
+ * the common run's loop declines (a padded one, say) goes through
+ * rx_fast_scan alone, and the loop takes up again after it. */
 static __attribute__((noinline)) unsigned int
 rx_fast_scan_verify(const void *const *fp, const size_t *lp, unsigned int cnt,
 		    size_t clen, uint32_t filter, uint64_t mac, uint32_t csum)
 {
+	bool promisc = (filter & RNDIS_PACKET_TYPE_PROMISCUOUS) != 0;
 	unsigned int k = 0;
 
 	if (!emu_csum_v4_len_ok(clen))
 		return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true,
 				    csum, false);
-	if (csum == (RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK) && clen >= 42u) {
-		if (filter & RNDIS_PACKET_TYPE_PROMISCUOUS)
-			k = rx_fast_scan_udp0(fp, lp, cnt, clen, filter, mac, true);
+	if (csum != (RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK) || clen < 42u)
+		return rx_fast_scan(fp, lp, cnt, clen, filter, mac, false, true,
+				    csum, true);
+	while (k < cnt) {
+		if (promisc)
+			k += rx_fast_scan_udp0(fp + k, lp + k, cnt - k, clen,
+					       filter, mac, true);
 		else
-			k = rx_fast_scan_udp0(fp, lp, cnt, clen, filter, mac, false);
-		if (k == cnt)
-			return k;
+			k += rx_fast_scan_udp0(fp + k, lp + k, cnt - k, clen,
+					       filter, mac, false);
+		if (k == cnt ||
+		    rx_fast_scan(fp + k, lp + k, 1, clen, filter, mac, false,
+				 true, csum, true) == 0)
+			break;
+		k++;
 	}
-	return k + rx_fast_scan(fp + k, lp + k, cnt - k, clen, filter, mac,
-				false, true, csum, true);
+	return k;
 }
 
 /* Header and range of a staged frame in sub-allocation idx (small: and

@@ -594,19 +594,44 @@ udp0_ref(const uint8_t *f, size_t len)
 	       f[40] == 0 && f[41] == 0;
 }
 
+/* The IPv4 header sum (bytes 24..25) made right for bytes 14..33. */
+static void
+ip_hdr_sum_fix(uint8_t *f)
+{
+	f[24] = 0;
+	f[25] = 0;
+	wr16(f + 24, ref_fold(ref_csum_add(0, f + 14, 20)));
+}
+
+/* The run's test (emu_cs_udp0_run_ok) against emu_csum_v4_udp0_ok: never
+ * true where that is false, and the same answer for an unpadded frame
+ * (IP total length len - 14). */
+static void
+run_same(const struct emu_cs_udp0_run *run, const uint8_t *f, size_t len)
+{
+	bool ok = emu_csum_v4_udp0_ok(f, (uint32_t)len - 42u);
+	unsigned int tot = (unsigned int)f[16] << 8 | f[17];
+
+	if (emu_cs_udp0_run_ok(run, f))
+		assert_true(ok);
+	else if (tot == len - 14)
+		assert_false(ok);
+}
+
 /*
  * The receive run's shortcut for the loopback's common frame against
  * the full verdict: UDP frames of every length from the smallest up,
  * without and with a UDP checksum, IP packets that fill the frame or
- * not, then every byte changed in turn (twice: one bit, and the byte
- * zeroed, which also makes a summed UDP checksum 0).
+ * not, then every byte changed in turn (each of its bits flipped, and
+ * the byte zeroed, which also makes a summed UDP checksum 0).
  */
 static void
 test_emu_offload_csum_udp0_matches_verify(void **state)
 {
 	uint8_t f[320], g[320];
 	size_t len, end, i;
-	unsigned int taken = 0, summed, b;
+	unsigned int taken = 0, run_taken = 0, summed, b;
+	struct emu_cs_udp0_run run;
 
 	(void)state;
 	for (summed = 0; summed <= 1; summed++) {
@@ -617,22 +642,38 @@ test_emu_offload_csum_udp0_matches_verify(void **state)
 			v4_frame(f, len, end, false, (uint32_t)len);
 			if (!summed)
 				wr16(f + 40, 0);
+			emu_cs_udp0_run_init(&run, len);
 			assert_int_equal(emu_csum_v4_udp0_ok(f, (uint32_t)len - 42u),
 					 udp0_ref(f, len));
 			assert_int_equal(udp0_ref(f, len), !summed);
+			/* Unpadded: the run's test takes it too. */
+			assert_int_equal(emu_cs_udp0_run_ok(&run, f),
+					 !summed && end == len);
 			for (i = 0; i < len; i++) {
-				for (b = 0; b < 2; b++) {
+				for (b = 0; b <= 17; b++) {
 					memcpy(g, f, len);
-					g[i] = b ? 0 : g[i] ^ (uint8_t)(1u << (i % 8));
+					g[i] = b % 9 == 8 ? 0 :
+					       g[i] ^ (uint8_t)(1u << (b % 9));
+					/* The second time, a changed IP header
+					 * field with its header sum made right
+					 * again: the field's own test decides. */
+					if (b >= 9 && (i < 14 || i >= 34 ||
+						       i == 24 || i == 25))
+						continue;
+					if (b >= 9)
+						ip_hdr_sum_fix(g);
 					assert_int_equal(emu_csum_v4_udp0_ok(g, (uint32_t)len - 42u),
 							 udp0_ref(g, len));
+					run_same(&run, g, len);
 					taken += udp0_ref(g, len);
+					run_taken += emu_cs_udp0_run_ok(&run, g);
 				}
 			}
 		}
 	}
 	/* Both answers seen (the comparison is not all "no"). */
 	assert_true(taken > 1000);
+	assert_true(run_taken > 1000);
 }
 
 int
