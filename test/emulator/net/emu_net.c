@@ -765,7 +765,7 @@ nic_free(struct emu_nic *nic)
 	free(nic->frame);
 	free(nic->seg);
 	free(nic->tagged);
-	free(nic->rxb);
+	emu_rx_batch_free(nic);
 	free(nic);
 }
 

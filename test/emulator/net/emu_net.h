@@ -216,7 +216,9 @@ int emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,
 /*
  * Offer n frames in order, each as emu_nic_rx would, but consecutive
  * frames for the same channel travel in one transfer-page packet with a
- * range each (at most rx_max_ranges), which the guest ACKs once.
+ * range each (at most rx_max_ranges), which the guest ACKs once; with
+ * RSS, the common frames of a burst are gathered per channel even when
+ * channels alternate (each channel still gets its frames in order).
  * rc[i] receives frame i's result. Stops at the first frame the host
  * cannot take now (-EAGAIN: ring or buffer full; -ENETDOWN: link, guest
  * state or filter) and returns the number of frames before it: each of

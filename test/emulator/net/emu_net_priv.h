@@ -261,6 +261,28 @@ struct emu_rx_pool_key {
 	uint32_t table[EMU_NET_RSS_ENTRIES];
 };
 
+/*
+ * One queue's transfer-page packet being assembled by the RSS run
+ * (emu_rxpath.c): several queues fill theirs at once, so a burst whose
+ * frames alternate between queues still travels in few packets. Each
+ * is sized when it starts to what the queue's ring has room for, so its
+ * send cannot find the ring full.
+ */
+struct emu_rx_qpkt {
+	uint32_t n;            /* ranges so far */
+	uint32_t cap;          /* ranges it may take */
+	uint32_t first;        /* its first sub-allocation: the trans_id */
+	uint32_t last;         /* its last one: the chain's end */
+	uint64_t bytes;        /* frame bytes, for the counters */
+	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* burst index per range */
+	/* The header, then the ranges, as they go to the ring. */
+	struct vmbus_xfer_page_hdr xh;
+	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];
+};
+_Static_assert(offsetof(struct emu_rx_qpkt, r) ==
+	       offsetof(struct emu_rx_qpkt, xh) + sizeof(struct vmbus_xfer_page_hdr),
+	       "the ranges follow the transfer-page header");
+
 /* Frames of one transfer-page packet being assembled (emu_rxpath.c). */
 struct emu_rx_batch {
 	unsigned int qi;       /* channel the packet goes to */
@@ -285,6 +307,13 @@ struct emu_rx_batch {
 	uint32_t csum;
 	size_t csum_len;       /* the (stripped) length they were found for */
 	struct emu_rx_hdr_tpl tpl;
+	/* RSS on: the burst may take the RSS run (rss_fast: the same
+	 * conditions as fast, no hash PPIs, no mutation armed), and the
+	 * template fits its frames (rss_tpl, checked as tpl_fast). */
+	bool rss_fast;
+	bool rss_tpl;
+	/* The RSS run's packets, per queue (allocated on first use). */
+	struct emu_rx_qpkt *qp[EMU_NET_MAX_QUEUES];
 	uint32_t sub[EMU_NET_RX_RANGES_MAX];
 	/* The transfer-page packet's header, then its ranges: written to
 	 * the ring as they lie (vmbus_pkt_build_xfer_hdr). */
@@ -329,6 +358,9 @@ struct emu_nic {
 	uint32_t rx_frame_off;   /* frame offset in a sub-allocation; 0: after the PPIs */
 	uint32_t rx_max_ranges;  /* ranges per transfer-page packet */
 	struct emu_rx_batch *rxb;
+	/* Tests: every received frame takes the general path (the fast
+	 * paths are compared with it). */
+	bool rx_general;
 	/* Version for which ack_ok was computed (the ACK fast path). */
 	uint32_t ack_version;
 	bool ack_cached, ack_ok;
@@ -511,6 +543,8 @@ bool emu_vf_busy(const struct emu_nic *nic);
 /* emu_nic_rx_burst while steering: unicast to the MAC into the VF. */
 int emu_vf_rx_burst(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int n, uint32_t flags, int *rc);
+/* Free the receive batch and its RSS packets (emu_rxpath.c). */
+void emu_rx_batch_free(struct emu_nic *nic);
 /* emu_nic_rx_burst without steering. */
 int emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 		       const size_t *lens, unsigned int n, uint32_t flags,

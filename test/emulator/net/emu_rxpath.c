@@ -36,6 +36,7 @@
 #include "emu_csum_fast.h"
 #include "emu_net_priv.h"
 #include "emu_offload.h"
+#include "emu_rss_fast.h"
 
 /* Transfer-page packet with n ranges; trans_id = first sub-allocation. */
 static int
@@ -69,12 +70,13 @@ send_xfer(struct emu_net_queue *q, struct vmbus_xfer_page_range *r,
 }
 
 /*
- * The burst's packet (its n ranges in b->r, right after b->xh):
- * send_xfer without copying the ranges into a header of its own.
+ * A packet of n ranges (r, right after its header xh): send_xfer
+ * without copying the ranges into a header of its own.
  */
 static int
-send_xfer_batch(struct emu_net_queue *q, struct emu_rx_batch *b, uint32_t n,
-		uint32_t first, bool bad_range)
+send_xfer_batch(struct emu_net_queue *q, struct vmbus_xfer_page_hdr *xh,
+		struct vmbus_xfer_page_range *r, uint32_t n, uint32_t first,
+		bool bad_range)
 {
 	struct emu_nic *nic = q->nic;
 	uint8_t m[NVSP_RESP_SIZE_V61];
@@ -83,20 +85,20 @@ send_xfer_batch(struct emu_net_queue *q, struct emu_rx_batch *b, uint32_t n,
 
 	if (bad_range) {
 		/* Starts inside, ends past the buffer: guests must refuse it. */
-		b->r[0].byte_offset = nic->rxbuf_size - 8u;
+		r[0].byte_offset = nic->rxbuf_size - 8u;
 		emu_net_log(nic, "fault bad-xfer-range: range %u+%u",
-			    b->r[0].byte_offset, b->r[0].byte_count);
+			    r[0].byte_offset, r[0].byte_count);
 	}
 	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
 					 NVSP_CHANNEL_TYPE_DATA);
 	if (mlen < 0)
 		return mlen;
 	/* Every range is a staged sub-allocation's: none is empty. */
-	hlen = vmbus_pkt_build_xfer_hdr(&b->xh, nic->rxbuf_id, n, (size_t)mlen,
+	hlen = vmbus_pkt_build_xfer_hdr(xh, nic->rxbuf_id, n, (size_t)mlen,
 					first, 0);
 	if (hlen < 0)
 		return hlen;
-	sg[0].base = &b->xh;
+	sg[0].base = xh;
 	sg[0].len = (uint32_t)hlen;
 	sg[1].base = m;
 	sg[1].len = (uint32_t)mlen;
@@ -440,7 +442,7 @@ rx_flush(struct emu_nic *nic, int *rc, unsigned int end)
 	if (n == 0)
 		return 0;
 	b->n = 0;
-	err = send_xfer_batch(nic->q[b->qi], b, n, b->sub[0],
+	err = send_xfer_batch(nic->q[b->qi], &b->xh, b->r, n, b->sub[0],
 			      emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
 	if (err == 0) {
 		st->rx_packets += n;
@@ -500,19 +502,22 @@ _Static_assert(sizeof(struct rndis_packet_msg) + sizeof(struct rndis_ppi_hdr) +
 	       sizeof(uint32_t) <= RX_FAST_HDR && RX_FAST_HDR <= EMU_RX_HDR_MAX,
 	       "rx_fast copies the header and the checksum PPI");
 
-/* May rx_fast use the template for the burst's frames of csum_len? */
+/* May rx_fast (RSS on: the RSS run) use the template for the burst's
+ * frames of csum_len? */
 static void
 rx_fast_check(struct emu_nic *nic)
 {
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
+	bool ok = b->csum_known && t->valid &&
+		  t->present == RNDIS_META_CSUM && t->csum == b->csum &&
+		  t->hash_info == 0 && t->vlan_tci == 0 && t->hash_off == 0 &&
+		  t->msg_len == nic->sub_size &&
+		  t->hdr_len >= RX_FAST_HDR &&
+		  (size_t)t->hdr_len + b->csum_len <= nic->sub_size;
 
-	b->tpl_fast = b->fast && b->csum_known && t->valid &&
-		      t->present == RNDIS_META_CSUM && t->csum == b->csum &&
-		      t->hash_info == 0 && t->vlan_tci == 0 && t->hash_off == 0 &&
-		      t->msg_len == nic->sub_size &&
-		      t->hdr_len >= RX_FAST_HDR &&
-		      (size_t)t->hdr_len + b->csum_len <= nic->sub_size;
+	b->tpl_fast = b->fast && ok;
+	b->rss_tpl = b->rss_fast && ok;
 }
 
 /*
@@ -907,6 +912,315 @@ rx_fast_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
 	return rx_fast_run_vouched(nic, frames, lens, i, n, rc);
 }
 
+/* ---- RSS: one run over several queues ---- */
+
+/* emu_rss_input for any frame the inline one declines (IPv6, a tagged
+ * or odd IPv4 header): off the loop's common path. */
+static __attribute__((noinline, cold)) size_t
+rx_rss_input_other(const uint8_t *f, size_t len, uint32_t types, uint8_t *in,
+		   uint32_t *type)
+{
+	return emu_rss_input(f, len, types, in, type);
+}
+
+/* The queue rss_pick names for frame f (the run sends no hash PPIs);
+ * tmask: entries - 1 when the table's size is a power of two, else 0. */
+static inline __attribute__((always_inline)) unsigned int
+rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
+	     uint32_t types, uint32_t tmask)
+{
+	const struct emu_toeplitz *tz = &nic->rss_tz;
+	uint8_t in[EMU_TOEPLITZ_IN_MAX];
+	uint32_t type, qi, h;
+	size_t n;
+
+	/* The common frame's input lies in it: hashed where it is, with
+	 * the length a constant. */
+	if (hv_likely(emu_rss_v4_len(f, len, types, &n, &type))) {
+		if (hv_likely(n == 12))
+			h = emu_toeplitz_hash_n(tz, f + EMU_RSS_V4_IN_OFF, 12);
+		else if (n == 8)
+			h = emu_toeplitz_hash_n(tz, f + EMU_RSS_V4_IN_OFF, 8);
+		else
+			return 0;
+	} else {
+		n = rx_rss_input_other(f, len, types, in, &type);
+		if (n == 0)
+			return 0;
+		h = emu_toeplitz_hash(tz, in, n);
+	}
+	qi = nic->rss_table[tmask != 0 ? h & tmask : h % nic->rss_entries];
+	/* A queue the guest closed again falls back to the primary. */
+	return qi < EMU_NET_MAX_QUEUES && nic->q[qi] != NULL ? qi : 0;
+}
+
+/*
+ * Ranges queue qi's next packet may take: the packet limit, and what its
+ * ring has room for now (the host is the ring's only writer: the room
+ * can only grow until the packet is sent). 0: none, the general path
+ * decides about the frame (and finds the ring full).
+ */
+static uint32_t
+rx_qpkt_cap(struct emu_nic *nic, unsigned int qi, uint32_t mlen,
+	    uint32_t maxr)
+{
+	struct emu_net_queue *q = nic->q[qi];
+	uint32_t room, cap;
+
+	if (q == NULL || q->broken || vmbus_ring_write_avail(&q->out, &room) != 0 ||
+	    room < VMBUS_PKT_XFER_HDR_LEN(1) + mlen)
+		return 0;
+	cap = (uint32_t)((room - mlen - sizeof(struct vmbus_xfer_page_hdr)) /
+			 sizeof(struct vmbus_xfer_page_range));
+	return cap < maxr ? cap : maxr;
+}
+
+/*
+ * Send queue qi's packet. Sized to the ring's room, it fails only on a
+ * stopped channel or a corrupt ring: its frames are then dropped for
+ * good, as rx_flush drops them.
+ */
+static void
+rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
+	     int *rc)
+{
+	struct emu_chan_stats *st = &nic->qst[qi];
+	uint32_t n = qp->n, j;
+	int err;
+
+	qp->n = 0;
+	qp->cap = 0;
+	nic->sub_next[qp->last] = EMU_SUB_NONE;
+	err = send_xfer_batch(nic->q[qi], &qp->xh, qp->r, n, qp->first,
+			      emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
+	if (err == 0) {
+		st->rx_packets += n;
+		st->rx_bytes += qp->bytes;
+		return;
+	}
+	(void)emu_rx_pkt_release(nic, qp->first);
+	if (err == -EAGAIN)
+		st->rx_drop_ring_full++;
+	for (j = 0; j < n; j++)
+		rc[qp->frame[j]] = -EIO;
+}
+
+/*
+ * rx_fast_ok for the RSS run, with the frame's checksum bits in *cs
+ * instead of a compare with the template's: the run writes them into
+ * each frame's checksum PPI, so frames with other bits (a TCP and a UDP
+ * flow) stay in the run. Same checks in the same order otherwise.
+ */
+static inline __attribute__((always_inline)) bool
+rx_rss_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
+	  uint64_t mac, bool promisc, bool verify, uint32_t csum, bool v4len,
+	  uint32_t *cs)
+{
+	uint16_t type;
+
+	if (len != clen || f == NULL)
+		return false;
+	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, cs)))
+		return promisc || rx_filter_run(filter, mac, f);
+	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
+	memcpy(&type, f + 12, sizeof(type));
+	if (type == rx_tag_tpid_raw() ||
+	    !(promisc || rx_filter_run(filter, mac, f)))
+		return false;
+	*cs = verify ? rx_csum_verify_other(f, clen) : csum;
+	return true;
+}
+
+/*
+ * Where the template's checksum value is (its one PPI, as the encoder
+ * writes it), inside the bytes the run copies; 0: not so laid out.
+ */
+static uint32_t
+rx_tpl_csum_off(const struct emu_rx_hdr_tpl *t)
+{
+	struct rndis_packet_msg h;
+	struct rndis_ppi_hdr ph;
+	uint32_t at, v;
+
+	memcpy(&h, t->bytes, sizeof(h));
+	if (h.ppi_len != RNDIS_PPI_U32_SIZE ||
+	    h.ppi_offset > RX_FAST_HDR - RNDIS_BODY_OFFSET - RNDIS_PPI_U32_SIZE)
+		return 0;
+	at = RNDIS_BODY_OFFSET + h.ppi_offset;
+	memcpy(&ph, t->bytes + at, sizeof(ph));
+	memcpy(&v, t->bytes + at + sizeof(ph), sizeof(v));
+	if (ph.size != RNDIS_PPI_U32_SIZE || ph.type != RNDIS_PPI_CHECKSUM ||
+	    ph.ppi_offset != sizeof(ph) || v != t->csum)
+		return 0;
+	return at + (uint32_t)sizeof(ph);
+}
+
+/*
+ * With RSS on, frames i.. of a burst whose template fits them (rss_tpl):
+ * the checks of rx_fast_run per frame (rx_rss_ok, which gives each
+ * frame its own checksum bits), then the queue rss_pick would name, and the frame staged in that queue's packet
+ * (b->qp) as rx_fast_stage stages it: a packet per queue, not per run
+ * of consecutive frames of one queue. Returns the first frame it did
+ * not take (n: all); every packet is sent before it returns, so the
+ * general path (b) and the run never hold frames at the same time and
+ * each queue gets its frames in order. A frame whose queue has no
+ * buffer or no ring room left is the general path's: it counts it and
+ * stops the burst there, with the ring's wait for room set.
+ */
+static inline __attribute__((always_inline)) unsigned int
+rx_rss_stage(struct emu_nic *nic, const void *const *frames,
+	     const size_t *lens, unsigned int i, unsigned int n, int *rc,
+	     const bool promisc, const bool verify)
+{
+	struct emu_rx_batch *b = nic->rxb;
+	const struct emu_rx_hdr_tpl *t = &b->tpl;
+	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
+	uint32_t *nexts = nic->sub_next;
+	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
+	uint32_t csum = t->csum, filter = nic->filter, staged = 0, idx, cs, co;
+	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
+	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK;
+	/* A table of 2^k entries: the remainder is a mask (1 entry: 0,
+	 * which the remainder gives too). */
+	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
+			 nic->rss_entries - 1u : 0;
+	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev)), open = 0;
+	size_t clen = b->csum_len;
+	bool v4len = emu_csum_v4_len_ok(clen), small = clen - 32u <= 32u;
+	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
+	rx_v16 h0, h1, h2, h3;
+	unsigned int k, qi;
+	int mlen;
+
+	co = rx_tpl_csum_off(t);
+	if (b->n != 0 || clen < EMU_ETH_HLEN || clen > (size_t)nic->mtu ||
+	    co == 0)
+		return i;
+	if (maxr > EMU_NET_RX_RANGES_MAX)
+		maxr = EMU_NET_RX_RANGES_MAX;
+	/* The packets' NVSP message: its length sizes them. */
+	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
+					 NVSP_CHANNEL_TYPE_DATA);
+	if (mlen < 0)
+		return i;
+	/* Every frame of the run has this header, whichever its queue. */
+	memcpy(hdr, t->bytes, RX_FAST_HDR);
+	put_u32(hdr + offsetof(struct rndis_packet_msg, msg_len), ml);
+	put_u32(hdr + offsetof(struct rndis_packet_msg, data_len), (uint32_t)clen);
+	memcpy(&h0, hdr, 16);
+	memcpy(&h1, hdr + 16, 16);
+	memcpy(&h2, hdr + 32, 16);
+	memcpy(&h3, hdr + 48, 16);
+	for (k = i; k < n; k++) {
+		const uint8_t *f = frames[k];
+		struct emu_rx_qpkt *qp;
+		struct emu_rx_pool *p;
+
+		if (!rx_rss_ok(f, lens[k], clen, filter, mac, promisc, verify,
+			       csum, v4len, &cs))
+			break;
+		qi = rx_rss_queue(nic, f, clen, types, tmask);
+		p = &nic->pool[qi];
+		qp = b->qp[qi];
+		if (hv_unlikely(qp == NULL)) {
+			qp = calloc(1, sizeof(*qp));
+			if (qp == NULL)
+				break;
+			b->qp[qi] = qp;
+		}
+		if (p->n == 0)
+			break;
+		if (qp->n == qp->cap) {
+			/* Full (or none yet): send it, size the next. */
+			if (qp->n != 0)
+				rx_qpkt_send(nic, qi, qp, rc);
+			qp->cap = rx_qpkt_cap(nic, qi, (uint32_t)mlen, maxr);
+			if (qp->cap == 0)
+				break;
+			idx = p->free[--p->n];
+			busy[idx] = EMU_SUB_DATA;
+			nic->sub_chan[idx] = (uint8_t)qi;
+			qp->first = idx;
+			qp->bytes = 0;
+			open |= 1ull << qi;
+		} else {
+			idx = p->free[--p->n];
+			busy[idx] = EMU_SUB_MEMBER;
+			nexts[qp->last] = idx;
+		}
+		qp->last = idx;
+		qp->frame[qp->n] = k;
+		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, &qp->r[qp->n],
+			     f, hl, clen, verify && small);
+		/* This frame's checksum bits (summed frames: its own). */
+		if (verify)
+			put_u32(rxbuf + (size_t)idx * size + co, cs);
+		/* Vouched frames through the counted copy (the benchmark's
+		 * window check counts them there). */
+		if (!verify)
+			emu_rx_frame_copy(rxbuf + (size_t)idx * size + hl, f, clen);
+		else if (!small)
+			rx_copy(rxbuf + (size_t)idx * size + hl, f, clen);
+		qp->n++;
+		qp->bytes += clen;
+		rc[k] = 0;
+		staged++;
+	}
+	nic->sub_nfree -= staged;
+	while (open != 0) {
+		qi = (unsigned int)__builtin_ctzll(open);
+		open &= open - 1u;
+		if (b->qp[qi]->n != 0)
+			rx_qpkt_send(nic, qi, b->qp[qi], rc);
+	}
+	return k;
+}
+
+static __attribute__((noinline)) unsigned int
+rx_rss_run_promisc(struct emu_nic *nic, const void *const *frames,
+		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_rss_stage(nic, frames, lens, i, n, rc, true, false);
+}
+
+static __attribute__((noinline)) unsigned int
+rx_rss_run_vouched(struct emu_nic *nic, const void *const *frames,
+		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_rss_stage(nic, frames, lens, i, n, rc, false, false);
+}
+
+static __attribute__((noinline)) unsigned int
+rx_rss_run_verify(struct emu_nic *nic, const void *const *frames,
+		  const size_t *lens, unsigned int i, unsigned int n, int *rc)
+{
+	return rx_rss_stage(nic, frames, lens, i, n, rc, false, true);
+}
+
+static inline unsigned int
+rx_rss_run(struct emu_nic *nic, const void *const *frames, const size_t *lens,
+	   unsigned int i, unsigned int n, int *rc)
+{
+	if (nic->rxb->verify)
+		return rx_rss_run_verify(nic, frames, lens, i, n, rc);
+	if (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS)
+		return rx_rss_run_promisc(nic, frames, lens, i, n, rc);
+	return rx_rss_run_vouched(nic, frames, lens, i, n, rc);
+}
+
+void
+emu_rx_batch_free(struct emu_nic *nic)
+{
+	unsigned int qi;
+
+	if (nic->rxb == NULL)
+		return;
+	for (qi = 0; qi < EMU_NET_MAX_QUEUES; qi++)
+		free(nic->rxb->qp[qi]);
+	free(nic->rxb);
+	nic->rxb = NULL;
+}
+
 /* Any frame: the general path. */
 static __attribute__((noinline)) int
 rx_frame_any(struct emu_nic *nic, unsigned int i, const uint8_t *f,
@@ -920,6 +1234,7 @@ rx_frame_any(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 
 	/* Until this frame succeeded: it may change the checksum bits. */
 	b->tpl_fast = false;
+	b->rss_tpl = false;
 	rc = rx_frame_check(nic, f, len);
 
 	if (rc == 0)
@@ -940,7 +1255,7 @@ rx_frame_any(struct emu_nic *nic, unsigned int i, const uint8_t *f,
 		return -EIO;
 	}
 	batch_add(nic, qi, i, idx, msg_len, len);
-	if (b->fast) {
+	if (b->fast || b->rss_fast) {
 		/* Unverified frames: the next ones may take the template if
 		 * they sum to these bits (rx_fast_run checks each). */
 		if (b->verify) {
@@ -998,6 +1313,7 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 	b->stopped = false;
 	b->csum_known = false;
 	b->tpl_fast = false;
+	b->rss_tpl = false;
 	/* Frames the backend vouches for share the first one's checksum
 	 * bits (EMU_RX_SAME_LAYOUT); any other burst sums every frame
 	 * (verify) and may still share the template frame by frame. A
@@ -1006,12 +1322,31 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 	b->verify = !(flags & EMU_RX_CSUM_GOOD);
 	b->fast = (b->verify || (flags & EMU_RX_SAME_LAYOUT) != 0) &&
 		  (!nic->rss_on || nic->rss_entries == 0) &&
-		  nic->rx_frame_off != 0 &&
+		  nic->rx_frame_off != 0 && !nic->rx_general &&
 		  nic->faults[EMU_FAULT_BAD_RNDIS_LEN] == 0 &&
 		  nic->faults[EMU_FAULT_BAD_PPI] == 0;
+	/* With RSS, the same for the RSS run, for a host that sends no
+	 * hash PPIs (Azure's), and without a mutation armed (its packets
+	 * are sized for the ring before they are sent). */
+	b->rss_fast = (b->verify || (flags & EMU_RX_SAME_LAYOUT) != 0) &&
+		      nic->rss_on && nic->rss_entries != 0 &&
+		      !nic->net->cfg.rx_hash_ppi && nic->mut_armed == 0 &&
+		      nic->rx_frame_off != 0 && !nic->rx_general &&
+		      nic->faults[EMU_FAULT_BAD_RNDIS_LEN] == 0 &&
+		      nic->faults[EMU_FAULT_BAD_PPI] == 0;
 	for (i = 0; i < n; i++) {
 		if (b->tpl_fast) {
 			i = rx_fast_run(nic, frames, lens, i, n, rc);
+			if (i == n)
+				break;
+		} else if (b->rss_tpl) {
+			/* The general path's packet goes first: a queue's
+			 * frames stay in order. */
+			if (rx_flush(nic, rc, i) == -EAGAIN) {
+				rc[b->first_frame] = -EAGAIN;
+				return (int)b->first_frame;
+			}
+			i = rx_rss_run(nic, frames, lens, i, n, rc);
 			if (i == n)
 				break;
 		}

@@ -11,6 +11,7 @@
 
 #include "emu_csum_fast.h"
 #include "emu_offload.h"
+#include "emu_rss_fast.h"
 #include "emu_toeplitz.h"
 #include "ndis_obj.h"
 #include "rndis_wire.h"
@@ -676,6 +677,83 @@ test_emu_offload_csum_udp0_matches_verify(void **state)
 	assert_true(run_taken > 1000);
 }
 
+/* What the inline input answers, emu_rss_input answers too (under
+ * types); returns whether the inline one took the frame. */
+static bool
+rss_expect_same(const uint8_t *f, size_t len, uint32_t types)
+{
+	uint8_t a[36], b[36];
+	uint32_t ta = 0xdead, tb = 0xbeef;
+	size_t na = 99, nb;
+
+	nb = emu_rss_input(f, len, types, b, &tb);
+	if (!emu_rss_input_v4(f, len, types, a, &na, &ta))
+		return false;
+	assert_int_equal(na, nb);
+	assert_int_equal(ta, tb);
+	assert_memory_equal(a, b, na);
+	return true;
+}
+
+/*
+ * The inline hash input of the RSS run (emu_rss_fast.h) against
+ * emu_rss_input (the definition): TCP and UDP frames of every length
+ * and IP total length around the edges, then every byte of each frame
+ * changed in turn (the EtherType, version, header length, total length,
+ * fragment bits, protocol and the tuple all in play), each under all 64
+ * sets of the IPv4 and IPv6 hash types.
+ */
+static void
+test_emu_offload_rss_input_fast_matches(void **state)
+{
+	static const uint32_t types[6] = {
+		NDIS_HASH_IPV4, NDIS_HASH_TCP_IPV4, NDIS_HASH_UDP_IPV4,
+		NDIS_HASH_IPV6, NDIS_HASH_TCP_IPV6, NDIS_HASH_UDP_IPV6,
+	};
+	uint8_t f[128], g[128];
+	uint32_t mask, t, all[64];
+	size_t len, tot, i;
+	unsigned int took = 0, bits;
+	int tcp;
+
+	(void)state;
+	for (mask = 0; mask < 64; mask++) {
+		for (t = 0, i = 0; i < 6; i++)
+			if (mask & (1u << i))
+				t |= types[i];
+		all[mask] = t;
+	}
+	for (tcp = 0; tcp <= 1; tcp++) {
+		for (len = 30; len <= 100; len++) {
+			for (tot = 18; tot + 14 <= len + 2; tot++) {
+				v4_frame(f, sizeof(f), 14 + 60, tcp, (uint32_t)len);
+				f[16] = (uint8_t)(tot >> 8);
+				f[17] = (uint8_t)tot;
+				for (mask = 0; mask < 64; mask++)
+					took += rss_expect_same(f, len, all[mask]);
+			}
+		}
+		v4_frame(f, 64, 64, tcp, 5);
+		for (i = 0; i < 64; i++) {
+			for (bits = 0; bits < 8; bits++) {
+				memcpy(g, f, 64);
+				g[i] ^= (uint8_t)(1u << bits);
+				for (mask = 0; mask < 64; mask += 3)
+					took += rss_expect_same(g, 64, all[mask]);
+			}
+		}
+	}
+	/* The common frame was taken inline (not left to the parse). */
+	assert_true(took > 10000);
+	v4_frame(f, 64, 64, true, 5);
+	assert_true(rss_expect_same(f, 64, NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4));
+	/* Not the common frame: declined, emu_rss_input decides. */
+	f[14] = 0x46; /* options */
+	assert_false(rss_expect_same(f, 64, NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4));
+	v4_frame(f, 64, 64, true, 5);
+	assert_false(rss_expect_same(f, 33, NDIS_HASH_IPV4));
+}
+
 int
 main(void)
 {
@@ -692,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_emu_offload_vlan),
 		cmocka_unit_test(test_emu_offload_rss_input),
 		cmocka_unit_test(test_emu_offload_toeplitz_table),
+		cmocka_unit_test(test_emu_offload_rss_input_fast_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
