@@ -31,13 +31,42 @@ struct emu_loopbe {
 	unsigned int nslots;	 /* a power of two */
 	unsigned int head, tail; /* free-running; head - tail = queued */
 	uint8_t *data;		 /* nslots * slot_size */
-	/* Slot i's frame is ptrs[i] (fixed) and lens[i] bytes: the queued
-	 * frames up to the ring's end are a burst for emu_nic_rx_burst as
-	 * they lie, nothing is gathered per poll. */
+	/* Slot i's frame is ptrs[i] (its slot) and lens[i] bytes: the
+	 * queued frames up to the ring's end are a burst for
+	 * emu_nic_rx_burst as they lie, nothing is gathered per poll. A
+	 * frame the NIC lets the loop hold (xmit_held) is not copied:
+	 * ptrs[i] points into the guest's transmit memory until release,
+	 * which offers it to the guest from there (the frame's one copy)
+	 * or copies it into its slot if it is still queued. */
 	const void **ptrs;
 	size_t *lens;
 	int *rcs;		 /* a burst's results */
+	bool held;		 /* a slot from held_from on points away */
+	unsigned int held_from;
 };
+
+/* Frames up to this length are copied even when they could be held:
+ * two fixed moves cost less than the release's look at the slot. */
+#define LOOP_HOLD_MIN 65u
+
+/* Slot i's own storage. */
+static inline uint8_t *
+loop_slot(const struct emu_loopbe *l, unsigned int i)
+{
+	return l->data + (size_t)i * l->slot_size;
+}
+
+/* Point slot i (ring position head) at the guest's frame. */
+static inline void
+loop_hold(struct emu_loopbe *l, unsigned int head, unsigned int i,
+	  const void *frame)
+{
+	if (!l->held) {
+		l->held = true;
+		l->held_from = head;
+	}
+	l->ptrs[i] = frame;
+}
 
 /*
  * The copy of a frame into its slot: minimum frames (32..64 bytes) as
@@ -81,7 +110,7 @@ loop_xmit(struct emu_backend *be, const void *frame, size_t len)
  */
 static __attribute__((noinline)) void
 loop_xmit_walk(struct emu_loopbe *l, const uint8_t *base,
-	       const struct emu_frame_span *sp, unsigned int n)
+	       const struct emu_frame_span *sp, unsigned int n, bool hold)
 {
 	unsigned int head = l->head, head0 = head, mask = l->nslots - 1;
 	unsigned int limit = l->tail + l->nslots; /* head == limit: full */
@@ -122,8 +151,11 @@ loop_xmit_walk(struct emu_loopbe *l, const uint8_t *base,
 		p++;
 		if (len > slot || head == limit)
 			continue; /* dropped: counted below */
-		loop_copy(data + (size_t)(head & mask) * slot, base + p[-1].off,
-			  len);
+		if (hold && len >= LOOP_HOLD_MIN)
+			loop_hold(l, head, head & mask, base + p[-1].off);
+		else
+			loop_copy(data + (size_t)(head & mask) * slot,
+				  base + p[-1].off, len);
 		lens[head & mask] = len;
 		head++;
 	}
@@ -193,7 +225,45 @@ loop_xmit_burst(struct emu_backend *be, const uint8_t *base,
 		return;
 	if (hv_likely(loop_xmit_small(l, base, sp, n, 0)))
 		return;
-	loop_xmit_walk(l, base, sp, n);
+	loop_xmit_walk(l, base, sp, n, false);
+}
+
+/* loop_xmit_burst for frames in the guest's send sections: the longer
+ * ones stay there until loop_release. */
+static void
+loop_xmit_burst_held(struct emu_backend *be, const uint8_t *base,
+		     const struct emu_frame_span *sp, unsigned int n)
+{
+	struct emu_loopbe *l = (struct emu_loopbe *)be;
+
+	if (n != 0 && sp[0].len == 64 && loop_xmit_small(l, base, sp, n, 64))
+		return;
+	if (hv_likely(loop_xmit_small(l, base, sp, n, 0)))
+		return;
+	loop_xmit_walk(l, base, sp, n, true);
+}
+
+/* loop_xmit without the copy (the frame stays in the guest's memory
+ * until loop_release). */
+static void
+loop_xmit_held(struct emu_backend *be, const void *frame, size_t len)
+{
+	struct emu_loopbe *l = (struct emu_loopbe *)be;
+	unsigned int head = l->head;
+
+	if (len < LOOP_HOLD_MIN) {
+		loop_xmit(be, frame, len);
+		return;
+	}
+	l->base.c.from_guest++;
+	l->base.c.from_guest_bytes += len;
+	if (len > l->slot_size || head - l->tail == l->nslots) {
+		l->base.c.drops++;
+		return;
+	}
+	loop_hold(l, head, head & (l->nslots - 1), frame);
+	l->lens[head & (l->nslots - 1)] = len;
+	l->head = head + 1;
 }
 
 /* Count a refused frame's outcome as emu_be_to_guest does. */
@@ -284,6 +354,36 @@ loop_poll(struct emu_backend *be)
 	}
 }
 
+/*
+ * The NIC's frames may not stay where they are: offer them to the
+ * guest now if allowed (its one copy), then copy those still queued
+ * into their slots and point every slot back at itself. Slots from
+ * held_from to head are the ones a hold may have touched (tail never
+ * passes head, and the ring holds at most nslots).
+ */
+static void
+loop_release(struct emu_backend *be, bool deliver)
+{
+	struct emu_loopbe *l = (struct emu_loopbe *)be;
+	unsigned int k, i, mask = l->nslots - 1;
+	uint8_t *slot;
+
+	if (!l->held)
+		return;
+	if (deliver)
+		loop_poll(be);
+	for (k = l->held_from; k != l->head; k++) {
+		i = k & mask;
+		slot = loop_slot(l, i);
+		if (l->ptrs[i] == slot)
+			continue;
+		if (k - l->tail < l->head - l->tail) /* still queued */
+			loop_copy(slot, l->ptrs[i], l->lens[i]);
+		l->ptrs[i] = slot;
+	}
+	l->held = false;
+}
+
 static void
 loop_print_stats(struct emu_backend *be, FILE *out)
 {
@@ -308,6 +408,9 @@ const struct emu_backend_ops emu_loop_ops = {
 	.name = "loop",
 	.xmit = loop_xmit,
 	.xmit_burst = loop_xmit_burst,
+	.xmit_held = loop_xmit_held,
+	.xmit_burst_held = loop_xmit_burst_held,
+	.release = loop_release,
 	.poll = loop_poll,
 	.print_stats = loop_print_stats,
 	.destroy = loop_destroy,
@@ -341,7 +444,7 @@ emu_loop_backend_create(size_t max_frame, struct emu_backend **out)
 		return -ENOMEM;
 	}
 	for (i = 0; i < l->nslots; i++)
-		l->ptrs[i] = l->data + (size_t)i * l->slot_size;
+		l->ptrs[i] = loop_slot(l, i);
 	l->base.be.ops = &emu_loop_ops;
 	l->base.kind = EMU_BACKEND_LOOP;
 	*out = &l->base.be;

@@ -361,6 +361,12 @@ handle_packet(struct emu_net_queue *q, uint32_t len)
 		return;
 	emu_tx_gpa_forget(q);
 	rc = vmbus_pkt_parse(nic->pkt, len, &pi);
+	/* Anything but a receive completion (which frees receive-buffer
+	 * sub-allocations only, never transmit memory) may change what
+	 * the backend holds (a revoked buffer, a reset): it lets go of the
+	 * guest's frames first. */
+	if (rc != 0 || pi.type != VMBUS_PKT_COMPLETION)
+		emu_nic_tx_release(nic, false);
 	if (rc != 0) {
 		emu_net_proto_error(nic, q, "VMBus packet type %u len %u: %s",
 				    pi.type, len,
@@ -567,6 +573,9 @@ nic_tick(struct emu_nic *nic)
 		if (nic->q[i] == NULL)
 			continue;
 		queue_poll(nic->q[i]);
+		/* Frames the backend holds go back now, before their
+		 * completions (the loopback's one copy). */
+		emu_nic_tx_release(nic, true);
 		if (nic->q[i]->comp_n != 0)
 			emu_tx_comp_flush(nic->q[i]);
 	}
@@ -901,8 +910,19 @@ emu_nic_mac(const struct emu_nic *nic)
 }
 
 void
+emu_nic_tx_release_slow(struct emu_nic *nic, bool deliver)
+{
+	struct emu_backend *be = nic->be;
+
+	nic->be_held = false;
+	if (be != NULL && be->ops->release != NULL)
+		be->ops->release(be, deliver);
+}
+
+void
 emu_nic_set_backend(struct emu_nic *nic, struct emu_backend *be)
 {
+	emu_nic_tx_release(nic, false);
 	if (nic->be != NULL && nic->be != be && nic->be->ops->destroy != NULL)
 		nic->be->ops->destroy(nic->be);
 	nic->be = be;

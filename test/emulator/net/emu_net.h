@@ -159,6 +159,27 @@ struct emu_backend_ops {
 	 */
 	void (*xmit_burst)(struct emu_backend *be, const uint8_t *base,
 			   const struct emu_frame_span *sp, unsigned int n);
+	/*
+	 * Optional, with release: xmit and xmit_burst for frames that lie
+	 * in the guest's transmit memory and stay there, unchanged by the
+	 * host, until the next release call. The NIC calls release before
+	 * the completion of any such frame can reach the guest (and before
+	 * anything else may change its memory), so a backend may keep the
+	 * pointer instead of copying the frame: the loopback then copies a
+	 * frame once, from the guest's transmit pages straight into the
+	 * receive sub-allocation.
+	 */
+	void (*xmit_held)(struct emu_backend *be, const void *frame, size_t len);
+	void (*xmit_burst_held)(struct emu_backend *be, const uint8_t *base,
+				const struct emu_frame_span *sp,
+				unsigned int n);
+	/*
+	 * Stop holding frames: with deliver, the backend may first offer
+	 * them to the guest (emu_nic_rx_burst: the NIC calls it between
+	 * reading the guest's ring and sending completions); whatever it
+	 * still keeps afterwards it copies.
+	 */
+	void (*release)(struct emu_backend *be, bool deliver);
 	/* Called on every loop iteration (a generator injects here); may be NULL. */
 	void (*poll)(struct emu_backend *be);
 	/* One line of counters, e.g. "tap0: rx 10 tx 12 drop 0". */

@@ -332,6 +332,9 @@ struct emu_nic {
 	unsigned int ctrl_delay_ms;
 	uint64_t tx_comp_delay_ns;
 	struct emu_backend *be;
+	/* The backend holds frames in the guest's transmit memory
+	 * (xmit_held): emu_nic_tx_release before their completions go. */
+	bool be_held;
 
 	/* NVSP session (reset whenever the primary channel opens). */
 	uint32_t version;        /* 0 until an INIT succeeded */
@@ -562,6 +565,22 @@ void emu_nvsp_tick(struct emu_nic *nic);
 
 /* The loop tick's time (one clock read per tick, on first use). */
 uint64_t emu_net_tick_now(struct emu_net *net);
+
+/*
+ * End the backend's hold on the guest's transmit frames (xmit_held):
+ * deliver (only between reading the guest's ring and sending
+ * completions: nic_tick) lets it offer them to the guest first; else
+ * it copies them. Called before any completion can leave and before
+ * any packet the fast paths do not take.
+ */
+void emu_nic_tx_release_slow(struct emu_nic *nic, bool deliver);
+
+static inline void
+emu_nic_tx_release(struct emu_nic *nic, bool deliver)
+{
+	if (nic->be_held)
+		emu_nic_tx_release_slow(nic, deliver);
+}
 
 /* emu_txcomp.c: send completions, held back as a real host does. */
 /* Complete trans_id: data SUCCESS waits tx_comp_delay_us, the rest goes

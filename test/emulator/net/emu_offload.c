@@ -322,7 +322,11 @@ emu_csum_verify_parsed(const uint8_t *f, size_t len)
 	if (emu_frame_parse(f, len, &fi) != 0 || fi.ipver == 0)
 		return 0;
 	if (fi.ipver == 4) {
-		uint32_t hlen = (uint32_t)(f[fi.l3_off] & 0x0fu) * 4u;
+		/* The header length the parse checked (l4_off - l3_off),
+		 * not the byte read again: the frame may lie in the guest's
+		 * memory (a loopback frame held in place), which can change
+		 * it between the two reads. */
+		uint32_t hlen = (uint32_t)fi.l4_off - fi.l3_off;
 
 		res |= emu_csum_fold(emu_csum_add(0, f + fi.l3_off, hlen)) == 0 ?
 			       RNDIS_RXCSUM_IP_OK :

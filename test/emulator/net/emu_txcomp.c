@@ -124,6 +124,14 @@ emu_tx_comp_post(struct emu_net_queue *q, uint64_t trans_id, uint32_t status,
 	struct emu_tx_comp c = { trans_id, 0, status, data };
 	bool hold = data && status == NVSP_STATUS_SUCCESS;
 
+	if (hold && q->comp != NULL && q->comp_n < q->comp_cap) {
+		c.t_ns = emu_net_tick_now(q->nic->net);
+		comp_push(q, &c);
+		return;
+	}
+	/* Sent at once below: no frame of this packet (or an earlier one)
+	 * may still be read from the guest's memory then. */
+	emu_nic_tx_release(q->nic, false);
 	if (q->comp == NULL && comp_alloc(q) != 0) {
 		(void)comp_send(q, &c); /* no memory to hold it: at once */
 		return;

@@ -394,13 +394,20 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	off = data_abs;
 	for (k = 0; off >= sp[k].len; k++)
 		off -= sp[k].len;
+	be = nic->be;
 	if (hv_likely(data_len <= sp[k].len - off)) {
+		/* In the guest's pages until its completion goes out (after
+		 * emu_nic_tx_release): a backend may hold it there. */
 		f = sp[k].p + off;
+		if (be != NULL && be->ops->xmit_held != NULL) {
+			be->ops->xmit_held(be, f, data_len);
+			nic->be_held = true;
+			be = NULL;
+		}
 	} else {
 		spans_copy(nic->gather, sp, data_abs, data_len);
 		f = nic->gather;
 	}
-	be = nic->be;
 	if (be != NULL && be->ops->xmit != NULL)
 		be->ops->xmit(be, f, data_len);
 	st = &nic->qst[q->id];

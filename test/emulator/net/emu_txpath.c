@@ -879,17 +879,24 @@ emu_tx_one_plain(struct emu_tx_seen *s, const uint8_t *h, uint32_t hlen,
 	return true;
 }
 
-/* The n frames tx_walk_plain found, to the backend. */
+/*
+ * The n frames tx_walk_plain found, to the backend; held: buf is the
+ * guest's send section, whose completion waits for emu_nic_tx_release.
+ */
 static inline __attribute__((always_inline)) void
 tx_send_plain(struct emu_net_queue *q, const uint8_t *buf,
-	      const struct tx_span *sp, unsigned int n, uint64_t bytes)
+	      const struct tx_span *sp, unsigned int n, uint64_t bytes,
+	      bool held)
 {
 	struct emu_nic *nic = q->nic;
 	struct emu_chan_stats *st = &nic->qst[q->id];
 	struct emu_backend *be = nic->be;
 	unsigned int i;
 
-	if (be != NULL && be->ops->xmit_burst != NULL) {
+	if (held && be != NULL && be->ops->xmit_burst_held != NULL) {
+		be->ops->xmit_burst_held(be, buf, sp, n);
+		nic->be_held = true;
+	} else if (be != NULL && be->ops->xmit_burst != NULL) {
 		be->ops->xmit_burst(be, buf, sp, n);
 	} else if (be != NULL && be->ops->xmit != NULL) {
 		void (*xmit)(struct emu_backend *, const void *, size_t) =
@@ -910,7 +917,7 @@ tx_send_plain(struct emu_net_queue *q, const uint8_t *buf,
  * all, up to the packet's end). A function of its own with few values
  * live, for callers that know EMU_LENIENT_TX_MSG_ALIGN is off: false,
  * with nothing sent, for anything else; tx_data then walks the packet
- * from its start by the same rules.
+ * from its start by the same rules. buf is a send section (held).
  */
 static __attribute__((noinline)) bool
 tx_data_seen(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
@@ -922,7 +929,7 @@ tx_data_seen(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
 	if (tx_seen_run(&q->tx_seen, buf, len, 0, &n, sp, &bytes) != len ||
 	    n == 0)
 		return false;
-	tx_send_plain(q, buf, sp, n, bytes);
+	tx_send_plain(q, buf, sp, n, bytes, true);
 	return true;
 }
 
@@ -935,7 +942,7 @@ tx_data_seen(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
  * host offers, EMU_NET_RNDIS_MAX_PKTS) is walked and parsed again.
  */
 static bool
-tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
+tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len, bool held)
 {
 	struct emu_nic *nic = q->nic;
 	struct emu_chan_stats *st = &nic->qst[q->id];
@@ -951,7 +958,7 @@ tx_data(struct emu_net_queue *q, const uint8_t *buf, uint32_t len)
 
 		n = tx_walk_plain(&q->tx_seen, buf, len, sp, &bytes);
 		if (hv_likely(n != 0)) {
-			tx_send_plain(q, buf, sp, n, bytes);
+			tx_send_plain(q, buf, sp, n, bytes, held);
 			return true;
 		}
 	}
@@ -1053,7 +1060,7 @@ emu_tx_rndis_pkt(struct emu_net_queue *q, const struct vmbus_pkt_info *pi,
 	if (len > 0 && data && nic->rndis != EMU_RNDIS_READY)
 		emu_net_proto_error(nic, q, "RNDIS PACKET_MSG before RNDIS INITIALIZE");
 	else if (len > 0 && data)
-		status = tx_data(q, buf, (uint32_t)len) ? NVSP_STATUS_SUCCESS :
+		status = tx_data(q, buf, (uint32_t)len, false) ? NVSP_STATUS_SUCCESS :
 							  NVSP_STATUS_FAILURE;
 	else if (len > 0) {
 		/* The control path parses a private copy. */
@@ -1130,9 +1137,10 @@ emu_tx_inband_fast(struct emu_net_queue *q, uint32_t len)
 		return false;
 	/* Accepted: emu_tx_rndis_pkt's outcome for a data packet (q->gpa
 	 * vouches that EMU_LENIENT_TX_MSG_ALIGN is off: tx_data_seen may
-	 * take it). */
+	 * take it). The section stays the guest's until the completion:
+	 * the backend may hold its frames. */
 	if (hv_likely(tx_data_seen(q, buf, m.section_size) ||
-		      tx_data(q, buf, m.section_size))) {
+		      tx_data(q, buf, m.section_size, true))) {
 		emu_tx_comp_post_ok(q, d.trans_id);
 		return true;
 	}
