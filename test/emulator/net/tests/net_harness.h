@@ -34,6 +34,11 @@ struct ng_cap {
 	struct emu_backend be;
 	unsigned int n;
 	unsigned int bursts;	/* xmit_burst calls */
+	/* xmit_held / xmit_burst_held: frames held now and in all; release
+	 * calls; releases that came after a completion left while frames
+	 * were held (the NIC's rule: never). */
+	unsigned int held, held_total, releases, late;
+	uint64_t comps_at_hold;	/* completions sent at the first hold */
 	size_t len[NG_MAX_CAP];
 	uint8_t f[NG_MAX_CAP][2048];
 };

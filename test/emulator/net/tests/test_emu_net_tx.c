@@ -379,6 +379,11 @@ test_emu_net_tx_plain_gpa(void **state)
 	assert_int_equal(g->cap.n, 5);
 	assert_int_equal(g->cap.len[4], flen);
 	assert_memory_equal(g->cap.f[4], f, flen);
+	/* Frames in place were held, each released before its
+	 * completion left (the copies of split frames are not held). */
+	assert_true(g->cap.held_total >= 3);
+	assert_int_equal(g->cap.held, 0);
+	assert_int_equal(g->cap.late, 0);
 }
 
 /* A plain frame in two page ranges (header, frame), written into the
@@ -442,6 +447,11 @@ test_emu_net_tx_gpa_state_in_poll(void **state)
 	assert_memory_equal(g->cap.f[0], f, flen);
 	assert_int_equal(ng_qstats(g, 0).tx_packets, 1);
 	assert_true(ng_logged(g, "PACKET_MSG before RNDIS INITIALIZE"));
+	/* The frame held in place was let go before the HALT ran and
+	 * before its completion. */
+	assert_int_equal(g->cap.held_total, 1);
+	assert_int_equal(g->cap.held, 0);
+	assert_int_equal(g->cap.late, 0);
 }
 
 /* A chimney send of frame f from section sec (data_len_delta added to
@@ -530,6 +540,12 @@ test_emu_net_tx_chimney_in_poll(void **state)
 	assert_int_equal(st.tx_errors, 2);
 	assert_true(ng_logged(g, "outside the send buffer"));
 	assert_true(ng_logged(g, "PACKET_MSG before RNDIS INITIALIZE"));
+	/* Both sections' frames were held in place, and released before
+	 * any completion left (the failures' go at once: the NIC lets go
+	 * first). */
+	assert_int_equal(g->cap.held_total, 2);
+	assert_int_equal(g->cap.held, 0);
+	assert_int_equal(g->cap.late, 0);
 }
 
 int
