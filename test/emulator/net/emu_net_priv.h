@@ -273,7 +273,6 @@ struct emu_rx_qpkt {
 	uint32_t cap;          /* ranges it may take */
 	uint32_t first;        /* its first sub-allocation: the trans_id */
 	uint32_t last;         /* its last one: the chain's end */
-	uint64_t bytes;        /* frame bytes, for the counters */
 	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* burst index per range */
 	/* The header, then the ranges, as they go to the ring. */
 	struct vmbus_xfer_page_hdr xh;

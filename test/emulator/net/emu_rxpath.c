@@ -944,7 +944,9 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 		else
 			return 0;
 	} else {
-		n = rx_rss_input_other(f, len, types, in, &type);
+		uint32_t other; /* its own: type stays in a register */
+
+		n = rx_rss_input_other(f, len, types, in, &other);
 		if (n == 0)
 			return 0;
 		h = emu_toeplitz_hash(tz, in, n);
@@ -982,7 +984,7 @@ rx_qpkt_cap(struct emu_nic *nic, unsigned int qi, uint32_t mlen,
  */
 static void
 rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
-	     int *rc)
+	     int *rc, size_t clen)
 {
 	struct emu_chan_stats *st = &nic->qst[qi];
 	uint32_t n = qp->n, j;
@@ -995,7 +997,8 @@ rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 			      emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
 	if (err == 0) {
 		st->rx_packets += n;
-		st->rx_bytes += qp->bytes;
+		/* The run's frames are all clen bytes. */
+		st->rx_bytes += (uint64_t)n * clen;
 		return;
 	}
 	(void)emu_rx_pkt_release(nic, qp->first);
@@ -1058,9 +1061,10 @@ rx_tpl_csum_off(const struct emu_rx_hdr_tpl *t)
 /*
  * With RSS on, frames i.. of a burst whose template fits them (rss_tpl):
  * the checks of rx_fast_run per frame (rx_rss_ok, which gives each
- * frame its own checksum bits), then the queue rss_pick would name, and the frame staged in that queue's packet
- * (b->qp) as rx_fast_stage stages it: a packet per queue, not per run
- * of consecutive frames of one queue. Returns the first frame it did
+ * frame its own checksum bits), then the queue rss_pick would name, and
+ * the frame staged in that queue's packet (b->qp) as rx_fast_stage
+ * stages it: a packet per queue, not per run of consecutive frames of
+ * one queue. Returns the first frame it did
  * not take (n: all); every packet is sent before it returns, so the
  * general path (b) and the run never hold frames at the same time and
  * each queue gets its frames in order. A frame whose queue has no
@@ -1077,7 +1081,7 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
 	uint32_t *nexts = nic->sub_next;
 	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
-	uint32_t csum = t->csum, filter = nic->filter, staged = 0, idx, cs, co;
+	uint32_t csum = t->csum, filter = nic->filter, idx, cs, co;
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK;
 	/* A table of 2^k entries: the remainder is a mask (1 entry: 0,
@@ -1128,20 +1132,21 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 				break;
 			b->qp[qi] = qp;
 		}
-		if (p->n == 0)
-			break;
+		/* The packet's limit includes the pool's free buffers (only
+		 * this packet takes from them during the run). */
 		if (qp->n == qp->cap) {
 			/* Full (or none yet): send it, size the next. */
 			if (qp->n != 0)
-				rx_qpkt_send(nic, qi, qp, rc);
+				rx_qpkt_send(nic, qi, qp, rc, clen);
 			qp->cap = rx_qpkt_cap(nic, qi, (uint32_t)mlen, maxr);
+			if (qp->cap > p->n)
+				qp->cap = p->n;
 			if (qp->cap == 0)
 				break;
 			idx = p->free[--p->n];
 			busy[idx] = EMU_SUB_DATA;
 			nic->sub_chan[idx] = (uint8_t)qi;
 			qp->first = idx;
-			qp->bytes = 0;
 			open |= 1ull << qi;
 		} else {
 			idx = p->free[--p->n];
@@ -1162,16 +1167,15 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 		else if (!small)
 			rx_copy(rxbuf + (size_t)idx * size + hl, f, clen);
 		qp->n++;
-		qp->bytes += clen;
 		rc[k] = 0;
-		staged++;
 	}
-	nic->sub_nfree -= staged;
+	/* Every frame before k was staged. */
+	nic->sub_nfree -= k - i;
 	while (open != 0) {
 		qi = (unsigned int)__builtin_ctzll(open);
 		open &= open - 1u;
 		if (b->qp[qi]->n != 0)
-			rx_qpkt_send(nic, qi, b->qp[qi], rc);
+			rx_qpkt_send(nic, qi, b->qp[qi], rc, clen);
 	}
 	return k;
 }
