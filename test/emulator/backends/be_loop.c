@@ -359,27 +359,36 @@ loop_poll(struct emu_backend *be)
  * guest now if allowed (its one copy), then copy those still queued
  * into their slots and point every slot back at itself. Slots from
  * held_from to head are the ones a hold may have touched (tail never
- * passes head, and the ring holds at most nslots).
+ * passes head, and the ring holds at most nslots): those before tail
+ * are gone (delivered or dropped), the rest still queued.
  */
 static void
 loop_release(struct emu_backend *be, bool deliver)
 {
 	struct emu_loopbe *l = (struct emu_loopbe *)be;
-	unsigned int k, i, mask = l->nslots - 1;
+	unsigned int k, i, head, q0, mask = l->nslots - 1;
+	const void **ptrs = l->ptrs;
 	uint8_t *slot;
 
 	if (!l->held)
 		return;
 	if (deliver)
 		loop_poll(be);
-	for (k = l->held_from; k != l->head; k++) {
+	head = l->head;
+	k = l->held_from;
+	/* tail inside [held_from, head]: the frames before it are gone. */
+	q0 = l->tail - k <= head - k ? l->tail : k;
+	for (; k != q0; k++) {
+		i = k & mask;
+		ptrs[i] = loop_slot(l, i);
+	}
+	for (; k != head; k++) {
 		i = k & mask;
 		slot = loop_slot(l, i);
-		if (l->ptrs[i] == slot)
-			continue;
-		if (k - l->tail < l->head - l->tail) /* still queued */
-			loop_copy(slot, l->ptrs[i], l->lens[i]);
-		l->ptrs[i] = slot;
+		if (ptrs[i] != slot) {
+			loop_copy(slot, ptrs[i], l->lens[i]);
+			ptrs[i] = slot;
+		}
 	}
 	l->held = false;
 }
