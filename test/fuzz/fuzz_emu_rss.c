@@ -25,8 +25,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t a[EMU_TOEPLITZ_IN_MAX], b[EMU_TOEPLITZ_IN_MAX];
+	struct emu_rss_v4_plan plan;
 	uint32_t types, ta, tb;
-	size_t na, nb;
+	size_t na, nb, np;
+	bool took;
 	uint8_t *f;
 
 	if (size < 4 + NDIS_RSS_KEY_SIZE)
@@ -43,9 +45,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nb = emu_rss_input(f, size, types, b, &tb);
 	if (nb > EMU_TOEPLITZ_IN_MAX)
 		abort();
-	if (emu_rss_input_v4(f, size, types, a, &na, &ta) &&
-	    (na != nb || ta != tb || memcmp(a, b, na) != 0))
+	emu_rss_v4_plan_make(&plan, types);
+	took = emu_rss_v4_n(f, size, &plan, &np);
+	if (emu_rss_input_v4(f, size, types, a, &na, &ta)) {
+		if (na != nb || ta != tb || memcmp(a, b, na) != 0 ||
+		    !took || np != nb)
+			abort();
+	} else if (took) {
 		abort();
+	}
 	if (emu_toeplitz_hash(&tz, b, nb) !=
 	    ndis_toeplitz_hash(data + 4, NDIS_RSS_KEY_SIZE, b, nb))
 		abort();

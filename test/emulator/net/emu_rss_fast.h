@@ -73,6 +73,49 @@ emu_rss_v4_len(const uint8_t *f, size_t len, uint32_t types, size_t *n,
 	return true;
 }
 
+/*
+ * emu_rss_v4_len's answers for one set of hash types, worked out once
+ * (a run of frames shares them): the input length of an IPv4 frame with
+ * usable TCP ports, with usable UDP ports, and of any other.
+ */
+struct emu_rss_v4_plan {
+	uint32_t n_tcp, n_udp, n_addr;
+};
+
+static inline void
+emu_rss_v4_plan_make(struct emu_rss_v4_plan *p, uint32_t types)
+{
+	/* Address-only hashing needs its type enabled on its own; no
+	 * IPv4 type at all hashes nothing. */
+	p->n_addr = (types & NDIS_HASH_IPV4) ? 8u : 0u;
+	p->n_tcp = (types & NDIS_HASH_TCP_IPV4) ? 12u : p->n_addr;
+	p->n_udp = (types & NDIS_HASH_UDP_IPV4) ? 12u : p->n_addr;
+}
+
+/* emu_rss_v4_len's length with the types' plan (no type): the same
+ * checks, the answer from the plan. */
+static inline __attribute__((always_inline)) bool
+emu_rss_v4_n(const uint8_t *f, size_t len, const struct emu_rss_v4_plan *p,
+	     size_t *n)
+{
+	uint32_t tot, fp;
+
+	if (len < 34u || len > UINT16_MAX ||
+	    (emu_cs_ld32(f + 12) & EMU_CS_V4_MASK) != EMU_CS_V4_WANT)
+		return false;
+	tot = emu_cs_wire16(emu_cs_ld16(f + 16));
+	if (tot < 20u || tot > len - 14u)
+		return false;
+	fp = emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK;
+	if (fp == EMU_CS_TCP_WANT && tot >= 20u + EMU_TCP_MIN_HLEN)
+		*n = p->n_tcp;
+	else if (fp == EMU_CS_UDP_WANT && tot >= 20u + EMU_UDP_HLEN)
+		*n = p->n_udp;
+	else
+		*n = p->n_addr;
+	return true;
+}
+
 /* emu_rss_input for the common frame (false: emu_rss_input decides):
  * the input copied to in. */
 static inline __attribute__((always_inline)) bool

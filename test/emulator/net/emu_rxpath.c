@@ -923,20 +923,26 @@ rx_rss_input_other(const uint8_t *f, size_t len, uint32_t types, uint8_t *in,
 	return emu_rss_input(f, len, types, in, type);
 }
 
-/* The queue rss_pick names for frame f (the run sends no hash PPIs);
- * tmask: entries - 1 when the table's size is a power of two, else 0. */
+/*
+ * The queue rss_pick names for frame f (the run sends no hash PPIs).
+ * plan: the hash types' input lengths for IPv4; known: the length is
+ * already known to be known_n (a frame the checksum path found to be
+ * IPv4 TCP or UDP with its header inside); tmask: entries - 1 when the
+ * table's size is a power of two, else 0.
+ */
 static inline __attribute__((always_inline)) unsigned int
 rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
-	     uint32_t types, uint32_t tmask)
+	     uint32_t types, const struct emu_rss_v4_plan *plan, bool known,
+	     size_t known_n, uint32_t tmask)
 {
 	const struct emu_toeplitz *tz = &nic->rss_tz;
 	uint8_t in[EMU_TOEPLITZ_IN_MAX];
-	uint32_t type, qi, h;
-	size_t n;
+	uint32_t qi, h;
+	size_t n = known_n;
 
 	/* The common frame's input lies in it: hashed where it is, with
 	 * the length a constant. */
-	if (hv_likely(emu_rss_v4_len(f, len, types, &n, &type))) {
+	if (hv_likely(known || emu_rss_v4_n(f, len, plan, &n))) {
 		if (hv_likely(n == 12))
 			h = emu_toeplitz_hash_n(tz, f + EMU_RSS_V4_IN_OFF, 12);
 		else if (n == 8)
@@ -944,9 +950,9 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 		else
 			return 0;
 	} else {
-		uint32_t other; /* its own: type stays in a register */
+		uint32_t type;
 
-		n = rx_rss_input_other(f, len, types, in, &other);
+		n = rx_rss_input_other(f, len, types, in, &type);
 		if (n == 0)
 			return 0;
 		h = emu_toeplitz_hash(tz, in, n);
@@ -1017,14 +1023,19 @@ rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 static inline __attribute__((always_inline)) bool
 rx_rss_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
 	  uint64_t mac, bool promisc, bool verify, uint32_t csum, bool v4len,
-	  uint32_t *cs)
+	  uint32_t *cs, bool *v4)
 {
 	uint16_t type;
 
+	*v4 = false;
 	if (len != clen || f == NULL)
 		return false;
-	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, cs)))
+	/* Summed inline: untagged IPv4, 20-byte header, not a fragment,
+	 * TCP or UDP with its header inside the IP length (*v4). */
+	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, cs))) {
+		*v4 = true;
 		return promisc || rx_filter_run(filter, mac, f);
+	}
 	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
 	memcpy(&type, f + 12, sizeof(type));
 	if (type == rx_tag_tpid_raw() ||
@@ -1084,6 +1095,8 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t csum = t->csum, filter = nic->filter, idx, cs, co;
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK;
+	struct emu_rss_v4_plan plan;
+	bool v4;
 	/* A table of 2^k entries: the remainder is a mask (1 entry: 0,
 	 * which the remainder gives too). */
 	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
@@ -1096,6 +1109,7 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 	unsigned int k, qi;
 	int mlen;
 
+	emu_rss_v4_plan_make(&plan, types);
 	co = rx_tpl_csum_off(t);
 	if (b->n != 0 || clen < EMU_ETH_HLEN || clen > (size_t)nic->mtu ||
 	    co == 0)
@@ -1121,9 +1135,15 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 		struct emu_rx_pool *p;
 
 		if (!rx_rss_ok(f, lens[k], clen, filter, mac, promisc, verify,
-			       csum, v4len, &cs))
+			       csum, v4len, &cs, &v4))
 			break;
-		qi = rx_rss_queue(nic, f, clen, types, tmask);
+		/* A frame summed inline is IPv4 TCP or UDP with usable ports
+		 * (emu_rss_v4_n's checks held): its length by protocol. */
+		qi = rx_rss_queue(nic, f, clen, types, &plan, verify && v4,
+				  !(verify && v4) ? 0 :
+				  f[23] == EMU_IPPROTO_TCP ? plan.n_tcp :
+							     plan.n_udp,
+				  tmask);
 		p = &nic->pool[qi];
 		qp = b->qp[qi];
 		if (hv_unlikely(qp == NULL)) {
