@@ -925,15 +925,13 @@ rx_rss_input_other(const uint8_t *f, size_t len, uint32_t types, uint8_t *in,
 
 /*
  * The queue rss_pick names for frame f (the run sends no hash PPIs).
- * plan: the hash types' input lengths for IPv4; known: the length is
- * already known to be known_n (a frame the checksum path found to be
- * IPv4 TCP or UDP with its header inside); tmask: entries - 1 when the
- * table's size is a power of two, else 0.
+ * known: f is a frame emu_rss_v4_n takes, its input length known_n
+ * (at f + EMU_RSS_V4_IN_OFF); else emu_rss_input decides. tmask:
+ * entries - 1 when the table's size is a power of two, else 0.
  */
 static inline __attribute__((always_inline)) unsigned int
 rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
-	     uint32_t types, const struct emu_rss_v4_plan *plan, bool known,
-	     size_t known_n, uint32_t tmask)
+	     uint32_t types, bool known, size_t known_n, uint32_t tmask)
 {
 	const struct emu_toeplitz *tz = &nic->rss_tz;
 	uint8_t in[EMU_TOEPLITZ_IN_MAX];
@@ -942,7 +940,7 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 
 	/* The common frame's input lies in it: hashed where it is, with
 	 * the length a constant. */
-	if (hv_likely(known || emu_rss_v4_n(f, len, plan, &n))) {
+	if (hv_likely(known)) {
 		if (hv_likely(n == 12))
 			h = emu_toeplitz_hash_n(tz, f + EMU_RSS_V4_IN_OFF, 12);
 		else if (n == 8)
@@ -1096,7 +1094,9 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK;
 	struct emu_rss_v4_plan plan;
-	bool v4;
+	struct emu_rss_v4_ref ref = { .ok = false };
+	bool v4, known;
+	size_t kn = 0;
 	/* A table of 2^k entries: the remainder is a mask (1 entry: 0,
 	 * which the remainder gives too). */
 	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
@@ -1137,13 +1137,21 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 		if (!rx_rss_ok(f, lens[k], clen, filter, mac, promisc, verify,
 			       csum, v4len, &cs, &v4))
 			break;
-		/* A frame summed inline is IPv4 TCP or UDP with usable ports
-		 * (emu_rss_v4_n's checks held): its length by protocol. */
-		qi = rx_rss_queue(nic, f, clen, types, &plan, verify && v4,
-				  !(verify && v4) ? 0 :
-				  f[23] == EMU_IPPROTO_TCP ? plan.n_tcp :
-							     plan.n_udp,
-				  tmask);
+		/* The input length: a frame summed inline is IPv4 TCP or UDP
+		 * with usable ports (emu_rss_v4_n's checks held), by its
+		 * protocol; a frame whose bytes emu_rss_v4_n reads equal an
+		 * earlier one's, that one's; else emu_rss_v4_n's. */
+		known = verify && v4;
+		if (known) {
+			kn = f[23] == EMU_IPPROTO_TCP ? plan.n_tcp : plan.n_udp;
+		} else if (emu_rss_v4_ref_same(&ref, f)) {
+			known = true;
+			kn = ref.n;
+		} else if (emu_rss_v4_n(f, clen, &plan, &kn)) {
+			known = true;
+			emu_rss_v4_ref_set(&ref, f, kn);
+		}
+		qi = rx_rss_queue(nic, f, clen, types, known, kn, tmask);
 		p = &nic->pool[qi];
 		qp = b->qp[qi];
 		if (hv_unlikely(qp == NULL)) {
