@@ -124,7 +124,7 @@ emu_tx_fast_state_fill(struct emu_net_queue *q)
  * GPA = VA and it holds them whole, else the full translation (the same
  * answer). NULL: not guest memory.
  */
-static inline const uint8_t *
+static inline __attribute__((always_inline)) const uint8_t *
 gpa_page(const struct emu_gpa_cache *c, uint64_t pfn, uint32_t off, uint32_t n)
 {
 	if (c->va && pfn <= (UINT64_MAX >> HV_PAGE_SHIFT)) {
@@ -213,8 +213,8 @@ range_pages(const struct emu_gpa_cache *c,
 }
 
 static inline uint32_t
-gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
-	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
+gpa_spans_loop(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
+	       uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
 {
 	const uint8_t *end = NULL; /* where the last span ends here */
 	unsigned int ns = 0;
@@ -277,6 +277,67 @@ gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 		return 0;
 	*nsp = ns;
 	return (uint32_t)total;
+}
+
+/* Whether [off, off + cnt) is a non-empty part of one page. */
+static inline bool
+range_one_page(uint32_t off, uint32_t cnt)
+{
+	return off < HV_PAGE_SIZE && cnt - 1u < HV_PAGE_SIZE - off;
+}
+
+/* The bytes of range p + n are outside every receive buffer. */
+static inline bool
+outside_rx(const struct emu_gpa_cache *c, const uint8_t *p, uint32_t n)
+{
+	return !(p < c->hull_hi && p + n > c->hull_lo);
+}
+
+_Static_assert(2u * HV_PAGE_SIZE <= EMU_NET_GATHER_MAX,
+	       "two one-page ranges never exceed the gather bound");
+
+/*
+ * gpa_spans_loop, unrolled for two one-page ranges (both DPDK guests:
+ * the RNDIS header, then the frame): the same rules in the same order
+ * (room for both, each range's offset and count, each page translated
+ * and checked in turn, contiguous pieces merged), the same answer.
+ * Any other shape goes to the loop. (test_emu_net_tx.c's page-buffer
+ * cases send both shapes, valid and not.)
+ */
+static inline uint32_t
+gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
+	  uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
+{
+	struct vmbus_gpa_range g0, g1;
+	uint64_t pfn0, pfn1;
+	const uint8_t *p0, *p1;
+
+	if (nranges != 2 || room < 2u * (sizeof(g0) + sizeof(pfn0)))
+		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
+	memcpy(&g0, r, sizeof(g0));
+	memcpy(&g1, r + sizeof(g0) + sizeof(pfn0), sizeof(g1));
+	if (hv_unlikely(!range_one_page(g0.byte_offset, g0.byte_count) ||
+			!range_one_page(g1.byte_offset, g1.byte_count)))
+		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
+	memcpy(&pfn0, r + sizeof(g0), sizeof(pfn0));
+	p0 = gpa_page(c, pfn0, g0.byte_offset, g0.byte_count);
+	if (p0 == NULL || !outside_rx(c, p0, g0.byte_count))
+		return 0;
+	memcpy(&pfn1, r + 2 * sizeof(g0) + sizeof(pfn0), sizeof(pfn1));
+	p1 = gpa_page(c, pfn1, g1.byte_offset, g1.byte_count);
+	if (p1 == NULL || !outside_rx(c, p1, g1.byte_count))
+		return 0;
+	sp[0].p = p0;
+	sp[0].len = g0.byte_count;
+	if (p0 + g0.byte_count == p1) {
+		sp[0].len += g1.byte_count;
+		*nsp = 1;
+	} else {
+		sp[1].p = p1;
+		sp[1].len = g1.byte_count;
+		*nsp = 2;
+	}
+	return g0.byte_count + g1.byte_count;
 }
 
 /*
