@@ -212,35 +212,36 @@ loop_xmit_small(struct emu_loopbe *l, const uint8_t *base,
 	return true;
 }
 
+/* A packet of 64-byte frames (RFC 2544's smallest, testpmd's) with the
+ * length a constant; any other frame: the minimum-frame loop from the
+ * packet's start (slots written past head are unread); the rest by the
+ * walk, which with @held leaves the longer frames in the guest's send
+ * sections until loop_release. */
+static inline void
+loop_xmit_spans(struct emu_backend *be, const uint8_t *base,
+		const struct emu_frame_span *sp, unsigned int n, bool held)
+{
+	struct emu_loopbe *l = (struct emu_loopbe *)be;
+
+	if (n != 0 && sp[0].len == 64 && loop_xmit_small(l, base, sp, n, 64))
+		return;
+	if (hv_likely(loop_xmit_small(l, base, sp, n, 0)))
+		return;
+	loop_xmit_walk(l, base, sp, n, held);
+}
+
 static void
 loop_xmit_burst(struct emu_backend *be, const uint8_t *base,
 		const struct emu_frame_span *sp, unsigned int n)
 {
-	struct emu_loopbe *l = (struct emu_loopbe *)be;
-
-	/* A packet of 64-byte frames (RFC 2544's smallest, testpmd's) with
-	 * the length a constant; any other frame: the minimum-frame loop
-	 * from the packet's start (slots written past head are unread). */
-	if (n != 0 && sp[0].len == 64 && loop_xmit_small(l, base, sp, n, 64))
-		return;
-	if (hv_likely(loop_xmit_small(l, base, sp, n, 0)))
-		return;
-	loop_xmit_walk(l, base, sp, n, false);
+	loop_xmit_spans(be, base, sp, n, false);
 }
 
-/* loop_xmit_burst for frames in the guest's send sections: the longer
- * ones stay there until loop_release. */
 static void
 loop_xmit_burst_held(struct emu_backend *be, const uint8_t *base,
 		     const struct emu_frame_span *sp, unsigned int n)
 {
-	struct emu_loopbe *l = (struct emu_loopbe *)be;
-
-	if (n != 0 && sp[0].len == 64 && loop_xmit_small(l, base, sp, n, 64))
-		return;
-	if (hv_likely(loop_xmit_small(l, base, sp, n, 0)))
-		return;
-	loop_xmit_walk(l, base, sp, n, true);
+	loop_xmit_spans(be, base, sp, n, true);
 }
 
 /* loop_xmit without the copy (the frame stays in the guest's memory
