@@ -32,15 +32,15 @@
 # from its log; the run goes on.
 #
 # Environment: BENCH_GUESTS ("stock ours"), BENCH_REPS (3; 1 with --quick),
-# BENCH_NATIVE_SECS (2), BENCH_PKTS (window of a callgrind run, 100000),
-# BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (8), BENCH_PING_COUNT
+# BENCH_NATIVE_SECS (1.5), BENCH_PKTS (window of a callgrind run, 60000),
+# BENCH_OUT (BUILD-DIR/bench), BENCH_TCP_SECS (6), BENCH_PING_COUNT
 # (50000; 2000 with --quick), BENCH_PING_WARMUP (pings not counted
 # before them, 50000, ~0.2 s: the first ~0.1 s after a port starts has
 # ~40 us round trips in both guests, which made session 10's "p99"),
 # BENCH_LAT_REPS (latency runs a guest, 5; 1 with --quick),
 # BENCH_PARTS ("tput cg ceiling latency tcp vf"; --quick leaves vf out
 # unless asked: BENCH_PARTS=vf --quick for the VF path alone), BENCH_VF_SECS (callgrind window of the
-# VF part, 8; 4 with --quick), BENCH_DOC (a
+# VF part, 6; 4 with --quick), BENCH_DOC (a
 # markdown file whose generated part is replaced with this run, e.g.
 # docs/performance.md), BENCH_ONLY (regex: only the throughput and
 # callgrind cases whose id matches, e.g. 'txonly-64'), BENCH_CG_SIDES
@@ -98,11 +98,11 @@ if [ "$QUICK" = 1 ]; then
 	TCP_QUEUES=(1)
 	VF_SECS=${BENCH_VF_SECS:-4}
 else
-	VF_SECS=${BENCH_VF_SECS:-8}
+	VF_SECS=${BENCH_VF_SECS:-6}
 	REPS=${BENCH_REPS:-3}
-	NATIVE_SECS=${BENCH_NATIVE_SECS:-2}
-	PKTS=${BENCH_PKTS:-100000}
-	TCP_SECS=${BENCH_TCP_SECS:-8}
+	NATIVE_SECS=${BENCH_NATIVE_SECS:-1.5}
+	PKTS=${BENCH_PKTS:-60000}
+	TCP_SECS=${BENCH_TCP_SECS:-6}
 	PING_COUNT=${BENCH_PING_COUNT:-50000}
 	PING_WARMUP=${BENCH_PING_WARMUP:-50000}
 	# The tail moves by a few percent from run to run: five runs a
