@@ -369,6 +369,24 @@ typedef uint64_t gpa_v2 __attribute__((vector_size(16)));
 _Static_assert(sizeof(((struct emu_gpa_cache *)0)->hb) == GPA_HDR,
 	       "the remembered header is the whole copy");
 
+/* Ask emu_tx_one_plain about the header copy hb (hlen bytes, zero
+ * after) of a packet of total bytes and remember its yes (q->gpa). */
+static bool
+gpa_hdr_ask(struct emu_net_queue *q, const uint8_t *hb, uint32_t hlen,
+	    uint32_t total, uint32_t *data_abs, uint32_t *data_len)
+{
+	struct emu_gpa_cache *c = &q->gpa;
+
+	if (!emu_tx_one_plain(&q->tx_seen, hb, hlen, total, data_abs, data_len))
+		return false;
+	memcpy(c->hb, hb, GPA_HDR);
+	c->hlen = hlen;
+	c->total = total;
+	c->data_abs = *data_abs;
+	c->data_len = *data_len;
+	return true;
+}
+
 /*
  * emu_tx_one_plain's verdict on the header copy hb (hlen bytes, zero
  * after) of a packet of total bytes: remembered for the last header it
@@ -394,14 +412,68 @@ gpa_hdr_plain(struct emu_net_queue *q, const uint8_t *hb, uint32_t hlen,
 		*data_len = c->data_len;
 		return true;
 	}
-	if (!emu_tx_one_plain(&q->tx_seen, hb, hlen, total, data_abs, data_len))
-		return false;
-	memcpy(c->hb, hb, GPA_HDR);
-	c->hlen = hlen;
-	c->total = total;
-	c->data_abs = *data_abs;
-	c->data_len = *data_len;
-	return true;
+	return gpa_hdr_ask(q, hb, hlen, total, data_abs, data_len);
+}
+
+/* The private copy of a short header (the vectors gpa_hdr_short read)
+ * laid out as hdr_copy lays it, then asked. */
+static __attribute__((noinline)) bool
+gpa_hdr_short_ask(struct emu_net_queue *q, gpa_v2 a0, gpa_v2 a1, gpa_v2 b0,
+		  gpa_v2 b1, uint32_t n, uint32_t total, uint32_t *data_abs,
+		  uint32_t *data_len)
+{
+	uint8_t hb[GPA_HDR] __attribute__((aligned(16))) = { 0 };
+
+	memcpy(hb, &a0, 16);
+	memcpy(hb + 16, &a1, 16);
+	memcpy(hb + n - 32, &b0, 16);
+	memcpy(hb + n - 16, &b1, 16);
+	return gpa_hdr_ask(q, hb, n, total, data_abs, data_len);
+}
+
+/*
+ * hdr_copy and gpa_hdr_plain for a header range of n bytes, 32 <= n <
+ * GPA_HDR (both DPDK guests' header alone in its range), at p: the one
+ * read of its bytes is two 32-byte loads (the first and last 32, which
+ * cover all n) kept in registers, compared with the remembered copy at
+ * the same places (equal n: both zero past n, so equal bytes [0, n) is
+ * equal copies), and laid out as hdr_copy would only if asked.
+ */
+static inline bool
+gpa_hdr_short(struct emu_net_queue *q, const uint8_t *p, uint32_t n,
+	      uint32_t total, uint32_t *data_abs, uint32_t *data_len)
+{
+	const struct emu_gpa_cache *c = &q->gpa;
+	const uint8_t *ch = (const uint8_t *)c->hb;
+	gpa_v2 a0, a1, b0, b1, x0, x1, d;
+
+	memcpy(&a0, p, 16);
+	memcpy(&a1, p + 16, 16);
+	memcpy(&b0, p + n - 32, 16);
+	memcpy(&b1, p + n - 16, 16);
+	if (hv_likely(c->hlen == n && c->total == total)) {
+		memcpy(&x0, ch + n - 32, 16);
+		memcpy(&x1, ch + n - 16, 16);
+		d = (a0 ^ *(const gpa_v2 *)&c->hb[0]) | (a1 ^ *(const gpa_v2 *)&c->hb[2]) |
+		    (b0 ^ x0) | (b1 ^ x1);
+		if (hv_likely((d[0] | d[1]) == 0)) {
+			*data_abs = c->data_abs;
+			*data_len = c->data_len;
+			return true;
+		}
+	}
+	return gpa_hdr_short_ask(q, a0, a1, b0, b1, n, total, data_abs, data_len);
+}
+
+/* Any other header range: hdr_copy, then gpa_hdr_plain. */
+static __attribute__((noinline)) bool
+gpa_hdr_long(struct emu_net_queue *q, const struct gpa_span *sp, uint32_t total,
+	     uint32_t *data_abs, uint32_t *data_len)
+{
+	uint8_t hb[GPA_HDR] __attribute__((aligned(16))) = { 0 };
+	uint32_t hlen = hdr_copy(hb, sp, total);
+
+	return gpa_hdr_plain(q, hb, hlen, total, data_abs, data_len);
 }
 
 bool
@@ -412,7 +484,6 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	struct vmbus_gpa_direct_hdr h;
 	struct gpa_nvsp m;
 	struct gpa_span sp[GPA_SPANS];
-	uint8_t hb[GPA_HDR] __attribute__((aligned(16))) = { 0 };
 	uint32_t hdr_len, pkt_len, total, hlen, data_abs, data_len, off;
 	struct emu_chan_stats *st;
 	struct emu_backend *be;
@@ -448,9 +519,13 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	if (total == 0)
 		return false;
 	/* The one read of the header and PPIs; every check uses it. */
-	hlen = hdr_copy(hb, sp, total);
-	if (!gpa_hdr_plain(q, hb, hlen, total, &data_abs, &data_len))
+	hlen = sp[0].len;
+	if (hv_likely(hlen - GPA_HDR / 2 < GPA_HDR / 2)) {
+		if (!gpa_hdr_short(q, sp[0].p, hlen, total, &data_abs, &data_len))
+			return false;
+	} else if (!gpa_hdr_long(q, sp, total, &data_abs, &data_len)) {
 		return false;
+	}
 	/* Accepted: from here on the packet is this path's. */
 	off = data_abs;
 	for (k = 0; off >= sp[k].len; k++)

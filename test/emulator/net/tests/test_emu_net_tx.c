@@ -583,6 +583,7 @@ enum two_bad {
 	TWO_FRAME_PFN,    /* frame page not guest memory */
 	TWO_HDR_PFN,      /* header page not guest memory */
 	TWO_ROOM,         /* range_count 2, room for one range */
+	TWO_PPI_LEN,      /* header's ppi_len (in its last 16 bytes) 4 */
 };
 
 /* A plain frame in two one-page ranges (header, frame), spoilt as bad
@@ -609,6 +610,14 @@ two_ranges_put(struct g *g, const uint8_t *f, size_t flen, enum two_bad bad,
 		memmove(g->mem + 42 * HV_PAGE_SIZE - off, hdrpg, (size_t)off);
 		hdrpg = g->mem + 42 * HV_PAGE_SIZE - off;
 		a = g->mem + 42 * HV_PAGE_SIZE;
+	}
+	if (bad == TWO_PPI_LEN) {
+		/* A header of its own (the others' is read in the same
+		 * poll): equal to theirs up to its last 16 bytes. */
+		v = 4;
+		memcpy(g->mem + 38 * HV_PAGE_SIZE, hdrpg, (size_t)off);
+		hdrpg = g->mem + 38 * HV_PAGE_SIZE;
+		memcpy(hdrpg + 32, &v, 4);
 	}
 	memcpy(a, f, flen);
 	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg),
@@ -664,7 +673,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 	static const enum two_bad order[] = {
 		TWO_OK, TWO_MERGED, TWO_HDR_OFF, TWO_OK, TWO_FRAME_CROSS,
 		TWO_FRAME_EMPTY, TWO_OK, TWO_FRAME_PFN, TWO_HDR_PFN, TWO_ROOM,
-		TWO_MERGED,
+		TWO_MERGED, TWO_OK, TWO_PPI_LEN, TWO_OK,
 	};
 	const unsigned int n = sizeof(order) / sizeof(order[0]);
 	struct g *g = *state;
@@ -691,8 +700,8 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		assert_int_equal(got[pi.trans_id], UINT32_MAX);
 		got[pi.trans_id] = status;
 	}
-	/* Valid: sent. A page not guest memory: refused (FAILURE). A
-	 * malformed range: a protocol error, no completion (as Azure). */
+	/* Valid: sent. A page not guest memory or a bad header: refused
+	 * (FAILURE). A malformed range: a protocol error, no completion (as Azure). */
 	for (k = 0; k < n; k++) {
 		switch (order[k]) {
 		case TWO_OK:
@@ -702,6 +711,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 			break;
 		case TWO_FRAME_PFN:
 		case TWO_HDR_PFN:
+		case TWO_PPI_LEN:
 			assert_int_equal(got[k + 1], NVSP_STATUS_FAILURE);
 			break;
 		default:
@@ -709,7 +719,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 			break;
 		}
 	}
-	assert_int_equal(ng_protocol_errors(g), 6);
+	assert_int_equal(ng_protocol_errors(g), 7);
 	/* Each frame taken in one pass is held in place, none by the
 	 * full path: which path answered. */
 	assert_int_equal(g->cap.held_total, full_path ? 0 : ok);
