@@ -390,6 +390,10 @@ struct emu_nic {
 	uint32_t rss_entries;
 	/* The hash by table for rss_key (synced once per receive burst). */
 	struct emu_toeplitz rss_tz;
+	/* rss_table with a queue that is not open as 0 (the primary), as
+	 * rss_pick resolves it: rebuilt with the receive pools, whose key
+	 * holds the table and the open queues (emu_rxpool.c). */
+	uint8_t rss_qmap[EMU_NET_RSS_ENTRIES];
 
 	/* Accelerated networking. */
 	bool vf_offered;

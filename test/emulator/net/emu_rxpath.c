@@ -935,7 +935,7 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 {
 	const struct emu_toeplitz *tz = &nic->rss_tz;
 	uint8_t in[EMU_TOEPLITZ_IN_MAX];
-	uint32_t qi, h;
+	uint32_t h;
 	size_t n = known_n;
 
 	/* The common frame's input lies in it: hashed where it is, with
@@ -955,9 +955,9 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 			return 0;
 		h = emu_toeplitz_hash(tz, in, n);
 	}
-	qi = nic->rss_table[tmask != 0 ? h & tmask : h % nic->rss_entries];
-	/* A queue the guest closed again falls back to the primary. */
-	return qi < EMU_NET_MAX_QUEUES && nic->q[qi] != NULL ? qi : 0;
+	/* The table resolved (a queue the guest closed again: the
+	 * primary), as of this burst's emu_rx_pools_update. */
+	return nic->rss_qmap[tmask != 0 ? h & tmask : h % nic->rss_entries];
 }
 
 /*

@@ -169,6 +169,12 @@ emu_rx_pools_update(struct emu_nic *nic)
 	k->rss_entries = nic->rss_entries;
 	memcpy(k->table, nic->rss_table, sizeof(k->table));
 	pools_split(nic, active_queues(nic, open));
+	for (i = 0; i < EMU_NET_RSS_ENTRIES; i++) {
+		uint32_t qi = nic->rss_table[i];
+
+		nic->rss_qmap[i] = (uint8_t)(qi < EMU_NET_MAX_QUEUES &&
+					     (open & (1ull << qi)) ? qi : 0);
+	}
 }
 
 uint32_t

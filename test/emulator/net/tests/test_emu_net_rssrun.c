@@ -354,6 +354,10 @@ rss_up(struct g *g)
 	assert_int_equal(ng_rndis_set(g, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS,
 				      obj, (uint32_t)n), RNDIS_STATUS_SUCCESS);
 	assert_true(g->nic->rss_on);
+	/* White-box: entries naming a queue that is not open (the guest
+	 * closed it again): its frames go to the primary. */
+	for (i = 0; i < EMU_NET_RSS_ENTRIES; i += 9)
+		g->nic->rss_table[i] = NQ + 5u;
 	ng_set_filter(g, RNDIS_PACKET_TYPE_DIRECTED | RNDIS_PACKET_TYPE_BROADCAST);
 }
 
