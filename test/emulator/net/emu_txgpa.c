@@ -127,7 +127,8 @@ emu_tx_fast_state_fill(struct emu_net_queue *q)
 static inline __attribute__((always_inline)) const uint8_t *
 gpa_page(const struct emu_gpa_cache *c, uint64_t pfn, uint32_t off, uint32_t n)
 {
-	if (c->va && pfn <= (UINT64_MAX >> HV_PAGE_SHIFT)) {
+	/* r_len[] are 0 unless GPA = VA (gpa_cache_fill): no c->va test. */
+	if (pfn <= (UINT64_MAX >> HV_PAGE_SHIFT)) {
 		/* No overflow: pfn << 12 <= 2^64 - 4096, off < 4096. */
 		uint64_t va = (pfn << HV_PAGE_SHIFT) + off, d;
 
@@ -527,9 +528,15 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 		return false;
 	}
 	/* Accepted: from here on the packet is this path's. */
-	off = data_abs;
-	for (k = 0; off >= sp[k].len; k++)
-		off -= sp[k].len;
+	if (ns == 2 && data_abs == sp[0].len) {
+		/* The frame is the second range (both DPDK guests). */
+		k = 1;
+		off = 0;
+	} else {
+		off = data_abs;
+		for (k = 0; off >= sp[k].len; k++)
+			off -= sp[k].len;
+	}
 	be = nic->be;
 	if (hv_likely(data_len <= sp[k].len - off)) {
 		/* In the guest's pages until its completion goes out (after
