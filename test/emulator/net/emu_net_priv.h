@@ -132,6 +132,11 @@ struct emu_net_queue {
 		 * the same packet length get the same one. hlen 0: none. */
 		uint64_t hb[8] __attribute__((aligned(16)));
 		uint32_t hlen, total, data_abs, data_len;
+		/* The last descriptor and NVSP message emu_tx_gpa_fast
+		 * accepted (gpa_desc_ok; kept across polls: they depend on
+		 * their bytes alone). desc_w 0: none. */
+		uint64_t desc_w, nvsp_w;
+		uint32_t desc_rc;
 	} gpa;
 };
 

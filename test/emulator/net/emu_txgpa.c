@@ -477,6 +477,48 @@ gpa_hdr_long(struct emu_net_queue *q, const struct gpa_span *sp, uint32_t total,
 	return gpa_hdr_plain(q, hb, hlen, total, data_abs, data_len);
 }
 
+/*
+ * vmbus_pkt_parse's descriptor rules (completion requested) and
+ * rndis_pkt_fast's and on_rndis_pkt's (no send section) on the private
+ * copies h and *m (read here from pkt, len bytes). A yes is remembered
+ * (q->gpa: the descriptor's first word and range count, the NVSP
+ * message's type and channel type): it depends on these bytes and len
+ * alone, and with the same bytes only pkt_len <= len and the section
+ * index need checking again (emu_tx_gpa_fast). Type 0 is no page
+ * buffer: a zeroed queue remembers nothing.
+ */
+static __attribute__((noinline)) bool
+gpa_desc_ok(struct emu_net_queue *q, const struct vmbus_gpa_direct_hdr *h,
+	    const uint8_t *pkt, uint32_t len, struct gpa_nvsp *m)
+{
+	uint32_t hdr_len = (uint32_t)h->desc.offset8 * VMBUS_PKT_ALIGN;
+	uint32_t pkt_len = (uint32_t)h->desc.len8 * VMBUS_PKT_ALIGN;
+
+	if (h->desc.type != VMBUS_PKT_DATA_GPA_DIRECT || hdr_len < sizeof(*h) ||
+	    pkt_len < hdr_len || pkt_len > len ||
+	    h->desc.flags != VMBUS_PKT_FLAG_COMPLETION_REQUESTED ||
+	    h->range_count == 0 ||
+	    h->range_count > (hdr_len - sizeof(*h)) / (sizeof(struct vmbus_gpa_range) +
+							sizeof(uint64_t)))
+		return false;
+	if (pkt_len - hdr_len < sizeof(*m))
+		return false;
+	memcpy(m, pkt + hdr_len, sizeof(*m));
+	if (m->type != NVSP_MSG_TYPE_SEND_RNDIS_PKT ||
+	    m->channel_type > NVSP_CHANNEL_TYPE_CONTROL ||
+	    m->section_index != NVSP_SECTION_INDEX_NONE)
+		return false;
+	memcpy(&q->gpa.desc_w, &h->desc, sizeof(q->gpa.desc_w));
+	q->gpa.desc_rc = h->range_count;
+	memcpy(&q->gpa.nvsp_w, m, sizeof(q->gpa.nvsp_w));
+	return true;
+}
+
+_Static_assert(offsetof(struct vmbus_pkt_desc, trans_id) == 8,
+	       "type, offset8, len8, flags: the descriptor's first word");
+_Static_assert(offsetof(struct gpa_nvsp, section_index) == 8,
+	       "type and channel_type: the NVSP message's first word");
+
 bool
 emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 {
@@ -485,33 +527,34 @@ emu_tx_gpa_fast(struct emu_net_queue *q, uint32_t len)
 	struct vmbus_gpa_direct_hdr h;
 	struct gpa_nvsp m;
 	struct gpa_span sp[GPA_SPANS];
+	uint64_t dw, mw;
 	uint32_t hdr_len, pkt_len, total, hlen, data_abs, data_len, off;
 	struct emu_chan_stats *st;
 	struct emu_backend *be;
 	const uint8_t *f;
 	unsigned int ns = 0, k;
 
-	/* vmbus_pkt_parse's descriptor rules; completion requested. */
 	if (len < sizeof(h))
 		return false;
 	memcpy(&h, pkt, sizeof(h));
-	hdr_len = (uint32_t)h.desc.offset8 * VMBUS_PKT_ALIGN;
-	pkt_len = (uint32_t)h.desc.len8 * VMBUS_PKT_ALIGN;
-	if (h.desc.type != VMBUS_PKT_DATA_GPA_DIRECT || hdr_len < sizeof(h) ||
-	    pkt_len < hdr_len || pkt_len > len ||
-	    h.desc.flags != VMBUS_PKT_FLAG_COMPLETION_REQUESTED ||
-	    h.range_count == 0 ||
-	    h.range_count > (hdr_len - sizeof(h)) / (sizeof(struct vmbus_gpa_range) +
-						      sizeof(uint64_t)))
+	memcpy(&dw, &h.desc, sizeof(dw));
+	if (hv_likely(dw == q->gpa.desc_w && h.range_count == q->gpa.desc_rc)) {
+		/* The descriptor's first word (type, offsets, flags) and
+		 * range count as the last accepted one: the same verdict on
+		 * every rule below but pkt_len <= len (gpa_desc_ok). */
+		hdr_len = (uint32_t)h.desc.offset8 * VMBUS_PKT_ALIGN;
+		pkt_len = (uint32_t)h.desc.len8 * VMBUS_PKT_ALIGN;
+		if (pkt_len > len)
+			return false;
+		memcpy(&m, pkt + hdr_len, sizeof(m));
+		memcpy(&mw, &m, sizeof(mw));
+		if (mw != q->gpa.nvsp_w || m.section_index != NVSP_SECTION_INDEX_NONE)
+			return false;
+	} else if (!gpa_desc_ok(q, &h, pkt, len, &m)) {
 		return false;
-	/* rndis_pkt_fast's and on_rndis_pkt's: no send section. */
-	if (pkt_len - hdr_len < sizeof(m))
-		return false;
-	memcpy(&m, pkt + hdr_len, sizeof(m));
-	if (m.type != NVSP_MSG_TYPE_SEND_RNDIS_PKT ||
-	    m.channel_type > NVSP_CHANNEL_TYPE_CONTROL ||
-	    m.section_index != NVSP_SECTION_INDEX_NONE)
-		return false;
+	} else {
+		hdr_len = (uint32_t)h.desc.offset8 * VMBUS_PKT_ALIGN;
+	}
 	/* The NIC's state, receive buffers and guest memory: once a poll. */
 	if (hv_unlikely(!q->gpa.ok) && !gpa_cache_fill(q))
 		return false;

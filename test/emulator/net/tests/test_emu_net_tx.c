@@ -584,6 +584,8 @@ enum two_bad {
 	TWO_HDR_PFN,      /* header page not guest memory */
 	TWO_ROOM,         /* range_count 2, room for one range */
 	TWO_PPI_LEN,      /* header's ppi_len (in its last 16 bytes) 4 */
+	TWO_NVSP_TYPE,    /* NVSP message not SEND_RNDIS_PKT */
+	TWO_NVSP_SEC,     /* NVSP message names send section 1 */
 };
 
 /* A plain frame in two one-page ranges (header, frame), spoilt as bad
@@ -651,6 +653,14 @@ two_ranges_put(struct g *g, const uint8_t *f, size_t flen, enum two_bad bad,
 		memcpy(hdr + sizeof(struct vmbus_gpa_direct_hdr) +
 			       sizeof(struct vmbus_gpa_range), &pfn, 8);
 		break;
+	case TWO_NVSP_TYPE:
+		v = NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE;
+		memcpy(m, &v, 4);
+		break;
+	case TWO_NVSP_SEC:
+		v = 1;
+		memcpy(m + 8, &v, 4);
+		break;
 	case TWO_ROOM:
 		/* The descriptor's header ends after the first range (the
 		 * second's bytes become the NVSP message's start). */
@@ -673,13 +683,14 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 	static const enum two_bad order[] = {
 		TWO_OK, TWO_MERGED, TWO_HDR_OFF, TWO_OK, TWO_FRAME_CROSS,
 		TWO_FRAME_EMPTY, TWO_OK, TWO_FRAME_PFN, TWO_HDR_PFN, TWO_ROOM,
-		TWO_MERGED, TWO_OK, TWO_PPI_LEN, TWO_OK,
+		TWO_MERGED, TWO_OK, TWO_PPI_LEN, TWO_OK, TWO_NVSP_TYPE, TWO_OK,
+		TWO_NVSP_SEC, TWO_OK,
 	};
 	const unsigned int n = sizeof(order) / sizeof(order[0]);
 	struct g *g = *state;
 	static uint8_t f[1600];
 	size_t flen = ng_tcp_frame(g, f, 1000);
-	uint32_t got[16], ok = 0;
+	uint32_t got[24], ok = 0;
 	struct vmbus_pkt_info pi;
 	unsigned int k;
 
@@ -700,8 +711,9 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		assert_int_equal(got[pi.trans_id], UINT32_MAX);
 		got[pi.trans_id] = status;
 	}
-	/* Valid: sent. A page not guest memory or a bad header: refused
-	 * (FAILURE). A malformed range: a protocol error, no completion (as Azure). */
+	/* Valid: sent. A page not guest memory, a bad header, a section
+	 * holding no message: refused (FAILURE). A malformed range or NVSP
+	 * message: a protocol error, no completion (as Azure). */
 	for (k = 0; k < n; k++) {
 		switch (order[k]) {
 		case TWO_OK:
@@ -712,6 +724,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		case TWO_FRAME_PFN:
 		case TWO_HDR_PFN:
 		case TWO_PPI_LEN:
+		case TWO_NVSP_SEC:
 			assert_int_equal(got[k + 1], NVSP_STATUS_FAILURE);
 			break;
 		default:
@@ -719,7 +732,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 			break;
 		}
 	}
-	assert_int_equal(ng_protocol_errors(g), 7);
+	assert_int_equal(ng_protocol_errors(g), 9);
 	/* Each frame taken in one pass is held in place, none by the
 	 * full path: which path answered. */
 	assert_int_equal(g->cap.held_total, full_path ? 0 : ok);
