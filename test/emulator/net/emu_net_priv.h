@@ -124,8 +124,9 @@ struct emu_net_queue {
 		const uint8_t *hull_lo;  /* every NIC's receive buffers */
 		const uint8_t *hull_hi;
 		struct emu_guestmem *gm;
-		/* The two hinted guest-memory ranges (va mode; len 0: none). */
-		uint64_t r_va[2], r_len[2];
+		/* The two hinted guest-memory ranges in pages, first page
+		 * number and count (va mode; count 0: none). */
+		uint64_t r_pfn[2], r_npg[2];
 		uint8_t *r_ptr[2];
 		/* The last header emu_tx_one_plain accepted (its private
 		 * copy, zero past hlen) and its verdict: the same bytes for

@@ -99,10 +99,13 @@ gpa_cache_fill(struct emu_net_queue *q)
 	for (k = 0; k < 2; k++) {
 		unsigned int h = k == 0 ? gm->hint_r : gm->hint_r2;
 
-		c->r_len[k] = 0;
-		if (c->va && h < gm->n) {
-			c->r_va[k] = gm->r[h].va;
-			c->r_len[k] = gm->r[h].len;
+		/* In pages (ranges are whole pages: emu_guestmem's
+		 * range_ok; one that were not is left to the translation). */
+		c->r_npg[k] = 0;
+		if (c->va && h < gm->n && gm->r[h].va % HV_PAGE_SIZE == 0 &&
+		    gm->r[h].len % HV_PAGE_SIZE == 0) {
+			c->r_pfn[k] = gm->r[h].va >> HV_PAGE_SHIFT;
+			c->r_npg[k] = gm->r[h].len >> HV_PAGE_SHIFT;
 			c->r_ptr[k] = gm->r[h].ptr;
 		}
 	}
@@ -127,18 +130,15 @@ emu_tx_fast_state_fill(struct emu_net_queue *q)
 static inline __attribute__((always_inline)) const uint8_t *
 gpa_page(const struct emu_gpa_cache *c, uint64_t pfn, uint32_t off, uint32_t n)
 {
-	/* r_len[] are 0 unless GPA = VA (gpa_cache_fill): no c->va test. */
-	if (pfn <= (UINT64_MAX >> HV_PAGE_SHIFT)) {
-		/* No overflow: pfn << 12 <= 2^64 - 4096, off < 4096. */
-		uint64_t va = (pfn << HV_PAGE_SHIFT) + off, d;
+	/* Page pfn inside a cached range (r_npg 0: none, or not GPA =
+	 * VA) holds the n bytes at off whole (off + n <= HV_PAGE_SIZE). */
+	uint64_t d = pfn - c->r_pfn[0];
 
-		d = va - c->r_va[0];
-		if (d < c->r_len[0] && n <= c->r_len[0] - d)
-			return c->r_ptr[0] + d;
-		d = va - c->r_va[1];
-		if (d < c->r_len[1] && n <= c->r_len[1] - d)
-			return c->r_ptr[1] + d;
-	}
+	if (d < c->r_npg[0])
+		return c->r_ptr[0] + (d << HV_PAGE_SHIFT) + off;
+	d = pfn - c->r_pfn[1];
+	if (d < c->r_npg[1])
+		return c->r_ptr[1] + (d << HV_PAGE_SHIFT) + off;
 	return emu_guestmem_translate_hinted(c->gm, pfn, off, n);
 }
 

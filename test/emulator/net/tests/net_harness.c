@@ -239,6 +239,7 @@ ng_setup(void **state, const struct ng_opts *o)
 	c.root = root;
 	c.ring_size = o->ring_size != 0 ? o->ring_size : 256u * 1024u;
 	c.recv_size = 1u << 20;
+	c.gpa_is_va = o->gpa_is_va;
 	c.send_size = 256u * 1024u;
 	assert_int_equal(emu_host_create(&c, &g->h), 0);
 	emu_net_config_defaults(&nc);
@@ -266,6 +267,7 @@ ng_setup(void **state, const struct ng_opts *o)
 	g->mem = aligned_alloc(HV_PAGE_SIZE, NG_MEM_SIZE);
 	assert_non_null(g->mem);
 	memset(g->mem, 0, NG_MEM_SIZE);
+	g->gpa_is_va = o->gpa_is_va;
 	ng_open_device(g);
 	*state = g;
 	return 0;
@@ -304,6 +306,8 @@ ng_gpa_page(const struct g *g, const void *p)
 	const uint8_t *b = p;
 
 	assert_true(b >= g->mem && b < g->mem + NG_MEM_SIZE);
+	if (g->gpa_is_va)
+		return (uint64_t)(uintptr_t)b >> HV_PAGE_SHIFT;
 	return NG_GPA_PAGE + (uint64_t)(b - g->mem) / HV_PAGE_SIZE;
 }
 

@@ -63,6 +63,7 @@ struct g {
 	uint8_t pkt[65536];
 	uint8_t msg[4096];
 	bool mute;             /* planted bug: never ring the doorbell */
+	bool gpa_is_va;        /* ng_gpa_page gives VA page numbers */
 };
 
 struct ng_opts {
@@ -75,6 +76,7 @@ struct ng_opts {
 	bool txtbl_offset_quirk;
 	uint32_t resp_size_pre61;   /* 0 = the default (40) */
 	bool doorbell_poll;         /* leniency: read rings without signals */
+	bool gpa_is_va;             /* leniency: GPA = VA (--gpa-mode=va) */
 	/*
 	 * Host settings over the harness defaults (which are the service's
 	 * defaults, but send completions without delay so that a test sees

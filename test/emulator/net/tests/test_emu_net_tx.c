@@ -573,6 +573,20 @@ setup_up_full(void **state)
 	return 0;
 }
 
+/* GPA = VA (--gpa-mode=va, as the benchmarks run): the one-pass path's
+ * cached guest-memory ranges (emu_txgpa.c, gpa_page). */
+static int
+setup_up_va(void **state)
+{
+	const struct ng_opts o = { .max_version = NVSP_VERSION_61,
+				    .gpa_is_va = true };
+
+	ng_setup(state, &o);
+	ng_bring_up(*state);
+	full_path = false;
+	return 0;
+}
+
 /* How a two-range send is spoilt (two_ranges_put). */
 enum two_bad {
 	TWO_OK = 0,
@@ -586,6 +600,8 @@ enum two_bad {
 	TWO_PPI_LEN,      /* header's ppi_len (in its last 16 bytes) 4 */
 	TWO_NVSP_TYPE,    /* NVSP message not SEND_RNDIS_PKT */
 	TWO_NVSP_SEC,     /* NVSP message names send section 1 */
+	TWO_PFN_END,      /* frame page the one after guest memory */
+	TWO_PFN_BEFORE,   /* frame page the one before guest memory */
 };
 
 /* A plain frame in two one-page ranges (header, frame), spoilt as bad
@@ -653,6 +669,14 @@ two_ranges_put(struct g *g, const uint8_t *f, size_t flen, enum two_bad bad,
 		memcpy(hdr + sizeof(struct vmbus_gpa_direct_hdr) +
 			       sizeof(struct vmbus_gpa_range), &pfn, 8);
 		break;
+	case TWO_PFN_END:
+		pfn = ng_gpa_page(g, g->mem + NG_MEM_SIZE - 1) + 1;
+		memcpy(hdr + r1 + sizeof(struct vmbus_gpa_range), &pfn, 8);
+		break;
+	case TWO_PFN_BEFORE:
+		pfn = ng_gpa_page(g, g->mem) - 1;
+		memcpy(hdr + r1 + sizeof(struct vmbus_gpa_range), &pfn, 8);
+		break;
 	case TWO_NVSP_TYPE:
 		v = NVSP_MSG_TYPE_SEND_RNDIS_PKT_COMPLETE;
 		memcpy(m, &v, 4);
@@ -684,7 +708,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		TWO_OK, TWO_MERGED, TWO_HDR_OFF, TWO_OK, TWO_FRAME_CROSS,
 		TWO_FRAME_EMPTY, TWO_OK, TWO_FRAME_PFN, TWO_HDR_PFN, TWO_ROOM,
 		TWO_MERGED, TWO_OK, TWO_PPI_LEN, TWO_OK, TWO_NVSP_TYPE, TWO_OK,
-		TWO_NVSP_SEC, TWO_OK,
+		TWO_NVSP_SEC, TWO_OK, TWO_PFN_END, TWO_PFN_BEFORE, TWO_OK,
 	};
 	const unsigned int n = sizeof(order) / sizeof(order[0]);
 	struct g *g = *state;
@@ -725,6 +749,8 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		case TWO_HDR_PFN:
 		case TWO_PPI_LEN:
 		case TWO_NVSP_SEC:
+		case TWO_PFN_END:
+		case TWO_PFN_BEFORE:
 			assert_int_equal(got[k + 1], NVSP_STATUS_FAILURE);
 			break;
 		default:
@@ -732,7 +758,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 			break;
 		}
 	}
-	assert_int_equal(ng_protocol_errors(g), 9);
+	assert_int_equal(ng_protocol_errors(g), 11);
 	/* Each frame taken in one pass is held in place, none by the
 	 * full path: which path answered. */
 	assert_int_equal(g->cap.held_total, full_path ? 0 : ok);
@@ -770,6 +796,8 @@ main(void)
 						setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_two_ranges,
 						setup_up_full, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_two_ranges,
+						setup_up_va, ng_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
