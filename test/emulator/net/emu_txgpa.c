@@ -280,12 +280,21 @@ gpa_spans_loop(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 	return (uint32_t)total;
 }
 
-/* Whether [off, off + cnt) is a non-empty part of one page. */
-static inline bool
-range_one_page(uint32_t off, uint32_t cnt)
+/*
+ * The offset of the last byte of [off, off + cnt) from its first page's
+ * start, counted so that it is below HV_PAGE_SIZE exactly when cnt != 0
+ * and the range lies inside one page (off < HV_PAGE_SIZE and cnt - 1 <
+ * HV_PAGE_SIZE - off): cnt 0 gives at least 2^32 - 1, and no sum wraps
+ * in 64 bits. Of two such values, both are below HV_PAGE_SIZE (a power
+ * of two) exactly when their OR is.
+ */
+static inline uint64_t
+range_last(uint32_t off, uint32_t cnt)
 {
-	return off < HV_PAGE_SIZE && cnt - 1u < HV_PAGE_SIZE - off;
+	return (uint64_t)off + (uint32_t)(cnt - 1u);
 }
+
+_Static_assert((HV_PAGE_SIZE & (HV_PAGE_SIZE - 1)) == 0, "a power of two");
 
 /* The bytes of range p + n are outside every receive buffer. */
 static inline bool
@@ -317,8 +326,8 @@ gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
 	memcpy(&g0, r, sizeof(g0));
 	memcpy(&g1, r + sizeof(g0) + sizeof(pfn0), sizeof(g1));
-	if (hv_unlikely(!range_one_page(g0.byte_offset, g0.byte_count) ||
-			!range_one_page(g1.byte_offset, g1.byte_count)))
+	if (hv_unlikely((range_last(g0.byte_offset, g0.byte_count) |
+			 range_last(g1.byte_offset, g1.byte_count)) >= HV_PAGE_SIZE))
 		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
 	memcpy(&pfn0, r + sizeof(g0), sizeof(pfn0));
 	p0 = gpa_page(c, pfn0, g0.byte_offset, g0.byte_count);

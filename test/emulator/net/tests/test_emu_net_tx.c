@@ -602,6 +602,7 @@ enum two_bad {
 	TWO_NVSP_SEC,     /* NVSP message names send section 1 */
 	TWO_PFN_END,      /* frame page the one after guest memory */
 	TWO_PFN_BEFORE,   /* frame page the one before guest memory */
+	TWO_FRAME_CROSS1, /* frame range one byte past its page */
 };
 
 /* A plain frame in two one-page ranges (header, frame), spoilt as bad
@@ -658,6 +659,10 @@ two_ranges_put(struct g *g, const uint8_t *f, size_t flen, enum two_bad bad,
 		v = HV_PAGE_SIZE - 100;
 		memcpy(hdr + r1 + 4, &v, 4);
 		break;
+	case TWO_FRAME_CROSS1:
+		v = (uint32_t)(HV_PAGE_SIZE - flen + 1);
+		memcpy(hdr + r1 + 4, &v, 4);
+		break;
 	case TWO_FRAME_EMPTY:
 		v = 0;
 		memcpy(hdr + r1, &v, 4);
@@ -709,6 +714,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 		TWO_FRAME_EMPTY, TWO_OK, TWO_FRAME_PFN, TWO_HDR_PFN, TWO_ROOM,
 		TWO_MERGED, TWO_OK, TWO_PPI_LEN, TWO_OK, TWO_NVSP_TYPE, TWO_OK,
 		TWO_NVSP_SEC, TWO_OK, TWO_PFN_END, TWO_PFN_BEFORE, TWO_OK,
+		TWO_FRAME_CROSS1, TWO_OK,
 	};
 	const unsigned int n = sizeof(order) / sizeof(order[0]);
 	struct g *g = *state;
@@ -758,7 +764,7 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 			break;
 		}
 	}
-	assert_int_equal(ng_protocol_errors(g), 11);
+	assert_int_equal(ng_protocol_errors(g), 12);
 	/* Each frame taken in one pass is held in place, none by the
 	 * full path: which path answered. */
 	assert_int_equal(g->cap.held_total, full_path ? 0 : ok);
