@@ -17,6 +17,9 @@
 
 #include "emu_copy.h"
 
+/* From here on emu_copy is glibc's memcpy (see emu_copy). */
+#define EMU_COPY_LIBC_MIN 4096u
+
 /* 32 bytes, any alignment, any type's storage. */
 typedef uint8_t emu_v32 __attribute__((vector_size(32), aligned(1), may_alias));
 typedef uint8_t emu_v16 __attribute__((vector_size(16), aligned(1), may_alias));
@@ -204,6 +207,15 @@ copy_pick(void)
 void
 emu_copy(void *dst, const void *src, size_t n)
 {
+	/* Jumbo frames: glibc's memcpy (rep movsb at these sizes) moved a
+	 * 9014-byte frame to the guest 1.65x faster than the vector loop
+	 * below (rxonly-9014, ours, idle: 1.08-1.12 vs 0.66 Mpps), though
+	 * callgrind counts rep movsb once per byte (9015 "instructions"
+	 * a frame against 668). The wall clock is what a guest waits on. */
+	if (n >= EMU_COPY_LIBC_MIN) {
+		memcpy(dst, src, n);
+		return;
+	}
 #ifdef EMU_COPY_DISPATCH
 	int k = __atomic_load_n(&copy_kind, __ATOMIC_RELAXED);
 
