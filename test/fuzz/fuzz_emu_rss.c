@@ -5,7 +5,11 @@
  * run): the inline input of the common IPv4 frame (emu_rss_fast.h) must
  * agree with emu_rss_input (the full parse) whenever it takes a frame,
  * and the table hash (emu_toeplitz.h) with ndis_toeplitz_hash (the
- * definition). Input: 4 bytes of hash types, 40 of key, then the frame.
+ * definition). The run's memo (emu_rss_memo.h) shares an answer between
+ * frames whose compared bytes are equal: a copy of the frame with every
+ * other byte and bit changed must get the same input length and input
+ * from emu_rss_v4_n, and the memo must name it.
+ * Input: 4 bytes of hash types, 40 of key, then the frame.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,12 +18,62 @@
 
 #include "emu_offload.h"
 #include "emu_rss_fast.h"
+#include "emu_rss_memo.h"
 #include "emu_toeplitz.h"
 #include "ndis_obj.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct emu_toeplitz tz;
+static struct emu_rss_memo memo;
+
+/*
+ * f (size bytes, emu_rss_v4_n took it with input length np) remembered
+ * under a queue; a copy with every byte and bit the memo does not
+ * compare flipped must be taken with the same length and input, and be
+ * found in the memo.
+ */
+static void
+memo_check(const uint8_t *f, size_t size, const struct emu_rss_v4_plan *plan,
+	   size_t np)
+{
+	/* The compared bits of bytes 12..23 (EMU_RSS_REF_LO_MASK over
+	 * 12..19, EMU_CS_FRAG_PROTO_MASK over 20..23) and all of 26..37. */
+	uint64_t lo_mask = EMU_RSS_REF_LO_MASK;
+	uint32_t fp_mask = EMU_CS_FRAG_PROTO_MASK, in1;
+	uint8_t keep[EMU_RSS_MEMO_MIN_LEN], qmap[1] = { 0 };
+	unsigned int qi = ~0u;
+	size_t i, n2;
+	uint8_t *g;
+
+	if (size < EMU_RSS_MEMO_MIN_LEN)
+		return;
+	memset(keep, 0, sizeof(keep));
+	memcpy(keep + 12, &lo_mask, sizeof(lo_mask));
+	memcpy(keep + 20, &fp_mask, sizeof(fp_mask));
+	memset(keep + 26, 0xff, 12);
+	g = malloc(size);
+	if (g == NULL)
+		return;
+	for (i = 0; i < size; i++)
+		g[i] = (uint8_t)(f[i] ^ ~(i < sizeof(keep) ? keep[i] : 0u));
+	memo.valid = false;
+	if (!emu_rss_memo_sync(&memo, size, 0, 0, tz.key, qmap))
+		abort();
+	emu_rss_memo_put(&memo, f, 5u);
+	if (!emu_rss_memo_get(&memo, g, &qi) || qi != 5u)
+		abort();
+	if (!emu_rss_v4_n(g, size, plan, &n2) || n2 != np ||
+	    memcmp(f + EMU_RSS_V4_IN_OFF, g + EMU_RSS_V4_IN_OFF, np) != 0)
+		abort();
+	/* Any compared byte changed: not found. */
+	memcpy(&in1, g + 34, sizeof(in1));
+	in1 ^= 1u;
+	memcpy(g + 34, &in1, sizeof(in1));
+	if (emu_rss_memo_get(&memo, g, &qi))
+		abort();
+	free(g);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,6 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (took) {
 		abort();
 	}
+	if (took)
+		memo_check(f, size, &plan, np);
 	if (emu_toeplitz_hash(&tz, b, nb) !=
 	    ndis_toeplitz_hash(data + 4, NDIS_RSS_KEY_SIZE, b, nb))
 		abort();

@@ -13,6 +13,7 @@
 
 #include "emu_copy.h"
 #include "emu_net.h"
+#include "emu_rss_memo.h"
 #include "emu_toeplitz.h"
 #include "hv_compiler.h"
 #include "ndis_obj.h"
@@ -319,6 +320,8 @@ struct emu_rx_batch {
 	bool rss_tpl;
 	/* The RSS run's packets, per queue (allocated on first use). */
 	struct emu_rx_qpkt *qp[EMU_NET_MAX_QUEUES];
+	/* The RSS run's queues by frame bytes (emu_rss_memo.h). */
+	struct emu_rss_memo memo;
 	uint32_t sub[EMU_NET_RX_RANGES_MAX];
 	/* The transfer-page packet's header, then its ranges: written to
 	 * the ring as they lie (vmbus_pkt_build_xfer_hdr). */
@@ -328,6 +331,8 @@ struct emu_rx_batch {
 _Static_assert(offsetof(struct emu_rx_batch, r) ==
 	       offsetof(struct emu_rx_batch, xh) + sizeof(struct vmbus_xfer_page_hdr),
 	       "the ranges follow the transfer-page header");
+_Static_assert(EMU_NET_RSS_ENTRIES <= EMU_RSS_MEMO_QMAP,
+	       "the RSS memo holds any indirection table");
 
 struct emu_nic {
 	struct emu_net *net;

@@ -37,6 +37,7 @@
 #include "emu_net_priv.h"
 #include "emu_offload.h"
 #include "emu_rss_fast.h"
+#include "emu_rss_memo.h"
 
 /* Transfer-page packet with n ranges; trans_id = first sub-allocation. */
 static int
@@ -1210,10 +1211,227 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
 	return k;
 }
 
+/*
+ * The RSS run of vouched frames in two passes: first every frame is
+ * checked and given its queue, its burst index appended to that queue's
+ * packet (qp->frame), then each queue's frames are staged and sent as
+ * rx_fast_stage stages one queue's, with its pool, chain and ranges in
+ * registers. The frames taken, their queues, sub-allocations, packets
+ * and counters are rx_rss_stage's (test_emu_net_rssrun compares both
+ * with the general path); only a queue whose packet is full ends the
+ * run there, where rx_rss_stage would send it and start another: the
+ * general path then takes that frame and the run goes on after it.
+ */
+
+/* Per queue: the frames its packet may still take (0 until it has
+ * one), and where the next frame's index goes. left is not a uint32_t:
+ * the index stores through wp cannot change it. */
+struct rx_rss_sort {
+	uint16_t left[EMU_NET_MAX_QUEUES];
+	uint32_t *wp[EMU_NET_MAX_QUEUES];
+	uint64_t opened;       /* queues with a packet in this run */
+	uint32_t mlen, maxr;   /* NVSP message length, packet limit */
+};
+
+/* A packet for queue qi, sized as rx_rss_stage sizes one; false: none
+ * (no ring room or buffer, or the run's one is full): the run ends. */
+static __attribute__((noinline)) bool
+rx_rss_sort_open(struct emu_nic *nic, struct rx_rss_sort *s, unsigned int qi)
+{
+	struct emu_rx_batch *b = nic->rxb;
+	struct emu_rx_qpkt *qp = b->qp[qi];
+	uint32_t cap;
+
+	if (s->opened & (1ull << qi))
+		return false;
+	if (qp == NULL) {
+		qp = calloc(1, sizeof(*qp));
+		if (qp == NULL)
+			return false;
+		b->qp[qi] = qp;
+	}
+	cap = rx_qpkt_cap(nic, qi, s->mlen, s->maxr);
+	if (cap > nic->pool[qi].n)
+		cap = nic->pool[qi].n;
+	if (cap == 0)
+		return false;
+	s->opened |= 1ull << qi;
+	s->left[qi] = (uint16_t)cap;
+	s->wp[qi] = qp->frame;
+	return true;
+}
+
+/*
+ * The queue of frame f (clen bytes) the memo does not know: rx_rss_ok's
+ * checks, then the input and the hash as rx_rss_stage finds them, the
+ * answer remembered for a frame hashed inline. -1: the run does not
+ * take f.
+ */
+static __attribute__((noinline)) int
+rx_rss_pick_full(struct emu_nic *nic, const uint8_t *f, size_t clen,
+		 uint64_t mac, bool promisc, uint32_t tmask)
+{
+	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK, cs;
+	struct emu_rss_v4_plan plan;
+	unsigned int qi;
+	bool v4, known;
+	size_t kn = 0;
+
+	if (!rx_rss_ok(f, clen, clen, nic->filter, mac, promisc, false, 0,
+		       false, &cs, &v4))
+		return -1;
+	emu_rss_v4_plan_make(&plan, types);
+	known = emu_rss_v4_n(f, clen, &plan, &kn);
+	qi = rx_rss_queue(nic, f, clen, types, known, kn, tmask);
+	if (known)
+		emu_rss_memo_put(&nic->rxb->memo, f, qi);
+	return (int)qi;
+}
+
+/* Stage queue qi's cnt frames (their indexes in qp->frame) and send
+ * its packet. */
+static inline __attribute__((always_inline)) void
+rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
+		 uint32_t cnt, const void *const *frames, int *rc, size_t clen,
+		 rx_v16 h0, rx_v16 h1, rx_v16 h2, rx_v16 h3)
+{
+	struct emu_rx_pool *p = &nic->pool[qi];
+	const struct emu_rx_hdr_tpl *t = &nic->rxb->tpl;
+	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
+	uint32_t *nexts = nic->sub_next, *pfree = p->free, *ptop = pfree + p->n;
+	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
+	struct vmbus_xfer_page_range *rp = qp->r, *rend = rp + cnt;
+	const uint32_t *fr;
+	uint32_t idx, prev;
+
+	/* The packet's first frame: its id names the packet. */
+	idx = *--ptop;
+	busy[idx] = EMU_SUB_DATA;
+	nic->sub_chan[idx] = (uint8_t)qi;
+	qp->first = idx;
+	rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, NULL, hl, clen,
+		     false);
+	prev = idx;
+	for (rp++; rp != rend; rp++) {
+		idx = *--ptop;
+		busy[idx] = EMU_SUB_MEMBER;
+		nexts[prev] = idx;
+		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, NULL, hl,
+			     clen, false);
+		prev = idx;
+	}
+	p->n = (uint32_t)(ptop - pfree);
+	qp->last = prev;
+	qp->n = cnt;
+	/* Vouched frames through the counted copy. */
+	for (rp = qp->r, fr = qp->frame; rp != rend; rp++, fr++)
+		emu_rx_frame_copy(rxbuf + rp->byte_offset + hl, frames[*fr], clen);
+	rx_qpkt_send(nic, qi, qp, rc, clen);
+}
+
+/* May the run of vouched frames take the two passes (frames long enough
+ * for the memo, which is synced to the configuration)? */
+static bool
+rx_rss_sort_ok(struct emu_nic *nic)
+{
+	struct emu_rx_batch *b = nic->rxb;
+
+	return b->csum_len >= EMU_RSS_MEMO_MIN_LEN &&
+	       emu_rss_memo_sync(&b->memo, b->csum_len,
+				 nic->rss_hash_info & NDIS_HASH_TYPE_MASK,
+				 nic->rss_entries, nic->rss_tz.key,
+				 nic->rss_qmap);
+}
+
+static inline __attribute__((always_inline)) unsigned int
+rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
+		  const size_t *lens, unsigned int i, unsigned int n, int *rc,
+		  const bool promisc)
+{
+	struct emu_rx_batch *b = nic->rxb;
+	const struct emu_rx_hdr_tpl *t = &b->tpl;
+	struct emu_rss_memo *memo = &b->memo;
+	uint32_t filter = nic->filter, ml = t->msg_len;
+	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
+	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
+			 nic->rss_entries - 1u : 0;
+	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
+	size_t clen = b->csum_len;
+	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
+	struct rx_rss_sort s;
+	rx_v16 h0, h1, h2, h3;
+	unsigned int k, qi;
+	int mlen, r;
+
+	/* rx_rss_stage's conditions. */
+	if (b->n != 0 || clen > (size_t)nic->mtu || rx_tpl_csum_off(t) == 0)
+		return i;
+	if (maxr > EMU_NET_RX_RANGES_MAX)
+		maxr = EMU_NET_RX_RANGES_MAX;
+	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
+					 NVSP_CHANNEL_TYPE_DATA);
+	if (mlen < 0)
+		return i;
+	memset(s.left, 0, sizeof(s.left));
+	s.opened = 0;
+	s.mlen = (uint32_t)mlen;
+	s.maxr = maxr;
+	/* Pass 1: the checks and the queue of every frame. */
+	for (k = i; k < n; k++) {
+		const uint8_t *f = frames[k];
+
+		if (lens[k] != clen || f == NULL)
+			break;
+		if (hv_likely(emu_rss_memo_get(memo, f, &qi))) {
+			/* Bytes 12..17 are those of a frame rx_rss_ok and
+			 * emu_rss_v4_n took (08 00 45): not tagged. The
+			 * filter reads others. */
+			if (!promisc && !rx_filter_run(filter, mac, f))
+				break;
+		} else {
+			r = rx_rss_pick_full(nic, f, clen, mac, promisc, tmask);
+			if (r < 0)
+				break;
+			qi = (unsigned int)r;
+		}
+		if (hv_unlikely(s.left[qi] == 0) && !rx_rss_sort_open(nic, &s, qi))
+			break;
+		s.left[qi]--;
+		*s.wp[qi]++ = k;
+	}
+	if (k == i)
+		return i;
+	/* Every frame before k is staged (a send that fails marks its own
+	 * frames again). */
+	memset(rc + i, 0, (k - i) * sizeof(*rc));
+	nic->sub_nfree -= k - i;
+	/* Pass 2: per queue, in rx_rss_stage's order of sends. Every frame
+	 * of the run has this header, whichever its queue. */
+	memcpy(hdr, t->bytes, RX_FAST_HDR);
+	put_u32(hdr + offsetof(struct rndis_packet_msg, msg_len), ml);
+	put_u32(hdr + offsetof(struct rndis_packet_msg, data_len), (uint32_t)clen);
+	memcpy(&h0, hdr, 16);
+	memcpy(&h1, hdr + 16, 16);
+	memcpy(&h2, hdr + 32, 16);
+	memcpy(&h3, hdr + 48, 16);
+	while (s.opened != 0) {
+		struct emu_rx_qpkt *qp;
+
+		qi = (unsigned int)__builtin_ctzll(s.opened);
+		s.opened &= s.opened - 1u;
+		qp = b->qp[qi];
+		rx_rss_sort_send(nic, qi, qp, (uint32_t)(s.wp[qi] - qp->frame),
+				 frames, rc, clen, h0, h1, h2, h3);
+	}
+	return k;
+}
+
 static __attribute__((noinline)) unsigned int
 rx_rss_run_promisc(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
+	if (rx_rss_sort_ok(nic))
+		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, true);
 	return rx_rss_stage(nic, frames, lens, i, n, rc, true, false, 0);
 }
 
@@ -1221,6 +1439,8 @@ static __attribute__((noinline)) unsigned int
 rx_rss_run_vouched(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
+	if (rx_rss_sort_ok(nic))
+		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false);
 	return rx_rss_stage(nic, frames, lens, i, n, rc, false, false, 0);
 }
 

@@ -316,6 +316,31 @@ expect_same(const struct outcome *a, const struct outcome *b)
 	assert_memory_equal(&a->st, &b->st, sizeof(a->st));
 }
 
+/* RSS parameters as the guest sets them: hash types, key, and a table
+ * of entry i -> (i * mul + 1) % NQ. */
+static void
+rss_set(struct g *g, uint32_t types, const uint8_t *key, unsigned int mul)
+{
+	static uint8_t obj[1024];
+	uint32_t table[EMU_NET_RSS_ENTRIES];
+	struct ndis_rss_cfg rc = {
+		.hash_info = NDIS_HASH_FUNCTION_TOEPLITZ | types,
+		.key = key,
+		.table = table,
+		.table_entries = EMU_NET_RSS_ENTRIES,
+	};
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < EMU_NET_RSS_ENTRIES; i++)
+		table[i] = (i * mul + 1u) % NQ;
+	n = ndis_rss_params_build(obj, sizeof(obj), &rc);
+	assert_true(n > 0);
+	assert_int_equal(ng_rndis_set(g, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS,
+				      obj, (uint32_t)n), RNDIS_STATUS_SUCCESS);
+	assert_true(g->nic->rss_on);
+}
+
 /* Subchannels, then RSS as the guest sets it (Azure's hash types). */
 static void
 rss_up(struct g *g)
@@ -469,11 +494,107 @@ test_emu_net_rss_run_ring_full(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+/*
+ * A burst of a few flows, each frame repeated (what the generator
+ * offers), plus frames that share a flow's addresses and ports but not
+ * what decides the input length: the other protocol, a fragment, an IP
+ * length too short for the TCP header. The RSS run remembers queues by
+ * frame bytes (emu_rss_memo.h); none of these may share an answer, and
+ * none may outlive the configuration it was found for.
+ */
+static void
+make_flow_burst(const struct g *g, size_t len, uint32_t seed)
+{
+	enum { FLOWS = 6 };
+	uint8_t base[FLOWS][FMAX];
+	unsigned int i, fl, v;
+
+	for (fl = 0; fl < FLOWS; fl++) {
+		(void)make(g, base[fl], K_TCP4, &seed);
+		/* The IP length of a 90-byte frame: a shorter frame of these
+		 * bytes is not the common IPv4 frame. */
+		wr16(base[fl] + 16, 90u - 14u);
+	}
+	for (i = 0; i < NF; i++) {
+		uint8_t *f = frames[i];
+
+		fl = i % FLOWS;
+		v = (i / FLOWS) % 5u;
+		memcpy(f, base[fl], FMAX);
+		if (v == 1)
+			f[23] = EMU_IPPROTO_UDP;
+		else if (v == 2)
+			wr16(f + 20, 0x2000u); /* MF: a fragment */
+		else if (v == 3)
+			wr16(f + 16, 20u + 8u); /* no room for TCP's header */
+		lens[i] = len;
+		ptrs[i] = f;
+	}
+}
+
+static void
+test_emu_net_rss_run_memo(void **state)
+{
+	static const uint8_t key2[40] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x10, 0x32,
+		0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0xa5, 0x5a, 0x3c, 0xc3,
+		0x0f, 0xf0, 0x96, 0x69, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+		0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00,
+	};
+	/* Each step changes one thing the remembered queues depend on. */
+	static const struct {
+		uint32_t types;
+		const uint8_t *key;
+		unsigned int mul;
+		size_t len;
+		uint32_t filter;
+	} step[] = {
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, rss_key, 7, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, rss_key, 7, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, rss_key, 7, 64,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, rss_key, 7, 90,
+		  RNDIS_PACKET_TYPE_DIRECTED },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, key2, 7, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, key2, 1, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4, key2, 1, 90, RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_TCP_IPV4, key2, 1, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+		{ NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4, rss_key, 7, 90,
+		  RNDIS_PACKET_TYPE_PROMISCUOUS },
+	};
+	struct g *g = *state;
+	unsigned int si, q, used;
+
+	for (si = 0; si < sizeof(step) / sizeof(step[0]); si++) {
+		rss_set(g, step[si].types, step[si].key, step[si].mul);
+		ng_set_filter(g, step[si].filter);
+		make_flow_burst(g, step[si].len, 500u);
+		/* The run first, so that what it remembers from an earlier
+		 * step is what it would use. */
+		offer(g, &ob, false, EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT);
+		offer(g, &oa, true, EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT);
+		expect_same(&oa, &ob);
+		/* The flows spread over queues, in packets of the run. */
+		for (q = 0, used = 0; q < NQ; q++)
+			used += ob.q[q][0] != 0;
+		assert_true(used >= 2);
+		assert_true(ob.pkts < oa.pkts);
+	}
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_matches_general,
+						setup_rss, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_memo,
 						setup_rss, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_ring_full,
 						setup_rss_small_ring, ng_teardown),
