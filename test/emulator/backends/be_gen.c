@@ -14,7 +14,8 @@
  * here, so the frames are offered with EMU_RX_CSUM_GOOD (the host need
  * not sum them again); they differ only in those per-flow fields and the
  * payload, so also with EMU_RX_SAME_LAYOUT (the host parses one per
- * burst). The burst's pointer and length arrays never change: they are
+ * burst), and frames a flow count apart are the same flow's, so with
+ * EMU_RX_PERIOD(flows) (the host finds a flow's RSS queue once a run). The burst's pointer and length arrays never change: they are
  * filled once.
  *
  * The sink side (of both) counts what the guest sends and, for frames in
@@ -64,6 +65,10 @@ struct emu_gen {
 	/* The slots carry the flow fields for this next_flow (UINT_MAX:
 	 * none yet): then only the sequence numbers change. */
 	unsigned int slots_flow;
+	/* EMU_RX_PERIOD(flows): slot i and slot i + flows always carry the
+	 * same flow, and frames differ only in their flow's fields and the
+	 * payload; 0 for more flows than the flag can say. */
+	uint32_t period;
 	uint64_t start_ns;	 /* rate accounting: when running began ... */
 	uint64_t start_seq;	 /* ... and the sequence number then */
 	uint64_t retry_ns;	 /* not before this after -ENETDOWN */
@@ -253,7 +258,8 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 				k : UINT_MAX;
 	}
 	done = emu_nic_rx_burst(g->base.be.nic, g->ptrs, g->lens, n,
-				EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT, g->rcs);
+				EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT |
+				g->period, g->rcs);
 	if (done < 0) {
 		g->base.c.drops++;
 		return 0;
@@ -375,6 +381,8 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 		return -ENOMEM;
 	g->cfg = *cfg;
 	g->slots_flow = UINT_MAX;
+	g->period = cfg->flows <= EMU_RX_PERIOD_MASK >> EMU_RX_PERIOD_SHIFT ?
+		    EMU_RX_PERIOD(cfg->flows) : 0;
 	g->frame = malloc(cfg->size);
 	g->slots = malloc((size_t)cfg->burst * cfg->size);
 	g->ptrs = calloc(cfg->burst, sizeof(*g->ptrs));

@@ -228,7 +228,25 @@ int emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len);
  * Ignored without EMU_RX_CSUM_GOOD (unverified frames are always summed).
  */
 #define EMU_RX_SAME_LAYOUT 0x2u
-#define EMU_RX_FLAGS_ALL (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT)
+/*
+ * EMU_RX_PERIOD(p) (burst, 1 <= p <= 65535, with EMU_RX_CSUM_GOOD and
+ * EMU_RX_SAME_LAYOUT): every frame k >= p of the burst has the length
+ * and the first EMU_RX_PERIOD_BYTES bytes of frame k - p (the
+ * generator's flows repeat every p frames). Those bytes are all that
+ * decide the RSS queue of an untagged IPv4 frame with a 20-byte header
+ * (addresses, ports, what emu_rss_v4_n reads): such a frame of the RSS
+ * run gets the queue found for frame k - p in the same run, when that
+ * one was found from those bytes. A promise of the emulator's own
+ * backends about frames they built, like EMU_RX_CSUM_GOOD: never set it
+ * for frames from outside (the backends' tests check the generator
+ * keeps it).
+ */
+#define EMU_RX_PERIOD_SHIFT 16u
+#define EMU_RX_PERIOD(p) ((uint32_t)(p) << EMU_RX_PERIOD_SHIFT)
+#define EMU_RX_PERIOD_MASK 0xffff0000u
+#define EMU_RX_PERIOD_BYTES 38u
+#define EMU_RX_FLAGS_ALL (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT | \
+			  EMU_RX_PERIOD_MASK)
 
 /* emu_nic_rx with flags (EMU_RX_*); -EINVAL for unknown flags. */
 int emu_nic_rx_flags(struct emu_nic *nic, const void *frame, size_t len,

@@ -322,6 +322,9 @@ struct emu_rx_batch {
 	struct emu_rx_qpkt *qp[EMU_NET_MAX_QUEUES];
 	/* The RSS run's queues by frame bytes (emu_rss_memo.h). */
 	struct emu_rss_memo memo;
+	/* EMU_RX_PERIOD's p for a vouched burst of the same layout; 0:
+	 * none. */
+	uint32_t period;
 	uint32_t sub[EMU_NET_RX_RANGES_MAX];
 	/* The transfer-page packet's header, then its ranges: written to
 	 * the ring as they lie (vmbus_pkt_build_xfer_hdr). */

@@ -61,6 +61,9 @@ struct emu_rss_memo_cfg {
 struct emu_rss_memo {
 	bool valid;
 	struct emu_rss_memo_cfg cfg;
+	/* The queues a frame may get: those qmap names, and 0 (a frame
+	 * with nothing to hash). */
+	uint64_t qmask;
 	struct emu_rss_memo_ent e[EMU_RSS_MEMO_SIZE];
 };
 
@@ -130,6 +133,9 @@ emu_rss_memo_sync(struct emu_rss_memo *m, uint64_t len, uint32_t types,
 	m->cfg = c;
 	for (i = 0; i < EMU_RSS_MEMO_SIZE; i++)
 		m->e[i].lo = EMU_RSS_MEMO_EMPTY;
+	m->qmask = 1u;
+	for (i = 0; i < entries; i++)
+		m->qmask |= 1ull << (qmap[i] & 63u);
 	m->valid = true;
 	return true;
 }

@@ -1218,55 +1218,33 @@ rx_rss_stage(struct emu_nic *nic, const void *const *frames,
  * rx_fast_stage stages one queue's, with its pool, chain and ranges in
  * registers. The frames taken, their queues, sub-allocations, packets
  * and counters are rx_rss_stage's (test_emu_net_rssrun compares both
- * with the general path); only a queue whose packet is full ends the
- * run there, where rx_rss_stage would send it and start another: the
- * general path then takes that frame and the run goes on after it.
+ * with the general path), with one difference in packets: a run takes
+ * at most EMU_NET_RX_RANGES_MAX frames, so no queue's list can fill
+ * during the first pass, and a queue whose packet cannot take all of
+ * its frames ends the run at the first one it cannot take (where
+ * rx_rss_stage would send the packet and start another, the general
+ * path takes that frame and the run goes on after it).
  */
 
-/* Per queue: the frames its packet may still take (0 until it has
- * one), and where the next frame's index goes. left is not a uint32_t:
- * the index stores through wp cannot change it. */
-struct rx_rss_sort {
-	uint16_t left[EMU_NET_MAX_QUEUES];
-	uint32_t *wp[EMU_NET_MAX_QUEUES];
-	uint64_t opened;       /* queues with a packet in this run */
-	uint32_t mlen, maxr;   /* NVSP message length, packet limit */
-};
-
-/* A packet for queue qi, sized as rx_rss_stage sizes one; false: none
- * (no ring room or buffer, or the run's one is full): the run ends. */
-static __attribute__((noinline)) bool
-rx_rss_sort_open(struct emu_nic *nic, struct rx_rss_sort *s, unsigned int qi)
+/* A queue's packet: what qi's packet may take now (rx_rss_stage's
+ * sizing), 0: none. */
+static uint32_t
+rx_rss_sort_cap(struct emu_nic *nic, unsigned int qi, uint32_t mlen,
+		uint32_t maxr)
 {
-	struct emu_rx_batch *b = nic->rxb;
-	struct emu_rx_qpkt *qp = b->qp[qi];
-	uint32_t cap;
+	uint32_t cap = rx_qpkt_cap(nic, qi, mlen, maxr);
 
-	if (s->opened & (1ull << qi))
-		return false;
-	if (qp == NULL) {
-		qp = calloc(1, sizeof(*qp));
-		if (qp == NULL)
-			return false;
-		b->qp[qi] = qp;
-	}
-	cap = rx_qpkt_cap(nic, qi, s->mlen, s->maxr);
-	if (cap > nic->pool[qi].n)
-		cap = nic->pool[qi].n;
-	if (cap == 0)
-		return false;
-	s->opened |= 1ull << qi;
-	s->left[qi] = (uint16_t)cap;
-	s->wp[qi] = qp->frame;
-	return true;
+	return cap < nic->pool[qi].n ? cap : nic->pool[qi].n;
 }
 
 /*
  * The queue of frame f (clen bytes) the memo does not know: rx_rss_ok's
  * checks, then the input and the hash as rx_rss_stage finds them, the
  * answer remembered for a frame hashed inline. -1: the run does not
- * take f.
+ * take f; else the queue, with RX_RSS_BYTES when it was found from the
+ * frame's first EMU_RX_PERIOD_BYTES bytes (and its length) alone.
  */
+#define RX_RSS_BYTES 0x100
 static __attribute__((noinline)) int
 rx_rss_pick_full(struct emu_nic *nic, const uint8_t *f, size_t clen,
 		 uint64_t mac, bool promisc, uint32_t tmask)
@@ -1283,9 +1261,10 @@ rx_rss_pick_full(struct emu_nic *nic, const uint8_t *f, size_t clen,
 	emu_rss_v4_plan_make(&plan, types);
 	known = emu_rss_v4_n(f, clen, &plan, &kn);
 	qi = rx_rss_queue(nic, f, clen, types, known, kn, tmask);
-	if (known)
-		emu_rss_memo_put(&nic->rxb->memo, f, qi);
-	return (int)qi;
+	if (!known)
+		return (int)qi;
+	emu_rss_memo_put(&nic->rxb->memo, f, qi);
+	return (int)qi | RX_RSS_BYTES;
 }
 
 /* Stage queue qi's cnt frames (their indexes in qp->frame) and send
@@ -1330,17 +1309,29 @@ rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 }
 
 /* May the run of vouched frames take the two passes (frames long enough
- * for the memo, which is synced to the configuration)? */
+ * for the memo, which is synced to the configuration; a packet for each
+ * queue a frame may get)? */
 static bool
 rx_rss_sort_ok(struct emu_nic *nic)
 {
 	struct emu_rx_batch *b = nic->rxb;
+	uint64_t qm;
+	unsigned int qi;
 
-	return b->csum_len >= EMU_RSS_MEMO_MIN_LEN &&
-	       emu_rss_memo_sync(&b->memo, b->csum_len,
-				 nic->rss_hash_info & NDIS_HASH_TYPE_MASK,
-				 nic->rss_entries, nic->rss_tz.key,
-				 nic->rss_qmap);
+	if (b->csum_len < EMU_RSS_MEMO_MIN_LEN ||
+	    !emu_rss_memo_sync(&b->memo, b->csum_len,
+			       nic->rss_hash_info & NDIS_HASH_TYPE_MASK,
+			       nic->rss_entries, nic->rss_tz.key, nic->rss_qmap))
+		return false;
+	for (qm = b->memo.qmask; qm != 0; qm &= qm - 1u) {
+		qi = (unsigned int)__builtin_ctzll(qm);
+		if (b->qp[qi] == NULL) {
+			b->qp[qi] = calloc(1, sizeof(*b->qp[qi]));
+			if (b->qp[qi] == NULL)
+				return false;
+		}
+	}
+	return true;
 }
 
 static inline __attribute__((always_inline)) unsigned int
@@ -1355,12 +1346,17 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
 			 nic->rss_entries - 1u : 0;
+	uint32_t per = b->period != 0 ? b->period : UINT32_MAX;
 	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
+	uint64_t qm, used = 0;
 	size_t clen = b->csum_len;
 	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
-	struct rx_rss_sort s;
+	/* Per frame of the run: its queue, RX_RSS_BYTES when found from
+	 * its first EMU_RX_PERIOD_BYTES bytes. */
+	uint16_t qsel[EMU_NET_RX_RANGES_MAX];
+	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j;
 	rx_v16 h0, h1, h2, h3;
-	unsigned int k, qi;
+	unsigned int k, qi, end;
 	int mlen, r;
 
 	/* rx_rss_stage's conditions. */
@@ -1372,35 +1368,64 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 					 NVSP_CHANNEL_TYPE_DATA);
 	if (mlen < 0)
 		return i;
-	memset(s.left, 0, sizeof(s.left));
-	s.opened = 0;
-	s.mlen = (uint32_t)mlen;
-	s.maxr = maxr;
+	for (qm = memo->qmask; qm != 0; qm &= qm - 1u) {
+		qi = (unsigned int)__builtin_ctzll(qm);
+		wp[qi] = b->qp[qi]->frame;
+	}
+	end = n - i > EMU_NET_RX_RANGES_MAX ? i + EMU_NET_RX_RANGES_MAX : n;
 	/* Pass 1: the checks and the queue of every frame. */
-	for (k = i; k < n; k++) {
+	for (k = i; k < end; k++) {
 		const uint8_t *f = frames[k];
+		uint32_t at = k - i;
 
 		if (lens[k] != clen || f == NULL)
 			break;
-		if (hv_likely(emu_rss_memo_get(memo, f, &qi))) {
+		if (at >= per && (qsel[at - per] & RX_RSS_BYTES)) {
+			/* The first EMU_RX_PERIOD_BYTES bytes of the frame p
+			 * earlier (EMU_RX_PERIOD): its EtherType, the
+			 * filter's address and its queue. */
+			qsel[at] = qsel[at - per];
+		} else if (hv_likely(emu_rss_memo_get(memo, f, &qi))) {
 			/* Bytes 12..17 are those of a frame rx_rss_ok and
 			 * emu_rss_v4_n took (08 00 45): not tagged. The
 			 * filter reads others. */
 			if (!promisc && !rx_filter_run(filter, mac, f))
 				break;
+			qsel[at] = (uint16_t)(qi | RX_RSS_BYTES);
 		} else {
 			r = rx_rss_pick_full(nic, f, clen, mac, promisc, tmask);
 			if (r < 0)
 				break;
-			qi = (unsigned int)r;
+			qsel[at] = (uint16_t)r;
 		}
-		if (hv_unlikely(s.left[qi] == 0) && !rx_rss_sort_open(nic, &s, qi))
-			break;
-		s.left[qi]--;
-		*s.wp[qi]++ = k;
+		qi = qsel[at] & 63u;
+		*wp[qi]++ = k;
 	}
 	if (k == i)
 		return i;
+	/* The packets' sizes: the first frame a queue's cannot take ends
+	 * the run (cut), for every queue. */
+	cut = k;
+	for (qm = memo->qmask; qm != 0; qm &= qm - 1u) {
+		qi = (unsigned int)__builtin_ctzll(qm);
+		cnt = (uint32_t)(wp[qi] - b->qp[qi]->frame);
+		if (cnt == 0)
+			continue;
+		used |= 1ull << qi;
+		cap = rx_rss_sort_cap(nic, qi, (uint32_t)mlen, maxr);
+		if (cnt > cap && b->qp[qi]->frame[cap] < cut)
+			cut = b->qp[qi]->frame[cap];
+	}
+	if (cut != k) {
+		for (qm = used; qm != 0; qm &= qm - 1u) {
+			qi = (unsigned int)__builtin_ctzll(qm);
+			while (wp[qi] != b->qp[qi]->frame && wp[qi][-1] >= cut)
+				wp[qi]--;
+		}
+		k = cut;
+		if (k == i)
+			return i;
+	}
 	/* Every frame before k is staged (a send that fails marks its own
 	 * frames again). */
 	memset(rc + i, 0, (k - i) * sizeof(*rc));
@@ -1414,14 +1439,15 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	memcpy(&h1, hdr + 16, 16);
 	memcpy(&h2, hdr + 32, 16);
 	memcpy(&h3, hdr + 48, 16);
-	while (s.opened != 0) {
+	for (qm = used; qm != 0; qm &= qm - 1u) {
 		struct emu_rx_qpkt *qp;
 
-		qi = (unsigned int)__builtin_ctzll(s.opened);
-		s.opened &= s.opened - 1u;
+		qi = (unsigned int)__builtin_ctzll(qm);
 		qp = b->qp[qi];
-		rx_rss_sort_send(nic, qi, qp, (uint32_t)(s.wp[qi] - qp->frame),
-				 frames, rc, clen, h0, h1, h2, h3);
+		j = (uint32_t)(wp[qi] - qp->frame);
+		if (j != 0)
+			rx_rss_sort_send(nic, qi, qp, j, frames, rc, clen, h0, h1,
+					 h2, h3);
 	}
 	return k;
 }
@@ -1578,6 +1604,9 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 	 * vouched burst without the same layout sums nothing but parses
 	 * every frame: the general path. */
 	b->verify = !(flags & EMU_RX_CSUM_GOOD);
+	b->period = (flags & (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT)) ==
+		    (EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT) ?
+		    flags >> EMU_RX_PERIOD_SHIFT : 0;
 	b->fast = (b->verify || (flags & EMU_RX_SAME_LAYOUT) != 0) &&
 		  (!nic->rss_on || nic->rss_entries == 0) &&
 		  nic->rx_frame_off != 0 && !nic->rx_general &&

@@ -66,10 +66,16 @@ int
 emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 		 const size_t *lens, unsigned int n, uint32_t flags, int *rc)
 {
-	unsigned int i;
+	unsigned int i, p;
 
 	nic->burst_calls++;
 	nic->rx_flags = flags;
+	/* EMU_RX_PERIOD's promise, checked for every frame it covers. */
+	p = flags >> EMU_RX_PERIOD_SHIFT;
+	for (i = p; p != 0 && i < n; i++)
+		if (lens[i] != lens[i - p] || lens[i] < EMU_RX_PERIOD_BYTES ||
+		    memcmp(frames[i], frames[i - p], EMU_RX_PERIOD_BYTES) != 0)
+			nic->period_errors++;
 	for (i = 0; i < n; i++) {
 		rc[i] = emu_nic_rx(nic, frames[i], lens[i]);
 		if (rc[i] == -EAGAIN || rc[i] == -ENETDOWN)

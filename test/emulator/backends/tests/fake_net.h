@@ -33,6 +33,8 @@ struct emu_nic {
 	/* emu_nic_rx_burst: calls made and the flags of the last one */
 	unsigned int burst_calls;
 	uint32_t rx_flags;
+	/* Bursts' frames that broke their EMU_RX_PERIOD promise. */
+	unsigned int period_errors;
 	/* last control call */
 	char last[64];
 	long arg1, arg2;

@@ -232,6 +232,44 @@ test_emu_backend_gen_start_stop(void **state)
 	sink->ops->destroy(sink);
 }
 
+/*
+ * The generator's EMU_RX_PERIOD(flows) promise (frames a flow count
+ * apart share their length and first EMU_RX_PERIOD_BYTES bytes, which
+ * the host's RSS run relies on): kept by every burst, including those
+ * after a refused frame, which start on another flow and refill the
+ * slots. The fake NIC checks every frame the promise covers.
+ */
+static void
+test_emu_backend_gen_period(void **state)
+{
+	struct emu_backend *be = NULL;
+	struct emu_gen_config gc;
+	unsigned int p;
+
+	(void)state;
+	emu_gen_config_defaults(&gc);
+	gc.flows = 3;
+	gc.size = 64;
+	gc.burst = 8;
+	gc.start = true;
+	assert_int_equal(emu_gen_create(&gc, 1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	for (p = 0; p < 12; p++) {
+		/* Polls 4 and 8 take two frames only. */
+		nic.refuse_from = p == 4 || p == 8 ? nic.rx_calls + 3u : 0;
+		nic.rx_ret = -EAGAIN;
+		be->ops->poll(be);
+	}
+	assert_true(nic.burst_calls >= 12);
+	assert_int_equal(nic.period_errors, 0);
+	assert_int_equal(nic.rx_flags >> EMU_RX_PERIOD_SHIFT, 3);
+	/* Frames of one flow three apart, as delivered too. */
+	assert_true(nic.nframes > 40);
+	for (p = 3; p < nic.nframes; p++)
+		assert_memory_equal(nic.frames[p].data + 26,
+				    nic.frames[p - 3].data + 26, 4);
+}
+
 static void
 test_emu_backend_sink_seq(void **state)
 {
@@ -738,6 +776,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_start_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_sink_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_loop_wrap, setup, teardown),

@@ -59,7 +59,7 @@ struct outcome {
 	struct emu_nic_stats st;
 };
 
-static struct outcome oa, ob;
+static struct outcome oa, ob, oc;
 
 static uint32_t
 xs(uint32_t *s)
@@ -500,12 +500,14 @@ test_emu_net_rss_run_ring_full(void **state)
  * what decides the input length: the other protocol, a fragment, an IP
  * length too short for the TCP header. The RSS run remembers queues by
  * frame bytes (emu_rss_memo.h); none of these may share an answer, and
- * none may outlive the configuration it was found for.
+ * none may outlive the configuration it was found for. The burst
+ * repeats every FLOW_PERIOD frames (EMU_RX_PERIOD's promise).
  */
+enum { FLOWS = 6, FLOW_PERIOD = FLOWS * 5 };
+
 static void
 make_flow_burst(const struct g *g, size_t len, uint32_t seed)
 {
-	enum { FLOWS = 6 };
 	uint8_t base[FLOWS][FMAX];
 	unsigned int i, fl, v;
 
@@ -577,8 +579,14 @@ test_emu_net_rss_run_memo(void **state)
 		/* The run first, so that what it remembers from an earlier
 		 * step is what it would use. */
 		offer(g, &ob, false, EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT);
+		/* The burst repeats every FLOWS * 5 frames: with that
+		 * promise, frames take the queue of the one a period
+		 * earlier when it was found from the promised bytes. */
+		offer(g, &oc, false, EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT |
+				     EMU_RX_PERIOD(FLOW_PERIOD));
 		offer(g, &oa, true, EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT);
 		expect_same(&oa, &ob);
+		expect_same(&oa, &oc);
 		/* The flows spread over queues, in packets of the run. */
 		for (q = 0, used = 0; q < NQ; q++)
 			used += ob.q[q][0] != 0;
