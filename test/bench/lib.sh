@@ -17,6 +17,9 @@ BENCH_GUEST_LOG=
 EMU_ARGS=()		# extra vmbus-emu options of the next start
 GUEST_EAL=()		# extra EAL options of the next guest
 
+# python3 is the interpreter need() resolved (BENCH_PY), not a shim.
+python3() { "${BENCH_PY:-$(type -P python3)}" "$@"; }
+
 blog() { echo "[bench $(date +%T)] $*" >&2; }
 bdie() {
 	echo "[bench] error: $*" >&2
@@ -53,8 +56,14 @@ bench_stop_pid() {
 	wait "$to" 2>/dev/null || true
 }
 
+# bench_guest_stop [KILL]: KILL for a guest whose output is no longer
+# needed (a callgrind window already dumped).
 bench_guest_stop() {
 	[ -n "$BENCH_GUEST_TO" ] || return 0
+	if [ "${1:-}" = KILL ]; then
+		bench_stop_pid "$BENCH_GUEST_TO" KILL
+		BENCH_GUEST_TO=
+	fi
 	# testpmd without -i exits on a line on stdin.
 	if [ -n "$BENCH_GUEST_FD" ]; then
 		{ echo >&"$BENCH_GUEST_FD"; } 2>/dev/null || true
@@ -196,7 +205,8 @@ bench_guest_start() {
 # forwarding): bench_wait_moving EMU K MIN SECS. Returns 1 (BENCH_ERR)
 # if the guest exits or nothing moves: that guest cannot run the case.
 bench_wait_moving() {
-	local s0 s
+	local s0 s d
+	BENCH_MOVED_AT=
 	s0=$(bench_snapshot "$1" || echo "0 0 0 0 0")
 	for _ in $(seq $(($4 * 10))); do
 		sleep 0.1
@@ -206,7 +216,9 @@ bench_wait_moving() {
 		grep -q 'No probed ethernet devices' "$BENCH_GUEST_LOG" 2>/dev/null &&
 			{ bfail "no port: $(bench_log_reason "$BENCH_GUEST_LOG")" || return 1; }
 		s=$(bench_snapshot "$1") || continue
-		[ $(($(bench_field "$s" "$2") - $(bench_field "$s0" "$2"))) -ge "$3" ] && return 0
+		d=$(($(bench_field "$s" "$2") - $(bench_field "$s0" "$2")))
+		[ "$d" -gt 0 ] && [ -z "$BENCH_MOVED_AT" ] && BENCH_MOVED_AT=$(date +%s.%N)
+		[ "$d" -ge "$3" ] && return 0
 	done
 	bfail "no traffic after $4 s: $(bench_log_reason "$BENCH_GUEST_LOG")"
 }

@@ -208,6 +208,11 @@ need() {
 	for f in valgrind callgrind_control python3; do
 		command -v "$f" >/dev/null || bdie "$f missing (apt-get install valgrind python3)"
 	done
+	# The interpreter python3 names, once: a version manager's shim
+	# (pyenv's is a shell script that forks ~40 processes) costs 0.3 to
+	# 1.4 s a call, and the run calls python ~300 times (a row each).
+	BENCH_PY=$(command python3 -c 'import sys; print(sys.executable)') ||
+		bdie "python3 does not run"
 }
 
 # Receive modes a guest accepts but does not implement: measuring them
@@ -345,7 +350,10 @@ measure() {
 	# is known even where the emulator sets the pace (rxonly-64). Not
 	# under callgrind: its rdtsc pairs would count in the guest's figure.
 	[ "$side" = native ] && app+=(--record-core-cycles)
+	local ph0 ph1 ph2 ph3 ph4
+	ph0=$(date +%s.%N)
 	bench_emu_start "$name" "$cg_emu" "$backend"
+	ph1=$(date +%s.%N)
 	GUEST_EAL=()
 	devargs=$(case_devargs "$tx" "$rx")
 	[ -n "$devargs" ] && GUEST_EAL=(-a "$(bench_dev_id "$name" 0),$devargs")
@@ -359,6 +367,7 @@ measure() {
 		row case="$id" guest="$guest" rep="$rep" side="$side" na="$BENCH_ERR"
 		return 0
 	fi
+	ph2=$(date +%s.%N)
 	[ -n "$cg_emu" ] && to=$BENCH_EMU_TO
 	[ -n "$cg_guest" ] && to=$BENCH_GUEST_TO
 	if [ -z "$to" ]; then
@@ -366,8 +375,16 @@ measure() {
 	else
 		w=$(bench_window "$name" "$k" "$PKTS" "$WINDOW_MAX" "$to" "$side")
 	fi
-	bench_guest_stop
+	ph3=$(date +%s.%N)
+	# A guest under callgrind has dumped its window: killed, not stopped.
+	# Its exit would run with instrumentation on (~1e9 instructions of
+	# forwarding and port teardown, 7 to 13 s) and dump again, unused.
+	bench_guest_stop "${cg_guest:+KILL}"
 	bench_emu_stop
+	ph4=$(date +%s.%N)
+	blog "  seconds: $(awk -v a="$ph0" -v b="$ph1" -v c="$ph2" -v d="$ph3" -v e="$ph4" \
+		-v m="${BENCH_MOVED_AT:-$ph2}" \
+		'BEGIN { printf "emu-start %.2f guest-start %.2f warm-up %.2f window %.2f stop %.2f", b - a, m - b, c - m, d - c, e - d }')"
 	local pkts secs bp compl txsize
 	read -r pkts secs bp compl txsize <<<"$w"
 	local -a more=()
