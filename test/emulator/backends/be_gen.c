@@ -211,17 +211,17 @@ gen_count(struct emu_gen *g, int rc)
 	}
 }
 
-/* How many of rc[0..n) before the first non-zero: two at a time while
- * all are zero (the common case), then one by one. */
+/* How many of rc[0..n) before the first non-zero: eight at a time
+ * while all are zero (the common case), then one by one. */
 static unsigned int
 rc_ok_prefix(const int *rc, unsigned int n)
 {
 	unsigned int i = 0;
-	uint64_t w;
+	uint64_t w[4];
 
-	for (; i + 2 <= n; i += 2) {
-		memcpy(&w, rc + i, sizeof(w));
-		if (w != 0)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(w, rc + i, sizeof(w));
+		if ((w[0] | w[1] | w[2] | w[3]) != 0)
 			break;
 	}
 	while (i < n && rc[i] == 0)
@@ -242,6 +242,7 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 		uint8_t *at = g->slots + GEN_SEQ_OFF;
 		size_t step = g->cfg.size;
 
+#pragma GCC unroll 4
 		for (i = 0; i < n; i++, at += step, seq++)
 			memcpy(at, &seq, 8);
 	} else {
