@@ -307,6 +307,107 @@ _Static_assert(2u * HV_PAGE_SIZE <= EMU_NET_GATHER_MAX,
 	       "two one-page ranges never exceed the gather bound");
 
 /*
+ * gpa_spans_loop's answer for three or more one-page ranges whose frame
+ * part (ranges 1..) is one run of guest pages: the first ends at its
+ * page's end, the middle ones are whole pages, the last starts at its
+ * page's start, their page numbers consecutive (a frame over several
+ * pages of one IOVA-contiguous mbuf: our guest's jumbo frames). Such a
+ * run is one GPA extent; when one cached range holds all its pages
+ * (consecutive host pages there: the loop would merge them into one
+ * span) it is translated once and checked against the receive buffers
+ * once (the union of the loop's page checks). The header range is
+ * translated and checked as the loop does it. Anything else goes to
+ * the loop, whose rules then decide.
+ */
+static __attribute__((noinline)) uint32_t
+gpa_spans_slow(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
+	       uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
+{
+	return gpa_spans_loop(c, r, room, nranges, sp, nsp);
+}
+
+static inline __attribute__((always_inline)) uint32_t
+gpa_spans_run(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
+	      uint32_t nranges, struct gpa_span *sp, unsigned int *nsp)
+{
+	const uint32_t step = (uint32_t)(sizeof(struct vmbus_gpa_range) +
+					 sizeof(uint64_t));
+	const struct vmbus_gpa_range whole = { .byte_count = HV_PAGE_SIZE,
+					       .byte_offset = 0 };
+	struct vmbus_gpa_range g0, g1, gl;
+	uint64_t pfn0, pfn1, pfn, w, wfull, bad, d, fl;
+	uint32_t nf = nranges - 1, flen;
+	const uint8_t *p0, *p1, *q, *ql;
+
+	/* Room for every range as one page (nranges <= room / 24 here:
+	 * the caller's descriptor rule). */
+	if ((uint64_t)nranges * step > room)
+		goto slow;
+	ql = r + (size_t)nf * step;
+	memcpy(&g0, r, sizeof(g0));
+	memcpy(&pfn0, r + sizeof(g0), sizeof(pfn0));
+	memcpy(&g1, r + step, sizeof(g1));
+	memcpy(&pfn1, r + step + sizeof(g1), sizeof(pfn1));
+	memcpy(&gl, ql, sizeof(gl));
+	memcpy(&pfn, ql + sizeof(gl), sizeof(pfn));
+	/* The header in one page; the run's first range up to its page's
+	 * end (not empty), its last from its page's start (1..4096), nf
+	 * pages on from the first. */
+	bad = range_last(g0.byte_offset, g0.byte_count) >= HV_PAGE_SIZE;
+	bad |= g1.byte_count == 0;
+	bad |= (uint64_t)g1.byte_offset + g1.byte_count != HV_PAGE_SIZE;
+	bad |= gl.byte_offset != 0;
+	bad |= gl.byte_count - 1u >= HV_PAGE_SIZE;
+	bad |= pfn != pfn1 + nf - 1;
+	/* The middle ones: whole pages, each the next page number. */
+	memcpy(&wfull, &whole, sizeof(wfull));
+	for (q = r + 2u * step; q != ql; q += step) {
+		memcpy(&w, q, sizeof(w));
+		memcpy(&pfn, q + sizeof(w), sizeof(pfn));
+		bad |= (w ^ wfull) | (pfn ^ ++pfn1);
+	}
+	if (bad != 0)
+		goto slow;
+	/* nf pages from the first, all in one cached range (else the
+	 * loop translates them page by page). */
+	memcpy(&pfn1, r + step + sizeof(g1), sizeof(pfn1));
+	d = pfn1 - c->r_pfn[0];
+	if (d < c->r_npg[0]) {
+		if (nf > c->r_npg[0] - d)
+			goto slow;
+		p1 = c->r_ptr[0] + (d << HV_PAGE_SHIFT) + g1.byte_offset;
+	} else {
+		d = pfn1 - c->r_pfn[1];
+		if (d >= c->r_npg[1] || nf > c->r_npg[1] - d)
+			goto slow;
+		p1 = c->r_ptr[1] + (d << HV_PAGE_SHIFT) + g1.byte_offset;
+	}
+	/* At most EMU_NET_GATHER_MAX in all, as the loop bounds it. */
+	fl = (uint64_t)g1.byte_count + (uint64_t)(nf - 2) * HV_PAGE_SIZE +
+	     gl.byte_count;
+	if (g0.byte_count + fl > EMU_NET_GATHER_MAX)
+		return 0;
+	flen = (uint32_t)fl;
+	p0 = gpa_page(c, pfn0, g0.byte_offset, g0.byte_count);
+	if (p0 == NULL || !outside_rx(c, p0, g0.byte_count) ||
+	    !outside_rx(c, p1, flen))
+		return 0;
+	sp[0].p = p0;
+	sp[0].len = g0.byte_count;
+	if (p0 + g0.byte_count == p1) {
+		sp[0].len += flen;
+		*nsp = 1;
+	} else {
+		sp[1].p = p1;
+		sp[1].len = flen;
+		*nsp = 2;
+	}
+	return g0.byte_count + flen;
+slow:
+	return gpa_spans_slow(c, r, room, nranges, sp, nsp);
+}
+
+/*
  * gpa_spans_loop, unrolled for two one-page ranges (both DPDK guests:
  * the RNDIS header, then the frame): the same rules in the same order
  * (room for both, each range's offset and count, each page translated
@@ -322,13 +423,15 @@ gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 	uint64_t pfn0, pfn1;
 	const uint8_t *p0, *p1;
 
+	if (nranges > 2)
+		return gpa_spans_run(c, r, room, nranges, sp, nsp);
 	if (nranges != 2 || room < 2u * (sizeof(g0) + sizeof(pfn0)))
-		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
+		return gpa_spans_slow(c, r, room, nranges, sp, nsp);
 	memcpy(&g0, r, sizeof(g0));
 	memcpy(&g1, r + sizeof(g0) + sizeof(pfn0), sizeof(g1));
 	if (hv_unlikely((range_last(g0.byte_offset, g0.byte_count) |
 			 range_last(g1.byte_offset, g1.byte_count)) >= HV_PAGE_SIZE))
-		return gpa_spans_loop(c, r, room, nranges, sp, nsp);
+		return gpa_spans_slow(c, r, room, nranges, sp, nsp);
 	memcpy(&pfn0, r + sizeof(g0), sizeof(pfn0));
 	p0 = gpa_page(c, pfn0, g0.byte_offset, g0.byte_count);
 	if (p0 == NULL || !outside_rx(c, p0, g0.byte_count))

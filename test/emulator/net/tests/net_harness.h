@@ -26,6 +26,8 @@
 /* Guest-physical page of g->mem's first page: GPA != VA, as on Hyper-V. */
 #define NG_GPA_PAGE 0x80000123ull
 #define NG_MAX_CAP 64
+/* Frames the capture backend keeps: up to a jumbo frame. */
+#define NG_CAP_FRAME 9216u
 #define NG_MAX_LOG 64
 #define NG_SECTION 6144u
 
@@ -40,7 +42,7 @@ struct ng_cap {
 	unsigned int held, held_total, releases, late;
 	uint64_t comps_at_hold;	/* completions sent at the first hold */
 	size_t len[NG_MAX_CAP];
-	uint8_t f[NG_MAX_CAP][2048];
+	uint8_t f[NG_MAX_CAP][NG_CAP_FRAME];
 };
 
 struct g {

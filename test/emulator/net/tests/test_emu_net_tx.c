@@ -789,6 +789,172 @@ test_emu_net_tx_gpa_two_ranges(void **state)
 	assert_int_equal(g->cap.late, 0);
 }
 
+/* How a run send is spoilt (run_put). */
+enum run_bad {
+	RUN_OK = 0,
+	RUN_MERGED,     /* valid, the header right before the frame */
+	RUN_GAP,        /* valid, the middle page elsewhere (a copy of it) */
+	RUN_MID_PFN,    /* middle page not guest memory */
+	RUN_LAST_PFN,   /* last page not guest memory */
+	RUN_END,        /* pages consecutive, the last past guest memory */
+	RUN_LAST_CROSS, /* last range past its page, one PFN */
+	RUN_MID_EMPTY,  /* middle range of no bytes */
+	RUN_FIRST_SHORT, /* first frame range one byte short of its page */
+};
+
+/*
+ * A plain frame of flen (4097 + 700 .. 8192 + 700) bytes in four one-page
+ * ranges (header, then 700 bytes ending a page, a whole page, the rest
+ * from a page's start: our guest's jumbo frames), spoilt as bad says,
+ * written into the guest->host ring without running the host.
+ */
+static void
+run_put(struct g *g, const uint8_t *f, size_t flen, enum run_bad bad,
+	uint64_t id)
+{
+	const struct rndis_pkt_meta meta = { 0 };
+	uint8_t *hdrpg = g->mem + 60 * HV_PAGE_SIZE;
+	uint8_t *a = g->mem + 62 * HV_PAGE_SIZE - 700;
+	const size_t r1 = sizeof(struct vmbus_gpa_direct_hdr) +
+			  sizeof(struct vmbus_gpa_range) + sizeof(uint64_t);
+	const size_t rstep = sizeof(struct vmbus_gpa_range) + sizeof(uint64_t);
+	struct vmbus_pkt_page pg[4];
+	uint8_t hdr[256], m[40];
+	uint64_t pfn = 0x7ffffffffull;
+	uint32_t v;
+	int off, hl;
+
+	off = rndis_pkt_encode(hdrpg, HV_PAGE_SIZE, &meta, (uint32_t)flen, 0);
+	assert_true(off > 0 && flen > 700 + HV_PAGE_SIZE &&
+		    flen <= 700 + 2 * HV_PAGE_SIZE);
+	if (bad == RUN_MERGED) {
+		memmove(a - off, hdrpg, (size_t)off);
+		hdrpg = a - off;
+	}
+	if (bad == RUN_END)
+		a = g->mem + NG_MEM_SIZE - HV_PAGE_SIZE - 700;
+	/* RUN_END: only the bytes inside guest memory. */
+	memcpy(a, f, bad == RUN_END ? 700 + HV_PAGE_SIZE : flen);
+	pg[0] = (struct vmbus_pkt_page){ ng_gpa_page(g, hdrpg),
+					 (uint32_t)((uintptr_t)hdrpg % HV_PAGE_SIZE),
+					 (uint32_t)off };
+	pg[1] = (struct vmbus_pkt_page){ ng_gpa_page(g, a),
+					 HV_PAGE_SIZE - 700, 700 };
+	pg[2] = (struct vmbus_pkt_page){ ng_gpa_page(g, a) + 1, 0, HV_PAGE_SIZE };
+	pg[3] = (struct vmbus_pkt_page){ ng_gpa_page(g, a) + 2, 0,
+					 (uint32_t)(flen - 700 - HV_PAGE_SIZE) };
+	if (bad == RUN_GAP) {
+		memcpy(g->mem + 70 * HV_PAGE_SIZE, a + 700, HV_PAGE_SIZE);
+		pg[2].pfn = ng_gpa_page(g, g->mem + 70 * HV_PAGE_SIZE);
+	}
+	assert_int_equal(nvsp_build_rndis_pkt(m, sizeof(m), NVSP_CHANNEL_TYPE_DATA,
+					      NVSP_SECTION_INDEX_NONE, 0), 40);
+	hl = vmbus_pkt_build_gpa_pages(hdr, sizeof(hdr), pg, 4, sizeof(m), id,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_true(hl > 0);
+	switch (bad) {
+	case RUN_MID_PFN:
+		memcpy(hdr + r1 + rstep + sizeof(struct vmbus_gpa_range), &pfn, 8);
+		break;
+	case RUN_LAST_PFN:
+		memcpy(hdr + r1 + 2 * rstep + sizeof(struct vmbus_gpa_range),
+		       &pfn, 8);
+		break;
+	case RUN_LAST_CROSS:
+		v = HV_PAGE_SIZE - 100;
+		memcpy(hdr + r1 + 2 * rstep + 4, &v, 4);
+		break;
+	case RUN_MID_EMPTY:
+		v = 0;
+		memcpy(hdr + r1 + rstep, &v, 4);
+		break;
+	case RUN_FIRST_SHORT:
+		v = 699;
+		memcpy(hdr + r1, &v, 4);
+		break;
+	default:
+		break;
+	}
+	assert_int_equal(tg_send(&g->chan[0], hdr, (size_t)hl, m, sizeof(m)), 0);
+}
+
+/*
+ * Four one-page ranges whose frame part is one run of pages, valid and
+ * spoilt each way, in one poll: the one-pass path's run form
+ * (emu_txgpa.c, gpa_spans_run; its one translation needs GPA = VA:
+ * setup_up_va), its page-by-page loop and the full path (setup_up_full)
+ * give the same answers: these.
+ */
+static void
+test_emu_net_tx_gpa_run(void **state)
+{
+	static const enum run_bad order[] = {
+		RUN_OK, RUN_MERGED, RUN_OK, RUN_GAP, RUN_MID_PFN, RUN_OK,
+		RUN_LAST_PFN, RUN_END, RUN_OK, RUN_LAST_CROSS, RUN_MID_EMPTY,
+		RUN_OK, RUN_FIRST_SHORT, RUN_OK,
+	};
+	const unsigned int n = sizeof(order) / sizeof(order[0]);
+	struct g *g = *state;
+	static uint8_t f[NG_CAP_FRAME];
+	size_t flen = ng_tcp_frame(g, f, 8000);
+	uint32_t got[16], ok = 0;
+	struct vmbus_pkt_info pi;
+	unsigned int k;
+
+	memset(got, 0xff, sizeof(got));
+	g->chan[0].mute = g->mute;
+	for (k = 0; k < n; k++)
+		run_put(g, f, flen, order[k], k + 1);
+	ng_pump(g);
+	while (ng_recv_pkt(g, 0, &pi) == 0) {
+		uint32_t status;
+
+		if (pi.type != VMBUS_PKT_COMPLETION)
+			continue;
+		assert_true(pi.trans_id >= 1 && pi.trans_id <= n);
+		assert_int_equal(nvsp_parse_rndis_pkt_complete(pi.payload,
+							       pi.payload_len,
+							       &status), 0);
+		assert_int_equal(got[pi.trans_id], UINT32_MAX);
+		got[pi.trans_id] = status;
+	}
+	/* Valid: sent. A page not guest memory, a frame shorter than its
+	 * header says: refused (FAILURE). A malformed range: a protocol
+	 * error, no completion. */
+	for (k = 0; k < n; k++) {
+		switch (order[k]) {
+		case RUN_OK:
+		case RUN_MERGED:
+		case RUN_GAP:
+			assert_int_equal(got[k + 1], NVSP_STATUS_SUCCESS);
+			ok++;
+			break;
+		case RUN_MID_PFN:
+		case RUN_LAST_PFN:
+		case RUN_END:
+		case RUN_FIRST_SHORT:
+			assert_int_equal(got[k + 1], NVSP_STATUS_FAILURE);
+			break;
+		default:
+			assert_int_equal(got[k + 1], UINT32_MAX);
+			break;
+		}
+	}
+	assert_int_equal(ng_protocol_errors(g), 6);
+	/* The one-pass path holds what it takes in place (a frame over
+	 * non-consecutive pages, RUN_GAP, is gathered: not held); the
+	 * full path holds none. */
+	assert_int_equal(g->cap.held_total, full_path ? 0 : ok - 1);
+	assert_int_equal(g->cap.n, ok);
+	for (k = 0; k < ok; k++) {
+		assert_int_equal(g->cap.len[k], flen);
+		assert_memory_equal(g->cap.f[k], f, flen);
+	}
+	assert_int_equal(ng_qstats(g, 0).tx_packets, ok);
+	assert_int_equal(g->cap.held, 0);
+	assert_int_equal(g->cap.late, 0);
+}
+
 int
 main(void)
 {
@@ -814,6 +980,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_two_ranges,
 						setup_up_full, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_two_ranges,
+						setup_up_va, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_run,
+						setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_run,
+						setup_up_full, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_tx_gpa_run,
 						setup_up_va, ng_teardown),
 	};
 
