@@ -2,9 +2,12 @@
 /*
  * emu_copy: every length as unaligned vector moves. Lengths up to 256
  * bytes are two overlapping moves of the largest block that fits twice
- * (head and tail); longer copies move 512 bytes a round and finish with
- * the last 512 bytes (overlapping the bytes before them: src and dst do
- * not overlap, so rewriting a byte rewrites the same value).
+ * (head and tail); up to 4 KB, the first 32 bytes and then every 32
+ * bytes counted back from the end, in one straight run entered at the
+ * block the length needs (the fewest 32-byte moves there are, and no
+ * loop); longer copies move 512 bytes a round and finish with the last
+ * 512 bytes. Pieces may overlap the bytes before them: src and dst do
+ * not overlap, so rewriting a byte rewrites the same value.
  *
  * One source, two builds: the generic vector type is a pair of SSE2
  * registers by default and one AVX2 register in the "avx2" build; the
@@ -108,30 +111,85 @@ copy_256(uint8_t *d, const uint8_t *s)
 	}
 }
 
+/* 32 bytes s to d: one move (wide: the AVX2 build) or two 16-byte
+ * ones (the compiler would take a 32-byte vector through the stack). */
+#define MOVE32(d, s)                                                        \
+	do {                                                                \
+		if (wide) {                                                 \
+			ST32(d, LD32(s));                                   \
+		} else {                                                    \
+			emu_v16 x_ = *(const emu_v16 *)(const void *)(s);   \
+			emu_v16 y_ = *(const emu_v16 *)(const void *)((s) + 16); \
+			*(emu_v16 *)(void *)(d) = x_;                       \
+			*(emu_v16 *)(void *)((d) + 16) = y_;                \
+		}                                                           \
+	} while (0)
+
+/* Block j back from the end (de, se: one past the last byte). */
+#define BLK(j)                                                              \
+	case j:                                                             \
+		MOVE32(de - 32 * (j), se - 32 * (j));                       \
+		__attribute__((fallthrough))
+#define BLK4(j) BLK((j) + 3); BLK((j) + 2); BLK((j) + 1); BLK(j)
+#define BLK16(j) BLK4((j) + 12); BLK4((j) + 8); BLK4((j) + 4); BLK4(j)
+#define BLK64(j) BLK16((j) + 48); BLK16((j) + 32); BLK16((j) + 16); BLK16(j)
+
 /*
- * The body of both builds. Above 512 bytes: rounds of 512 (16 moves
- * each way, one index to step and compare) while more than 512 are
- * left, then the last 512 bytes, overlapping what came before. The
- * round loop is written out so the compiler does not turn it back into
- * a memcpy call (its loop pattern recognition is off for these
- * functions).
+ * 256 < n <= 4096: the first 32 bytes, then blocks (n - 1) / 32 .. 1
+ * back from the end, the lowest of which starts at byte 1..32: every
+ * byte in ceil(n / 32) moves. The switch is one indexed jump into the
+ * run of blocks, each a load and a store at a constant offset from the
+ * end (the empty asm keeps de and se single registers).
  */
 static inline __attribute__((always_inline)) void
-copy_body(uint8_t *d, const uint8_t *s, size_t n)
+copy_blocks(uint8_t *d, const uint8_t *s, size_t n, const bool wide)
+{
+	uint8_t *de = d + n;
+	const uint8_t *se = s + n;
+
+	MOVE32(d, s);
+	__asm__("" : "+r"(de), "+r"(se));
+	switch ((n - 1) / 32) {
+	BLK64(64);
+	BLK16(48);
+	BLK16(32);
+	BLK16(16);
+	BLK4(12);
+	BLK4(8);
+	BLK4(4);
+	BLK(3);
+	BLK(2);
+	BLK(1);
+	default:
+		/* (n - 1) / 32 is 8..127 (copy_body's range). */
+		break;
+	}
+}
+
+/*
+ * The body of both builds. Frames of 257 bytes to 4 KB are tested for
+ * first (the emulator's common copy: full-size frames), then the short
+ * ones. Above 4 KB: rounds of 512 (16 moves each way, one index to step
+ * and compare) while more than 512 are left, then the last 512 bytes,
+ * overlapping what came before. The round loop is written out so the
+ * compiler does not turn it back into a memcpy call (its loop pattern
+ * recognition is off for these functions).
+ */
+static inline __attribute__((always_inline)) void
+copy_body(uint8_t *d, const uint8_t *s, size_t n, const bool wide)
 {
 	size_t i, last;
 
+	if (n - 257 <= 4096 - 257) {
+		copy_blocks(d, s, n, wide);
+		return;
+	}
 	if (n <= 32) {
 		copy_small(d, s, n);
 		return;
 	}
 	if (n <= 256) {
 		COPY_MID(d, s, n);
-		return;
-	}
-	if (n <= 512) {
-		copy_256(d, s);
-		copy_256(d + n - 256, s + n - 256);
 		return;
 	}
 	last = n - 512;
@@ -192,7 +250,7 @@ copy_string(void *dst, const void *src, size_t n)
 static NO_LOOP_PATTERNS __attribute__((noinline)) void
 copy_base(uint8_t *d, const uint8_t *s, size_t n)
 {
-	copy_body(d, s, n);
+	copy_body(d, s, n, false);
 }
 
 void
@@ -205,21 +263,24 @@ emu_copy_base(void *dst, const void *src, size_t n)
 static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
 copy_avx2(uint8_t *d, const uint8_t *s, size_t n)
 {
-	copy_body(d, s, n);
+	copy_body(d, s, n, true);
 }
 
-/* 0: not asked yet, 1: base, 2: avx2. Racing first calls agree. */
-static int copy_kind;
+static void copy_pick(uint8_t *d, const uint8_t *s, size_t n);
 
-static __attribute__((noinline)) int
-copy_pick(void)
+/* The build this CPU runs, once asked (copy_pick until then): one
+ * indirect jump a copy. Racing first calls agree. */
+static void (*copy_fn)(uint8_t *d, const uint8_t *s, size_t n) = copy_pick;
+
+static __attribute__((noinline)) void
+copy_pick(uint8_t *d, const uint8_t *s, size_t n)
 {
-	int k;
+	void (*fn)(uint8_t *, const uint8_t *, size_t);
 
 	__builtin_cpu_init();
-	k = __builtin_cpu_supports("avx2") ? 2 : 1;
-	__atomic_store_n(&copy_kind, k, __ATOMIC_RELAXED);
-	return k;
+	fn = __builtin_cpu_supports("avx2") ? copy_avx2 : copy_base;
+	__atomic_store_n(&copy_fn, fn, __ATOMIC_RELAXED);
+	fn(d, s, n);
 }
 #endif
 
@@ -239,14 +300,8 @@ emu_copy(void *dst, const void *src, size_t n)
 		return;
 	}
 #ifdef EMU_COPY_DISPATCH
-	int k = __atomic_load_n(&copy_kind, __ATOMIC_RELAXED);
-
-	if (__builtin_expect(k == 0, 0))
-		k = copy_pick();
-	if (k == 2) {
-		copy_avx2(dst, src, n);
-		return;
-	}
-#endif
+	__atomic_load_n(&copy_fn, __ATOMIC_RELAXED)(dst, src, n);
+#else
 	copy_base(dst, src, n);
+#endif
 }
