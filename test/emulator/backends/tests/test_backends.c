@@ -170,6 +170,23 @@ test_emu_backend_gen_frames(void **state)
 	assert_int_equal(c.to_guest_bytes, 640);
 }
 
+/* One flow: after the first burst only the sequence numbers change, two
+ * frames at a time, and an odd burst's last frame on its own. */
+static void
+test_emu_backend_gen_seq_only(void **state)
+{
+	struct emu_backend *be = make_gen(1, 64, 11, true);
+	unsigned int i, p;
+
+	(void)state;
+	/* Bursts of 4, 4, 3. */
+	for (p = 0; p < 4; p++)
+		be->ops->poll(be);
+	assert_int_equal(nic.nframes, 11);
+	for (i = 0; i < nic.nframes; i++)
+		assert_int_equal(frame_seq(&nic.frames[i]), i);
+}
+
 static void
 test_emu_backend_gen_backpressure(void **state)
 {
@@ -773,6 +790,8 @@ main(void)
 		cmocka_unit_test(test_emu_backend_parse_tap),
 		cmocka_unit_test(test_emu_backend_parse_gen),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_seq_only,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_start_stop, setup, teardown),
