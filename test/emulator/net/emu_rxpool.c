@@ -192,33 +192,33 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 	uint8_t *busy = nic->sub_busy;
 	const uint8_t *owner = nic->sub_pool;
 	struct emu_rx_pool *p;
-	uint32_t left = count, n, *stack;
-	size_t idx = first, top; /* index registers: no widening per id */
+	uint32_t left = count, n, *sp; /* sp: the pool's stack top */
+	size_t idx = first; /* an index register: no widening per id */
 	unsigned int cur;
 
 	if (first >= count)
 		return 0;
 	cur = owner[first];
 	p = &nic->pool[cur];
-	stack = p->free;
-	top = p->n;
+	sp = p->free + p->n;
 	/* The chain is ours, but bound the walk all the same: at most
 	 * count ids (left counts them down), each below count. */
 	for (;;) {
-		busy[idx] = EMU_SUB_FREE;
+		/* The owner compared before the byte store (which may
+		 * alias it): one read of it. */
 		if (hv_unlikely(owner[idx] != cur)) {
-			p->n = (uint32_t)top;
+			p->n = (uint32_t)(sp - p->free);
 			cur = owner[idx];
 			p = &nic->pool[cur];
-			stack = p->free;
-			top = p->n;
+			sp = p->free + p->n;
 		}
-		stack[top++] = (uint32_t)idx;
+		busy[idx] = EMU_SUB_FREE;
+		*sp++ = (uint32_t)idx;
 		idx = nexts[idx];
 		if (--left == 0 || idx >= count)
 			break;
 	}
-	p->n = (uint32_t)top;
+	p->n = (uint32_t)(sp - p->free);
 	n = count - left;
 	nic->sub_nfree += n;
 	return n;
