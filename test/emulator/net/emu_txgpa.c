@@ -423,10 +423,11 @@ gpa_spans(const struct emu_gpa_cache *c, const uint8_t *r, uint32_t room,
 	uint64_t pfn0, pfn1;
 	const uint8_t *p0, *p1;
 
-	if (nranges > 2)
-		return gpa_spans_run(c, r, room, nranges, sp, nsp);
-	if (nranges != 2 || room < 2u * (sizeof(g0) + sizeof(pfn0)))
+	if (nranges != 2 || room < 2u * (sizeof(g0) + sizeof(pfn0))) {
+		if (nranges > 2)
+			return gpa_spans_run(c, r, room, nranges, sp, nsp);
 		return gpa_spans_slow(c, r, room, nranges, sp, nsp);
+	}
 	memcpy(&g0, r, sizeof(g0));
 	memcpy(&g1, r + sizeof(g0) + sizeof(pfn0), sizeof(g1));
 	if (hv_unlikely((range_last(g0.byte_offset, g0.byte_count) |
