@@ -1294,6 +1294,26 @@ rx_rss_pick_full(struct emu_nic *nic, const uint8_t *f, size_t clen,
 	return (int)qi | RX_RSS_BYTES;
 }
 
+/* The queue of frame f as rx_rss_pick_full finds it, from the memo
+ * when it knows the frame's bytes. */
+static inline __attribute__((always_inline)) int
+rx_rss_sort_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
+		 const uint8_t *f, size_t clen, uint32_t filter, uint64_t mac,
+		 bool promisc, uint32_t tmask)
+{
+	unsigned int qi;
+
+	if (hv_likely(emu_rss_memo_get(memo, f, &qi))) {
+		/* Bytes 12..17 are those of a frame rx_rss_ok and
+		 * emu_rss_v4_n took (08 00 45): not tagged. The filter
+		 * reads others. */
+		if (!promisc && !rx_filter_run(filter, mac, f))
+			return -1;
+		return (int)qi | RX_RSS_BYTES;
+	}
+	return rx_rss_pick_full(nic, f, clen, mac, promisc, tmask);
+}
+
 /* Stage queue qi's cnt frames (their indexes in qp->frame) and send
  * its packet. */
 static inline __attribute__((always_inline)) void
@@ -1383,7 +1403,7 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	uint16_t qsel[EMU_NET_RX_RANGES_MAX];
 	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j;
 	rx_v16 h0, h1, h2, h3;
-	unsigned int k, qi, end;
+	unsigned int k, qi, end, lim;
 	int mlen, r;
 
 	/* rx_rss_stage's conditions. */
@@ -1400,33 +1420,46 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 		wp[qi] = b->qp[qi]->frame;
 	}
 	end = n - i > EMU_NET_RX_RANGES_MAX ? i + EMU_NET_RX_RANGES_MAX : n;
-	/* Pass 1: the checks and the queue of every frame. */
-	for (k = i; k < end; k++) {
+	/* Pass 1: the checks and the queue of every frame; from the
+	 * period on (none: end), a frame whose counterpart p earlier got
+	 * its queue from the first EMU_RX_PERIOD_BYTES bytes has those
+	 * bytes (EMU_RX_PERIOD): its EtherType, the filter's address and
+	 * its queue. */
+	lim = per < end - i ? i + per : end;
+	for (k = i; k < lim; k++) {
 		const uint8_t *f = frames[k];
-		uint32_t at = k - i;
 
 		if (lens[k] != clen || f == NULL)
 			break;
-		if (at >= per && (qsel[at - per] & RX_RSS_BYTES)) {
-			/* The first EMU_RX_PERIOD_BYTES bytes of the frame p
-			 * earlier (EMU_RX_PERIOD): its EtherType, the
-			 * filter's address and its queue. */
-			qsel[at] = qsel[at - per];
-		} else if (hv_likely(emu_rss_memo_get(memo, f, &qi))) {
-			/* Bytes 12..17 are those of a frame rx_rss_ok and
-			 * emu_rss_v4_n took (08 00 45): not tagged. The
-			 * filter reads others. */
-			if (!promisc && !rx_filter_run(filter, mac, f))
+		r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
+				     tmask);
+		if (r < 0)
+			break;
+		qsel[k - i] = (uint16_t)r;
+		*wp[r & 63]++ = k;
+	}
+	if (k == lim && k < end) {
+		/* Indexed from the run's start, one index for all. */
+		const void *const *fr0 = frames + i;
+		const size_t *len0 = lens + i;
+		uint32_t at, nrun = end - i;
+
+		for (at = per; at < nrun; at++) {
+			const uint8_t *f = fr0[at];
+
+			if (len0[at] != clen || f == NULL)
 				break;
-			qsel[at] = (uint16_t)(qi | RX_RSS_BYTES);
-		} else {
-			r = rx_rss_pick_full(nic, f, clen, mac, promisc, tmask);
-			if (r < 0)
-				break;
+			r = qsel[at - per];
+			if (!(r & RX_RSS_BYTES)) {
+				r = rx_rss_sort_pick(nic, memo, f, clen, filter,
+						     mac, promisc, tmask);
+				if (r < 0)
+					break;
+			}
 			qsel[at] = (uint16_t)r;
+			*wp[r & 63]++ = i + at;
 		}
-		qi = qsel[at] & 63u;
-		*wp[qi]++ = k;
+		k = i + at;
 	}
 	if (k == i)
 		return i;
