@@ -125,71 +125,75 @@ copy_256(uint8_t *d, const uint8_t *s)
 		}                                                           \
 	} while (0)
 
-/* Block j back from the end (de, se: one past the last byte). */
-#define BLK(j)                                                              \
-	case j:                                                             \
-		MOVE32(de - 32 * (j), se - 32 * (j));                       \
-		__attribute__((fallthrough))
-#define BLK4(j) BLK((j) + 3); BLK((j) + 2); BLK((j) + 1); BLK(j)
-#define BLK16(j) BLK4((j) + 12); BLK4((j) + 8); BLK4((j) + 4); BLK4(j)
-#define BLK64(j) BLK16((j) + 48); BLK16((j) + 32); BLK16((j) + 16); BLK16(j)
+/* Block 10 * t + u back from the end (de, se: one past the last byte),
+ * labelled blk_<t><u> for the jump table. */
+#define BLK(t, u)                                                           \
+	blk_##t##u: MOVE32(de - 32 * ((t) * 10 + (u)),                      \
+			   se - 32 * ((t) * 10 + (u)))
+#define BLK10(t)                                                            \
+	BLK(t, 9); BLK(t, 8); BLK(t, 7); BLK(t, 6); BLK(t, 5);              \
+	BLK(t, 4); BLK(t, 3); BLK(t, 2); BLK(t, 1); BLK(t, 0)
+#define AT(t, u) &&blk_##t##u
+#define AT10(t)                                                             \
+	AT(t, 0), AT(t, 1), AT(t, 2), AT(t, 3), AT(t, 4), AT(t, 5),         \
+	AT(t, 6), AT(t, 7), AT(t, 8), AT(t, 9)
 
 /*
  * 256 < n <= 4096: the first 32 bytes, then blocks (n - 1) / 32 .. 1
  * back from the end, the lowest of which starts at byte 1..32: every
- * byte in ceil(n / 32) moves. The switch is one indexed jump into the
- * run of blocks, each a load and a store at a constant offset from the
- * end (the empty asm keeps de and se single registers).
+ * byte in ceil(n / 32) moves. One jump through a table of labels
+ * enters the run of blocks, each a load and a store at a constant
+ * offset from the end (the empty asm keeps de and se single
+ * registers); entries 0..7 are never taken (n > 256). The body of
+ * copy_mid_base and copy_mid_avx2 (a label table cannot be inlined),
+ * with d, s, n and wide in scope.
  */
-static inline __attribute__((always_inline)) void
-copy_blocks(uint8_t *d, const uint8_t *s, size_t n, const bool wide)
-{
-	uint8_t *de = d + n;
-	const uint8_t *se = s + n;
-
-	MOVE32(d, s);
-	__asm__("" : "+r"(de), "+r"(se));
-	switch ((n - 1) / 32) {
-	BLK64(64);
-	BLK16(48);
-	BLK16(32);
-	BLK16(16);
-	BLK4(12);
-	BLK4(8);
-	BLK4(4);
-	BLK(3);
-	BLK(2);
-	BLK(1);
-	default:
-		/* (n - 1) / 32 is 8..127 (copy_body's range). */
-		break;
-	}
-}
+#define COPY_MID_BODY                                                       \
+	static const void *const at[128] = {                                \
+		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
+		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
+		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
+		AT(12, 5), AT(12, 6), AT(12, 7),                            \
+	};                                                                  \
+	uint8_t *de = d + n;                                                \
+	const uint8_t *se = s + n;                                          \
+                                                                            \
+	MOVE32(d, s);                                                       \
+	__asm__("" : "+r"(de), "+r"(se));                                   \
+	goto *at[(n - 1) / 32];                                             \
+	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
+	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
+	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
+	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
+	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
+	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
+blk_00:                                                                     \
+	return
 
 /*
- * The body of both builds. Frames of 257 bytes to 4 KB are tested for
- * first (the emulator's common copy: full-size frames), then the short
- * ones. Above 4 KB: rounds of 512 (16 moves each way, one index to step
+ * The body of both builds: 257 bytes to 4 KB by its build's copy_mid_*
+ * (emu_copy sends those there itself). Above 4 KB: rounds of 512 (16 moves each way, one index to step
  * and compare) while more than 512 are left, then the last 512 bytes,
  * overlapping what came before. The round loop is written out so the
  * compiler does not turn it back into a memcpy call (its loop pattern
  * recognition is off for these functions).
  */
 static inline __attribute__((always_inline)) void
-copy_body(uint8_t *d, const uint8_t *s, size_t n, const bool wide)
+copy_body(uint8_t *d, const uint8_t *s, size_t n,
+	  void (*mid)(void *, const void *, size_t))
 {
 	size_t i, last;
 
-	if (n - 257 <= 4096 - 257) {
-		copy_blocks(d, s, n, wide);
-		return;
-	}
 	if (n <= 32) {
 		copy_small(d, s, n);
 		return;
 	}
 	if (n <= 256) {
 		COPY_MID(d, s, n);
+		return;
+	}
+	if (n <= 4096) {
+		mid(d, s, n);
 		return;
 	}
 	last = n - 512;
@@ -247,10 +251,28 @@ copy_string(void *dst, const void *src, size_t n)
 #endif
 }
 
+/* The base build's 32-byte moves: one AVX2 move where the whole
+ * program is built for AVX2, two SSE2 ones else. */
+#ifdef __AVX2__
+#define BASE_WIDE true
+#else
+#define BASE_WIDE false
+#endif
+
+static NO_LOOP_PATTERNS __attribute__((noinline)) void
+copy_mid_base(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	const bool wide = BASE_WIDE;
+
+	COPY_MID_BODY;
+}
+
 static NO_LOOP_PATTERNS __attribute__((noinline)) void
 copy_base(uint8_t *d, const uint8_t *s, size_t n)
 {
-	copy_body(d, s, n, false);
+	copy_body(d, s, n, copy_mid_base);
 }
 
 void
@@ -261,27 +283,62 @@ emu_copy_base(void *dst, const void *src, size_t n)
 
 #ifdef EMU_COPY_DISPATCH
 static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
+copy_mid_avx2(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	const bool wide = true;
+
+	COPY_MID_BODY;
+}
+
+static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
 copy_avx2(uint8_t *d, const uint8_t *s, size_t n)
 {
-	copy_body(d, s, n, true);
+	copy_body(d, s, n, copy_mid_avx2);
 }
 
 static void copy_pick(uint8_t *d, const uint8_t *s, size_t n);
+static void copy_mid_pick(void *dst, const void *src, size_t n);
 
-/* The build this CPU runs, once asked (copy_pick until then): one
+/* The builds this CPU runs, once asked (the pickers until then): one
  * indirect jump a copy. Racing first calls agree. */
 static void (*copy_fn)(uint8_t *d, const uint8_t *s, size_t n) = copy_pick;
+void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n) = copy_mid_pick;
 
-static __attribute__((noinline)) void
-copy_pick(uint8_t *d, const uint8_t *s, size_t n)
+static __attribute__((noinline)) bool
+copy_pick_avx2(void)
 {
-	void (*fn)(uint8_t *, const uint8_t *, size_t);
+	bool avx2;
 
 	__builtin_cpu_init();
-	fn = __builtin_cpu_supports("avx2") ? copy_avx2 : copy_base;
-	__atomic_store_n(&copy_fn, fn, __ATOMIC_RELAXED);
-	fn(d, s, n);
+	avx2 = __builtin_cpu_supports("avx2");
+	__atomic_store_n(&copy_fn, avx2 ? copy_avx2 : copy_base,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&emu_copy_mid_fn, avx2 ? copy_mid_avx2 : copy_mid_base,
+			 __ATOMIC_RELAXED);
+	return avx2;
 }
+
+static void
+copy_pick(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (copy_pick_avx2())
+		copy_avx2(d, s, n);
+	else
+		copy_base(d, s, n);
+}
+
+static void
+copy_mid_pick(void *dst, const void *src, size_t n)
+{
+	if (copy_pick_avx2())
+		copy_mid_avx2(dst, src, n);
+	else
+		copy_mid_base(dst, src, n);
+}
+#else
+void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n) = copy_mid_base;
 #endif
 
 void
@@ -299,9 +356,19 @@ emu_copy(void *dst, const void *src, size_t n)
 		copy_string(dst, src, n);
 		return;
 	}
+	if (n > 256) {
+		emu_copy_mid(dst, src, n);
+		return;
+	}
 #ifdef EMU_COPY_DISPATCH
 	__atomic_load_n(&copy_fn, __ATOMIC_RELAXED)(dst, src, n);
 #else
 	copy_base(dst, src, n);
 #endif
+}
+
+void
+emu_copy_mid_base(void *dst, const void *src, size_t n)
+{
+	copy_mid_base(dst, src, n);
 }

@@ -21,4 +21,20 @@ void emu_copy(void *dst, const void *src, size_t n);
 /* The build emu_copy runs on a CPU without AVX2 (unit tests run both). */
 void emu_copy_base(void *dst, const void *src, size_t n);
 
+/* The CPU's build of emu_copy for 257..4096 bytes (set once). */
+extern void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n);
+
+/*
+ * emu_copy for 257 <= n <= 4096 (frames of a standard MTU) without its
+ * length tests: the caller made them. One indirect call.
+ */
+static inline void
+emu_copy_mid(void *dst, const void *src, size_t n)
+{
+	__atomic_load_n(&emu_copy_mid_fn, __ATOMIC_RELAXED)(dst, src, n);
+}
+
+/* emu_copy_mid's build for a CPU without AVX2 (unit tests). */
+void emu_copy_mid_base(void *dst, const void *src, size_t n);
+
 #endif /* EMU_COPY_H */

@@ -279,13 +279,18 @@ tpl_put(const struct emu_rx_hdr_tpl *t, uint8_t *dst, uint32_t len,
 }
 
 /* Up to 64 bytes (minimum frames): two overlapping fixed-size copies,
- * no call. */
+ * no call. 257 bytes to 4 KB (full-size frames): straight to the
+ * vector copy for that range. */
 static inline __attribute__((always_inline)) void
 rx_copy(uint8_t *dst, const uint8_t *f, size_t len)
 {
 	if (len >= 32 && len <= 64) {
 		memcpy(dst, f, 32);
 		memcpy(dst + len - 32, f + len - 32, 32);
+		return;
+	}
+	if (len - 257 <= 4096 - 257) {
+		emu_copy_mid(dst, f, len);
 		return;
 	}
 	emu_copy(dst, f, len);

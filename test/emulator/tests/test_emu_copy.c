@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * emu_copy (and its build for CPUs without AVX2) against the bytes it
+ * emu_copy (and its build for CPUs without AVX2; emu_copy_mid, its
+ * 257..4096-byte entry, and that one's base build) against the bytes it
  * must produce: every length 0..9100
  * (past a 9014-byte jumbo frame and several of its 256-byte rounds) at
  * source and destination misalignments 0..63, nothing written outside
@@ -102,6 +103,50 @@ test_emu_copy_every_misalignment(void **state)
 					check_one(f, lens[k], so, dof);
 }
 
+/* emu_copy_mid (the CPU's build) and its build without AVX2, over
+ * their whole range 257..4096, at misalignment pairs, and in exactly
+ * sized heap buffers. */
+static void
+test_emu_copy_mid(void **state)
+{
+	static copy_fn *const mids[] = { emu_copy_mid, emu_copy_mid_base };
+	static const size_t mis[][2] = { { 0, 0 }, { 1, 0 }, { 13, 31 },
+					 { 63, 62 } };
+	size_t f, n, k;
+
+	(void)state;
+	fill_src();
+	for (f = 0; f < 2; f++) {
+		for (n = 257; n <= 4096; n++) {
+			for (k = 0; k < sizeof(mis) / sizeof(mis[0]); k++) {
+				uint8_t *d = dst_buf + GUARD + mis[k][1];
+				size_t i;
+
+				memset(dst_buf, 0xA5, sizeof(dst_buf));
+				mids[f](d, src_buf + mis[k][0], n);
+				if (memcmp(d, src_buf + mis[k][0], n) != 0)
+					fail_msg("mid %zu len %zu: bytes differ", f, n);
+				for (i = 0; i < sizeof(dst_buf); i++)
+					if ((dst_buf + i < d || dst_buf + i >= d + n) &&
+					    dst_buf[i] != 0xA5)
+						fail_msg("mid %zu len %zu: byte %zu outside written",
+							 f, n, i);
+			}
+		}
+		for (n = 257; n <= 4096; n += 37) {
+			uint8_t *s = malloc(n), *d = malloc(n);
+
+			assert_non_null(s);
+			assert_non_null(d);
+			memcpy(s, src_buf, n);
+			mids[f](d, s, n);
+			assert_memory_equal(d, s, n);
+			free(s);
+			free(d);
+		}
+	}
+}
+
 /* Exactly sized heap buffers: ASan sees any read or write past them. */
 static void
 test_emu_copy_exact_buffers(void **state)
@@ -132,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_emu_copy_every_length),
 		cmocka_unit_test(test_emu_copy_every_misalignment),
 		cmocka_unit_test(test_emu_copy_exact_buffers),
+		cmocka_unit_test(test_emu_copy_mid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
