@@ -280,7 +280,8 @@ struct emu_rx_qpkt {
 	uint32_t cap;          /* ranges it may take */
 	uint32_t first;        /* its first sub-allocation: the trans_id */
 	uint32_t last;         /* its last one: the chain's end */
-	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* burst index per range */
+	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* burst index per range (two-pass
+					       * run: from its first frame) */
 	/* The header, then the ranges, as they go to the ring. */
 	struct vmbus_xfer_page_hdr xh;
 	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];

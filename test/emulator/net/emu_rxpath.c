@@ -1325,8 +1325,24 @@ rx_rss_sort_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
 	return rx_rss_pick_full(nic, f, clen, mac, promisc, tmask);
 }
 
-/* Stage queue qi's cnt frames (their indexes in qp->frame) and send
- * its packet. */
+/*
+ * The copies of the m frames of a queue's list: frame frames[fr[k]] to
+ * base (the buffer plus the header's length) + r[k].byte_offset. A
+ * function of its own, as rx_copy_run.
+ */
+static __attribute__((noinline)) void
+rx_copy_list(uint8_t *base, const struct vmbus_xfer_page_range *r,
+	     const void *const *frames, const uint32_t *fr, size_t m,
+	     size_t clen)
+{
+	size_t k;
+
+	for (k = 0; k < m; k++)
+		emu_rx_frame_copy(base + r[k].byte_offset, frames[fr[k]], clen);
+}
+
+/* Stage queue qi's cnt frames (their indexes in qp->frame, into frames
+ * and rc) and send its packet. */
 static inline __attribute__((always_inline)) void
 rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 		 uint32_t cnt, const void *const *frames, int *rc, size_t clen,
@@ -1338,7 +1354,6 @@ rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 	uint32_t *nexts = nic->sub_next, *pfree = p->free, *ptop = pfree + p->n;
 	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
 	struct vmbus_xfer_page_range *rp = qp->r, *rend = rp + cnt;
-	const uint32_t *fr;
 	uint32_t idx, prev;
 
 	/* The packet's first frame: its id names the packet. */
@@ -1361,8 +1376,7 @@ rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 	qp->last = prev;
 	qp->n = cnt;
 	/* Vouched frames through the counted copy. */
-	for (rp = qp->r, fr = qp->frame; rp != rend; rp++, fr++)
-		emu_rx_frame_copy(rxbuf + rp->byte_offset + hl, frames[*fr], clen);
+	rx_copy_list(rxbuf + hl, qp->r, frames, qp->frame, cnt, clen);
 	rx_qpkt_send(nic, qi, qp, rc, clen);
 }
 
@@ -1411,7 +1425,7 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
 	/* Per frame of the run: its queue, RX_RSS_BYTES when found from
 	 * its first EMU_RX_PERIOD_BYTES bytes. */
-	uint16_t qsel[EMU_NET_RX_RANGES_MAX];
+	uint32_t qsel[EMU_NET_RX_RANGES_MAX];
 	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int k, qi, end, lim;
@@ -1446,8 +1460,8 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 				     tmask);
 		if (r < 0)
 			break;
-		qsel[k - i] = (uint16_t)r;
-		*wp[r & 63]++ = k;
+		qsel[k - i] = (uint32_t)r;
+		*wp[r & 63]++ = k - i;
 	}
 	if (k == lim && k < end) {
 		/* Indexed from the run's start, one index for all. */
@@ -1467,16 +1481,17 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 				if (r < 0)
 					break;
 			}
-			qsel[at] = (uint16_t)r;
-			*wp[r & 63]++ = i + at;
+			qsel[at] = (uint32_t)r;
+			*wp[r & 63]++ = at;
 		}
 		k = i + at;
 	}
 	if (k == i)
 		return i;
 	/* The packets' sizes: the first frame a queue's cannot take ends
-	 * the run (cut), for every queue. */
-	cut = k;
+	 * the run (cut), for every queue. The lists hold indexes from the
+	 * run's first frame. */
+	cut = k - i;
 	for (qm = memo->qmask; qm != 0; qm &= qm - 1u) {
 		qi = (unsigned int)__builtin_ctzll(qm);
 		cnt = (uint32_t)(wp[qi] - b->qp[qi]->frame);
@@ -1487,13 +1502,13 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 		if (cnt > cap && b->qp[qi]->frame[cap] < cut)
 			cut = b->qp[qi]->frame[cap];
 	}
-	if (cut != k) {
+	if (cut != k - i) {
 		for (qm = used; qm != 0; qm &= qm - 1u) {
 			qi = (unsigned int)__builtin_ctzll(qm);
 			while (wp[qi] != b->qp[qi]->frame && wp[qi][-1] >= cut)
 				wp[qi]--;
 		}
-		k = cut;
+		k = i + cut;
 		if (k == i)
 			return i;
 	}
@@ -1517,8 +1532,8 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 		qp = b->qp[qi];
 		j = (uint32_t)(wp[qi] - qp->frame);
 		if (j != 0)
-			rx_rss_sort_send(nic, qi, qp, j, frames, rc, clen, h0, h1,
-					 h2, h3);
+			rx_rss_sort_send(nic, qi, qp, j, frames + i, rc + i, clen,
+					 h0, h1, h2, h3);
 	}
 	return k;
 }
