@@ -205,7 +205,7 @@ need() {
 		[ -e "$f" ] || bdie "$f missing (make build)"
 	done
 	[ -x "$STOCK_TESTPMD" ] || bdie "$STOCK_TESTPMD missing (apt-get install dpdk)"
-	for f in valgrind callgrind_control python3; do
+	for f in valgrind vgdb python3; do
 		command -v "$f" >/dev/null || bdie "$f missing (apt-get install valgrind python3)"
 	done
 	# The interpreter python3 names, once: a version manager's shim
@@ -717,7 +717,8 @@ vf_measure() {
 	dump="$cgout.$((k + 1))"
 	local steer
 	[ "$guest" = ours ] && steer=$(vf_field "$name" datapath)
-	bench_guest_stop
+	# Its window is dumped: killed (see measure()).
+	bench_guest_stop KILL
 	vf_cleanup
 	bench_emu_stop
 	[ -s "$dump" ] || bdie "no callgrind dump $dump"
