@@ -852,6 +852,7 @@ part_tcp() {
 main() {
 	local g p t0
 	need
+	t0=$(date +%s)
 	mkdir -p "$OUT" || exit 1
 	BENCH_TMP=$(mktemp -d /tmp/vmbus-bench.XXXXXX) || exit 1
 	trap 'tcp_cleanup; vf_cleanup; bench_cleanup' EXIT
@@ -860,15 +861,18 @@ main() {
 	# telling it to stop must then fail (EPIPE), not kill the run.
 	trap '' PIPE
 	: >"$OUT/rows.jsonl"
-	t0=$(date +%s)
 	for g in "${GUESTS[@]}"; do
 		[ "$g" = ours ] && ours_env
 		probe_guest "$g"
 	done
+	blog "probes: $(($(date +%s) - t0)) s"
 	local sum0
 	sum0=$(ours_plugins_sum)
+	local tp
 	for p in "${PARTS[@]}"; do
+		tp=$(date +%s)
 		"part_$p"
+		blog "part $p: $(($(date +%s) - tp)) s"
 	done
 	[ -n "$sum0" ] && row case=plugins guest=ours side=none start="$sum0" end="$(ours_plugins_sum)"
 	python3 "$here/report.py" "$OUT" --seconds $(($(date +%s) - t0)) \
