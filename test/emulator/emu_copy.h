@@ -21,8 +21,10 @@ void emu_copy(void *dst, const void *src, size_t n);
 /* The build emu_copy runs on a CPU without AVX2 (unit tests run both). */
 void emu_copy_base(void *dst, const void *src, size_t n);
 
-/* The CPU's build of emu_copy for 257..4096 bytes (set once). */
-extern void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n);
+/* The CPU's build of emu_copy for 257..4096 bytes (set once). Hidden:
+ * one jump through it, no address load first. */
+extern __attribute__((visibility("hidden"))) void (*emu_copy_mid_fn)(
+	void *dst, const void *src, size_t n);
 
 /*
  * emu_copy for 257 <= n <= 4096 (frames of a standard MTU) without its

@@ -312,6 +312,11 @@ emu_rx_frame_copy(uint8_t *dst, const uint8_t *f, size_t len)
 		memcpy(dst, f, 64);
 		return;
 	}
+	/* Full-size frames next (rx_copy tests them after 32..64). */
+	if (len - 257 <= 4096 - 257) {
+		emu_copy_mid(dst, f, len);
+		return;
+	}
 	rx_copy(dst, f, len);
 }
 
@@ -743,7 +748,13 @@ rx_copy_run(uint8_t *base, const struct vmbus_xfer_page_range *r,
 {
 	size_t k;
 
-	for (k = 0; k < m; k++)
+	/* Two a round: one index step and compare for both. */
+	for (k = 0; k + 2 <= m; k += 2) {
+		emu_rx_frame_copy(base + r[k].byte_offset, fp[k], clen);
+		emu_rx_frame_copy(base + r[k + 1].byte_offset, fp[k + 1],
+				  clen);
+	}
+	if (k < m)
 		emu_rx_frame_copy(base + r[k].byte_offset, fp[k], clen);
 }
 
