@@ -213,11 +213,13 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 			sp = p->free + p->n;
 		}
 		busy[idx] = EMU_SUB_FREE;
-		*sp++ = (uint32_t)idx;
+		*sp = (uint32_t)idx;
 		idx = nexts[idx];
-		if (--left == 0 || idx >= count)
+		if (hv_unlikely(--left == 0 || idx >= count))
 			break;
+		sp++;
 	}
+	sp++;
 	p->n = (uint32_t)(sp - p->free);
 	n = count - left;
 	nic->sub_nfree += n;
