@@ -654,13 +654,13 @@ rx_fast_scan(const void *const *fp, const size_t *lp, unsigned int cnt,
 	     size_t clen, uint32_t filter, uint64_t mac, bool promisc,
 	     bool verify, uint32_t csum, bool v4len)
 {
-	unsigned int k;
+	size_t k; /* an index register, stepped without a 32-bit copy */
 
 	for (k = 0; k < cnt; k++)
 		if (!rx_fast_ok(fp[k], lp[k], clen, filter, mac, promisc, verify,
 				csum, v4len))
 			break;
-	return k;
+	return (unsigned int)k;
 }
 
 /* rx_fast_scan of a run the backend vouched for (nothing summed): a
