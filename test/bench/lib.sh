@@ -166,7 +166,13 @@ bench_snapshot() {
 # Field of a snapshot: to_guest=1 from_guest=2 backpressure=3 acks=4
 # completions=5 (one per VMBus packet of the guest's: frames/completion
 # is the guest's TX batching) from_guest_bytes=6.
-bench_field() { echo "$1" | awk -v k="$2" '{ print $k }'; }
+# (No awk: the start-up wait calls it twice every 0.1 s, and every
+# process it spawns takes CPU from the guest starting on the other core.)
+bench_field() {
+	local -a f
+	read -r -a f <<<"$1"
+	echo "${f[$2 - 1]}"
+}
 
 # bench_guest_start EMU GUEST CG-OUT|'' TESTPMD-APP-ARGS...
 # (more EAL options, e.g. "-a ID,devargs", in the array GUEST_EAL)
@@ -210,8 +216,8 @@ bench_wait_moving() {
 	local s0 s d
 	BENCH_MOVED_AT=
 	s0=$(bench_snapshot "$1" || echo "0 0 0 0 0")
-	for _ in $(seq $(($4 * 20))); do
-		sleep 0.05
+	for _ in $(seq $(($4 * 10))); do
+		sleep 0.1
 		kill -0 "$BENCH_GUEST_TO" 2>/dev/null ||
 			bfail "guest exited: $(bench_log_reason "$BENCH_GUEST_LOG")" || return 1
 		# testpmd keeps running without ports: no need to wait that out.
