@@ -45,6 +45,10 @@ bench_stop_pid() {
 	local to=$1 sig=$2 pid
 	[ -n "$to" ] || return 0
 	pid=$(bench_child "$to")
+	# Asked to KILL (a callgrind'ed guest after its dump): out of the
+	# job table first, or bash reports the job as "Killed" on stderr
+	# whenever it reaps it (tail --pid below still waits for it).
+	[ "$sig" = KILL ] && disown "$to" 2>/dev/null
 	[ -n "$pid" ] && kill "-$sig" "$pid" 2>/dev/null
 	# tail looks at the pid once per -s seconds (1 by default: a second
 	# lost per process stopped, ~4 minutes of a full run).
