@@ -1337,6 +1337,42 @@ rx_rss_sort_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
 }
 
 /*
+ * A summed frame emu_cs_udp0_run_ok declines: rx_rss_ok's checks with
+ * the sum (its checksum bits in *cs). false: the run does not take f.
+ */
+static __attribute__((noinline)) bool
+rx_rss_verify_other(const uint8_t *f, size_t clen, uint32_t filter,
+		    uint64_t mac, bool promisc, bool v4len, uint32_t *cs)
+{
+	bool v4;
+
+	return rx_rss_ok(f, clen, clen, filter, mac, promisc, true, 0, v4len,
+			 cs, &v4);
+}
+
+/*
+ * rx_rss_sort_pick for a frame whose checksums are summed here (the
+ * loopback's: the guest's frames, untrusted): the sum first (every
+ * frame, its bits in *cs; the common minimum UDP frame without a
+ * checksum through emu_cs_udp0_run_ok, which answers exactly the frames
+ * emu_csum_verify_v4_sized gives IP_OK | UDP_OK with a zero UDP sum),
+ * then the queue as the vouched frames get it: the queue is a function
+ * of the bytes the memo compares whichever path summed the frame.
+ */
+static inline __attribute__((always_inline)) int
+rx_rss_verify_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
+		   const uint8_t *f, size_t clen, uint32_t filter, uint64_t mac,
+		   uint32_t tmask, const struct emu_cs_udp0_run *u, bool udp0,
+		   bool v4len, uint32_t *cs)
+{
+	if (hv_likely(udp0 && emu_cs_udp0_run_ok(u, f)))
+		*cs = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
+	else if (!rx_rss_verify_other(f, clen, filter, mac, false, v4len, cs))
+		return -1;
+	return rx_rss_sort_pick(nic, memo, f, clen, filter, mac, false, tmask);
+}
+
+/*
  * The copies of the m frames of a queue's list: frame frames[fr[k]] to
  * base (the buffer plus the header's length) + r[k].byte_offset. A
  * function of its own, as rx_copy_run.
@@ -1391,6 +1427,54 @@ rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 	rx_qpkt_send(nic, qi, qp, rc, clen);
 }
 
+/*
+ * rx_rss_sort_send for summed frames: each frame's own checksum bits
+ * (csv, by run index) into its checksum PPI at co, and minimum frames
+ * (32..64 bytes) copied as they are staged, as rx_rss_stage does.
+ */
+static inline __attribute__((always_inline)) void
+rx_rss_sort_send_verify(struct emu_nic *nic, unsigned int qi,
+			struct emu_rx_qpkt *qp, uint32_t cnt,
+			const void *const *frames, const uint32_t *csv, int *rc,
+			size_t clen, uint32_t co, rx_v16 h0, rx_v16 h1,
+			rx_v16 h2, rx_v16 h3, const bool small)
+{
+	struct emu_rx_pool *p = &nic->pool[qi];
+	const struct emu_rx_hdr_tpl *t = &nic->rxb->tpl;
+	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
+	uint32_t *nexts = nic->sub_next, *pfree = p->free, *ptop = pfree + p->n;
+	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
+	const uint32_t *fr = qp->frame, *fend = fr + cnt;
+	struct vmbus_xfer_page_range *rp = qp->r;
+	uint32_t idx, prev = EMU_SUB_NONE;
+	uint8_t tag = EMU_SUB_DATA;
+
+	for (; fr != fend; fr++, rp++) {
+		const uint8_t *f = frames[*fr];
+
+		idx = *--ptop;
+		busy[idx] = tag;
+		if (tag == EMU_SUB_DATA) {
+			/* The packet's first frame: its id names the packet. */
+			nic->sub_chan[idx] = (uint8_t)qi;
+			qp->first = idx;
+			tag = EMU_SUB_MEMBER;
+		} else {
+			nexts[prev] = idx;
+		}
+		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, f, hl,
+			     clen, small);
+		put_u32(rxbuf + (size_t)idx * size + co, csv[*fr]);
+		if (!small)
+			rx_copy(rxbuf + (size_t)idx * size + hl, f, clen);
+		prev = idx;
+	}
+	p->n = (uint32_t)(ptop - pfree);
+	qp->last = prev;
+	qp->n = cnt;
+	rx_qpkt_send(nic, qi, qp, rc, clen);
+}
+
 /* May the run of vouched frames take the two passes (frames long enough
  * for the memo, which is synced to the configuration; a packet for each
  * queue a frame may get)? */
@@ -1420,7 +1504,7 @@ rx_rss_sort_ok(struct emu_nic *nic)
 static inline __attribute__((always_inline)) unsigned int
 rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 		  const size_t *lens, unsigned int i, unsigned int n, int *rc,
-		  const bool promisc)
+		  const bool promisc, const bool verify, const size_t fixed)
 {
 	struct emu_rx_batch *b = nic->rxb;
 	const struct emu_rx_hdr_tpl *t = &b->tpl;
@@ -1429,22 +1513,31 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
 	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
 			 nic->rss_entries - 1u : 0;
-	uint32_t per = b->period != 0 ? b->period : UINT32_MAX;
+	/* Summed frames: no promise of a period (they are untrusted). */
+	uint32_t per = b->period != 0 && !verify ? b->period : UINT32_MAX;
 	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev));
 	uint64_t qm, used = 0;
-	size_t clen = b->csum_len;
+	/* fixed: the caller saw that length (constant offsets). */
+	size_t clen = fixed != 0 ? fixed : b->csum_len;
 	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
 	/* Per frame of the run: its queue, RX_RSS_BYTES when found from
-	 * its first EMU_RX_PERIOD_BYTES bytes. */
-	uint32_t qsel[EMU_NET_RX_RANGES_MAX];
-	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j;
+	 * its first EMU_RX_PERIOD_BYTES bytes; summed frames: their
+	 * checksum bits (csv). */
+	uint32_t qsel[EMU_NET_RX_RANGES_MAX], csv[EMU_NET_RX_RANGES_MAX];
+	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j, co;
+	struct emu_cs_udp0_run u;
+	bool v4len = emu_csum_v4_len_ok(clen), udp0 = v4len && clen >= 42u;
+	bool small = clen - 32u <= 32u;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int k, qi, end, lim;
 	int mlen, r;
 
 	/* rx_rss_stage's conditions. */
-	if (b->n != 0 || clen > (size_t)nic->mtu || rx_tpl_csum_off(t) == 0)
+	co = rx_tpl_csum_off(t);
+	if (b->n != 0 || clen > (size_t)nic->mtu || co == 0)
 		return i;
+	if (verify && udp0)
+		emu_cs_udp0_run_init(&u, clen);
 	if (maxr > EMU_NET_RX_RANGES_MAX)
 		maxr = EMU_NET_RX_RANGES_MAX;
 	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
@@ -1462,19 +1555,40 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	 * bytes (EMU_RX_PERIOD): its EtherType, the filter's address and
 	 * its queue. */
 	lim = per < end - i ? i + per : end;
-	for (k = i; k < lim; k++) {
-		const uint8_t *f = frames[k];
+	if (verify) {
+		/* One index from the run's start for the frame, its length,
+		 * its bits and its list entry. */
+		const void *const *fr0 = frames + i;
+		const size_t *len0 = lens + i;
+		uint32_t at, nrun = lim - i;
 
-		if (lens[k] != clen || f == NULL)
-			break;
-		r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
-				     tmask);
-		if (r < 0)
-			break;
-		qsel[k - i] = (uint32_t)r;
-		*wp[r & 63]++ = k - i;
+		for (at = 0; at < nrun; at++) {
+			const uint8_t *f = fr0[at];
+
+			if (len0[at] != clen || f == NULL)
+				break;
+			r = rx_rss_verify_pick(nic, memo, f, clen, filter, mac,
+					       tmask, &u, udp0, v4len, &csv[at]);
+			if (r < 0)
+				break;
+			*wp[r & 63]++ = at;
+		}
+		k = i + at;
+	} else {
+		for (k = i; k < lim; k++) {
+			const uint8_t *f = frames[k];
+
+			if (lens[k] != clen || f == NULL)
+				break;
+			r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac,
+					     promisc, tmask);
+			if (r < 0)
+				break;
+			qsel[k - i] = (uint32_t)r;
+			*wp[r & 63]++ = k - i;
+		}
 	}
-	if (k == lim && k < end) {
+	if (!verify && k == lim && k < end) {
 		/* Indexed from the run's start, one index for all. */
 		const void *const *fr0 = frames + i;
 		const size_t *len0 = lens + i;
@@ -1542,9 +1656,19 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 		qi = (unsigned int)__builtin_ctzll(qm);
 		qp = b->qp[qi];
 		j = (uint32_t)(wp[qi] - qp->frame);
-		if (j != 0)
+		if (j == 0)
+			continue;
+		if (!verify)
 			rx_rss_sort_send(nic, qi, qp, j, frames + i, rc + i, clen,
 					 h0, h1, h2, h3);
+		else if (small)
+			rx_rss_sort_send_verify(nic, qi, qp, j, frames + i, csv,
+						rc + i, clen, co, h0, h1, h2, h3,
+						true);
+		else
+			rx_rss_sort_send_verify(nic, qi, qp, j, frames + i, csv,
+						rc + i, clen, co, h0, h1, h2, h3,
+						false);
 	}
 	return k;
 }
@@ -1554,7 +1678,7 @@ rx_rss_run_promisc(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
 	if (rx_rss_sort_ok(nic))
-		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, true);
+		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, true, false, 0);
 	return rx_rss_stage(nic, frames, lens, i, n, rc, true, false, 0);
 }
 
@@ -1563,7 +1687,8 @@ rx_rss_run_vouched(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
 	if (rx_rss_sort_ok(nic))
-		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false);
+		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false, false,
+					 0);
 	return rx_rss_stage(nic, frames, lens, i, n, rc, false, false, 0);
 }
 
@@ -1571,8 +1696,16 @@ static __attribute__((noinline)) unsigned int
 rx_rss_run_verify(struct emu_nic *nic, const void *const *frames,
 		  const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	/* 64-byte frames (RFC 2544's smallest, testpmd's): the length a
-	 * constant, as rx_fast_run_verify does. */
+	/* The two passes (rx_rss_sort_stage) when the memo serves; 64-byte
+	 * frames (RFC 2544's smallest, testpmd's): the length a constant,
+	 * as rx_fast_run_verify does. */
+	if (rx_rss_sort_ok(nic)) {
+		if (nic->rxb->csum_len == 64)
+			return rx_rss_sort_stage(nic, frames, lens, i, n, rc,
+						 false, true, 64);
+		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false,
+					 true, 0);
+	}
 	if (nic->rxb->csum_len == 64)
 		return rx_rss_stage(nic, frames, lens, i, n, rc, false, true, 64);
 	return rx_rss_stage(nic, frames, lens, i, n, rc, false, true, 0);

@@ -81,6 +81,9 @@ wr16(uint8_t *p, uint32_t v)
 enum kind {
 	K_TCP4, K_UDP4, K_FRAG4, K_ICMP4, K_OPT4, K_SHORTTOT4, K_ARP, K_VLAN,
 	K_LONG4, K_BADSUM4, K_BCAST, K_MCAST, K_TCP6, K_UDP6, K_FRAG6,
+	/* UDP without a checksum (the loopback's testpmd frames), and
+	 * such a frame padded (its IP length short of the frame's). */
+	K_UDP0, K_UDP0PAD,
 	K_KINDS
 };
 
@@ -102,7 +105,8 @@ make(const struct g *g, uint8_t *f, enum kind k, uint32_t *seed)
 		memset(f, 0xff, 6);
 	if (k == K_MCAST)
 		f[0] = 0x01;
-	proto = k == K_UDP4 || k == K_UDP6 ? EMU_IPPROTO_UDP :
+	proto = k == K_UDP4 || k == K_UDP6 || k == K_UDP0 || k == K_UDP0PAD ?
+		EMU_IPPROTO_UDP :
 		k == K_ICMP4 ? 1u : EMU_IPPROTO_TCP;
 	if (k == K_ARP) {
 		wr16(f + 12, 0x0806);
@@ -132,7 +136,8 @@ make(const struct g *g, uint8_t *f, enum kind k, uint32_t *seed)
 	}
 	wr16(f + 12, EMU_ETHERTYPE_IPV4);
 	ip[0] = k == K_OPT4 ? 0x46 : 0x45;
-	wr16(ip + 2, k == K_SHORTTOT4 ? 19u : (uint32_t)(len - 14));
+	wr16(ip + 2, k == K_SHORTTOT4 ? 19u :
+		     k == K_UDP0PAD ? (uint32_t)(len - 18) : (uint32_t)(len - 14));
 	wr16(ip + 6, k == K_FRAG4 ? 0x2000u : 0x4000u);
 	ip[8] = 64;
 	ip[9] = proto;
@@ -141,12 +146,14 @@ make(const struct g *g, uint8_t *f, enum kind k, uint32_t *seed)
 	if (proto == EMU_IPPROTO_TCP)
 		ip[32] = 5 << 4;
 	else
-		wr16(ip + 24, (uint32_t)(len - 34));
+		wr16(ip + 24, (uint32_t)(len - (k == K_UDP0PAD ? 38 : 34)));
 	csf = RNDIS_TXCSUM_IPV4 | RNDIS_TXCSUM_IP |
 	      (proto == EMU_IPPROTO_TCP ? RNDIS_TXCSUM_TCP : RNDIS_TXCSUM_UDP);
 	assert_int_equal(emu_csum_fill(f, len, csf, 34), 0);
 	if (k == K_BADSUM4)
 		ip[8] ^= 1; /* TTL: the header sum fails */
+	if (k == K_UDP0 || k == K_UDP0PAD)
+		wr16(ip + 26, 0); /* the sender did not sum */
 	return len;
 }
 
@@ -171,7 +178,7 @@ make_burst(const struct g *g, bool v6, bool mixed, uint32_t seed)
 {
 	static const enum kind odd4[] = {
 		K_FRAG4, K_ICMP4, K_OPT4, K_SHORTTOT4, K_ARP, K_VLAN, K_LONG4,
-		K_BADSUM4, K_BCAST, K_MCAST, K_TCP6,
+		K_BADSUM4, K_BCAST, K_MCAST, K_TCP6, K_UDP0PAD,
 	};
 	static const enum kind odd6[] = { K_FRAG6, K_TCP4, K_ARP, K_MCAST };
 	unsigned int i;
@@ -180,7 +187,8 @@ make_burst(const struct g *g, bool v6, bool mixed, uint32_t seed)
 	for (i = 0; i < NF; i++) {
 		uint32_t r = xs(&seed);
 
-		k = v6 ? (r & 1u ? K_TCP6 : K_UDP6) : (r & 1u ? K_TCP4 : K_UDP4);
+		k = v6 ? (r & 1u ? K_TCP6 : K_UDP6) :
+			 (r & 1u ? K_TCP4 : r & 0x10000u ? K_UDP0 : K_UDP4);
 		if (mixed && i > 0 && r % 7u == 0)
 			k = v6 ? odd6[(r >> 8) % 4u] :
 				 odd4[(r >> 8) % (sizeof(odd4) / sizeof(odd4[0]))];
@@ -500,7 +508,8 @@ test_emu_net_rss_run_ring_full(void **state)
  * what decides the input length: the other protocol, a fragment, an IP
  * length too short for the TCP header. The RSS run remembers queues by
  * frame bytes (emu_rss_memo.h); none of these may share an answer, and
- * none may outlive the configuration it was found for. The burst
+ * none may outlive the configuration it was found for; the same for
+ * summed frames, whose run shares the memo. The burst
  * repeats every FLOW_PERIOD frames (EMU_RX_PERIOD's promise).
  */
 enum { FLOWS = 6, FLOW_PERIOD = FLOWS * 5 };
@@ -512,7 +521,9 @@ make_flow_burst(const struct g *g, size_t len, uint32_t seed)
 	unsigned int i, fl, v;
 
 	for (fl = 0; fl < FLOWS; fl++) {
-		(void)make(g, base[fl], K_TCP4, &seed);
+		/* TCP flows, and UDP ones without a checksum (the
+		 * loopback's: summed frames take their own path). */
+		(void)make(g, base[fl], fl & 1u ? K_UDP0 : K_TCP4, &seed);
 		/* The IP length of a 90-byte frame: a shorter frame of these
 		 * bytes is not the common IPv4 frame. */
 		wr16(base[fl] + 16, 90u - 14u);
@@ -524,7 +535,7 @@ make_flow_burst(const struct g *g, size_t len, uint32_t seed)
 		v = (i / FLOWS) % 5u;
 		memcpy(f, base[fl], FMAX);
 		if (v == 1)
-			f[23] = EMU_IPPROTO_UDP;
+			f[23] ^= EMU_IPPROTO_UDP ^ EMU_IPPROTO_TCP; /* the other */
 		else if (v == 2)
 			wr16(f + 20, 0x2000u); /* MF: a fragment */
 		else if (v == 3)
@@ -591,6 +602,12 @@ test_emu_net_rss_run_memo(void **state)
 		for (q = 0, used = 0; q < NQ; q++)
 			used += ob.q[q][0] != 0;
 		assert_true(used >= 2);
+		assert_true(ob.pkts < oa.pkts);
+		/* Summed frames (the loopback's): the run, with the memo
+		 * the vouched runs left, against the general path. */
+		offer(g, &ob, false, 0);
+		offer(g, &oa, true, 0);
+		expect_same(&oa, &ob);
 		assert_true(ob.pkts < oa.pkts);
 	}
 	assert_int_equal(ng_protocol_errors(g), 0);
