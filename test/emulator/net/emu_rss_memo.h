@@ -84,10 +84,11 @@ emu_rss_memo_get(struct emu_rss_memo *m, const uint8_t *f, unsigned int *qi)
 	uint64_t in0 = emu_cs_ld64(f + 26);
 	const struct emu_rss_memo_ent *e = emu_rss_memo_slot(m, in0);
 
-	if (e->in0 != in0 ||
-	    e->lo != (emu_cs_ld64(f + 12) & EMU_RSS_REF_LO_MASK) ||
-	    e->fp != (emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK) ||
-	    e->in1 != emu_cs_ld32(f + 34))
+	/* Every compare folded into one test: one branch a frame. */
+	if (((e->in0 ^ in0) |
+	     (e->lo ^ (emu_cs_ld64(f + 12) & EMU_RSS_REF_LO_MASK)) |
+	     (e->fp ^ (emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK)) |
+	     (e->in1 ^ emu_cs_ld32(f + 34))) != 0)
 		return false;
 	*qi = e->qi;
 	return true;

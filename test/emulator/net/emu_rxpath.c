@@ -1363,13 +1363,15 @@ static inline __attribute__((always_inline)) int
 rx_rss_verify_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
 		   const uint8_t *f, size_t clen, uint32_t filter, uint64_t mac,
 		   uint32_t tmask, const struct emu_cs_udp0_run *u, bool udp0,
-		   bool v4len, uint32_t *cs)
+		   bool v4len, uint32_t *cs, const bool promisc)
 {
 	if (hv_likely(udp0 && emu_cs_udp0_run_ok(u, f)))
 		*cs = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
-	else if (!rx_rss_verify_other(f, clen, filter, mac, false, v4len, cs))
+	else if (!rx_rss_verify_other(f, clen, filter, mac, promisc, v4len,
+				      cs))
 		return -1;
-	return rx_rss_sort_pick(nic, memo, f, clen, filter, mac, false, tmask);
+	return rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
+				tmask);
 }
 
 /*
@@ -1446,28 +1448,28 @@ rx_rss_sort_send_verify(struct emu_nic *nic, unsigned int qi,
 	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
 	const uint32_t *fr = qp->frame, *fend = fr + cnt;
 	struct vmbus_xfer_page_range *rp = qp->r;
-	uint32_t idx, prev = EMU_SUB_NONE;
-	uint8_t tag = EMU_SUB_DATA;
+	const uint8_t *f = frames[*fr];
+	uint32_t idx, prev;
 
-	for (; fr != fend; fr++, rp++) {
-		const uint8_t *f = frames[*fr];
-
-		idx = *--ptop;
-		busy[idx] = tag;
-		if (tag == EMU_SUB_DATA) {
-			/* The packet's first frame: its id names the packet. */
-			nic->sub_chan[idx] = (uint8_t)qi;
-			qp->first = idx;
-			tag = EMU_SUB_MEMBER;
-		} else {
-			nexts[prev] = idx;
-		}
+	/* The packet's first frame (cnt >= 1): its id names the packet. */
+	idx = *--ptop;
+	busy[idx] = EMU_SUB_DATA;
+	nic->sub_chan[idx] = (uint8_t)qi;
+	qp->first = idx;
+	for (;;) {
 		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, f, hl,
 			     clen, small);
 		put_u32(rxbuf + (size_t)idx * size + co, csv[*fr]);
 		if (!small)
 			rx_copy(rxbuf + (size_t)idx * size + hl, f, clen);
 		prev = idx;
+		if (++fr == fend)
+			break;
+		rp++;
+		f = frames[*fr];
+		idx = *--ptop;
+		busy[idx] = EMU_SUB_MEMBER;
+		nexts[prev] = idx;
 	}
 	p->n = (uint32_t)(ptop - pfree);
 	qp->last = prev;
@@ -1568,7 +1570,8 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 			if (len0[at] != clen || f == NULL)
 				break;
 			r = rx_rss_verify_pick(nic, memo, f, clen, filter, mac,
-					       tmask, &u, udp0, v4len, &csv[at]);
+					       tmask, &u, udp0, v4len, &csv[at],
+					       promisc);
 			if (r < 0)
 				break;
 			*wp[r & 63]++ = at;
@@ -1700,6 +1703,10 @@ rx_rss_run_verify(struct emu_nic *nic, const void *const *frames,
 	 * frames (RFC 2544's smallest, testpmd's): the length a constant,
 	 * as rx_fast_run_verify does. */
 	if (rx_rss_sort_ok(nic)) {
+		if (nic->rxb->csum_len == 64 &&
+		    (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS))
+			return rx_rss_sort_stage(nic, frames, lens, i, n, rc,
+						 true, true, 64);
 		if (nic->rxb->csum_len == 64)
 			return rx_rss_sort_stage(nic, frames, lens, i, n, rc,
 						 false, true, 64);
