@@ -58,6 +58,21 @@ struct emu_rss_memo_cfg {
 	uint8_t qmap[EMU_RSS_MEMO_QMAP];
 };
 
+/*
+ * A frame emu_cs_udp0_run_ok took (the loopback's summed minimum UDP
+ * frames): its bytes 12..23 are no matter for its queue (IPv4 UDP, not
+ * a fragment, 20-byte header, the length the memo is synced for: the
+ * RSS input is its bytes 26..37 by the UDP hash types, whichever the
+ * other bytes), so such frames are remembered by their input alone.
+ * Only frames that run check took are looked up or put here.
+ */
+struct emu_rss_memo_u0 {
+	uint64_t in0;  /* bytes 26..33 */
+	uint64_t in1;  /* bytes 34..37, zero-extended; empty: ~0 */
+	uint32_t qi;
+	uint32_t pad[3];
+};
+
 struct emu_rss_memo {
 	bool valid;
 	struct emu_rss_memo_cfg cfg;
@@ -65,6 +80,7 @@ struct emu_rss_memo {
 	 * with nothing to hash). */
 	uint64_t qmask;
 	struct emu_rss_memo_ent e[EMU_RSS_MEMO_SIZE];
+	struct emu_rss_memo_u0 u0[EMU_RSS_MEMO_SIZE];
 };
 
 /* The slot of a frame whose bytes 26..33 are in0. */
@@ -109,6 +125,34 @@ emu_rss_memo_put(struct emu_rss_memo *m, const uint8_t *f, unsigned int qi)
 	e->qi = qi;
 }
 
+/* The queue remembered for a frame emu_cs_udp0_run_ok took, of the
+ * length the memo was synced for, in *qi; false: none is. */
+static inline __attribute__((always_inline)) bool
+emu_rss_memo_u0_get(struct emu_rss_memo *m, const uint8_t *f, unsigned int *qi)
+{
+	uint64_t in0 = emu_cs_ld64(f + 26);
+	const struct emu_rss_memo_u0 *e =
+		&m->u0[(in0 * 0x9e3779b97f4a7c15ull) >> (64u - EMU_RSS_MEMO_BITS)];
+
+	if (((e->in0 ^ in0) | (e->in1 ^ (uint64_t)emu_cs_ld32(f + 34))) != 0)
+		return false;
+	*qi = e->qi;
+	return true;
+}
+
+/* Remember qi, the queue found in full, for such a frame. */
+static inline void
+emu_rss_memo_u0_put(struct emu_rss_memo *m, const uint8_t *f, unsigned int qi)
+{
+	uint64_t in0 = emu_cs_ld64(f + 26);
+	struct emu_rss_memo_u0 *e =
+		&m->u0[(in0 * 0x9e3779b97f4a7c15ull) >> (64u - EMU_RSS_MEMO_BITS)];
+
+	e->in0 = in0;
+	e->in1 = emu_cs_ld32(f + 34);
+	e->qi = qi;
+}
+
 /*
  * The memo for this configuration (qmap: entries bytes): kept if it was
  * made for exactly this one, else emptied. false: a table larger than
@@ -132,8 +176,10 @@ emu_rss_memo_sync(struct emu_rss_memo *m, uint64_t len, uint32_t types,
 	if (m->valid && memcmp(&m->cfg, &c, sizeof(c)) == 0)
 		return true;
 	m->cfg = c;
-	for (i = 0; i < EMU_RSS_MEMO_SIZE; i++)
+	for (i = 0; i < EMU_RSS_MEMO_SIZE; i++) {
 		m->e[i].lo = EMU_RSS_MEMO_EMPTY;
+		m->u0[i].in1 = EMU_RSS_MEMO_EMPTY;
+	}
 	m->qmask = 1u;
 	for (i = 0; i < entries; i++)
 		m->qmask |= 1ull << (qmap[i] & 63u);

@@ -1365,10 +1365,24 @@ rx_rss_verify_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
 		   uint32_t tmask, const struct emu_cs_udp0_run *u, bool udp0,
 		   bool v4len, uint32_t *cs, const bool promisc)
 {
-	if (hv_likely(udp0 && emu_cs_udp0_run_ok(u, f)))
+	unsigned int qi;
+	int r;
+
+	if (hv_likely(udp0 && emu_cs_udp0_run_ok(u, f))) {
 		*cs = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
-	else if (!rx_rss_verify_other(f, clen, filter, mac, promisc, v4len,
-				      cs))
+		/* Such a frame's queue by its input alone. */
+		if (hv_likely(emu_rss_memo_u0_get(memo, f, &qi))) {
+			if (!promisc && !rx_filter_run(filter, mac, f))
+				return -1;
+			return (int)qi;
+		}
+		r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
+				     tmask);
+		if (r >= 0 && (r & RX_RSS_BYTES))
+			emu_rss_memo_u0_put(memo, f, (unsigned int)r & 63u);
+		return r;
+	}
+	if (!rx_rss_verify_other(f, clen, filter, mac, promisc, v4len, cs))
 		return -1;
 	return rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
 				tmask);
