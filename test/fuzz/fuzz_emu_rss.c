@@ -8,7 +8,11 @@
  * definition). The run's memo (emu_rss_memo.h) shares an answer between
  * frames whose compared bytes are equal: a copy of the frame with every
  * other byte and bit changed must get the same input length and input
- * from emu_rss_v4_n, and the memo must name it.
+ * from emu_rss_v4_n, and the memo must name it. A frame the summed
+ * run's UDP check takes (emu_cs_udp0_run_ok) is remembered by its input
+ * alone (emu_rss_memo_u0): it must be summed IP_OK | UDP_OK, taken by
+ * emu_rss_v4_n with the UDP types' input length, and found by exactly
+ * its bytes 26..37.
  * Input: 4 bytes of hash types, 40 of key, then the frame.
  */
 #include <stddef.h>
@@ -75,13 +79,51 @@ memo_check(const uint8_t *f, size_t size, const struct emu_rss_v4_plan *plan,
 	free(g);
 }
 
+/* f (size bytes): if the summed run's UDP check takes it, the premises
+ * of emu_rss_memo_u0 (took, np: emu_rss_v4_n's answer). */
+static void
+u0_check(const uint8_t *f, size_t size, const struct emu_rss_v4_plan *plan,
+	 bool took, size_t np)
+{
+	struct emu_cs_udp0_run r;
+	uint8_t qmap[1] = { 0 };
+	unsigned int qi = ~0u;
+	uint32_t cs = 0;
+	uint8_t *g;
+
+	if (size < 42 || !emu_csum_v4_len_ok(size))
+		return;
+	emu_cs_udp0_run_init(&r, size);
+	if (!emu_cs_udp0_run_ok(&r, f))
+		return;
+	if (!emu_csum_verify_v4_sized(f, size, &cs) ||
+	    cs != (RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK) || !took ||
+	    np != plan->n_udp)
+		abort();
+	memo.valid = false;
+	if (!emu_rss_memo_sync(&memo, size, 0, 0, tz.key, qmap))
+		abort();
+	emu_rss_memo_u0_put(&memo, f, 3u);
+	if (!emu_rss_memo_u0_get(&memo, f, &qi) || qi != 3u)
+		abort();
+	/* Another port (byte 37): not found. */
+	g = malloc(size);
+	if (g == NULL)
+		return;
+	memcpy(g, f, size);
+	g[37] ^= 1u;
+	if (emu_rss_memo_u0_get(&memo, g, &qi))
+		abort();
+	free(g);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t a[EMU_TOEPLITZ_IN_MAX], b[EMU_TOEPLITZ_IN_MAX];
 	struct emu_rss_v4_plan plan;
 	uint32_t types, ta, tb;
-	size_t na, nb, np;
+	size_t na, nb, np = 0;
 	bool took;
 	uint8_t *f;
 
@@ -110,6 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (took)
 		memo_check(f, size, &plan, np);
+	u0_check(f, size, &plan, took, np);
 	if (emu_toeplitz_hash(&tz, b, nb) !=
 	    ndis_toeplitz_hash(data + 4, NDIS_RSS_KEY_SIZE, b, nb))
 		abort();
