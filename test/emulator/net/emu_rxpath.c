@@ -1875,12 +1875,20 @@ emu_rx_burst_synth(struct emu_nic *nic, const void *const *frames,
 	/* A vouched burst of one layout: the first frame's checksum bits,
 	 * as the general path's rx_meta finds them for an untagged frame,
 	 * say whether the template of earlier bursts fits, so that the
-	 * runs start at the first frame (not after a packet of its own). */
-	if ((b->fast || b->rss_fast) && !b->verify && frames[0] != NULL &&
+	 * runs start at the first frame (not after a packet of its own).
+	 * A summed burst: the first frame's bits as rx_frame_any leaves
+	 * them after it (the runs sum that frame again, as every other). */
+	if ((b->fast || b->rss_fast) && frames[0] != NULL &&
 	    lens[0] >= EMU_ETH_HLEN &&
 	    (((const uint8_t *)frames[0])[12] != 0x81 ||
 	     ((const uint8_t *)frames[0])[13] != 0x00)) {
-		(void)rx_csum(b, frames[0], lens[0], flags);
+		if (b->verify) {
+			b->csum = emu_csum_verify(frames[0], lens[0]);
+			b->csum_len = lens[0];
+			b->csum_known = true;
+		} else {
+			(void)rx_csum(b, frames[0], lens[0], flags);
+		}
 		rx_fast_check(nic);
 	}
 	for (i = 0; i < n; i++) {
