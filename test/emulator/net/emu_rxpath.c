@@ -1363,24 +1363,37 @@ static inline __attribute__((always_inline)) int
 rx_rss_verify_pick(struct emu_nic *nic, struct emu_rss_memo *memo,
 		   const uint8_t *f, size_t clen, uint32_t filter, uint64_t mac,
 		   uint32_t tmask, const struct emu_cs_udp0_run *u, bool udp0,
-		   bool v4len, uint32_t *cs, const bool promisc)
+		   bool v4len, uint32_t *cs, struct emu_rss_memo_u0 *last,
+		   const bool promisc)
 {
+	uint64_t in0, in1;
 	unsigned int qi;
 	int r;
 
 	if (hv_likely(udp0 && emu_cs_udp0_run_ok(u, f))) {
 		*cs = RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK;
-		/* Such a frame's queue by its input alone. */
-		if (hv_likely(emu_rss_memo_u0_get(memo, f, &qi))) {
-			if (!promisc && !rx_filter_run(filter, mac, f))
-				return -1;
-			return (int)qi;
+		/* Such a frame's queue by its input alone: the run's last
+		 * such frame's (a flow's frames come in trains), else the
+		 * memo's. */
+		in0 = emu_cs_ld64(f + 26);
+		in1 = emu_cs_ld32(f + 34);
+		if (((last->in0 ^ in0) | (last->in1 ^ in1)) == 0) {
+			qi = last->qi;
+		} else if (hv_likely(emu_rss_memo_u0_get(memo, f, &qi))) {
+			last->in0 = in0;
+			last->in1 = in1;
+			last->qi = qi;
+		} else {
+			r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac,
+					     promisc, tmask);
+			if (r >= 0 && (r & RX_RSS_BYTES))
+				emu_rss_memo_u0_put(memo, f,
+						    (unsigned int)r & 63u);
+			return r;
 		}
-		r = rx_rss_sort_pick(nic, memo, f, clen, filter, mac, promisc,
-				     tmask);
-		if (r >= 0 && (r & RX_RSS_BYTES))
-			emu_rss_memo_u0_put(memo, f, (unsigned int)r & 63u);
-		return r;
+		if (!promisc && !rx_filter_run(filter, mac, f))
+			return -1;
+		return (int)qi;
 	}
 	if (!rx_rss_verify_other(f, clen, filter, mac, promisc, v4len, cs))
 		return -1;
@@ -1542,6 +1555,8 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	uint32_t qsel[EMU_NET_RX_RANGES_MAX], csv[EMU_NET_RX_RANGES_MAX];
 	uint32_t *wp[EMU_NET_MAX_QUEUES], cnt, cap, cut, j, co;
 	struct emu_cs_udp0_run u;
+	/* No frame's input: bytes 34..37 zero-extended never equal ~0. */
+	struct emu_rss_memo_u0 last = { .in1 = EMU_RSS_MEMO_EMPTY };
 	bool v4len = emu_csum_v4_len_ok(clen), udp0 = v4len && clen >= 42u;
 	bool small = clen - 32u <= 32u;
 	rx_v16 h0, h1, h2, h3;
@@ -1585,7 +1600,7 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 				break;
 			r = rx_rss_verify_pick(nic, memo, f, clen, filter, mac,
 					       tmask, &u, udp0, v4len, &csv[at],
-					       promisc);
+					       &last, promisc);
 			if (r < 0)
 				break;
 			*wp[r & 63]++ = at;
