@@ -553,9 +553,9 @@ test_emu_net_tx_chimney_in_poll(void **state)
 }
 
 /*
- * The two-range test runs the same packets through both page-buffer
- * paths and expects the same answers. The strict host always takes the
- * one-pass path for them, so the full path is reached through a
+ * The two-range and page-run tests run the same packets through both
+ * page-buffer paths and expect the same answers. The strict host always
+ * takes the one-pass path for them, so the full path is reached through a
  * leniency the one-pass path leaves to it (emu_txgpa.c, gpa_cache_fill):
  * a switch here, not a behaviour any packet below depends on (every
  * RNDIS message is 8-byte aligned, so the strict and lenient hosts
