@@ -758,6 +758,130 @@ test_vmbus_ring_write_many(void **state)
 	tr_close(t);
 }
 
+/*
+ * Deferred publication: while held, packets are framed into the data
+ * area but the reader sees none of them (nor is any signal asked for);
+ * one publish hands them all over, in order, with one signal decision.
+ */
+static void
+test_vmbus_ring_hold_publish(void **state)
+{
+	struct tring *t = tr_open(D_SMALL);
+	struct vmbus_ring_hold *h = calloc(1, sizeof(*h));
+	uint8_t buf[MAX_TEST_PKT];
+	uint32_t got, start;
+	bool sig = true;
+
+	(void)state;
+	assert_non_null(h);
+	/* Start near the end so that the batch wraps. */
+	tr_position(t, D_SMALL - 48);
+	start = t->hdr->write_index;
+	assert_true(vmbus_ring_write_drained(&t->w));
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), -EALREADY);
+	assert_int_equal(vmbus_ring_hold(&t->w, h), 0);
+	assert_int_equal(vmbus_ring_hold(&t->w, h), -EALREADY);
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		assert_int_equal(write_pkt(t, seq, 40, &sig), 0);
+		/* Unmasked reader, empty ring: a plain write would signal. */
+		assert_false(sig);
+	}
+	/* Nothing visible: the shared index did not move. */
+	assert_int_equal(t->hdr->write_index, start);
+	assert_true(vmbus_ring_read_empty(&t->r));
+	assert_int_equal(vmbus_ring_read(&t->r, buf, sizeof(buf), &got), -EAGAIN);
+	sig = false;
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), 0);
+	assert_true(sig);
+	assert_ptr_equal(t->w.hdr, t->hdr);
+	assert_int_not_equal(t->hdr->write_index, start);
+	assert_false(vmbus_ring_write_drained(&t->w));
+	for (uint64_t seq = 1; seq <= 3; seq++)
+		read_check(t, seq, 40);
+	assert_true(vmbus_ring_read_empty(&t->r));
+	/* Read but not committed: not drained for the writer yet. */
+	assert_false(vmbus_ring_write_drained(&t->w));
+	commit(t);
+	assert_true(vmbus_ring_write_drained(&t->w));
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), -EALREADY);
+
+	/* An empty hold publishes nothing and asks for no signal. */
+	assert_int_equal(vmbus_ring_hold(&t->w, h), 0);
+	sig = true;
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), 0);
+	assert_false(sig);
+	assert_true(vmbus_ring_write_drained(&t->w));
+	free(h);
+	tr_close(t);
+}
+
+/*
+ * While held the writer's room is the one of the hold: a packet the
+ * reader had not read stays intact however much is written; the reader
+ * gets it, then the batch. A masked reader, or one that had not read
+ * everything, is not signalled at publish; a room request made while
+ * held reaches the shared header.
+ */
+static void
+test_vmbus_ring_hold_room(void **state)
+{
+	struct tring *t = tr_open(D_SMALL);
+	struct vmbus_ring_hold *h = calloc(1, sizeof(*h));
+	unsigned int n = 0;
+	bool sig = true;
+	int rc;
+
+	(void)state;
+	assert_non_null(h);
+	write_ok(t, 1, 56);
+	assert_int_equal(vmbus_ring_hold(&t->w, h), 0);
+	/* 296 bytes: the unread 64-byte footprint and three more fit. */
+	while ((rc = write_pkt(t, 10 + n, 56, &sig)) == 0)
+		n++;
+	assert_int_equal(rc, -EAGAIN);
+	assert_int_equal(n, 3);
+	/* The reader consumes meanwhile: the held writer does not see it. */
+	read_check(t, 1, 56);
+	commit(t);
+	assert_int_equal(write_pkt(t, 99, 56, &sig), -EAGAIN);
+	assert_int_equal(vmbus_ring_pending_send_set(&t->w, 56), -EAGAIN);
+	assert_int_equal(t->hdr->pending_send_sz, 0);
+	/* Signal: not masked, and it had read everything before the
+	 * batch by the time of publish. */
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), 0);
+	assert_true(sig);
+	assert_int_equal(t->hdr->pending_send_sz, 64);
+	for (unsigned int i = 0; i < n; i++)
+		read_check(t, 10 + i, 56);
+	commit(t);
+	vmbus_ring_pending_send_clear(&t->w);
+
+	/* Not read everything before the batch: no signal. */
+	write_ok(t, 2, 40);
+	assert_int_equal(vmbus_ring_hold(&t->w, h), 0);
+	write_ok(t, 3, 40);
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), 0);
+	assert_false(sig);
+	read_check(t, 2, 40);
+	read_check(t, 3, 40);
+	commit(t);
+	/* Masked: no signal. */
+	t->hdr->interrupt_mask = 1;
+	assert_int_equal(vmbus_ring_hold(&t->w, h), 0);
+	write_ok(t, 4, 40);
+	assert_int_equal(vmbus_ring_publish(&t->w, h, &sig), 0);
+	assert_false(sig);
+	read_check(t, 4, 40);
+
+	/* A corrupt index: no hold, the writer keeps the shared header. */
+	t->hdr->read_index = 4;
+	assert_int_equal(vmbus_ring_hold(&t->w, h), -EIO);
+	assert_ptr_equal(t->w.hdr, t->hdr);
+	assert_false(vmbus_ring_write_drained(&t->w));
+	free(h);
+	tr_close(t);
+}
+
 /* Both rings' data and indices byte for byte. */
 static void
 tr_same(const struct tring *a, const struct tring *b)
@@ -1151,6 +1275,8 @@ main(void)
 		cmocka_unit_test(test_vmbus_ring_batch_commit),
 		cmocka_unit_test(test_vmbus_ring_write_many),
 		cmocka_unit_test(test_vmbus_ring_write_stamped),
+		cmocka_unit_test(test_vmbus_ring_hold_publish),
+		cmocka_unit_test(test_vmbus_ring_hold_room),
 		cmocka_unit_test(test_vmbus_ring_read_inline),
 		cmocka_unit_test(test_vmbus_ring_stress),
 	};

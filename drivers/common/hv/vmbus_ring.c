@@ -511,6 +511,71 @@ vmbus_ring_pending_send_clear(struct vmbus_ring *w)
 	hv_store_relaxed_u32(&w->hdr->pending_send_sz, 0);
 }
 
+int
+vmbus_ring_hold(struct vmbus_ring *w, struct vmbus_ring_hold *h)
+{
+	struct vmbus_ring_hdr *shared = w->hdr;
+	uint32_t wr, rd;
+
+	if (h->shared != NULL || shared == &h->shadow)
+		return -EALREADY;
+	wr = hv_load_relaxed_u32(&shared->write_index);
+	/* W1 as in every write: the reader's copies are done before the
+	 * room they free is reused. */
+	rd = hv_load_acquire_u32(&shared->read_index);
+	if (!ring_index_ok(w, wr) || !ring_index_ok(w, rd))
+		return -EIO;
+	/* The fields the writer role uses (the rest it never touches). */
+	h->shadow.write_index = wr;
+	h->shadow.read_index = rd;
+	/* Masked: no write while held asks for a signal. */
+	h->shadow.interrupt_mask = 1;
+	h->shadow.pending_send_sz = 0;
+	h->shadow.feature_bits = shared->feature_bits;
+	h->shared = shared;
+	h->start = wr;
+	w->hdr = &h->shadow;
+	return 0;
+}
+
+int
+vmbus_ring_publish(struct vmbus_ring *w, struct vmbus_ring_hold *h,
+		   bool *need_signal)
+{
+	struct vmbus_ring_hdr *shared = h->shared;
+	uint32_t wr = h->shadow.write_index;
+	uint32_t pend = h->shadow.pending_send_sz;
+
+	*need_signal = false;
+	if (shared == NULL || w->hdr != &h->shadow)
+		return -EALREADY;
+	w->hdr = shared;
+	h->shared = NULL;
+	/* Only the write calls stored it, all with valid indices. */
+	if (!ring_index_ok(w, wr))
+		return -EIO;
+	if (wr != h->start)
+		/* W2 (see vmbus_ring_write): the batch's bytes before the
+		 * index. */
+		hv_store_release_u32(&shared->write_index, wr);
+	if (pend != 0)
+		/* P1 (see vmbus_ring_pending_send_set), after the index;
+		 * the writer looks at the room again at its next write. */
+		hv_store_release_u32(&shared->pending_send_sz, pend);
+	if (wr != h->start)
+		*need_signal = ring_hdr_need_signal(shared, h->start);
+	return 0;
+}
+
+bool
+vmbus_ring_write_drained(const struct vmbus_ring *w)
+{
+	uint32_t wr = hv_load_relaxed_u32(&w->hdr->write_index);
+	uint32_t rd = hv_load_acquire_u32(&w->hdr->read_index);
+
+	return ring_index_ok(w, wr) && rd == wr;
+}
+
 /* ------------------------------------------------------------------ */
 /* Reader                                                              */
 /* ------------------------------------------------------------------ */

@@ -144,6 +144,44 @@ int vmbus_ring_pending_send_set(struct vmbus_ring *w, uint32_t pkt_len);
 /* The writer no longer waits for room (call after the write succeeded). */
 void vmbus_ring_pending_send_clear(struct vmbus_ring *w);
 
+/*
+ * Deferred publication (a writer that measures how fast the reader
+ * empties a ring: the emulated host's drain benchmark). vmbus_ring_hold
+ * points @w at a private copy of the header (@h->shadow) holding the
+ * shared write_index and read_index of now, interrupt_mask set and no
+ * pending_send_sz: every write call above then frames its packets into
+ * the shared data area as usual but advances only the private
+ * write_index and never asks for a signal, so the reader sees nothing
+ * of them. The read_index it works with is the one of the hold (the
+ * reader can only have made more room since): nothing unread is ever
+ * overwritten. vmbus_ring_publish points @w back at the shared header
+ * and stores the private write_index there once (release: every byte
+ * written meanwhile is visible before it); *@need_signal as for one
+ * write of everything (the reader is not masked and had read all
+ * there was at the hold). A room request (pending_send_sz) made while
+ * held is carried over. Call publish before anything re-attaches @w.
+ * Returns 0 or -EIO (an index was corrupt: hold leaves @w as it was;
+ * publish gives back the shared header anyway). -EALREADY: hold while
+ * held, or publish while not.
+ */
+struct vmbus_ring_hold {
+	struct vmbus_ring_hdr *shared; /* NULL: not holding */
+	uint32_t start;                /* write_index published at the hold */
+	struct vmbus_ring_hdr shadow;  /* the writer's header meanwhile */
+};
+
+int vmbus_ring_hold(struct vmbus_ring *w, struct vmbus_ring_hold *h);
+int vmbus_ring_publish(struct vmbus_ring *w, struct vmbus_ring_hold *h,
+		       bool *need_signal);
+
+/*
+ * Writer: true iff the reader has read everything published, i.e. the
+ * shared read_index (acquired) equals the shared write_index. A corrupt
+ * index answers false. Not meaningful while held (it looks at the
+ * shadow then).
+ */
+bool vmbus_ring_write_drained(const struct vmbus_ring *w);
+
 /* ---- Reader role ---- */
 
 /*

@@ -159,7 +159,7 @@ parse_gen_item(char *item, struct emu_gen_config *g, const char **why)
 	char *eq = strchr(item, '=');
 	uint64_t v;
 
-	*why = "gen: expected flows=N, size=N, count=N, rate=N, burst=N or start=0|1";
+	*why = "gen: expected flows=N, size=N, count=N, rate=N, burst=N, start=0|1, drain=0|1 or batch=N";
 	if (eq == NULL)
 		return -EINVAL;
 	*eq++ = '\0';
@@ -177,6 +177,10 @@ parse_gen_item(char *item, struct emu_gen_config *g, const char **why)
 		g->burst = (unsigned int)v;
 	else if (strcmp(item, "start") == 0 && v <= 1)
 		g->start = v == 1;
+	else if (strcmp(item, "drain") == 0 && v <= 1)
+		g->drain = v == 1;
+	else if (strcmp(item, "batch") == 0)
+		g->batch = (unsigned int)v;
 	else
 		return -EINVAL;
 	return 0;

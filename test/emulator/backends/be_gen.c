@@ -18,6 +18,15 @@
  * EMU_RX_PERIOD(flows) (the host finds a flow's RSS queue once a run). The burst's pointer and length arrays never change: they are
  * filled once.
  *
+ * Drain mode (drain=1) measures the guest, not us: a batch of frames
+ * goes into the receive buffer and the ring while the NIC holds back
+ * the ring's write index (emu_nic_rx_hold), as many as fit (or batch=N),
+ * then one publish hands them over; from then on a poll only looks
+ * whether the guest has read everything (emu_nic_rx_drained) and, once
+ * it has, adds the batch and the time from publish to empty to the
+ * drain counters. The next batch is filled at the following poll,
+ * after the NIC took the guest's ACKs of this one.
+ *
  * The sink side (of both) counts what the guest sends and, for frames in
  * the generator's format, checks that sequence numbers follow each other.
  */
@@ -73,6 +82,10 @@ struct emu_gen {
 	uint64_t start_seq;	 /* ... and the sequence number then */
 	uint64_t retry_ns;	 /* not before this after -ENETDOWN */
 	uint64_t expect_seq;	 /* sink: next sequence number expected */
+	/* Drain mode: a batch of batch_n frames published at batch_ns,
+	 * not yet read to the end (draining). */
+	bool draining;
+	uint64_t batch_n, batch_ns;
 };
 
 static uint64_t
@@ -280,6 +293,64 @@ gen_offer(struct emu_gen *g, unsigned int n, uint64_t now)
 	return (unsigned int)done;
 }
 
+/* Frames seq .. seq+n-1 offered; the generator moves on past those
+ * the NIC took (delivered or refused for good). */
+static unsigned int
+gen_step(struct emu_gen *g, unsigned int n, uint64_t now)
+{
+	n = gen_offer(g, n, now);
+	g->seq += n;
+	g->next_flow = (unsigned int)((g->next_flow + n) % g->cfg.flows);
+	return n;
+}
+
+/*
+ * Drain mode: the batch in flight is read to the end (count it), or a
+ * new one is filled and published. The clock is read at publish and
+ * when the guest is found done; between the two this poll costs one
+ * look at the ring's indices.
+ */
+static void
+gen_drain_poll(struct emu_gen *g, uint64_t now)
+{
+	struct emu_backend_counters *c = &g->base.c;
+	struct emu_nic *nic = g->base.be.nic;
+	uint64_t want, n = 0;
+	unsigned int step, done;
+
+	if (g->draining) {
+		if (!emu_nic_rx_drained(nic))
+			return;
+		c->drain_batches++;
+		c->drain_frames += g->batch_n;
+		c->drain_ns += now_ns() - g->batch_ns;
+		if (g->batch_n > c->drain_batch_max)
+			c->drain_batch_max = g->batch_n;
+		g->draining = false;
+		return;
+	}
+	want = g->cfg.batch != 0 ? g->cfg.batch : UINT64_MAX;
+	if (g->limit != 0 && g->limit - g->seq < want)
+		want = g->limit - g->seq;
+	if (emu_nic_rx_hold(nic) != 0) {
+		g->retry_ns = now + GEN_NOT_READY_BACKOFF_NS;
+		return;
+	}
+	while (n < want) {
+		step = want - n < g->cfg.burst ? (unsigned int)(want - n) :
+						  g->cfg.burst;
+		done = gen_step(g, step, now);
+		n += done;
+		if (done < step)
+			break;	/* full (or not ready): the batch ends */
+	}
+	/* Before the publish: the guest may start reading at once. */
+	g->batch_ns = now_ns();
+	emu_nic_rx_publish(nic);
+	g->batch_n = n;
+	g->draining = n != 0;
+}
+
 static void
 gen_poll(struct emu_backend *be)
 {
@@ -287,7 +358,15 @@ gen_poll(struct emu_backend *be)
 	unsigned int n;
 	uint64_t now;
 
-	if (!g->running || be->nic == NULL)
+	if (be->nic == NULL)
+		return;
+	/* A published batch is timed to its end, even the last one and
+	 * after "gen stop". */
+	if (g->draining) {
+		gen_drain_poll(g, 0);
+		return;
+	}
+	if (!g->running)
 		return;
 	if (g->limit != 0 && g->seq >= g->limit)
 		return;
@@ -296,13 +375,15 @@ gen_poll(struct emu_backend *be)
 		return;
 	if (!g->mac_set)
 		set_mac(g, emu_nic_mac(be->nic));
+	if (g->cfg.drain) {
+		gen_drain_poll(g, now);
+		return;
+	}
 	n = (unsigned int)gen_budget(g, now);
 	if (n == 0)
 		return;
 	/* Delivered, or refused for good (counted as drops): both done. */
-	n = gen_offer(g, n, now);
-	g->seq += n;
-	g->next_flow = (unsigned int)((g->next_flow + n) % g->cfg.flows);
+	(void)gen_step(g, n, now);
 }
 
 static void
@@ -334,6 +415,12 @@ gen_print_stats(struct emu_backend *be, FILE *out)
 			" flows %u size %u rate %" PRIu64 "\n",
 			g->running ? "running" : "stopped", g->seq, g->cfg.count,
 			g->cfg.flows, g->cfg.size, g->cfg.rate);
+	if (be->ops == &emu_gen_ops && g->cfg.drain)
+		fprintf(out, "drain: batches %" PRIu64 " frames %" PRIu64
+			" ns %" PRIu64 " max-batch %" PRIu64 " batch %u\n",
+			g->base.c.drain_batches, g->base.c.drain_frames,
+			g->base.c.drain_ns, g->base.c.drain_batch_max,
+			g->cfg.batch);
 }
 
 static void

@@ -49,6 +49,15 @@ struct emu_gen_config {
 	uint64_t rate;		/* frames per second; 0 = as fast as possible */
 	unsigned int burst;	/* frames offered per poll, 1..1024 */
 	bool start;		/* run from the beginning (else "gen start") */
+	/*
+	 * Drain mode (docs/benchmarks.md): fill a batch of frames while the
+	 * NIC holds back the ring's write index, publish it at once, then
+	 * only watch until the guest has read it all, timing publish to
+	 * empty; the rate is ignored. batch caps a batch's frames (0: as
+	 * many as the receive buffer and the ring take).
+	 */
+	bool drain;
+	unsigned int batch;
 };
 
 struct emu_backend_spec {
@@ -65,13 +74,18 @@ struct emu_backend_counters {
 	uint64_t not_ready;	/* emu_nic_rx said -ENETDOWN */
 	uint64_t drops;		/* frames lost in the backend */
 	uint64_t seq_errors;	/* generator frames out of sequence */
+	/* Drain mode: batches the guest read to the end, their frames, the
+	 * nanoseconds from each publish to the ring found empty, and the
+	 * largest batch. */
+	uint64_t drain_batches, drain_frames, drain_ns, drain_batch_max;
 };
 
 void emu_gen_config_defaults(struct emu_gen_config *cfg);
 
 /*
  * Parse a --backend value: "tap[:IFNAME][,netns=NAME][,ip=A.B.C.D/NN]",
- * "gen[:flows=N,size=N,count=N,rate=N,burst=N,start=0|1]", "sink",
+ * "gen[:flows=N,size=N,count=N,rate=N,burst=N,start=0|1,drain=0|1,batch=N]",
+ * "sink",
  * "loop" or "none". Returns 0 or -EINVAL with a reason in *why.
  */
 int emu_backend_parse(const char *text, struct emu_backend_spec *out,

@@ -307,6 +307,68 @@ emu_net_send_stamped(struct emu_net_queue *q, const void *tmpl, uint32_t len,
 	return send_batch_end(q, rc, total);
 }
 
+int
+emu_nic_rx_hold(struct emu_nic *nic)
+{
+	unsigned int i, held = 0;
+
+	if (!emu_dev_is_open(nic->dev))
+		return -ENETDOWN;
+	for (i = 0; i < nic->q_end; i++) {
+		struct emu_net_queue *q = nic->q[i];
+
+		if (q == NULL || q->broken || q->held)
+			continue;
+		if (q->hold == NULL) {
+			q->hold = calloc(1, sizeof(*q->hold));
+			if (q->hold == NULL) {
+				emu_nic_rx_publish(nic);
+				return -ENOMEM;
+			}
+		}
+		/* A corrupt index: not held, the next write reports it. */
+		if (vmbus_ring_hold(&q->out, q->hold) == 0) {
+			q->held = true;
+			held++;
+		}
+	}
+	return held != 0 ? 0 : -ENETDOWN;
+}
+
+void
+emu_nic_rx_publish(struct emu_nic *nic)
+{
+	unsigned int i;
+	bool sig;
+
+	for (i = 0; i < nic->q_end; i++) {
+		struct emu_net_queue *q = nic->q[i];
+
+		if (q == NULL || !q->held)
+			continue;
+		q->held = false;
+		if (vmbus_ring_publish(&q->out, q->hold, &sig) == 0 && sig)
+			signal_guest(q);
+	}
+}
+
+bool
+emu_nic_rx_drained(const struct emu_nic *nic)
+{
+	unsigned int i;
+
+	if (!emu_dev_is_open(nic->dev))
+		return true;
+	for (i = 0; i < nic->q_end; i++) {
+		const struct emu_net_queue *q = nic->q[i];
+
+		/* A stopped channel is read by nobody: not waited for. */
+		if (q != NULL && !q->broken && !vmbus_ring_write_drained(&q->out))
+			return false;
+	}
+	return true;
+}
+
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
 static int
 send_desc_msg(struct emu_net_queue *q, const uint8_t *hdr, int hdr_len,
@@ -617,6 +679,7 @@ queue_destroy(struct emu_nic *nic, unsigned int id)
 	emu_chan_set_priv(q->ch, NULL);
 	nic->q[id] = NULL;
 	emu_tx_comp_free(q);
+	free(q->hold);
 	free(q);
 	while (nic->q_end > 0 && nic->q[nic->q_end - 1] == NULL)
 		nic->q_end--;

@@ -268,6 +268,21 @@ int emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 		     const size_t *lens, unsigned int n, uint32_t flags,
 		     int *rc);
 
+/*
+ * Drain measurements (the generator's drain mode, docs/benchmarks.md):
+ * emu_nic_rx_hold holds back everything the host writes on each open
+ * queue's host->guest ring (vmbus_ring_hold: framed into the ring, the
+ * write index not published) until emu_nic_rx_publish hands it to the
+ * guest at once, signalling the channels that want it.
+ * emu_nic_rx_drained: the guest has read (and committed) everything
+ * published on every open queue. Hold and publish within one call of
+ * the backend's poll (nothing else of the NIC runs in between).
+ * emu_nic_rx_hold returns 0, -ENETDOWN (no open queue) or -ENOMEM.
+ */
+int emu_nic_rx_hold(struct emu_nic *nic);
+void emu_nic_rx_publish(struct emu_nic *nic);
+bool emu_nic_rx_drained(const struct emu_nic *nic);
+
 /* MAC the guest sees (for generators building frames to it). */
 const uint8_t *emu_nic_mac(const struct emu_nic *nic);
 

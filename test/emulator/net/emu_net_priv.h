@@ -83,6 +83,9 @@ struct emu_net_queue {
 	struct vmbus_ring out; /* host->guest: we write */
 	bool broken;           /* ring corrupt: ignored until reopened */
 	bool out_waiting;      /* we asked for room with pending_send_sz */
+	/* emu_nic_rx_hold's state for out (allocated at its first use). */
+	struct vmbus_ring_hold *hold;
+	bool held;
 	/* Doorbells (emu_net.c): the reader is unmasked and found the ring
 	 * empty, so the guest owes a signal with its next packet. */
 	bool armed;

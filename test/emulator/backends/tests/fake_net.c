@@ -43,6 +43,8 @@ int
 emu_nic_rx(struct emu_nic *nic, const void *frame, size_t len)
 {
 	nic->rx_calls++;
+	if (!nic->held)
+		nic->unheld_frames++;
 	if (nic->refuse_from != 0 && nic->rx_calls >= nic->refuse_from)
 		return nic->rx_ret;
 	if (nic->nframes < FAKE_MAX_FRAMES && len <= FAKE_FRAME_MAX) {
@@ -82,6 +84,29 @@ emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 			break;
 	}
 	return (int)i;
+}
+
+int
+emu_nic_rx_hold(struct emu_nic *nic)
+{
+	if (nic->held)
+		return -EALREADY;
+	nic->holds++;
+	nic->held = true;
+	return 0;
+}
+
+void
+emu_nic_rx_publish(struct emu_nic *nic)
+{
+	nic->publishes++;
+	nic->held = false;
+}
+
+bool
+emu_nic_rx_drained(const struct emu_nic *nic)
+{
+	return nic->drained;
 }
 
 const uint8_t *

@@ -35,6 +35,10 @@ struct emu_nic {
 	uint32_t rx_flags;
 	/* Bursts' frames that broke their EMU_RX_PERIOD promise. */
 	unsigned int period_errors;
+	/* emu_nic_rx_hold / _publish / _drained: calls, whether held,
+	 * frames offered while not held, the scripted "drained" answer */
+	unsigned int holds, publishes, unheld_frames;
+	bool held, drained;
 	/* last control call */
 	char last[64];
 	long arg1, arg2;

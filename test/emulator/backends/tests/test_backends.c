@@ -126,6 +126,10 @@ test_emu_backend_parse_gen(void **state)
 	assert_int_equal(emu_backend_parse("gen:flows=0", &s, &why), -EINVAL);
 	assert_int_equal(emu_backend_parse("gen:count=-1", &s, &why), -EINVAL);
 	assert_int_equal(emu_backend_parse("gen:burst=2000", &s, &why), -EINVAL);
+	assert_int_equal(emu_backend_parse("gen:drain=1,batch=4096", &s, &why), 0);
+	assert_true(s.gen.drain);
+	assert_int_equal(s.gen.batch, 4096);
+	assert_int_equal(emu_backend_parse("gen:drain=2", &s, &why), -EINVAL);
 	assert_int_equal(emu_backend_parse("sink", &s, &why), 0);
 	assert_int_equal(s.kind, EMU_BACKEND_SINK);
 	assert_int_equal(emu_backend_parse("sink:x=1", &s, &why), -EINVAL);
@@ -207,6 +211,98 @@ test_emu_backend_gen_backpressure(void **state)
 	assert_int_equal(nic.nframes, 6);
 	assert_int_equal(frame_seq(&nic.frames[2]), 2);
 	assert_int_equal(frame_seq(&nic.frames[5]), 5);
+}
+
+/* A drain-mode generator (burst 4) over the fake NIC. */
+static struct emu_backend *
+make_drain_gen(uint64_t count, unsigned int batch)
+{
+	struct emu_gen_config g;
+	struct emu_backend *be = NULL;
+
+	emu_gen_config_defaults(&g);
+	g.flows = 2;
+	g.count = count;
+	g.burst = 4;
+	g.drain = true;
+	g.batch = batch;
+	assert_int_equal(emu_gen_create(&g, 1518, &be), 0);
+	emu_nic_set_backend(&nic, be);
+	return be;
+}
+
+/*
+ * Drain mode's cycle: a batch is offered only while the NIC holds the
+ * ring (every frame), as many as the NIC takes, published once; nothing
+ * more is offered until the guest read it all; then it is counted and
+ * the next batch follows at the next poll, from the refused frame on.
+ */
+static void
+test_emu_backend_gen_drain_cycle(void **state)
+{
+	struct emu_backend *be = make_drain_gen(0, 0);
+	struct emu_backend_counters c;
+	unsigned int i;
+
+	(void)state;
+	nic.refuse_from = 11;
+	nic.rx_ret = -EAGAIN;
+	be->ops->poll(be);
+	assert_int_equal(nic.holds, 1);
+	assert_int_equal(nic.publishes, 1);
+	assert_false(nic.held);
+	assert_int_equal(nic.unheld_frames, 0);
+	assert_int_equal(nic.nframes, 10);
+	/* Not read yet: polls only look. */
+	nic.refuse_from = 0;
+	for (i = 0; i < 3; i++)
+		be->ops->poll(be);
+	assert_int_equal(nic.nframes, 10);
+	assert_int_equal(nic.holds, 1);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drain_batches, 0);
+	/* Read: counted, no new batch in the same poll. */
+	nic.drained = true;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drain_batches, 1);
+	assert_int_equal(c.drain_frames, 10);
+	assert_int_equal(c.drain_batch_max, 10);
+	assert_int_equal(nic.holds, 1);
+	/* The next batch starts with the refused frame. */
+	nic.refuse_from = nic.rx_calls + 6;
+	be->ops->poll(be);
+	assert_int_equal(nic.nframes, 15);
+	for (i = 0; i < nic.nframes; i++)
+		assert_int_equal(frame_seq(&nic.frames[i]), i);
+	assert_int_equal(nic.unheld_frames, 0);
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drain_batches, 2);
+	assert_int_equal(c.drain_frames, 15);
+	assert_int_equal(c.to_guest, 15);
+}
+
+/* batch=N caps a batch; with count=N the last batch is still timed to
+ * its end, and nothing follows it. */
+static void
+test_emu_backend_gen_drain_batch_count(void **state)
+{
+	struct emu_backend *be = make_drain_gen(13, 6);
+	struct emu_backend_counters c;
+	unsigned int p;
+
+	(void)state;
+	nic.drained = true;
+	for (p = 0; p < 12; p++)
+		be->ops->poll(be);
+	assert_int_equal(nic.nframes, 13);
+	assert_int_equal(nic.publishes, 3);
+	assert_int_equal(nic.unheld_frames, 0);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drain_batches, 3);
+	assert_int_equal(c.drain_frames, 13);
+	assert_int_equal(c.drain_batch_max, 6);
 }
 
 static void
@@ -793,6 +889,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_seq_only,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_drain_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_backend_gen_drain_batch_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_start_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_backend_gen_period, setup, teardown),
