@@ -7,6 +7,7 @@
 #define EMU_COPY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Copy n bytes from src to dst; the two must not overlap. Below 4 KB,
@@ -38,5 +39,28 @@ emu_copy_mid(void *dst, const void *src, size_t n)
 
 /* emu_copy_mid's build for a CPU without AVX2 (unit tests). */
 void emu_copy_mid_base(void *dst, const void *src, size_t n);
+
+extern __attribute__((visibility("hidden"))) void (*emu_copy_mid_run_fn)(
+	uint8_t *base, const uint32_t *off, size_t step,
+	const void *const *srcs, size_t m, size_t n);
+
+/*
+ * emu_copy_mid for m sources of the same n bytes (257 <= n <= 4096):
+ * srcs[k] to base + off[k * step] (step counts u32s: 2 walks the
+ * byte_offset fields of VMBus transfer-page ranges). One call for the
+ * lot: the length's entry into the copy is found once, not per source.
+ * Sources and destinations do not overlap.
+ */
+static inline void
+emu_copy_mid_run(uint8_t *base, const uint32_t *off, size_t step,
+		 const void *const *srcs, size_t m, size_t n)
+{
+	__atomic_load_n(&emu_copy_mid_run_fn, __ATOMIC_RELAXED)(base, off, step,
+								 srcs, m, n);
+}
+
+/* emu_copy_mid_run's build for a CPU without AVX2 (unit tests). */
+void emu_copy_mid_run_base(uint8_t *base, const uint32_t *off, size_t step,
+			   const void *const *srcs, size_t m, size_t n);
 
 #endif /* EMU_COPY_H */

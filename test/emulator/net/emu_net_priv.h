@@ -228,6 +228,34 @@ enum emu_rndis_state {
 #define EMU_SUB_MEMBER 3u
 /* sub_next: last sub-allocation of its packet. */
 #define EMU_SUB_NONE UINT32_MAX
+/*
+ * sub_next of a packet's first sub-allocation when the packet is the
+ * block first .. first + k - 1 (ranges in that order): EMU_SUB_BLK | k.
+ * Its other sub-allocations' sub_next are then not read (nor kept):
+ * staging and release take the block whole, not id by id. A packet
+ * extended by other ids is turned into a chain first (emu_rx_blk_chain).
+ */
+#define EMU_SUB_BLK 0x80000000u
+
+static inline bool
+emu_sub_is_blk(uint32_t next)
+{
+	return (next & EMU_SUB_BLK) != 0 && next != EMU_SUB_NONE;
+}
+
+/* The block packet at first (if it is one) as a chain: first, first+1, ... */
+static inline void
+emu_rx_blk_chain(uint32_t *nexts, uint32_t first)
+{
+	uint32_t v = nexts[first], k, j;
+
+	if (!emu_sub_is_blk(v))
+		return;
+	k = v & ~EMU_SUB_BLK;
+	for (j = 0; j + 1 < k; j++)
+		nexts[first + j] = first + j + 1;
+	nexts[first + k - 1] = EMU_SUB_NONE;
+}
 
 
 /* Room for the largest RNDIS header the RX path writes: the 44-byte

@@ -297,11 +297,10 @@ rx_copy(uint8_t *dst, const uint8_t *f, size_t len)
 }
 
 /*
- * The one copy of a received frame into its sub-allocation. Kept out of
- * line (a jump to memcpy): benchmarks count the frames of the backends
- * that vouch for their checksums (the generator's: rxonly) by its calls,
- * whichever path staged them. A run that sums its frames (the
- * loopback's) copies inline (rx_fast_stage).
+ * The one copy of a received frame into its sub-allocation, for the
+ * paths that copy frame by frame (a single-queue run copies its frames
+ * in rx_copy_run; one that sums them, the loopback's minimum frames,
+ * as it stages them).
  */
 __attribute__((noinline)) void
 emu_rx_frame_copy(uint8_t *dst, const uint8_t *f, size_t len)
@@ -491,6 +490,7 @@ batch_add(struct emu_nic *nic, unsigned int qi, unsigned int i, uint32_t idx,
 		nic->sub_chan[idx] = (uint8_t)qi;
 	} else {
 		nic->sub_busy[idx] = EMU_SUB_MEMBER;
+		emu_rx_blk_chain(nic->sub_next, b->sub[0]);
 		nic->sub_next[b->sub[b->n - 1]] = idx;
 	}
 	b->sub[b->n] = idx;
@@ -739,23 +739,30 @@ rx_fast_scan_verify(const void *const *fp, const size_t *lp, unsigned int cnt,
 
 /*
  * The copies of m staged frames: frame k to base (the buffer plus the
- * header's length) + r[k].byte_offset. A function of its own, so that
- * what the loop keeps across its calls fits the callee-saved registers.
+ * header's length) + r[k].byte_offset. Full-size frames in one call
+ * (emu_copy_mid_run: the length's way into the copy found once), the
+ * 64-byte ones as four fixed moves each, any other length per frame.
  */
+_Static_assert(sizeof(struct vmbus_xfer_page_range) == 2 * sizeof(uint32_t),
+	       "a range is two u32s: emu_copy_mid_run steps 2 of them");
+
 static __attribute__((noinline)) void
 rx_copy_run(uint8_t *base, const struct vmbus_xfer_page_range *r,
 	    const void *const *fp, size_t m, size_t clen)
 {
 	size_t k;
 
-	/* Two a round: one index step and compare for both. */
-	for (k = 0; k + 2 <= m; k += 2) {
-		emu_rx_frame_copy(base + r[k].byte_offset, fp[k], clen);
-		emu_rx_frame_copy(base + r[k + 1].byte_offset, fp[k + 1],
-				  clen);
+	if (clen - 257 <= 4096 - 257) {
+		emu_copy_mid_run(base, &r->byte_offset, 2, fp, m, clen);
+		return;
 	}
-	if (k < m)
-		emu_rx_frame_copy(base + r[k].byte_offset, fp[k], clen);
+	if (clen == 64) {
+		for (k = 0; k < m; k++)
+			memcpy(base + r[k].byte_offset, fp[k], 64);
+		return;
+	}
+	for (k = 0; k < m; k++)
+		rx_copy(base + r[k].byte_offset, fp[k], clen);
 }
 
 /* Header and range of a staged frame in sub-allocation idx (small: and
@@ -789,6 +796,83 @@ rx_stage_one(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
 	rp->byte_count = ml;
 	rp->byte_offset = (uint32_t)at;
 #endif
+}
+
+/*
+ * Are the top k ids of a pool's stack (top[-1] the next handed out) the
+ * block lo .. lo + k - 1, in either order? A block release leaves its
+ * block ascending from the top, a chain release descending: either way
+ * the frames can take them in ascending order. Eight a round.
+ */
+typedef uint32_t rx_v4u __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) bool
+rx_stack_block(const uint32_t *top, uint32_t k, uint32_t *lo)
+{
+	const uint32_t *s = top - k; /* s[m] must be a + m * d */
+	uint32_t a = s[0], d, m, bad;
+	rx_v4u want, step, acc = { 0, 0, 0, 0 }, v, w;
+
+	if (k == 1) {
+		*lo = a;
+		return true;
+	}
+	/* The ends first: a stack that is no block nearly always fails
+	 * there, without the loop. */
+	d = s[1] - a;
+	if ((d != 1u && d != UINT32_MAX) || s[k - 1] != a + (k - 1) * d)
+		return false;
+	want = (rx_v4u){ a, a + d, a + 2u * d, a + 3u * d };
+	step = (rx_v4u){ 4u * d, 4u * d, 4u * d, 4u * d };
+	for (m = 0; m + 8 <= k; m += 8) {
+		memcpy(&v, s + m, sizeof(v));
+		memcpy(&w, s + m + 4, sizeof(w));
+		acc |= v ^ want;
+		want += step;
+		acc |= w ^ want;
+		want += step;
+	}
+	bad = acc[0] | acc[1] | acc[2] | acc[3];
+	for (; m < k; m++)
+		bad |= s[m] ^ (a + m * d);
+	/* Ids are below sub_count: a match cannot wrap around. */
+	*lo = d == 1u ? a : a - (k - 1);
+	return bad == 0;
+}
+
+/* rx_stage_one for the k frames at fp in the block idx, idx + 1, ...:
+ * the destination and the range step by the sub-allocation's size. */
+static inline __attribute__((always_inline)) void
+rx_stage_block(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
+	       rx_v16 h0, rx_v16 h1, rx_v16 h2, rx_v16 h3,
+	       struct vmbus_xfer_page_range *rp, const void *const *fp,
+	       uint32_t k, uint32_t hl, size_t clen, const bool small)
+{
+	uint64_t at = (uint64_t)idx * size;
+	uint8_t *dst = rxbuf + at;
+	/* { byte_count, byte_offset } as one u64 (little-endian) */
+	uint64_t rv = at << 32 | ml, step = (uint64_t)size << 32;
+	struct vmbus_xfer_page_range *rend = rp + k;
+
+	for (; rp != rend; rp++, fp++, dst += size, rv += step) {
+		memcpy(dst, &h0, 16);
+		memcpy(dst + 16, &h1, 16);
+		memcpy(dst + 32, &h2, 16);
+		memcpy(dst + 48, &h3, 16);
+		if (small) {
+			const uint8_t *f = *fp;
+			uint8_t *fd = dst + hl;
+
+			memcpy(fd, f, 32);
+			memcpy(fd + clen - 32, f + clen - 32, 32);
+		}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(rp, &rv, sizeof(rv));
+#else
+		rp->byte_count = ml;
+		rp->byte_offset = (uint32_t)(rv >> 32);
+#endif
+	}
 }
 
 /*
@@ -830,6 +914,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	size_t clen = fixed != 0 ? fixed : b->csum_len;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n, take;
+	bool blk = false;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
@@ -864,8 +949,28 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	rp = rp0 = b->r + bn;
 	/* The pool's stack, popped from its top (take <= pn). */
 	ptop = pfree + pn;
-	/* A new packet's first frame: its id names the packet. */
-	if (bn == 0) {
+	if (bn == 0 && rx_stack_block(ptop, take, &idx)) {
+		/* A new packet whose ids are one block (the pool hands
+		 * them out so, nearly always), taken in ascending order:
+		 * marked and released as a whole (EMU_SUB_BLK), no chain,
+		 * each range the last one plus the sub-allocation's size. */
+		ptop -= take;
+		blk = true;
+		busy[idx] = EMU_SUB_DATA;
+		memset(busy + idx + 1, EMU_SUB_MEMBER, take - 1);
+		nexts[idx] = EMU_SUB_BLK | take;
+		b->qi = 0;
+		b->first_frame = i;
+		b->bytes = 0;
+		b->sub[0] = idx;
+		nic->sub_chan[idx] = 0;
+		rx_stage_block(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, fp,
+			       take, hl, clen, small);
+		rp += take;
+		fp = fend;
+		prev = idx + take - 1;
+	} else if (bn == 0) {
+		/* A new packet's first frame: its id names the packet. */
 		idx = *--ptop;
 		busy[idx] = EMU_SUB_DATA;
 		b->qi = 0;
@@ -878,6 +983,9 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		rp++;
 		prev = idx;
 		fp++;
+	} else {
+		/* Frames added to a packet: as a chain. */
+		emu_rx_blk_chain(nexts, b->sub[0]);
 	}
 	for (; fp != fend; fp++) {
 		idx = *--ptop;
@@ -895,7 +1003,8 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	 * and the copies. */
 	if (i != start) {
 		b->sub[bn - 1] = prev;
-		nexts[prev] = EMU_SUB_NONE;
+		if (!blk)
+			nexts[prev] = EMU_SUB_NONE;
 		memset(rc + start, 0, (i - start) * sizeof(*rc));
 		if (small) {
 			/* Copied while staged. */

@@ -177,6 +177,61 @@ emu_rx_pools_update(struct emu_nic *nic)
 	}
 }
 
+typedef uint32_t rx_v4u __attribute__((vector_size(16)));
+
+/*
+ * The block packet first .. first + k - 1 (EMU_SUB_BLK): all its ids go
+ * back at once when one pool owns them all (the pools were not split
+ * again while the guest held them, nearly always), pushed so that the
+ * pool hands them out again in ascending order (rx_fast_stage takes a
+ * block when the stack's top is one). Else id by id, each to its
+ * owner.
+ */
+static uint32_t
+pkt_release_blk(struct emu_nic *nic, uint32_t first, uint32_t k)
+{
+	const uint8_t *owner = nic->sub_pool + first;
+	uint8_t cur = owner[0];
+	uint64_t other = 0, w, x, cur8 = cur * 0x0101010101010101ull;
+	rx_v4u want, step = { 4, 4, 4, 4 };
+	struct emu_rx_pool *p;
+	uint32_t j, *sp, last;
+
+	/* Our own record, bounded all the same. */
+	if (k == 0 || k > nic->sub_count - first)
+		k = 1;
+	/* The owners, sixteen bytes a round. */
+	for (j = 0; j + 16 <= k; j += 16) {
+		memcpy(&w, owner + j, sizeof(w));
+		memcpy(&x, owner + j + 8, sizeof(x));
+		other |= (w ^ cur8) | (x ^ cur8);
+	}
+	for (; j < k; j++)
+		other |= (uint64_t)(owner[j] ^ cur);
+	if (hv_unlikely(other != 0)) {
+		for (j = 0; j < k; j++)
+			emu_rx_sub_release(nic, first + j);
+		return k;
+	}
+	p = &nic->pool[cur];
+	sp = p->free + p->n;
+	last = first + k - 1;
+	/* The first id on top: last, last - 1, ..., first upwards. */
+	want = (rx_v4u){ last, last - 1, last - 2, last - 3 };
+	for (j = 0; j + 8 <= k; j += 8) {
+		memcpy(sp + j, &want, sizeof(want));
+		want -= step;
+		memcpy(sp + j + 4, &want, sizeof(want));
+		want -= step;
+	}
+	for (; j < k; j++)
+		sp[j] = last - j;
+	memset(nic->sub_busy + first, EMU_SUB_FREE, k);
+	p->n += k;
+	nic->sub_nfree += k;
+	return k;
+}
+
 uint32_t
 emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 {
@@ -198,6 +253,8 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 
 	if (first >= count)
 		return 0;
+	if (emu_sub_is_blk(nexts[first]))
+		return pkt_release_blk(nic, first, nexts[first] & ~EMU_SUB_BLK);
 	cur = owner[first];
 	p = &nic->pool[cur];
 	sp = p->free + p->n;

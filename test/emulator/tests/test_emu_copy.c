@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * emu_copy (and its build for CPUs without AVX2; emu_copy_mid, its
- * 257..4096-byte entry, and that one's base build) against the bytes it
+ * 257..4096-byte entry, and that one's base build; emu_copy_mid_run, the
+ * same for several sources at once) against the bytes it
  * must produce: every length 0..9100
  * (past a 9014-byte jumbo frame and several of its 256-byte rounds) at
  * source and destination misalignments 0..63, nothing written outside
@@ -147,6 +148,61 @@ test_emu_copy_mid(void **state)
 	}
 }
 
+/*
+ * emu_copy_mid_run (the CPU's build) and its build without AVX2: m
+ * sources of one length (every length 257..4096) to destinations read
+ * every step u32s, at misaligned offsets; m = 0 writes nothing; no byte
+ * outside the destinations is written.
+ */
+typedef void run_fn(uint8_t *base, const uint32_t *off, size_t step,
+		    const void *const *srcs, size_t m, size_t n);
+
+static uint8_t run_buf[3 * (4096 + 96) + 2 * GUARD];
+
+static void
+check_run(run_fn *fn, size_t f, size_t n, size_t m)
+{
+	/* u32 pairs { junk, offset }: step 2 from &off[1]. */
+	uint32_t off[6] = { 0xdeadbeefu, 0, 0xdeadbeefu, 0, 0xdeadbeefu, 0 };
+	const void *srcs[3];
+	size_t k, i, at;
+
+	memset(run_buf, 0xA5, sizeof(run_buf));
+	for (k = 0; k < 3; k++) {
+		/* Later destinations first in the buffer, misaligned. */
+		off[2 * k + 1] = (uint32_t)((2 - k) * (n + 96) + 7 * k + 1);
+		srcs[k] = src_buf + 5 * k + 3;
+	}
+	fn(run_buf + GUARD, &off[1], 2, srcs, m, n);
+	for (i = 0; i < sizeof(run_buf); i++) {
+		uint8_t want = 0xA5;
+
+		for (k = 0; k < m; k++) {
+			at = GUARD + off[2 * k + 1];
+			if (i >= at && i < at + n)
+				want = ((const uint8_t *)srcs[k])[i - at];
+		}
+		if (run_buf[i] != want)
+			fail_msg("run %zu len %zu m %zu: byte %zu wrong", f, n, m, i);
+	}
+}
+
+static void
+test_emu_copy_mid_run(void **state)
+{
+	static run_fn *const runs[] = { emu_copy_mid_run, emu_copy_mid_run_base };
+	size_t f, n;
+
+	(void)state;
+	fill_src();
+	for (f = 0; f < 2; f++) {
+		check_run(runs[f], f, 1514, 0);
+		check_run(runs[f], f, 257, 1);
+		for (n = 257; n <= 4096; n++)
+			check_run(runs[f], f, n, 3);
+	}
+}
+
 /* Exactly sized heap buffers: ASan sees any read or write past them. */
 static void
 test_emu_copy_exact_buffers(void **state)
@@ -178,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_emu_copy_every_misalignment),
 		cmocka_unit_test(test_emu_copy_exact_buffers),
 		cmocka_unit_test(test_emu_copy_mid),
+		cmocka_unit_test(test_emu_copy_mid_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -588,6 +588,88 @@ test_emu_net_rx_same_layout(void **state)
 }
 
 /*
+ * A packet whose sub-allocations the pool hands out as one ascending
+ * block is kept as a block (EMU_SUB_BLK: no chain) and released whole:
+ * its ranges are consecutive, every frame lands where its range says,
+ * its ACK frees all of them and the block comes out again the same;
+ * its later ids are still not packets (an ACK naming one is refused);
+ * a frame of the general path added to it turns it into a chain, and
+ * the ACK still frees every sub-allocation.
+ */
+static void
+test_emu_net_rx_block_pkt(void **state)
+{
+	const uint32_t both = EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT;
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	uint32_t nfree = g->nic->sub_nfree, sz = g->nic->sub_size, k;
+	uint64_t id, id0 = 0, acks = ng_qstats(g, 0).acks_received;
+	unsigned int i, round;
+
+	for (i = 0; i < 8; i++) {
+		lens[i] = udp_frame(g, frames[i]);
+		frames[i][50] = (uint8_t)(0xa0 + i); /* payload: which frame */
+		ptrs[i] = frames[i];
+	}
+	/* The first burst's first frame makes the header template (the
+	 * general path): that packet is a chain. Its ids come back as the
+	 * next packets' block. */
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 8, both, rcs), 8);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 8);
+	id0 = pi.trans_id;
+	assert_false(emu_sub_is_blk(g->nic->sub_next[id0]));
+	ng_ack(g, 0, id0);
+	ng_pump(g);
+	acks += 8;
+	for (round = 0; round < 3; round++) {
+		assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 8, both, rcs), 8);
+		assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+		assert_int_equal(pi.range_count, 8);
+		id = pi.trans_id;
+		assert_true(emu_sub_is_blk(g->nic->sub_next[id]));
+		assert_int_equal(id, id0);
+		for (k = 0; k < 8; k++) {
+			assert_int_equal(vmbus_pkt_xfer_range(&pi, k, &r), 0);
+			assert_int_equal(r.byte_offset, (id + k) * sz);
+			assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+							 r.byte_count, &pk), 0);
+			assert_int_equal(pk.data_len, lens[k]);
+			assert_memory_equal(g->recvbuf + r.byte_offset + pk.data_off,
+					    frames[k], lens[k]);
+		}
+		assert_int_equal(g->nic->sub_nfree, nfree - 8);
+		if (round == 1) {
+			/* A later range's id names no packet. */
+			ng_ack(g, 0, id + 3);
+			ng_pump(g);
+			assert_true(ng_logged(g, "is a later range of a packet"));
+			assert_int_equal(ng_protocol_errors(g), 1);
+			assert_int_equal(g->nic->sub_nfree, nfree - 8);
+		}
+		ng_ack(g, 0, id);
+		ng_pump(g);
+		assert_int_equal(g->nic->sub_nfree, nfree);
+		assert_int_equal(ng_qstats(g, 0).acks_received, acks + 8 * (round + 1));
+	}
+	/* Frame 3 tagged: the general path adds it to the block's packet. */
+	frames[3][12] = 0x81;
+	frames[3][13] = 0x00;
+	assert_int_equal(emu_nic_rx_burst(g->nic, ptrs, lens, 8, both, rcs), 8);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 8);
+	assert_false(emu_sub_is_blk(g->nic->sub_next[pi.trans_id]));
+	assert_int_equal(g->nic->sub_nfree, nfree - 8);
+	ng_ack(g, 0, pi.trans_id);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 32);
+	assert_int_equal(ng_protocol_errors(g), 1);
+}
+
+/*
  * A burst the backend does not vouch for (the loopback's): every frame
  * is summed, also those staged with the previous frame's header, so a
  * bad checksum among good frames of the same length is reported. pad:
@@ -686,6 +768,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template, setup_hash_exact, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template_fault, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_same_layout, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_pkt, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_verify_burst, setup_up, ng_teardown),
 	};
 
