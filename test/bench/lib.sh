@@ -163,13 +163,26 @@ bench_snapshot() {
 			if ($i == "to-guest") tg = $(i + 1)
 			if ($i == "from-guest") { fg = $(i + 1); fgb = $(i + 3) }
 			if ($i == "backpressure") bp = $(i + 1) } }
+		/^drain: / { for (i = 2; i < NF; i++) {
+			if ($i == "frames") df = $(i + 1)
+			if ($i == "ns") dn = $(i + 1)
+			if ($i == "batches") db = $(i + 1)
+			if ($i == "max-batch") dm = $(i + 1)
+			if ($i == "acked-frames") af = $(i + 1)
+			if ($i == "acked-ns") an = $(i + 1)
+			if ($i == "median-ps-per-frame") mp = $(i + 1) } }
 		END { if (tg == "" || a == "") exit 1
-		      print tg + 0, fg + 0, bp + 0, a + 0, c + 0, fgb + 0 }'
+		      print tg + 0, fg + 0, bp + 0, a + 0, c + 0, fgb + 0, df + 0, dn + 0, db + 0, dm + 0,
+			    af + 0, an + 0, mp + 0 }'
 }
 
 # Field of a snapshot: to_guest=1 from_guest=2 backpressure=3 acks=4
 # completions=5 (one per VMBus packet of the guest's: frames/completion
-# is the guest's TX batching) from_guest_bytes=6.
+# is the guest's TX batching) from_guest_bytes=6; the generator's drain
+# mode (0 otherwise): drain_frames=7 drain_ns=8 drain_batches=9
+# drain_batch_max=10 drain_acked_frames=11 drain_acked_ns=12
+# drain_median_ps=13 (picoseconds per frame, median of the last 1024
+# ACKed batches).
 # (No awk: the start-up wait calls it twice every 0.1 s, and every
 # process it spawns takes CPU from the guest starting on the other core.)
 bench_field() {
@@ -259,9 +272,13 @@ bench_cg() {
 }
 
 # The measured window: bench_window EMU K PKTS MAXSECS [TIMEOUT-PID]
-# Prints "packets seconds backpressure completions txsize" (deltas;
+# Prints "packets seconds backpressure completions txsize drain_frames
+# drain_ns drain_batches drain_batch_max drain_acked_frames
+# drain_acked_ns drain_median_ps" (deltas but the two end values
+# drain_batch_max and drain_median_ps;
 # packets of snapshot field K; txsize: mean bytes of the frames the
-# guest sent in the window, 0 if none).
+# guest sent in the window, 0 if none; drain_*: drain mode's counters,
+# 0 without it).
 #
 # With a callgrind'ed process: instrumentation goes on first and stays
 # on, so the process runs at one speed for the whole window. Then the
@@ -316,5 +333,6 @@ bench_window() {
 		split(a, x, " "); split(b, y, " ")
 		n = y[2] - x[2]
 		m = n > 0 ? (y[6] - x[6]) / n : 0
-		printf "%d %.3f %d %d %.1f\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5], m }'
+		printf "%d %.3f %d %d %.1f %d %d %d %d %d %d %d\n", y[k] - x[k], t1 - t0, y[3] - x[3], y[5] - x[5], m,
+			y[7] - x[7], y[8] - x[8], y[9] - x[9], y[10], y[11] - x[11], y[12] - x[12], y[13] }'
 }

@@ -56,6 +56,24 @@ def load(path):
                 pkts = n
             r["instr_per_pkt"] = cg["total"] / pkts if pkts else None
             r["polls"] = cg["calls"].get("net_tick", 0)
+        elif r.get("rx") == "drain":
+            # Drain mode (docs/benchmarks.md): the rate of a typical
+            # batch, from its publish to every receive buffer of it
+            # ACKed (the emulator idle meanwhile): the median batch's
+            # picoseconds per frame. mpps_sum: all the window's ACKed
+            # batches' frames over their summed times (a batch the
+            # scheduler interrupted counts); mpps_read: to the ring found
+            # read (the guest may still hand the last frames to testpmd).
+            if r.get("drain_median_ps"):
+                r["mpps"] = 1e6 / r["drain_median_ps"]
+            if r.get("drain_ns"):
+                r["mpps_read"] = r["drain_frames"] / r["drain_ns"] * 1e3
+            if r.get("drain_acked_ns"):
+                r["mpps_sum"] = r["drain_acked_frames"] / r["drain_acked_ns"] * 1e3
+            if r.get("drain_batches"):
+                r["drain_batch_avg"] = r["drain_frames"] / r["drain_batches"]
+            if r["mpps"] is not None and r.get("size"):
+                r["gbps"] = r["mpps"] * r["size"] * 8 / 1e3
         else:
             r["mpps"] = pkts / r["seconds"] / 1e6
             if r.get("size"):
@@ -124,6 +142,18 @@ def tx_label(tx, size):
     return "default (page buffer)"
 
 
+def rx_label(case, rx):
+    if rx == "zerocopy":
+        return "zero-copy (rx_extmbuf_enable=1)"
+    if rx == "drain":
+        return "default (copy); drain: guest-bound, Mpps while frames wait"
+    if case == "rxonly-64-q1":
+        # Both guests keep up with the generator here (the busy table's
+        # refused share stays near 0): the figure is the emulator's pace.
+        return "default (copy); emulator-paced"
+    return "default (copy)"
+
+
 def short(reason):
     reason = " ".join(str(reason).split())
     return reason if len(reason) <= 200 else reason[:197] + "..."
@@ -172,8 +202,7 @@ class Report:
             mode = case.split("-")[0]
             cells = [case,
                      tx_label(meta["tx"], size) if meta and mode != "rxonly" else "-",
-                     ("zero-copy (rx_extmbuf_enable=1)" if meta["rx"] == "zerocopy"
-                      else "default (copy)") if meta and mode != "txonly" else "-"]
+                     rx_label(case, meta["rx"]) if meta and mode != "txonly" else "-"]
             per_rep = {}
             for g in self.guests:
                 gr = sel(rs, guest=g)
@@ -231,7 +260,9 @@ class Report:
                 cells += ["%.1f" % cyc, fmt(caps[g], "%.2f")]
                 entry["guests"][g] = {"busy_cycles_pkt": cyc, "tsc_mhz": mhz,
                                       "capacity_mpps": caps[g]}
-                if case.startswith("rxonly"):
+                # (Drain mode ends every batch on a refusal: not a
+                # sign of the guest waiting.)
+                if case.startswith("rxonly") and not case.endswith("-drain"):
                     off = sum(r["packets"] + r["backpressure"] for r in gr if "packets" in r)
                     bp = sum(r["backpressure"] for r in gr if "packets" in r)
                     if off:
@@ -246,6 +277,39 @@ class Report:
             if len(cells) > 1 and any(c != "-" for c in cells[1:]):
                 body.append(cells)
                 self.summary["busy"].append(entry)
+        return table(head, body) if body else []
+
+    def drain_table(self):
+        """Drain mode's batches: frames a batch (mean, largest: what the
+        receive buffer and ring hold) and batches a window."""
+        head = ["case"]
+        for g in self.guests:
+            head += ["%s Mpps median batch (all batches; to ring read)" % g,
+                     "%s frames/batch (largest)" % g,
+                     "%s batches/window (ACKed)" % g]
+        body = []
+        for case in self.cases("native"):
+            if not case.endswith("-drain"):
+                continue
+            rs = sel(self.rows, case=case, side="native")
+            cells = [case]
+            for g in self.guests:
+                gr = [r for r in sel(rs, guest=g) if r.get("mpps") is not None]
+                if not gr:
+                    cells += ["-", "-", "-"]
+                    continue
+                read = [r["mpps_read"] for r in gr if r.get("mpps_read")]
+                whole = [r["mpps_sum"] for r in gr if r.get("mpps_sum")]
+                acked = sum(r.get("drain_acked_frames", 0) for r in gr)
+                frames = sum(r.get("drain_frames", 0) for r in gr)
+                cells += ["%.3f (%s; %s)" % (statistics.median(r["mpps"] for r in gr),
+                                             fmt(statistics.median(whole) if whole else None, "%.3f"),
+                                             fmt(statistics.median(read) if read else None, "%.3f")),
+                          "%.0f (%d)" % (statistics.median(r.get("drain_batch_avg", 0) for r in gr),
+                                         max(r.get("drain_batch_max", 0) for r in gr)),
+                          "%.0f (%.1f%%)" % (statistics.median(r.get("drain_batches", 0) for r in gr),
+                                             100.0 * acked / frames if frames else 0)]
+            body.append(cells)
         return table(head, body) if body else []
 
     def cg_value(self, case, guest, side):
@@ -453,9 +517,20 @@ def verdict(summary, guests):
             out.append("- %s instructions per packet ours/stock %.2f (goal <= 0.6): %s"
                        % (case, e["ratio"], met(e["ratio"] <= 0.6)))
         t = find("throughput", case)
+        d = find("throughput", case + "-drain") if case.startswith("rxonly") else None
+        dr = d.get("ratio_pairwise_median") if d else None
         if t and t.get("ratio_pairwise_median") is not None:
             r = t["ratio_pairwise_median"]
-            out.append("- %s Mpps ours/stock %.2f (goal >= 1.5): %s" % (case, r, met(r >= 1.5)))
+            if dr is not None:
+                # The goal is judged where the guest is the limit.
+                out.append("- %s Mpps ours/stock %.2f, emulator-paced (both guests "
+                           "keep up with the generator; not the goal's measure)" % (case, r))
+            else:
+                out.append("- %s Mpps ours/stock %.2f (goal >= 1.5): %s"
+                           % (case, r, met(r >= 1.5)))
+        if dr is not None:
+            out.append("- %s-drain Mpps ours/stock %.2f, guest-bound drain mode "
+                       "(goal >= 1.5): %s" % (case, dr, met(dr >= 1.5)))
     lat = {e["guest"]: e for e in summary["latency"]
            if e.get("case") == "latency-64" and "p99" in e}
     if "ours" in lat and "stock" in lat:
@@ -581,6 +656,11 @@ def main(argv):
         out += ["", "## The guest's own cost (native runs: testpmd --record-core-cycles, "
                 "cycles of the bursts that moved packets)", ""]
         out += busy
+    drain = rep.drain_table()
+    if drain:
+        out += ["", "## Drain mode (rxonly, guest-bound: the generator publishes a batch "
+                "at once and times the guest emptying it; docs/benchmarks.md)", ""]
+        out += drain
     t, objs, checks = rep.instructions()
     out += ["", "## Instructions per packet (callgrind Ir, window of ~%d packets; "
             "the other process native)" % a.window, ""]

@@ -50,7 +50,9 @@
 # 'rxonly 1514 1 def zerocopy'), BENCH_GEN_BURST (rxonly: frames the
 # generator offers per poll, 256; the host packs up to 375 per VMBus
 # packet, so this sets the frames per transfer-page packet the guest
-# gets; 32 was the default until session 10).
+# gets; 32 was the default until session 10), BENCH_DRAIN_BATCH
+# (rxonly drain cases: frames the generator publishes at once, 4096;
+# 0 = as many as the receive buffer and the ring take).
 # Output: a table on stdout, BENCH_OUT/results.json (every row, the
 # machine, the command), BENCH_OUT/mpps-by-size.png, the callgrind files.
 
@@ -112,6 +114,7 @@ else
 	TCP_QUEUES=(1 4)
 fi
 GEN_BURST=${BENCH_GEN_BURST:-256} # rxonly: frames the generator offers per poll
+DRAIN_BATCH=${BENCH_DRAIN_BATCH:-4096} # rxonly drain: frames published at once
 BENCH_RUN_MAX=300	# watchdog of every process started (seconds)
 WINDOW_MAX=60		# a callgrind window ends after this even if short of PKTS
 WARM_PKTS=20000		# packets before a window opens
@@ -134,9 +137,14 @@ PKT_FN_stock_rxonly=rte_net_get_ptype
 # 6144-byte section, the stock PMD up to 512 bytes), pagebuf
 # (tx_copybreak=0) or chimney (tx_copybreak=4096); RX is
 # def (copy) or zerocopy (rx_extmbuf_enable=1: frames above rx_copybreak
-# stay in the receive buffer as external mbufs).
+# stay in the receive buffer as external mbufs), or, for rxonly, drain
+# (copy, generator in drain mode: gen:drain=1, docs/benchmarks.md; the
+# Mpps is frames over the time the guest took to empty the published
+# batches, what the guest can take, where the paced rxonly-64 figure is
+# the generator's pace).
 if [ "$QUICK" = 1 ]; then
-	CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "io 64 1 def def")
+	CASES=("txonly 64 1 def def" "rxonly 64 1 def def" "rxonly 64 1 def drain"
+		"io 64 1 def def")
 	CG_CASES=("txonly 64 1 def def")
 	CEIL_SIZES=(64)
 else
@@ -150,7 +158,8 @@ else
 		"txonly $JUMBO 1 def def" "txonly 64 2 def def"
 		"txonly 64 1 pagebuf def" "txonly 1514 1 chimney def"
 		"txonly 1514 1 pagebuf def"
-		"rxonly 64 1 def def" "rxonly 512 1 def def" "rxonly 1514 1 def def"
+		"rxonly 64 1 def def" "rxonly 64 1 def drain"
+		"rxonly 512 1 def def" "rxonly 1514 1 def def"
 		"rxonly $JUMBO 1 def def" "rxonly 64 2 def def"
 		"rxonly 1514 1 def zerocopy"
 		"io 64 1 def def" "io 512 1 def def" "io 1514 1 def def"
@@ -161,7 +170,12 @@ else
 	# under half the cheaper guest on all of them, not on a chosen few
 	# (until session 12 six cases were, and the 2-queue, jumbo and
 	# 1514-byte loopback ones were far over).
-	CG_CASES=("${CASES[@]}")
+	# (But drain mode: the same per-packet work as the paced case, and
+	# under callgrind the generator's batches would time valgrind.)
+	CG_CASES=()
+	for c in "${CASES[@]}"; do
+		[[ $c == *drain ]] || CG_CASES+=("$c")
+	done
 	CEIL_SIZES=(64 512 1514 "$JUMBO")
 fi
 [ -n "${BENCH_CG_CASES:-}" ] && IFS=';' read -r -a CG_CASES <<<"$BENCH_CG_CASES"
@@ -347,7 +361,8 @@ measure() {
 	# rxonly: the generator offers GEN_BURST frames per poll, what a
 	# busy wire queues between two polls; the host puts up to 375 in one
 	# transfer-page packet, as Azure's does (256: io's --burst).
-	rxonly) backend="gen:flows=16,size=$size,count=0,burst=$GEN_BURST" ;;
+	rxonly) backend="gen:flows=16,size=$size,count=0,burst=$GEN_BURST"
+		[ "$rx" = drain ] && backend+=",drain=1,batch=$DRAIN_BATCH" ;;
 	io) backend=loop app+=(--tx-first --burst=256 --txpkts="$size") ;;
 	esac
 	# Native runs: testpmd adds up the cycles of the bursts that moved
@@ -390,9 +405,13 @@ measure() {
 	blog "  seconds: $(awk -v a="$ph0" -v b="$ph1" -v c="$ph2" -v d="$ph3" -v e="$ph4" \
 		-v m="${BENCH_MOVED_AT:-$ph2}" \
 		'BEGIN { printf "emu-start %.2f guest-start %.2f warm-up %.2f window %.2f stop %.2f", b - a, m - b, c - m, d - c, e - d }')"
-	local pkts secs bp compl txsize
-	read -r pkts secs bp compl txsize <<<"$w"
+	local pkts secs bp compl txsize dframes dns dbatches dmax aframes ans dmed
+	read -r pkts secs bp compl txsize dframes dns dbatches dmax aframes ans dmed <<<"$w"
 	local -a more=()
+	[ "$rx" = drain ] && more+=(drain_frames="$dframes" drain_ns="$dns"
+		drain_batches="$dbatches" drain_batch_max="$dmax"
+		drain_acked_frames="$aframes" drain_acked_ns="$ans"
+		drain_median_ps="$dmed")
 	# "CPU cycles/packet=412.35 (total cycles=... / total rxonly
 	# packets=...) at 2994 MHz Clock", printed when testpmd stops.
 	if [ "$side" = native ]; then

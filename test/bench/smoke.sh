@@ -28,7 +28,7 @@ d = json.load(open(sys.argv[1]))
 s = d["summary"]
 bad = []
 tput = {e["case"]: e for e in s["throughput"]}
-for case in ("txonly-64-q1", "rxonly-64-q1", "io-64-q1"):
+for case in ("txonly-64-q1", "rxonly-64-q1", "rxonly-64-q1-drain", "io-64-q1"):
     g = tput.get(case, {}).get("guests", {}).get("stock", {})
     if not g.get("mpps_median"):
         bad.append("%s: no stock Mpps (%s)" % (case, g.get("na", "missing")))

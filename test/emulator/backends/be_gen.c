@@ -22,10 +22,16 @@
  * goes into the receive buffer and the ring while the NIC holds back
  * the ring's write index (emu_nic_rx_hold), as many as fit (or batch=N),
  * then one publish hands them over; from then on a poll only looks
- * whether the guest has read everything (emu_nic_rx_drained) and, once
- * it has, adds the batch and the time from publish to empty to the
- * drain counters. The next batch is filled at the following poll,
- * after the NIC took the guest's ACKs of this one.
+ * whether the guest has read everything (emu_nic_rx_drained: the time
+ * from publish to then goes to drain_ns), then whether it has given
+ * back every receive buffer of the batch (ACKed: drain_acked_ns). A
+ * guest's driver may still be handing the last frames it read to the
+ * application when the ring is empty; once their buffers are back it
+ * is done with them (a driver that copies ACKs after the copy). The
+ * next batch is filled at the following poll. ACKs that do not come
+ * within GEN_DRAIN_ACK_WAIT_NS of the ring found empty (a guest that
+ * holds buffers until more traffic comes) end the batch without them:
+ * counted in drain_frames, not in drain_acked_frames.
  *
  * The sink side (of both) counts what the guest sends and, for frames in
  * the generator's format, checks that sequence numbers follow each other.
@@ -50,6 +56,10 @@
 #define GEN_MAGIC "EMUG"
 /* While the guest is not ready, look again this often, not per poll. */
 #define GEN_NOT_READY_BACKOFF_NS 1000000u
+/* Drain mode: how long after the ring is read to wait for its ACKs. */
+#define GEN_DRAIN_ACK_WAIT_NS 100000000u
+/* Drain mode: ACKed batches whose time per frame the median is of. */
+#define GEN_DRAIN_RECENT 1024u
 
 struct gen_flow {
 	uint8_t src_ip[4];
@@ -83,9 +93,18 @@ struct emu_gen {
 	uint64_t retry_ns;	 /* not before this after -ENETDOWN */
 	uint64_t expect_seq;	 /* sink: next sequence number expected */
 	/* Drain mode: a batch of batch_n frames published at batch_ns,
-	 * not yet read to the end (draining). */
+	 * not yet read to the end and ACKed (draining); read_ns: when the
+	 * ring was found read (0: not yet); bufs0: buffers the guest held
+	 * before the batch. */
 	bool draining;
-	uint64_t batch_n, batch_ns;
+	uint64_t batch_n, batch_ns, read_ns;
+	uint32_t bufs0;
+	/* Picoseconds per frame, publish to ACKed, of the last
+	 * GEN_DRAIN_RECENT such batches (a ring; recent_n valid). On a
+	 * shared machine a batch during which the guest or we were off the
+	 * CPU takes milliseconds: the sums count it, the median does not. */
+	uint32_t *recent;
+	unsigned int recent_n, recent_pos;
 };
 
 static uint64_t
@@ -319,19 +338,38 @@ gen_drain_poll(struct emu_gen *g, uint64_t now)
 	unsigned int step, done;
 
 	if (g->draining) {
-		if (!emu_nic_rx_drained(nic))
-			return;
-		c->drain_batches++;
-		c->drain_frames += g->batch_n;
-		c->drain_ns += now_ns() - g->batch_ns;
-		if (g->batch_n > c->drain_batch_max)
-			c->drain_batch_max = g->batch_n;
+		if (g->read_ns == 0) {
+			if (!emu_nic_rx_drained(nic))
+				return;
+			g->read_ns = now_ns();
+			c->drain_batches++;
+			c->drain_frames += g->batch_n;
+			c->drain_ns += g->read_ns - g->batch_ns;
+			if (g->batch_n > c->drain_batch_max)
+				c->drain_batch_max = g->batch_n;
+		}
+		if (emu_nic_rx_bufs_out(nic) > g->bufs0) {
+			if (now_ns() - g->read_ns < GEN_DRAIN_ACK_WAIT_NS)
+				return;
+		} else {
+			uint64_t ns = now_ns() - g->batch_ns;
+			uint64_t ps = ns * 1000u / g->batch_n;
+
+			c->drain_acked_frames += g->batch_n;
+			c->drain_acked_ns += ns;
+			g->recent[g->recent_pos] = ps > UINT32_MAX ? UINT32_MAX :
+							    (uint32_t)ps;
+			g->recent_pos = (g->recent_pos + 1) % GEN_DRAIN_RECENT;
+			if (g->recent_n < GEN_DRAIN_RECENT)
+				g->recent_n++;
+		}
 		g->draining = false;
 		return;
 	}
 	want = g->cfg.batch != 0 ? g->cfg.batch : UINT64_MAX;
 	if (g->limit != 0 && g->limit - g->seq < want)
 		want = g->limit - g->seq;
+	g->bufs0 = emu_nic_rx_bufs_out(nic);
 	if (emu_nic_rx_hold(nic) != 0) {
 		g->retry_ns = now + GEN_NOT_READY_BACKOFF_NS;
 		return;
@@ -348,6 +386,7 @@ gen_drain_poll(struct emu_gen *g, uint64_t now)
 	g->batch_ns = now_ns();
 	emu_nic_rx_publish(nic);
 	g->batch_n = n;
+	g->read_ns = 0;
 	g->draining = n != 0;
 }
 
@@ -404,6 +443,27 @@ sink_xmit(struct emu_backend *be, const void *frame, size_t len)
 	g->expect_seq = seq + 1;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median picoseconds per frame of the recent ACKed batches (0: none). */
+static uint32_t
+gen_drain_median(const struct emu_gen *g)
+{
+	uint32_t v[GEN_DRAIN_RECENT];
+
+	if (g->recent_n == 0)
+		return 0;
+	memcpy(v, g->recent, g->recent_n * sizeof(v[0]));
+	qsort(v, g->recent_n, sizeof(v[0]), cmp_u32);
+	return v[g->recent_n / 2];
+}
+
 static void
 gen_print_stats(struct emu_backend *be, FILE *out)
 {
@@ -417,10 +477,13 @@ gen_print_stats(struct emu_backend *be, FILE *out)
 			g->cfg.flows, g->cfg.size, g->cfg.rate);
 	if (be->ops == &emu_gen_ops && g->cfg.drain)
 		fprintf(out, "drain: batches %" PRIu64 " frames %" PRIu64
-			" ns %" PRIu64 " max-batch %" PRIu64 " batch %u\n",
+			" ns %" PRIu64 " max-batch %" PRIu64 " acked-frames %"
+			PRIu64 " acked-ns %" PRIu64 " batch %u recent %u"
+			" median-ps-per-frame %" PRIu32 "\n",
 			g->base.c.drain_batches, g->base.c.drain_frames,
 			g->base.c.drain_ns, g->base.c.drain_batch_max,
-			g->cfg.batch);
+			g->base.c.drain_acked_frames, g->base.c.drain_acked_ns,
+			g->cfg.batch, g->recent_n, gen_drain_median(g));
 }
 
 static void
@@ -436,6 +499,7 @@ gen_destroy(struct emu_backend *be)
 	free(g->lens);
 	free(g->rcs);
 	free(g->flows);
+	free(g->recent);
 	free(g);
 }
 
@@ -477,8 +541,11 @@ emu_gen_create(const struct emu_gen_config *cfg, size_t max_frame,
 	g->lens = calloc(cfg->burst, sizeof(*g->lens));
 	g->rcs = calloc(cfg->burst, sizeof(*g->rcs));
 	g->flows = calloc(cfg->flows, sizeof(*g->flows));
+	if (cfg->drain)
+		g->recent = calloc(GEN_DRAIN_RECENT, sizeof(*g->recent));
 	if (g->frame == NULL || g->slots == NULL || g->ptrs == NULL ||
-	    g->lens == NULL || g->rcs == NULL || g->flows == NULL) {
+	    g->lens == NULL || g->rcs == NULL || g->flows == NULL ||
+	    (cfg->drain && g->recent == NULL)) {
 		gen_destroy(&g->base.be);
 		return -ENOMEM;
 	}

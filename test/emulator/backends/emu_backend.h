@@ -76,8 +76,11 @@ struct emu_backend_counters {
 	uint64_t seq_errors;	/* generator frames out of sequence */
 	/* Drain mode: batches the guest read to the end, their frames, the
 	 * nanoseconds from each publish to the ring found empty, and the
-	 * largest batch. */
+	 * largest batch; of those batches, the frames of the ones whose
+	 * receive buffers all came back (ACKed) and the nanoseconds from
+	 * publish to that. */
 	uint64_t drain_batches, drain_frames, drain_ns, drain_batch_max;
+	uint64_t drain_acked_frames, drain_acked_ns;
 };
 
 void emu_gen_config_defaults(struct emu_gen_config *cfg);

@@ -369,6 +369,12 @@ emu_nic_rx_drained(const struct emu_nic *nic)
 	return true;
 }
 
+uint32_t
+emu_nic_rx_bufs_out(const struct emu_nic *nic)
+{
+	return nic->rxbuf_on ? nic->sub_count - nic->sub_nfree : 0;
+}
+
 /* A descriptor of hdr_len bytes (or a builder's -errno) plus the message. */
 static int
 send_desc_msg(struct emu_net_queue *q, const uint8_t *hdr, int hdr_len,

@@ -282,6 +282,8 @@ int emu_nic_rx_burst(struct emu_nic *nic, const void *const *frames,
 int emu_nic_rx_hold(struct emu_nic *nic);
 void emu_nic_rx_publish(struct emu_nic *nic);
 bool emu_nic_rx_drained(const struct emu_nic *nic);
+/* Receive-buffer sub-allocations the guest holds (sent, not ACKed). */
+uint32_t emu_nic_rx_bufs_out(const struct emu_nic *nic);
 
 /* MAC the guest sees (for generators building frames to it). */
 const uint8_t *emu_nic_mac(const struct emu_nic *nic);

@@ -109,6 +109,12 @@ emu_nic_rx_drained(const struct emu_nic *nic)
 	return nic->drained;
 }
 
+uint32_t
+emu_nic_rx_bufs_out(const struct emu_nic *nic)
+{
+	return nic->bufs_out;
+}
+
 const uint8_t *
 emu_nic_mac(const struct emu_nic *nic)
 {

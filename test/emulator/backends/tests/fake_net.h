@@ -39,6 +39,7 @@ struct emu_nic {
 	 * frames offered while not held, the scripted "drained" answer */
 	unsigned int holds, publishes, unheld_frames;
 	bool held, drained;
+	uint32_t bufs_out;	/* emu_nic_rx_bufs_out's scripted answer */
 	/* last control call */
 	char last[64];
 	long arg1, arg2;

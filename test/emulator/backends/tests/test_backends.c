@@ -261,13 +261,23 @@ test_emu_backend_gen_drain_cycle(void **state)
 	assert_int_equal(nic.holds, 1);
 	emu_backend_counters(be, &c);
 	assert_int_equal(c.drain_batches, 0);
-	/* Read: counted, no new batch in the same poll. */
+	/* Read but three buffers not ACKed: counted as read, then the
+	 * polls wait for the ACKs. */
 	nic.drained = true;
+	nic.bufs_out = 3;
+	be->ops->poll(be);
 	be->ops->poll(be);
 	emu_backend_counters(be, &c);
 	assert_int_equal(c.drain_batches, 1);
 	assert_int_equal(c.drain_frames, 10);
 	assert_int_equal(c.drain_batch_max, 10);
+	assert_int_equal(c.drain_acked_frames, 0);
+	assert_int_equal(nic.holds, 1);
+	/* ACKed: counted, no new batch in the same poll. */
+	nic.bufs_out = 0;
+	be->ops->poll(be);
+	emu_backend_counters(be, &c);
+	assert_int_equal(c.drain_acked_frames, 10);
 	assert_int_equal(nic.holds, 1);
 	/* The next batch starts with the refused frame. */
 	nic.refuse_from = nic.rx_calls + 6;
@@ -280,6 +290,7 @@ test_emu_backend_gen_drain_cycle(void **state)
 	emu_backend_counters(be, &c);
 	assert_int_equal(c.drain_batches, 2);
 	assert_int_equal(c.drain_frames, 15);
+	assert_int_equal(c.drain_acked_frames, 15);
 	assert_int_equal(c.to_guest, 15);
 }
 

@@ -3,7 +3,8 @@
  * The generator's drain mode against the real network service and the
  * scripted guest of net_harness.c: each batch reaches the guest only
  * when the generator publishes it, whole; nothing more is published
- * until the guest has read it all; every frame arrives once, in order;
+ * until the guest has read it all and given its buffers back; every
+ * frame arrives once, in order;
  * the drain counters add up to what the guest received; the strict
  * host finds nothing wrong.
  */
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu_backend.h"
@@ -129,8 +132,14 @@ test_gen_drain_exactly_once(void **state)
 			;
 		if (seq - batch_start > max_batch)
 			max_batch = seq - batch_start;
-		/* Everything read: ACK it all; the next pump counts the
-		 * batch, takes the ACKs and fills the next one. */
+		/* Everything read: nothing new until the buffers are back. */
+		wr = published(g);
+		ng_pump(g);
+		if (published(g) != wr)
+			fail_msg("round %u: a new batch was published before the "
+				 "guest had ACKed the last one", rounds);
+		/* ACK it all; the next pump counts the batch, takes the
+		 * ACKs and fills the next one. */
 		g->chan[0].mute = g->mute;
 		for (i = 0; i < nids; i++)
 			assert_int_equal(tg_ack(&g->chan[0], ids[i]), 0);
@@ -144,6 +153,8 @@ test_gen_drain_exactly_once(void **state)
 	assert_int_equal(c.drain_frames, FRAMES);
 	assert_int_equal(c.drain_batches, batches);
 	assert_int_equal(c.drain_batch_max, max_batch);
+	/* The guest ACKed every batch before the next: all timed to it. */
+	assert_int_equal(c.drain_acked_frames, FRAMES);
 	assert_int_equal(c.drops, 0);
 	assert_int_equal(c.seq_errors, 0);
 	/* Several batches: the buffer, not the count, bounds one. */
@@ -151,6 +162,25 @@ test_gen_drain_exactly_once(void **state)
 	assert_true(waited >= 1);
 	assert_int_equal(ng_qstats(g, 0).rx_packets, FRAMES);
 	assert_int_equal(ng_protocol_errors(g), 0);
+	/* The stats line the benchmark reads (test/bench/lib.sh). */
+	{
+		char *text = NULL, want[160];
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		assert_non_null(f);
+		be->ops->print_stats(be, f);
+		fclose(f);
+		snprintf(want, sizeof(want), "drain: batches %llu frames %u ",
+			 (unsigned long long)batches, FRAMES);
+		assert_non_null(strstr(text, want));
+		snprintf(want, sizeof(want), " acked-frames %u ", FRAMES);
+		assert_non_null(strstr(text, want));
+		snprintf(want, sizeof(want), " recent %llu median-ps-per-frame ",
+			 (unsigned long long)batches);
+		assert_non_null(strstr(text, want));
+		free(text);
+	}
 	print_message("drain: %llu batches, largest %llu frames\n",
 		      (unsigned long long)batches, (unsigned long long)max_batch);
 }
