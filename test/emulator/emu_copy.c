@@ -212,6 +212,62 @@ blk_00:                                                                     \
 	return
 
 /*
+ * COPY_MID_RUN_BODY for destinations one stride apart, each after a
+ * 64-byte header: source k to base + k * stride + at, hdr to base +
+ * k * stride. The header stays in registers. The body of
+ * copy_mid_blk_base and copy_mid_blk_avx2, with base, stride, hdr, at,
+ * srcs, m, n and wide in scope.
+ */
+#define COPY_MID_BLK_BODY                                                   \
+	static const void *const at_[128] = {                               \
+		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
+		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
+		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
+		AT(12, 5), AT(12, 6), AT(12, 7),                            \
+	};                                                                  \
+	const void *go = at_[(n - 1) / 32];                                 \
+	const void *const *send = srcs + m;                                 \
+	const uint8_t *h = hdr;                                             \
+	emu_v16 h0 = *(const emu_v16 *)(const void *)h;                     \
+	emu_v16 h1 = *(const emu_v16 *)(const void *)(h + 16);              \
+	emu_v16 h2 = *(const emu_v16 *)(const void *)(h + 32);              \
+	emu_v16 h3 = *(const emu_v16 *)(const void *)(h + 48);              \
+	emu_v32 w0 = LD32(h), w1 = LD32(h + 32);                            \
+	uint8_t *d, *de;                                                    \
+	const uint8_t *s, *se;                                              \
+                                                                            \
+	if (m == 0)                                                         \
+		return;                                                     \
+next:                                                                       \
+	if (wide) {                                                         \
+		ST32(base, w0);                                             \
+		ST32(base + 32, w1);                                        \
+	} else {                                                            \
+		*(emu_v16 *)(void *)base = h0;                              \
+		*(emu_v16 *)(void *)(base + 16) = h1;                       \
+		*(emu_v16 *)(void *)(base + 32) = h2;                       \
+		*(emu_v16 *)(void *)(base + 48) = h3;                       \
+	}                                                                   \
+	d = base + at;                                                      \
+	s = *srcs;                                                          \
+	de = d + n;                                                         \
+	se = s + n;                                                         \
+	MOVE32(d, s);                                                       \
+	__asm__("" : "+r"(de), "+r"(se));                                   \
+	goto *go;                                                           \
+	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
+	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
+	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
+	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
+	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
+	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
+blk_00:                                                                     \
+	base += stride;                                                     \
+	if (++srcs != send)                                                 \
+		goto next;                                                  \
+	return
+
+/*
  * The body of both builds: 257 bytes to 4 KB by its build's copy_mid_*
  * (emu_copy sends those there itself). Above 4 KB: rounds of 512 (16 moves each way, one index to step
  * and compare) while more than 512 are left, then the last 512 bytes,
@@ -320,6 +376,15 @@ copy_mid_run_base(uint8_t *base, const uint32_t *off, size_t step,
 }
 
 static NO_LOOP_PATTERNS __attribute__((noinline)) void
+copy_mid_blk_base(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		  const void *const *srcs, size_t m, size_t n)
+{
+	const bool wide = BASE_WIDE;
+
+	COPY_MID_BLK_BODY;
+}
+
+static NO_LOOP_PATTERNS __attribute__((noinline)) void
 copy_base(uint8_t *d, const uint8_t *s, size_t n)
 {
 	copy_body(d, s, n, copy_mid_base);
@@ -352,6 +417,15 @@ copy_mid_run_avx2(uint8_t *base, const uint32_t *off, size_t step,
 }
 
 static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
+copy_mid_blk_avx2(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		  const void *const *srcs, size_t m, size_t n)
+{
+	const bool wide = true;
+
+	COPY_MID_BLK_BODY;
+}
+
+static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
 copy_avx2(uint8_t *d, const uint8_t *s, size_t n)
 {
 	copy_body(d, s, n, copy_mid_avx2);
@@ -362,6 +436,9 @@ static void copy_mid_pick(void *dst, const void *src, size_t n);
 static void copy_mid_run_pick(uint8_t *base, const uint32_t *off,
 			      size_t step, const void *const *srcs, size_t m,
 			      size_t n);
+static void copy_mid_blk_pick(uint8_t *base, size_t stride, const void *hdr,
+			      size_t at, const void *const *srcs, size_t m,
+			      size_t n);
 
 /* The builds this CPU runs, once asked (the pickers until then): one
  * indirect jump a copy. Racing first calls agree. */
@@ -370,6 +447,9 @@ void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n) = copy_mid_pick;
 void (*emu_copy_mid_run_fn)(uint8_t *base, const uint32_t *off, size_t step,
 			    const void *const *srcs, size_t m,
 			    size_t n) = copy_mid_run_pick;
+void (*emu_copy_mid_blk_fn)(uint8_t *base, size_t stride, const void *hdr,
+			    size_t at, const void *const *srcs, size_t m,
+			    size_t n) = copy_mid_blk_pick;
 
 static __attribute__((noinline)) bool
 copy_pick_avx2(void)
@@ -384,6 +464,9 @@ copy_pick_avx2(void)
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&emu_copy_mid_run_fn,
 			 avx2 ? copy_mid_run_avx2 : copy_mid_run_base,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&emu_copy_mid_blk_fn,
+			 avx2 ? copy_mid_blk_avx2 : copy_mid_blk_base,
 			 __ATOMIC_RELAXED);
 	return avx2;
 }
@@ -415,11 +498,24 @@ copy_mid_run_pick(uint8_t *base, const uint32_t *off, size_t step,
 	else
 		copy_mid_run_base(base, off, step, srcs, m, n);
 }
+
+static void
+copy_mid_blk_pick(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		  const void *const *srcs, size_t m, size_t n)
+{
+	if (copy_pick_avx2())
+		copy_mid_blk_avx2(base, stride, hdr, at, srcs, m, n);
+	else
+		copy_mid_blk_base(base, stride, hdr, at, srcs, m, n);
+}
 #else
 void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n) = copy_mid_base;
 void (*emu_copy_mid_run_fn)(uint8_t *base, const uint32_t *off, size_t step,
 			    const void *const *srcs, size_t m,
 			    size_t n) = copy_mid_run_base;
+void (*emu_copy_mid_blk_fn)(uint8_t *base, size_t stride, const void *hdr,
+			    size_t at, const void *const *srcs, size_t m,
+			    size_t n) = copy_mid_blk_base;
 #endif
 
 void
@@ -459,4 +555,11 @@ emu_copy_mid_run_base(uint8_t *base, const uint32_t *off, size_t step,
 		      const void *const *srcs, size_t m, size_t n)
 {
 	copy_mid_run_base(base, off, step, srcs, m, n);
+}
+
+void
+emu_copy_mid_blk_base(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		      const void *const *srcs, size_t m, size_t n)
+{
+	copy_mid_blk_base(base, stride, hdr, at, srcs, m, n);
 }

@@ -63,4 +63,27 @@ emu_copy_mid_run(uint8_t *base, const uint32_t *off, size_t step,
 void emu_copy_mid_run_base(uint8_t *base, const uint32_t *off, size_t step,
 			   const void *const *srcs, size_t m, size_t n);
 
+extern __attribute__((visibility("hidden"))) void (*emu_copy_mid_blk_fn)(
+	uint8_t *base, size_t stride, const void *hdr, size_t at,
+	const void *const *srcs, size_t m, size_t n);
+
+/*
+ * emu_copy_mid_run for destinations one stride apart, each with the same
+ * 64-byte header before it: for k < m, hdr to base + k * stride and
+ * srcs[k] (n bytes, 257 <= n <= 4096) to base + k * stride + at
+ * (at >= 64). A receive run's frames into consecutive sub-allocations.
+ */
+static inline void
+emu_copy_mid_blk(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		 const void *const *srcs, size_t m, size_t n)
+{
+	__atomic_load_n(&emu_copy_mid_blk_fn, __ATOMIC_RELAXED)(base, stride, hdr,
+								 at, srcs, m, n);
+}
+
+/* emu_copy_mid_blk's build for a CPU without AVX2 (unit tests). */
+void emu_copy_mid_blk_base(uint8_t *base, size_t stride, const void *hdr,
+			   size_t at, const void *const *srcs, size_t m,
+			   size_t n);
+
 #endif /* EMU_COPY_H */

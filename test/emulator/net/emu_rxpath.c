@@ -875,6 +875,37 @@ rx_stage_block(uint8_t *rxbuf, uint32_t idx, uint32_t size, uint32_t ml,
 	}
 }
 
+/* The ranges of k frames in the block idx, idx + 1, ... (their headers
+ * and frames are written by emu_copy_mid_blk): two a store. */
+typedef uint64_t rx_v2u __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) void
+rx_stage_ranges(uint32_t idx, uint32_t size, uint32_t ml,
+		struct vmbus_xfer_page_range *rp, uint32_t k)
+{
+	uint64_t at = (uint64_t)idx * size;
+	uint32_t j;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* { byte_count, byte_offset } as one u64 */
+	uint64_t rv = at << 32 | ml, step = (uint64_t)size << 32;
+	rx_v2u v = { rv, rv + step }, st = { 2 * step, 2 * step };
+
+	for (j = 0; j + 2 <= k; j += 2) {
+		memcpy(rp + j, &v, sizeof(v));
+		v += st;
+	}
+	if (j < k) {
+		rv = v[0];
+		memcpy(rp + j, &rv, sizeof(rv));
+	}
+#else
+	for (j = 0; j < k; j++) {
+		rp[j].byte_count = ml;
+		rp[j].byte_offset = (uint32_t)(at + (uint64_t)j * size);
+	}
+#endif
+}
+
 /*
  * rx_fast for frames i.. of the burst, with what the burst shares (pool,
  * packet, template, filter) in locals: the same rules and the same
@@ -914,11 +945,14 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	size_t clen = fixed != 0 ? fixed : b->csum_len;
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n, take;
-	bool blk = false;
+	uint32_t blk_lo = 0;
+	bool blk = false, mid;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
 		return i;
+	/* emu_copy_mid_blk's lengths; hl >= RX_FAST_HDR (rx_fast_check). */
+	mid = !small && clen - 257 <= 4096 - 257;
 	/* The frames this run can take: room in the pool and the packet. */
 	room = bn < maxr ? maxr - bn : 0;
 	if (room > pn)
@@ -964,8 +998,13 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		b->bytes = 0;
 		b->sub[0] = idx;
 		nic->sub_chan[idx] = 0;
-		rx_stage_block(rxbuf, idx, size, ml, h0, h1, h2, h3, rp, fp,
-			       take, hl, clen, small);
+		blk_lo = idx;
+		/* Full-size frames: headers with the copies. */
+		if (mid)
+			rx_stage_ranges(idx, size, ml, rp, take);
+		else
+			rx_stage_block(rxbuf, idx, size, ml, h0, h1, h2, h3, rp,
+				       fp, take, hl, clen, small);
 		rp += take;
 		fp = fend;
 		prev = idx + take - 1;
@@ -1008,6 +1047,9 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		memset(rc + start, 0, (i - start) * sizeof(*rc));
 		if (small) {
 			/* Copied while staged. */
+		} else if (blk && mid) {
+			emu_copy_mid_blk(rxbuf + (size_t)blk_lo * size, size, hdr,
+					 hl, frames + start, i - start, clen);
 		} else if (verify) {
 			for (fp = frames + start; rp0 != rp; rp0++, fp++)
 				rx_copy(rxbuf + rp0->byte_offset + hl, *fp, clen);

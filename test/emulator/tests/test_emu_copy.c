@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * emu_copy (and its build for CPUs without AVX2; emu_copy_mid, its
- * 257..4096-byte entry, and that one's base build; emu_copy_mid_run, the
- * same for several sources at once) against the bytes it
+ * 257..4096-byte entry, and that one's base build; emu_copy_mid_run and
+ * emu_copy_mid_blk, the same for several sources at once) against the bytes it
  * must produce: every length 0..9100
  * (past a 9014-byte jumbo frame and several of its 256-byte rounds) at
  * source and destination misalignments 0..63, nothing written outside
@@ -203,6 +203,61 @@ test_emu_copy_mid_run(void **state)
 	}
 }
 
+/*
+ * emu_copy_mid_blk (the CPU's build) and its build without AVX2: m
+ * sources of one length (every length 257..4096) to destinations one
+ * stride apart, each after the 64-byte header; m = 0 writes nothing; no
+ * other byte is written (the gap between header and frame neither).
+ */
+typedef void blk_fn(uint8_t *base, size_t stride, const void *hdr, size_t at,
+		    const void *const *srcs, size_t m, size_t n);
+
+static void
+check_blk(blk_fn *fn, size_t f, size_t n, size_t m, size_t at)
+{
+	size_t stride = at + n + 9, k, i;
+	const uint8_t *hdr = src_buf + 4000;
+	const void *srcs[3];
+	uint8_t *base = run_buf + GUARD + 3;
+
+	memset(run_buf, 0xA5, sizeof(run_buf));
+	for (k = 0; k < 3; k++)
+		srcs[k] = src_buf + 5 * k + 3;
+	fn(base, stride, hdr, at, srcs, m, n);
+	for (i = 0; i < sizeof(run_buf); i++) {
+		uint8_t want = 0xA5;
+
+		for (k = 0; k < m; k++) {
+			const uint8_t *d = base + k * stride;
+			const uint8_t *p = run_buf + i;
+
+			if (p >= d && p < d + 64)
+				want = hdr[p - d];
+			else if (p >= d + at && p < d + at + n)
+				want = ((const uint8_t *)srcs[k])[p - d - at];
+		}
+		if (run_buf[i] != want)
+			fail_msg("blk %zu len %zu m %zu at %zu: byte %zu wrong", f,
+				 n, m, at, i);
+	}
+}
+
+static void
+test_emu_copy_mid_blk(void **state)
+{
+	static blk_fn *const blks[] = { emu_copy_mid_blk, emu_copy_mid_blk_base };
+	size_t f, n;
+
+	(void)state;
+	fill_src();
+	for (f = 0; f < 2; f++) {
+		check_blk(blks[f], f, 1514, 0, 256);
+		check_blk(blks[f], f, 257, 1, 64);
+		for (n = 257; n <= 4096 - 96; n++)
+			check_blk(blks[f], f, n, 3, n & 1 ? 64 : 90);
+	}
+}
+
 /* Exactly sized heap buffers: ASan sees any read or write past them. */
 static void
 test_emu_copy_exact_buffers(void **state)
@@ -235,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_emu_copy_exact_buffers),
 		cmocka_unit_test(test_emu_copy_mid),
 		cmocka_unit_test(test_emu_copy_mid_run),
+		cmocka_unit_test(test_emu_copy_mid_blk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -587,6 +587,78 @@ test_emu_net_rx_same_layout(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+/* udp_frame at len bytes (60..1514): lengths and IPv4 checksum set. */
+static void
+udp_frame_len(struct g *g, uint8_t *f, size_t len)
+{
+	struct emu_frame_info fi;
+
+	memset(f, 0, len);
+	(void)udp_frame(g, f);
+	f[16] = (uint8_t)((len - 14) >> 8);
+	f[17] = (uint8_t)(len - 14);
+	f[24] = 0;
+	f[25] = 0;
+	f[38] = (uint8_t)((len - 34) >> 8);
+	f[39] = (uint8_t)(len - 34);
+	assert_int_equal(emu_frame_parse(f, len, &fi), 0);
+	emu_ipv4_csum_set(f, &fi);
+}
+
+/*
+ * Full-size frames of a block packet: headers and frames written by one
+ * emu_copy_mid_blk call, ranges two a store (odd and even counts).
+ */
+static void
+test_emu_net_rx_block_full(void **state)
+{
+	const uint32_t both = EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT;
+	static uint8_t big[9][1514];
+	const void *bp[9];
+	size_t bl[9];
+	struct g *g = *state;
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	uint32_t nfree = g->nic->sub_nfree, sz = g->nic->sub_size, k;
+	unsigned int i, round, n;
+
+	for (i = 0; i < 9; i++) {
+		udp_frame_len(g, big[i], 1514);
+		memset(big[i] + 42, (int)(0x30 + i), 1514 - 42);
+		bp[i] = big[i];
+		bl[i] = 1514;
+	}
+	for (round = 0; round < 4; round++) {
+		/* 9 (an odd count: the last range stored alone), then 8 of
+		 * the 9 that came back. */
+		n = round < 2 ? 9 : 8;
+		assert_int_equal(emu_nic_rx_burst(g->nic, bp, bl, n, both, rcs), (int)n);
+		assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+		assert_int_equal(pi.range_count, n);
+		/* The first burst's first frame makes the template. */
+		if (round > 0)
+			assert_true(emu_sub_is_blk(g->nic->sub_next[pi.trans_id]));
+		for (k = 0; k < n; k++) {
+			assert_int_equal(vmbus_pkt_xfer_range(&pi, k, &r), 0);
+			if (round > 0)
+				assert_int_equal(r.byte_offset, (pi.trans_id + k) * sz);
+			assert_int_equal(r.byte_count, sz);
+			assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+							 r.byte_count, &pk), 0);
+			assert_int_equal(pk.data_len, 1514);
+			assert_int_equal(pk.meta.csum,
+					 RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_UDP_OK);
+			assert_memory_equal(g->recvbuf + r.byte_offset + pk.data_off,
+					    big[k], 1514);
+		}
+		ng_ack(g, 0, pi.trans_id);
+		ng_pump(g);
+		assert_int_equal(g->nic->sub_nfree, nfree);
+	}
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
 /*
  * A packet whose sub-allocations the pool hands out as one ascending
  * block is kept as a block (EMU_SUB_BLK: no chain) and released whole:
@@ -769,6 +841,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_hdr_template_fault, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_same_layout, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_pkt, setup_lenient_ack, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_full, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_verify_burst, setup_up, ng_teardown),
 	};
 
