@@ -13,12 +13,21 @@
  * registers by default and one AVX2 register in the "avx2" build; the
  * first call picks the build the CPU runs (cpuid, via the compiler's
  * __builtin_cpu_supports).
+ *
+ * emu_copy_nt, for jumbo frames written into guest memory that the
+ * guest's core reads next: whole 64-byte destination lines by
+ * non-temporal stores, the partial lines at either end by ordinary
+ * ones (see emu_copy_nt).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "emu_copy.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 /* From here on emu_copy is a string move (see emu_copy). */
 #define EMU_COPY_STRING_MIN 4096u
@@ -356,6 +365,100 @@ copy_string(void *dst, const void *src, size_t n)
 #define BASE_WIDE false
 #endif
 
+/* From here on emu_copy_nt streams whole lines (see emu_copy_nt). */
+#define EMU_COPY_NT_MIN 4096u
+
+#if defined(__x86_64__)
+/* d[0..h) from s, h <= 63, by ordinary stores that stay inside it. */
+#define COPY_UPTO63(d, s, h)                                                \
+	do {                                                                \
+		if ((h) > 32) {                                             \
+			MOVE32(d, s);                                       \
+			MOVE32((d) + (h) - 32, (s) + (h) - 32);             \
+		} else {                                                    \
+			copy_small(d, s, h);                                \
+		}                                                           \
+	} while (0)
+
+/* The 64-byte line at a (aligned) from s (any alignment) by
+ * non-temporal stores: two AVX2 ones, or four SSE2 ones. */
+#define NT_LINE_AVX2(a, s)                                                  \
+	do {                                                                \
+		__m256i x_ = _mm256_loadu_si256((const __m256i *)(const void *)(s)); \
+		__m256i y_ = _mm256_loadu_si256(                            \
+			(const __m256i *)(const void *)((s) + 32));         \
+		_mm256_stream_si256((__m256i *)(void *)(a), x_);            \
+		_mm256_stream_si256((__m256i *)(void *)((a) + 32), y_);     \
+	} while (0)
+#define NT_LINE_SSE2(a, s)                                                  \
+	do {                                                                \
+		__m128i w_ = _mm_loadu_si128((const __m128i *)(const void *)(s)); \
+		__m128i x_ = _mm_loadu_si128(                               \
+			(const __m128i *)(const void *)((s) + 16));         \
+		__m128i y_ = _mm_loadu_si128(                               \
+			(const __m128i *)(const void *)((s) + 32));         \
+		__m128i z_ = _mm_loadu_si128(                               \
+			(const __m128i *)(const void *)((s) + 48));         \
+		_mm_stream_si128((__m128i *)(void *)(a), w_);               \
+		_mm_stream_si128((__m128i *)(void *)((a) + 16), x_);        \
+		_mm_stream_si128((__m128i *)(void *)((a) + 32), y_);        \
+		_mm_stream_si128((__m128i *)(void *)((a) + 48), z_);        \
+	} while (0)
+
+/*
+ * n >= EMU_COPY_NT_MIN. The lines wholly inside [d, d + n), [a, b), by
+ * LINE: rounds of eight (one index to step and compare), then the last
+ * 0..7 counted back from b, entered through a table of labels (as
+ * COPY_MID_BODY). The bytes before a and from b on share their lines
+ * with bytes that are not ours: ordinary stores, never an overlap of
+ * an ordinary and a non-temporal store in one line (that line would
+ * be written back and read again). The sfence orders the streamed
+ * lines before the caller's next store (the packet that hands the
+ * frame to the guest). The body of copy_nt_base and copy_nt_avx2,
+ * with d, s, n and wide in scope.
+ */
+#define COPY_NT_BODY(LINE)                                                  \
+	static const void *const nt_at[8] = {                               \
+		&&nt_0, &&nt_1, &&nt_2, &&nt_3, &&nt_4, &&nt_5, &&nt_6,    \
+		&&nt_7,                                                     \
+	};                                                                  \
+	uint8_t *a = (uint8_t *)(((uintptr_t)d + 63) & ~(uintptr_t)63);     \
+	uint8_t *b = (uint8_t *)(((uintptr_t)d + n) & ~(uintptr_t)63);      \
+	const uint8_t *sa = s + (a - d);                                    \
+	size_t len = (size_t)(b - a), rounds = len & ~(size_t)511, i;       \
+                                                                            \
+	COPY_UPTO63(d, s, (size_t)(a - d));                                 \
+	COPY_UPTO63(b, sa + len, (size_t)(d + n - b));                      \
+	for (i = 0; i < rounds; i += 512) {                                 \
+		LINE(a + i, sa + i);                                        \
+		LINE(a + i + 64, sa + i + 64);                              \
+		LINE(a + i + 128, sa + i + 128);                            \
+		LINE(a + i + 192, sa + i + 192);                            \
+		LINE(a + i + 256, sa + i + 256);                            \
+		LINE(a + i + 320, sa + i + 320);                            \
+		LINE(a + i + 384, sa + i + 384);                            \
+		LINE(a + i + 448, sa + i + 448);                            \
+	}                                                                   \
+	a = b;                                                              \
+	sa += len;                                                          \
+	__asm__("" : "+r"(a), "+r"(sa));                                    \
+	goto *nt_at[(len >> 6) & 7];                                        \
+nt_7:	LINE(a - 448, sa - 448);                                            \
+nt_6:	LINE(a - 384, sa - 384);                                            \
+nt_5:	LINE(a - 320, sa - 320);                                            \
+nt_4:	LINE(a - 256, sa - 256);                                            \
+nt_3:	LINE(a - 192, sa - 192);                                            \
+nt_2:	LINE(a - 128, sa - 128);                                            \
+nt_1:	LINE(a - 64, sa - 64);                                              \
+nt_0:	_mm_sfence()
+
+#ifdef __AVX2__
+#define NT_LINE_BASE NT_LINE_AVX2
+#else
+#define NT_LINE_BASE NT_LINE_SSE2
+#endif
+#endif /* __x86_64__ */
+
 static NO_LOOP_PATTERNS __attribute__((noinline)) void
 copy_mid_base(void *dst, const void *src, size_t n)
 {
@@ -396,6 +499,25 @@ emu_copy_base(void *dst, const void *src, size_t n)
 	copy_base(dst, src, n);
 }
 
+#if defined(__x86_64__)
+static NO_LOOP_PATTERNS __attribute__((noinline)) void
+copy_nt_base(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	const bool wide = BASE_WIDE;
+
+	COPY_NT_BODY(NT_LINE_BASE);
+}
+#else
+/* No streaming stores written for other CPUs: the plain copy. */
+static void
+copy_nt_base(void *dst, const void *src, size_t n)
+{
+	copy_base(dst, src, n);
+}
+#endif
+
 #ifdef EMU_COPY_DISPATCH
 static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
 copy_mid_avx2(void *dst, const void *src, size_t n)
@@ -431,6 +553,16 @@ copy_avx2(uint8_t *d, const uint8_t *s, size_t n)
 	copy_body(d, s, n, copy_mid_avx2);
 }
 
+static NO_LOOP_PATTERNS __attribute__((noinline, target("avx2"))) void
+copy_nt_avx2(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	const bool wide = true;
+
+	COPY_NT_BODY(NT_LINE_AVX2);
+}
+
 static void copy_pick(uint8_t *d, const uint8_t *s, size_t n);
 static void copy_mid_pick(void *dst, const void *src, size_t n);
 static void copy_mid_run_pick(uint8_t *base, const uint32_t *off,
@@ -439,6 +571,7 @@ static void copy_mid_run_pick(uint8_t *base, const uint32_t *off,
 static void copy_mid_blk_pick(uint8_t *base, size_t stride, const void *hdr,
 			      size_t at, const void *const *srcs, size_t m,
 			      size_t n);
+static void copy_nt_pick(void *dst, const void *src, size_t n);
 
 /* The builds this CPU runs, once asked (the pickers until then): one
  * indirect jump a copy. Racing first calls agree. */
@@ -450,6 +583,7 @@ void (*emu_copy_mid_run_fn)(uint8_t *base, const uint32_t *off, size_t step,
 void (*emu_copy_mid_blk_fn)(uint8_t *base, size_t stride, const void *hdr,
 			    size_t at, const void *const *srcs, size_t m,
 			    size_t n) = copy_mid_blk_pick;
+static void (*copy_nt_fn)(void *dst, const void *src, size_t n) = copy_nt_pick;
 
 static __attribute__((noinline)) bool
 copy_pick_avx2(void)
@@ -467,6 +601,8 @@ copy_pick_avx2(void)
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&emu_copy_mid_blk_fn,
 			 avx2 ? copy_mid_blk_avx2 : copy_mid_blk_base,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&copy_nt_fn, avx2 ? copy_nt_avx2 : copy_nt_base,
 			 __ATOMIC_RELAXED);
 	return avx2;
 }
@@ -507,6 +643,15 @@ copy_mid_blk_pick(uint8_t *base, size_t stride, const void *hdr, size_t at,
 		copy_mid_blk_avx2(base, stride, hdr, at, srcs, m, n);
 	else
 		copy_mid_blk_base(base, stride, hdr, at, srcs, m, n);
+}
+
+static void
+copy_nt_pick(void *dst, const void *src, size_t n)
+{
+	if (copy_pick_avx2())
+		copy_nt_avx2(dst, src, n);
+	else
+		copy_nt_base(dst, src, n);
 }
 #else
 void (*emu_copy_mid_fn)(void *dst, const void *src, size_t n) = copy_mid_base;
@@ -562,4 +707,40 @@ emu_copy_mid_blk_base(uint8_t *base, size_t stride, const void *hdr, size_t at,
 		      const void *const *srcs, size_t m, size_t n)
 {
 	copy_mid_blk_base(base, stride, hdr, at, srcs, m, n);
+}
+
+/*
+ * Jumbo frames into guest memory, read next by the guest's core:
+ * streaming stores. rxonly-9014 (ours, copy mode), one emulator run
+ * switching between the two every ~4 ms (pseudo-random, frames counted
+ * per copy), 6 runs of 12-15 s, order swapped every other run:
+ * streamed/rep movsq 0.97..1.11, geometric mean 1.02 (same-copy runs:
+ * 0.97..1.09). Ordinary 32-byte stores were slower in the same kind of
+ * run: 0.78 of rep movsq unaligned, 0.44..0.50 with the destination
+ * 32- or 64-byte aligned, with or without prefetchw; streaming every
+ * store, the partial end lines too, 0.87..0.95. callgrind: ~2
+ * instructions per 32 bytes, against rep movsq's one per 8.
+ */
+void
+emu_copy_nt(void *dst, const void *src, size_t n)
+{
+	if (n < EMU_COPY_NT_MIN) {
+		emu_copy(dst, src, n);
+		return;
+	}
+#ifdef EMU_COPY_DISPATCH
+	__atomic_load_n(&copy_nt_fn, __ATOMIC_RELAXED)(dst, src, n);
+#else
+	copy_nt_base(dst, src, n);
+#endif
+}
+
+void
+emu_copy_nt_base(void *dst, const void *src, size_t n)
+{
+	if (n < EMU_COPY_NT_MIN) {
+		emu_copy_base(dst, src, n);
+		return;
+	}
+	copy_nt_base(dst, src, n);
 }

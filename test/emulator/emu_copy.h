@@ -86,4 +86,17 @@ void emu_copy_mid_blk_base(uint8_t *base, size_t stride, const void *hdr,
 			   size_t at, const void *const *srcs, size_t m,
 			   size_t n);
 
+/*
+ * emu_copy for a destination another core reads next (received frames
+ * in guest memory): from 4 KB, the whole 64-byte lines of dst by
+ * non-temporal stores, so they are not read for ownership first nor
+ * left dirty in this core's cache (rep movsq's speed there, about half
+ * its callgrind count); below, emu_copy. Not for buffers this core
+ * reads again: streamed lines are read back from memory.
+ */
+void emu_copy_nt(void *dst, const void *src, size_t n);
+
+/* emu_copy_nt's build for a CPU without AVX2 (unit tests). */
+void emu_copy_nt_base(void *dst, const void *src, size_t n);
+
 #endif /* EMU_COPY_H */

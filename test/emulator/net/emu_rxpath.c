@@ -280,7 +280,8 @@ tpl_put(const struct emu_rx_hdr_tpl *t, uint8_t *dst, uint32_t len,
 
 /* Up to 64 bytes (minimum frames): two overlapping fixed-size copies,
  * no call. 257 bytes to 4 KB (full-size frames): straight to the
- * vector copy for that range. */
+ * vector copy for that range. Jumbo frames: streamed to the guest's
+ * core (emu_copy_nt). */
 static inline __attribute__((always_inline)) void
 rx_copy(uint8_t *dst, const uint8_t *f, size_t len)
 {
@@ -291,6 +292,10 @@ rx_copy(uint8_t *dst, const uint8_t *f, size_t len)
 	}
 	if (len - 257 <= 4096 - 257) {
 		emu_copy_mid(dst, f, len);
+		return;
+	}
+	if (len > 4096) {
+		emu_copy_nt(dst, f, len);
 		return;
 	}
 	emu_copy(dst, f, len);

@@ -2,8 +2,9 @@
 /*
  * emu_copy (and its build for CPUs without AVX2; emu_copy_mid, its
  * 257..4096-byte entry, and that one's base build; emu_copy_mid_run and
- * emu_copy_mid_blk, the same for several sources at once) against the bytes it
- * must produce: every length 0..9100
+ * emu_copy_mid_blk, the same for several sources at once; emu_copy_nt,
+ * the streaming copy of jumbo frames, and its base build) against the
+ * bytes it must produce: every length 0..9100
  * (past a 9014-byte jumbo frame and several of its 256-byte rounds) at
  * source and destination misalignments 0..63, nothing written outside
  * [dst, dst + n).
@@ -43,9 +44,12 @@ fill_src(void)
 
 typedef void copy_fn(void *dst, const void *src, size_t n);
 
-/* emu_copy (the CPU's build) and the build without AVX2. */
-static copy_fn *const fns[] = { emu_copy, emu_copy_base };
-static const char *const fn_names[] = { "emu_copy", "emu_copy_base" };
+/* emu_copy and emu_copy_nt: the CPU's builds and those without AVX2. */
+static copy_fn *const fns[] = { emu_copy, emu_copy_base, emu_copy_nt,
+				emu_copy_nt_base };
+static const char *const fn_names[] = { "emu_copy", "emu_copy_base",
+					"emu_copy_nt", "emu_copy_nt_base" };
+#define NFNS (sizeof(fns) / sizeof(fns[0]))
 
 static void
 check_one(size_t f, size_t n, size_t so, size_t dof)
@@ -79,7 +83,7 @@ test_emu_copy_every_length(void **state)
 
 	(void)state;
 	fill_src();
-	for (f = 0; f < 2; f++)
+	for (f = 0; f < NFNS; f++)
 		for (n = 0; n <= MAX_LEN; n++)
 			for (k = 0; k < sizeof(mis) / sizeof(mis[0]); k++)
 				check_one(f, n, mis[k][0], mis[k][1]);
@@ -92,12 +96,13 @@ test_emu_copy_every_misalignment(void **state)
 	static const size_t lens[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33,
 				       63, 64, 65, 127, 128, 129, 255, 256, 257,
 				       511, 512, 513, 767, 768, 769, 1023, 1024,
-				       1025, 1514, 1518, 4096, 9014, 9018, MAX_LEN };
+				       1025, 1514, 1518, 4095, 4096, 4097, 4159,
+				       4160, 4161, 9014, 9018, MAX_LEN };
 	size_t f, k, so, dof;
 
 	(void)state;
 	fill_src();
-	for (f = 0; f < 2; f++)
+	for (f = 0; f < NFNS; f++)
 		for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
 			for (so = 0; so < MIS; so++)
 				for (dof = 0; dof < MIS; dof++)
@@ -258,6 +263,39 @@ test_emu_copy_mid_blk(void **state)
 	}
 }
 
+/*
+ * emu_copy_nt's streamed path from its threshold on: every length from
+ * just below 4096 to past 4096 + 8 lines + 2 rounds (each count of
+ * remaining lines 0..7 after the 512-byte rounds, at each of the 64
+ * destination offsets in a line, so every partial head and tail line
+ * 0..63 bytes), a source misalignment that moves with both; then
+ * exactly sized heap buffers (ASan sees a line streamed past the end).
+ */
+static void
+test_emu_copy_nt_lines(void **state)
+{
+	size_t f, n, dof;
+
+	(void)state;
+	fill_src();
+	for (f = 2; f < NFNS; f++) {
+		for (n = 4090; n <= 4096 + 512 * 2 + 8 * 64 + 64; n++)
+			for (dof = 0; dof < MIS; dof++)
+				check_one(f, n, (dof * 7 + n) % MIS, dof);
+		for (n = 4090; n <= MAX_LEN; n += 61) {
+			uint8_t *s = malloc(n), *d = malloc(n);
+
+			assert_non_null(s);
+			assert_non_null(d);
+			memcpy(s, src_buf, n);
+			fns[f](d, s, n);
+			assert_memory_equal(d, s, n);
+			free(s);
+			free(d);
+		}
+	}
+}
+
 /* Exactly sized heap buffers: ASan sees any read or write past them. */
 static void
 test_emu_copy_exact_buffers(void **state)
@@ -266,7 +304,7 @@ test_emu_copy_exact_buffers(void **state)
 
 	(void)state;
 	fill_src();
-	for (f = 0; f < 2; f++) {
+	for (f = 0; f < NFNS; f++) {
 		for (n = 1; n <= 1100; n++) {
 			uint8_t *s = malloc(n), *d = malloc(n);
 
@@ -291,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_emu_copy_mid),
 		cmocka_unit_test(test_emu_copy_mid_run),
 		cmocka_unit_test(test_emu_copy_mid_blk),
+		cmocka_unit_test(test_emu_copy_nt_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
