@@ -419,6 +419,16 @@ measure() {
 		cyc=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\) .* at \([0-9]*\) MHz Clock.*/\1 \2/p' \
 			"$BENCH_GUEST_LOG" | tail -n 1)
 		[ -n "$cyc" ] && more+=(busy_cycles_pkt="${cyc% *}" tsc_mhz="${cyc#* }")
+		# What testpmd got and what the PMD dropped after taking the
+		# frames from the host (imissed: the stock PMD frees frames
+		# its staging ring has no room for, after ACKing them), for
+		# the whole run, printed at exit: the emulator counts both as
+		# delivered.
+		local rxs
+		rxs=$(sed -n 's/.*RX-packets: *\([0-9]*\) *RX-dropped: *\([0-9]*\) .*/\1 \2/p' \
+			"$BENCH_GUEST_LOG" | tail -n 1)
+		[ -n "$rxs" ] && [ "$mode" = rxonly ] &&
+			more+=(guest_rx_packets="${rxs% *}" guest_rx_dropped="${rxs#* }")
 	fi
 	# What the host received must be what the case names: a guest that
 	# sends other frames (an option it ignored) is not this case.
