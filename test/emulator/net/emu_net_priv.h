@@ -301,18 +301,17 @@ struct emu_rx_pool_key {
 
 /*
  * One queue's transfer-page packet being assembled by the RSS run
- * (emu_rxpath.c): several queues fill theirs at once, so a burst whose
- * frames alternate between queues still travels in few packets. Each
- * is sized when it starts to what the queue's ring has room for, so its
+ * (emu_rxpath.c): a run's frames are sorted by queue into theirs, so a
+ * burst whose frames alternate between queues still travels in few
+ * packets. Each is sized to what the queue's ring has room for, so its
  * send cannot find the ring full.
  */
 struct emu_rx_qpkt {
 	uint32_t n;            /* ranges so far */
-	uint32_t cap;          /* ranges it may take */
 	uint32_t first;        /* its first sub-allocation: the trans_id */
 	uint32_t last;         /* its last one: the chain's end */
-	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* burst index per range (two-pass
-					       * run: from its first frame) */
+	uint32_t frame[EMU_NET_RX_RANGES_MAX]; /* index per range, from the
+					       * run's first frame */
 	/* The header, then the ranges, as they go to the ring. */
 	struct vmbus_xfer_page_hdr xh;
 	struct vmbus_xfer_page_range r[EMU_NET_RX_RANGES_MAX];

@@ -117,41 +117,19 @@ emu_rss_v4_n(const uint8_t *f, size_t len, const struct emu_rss_v4_plan *p,
 }
 
 /*
- * A frame emu_rss_v4_n took, as far as its answer depends on the frame
- * (bytes 12..17: EtherType, version and header length, TOS, total
- * length; the fragment bits and protocol): a frame of the same length
- * with the same such bytes gets the same answer, without the checks.
+ * What emu_rss_v4_n's answer depends on besides the frame's length:
+ * bytes 12..17 (EtherType, version and header length, TOS, total
+ * length), the bits of an 8-byte load at byte 12 this mask keeps, and
+ * bytes 20..23 under EMU_CS_FRAG_PROTO_MASK (the fragment bits and the
+ * protocol). Frames of one length equal in those get the same answer
+ * (the RSS memo compares them: emu_rss_memo.h; test_emu_offload checks
+ * it on every changed bit).
  */
-struct emu_rss_v4_ref {
-	bool ok;
-	uint64_t lo;  /* bytes 12..17 as a host-order load of 12..19 */
-	uint32_t fp;  /* bytes 20..23, EMU_CS_FRAG_PROTO_MASK */
-	size_t n;
-};
-
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define EMU_RSS_REF_LO_MASK 0x0000ffffffffffffull
 #else
 #define EMU_RSS_REF_LO_MASK 0xffffffffffff0000ull
 #endif
-
-/* f (which emu_rss_v4_n took, so at least 34 bytes) answered n. */
-static inline __attribute__((always_inline)) void
-emu_rss_v4_ref_set(struct emu_rss_v4_ref *r, const uint8_t *f, size_t n)
-{
-	r->lo = emu_cs_ld64(f + 12) & EMU_RSS_REF_LO_MASK;
-	r->fp = emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK;
-	r->n = n;
-	r->ok = true;
-}
-
-/* Does f, of the reference frame's length, get its answer (r->n)? */
-static inline __attribute__((always_inline)) bool
-emu_rss_v4_ref_same(const struct emu_rss_v4_ref *r, const uint8_t *f)
-{
-	return r->ok && (emu_cs_ld64(f + 12) & EMU_RSS_REF_LO_MASK) == r->lo &&
-	       (emu_cs_ld32(f + 20) & EMU_CS_FRAG_PROTO_MASK) == r->fp;
-}
 
 /* emu_rss_input for the common frame (false: emu_rss_input decides):
  * the input copied to in. */

@@ -1167,27 +1167,6 @@ rx_rss_queue(const struct emu_nic *nic, const uint8_t *f, size_t len,
 }
 
 /*
- * Ranges queue qi's next packet may take: the packet limit, and what its
- * ring has room for now (the host is the ring's only writer: the room
- * can only grow until the packet is sent). 0: none, the general path
- * decides about the frame (and finds the ring full).
- */
-static uint32_t
-rx_qpkt_cap(struct emu_nic *nic, unsigned int qi, uint32_t mlen,
-	    uint32_t maxr)
-{
-	struct emu_net_queue *q = nic->q[qi];
-	uint32_t room, cap;
-
-	if (q == NULL || q->broken || vmbus_ring_write_avail(&q->out, &room) != 0 ||
-	    room < VMBUS_PKT_XFER_HDR_LEN(1) + mlen)
-		return 0;
-	cap = (uint32_t)((room - mlen - sizeof(struct vmbus_xfer_page_hdr)) /
-			 sizeof(struct vmbus_xfer_page_range));
-	return cap < maxr ? cap : maxr;
-}
-
-/*
  * Send queue qi's packet. Sized to the ring's room, it fails only on a
  * stopped channel or a corrupt ring: its frames are then dropped for
  * good, as rx_flush drops them.
@@ -1201,7 +1180,6 @@ rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 	int err;
 
 	qp->n = 0;
-	qp->cap = 0;
 	nic->sub_next[qp->last] = EMU_SUB_NONE;
 	err = send_xfer_batch(nic->q[qi], &qp->xh, qp->r, n, qp->first,
 			      emu_fault_take(nic, EMU_FAULT_BAD_XFER_RANGE));
@@ -1219,33 +1197,30 @@ rx_qpkt_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 }
 
 /*
- * rx_fast_ok for the RSS run, with the frame's checksum bits in *cs
+ * rx_fast_ok for the RSS run, on a frame of the run's length (the
+ * caller checked it), with a summed frame's checksum bits in *cs
  * instead of a compare with the template's: the run writes them into
  * each frame's checksum PPI, so frames with other bits (a TCP and a UDP
  * flow) stay in the run. Same checks in the same order otherwise.
+ * verify: sum the frame (vouched frames: *cs untouched).
  */
 static inline __attribute__((always_inline)) bool
-rx_rss_ok(const uint8_t *f, size_t len, size_t clen, uint32_t filter,
-	  uint64_t mac, bool promisc, bool verify, uint32_t csum, bool v4len,
-	  uint32_t *cs, bool *v4)
+rx_rss_ok(const uint8_t *f, size_t clen, uint32_t filter, uint64_t mac,
+	  bool promisc, bool verify, bool v4len, uint32_t *cs)
 {
 	uint16_t type;
 
-	*v4 = false;
-	if (len != clen || f == NULL)
-		return false;
 	/* Summed inline: untagged IPv4, 20-byte header, not a fragment,
-	 * TCP or UDP with its header inside the IP length (*v4). */
-	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, cs))) {
-		*v4 = true;
+	 * TCP or UDP with its header inside the IP length. */
+	if (verify && v4len && hv_likely(emu_csum_verify_v4_sized(f, clen, cs)))
 		return promisc || rx_filter_run(filter, mac, f);
-	}
 	/* The EtherType as stored, 81 00 (802.1Q) in one compare. */
 	memcpy(&type, f + 12, sizeof(type));
 	if (type == rx_tag_tpid_raw() ||
 	    !(promisc || rx_filter_run(filter, mac, f)))
 		return false;
-	*cs = verify ? rx_csum_verify_other(f, clen) : csum;
+	if (verify)
+		*cs = rx_csum_verify_other(f, clen);
 	return true;
 }
 
@@ -1274,178 +1249,55 @@ rx_tpl_csum_off(const struct emu_rx_hdr_tpl *t)
 }
 
 /*
- * With RSS on, frames i.. of a burst whose template fits them (rss_tpl):
- * the checks of rx_fast_run per frame (rx_rss_ok, which gives each
- * frame its own checksum bits), then the queue rss_pick would name, and
- * the frame staged in that queue's packet (b->qp) as rx_fast_stage
- * stages it: a packet per queue, not per run of consecutive frames of
- * one queue. Returns the first frame it did
- * not take (n: all); every packet is sent before it returns, so the
- * general path (b) and the run never hold frames at the same time and
- * each queue gets its frames in order. A frame whose queue has no
- * buffer or no ring room left is the general path's: it counts it and
- * stops the burst there, with the ring's wait for room set.
+ * With RSS on, frames i.. of a burst whose template fits them (rss_tpl),
+ * in two passes: first every frame is checked (rx_fast_run's checks,
+ * each frame with its own checksum bits) and given the queue rss_pick
+ * would name, its index from the run's first frame appended to that
+ * queue's list (qp->frame); then each queue's frames are staged as
+ * rx_fast_stage stages one queue's, with its pool, chain and ranges in
+ * registers, and sent: a packet per queue, not per run of consecutive
+ * frames of one queue (test_emu_net_rssrun compares the frames, their
+ * queues, the messages and the counters with the general path's). A
+ * run takes at most EMU_NET_RX_RANGES_MAX frames, so no list fills
+ * during the first pass; each packet is sized once, to its ring's room
+ * and its pool, and the first frame a queue's packet cannot take ends
+ * the run for every queue: the general path takes that frame (or counts
+ * it and stops the burst there, with the ring's wait for room set) and
+ * the run goes on after it. The caller sent the general path's packet
+ * and checked rx_rss_sort_ok; every packet is sent before the run
+ * returns, so the general path's packet (b) and the run's never hold
+ * frames at the same time and each queue gets its frames in order.
  */
-static inline __attribute__((always_inline)) unsigned int
-rx_rss_stage(struct emu_nic *nic, const void *const *frames,
-	     const size_t *lens, unsigned int i, unsigned int n, int *rc,
-	     const bool promisc, const bool verify, const size_t fixed)
-{
-	struct emu_rx_batch *b = nic->rxb;
-	const struct emu_rx_hdr_tpl *t = &b->tpl;
-	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
-	uint32_t *nexts = nic->sub_next;
-	uint32_t size = nic->sub_size, hl = t->hdr_len, ml = t->msg_len;
-	uint32_t csum = t->csum, filter = nic->filter, idx, cs, co;
-	uint32_t maxr = nic->rx_max_ranges != 0 ? nic->rx_max_ranges : 1u;
-	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK;
-	struct emu_rss_v4_plan plan;
-	struct emu_rss_v4_ref ref = { .ok = false };
-	bool v4, known;
-	size_t kn = 0;
-	/* A table of 2^k entries: the remainder is a mask (1 entry: 0,
-	 * which the remainder gives too). */
-	uint32_t tmask = (nic->rss_entries & (nic->rss_entries - 1u)) == 0 ?
-			 nic->rss_entries - 1u : 0;
-	uint64_t mac = promisc ? 0 : rx_mac48(emu_dev_mac(nic->dev)), open = 0;
-	/* fixed: the caller saw that length (the copies' offsets and the
-	 * length checks are then constants). */
-	size_t clen = fixed != 0 ? fixed : b->csum_len;
-	bool v4len = emu_csum_v4_len_ok(clen), small = clen - 32u <= 32u;
-	uint8_t hdr[RX_FAST_HDR], m[NVSP_RESP_SIZE_V61];
-	rx_v16 h0, h1, h2, h3;
-	unsigned int k, qi;
-	int mlen;
-
-	emu_rss_v4_plan_make(&plan, types);
-	co = rx_tpl_csum_off(t);
-	if (b->n != 0 || clen < EMU_ETH_HLEN || clen > (size_t)nic->mtu ||
-	    co == 0)
-		return i;
-	if (maxr > EMU_NET_RX_RANGES_MAX)
-		maxr = EMU_NET_RX_RANGES_MAX;
-	/* The packets' NVSP message: its length sizes them. */
-	mlen = nvsp_host_build_rndis_pkt(m, sizeof(m), nic->version,
-					 NVSP_CHANNEL_TYPE_DATA);
-	if (mlen < 0)
-		return i;
-	/* Every frame of the run has this header, whichever its queue. */
-	memcpy(hdr, t->bytes, RX_FAST_HDR);
-	put_u32(hdr + offsetof(struct rndis_packet_msg, msg_len), ml);
-	put_u32(hdr + offsetof(struct rndis_packet_msg, data_len), (uint32_t)clen);
-	memcpy(&h0, hdr, 16);
-	memcpy(&h1, hdr + 16, 16);
-	memcpy(&h2, hdr + 32, 16);
-	memcpy(&h3, hdr + 48, 16);
-	for (k = i; k < n; k++) {
-		const uint8_t *f = frames[k];
-		struct emu_rx_qpkt *qp;
-		struct emu_rx_pool *p;
-
-		if (!rx_rss_ok(f, lens[k], clen, filter, mac, promisc, verify,
-			       csum, v4len, &cs, &v4))
-			break;
-		/* The input length: a frame summed inline is IPv4 TCP or UDP
-		 * with usable ports (emu_rss_v4_n's checks held), by its
-		 * protocol; a frame whose bytes emu_rss_v4_n reads equal an
-		 * earlier one's, that one's; else emu_rss_v4_n's. */
-		known = verify && v4;
-		if (known) {
-			kn = f[23] == EMU_IPPROTO_TCP ? plan.n_tcp : plan.n_udp;
-		} else if (emu_rss_v4_ref_same(&ref, f)) {
-			known = true;
-			kn = ref.n;
-		} else if (emu_rss_v4_n(f, clen, &plan, &kn)) {
-			known = true;
-			emu_rss_v4_ref_set(&ref, f, kn);
-		}
-		qi = rx_rss_queue(nic, f, clen, types, known, kn, tmask);
-		p = &nic->pool[qi];
-		qp = b->qp[qi];
-		if (hv_unlikely(qp == NULL)) {
-			qp = calloc(1, sizeof(*qp));
-			if (qp == NULL)
-				break;
-			b->qp[qi] = qp;
-		}
-		/* The packet's limit includes the pool's free buffers (only
-		 * this packet takes from them during the run). */
-		if (qp->n == qp->cap) {
-			/* Full (or none yet): send it, size the next. */
-			if (qp->n != 0)
-				rx_qpkt_send(nic, qi, qp, rc, clen);
-			qp->cap = rx_qpkt_cap(nic, qi, (uint32_t)mlen, maxr);
-			if (qp->cap > p->n)
-				qp->cap = p->n;
-			if (qp->cap == 0)
-				break;
-			idx = p->free[--p->n];
-			busy[idx] = EMU_SUB_DATA;
-			nic->sub_chan[idx] = (uint8_t)qi;
-			qp->first = idx;
-			open |= 1ull << qi;
-		} else {
-			idx = p->free[--p->n];
-			busy[idx] = EMU_SUB_MEMBER;
-			nexts[qp->last] = idx;
-		}
-		qp->last = idx;
-		qp->frame[qp->n] = k;
-		rx_stage_one(rxbuf, idx, size, ml, h0, h1, h2, h3, &qp->r[qp->n],
-			     f, hl, clen, verify && small);
-		/* This frame's checksum bits (summed frames: its own). */
-		if (verify)
-			put_u32(rxbuf + (size_t)idx * size + co, cs);
-		/* Vouched frames through the counted copy (the benchmark's
-		 * window check counts them there). */
-		if (!verify)
-			emu_rx_frame_copy(rxbuf + (size_t)idx * size + hl, f, clen);
-		else if (!small)
-			rx_copy(rxbuf + (size_t)idx * size + hl, f, clen);
-		qp->n++;
-		rc[k] = 0;
-	}
-	/* Every frame before k was staged. */
-	nic->sub_nfree -= k - i;
-	while (open != 0) {
-		qi = (unsigned int)__builtin_ctzll(open);
-		open &= open - 1u;
-		if (b->qp[qi]->n != 0)
-			rx_qpkt_send(nic, qi, b->qp[qi], rc, clen);
-	}
-	return k;
-}
 
 /*
- * The RSS run of vouched frames in two passes: first every frame is
- * checked and given its queue, its burst index appended to that queue's
- * packet (qp->frame), then each queue's frames are staged and sent as
- * rx_fast_stage stages one queue's, with its pool, chain and ranges in
- * registers. The frames taken, their queues, sub-allocations, packets
- * and counters are rx_rss_stage's (test_emu_net_rssrun compares both
- * with the general path), with one difference in packets: a run takes
- * at most EMU_NET_RX_RANGES_MAX frames, so no queue's list can fill
- * during the first pass, and a queue whose packet cannot take all of
- * its frames ends the run at the first one it cannot take (where
- * rx_rss_stage would send the packet and start another, the general
- * path takes that frame and the run goes on after it).
+ * Ranges queue qi's packet may take now: the packet limit, what its ring
+ * has room for (the host is the ring's only writer: the room can only
+ * grow until the packet is sent) and its pool's free buffers (only this
+ * packet takes from them during the run). 0: none, the general path
+ * decides about the frame (and finds the ring full or the pool empty).
  */
-
-/* A queue's packet: what qi's packet may take now (rx_rss_stage's
- * sizing), 0: none. */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 rx_rss_sort_cap(struct emu_nic *nic, unsigned int qi, uint32_t mlen,
 		uint32_t maxr)
 {
-	uint32_t cap = rx_qpkt_cap(nic, qi, mlen, maxr);
+	struct emu_net_queue *q = nic->q[qi];
+	uint32_t room, cap;
 
+	if (q == NULL || q->broken || vmbus_ring_write_avail(&q->out, &room) != 0 ||
+	    room < VMBUS_PKT_XFER_HDR_LEN(1) + mlen)
+		return 0;
+	cap = (uint32_t)((room - mlen - sizeof(struct vmbus_xfer_page_hdr)) /
+			 sizeof(struct vmbus_xfer_page_range));
+	if (cap > maxr)
+		cap = maxr;
 	return cap < nic->pool[qi].n ? cap : nic->pool[qi].n;
 }
 
 /*
  * The queue of frame f (clen bytes) the memo does not know: rx_rss_ok's
- * checks, then the input and the hash as rx_rss_stage finds them, the
- * answer remembered for a frame hashed inline. -1: the run does not
+ * checks, then the input (inline for the common IPv4 frame, else
+ * emu_rss_input) and the hash, the answer remembered for a frame hashed
+ * inline. -1: the run does not
  * take f; else the queue, with RX_RSS_BYTES when it was found from the
  * frame's first EMU_RX_PERIOD_BYTES bytes (and its length) alone.
  */
@@ -1457,11 +1309,10 @@ rx_rss_pick_full(struct emu_nic *nic, const uint8_t *f, size_t clen,
 	uint32_t types = nic->rss_hash_info & NDIS_HASH_TYPE_MASK, cs;
 	struct emu_rss_v4_plan plan;
 	unsigned int qi;
-	bool v4, known;
+	bool known;
 	size_t kn = 0;
 
-	if (!rx_rss_ok(f, clen, clen, nic->filter, mac, promisc, false, 0,
-		       false, &cs, &v4))
+	if (!rx_rss_ok(f, clen, nic->filter, mac, promisc, false, false, &cs))
 		return -1;
 	emu_rss_v4_plan_make(&plan, types);
 	known = emu_rss_v4_n(f, clen, &plan, &kn);
@@ -1500,10 +1351,7 @@ static __attribute__((noinline)) bool
 rx_rss_verify_other(const uint8_t *f, size_t clen, uint32_t filter,
 		    uint64_t mac, bool promisc, bool v4len, uint32_t *cs)
 {
-	bool v4;
-
-	return rx_rss_ok(f, clen, clen, filter, mac, promisc, true, 0, v4len,
-			 cs, &v4);
+	return rx_rss_ok(f, clen, filter, mac, promisc, true, v4len, cs);
 }
 
 /*
@@ -1615,7 +1463,7 @@ rx_rss_sort_send(struct emu_nic *nic, unsigned int qi, struct emu_rx_qpkt *qp,
 /*
  * rx_rss_sort_send for summed frames: each frame's own checksum bits
  * (csv, by run index) into its checksum PPI at co, and minimum frames
- * (32..64 bytes) copied as they are staged, as rx_rss_stage does.
+ * (32..64 bytes) copied as they are staged (rx_stage_one's small).
  */
 static inline __attribute__((always_inline)) void
 rx_rss_sort_send_verify(struct emu_nic *nic, unsigned int qi,
@@ -1660,10 +1508,18 @@ rx_rss_sort_send_verify(struct emu_nic *nic, unsigned int qi,
 	rx_qpkt_send(nic, qi, qp, rc, clen);
 }
 
-/* May the run of vouched frames take the two passes (frames long enough
- * for the memo, which is synced to the configuration; a packet for each
- * queue a frame may get)? */
-static bool
+/*
+ * May the RSS run take the burst's frames of csum_len: long enough for
+ * the memo (which is synced to the configuration here), a table the
+ * memo holds, a packet for each queue a frame may get? false: the run
+ * takes none, the general path takes frame i as it takes any frame (a
+ * packet of its own: the caller sent the general path's packet before
+ * the run). Rare: frames shorter than EMU_RSS_MEMO_MIN_LEN bytes are no
+ * IPv4 TCP or UDP frame, every table the guest may set fits
+ * (EMU_NET_RSS_ENTRIES), and a queue's packet is allocated once (a
+ * failed allocation is tried again by the next run).
+ */
+static __attribute__((noinline)) bool
 rx_rss_sort_ok(struct emu_nic *nic)
 {
 	struct emu_rx_batch *b = nic->rxb;
@@ -1719,7 +1575,9 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	unsigned int k, qi, end, lim;
 	int mlen, r;
 
-	/* rx_rss_stage's conditions. */
+	/* After the general path's packet (the caller sent it), for
+	 * frames the MTU allows, with the template's checksum PPI where
+	 * the run writes each frame's bits. */
 	co = rx_tpl_csum_off(t);
 	if (b->n != 0 || clen > (size_t)nic->mtu || co == 0)
 		return i;
@@ -1829,7 +1687,7 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	 * frames again). */
 	memset(rc + i, 0, (k - i) * sizeof(*rc));
 	nic->sub_nfree -= k - i;
-	/* Pass 2: per queue, in rx_rss_stage's order of sends. Every frame
+	/* Pass 2: per queue, from the lowest-numbered. Every frame
 	 * of the run has this header, whichever its queue. */
 	memcpy(hdr, t->bytes, RX_FAST_HDR);
 	put_u32(hdr + offsetof(struct rndis_packet_msg, msg_len), ml);
@@ -1861,13 +1719,15 @@ rx_rss_sort_stage(struct emu_nic *nic, const void *const *frames,
 	return k;
 }
 
+/* The RSS run's variants: the two passes when rx_rss_sort_ok holds,
+ * else no frame (the general path takes frame i). */
 static __attribute__((noinline)) unsigned int
 rx_rss_run_promisc(struct emu_nic *nic, const void *const *frames,
 		   const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
 	if (rx_rss_sort_ok(nic))
 		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, true, false, 0);
-	return rx_rss_stage(nic, frames, lens, i, n, rc, true, false, 0);
+	return i;
 }
 
 static __attribute__((noinline)) unsigned int
@@ -1877,16 +1737,15 @@ rx_rss_run_vouched(struct emu_nic *nic, const void *const *frames,
 	if (rx_rss_sort_ok(nic))
 		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false, false,
 					 0);
-	return rx_rss_stage(nic, frames, lens, i, n, rc, false, false, 0);
+	return i;
 }
 
 static __attribute__((noinline)) unsigned int
 rx_rss_run_verify(struct emu_nic *nic, const void *const *frames,
 		  const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
-	/* The two passes (rx_rss_sort_stage) when the memo serves; 64-byte
-	 * frames (RFC 2544's smallest, testpmd's): the length a constant,
-	 * as rx_fast_run_verify does. */
+	/* 64-byte frames (RFC 2544's smallest, testpmd's): the length a
+	 * constant, as rx_fast_run_verify does. */
 	if (rx_rss_sort_ok(nic)) {
 		if (nic->rxb->csum_len == 64 &&
 		    (nic->filter & RNDIS_PACKET_TYPE_PROMISCUOUS))
@@ -1898,9 +1757,7 @@ rx_rss_run_verify(struct emu_nic *nic, const void *const *frames,
 		return rx_rss_sort_stage(nic, frames, lens, i, n, rc, false,
 					 true, 0);
 	}
-	if (nic->rxb->csum_len == 64)
-		return rx_rss_stage(nic, frames, lens, i, n, rc, false, true, 64);
-	return rx_rss_stage(nic, frames, lens, i, n, rc, false, true, 0);
+	return i;
 }
 
 static inline unsigned int

@@ -16,7 +16,11 @@
  * and summed frames.
  * Then a ring that fills: the run stops where the general path would
  * find no room, and after retries every queue got every frame once, in
- * order, as with the general path.
+ * order, as with the general path. Then what the run leaves to the
+ * general path: frames too short for its memo (each at the end of a
+ * page before an inaccessible one, so that a read past a frame faults),
+ * and a queue's packet it could not allocate (calloc fails: this
+ * program links with --wrap=calloc).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +30,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "emu_offload.h"
@@ -60,6 +65,29 @@ struct outcome {
 };
 
 static struct outcome oa, ob, oc;
+
+/*
+ * calloc, with the allocations of an RSS run's queue packet (struct
+ * emu_rx_qpkt, of no other size here) failing on demand: all while
+ * qpkt_fail_all, else the qpkt_fail_at'th (from 1) after it was set.
+ */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static bool qpkt_fail_all;
+static unsigned int qpkt_fail_at, qpkt_tries, qpkt_failed;
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	if (n == 1 && size == sizeof(struct emu_rx_qpkt)) {
+		qpkt_tries++;
+		if (qpkt_fail_all || (qpkt_fail_at != 0 && --qpkt_fail_at == 0)) {
+			qpkt_failed++;
+			return NULL;
+		}
+	}
+	return __real_calloc(n, size);
+}
 
 static uint32_t
 xs(uint32_t *s)
@@ -655,6 +683,148 @@ test_emu_net_rss_run_memo(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+/*
+ * Frames shorter than the RSS memo compares (EMU_RSS_MEMO_MIN_LEN): the
+ * run leaves them to the general path. Runs of each length, 14 to 37
+ * bytes: non-IP, IPv4 too short for its header, IPv4 whose addresses
+ * are hashed (spread over the queues), some for another address (the
+ * filter drops them); vouched and summed. Each frame ends where an
+ * inaccessible page starts: reading past it faults.
+ */
+static void
+make_short_burst(const struct g *g, uint32_t seed)
+{
+	static const size_t slen[] = { 34, 14, 37, 20, 33, 36 };
+	unsigned int i, j;
+
+	for (i = 0; i < NF; i++) {
+		uint8_t *f = frames[i];
+		size_t len = slen[(i / 20u) % (sizeof(slen) / sizeof(slen[0]))];
+
+		for (j = 0; j < FMAX; j++)
+			f[j] = (uint8_t)xs(&seed);
+		memcpy(f, emu_dev_mac(g->dev), 6);
+		f[6] = 0x02;
+		if (i % 20u != 0 && xs(&seed) % 9u == 0)
+			f[0] = 0x01; /* multicast: not for the filter */
+		lens[i] = len;
+		if (len < 34u) {
+			/* IPv4 cut short, or another EtherType. */
+			wr16(f + 12, len == 33u ? EMU_ETHERTYPE_IPV4 : 0x88b5u);
+			continue;
+		}
+		/* IPv4, a 20-byte header and nothing after it (padding): the
+		 * addresses are the input; TCP, so the IP length is too short
+		 * for the ports. */
+		wr16(f + 12, EMU_ETHERTYPE_IPV4);
+		f[14] = 0x45;
+		wr16(f + 16, 20u);
+		wr16(f + 20, 0x4000u);
+		f[22] = 64;
+		f[23] = EMU_IPPROTO_TCP;
+		assert_int_equal(emu_csum_fill(f, 34, RNDIS_TXCSUM_IPV4 |
+					       RNDIS_TXCSUM_IP, 34), 0);
+	}
+}
+
+/* Frame i moved to the end of page 2i of a mapping whose odd pages
+ * are inaccessible. */
+static void
+guard_frames(uint8_t *map, size_t pg)
+{
+	unsigned int i;
+
+	for (i = 0; i < NF; i++) {
+		uint8_t *end = map + (2u * i + 1u) * pg;
+
+		memcpy(end - lens[i], frames[i], lens[i]);
+		ptrs[i] = end - lens[i];
+	}
+}
+
+static void
+test_emu_net_rss_run_short_frames(void **state)
+{
+	static const uint32_t flags[] = {
+		EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT, 0,
+	};
+	struct g *g = *state;
+	long pgl = sysconf(_SC_PAGESIZE);
+	size_t pg = (size_t)(pgl > 0 ? pgl : 4096), len = 2u * NF * pg;
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int i, fi, pi, q, used;
+
+	assert_true(map != MAP_FAILED);
+	for (i = 0; i < NF; i++)
+		assert_int_equal(mprotect(map + (2u * i + 1u) * pg, pg,
+					  PROT_NONE), 0);
+	for (pi = 0; pi < 2; pi++) {
+		ng_set_filter(g, pi ? RNDIS_PACKET_TYPE_PROMISCUOUS :
+				      RNDIS_PACKET_TYPE_DIRECTED |
+				      RNDIS_PACKET_TYPE_BROADCAST);
+		for (fi = 0; fi < 2; fi++) {
+			make_short_burst(g, 31u + pi * 2u + fi);
+			guard_frames(map, pg);
+			offer(g, &ob, false, flags[fi]);
+			offer(g, &oa, true, flags[fi]);
+			expect_same(&oa, &ob);
+			/* The addresses spread the IPv4 frames. */
+			for (q = 0, used = 0; q < NQ; q++)
+				used += ob.q[q][0] != 0;
+			assert_true(used >= 2);
+		}
+	}
+	assert_int_equal(munmap(map, len), 0);
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
+/*
+ * No memory for a queue's packet (on a fresh NIC, whose run has none
+ * yet): the frames the run cannot take go to the general path, none is
+ * lost, and a later run tries again. Every allocation failing, then
+ * one; then the run takes the frames (fewer packets).
+ */
+static void
+test_emu_net_rss_run_alloc_fail(void **state)
+{
+	static const uint32_t flags[] = {
+		EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT, 0,
+	};
+	struct g *g = *state;
+	unsigned int fi, step;
+
+	for (step = 0; step < 3; step++) {
+		for (fi = 0; fi < 2; fi++) {
+			make_burst(g, false, true, 900u + step * 2u + fi);
+			qpkt_tries = 0;
+			qpkt_failed = 0;
+			qpkt_fail_all = step == 0;
+			/* The second allocation: a queue after the first
+			 * the run needs. */
+			qpkt_fail_at = step == 1 && fi == 0 ? 2u : 0u;
+			offer(g, &ob, false, flags[fi]);
+			qpkt_fail_all = false;
+			qpkt_fail_at = 0;
+			offer(g, &oa, true, flags[fi]);
+			expect_same(&oa, &ob);
+			if (step == 0) {
+				/* The run tried, and left every frame. */
+				assert_true(qpkt_failed > 0);
+			} else if (step == 1 && fi == 0) {
+				assert_int_equal(qpkt_failed, 1);
+				assert_true(qpkt_tries > 2);
+			} else if (step == 2) {
+				/* Every queue's packet is there: no more
+				 * allocations, the run's packets. */
+				assert_int_equal(qpkt_tries, 0);
+				assert_true(ob.pkts * 2u < oa.pkts);
+			}
+		}
+	}
+	assert_int_equal(ng_protocol_errors(g), 0);
+}
+
 int
 main(void)
 {
@@ -665,6 +835,10 @@ main(void)
 						setup_rss, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_ring_full,
 						setup_rss_small_ring, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_short_frames,
+						setup_rss, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rss_run_alloc_fail,
+						setup_rss, ng_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
