@@ -229,13 +229,17 @@ enum emu_rndis_state {
 /* sub_next: last sub-allocation of its packet. */
 #define EMU_SUB_NONE UINT32_MAX
 /*
- * sub_next of a packet's first sub-allocation when the packet is the
- * block first .. first + k - 1 (ranges in that order): EMU_SUB_BLK | k.
- * Its other sub-allocations' sub_next are then not read (nor kept):
- * staging and release take the block whole, not id by id. A packet
- * extended by other ids is turned into a chain first (emu_rx_blk_chain).
+ * sub_next of a packet's first sub-allocation when the packet is made of
+ * blocks (ranges in ascending order within each): EMU_SUB_BLK | k at the
+ * first id of each block of k, with EMU_SUB_SEG when another block
+ * follows, whose first id is then in sub_link (of this block's first).
+ * The blocks' other ids' sub_next are not read (nor kept): staging and
+ * release take a block whole, not id by id. A packet extended by other
+ * ids is turned into a chain first (emu_rx_blk_chain).
  */
 #define EMU_SUB_BLK 0x80000000u
+#define EMU_SUB_SEG 0x40000000u
+#define EMU_SUB_KMASK 0x3fffffffu
 
 static inline bool
 emu_sub_is_blk(uint32_t next)
@@ -243,20 +247,27 @@ emu_sub_is_blk(uint32_t next)
 	return (next & EMU_SUB_BLK) != 0 && next != EMU_SUB_NONE;
 }
 
-/* The block packet at first (if it is one) as a chain: first, first+1, ... */
+/* The packet at first, if made of blocks, as a chain: each block's ids
+ * in order, then the next block's. At most count ids (ours, bounded all
+ * the same). */
 static inline void
-emu_rx_blk_chain(uint32_t *nexts, uint32_t first)
+emu_rx_blk_chain(uint32_t *nexts, const uint32_t *links, uint32_t count,
+		 uint32_t first)
 {
-	uint32_t v = nexts[first], k, j;
+	uint32_t x = first, v, k, j, nx, left = count;
 
-	if (!emu_sub_is_blk(v))
-		return;
-	k = v & ~EMU_SUB_BLK;
-	for (j = 0; j + 1 < k; j++)
-		nexts[first + j] = first + j + 1;
-	nexts[first + k - 1] = EMU_SUB_NONE;
+	while (x < count && emu_sub_is_blk(v = nexts[x])) {
+		k = v & EMU_SUB_KMASK;
+		if (k == 0 || k > count - x || k > left)
+			k = 1;
+		left -= k;
+		nx = (v & EMU_SUB_SEG) && left != 0 ? links[x] : EMU_SUB_NONE;
+		for (j = 0; j + 1 < k; j++)
+			nexts[x + j] = x + j + 1;
+		nexts[x + k - 1] = nx;
+		x = nx;
+	}
 }
-
 
 /* Room for the largest RNDIS header the RX path writes: the 44-byte
  * PACKET_MSG and all six u32 PPIs (116 bytes), copied as one block. */
@@ -398,6 +409,7 @@ struct emu_nic {
 	uint32_t sub_nfree;      /* free in all pools */
 	uint8_t *sub_busy;       /* EMU_SUB_* per index */
 	uint32_t *sub_next;      /* next sub-allocation of the same packet */
+	uint32_t *sub_link;      /* a block's first: the next block (EMU_SUB_SEG) */
 	uint8_t *sub_pool;       /* owner: queue id or EMU_RX_POOL_CTRL */
 	uint8_t *sub_chan;       /* a packet's first: the queue it went out on */
 	struct emu_rx_pool pool[EMU_NET_MAX_QUEUES + 1];

@@ -495,7 +495,8 @@ batch_add(struct emu_nic *nic, unsigned int qi, unsigned int i, uint32_t idx,
 		nic->sub_chan[idx] = (uint8_t)qi;
 	} else {
 		nic->sub_busy[idx] = EMU_SUB_MEMBER;
-		emu_rx_blk_chain(nic->sub_next, b->sub[0]);
+		emu_rx_blk_chain(nic->sub_next, nic->sub_link, nic->sub_count,
+				 b->sub[0]);
 		nic->sub_next[b->sub[b->n - 1]] = idx;
 	}
 	b->sub[b->n] = idx;
@@ -911,6 +912,120 @@ rx_stage_ranges(uint32_t idx, uint32_t size, uint32_t ml,
 #endif
 }
 
+/* A block of the stack's top: ids lo .. lo + k - 1. */
+struct rx_seg {
+	uint32_t lo, k;
+};
+
+/* More blocks than this in a packet: a chain is as cheap. */
+#define RX_SEGS_MAX 16u
+
+/*
+ * The top k ids of a pool's stack as blocks (each ascending or
+ * descending from the top), in the order they are popped: how many (0:
+ * more than RX_SEGS_MAX). Partial takes when the guest holds most
+ * buffers leave the stack in a few pieces; a piece's release puts it
+ * back ascending, next to the rest of its block, so pieces join again.
+ */
+static __attribute__((noinline)) unsigned int
+rx_stack_segs(const uint32_t *top, uint32_t k, struct rx_seg *sg)
+{
+	const uint32_t *p = top, *end = top - k;
+	unsigned int ns = 0;
+	uint32_t t, d, e, len;
+
+	while (p != end) {
+		t = p[-1];
+		d = 1u;
+		if (p - 1 != end) {
+			d = p[-2] - t;
+			if (d != 1u && d != UINT32_MAX)
+				d = 1u;
+		}
+		len = 1;
+		e = t + d;
+		/* Eight ids a round while they follow (p[-1 - len] must be
+		 * e, p[-2 - len] e + d, ...), then one by one. */
+		if (p - end >= 9) {
+			rx_v4u wb = { e + 3u * d, e + 2u * d, e + d, e };
+			rx_v4u wa = wb + 4u * d, st = { 8u * d, 8u * d, 8u * d, 8u * d };
+			rx_v4u v, w, x;
+			rx_v2u y;
+
+			while ((size_t)(p - end) >= len + 8u) {
+				memcpy(&v, p - len - 8, sizeof(v));
+				memcpy(&w, p - len - 4, sizeof(w));
+				x = (v ^ wa) | (w ^ wb);
+				memcpy(&y, &x, sizeof(y));
+				if ((y[0] | y[1]) != 0)
+					break;
+				len += 8;
+				e += 8u * d;
+				wa += st;
+				wb += st;
+			}
+		}
+		for (; p - len != end && p[-1 - (ptrdiff_t)len] == e; e += d)
+			len++;
+		if (ns == RX_SEGS_MAX)
+			return 0;
+		/* Ids are below sub_count: a descending run cannot wrap. */
+		sg[ns].lo = d == 1u ? t : t - (len - 1);
+		sg[ns].k = len;
+		ns++;
+		p -= len;
+	}
+	return ns;
+}
+
+/*
+ * A new packet of the ns blocks sg (the frames at fp, ranges at rp, in
+ * that order): busy marks, each block's EMU_SUB_BLK record and link,
+ * ranges, headers and (mid, small) the frames. Out of line: the packet
+ * of one block is the common one. Returns the packet's last id.
+ */
+static __attribute__((noinline)) uint32_t
+rx_stage_segs(struct emu_nic *nic, const struct rx_seg *sg, unsigned int ns,
+	      const uint8_t *hdr, uint32_t ml, struct vmbus_xfer_page_range *rp,
+	      const void *const *fp, uint32_t hl, size_t clen, bool small,
+	      bool mid)
+{
+	uint8_t *rxbuf = nic->rxbuf, *busy = nic->sub_busy;
+	uint32_t *nexts = nic->sub_next, *links = nic->sub_link;
+	uint32_t size = nic->sub_size, lo, k;
+	rx_v16 h0, h1, h2, h3;
+	unsigned int j;
+
+	memcpy(&h0, hdr, 16);
+	memcpy(&h1, hdr + 16, 16);
+	memcpy(&h2, hdr + 32, 16);
+	memcpy(&h3, hdr + 48, 16);
+	for (j = 0; j < ns; j++) {
+		lo = sg[j].lo;
+		k = sg[j].k;
+		busy[lo] = j == 0 ? EMU_SUB_DATA : EMU_SUB_MEMBER;
+		memset(busy + lo + 1, EMU_SUB_MEMBER, k - 1);
+		nexts[lo] = EMU_SUB_BLK | (j + 1 < ns ? EMU_SUB_SEG : 0u) | k;
+		if (j + 1 < ns)
+			links[lo] = sg[j + 1].lo;
+		if (mid) {
+			rx_stage_ranges(lo, size, ml, rp, k);
+			emu_copy_mid_blk(rxbuf + (size_t)lo * size, size, hdr,
+					 hl, fp, k, clen);
+		} else if (small) {
+			rx_stage_block(rxbuf, lo, size, ml, h0, h1, h2, h3, rp,
+				       fp, k, hl, clen, true);
+		} else {
+			rx_stage_block(rxbuf, lo, size, ml, h0, h1, h2, h3, rp,
+				       fp, k, hl, clen, false);
+		}
+		rp += k;
+		fp += k;
+	}
+	nic->sub_chan[sg[0].lo] = 0;
+	return sg[ns - 1].lo + sg[ns - 1].k - 1;
+}
+
 /*
  * rx_fast for frames i.. of the burst, with what the burst shares (pool,
  * packet, template, filter) in locals: the same rules and the same
@@ -951,7 +1066,9 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 	rx_v16 h0, h1, h2, h3;
 	unsigned int lim = n, take;
 	uint32_t blk_lo = 0;
-	bool blk = false, mid;
+	bool blk = false, copied = false, mid;
+	struct rx_seg sg[RX_SEGS_MAX];
+	unsigned int nseg;
 
 	if ((bn != 0 && b->qi != 0) || clen < EMU_ETH_HLEN ||
 	    clen > (size_t)nic->mtu)
@@ -1013,6 +1130,19 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		rp += take;
 		fp = fend;
 		prev = idx + take - 1;
+	} else if (bn == 0 && (nseg = rx_stack_segs(ptop, take, sg)) != 0) {
+		/* The same with a few blocks (EMU_SUB_SEG). */
+		ptop -= take;
+		blk = true;
+		copied = mid;
+		b->qi = 0;
+		b->first_frame = i;
+		b->bytes = 0;
+		b->sub[0] = sg[0].lo;
+		prev = rx_stage_segs(nic, sg, nseg, hdr, ml, rp, fp, hl, clen,
+				     small, mid);
+		rp += take;
+		fp = fend;
 	} else if (bn == 0) {
 		/* A new packet's first frame: its id names the packet. */
 		idx = *--ptop;
@@ -1029,7 +1159,8 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		fp++;
 	} else {
 		/* Frames added to a packet: as a chain. */
-		emu_rx_blk_chain(nexts, b->sub[0]);
+		emu_rx_blk_chain(nexts, nic->sub_link, nic->sub_count,
+				 b->sub[0]);
 	}
 	for (; fp != fend; fp++) {
 		idx = *--ptop;
@@ -1050,7 +1181,7 @@ rx_fast_stage(struct emu_nic *nic, const void *const *frames,
 		if (!blk)
 			nexts[prev] = EMU_SUB_NONE;
 		memset(rc + start, 0, (i - start) * sizeof(*rc));
-		if (small) {
+		if (small || copied) {
 			/* Copied while staged. */
 		} else if (blk && mid) {
 			emu_copy_mid_blk(rxbuf + (size_t)blk_lo * size, size, hdr,

@@ -28,11 +28,13 @@ emu_rxbuf_teardown(struct emu_nic *nic)
 {
 	free(nic->sub_free);
 	free(nic->sub_next);
+	free(nic->sub_link);
 	free(nic->sub_busy);
 	free(nic->sub_pool);
 	free(nic->sub_chan);
 	nic->sub_free = NULL;
 	nic->sub_next = NULL;
+	nic->sub_link = NULL;
 	nic->sub_busy = NULL;
 	nic->sub_pool = NULL;
 	nic->sub_chan = NULL;
@@ -62,10 +64,12 @@ emu_rxbuf_setup(struct emu_nic *nic)
 		return -ENOBUFS;
 	nic->sub_free = malloc(count * sizeof(*nic->sub_free));
 	nic->sub_next = malloc(count * sizeof(*nic->sub_next));
+	nic->sub_link = malloc(count * sizeof(*nic->sub_link));
 	nic->sub_busy = calloc(count, 1);
 	nic->sub_pool = calloc(count, 1);
 	nic->sub_chan = calloc(count, 1);
 	if (nic->sub_free == NULL || nic->sub_next == NULL ||
+	    nic->sub_link == NULL ||
 	    nic->sub_busy == NULL || nic->sub_pool == NULL ||
 	    nic->sub_chan == NULL) {
 		emu_rxbuf_teardown(nic);
@@ -180,15 +184,14 @@ emu_rx_pools_update(struct emu_nic *nic)
 typedef uint32_t rx_v4u __attribute__((vector_size(16)));
 
 /*
- * The block packet first .. first + k - 1 (EMU_SUB_BLK): all its ids go
- * back at once when one pool owns them all (the pools were not split
+ * The block first .. first + k - 1 of a packet (EMU_SUB_BLK): all its ids
+ * go back at once when one pool owns them all (the pools were not split
  * again while the guest held them, nearly always), pushed so that the
- * pool hands them out again in ascending order (rx_fast_stage takes a
- * block when the stack's top is one). Else id by id, each to its
- * owner.
+ * pool hands them out again in ascending order (rx_fast_stage takes
+ * blocks from the stack's top). Else id by id, each to its owner.
  */
 static uint32_t
-pkt_release_blk(struct emu_nic *nic, uint32_t first, uint32_t k)
+release_block(struct emu_nic *nic, uint32_t first, uint32_t k)
 {
 	const uint8_t *owner = nic->sub_pool + first;
 	uint8_t cur = owner[0];
@@ -232,6 +235,25 @@ pkt_release_blk(struct emu_nic *nic, uint32_t first, uint32_t k)
 	return k;
 }
 
+/* A packet made of blocks: each block whole, then the next one
+ * (EMU_SUB_SEG, sub_link). At most count ids, the links bounded. */
+static uint32_t
+pkt_release_blks(struct emu_nic *nic, uint32_t first)
+{
+	uint32_t count = nic->sub_count, x = first, v, k, n = 0;
+
+	while (x < count && n < count && emu_sub_is_blk(v = nic->sub_next[x])) {
+		k = v & EMU_SUB_KMASK;
+		if (k == 0 || k > count - x || k > count - n)
+			k = 1;
+		/* The link is read before the ids go back. */
+		v = (v & EMU_SUB_SEG) ? nic->sub_link[x] : EMU_SUB_NONE;
+		n += release_block(nic, x, k);
+		x = v;
+	}
+	return n;
+}
+
 uint32_t
 emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 {
@@ -254,7 +276,7 @@ emu_rx_pkt_release(struct emu_nic *nic, uint32_t first)
 	if (first >= count)
 		return 0;
 	if (emu_sub_is_blk(nexts[first]))
-		return pkt_release_blk(nic, first, nexts[first] & ~EMU_SUB_BLK);
+		return pkt_release_blks(nic, first);
 	cur = owner[first];
 	p = &nic->pool[cur];
 	sp = p->free + p->n;

@@ -659,6 +659,125 @@ test_emu_net_rx_block_full(void **state)
 	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
+/* Send the n frames at bp as one packet; returns its id after checking
+ * every range holds its frame. */
+static uint64_t
+rx_seg_burst(struct g *g, const void **bp, size_t *bl, unsigned int n,
+	     struct vmbus_pkt_info *pi)
+{
+	const uint32_t both = EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT;
+	struct vmbus_xfer_page_range r;
+	struct rndis_pkt_info pk;
+	uint32_t k;
+
+	assert_int_equal(emu_nic_rx_burst(g->nic, bp, bl, n, both, rcs), (int)n);
+	assert_int_equal(ng_recv_pkt(g, 0, pi), 0);
+	assert_int_equal(pi->range_count, n);
+	for (k = 0; k < n; k++) {
+		assert_int_equal(vmbus_pkt_xfer_range(pi, k, &r), 0);
+		assert_int_equal(rndis_pkt_parse(g->recvbuf + r.byte_offset,
+						 r.byte_count, &pk), 0);
+		assert_int_equal(pk.data_len, bl[k]);
+		assert_memory_equal(g->recvbuf + r.byte_offset + pk.data_off,
+				    bp[k], bl[k]);
+	}
+	return pi->trans_id;
+}
+
+/*
+ * Two blocks on the stack's top (two packets ACKed in the order they
+ * went out: the second's ids on top of the first's) make one packet of
+ * two blocks (EMU_SUB_SEG): ranges block by block, the second block's
+ * first id no packet's, one ACK frees both; a tagged frame in the next
+ * such burst (the general path adds it) turns the blocks into one chain,
+ * and its ACK frees every id. len 60: headers staged, frames copied by
+ * rx_copy_run; 1514: both by emu_copy_mid_blk.
+ */
+static void
+rx_seg_pkt(struct g *g, size_t len)
+{
+	static uint8_t fr[16][1514];
+	const void *bp[16];
+	size_t bl[16];
+	struct vmbus_pkt_info pi;
+	struct vmbus_xfer_page_range r;
+	uint32_t nfree = g->nic->sub_nfree, sz = g->nic->sub_size, k, v;
+	uint64_t a, b, x, acks = ng_qstats(g, 0).acks_received;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		udp_frame_len(g, fr[i], len);
+		fr[i][len - 1] = (uint8_t)(0x40 + i);
+		bp[i] = fr[i];
+		bl[i] = len;
+	}
+	/* The template, and a first block. */
+	ng_ack(g, 0, rx_seg_burst(g, bp, bl, 8, &pi));
+	ng_pump(g);
+	a = rx_seg_burst(g, bp, bl, 8, &pi);
+	b = rx_seg_burst(g, bp + 8, bl + 8, 8, &pi);
+	assert_true(emu_sub_is_blk(g->nic->sub_next[a]));
+	assert_true(emu_sub_is_blk(g->nic->sub_next[b]));
+	assert_int_equal(b, a + 8);
+	ng_ack(g, 0, a);
+	ng_ack(g, 0, b);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	/* Popped: b's block, then a's. */
+	x = rx_seg_burst(g, bp, bl, 16, &pi);
+	assert_int_equal(x, b);
+	v = g->nic->sub_next[x];
+	assert_true(emu_sub_is_blk(v));
+	assert_int_equal(v & (EMU_SUB_SEG | EMU_SUB_KMASK), EMU_SUB_SEG | 8);
+	assert_int_equal(g->nic->sub_link[x], a);
+	for (k = 0; k < 16; k++) {
+		assert_int_equal(vmbus_pkt_xfer_range(&pi, k, &r), 0);
+		assert_int_equal(r.byte_offset, (k < 8 ? b + k : a + k - 8) * sz);
+	}
+	assert_int_equal(g->nic->sub_nfree, nfree - 16);
+	ng_ack(g, 0, a);
+	ng_pump(g);
+	assert_true(ng_logged(g, "is a later range of a packet"));
+	assert_int_equal(g->nic->sub_nfree, nfree - 16);
+	ng_ack(g, 0, x);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 40);
+	/* Split again (a's block on top, then b's... the last release put
+	 * b's block back first: a's is on top now), then frame 12 tagged. */
+	a = rx_seg_burst(g, bp, bl, 8, &pi);
+	b = rx_seg_burst(g, bp + 8, bl + 8, 8, &pi);
+	ng_ack(g, 0, a);
+	ng_ack(g, 0, b);
+	ng_pump(g);
+	fr[12][12] = 0x81;
+	fr[12][13] = 0x00;
+	bl[12] = len; /* tagged: 4 bytes of it become the VLAN PPI */
+	assert_int_equal(emu_nic_rx_burst(g->nic, bp, bl, 16,
+					  EMU_RX_CSUM_GOOD | EMU_RX_SAME_LAYOUT,
+					  rcs), 16);
+	assert_int_equal(ng_recv_pkt(g, 0, &pi), 0);
+	assert_int_equal(pi.range_count, 16);
+	assert_false(emu_sub_is_blk(g->nic->sub_next[pi.trans_id]));
+	assert_int_equal(g->nic->sub_nfree, nfree - 16);
+	ng_ack(g, 0, pi.trans_id);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_protocol_errors(g), 1);
+}
+
+static void
+test_emu_net_rx_seg_pkt(void **state)
+{
+	rx_seg_pkt(*state, 60);
+}
+
+static void
+test_emu_net_rx_seg_pkt_full(void **state)
+{
+	rx_seg_pkt(*state, 1514);
+}
+
 /*
  * A packet whose sub-allocations the pool hands out as one ascending
  * block is kept as a block (EMU_SUB_BLK: no chain) and released whole:
@@ -842,6 +961,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_same_layout, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_pkt, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_full, setup_up, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt, setup_lenient_ack, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt_full, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_verify_burst, setup_up, ng_teardown),
 	};
 
