@@ -2,15 +2,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Summarise one callgrind output file (event Ir) as JSON.
 
-    cgsum.py FILE [--calls FN,FN...] [--top N]
+    cgsum.py FILE [--calls FN,FN...] [--frames FN] [--top N]
 
 A --calls entry CALLER>A|B counts the calls CALLER made to functions
 whose name contains A or B (e.g. eth_af_packet_rx>memcpy|memmove: the
 copy af_packet makes of each frame, whatever the name of the libc
 variant the ifunc picked).
 
+--frames FN (a file dumped with --dump-instr=yes): the number of times
+FN's most executed instruction ran, and the calls made to FN: for a
+function whose loop runs once per packet (testpmd's pkt_burst_receive
+frees each frame it received), the packets it handled in the window,
+exactly, where no function is called once per packet (our PMD's
+receive path is inline).
+
 Prints {"total": Ir, "calls": {FN: n}, "top": [[fn, object, self Ir]...],
-"objects": {object: self Ir}}. Call counts come from the calls= lines,
+"objects": {object: self Ir}}, and with --frames "frames": {"fn": FN,
+"frames": n, "calls": n}. Call counts come from the calls= lines,
 so they cover exactly the instrumented window: they let run.sh check its
 packet count (taken from the emulator's counters around the window)
 against what the measured process really did, and count idle polls.
@@ -39,12 +47,22 @@ def resolve(tables, kind, text):
     return tables[kind].get(key, "(" + key + ")")
 
 
-def cost_of(line):
+def cost_of(line, npos=1):
     parts = line.split()
-    return int(parts[1]) if len(parts) > 1 else 0
+    return int(parts[npos]) if len(parts) > npos else 0
 
 
-def parse(path, want=()):
+def next_pos(prev, text):
+    """Instruction address of a cost line's first position: absolute
+    (0x...), relative to the previous one (+N, -N) or the same (*)."""
+    if text == "*":
+        return prev
+    if text[0] in "+-":
+        return prev + int(text, 0)
+    return int(text, 0)
+
+
+def parse(path, want=(), frames_fn=None):
     scoped = {}
     for w in want:
         caller, sep, callee = w.partition(">")
@@ -55,6 +73,8 @@ def parse(path, want=()):
     selfcost, objects, calls = {}, {}, {}
     ob = fn = ""
     skip_next = False
+    npos, instr, pos = 1, False, 0
+    execs, fn_calls = {}, 0
     with open(path, encoding="utf-8", errors="replace") as f:
         for raw in f:
             line = raw.rstrip("\n")
@@ -62,23 +82,32 @@ def parse(path, want=()):
                 continue
             head = line[0]
             if head.isdigit() or head in "+-*":
+                if instr:
+                    pos = next_pos(pos, line.split()[0])
                 if skip_next:
                     skip_next = False
                     continue
-                c = cost_of(line)
+                c = cost_of(line, npos)
                 selfcost[(fn, ob)] = selfcost.get((fn, ob), 0) + c
                 objects[ob] = objects.get(ob, 0) + c
+                if instr and fn == frames_fn:
+                    execs[pos] = execs.get(pos, 0) + c
                 continue
             key, sep, val = line.partition("=")
             if not sep:
                 key, sep, val = line.partition(":")
                 if key in ("summary", "totals") and val.strip():
                     total = int(val.split()[0])
+                if key == "positions":
+                    npos = len(val.split())
+                    instr = val.split()[0] == "instr"
                 continue
             if key == "calls":
                 skip_next = True
                 n = int(val.split()[0])
                 calls[pending_cfn] = calls.get(pending_cfn, 0) + n
+                if pending_cfn == frames_fn:
+                    fn_calls += n
                 for w, (caller, callees) in scoped.items():
                     if fn == caller and any(c in pending_cfn for c in callees):
                         calls[w] = calls.get(w, 0) + n
@@ -92,25 +121,31 @@ def parse(path, want=()):
                     pending_cfn = name
     if total is None:
         total = sum(objects.values())
-    return total, selfcost, objects, calls
+    frames = None
+    if frames_fn:
+        frames = {"fn": frames_fn, "frames": max(execs.values(), default=0),
+                  "calls": fn_calls}
+    return total, selfcost, objects, calls, frames
 
 
 def main(argv):
     if len(argv) < 2:
         sys.stderr.write(__doc__)
         return 2
-    want, top = [], 12
+    want, top, frames_fn = [], 12, None
     args = argv[2:]
     while args:
         opt = args.pop(0)
         if opt == "--calls" and args:
             want = [w for w in args.pop(0).split(",") if w]
+        elif opt == "--frames" and args:
+            frames_fn = args.pop(0) or None
         elif opt == "--top" and args:
             top = int(args.pop(0))
         else:
             sys.stderr.write("cgsum: bad option %s\n" % opt)
             return 2
-    total, selfcost, objects, calls = parse(argv[1], want)
+    total, selfcost, objects, calls, frames = parse(argv[1], want, frames_fn)
     ranked = sorted(selfcost.items(), key=lambda kv: -kv[1])[:top]
     out = {
         "total": total,
@@ -119,6 +154,8 @@ def main(argv):
         "objects": {k.rsplit("/", 1)[-1]: v for k, v in
                     sorted(objects.items(), key=lambda kv: -kv[1]) if v},
     }
+    if frames is not None:
+        out["frames"] = frames
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0

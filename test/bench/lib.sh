@@ -93,9 +93,12 @@ bench_cleanup() {
 
 # Prefix that runs a command under callgrind, instrumentation off; the
 # output goes to OUT (a .1 suffix is added by the dump at window end).
+# Costs by instruction: the execution count of one instruction is what
+# counts a guest's packets where it calls nothing once per packet
+# (cgsum.py --frames).
 bench_cg_prefix() {
 	echo valgrind --tool=callgrind --instr-atstart=no \
-		--callgrind-out-file="$1" --dump-instr=no
+		--callgrind-out-file="$1" --dump-instr=yes
 }
 
 # Failures of one measurement (a guest that does not probe, a devarg it

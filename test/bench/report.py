@@ -58,6 +58,12 @@ def load(path):
                 # percent on a loaded machine; a PMD dropping what it
                 # consumed shows as a gross difference, e.g. 0 calls.)
                 r["valid"] = not fn or abs(n - pkts) <= 0.2 * max(pkts, 1)
+            fr = cg.get("frames") or {}
+            if not fn and fr.get("frames"):
+                # The guest's own loop count (cgsum.py --frames): exact,
+                # where no function runs once per packet.
+                r["valid"] = abs(fr["frames"] - pkts) <= 0.2 * max(pkts, 1)
+                pkts = fr["frames"]
             if fn and n:
                 pkts = n
             r["instr_per_pkt"] = cg["total"] / pkts if pkts else None
@@ -417,6 +423,11 @@ class Report:
         s = "  %s %s: %d pkts in the window" % (case, who, c)
         if fn:
             s += ", %s() %d calls (%+.1f%%)" % (fn, n, (c - n) / n * 100 if n else 0)
+        fr = r["cg"].get("frames") or {}
+        if not fn and fr.get("frames"):
+            f = fr["frames"]
+            s += ", %s() loop %d frames (%+.1f%%), %.1f frames per call" % (
+                fr["fn"], f, (c - f) / f * 100, f / fr["calls"] if fr["calls"] else 0)
         if r.get("polls"):
             s += ", %.1f pkts per emulator poll" % (r["instr_per_pkt"] and
                                                    (n or c) / r["polls"])
