@@ -1208,6 +1208,11 @@ static __attribute__((noinline)) unsigned int
 rx_fast_run_promisc(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
+	/* 64-byte frames copied as they are staged (as rx_fast_run_verify
+	 * does): no second pass through the ranges. */
+	if (nic->rxb->csum_len == 64)
+		return rx_fast_stage(nic, frames, lens, i, n, rc, true, false,
+				     true, 64);
 	return rx_fast_stage(nic, frames, lens, i, n, rc, true, false, false, 0);
 }
 
@@ -1215,6 +1220,9 @@ static __attribute__((noinline)) unsigned int
 rx_fast_run_vouched(struct emu_nic *nic, const void *const *frames,
 		    const size_t *lens, unsigned int i, unsigned int n, int *rc)
 {
+	if (nic->rxb->csum_len == 64)
+		return rx_fast_stage(nic, frames, lens, i, n, rc, false, false,
+				     true, 64);
 	return rx_fast_stage(nic, frames, lens, i, n, rc, false, false, false,
 			     0);
 }

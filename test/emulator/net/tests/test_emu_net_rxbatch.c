@@ -691,7 +691,8 @@ rx_seg_burst(struct g *g, const void **bp, size_t *bl, unsigned int n,
  * first id no packet's, one ACK frees both; a tagged frame in the next
  * such burst (the general path adds it) turns the blocks into one chain,
  * and its ACK frees every id. len 60: headers staged, frames copied by
- * rx_copy_run; 1514: both by emu_copy_mid_blk.
+ * rx_copy_run; 64: frames copied as staged; 1514: headers and frames by
+ * emu_copy_mid_blk.
  */
 static void
 rx_seg_pkt(struct g *g, size_t len)
@@ -770,6 +771,13 @@ static void
 test_emu_net_rx_seg_pkt(void **state)
 {
 	rx_seg_pkt(*state, 60);
+}
+
+/* 64 bytes: copied as staged (rx_fast_run_promisc / _vouched). */
+static void
+test_emu_net_rx_seg_pkt_64(void **state)
+{
+	rx_seg_pkt(*state, 64);
 }
 
 static void
@@ -963,6 +971,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_block_full, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt_full, setup_lenient_ack, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt_64, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_verify_burst, setup_up, ng_teardown),
 	};
 
