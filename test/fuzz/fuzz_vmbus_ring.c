@@ -12,6 +12,10 @@
  * Then two readers of a fresh copy, one through vmbus_ring_read and one
  * through vmbus_ring_read_inline (buffers of varying size), must agree
  * at every step: result, length, bytes and cursor.
+ * Then a held writer (vmbus_ring_hold) on a fresh copy writes until
+ * refused: the shared write_index must not move before the publish, no
+ * byte the reader had not read may change, and the publish must give
+ * the shared header back.
  * It must never crash or touch memory outside the ring.
  */
 #include <errno.h>
@@ -138,6 +142,69 @@ out:
 	free(hdr);
 }
 
+/* Bytes [from, to) of the data area, wrapping, equal in a and b. */
+static bool
+fuzz_same_span(const uint8_t *a, const uint8_t *b, size_t dsize,
+	       uint32_t from, uint32_t to)
+{
+	if (from <= to)
+		return memcmp(a + from, b + from, to - from) == 0;
+	return memcmp(a + from, b + from, dsize - from) == 0 &&
+	       memcmp(a, b, to) == 0;
+}
+
+/* Deferred publication against whatever indices the input holds. */
+static void
+fuzz_hold(const uint8_t *data, size_t size, size_t dsize)
+{
+	struct vmbus_ring_hdr *hdr = malloc(sizeof(*hdr));
+	struct vmbus_ring_hold *h = calloc(1, sizeof(*h));
+	uint8_t *ring = malloc(dsize), *orig = malloc(dsize);
+	uint8_t pkt[64] = { 0 };
+	struct vmbus_ring w;
+	uint32_t wr, rd;
+	bool sig;
+
+	if (hdr == NULL || h == NULL || ring == NULL || orig == NULL)
+		goto out;
+	fuzz_load_hdr(hdr, data);
+	memcpy(ring, data + FUZZ_HDR_LEN, dsize);
+	memcpy(orig, ring, dsize);
+	if (vmbus_ring_attach(&w, hdr, ring, dsize) != 0)
+		goto out;
+	wr = hdr->write_index;
+	rd = hdr->read_index;
+	if (vmbus_ring_hold(&w, h) != 0) {
+		if (w.hdr != hdr)
+			abort();
+		goto out;
+	}
+	for (unsigned int i = 0; i < FUZZ_MAX_STEPS; i++) {
+		/* Lengths 16..64 from the input, a descriptor's worth. */
+		struct hv_sg sg = { pkt, 16u + data[i % size] % 49u };
+
+		if (vmbus_ring_write(&w, &sg, 1, &sig) != 0)
+			break;
+		if (sig)
+			abort(); /* held: never a signal */
+	}
+	if (hdr->write_index != wr)
+		abort();
+	/* What the reader had not read yet (read_index up to
+	 * write_index) is as it was: held writes only use free room. */
+	if (!fuzz_same_span(ring, orig, dsize, rd, wr))
+		abort();
+	if (vmbus_ring_publish(&w, h, &sig) != 0 || w.hdr != hdr)
+		abort();
+	if (hdr->write_index >= dsize || hdr->write_index % 8 != 0)
+		abort();
+out:
+	free(orig);
+	free(ring);
+	free(h);
+	free(hdr);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -168,6 +235,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_write_once(&r, data, size);
 	}
 	fuzz_inline_twins(data, dsize);
+	fuzz_hold(data, size, dsize);
 out:
 	free(buf);
 	free(ring);
