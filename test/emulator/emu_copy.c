@@ -20,6 +20,7 @@
  * ones (see emu_copy_nt).
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -425,11 +426,16 @@ copy_string(void *dst, const void *src, size_t n)
 	uint8_t *a = (uint8_t *)(((uintptr_t)d + 63) & ~(uintptr_t)63);     \
 	uint8_t *b = (uint8_t *)(((uintptr_t)d + n) & ~(uintptr_t)63);      \
 	const uint8_t *sa = s + (a - d);                                    \
-	size_t len = (size_t)(b - a), rounds = len & ~(size_t)511, i;       \
+	size_t len = (size_t)(b - a), rounds = len & ~(size_t)511;          \
+	ptrdiff_t i;                                                        \
                                                                             \
 	COPY_UPTO63(d, s, (size_t)(a - d));                                 \
 	COPY_UPTO63(b, sa + len, (size_t)(d + n - b));                      \
-	for (i = 0; i < rounds; i += 512) {                                 \
+	a += rounds;                                                        \
+	sa += rounds;                                                       \
+	i = -(ptrdiff_t)rounds;                                             \
+	__asm__("" : "+r"(a), "+r"(sa));                                    \
+	while (i != 0) {                                                    \
 		LINE(a + i, sa + i);                                        \
 		LINE(a + i + 64, sa + i + 64);                              \
 		LINE(a + i + 128, sa + i + 128);                            \
@@ -438,9 +444,11 @@ copy_string(void *dst, const void *src, size_t n)
 		LINE(a + i + 320, sa + i + 320);                            \
 		LINE(a + i + 384, sa + i + 384);                            \
 		LINE(a + i + 448, sa + i + 448);                            \
+		i += 512;                                                   \
+		__asm__("" : "+r"(i));                                      \
 	}                                                                   \
 	a = b;                                                              \
-	sa += len;                                                          \
+	sa += len - rounds;                                                 \
 	__asm__("" : "+r"(a), "+r"(sa));                                    \
 	goto *nt_at[(len >> 6) & 7];                                        \
 nt_7:	LINE(a - 448, sa - 448);                                            \
