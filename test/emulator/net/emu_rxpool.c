@@ -235,21 +235,47 @@ release_block(struct emu_nic *nic, uint32_t first, uint32_t k)
 	return k;
 }
 
-/* A packet made of blocks: each block whole, then the next one
- * (EMU_SUB_SEG, sub_link). At most count ids, the links bounded. */
+/*
+ * A packet made of blocks: each block whole (EMU_SUB_SEG, sub_link). At
+ * most count ids, the links bounded. Up to 16 blocks go back highest
+ * first, so that the lowest ends on top and the pool hands them out in
+ * ascending order: blocks next to each other in the buffer join into
+ * one for the next packet (rx_stack_segs), which heals the pieces
+ * partial takes leave.
+ */
+#define REL_BLOCKS 16u
+
 static uint32_t
 pkt_release_blks(struct emu_nic *nic, uint32_t first)
 {
-	uint32_t count = nic->sub_count, x = first, v, k, n = 0;
+	uint32_t count = nic->sub_count, x = first, v, k, n = 0, ids = 0;
+	uint32_t lo[REL_BLOCKS], len[REL_BLOCKS], j, t, u;
+	unsigned int nb = 0;
 
-	while (x < count && n < count && emu_sub_is_blk(v = nic->sub_next[x])) {
+	while (x < count && ids < count && emu_sub_is_blk(v = nic->sub_next[x])) {
 		k = v & EMU_SUB_KMASK;
-		if (k == 0 || k > count - x || k > count - n)
+		if (k == 0 || k > count - x || k > count - ids)
 			k = 1;
+		ids += k;
 		/* The link is read before the ids go back. */
 		v = (v & EMU_SUB_SEG) ? nic->sub_link[x] : EMU_SUB_NONE;
-		n += release_block(nic, x, k);
+		if (nb < REL_BLOCKS) {
+			/* Kept sorted, highest lo first. */
+			for (j = nb++; j > 0 && lo[j - 1] < x; j--) {
+				lo[j] = lo[j - 1];
+				len[j] = len[j - 1];
+			}
+			lo[j] = x;
+			len[j] = k;
+		} else {
+			n += release_block(nic, x, k);
+		}
 		x = v;
+	}
+	for (j = 0; j < nb; j++) {
+		t = lo[j];
+		u = len[j];
+		n += release_block(nic, t, u);
 	}
 	return n;
 }

@@ -688,7 +688,8 @@ rx_seg_burst(struct g *g, const void **bp, size_t *bl, unsigned int n,
  * Two blocks on the stack's top (two packets ACKed in the order they
  * went out: the second's ids on top of the first's) make one packet of
  * two blocks (EMU_SUB_SEG): ranges block by block, the second block's
- * first id no packet's, one ACK frees both; a tagged frame in the next
+ * first id no packet's, one ACK frees both and puts them back as one
+ * block (they are neighbours in the buffer); a tagged frame in the next
  * such burst (the general path adds it) turns the blocks into one chain,
  * and its ACK frees every id. len 60: headers staged, frames copied by
  * rx_copy_run; 64: frames copied as staged; 1514: headers and frames by
@@ -744,8 +745,15 @@ rx_seg_pkt(struct g *g, size_t len)
 	ng_pump(g);
 	assert_int_equal(g->nic->sub_nfree, nfree);
 	assert_int_equal(ng_qstats(g, 0).acks_received, acks + 40);
-	/* Split again (a's block on top, then b's... the last release put
-	 * b's block back first: a's is on top now), then frame 12 tagged. */
+	/* The two blocks went back highest first: one block of 16 now. */
+	x = rx_seg_burst(g, bp, bl, 16, &pi);
+	assert_int_equal(x, a);
+	assert_int_equal(g->nic->sub_next[x], EMU_SUB_BLK | 16);
+	ng_ack(g, 0, x);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	/* Split again (ACKed in order: b's block on top of a's), then
+	 * frame 12 tagged. */
 	a = rx_seg_burst(g, bp, bl, 8, &pi);
 	b = rx_seg_burst(g, bp + 8, bl + 8, 8, &pi);
 	ng_ack(g, 0, a);
