@@ -416,6 +416,9 @@ struct emu_nic {
 	struct emu_rx_pool_key pool_key;
 	uint32_t rx_frame_off;   /* frame offset in a sub-allocation; 0: after the PPIs */
 	uint32_t rx_max_ranges;  /* ranges per transfer-page packet */
+	/* Queue 0's frames before its pool's stack may be sorted again
+	 * (rx_fast_stage: a stack in pieces, sorted into blocks). */
+	uint64_t rx_heal_next;
 	struct emu_rx_batch *rxb;
 	/* Tests: every received frame takes the general path (the fast
 	 * paths are compared with it). */

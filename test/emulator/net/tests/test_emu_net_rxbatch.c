@@ -713,6 +713,8 @@ rx_seg_pkt(struct g *g, size_t len)
 		bp[i] = fr[i];
 		bl[i] = len;
 	}
+	/* Blocks as the stack holds them: no sorting (test_emu_net_rx_heal). */
+	g->nic->rx_heal_next = UINT64_MAX;
 	/* The template, and a first block. */
 	ng_ack(g, 0, rx_seg_burst(g, bp, bl, 8, &pi));
 	ng_pump(g);
@@ -773,6 +775,59 @@ rx_seg_pkt(struct g *g, size_t len)
 	ng_pump(g);
 	assert_int_equal(g->nic->sub_nfree, nfree);
 	assert_int_equal(ng_protocol_errors(g), 1);
+}
+
+/*
+ * A pool's stack in pieces (ids interleaved: no block of two) is sorted
+ * into blocks when a packet finds it so, but not again before
+ * rx_heal_next frames.
+ */
+static void
+test_emu_net_rx_heal(void **state)
+{
+	struct g *g = *state;
+	static uint8_t fr[8][1514];
+	const void *bp[8];
+	size_t bl[8];
+	struct vmbus_pkt_info pi;
+	struct emu_rx_pool *p = &g->nic->pool[0];
+	uint32_t nfree = g->nic->sub_nfree, j, t;
+	uint64_t x;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		udp_frame_len(g, fr[i], 64);
+		bp[i] = fr[i];
+		bl[i] = 64;
+	}
+	ng_ack(g, 0, rx_seg_burst(g, bp, bl, 8, &pi)); /* the template */
+	ng_pump(g);
+	assert_true(p->n >= 32);
+	/* Top 32 ids: every other pair swapped, then every other id
+	 * exchanged with one 16 below: nothing follows anything. */
+	for (j = p->n - 32; j + 4 <= p->n; j += 4) {
+		t = p->free[j];
+		p->free[j] = p->free[j + 2];
+		p->free[j + 2] = t;
+	}
+	for (j = p->n - 32; j < p->n - 16; j += 2) {
+		t = p->free[j];
+		p->free[j] = p->free[j + 16];
+		p->free[j + 16] = t;
+	}
+	g->nic->rx_heal_next = UINT64_MAX;
+	x = rx_seg_burst(g, bp, bl, 8, &pi);
+	assert_false(g->nic->sub_next[x] == (EMU_SUB_BLK | 8));
+	ng_ack(g, 0, x);
+	ng_pump(g);
+	g->nic->rx_heal_next = 0;
+	x = rx_seg_burst(g, bp, bl, 8, &pi);
+	assert_int_equal(g->nic->sub_next[x], EMU_SUB_BLK | 8);
+	assert_true(g->nic->rx_heal_next > g->nic->qst[0].rx_packets);
+	ng_ack(g, 0, x);
+	ng_pump(g);
+	assert_int_equal(g->nic->sub_nfree, nfree);
+	assert_int_equal(ng_protocol_errors(g), 0);
 }
 
 static void
@@ -980,6 +1035,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt_full, setup_lenient_ack, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_seg_pkt_64, setup_lenient_ack, ng_teardown),
+		cmocka_unit_test_setup_teardown(test_emu_net_rx_heal, setup_up, ng_teardown),
 		cmocka_unit_test_setup_teardown(test_emu_net_rx_verify_burst, setup_up, ng_teardown),
 	};
 
