@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: the emulator's RSS hash of a received frame, as its
- * receive path computes it (test/emulator/net/emu_rxpath.c, the RSS
+ * receive path computes it (test/emulator/net/emu_rxrss.c, the RSS
  * run): the inline input of the common IPv4 frame (emu_rss_fast.h) must
  * agree with emu_rss_input (the full parse) whenever it takes a frame,
  * and the table hash (emu_toeplitz.h) with ndis_toeplitz_hash (the

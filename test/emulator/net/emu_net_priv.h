@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * State of the host network service shared by its modules (emu_net.c,
- * emu_nvsp.c, emu_rndis.c, emu_txpath.c, emu_rxpath.c, emu_faults.c,
- * emu_net_stats.c) and exposed to its white-box tests. Not for the wire
- * backends or the control socket: they use emu_net.h.
+ * emu_nvsp.c, emu_rndis.c, emu_txpath.c, emu_rxpath.c, emu_rxfast.c,
+ * emu_rxrss.c, emu_faults.c, emu_net_stats.c) and exposed to its
+ * white-box tests. Not for the wire backends or the control socket:
+ * they use emu_net.h.
  */
 #ifndef EMU_NET_PRIV_H
 #define EMU_NET_PRIV_H
@@ -312,7 +313,7 @@ struct emu_rx_pool_key {
 
 /*
  * One queue's transfer-page packet being assembled by the RSS run
- * (emu_rxpath.c): a run's frames are sorted by queue into theirs, so a
+ * (emu_rxrss.c): a run's frames are sorted by queue into theirs, so a
  * burst whose frames alternate between queues still travels in few
  * packets. Each is sized to what the queue's ring has room for, so its
  * send cannot find the ring full.

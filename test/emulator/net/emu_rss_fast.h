@@ -2,7 +2,7 @@
 /*
  * The RSS hash input of the common frame, inline: untagged IPv4 with a
  * 20-byte header (bytes 08 00 45 at 12..14). The receive path's RSS run
- * (emu_rxpath.c) finds every frame's queue, so this runs once per frame
+ * (emu_rxrss.c) finds every frame's queue, so this runs once per frame
  * in its loop, where emu_rss_input's full parse (emu_frame_parse) would
  * cost more than the hash.
  *

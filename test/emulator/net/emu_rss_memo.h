@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The RSS run's queues remembered by frame bytes (emu_rxpath.c).
+ * The RSS run's queues remembered by frame bytes (emu_rxrss.c).
  *
  * The queue the RSS run gives a frame it hashes inline is a pure
  * function of: the frame's length, its bytes 12..17 and 20..23 (all

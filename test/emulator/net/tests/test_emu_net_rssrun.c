@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The RSS run (emu_rxpath.c: with RSS on, a burst's frames staged in a
+ * The RSS run (emu_rxrss.c: with RSS on, a burst's frames staged in a
  * packet per queue) against the general path (rx_frame_any: frame by
  * frame, a packet per run of consecutive frames of one queue), as the
  * checksum fast path is compared with the full parse: the same burst,

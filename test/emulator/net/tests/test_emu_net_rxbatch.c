@@ -836,7 +836,7 @@ test_emu_net_rx_seg_pkt(void **state)
 	rx_seg_pkt(*state, 60);
 }
 
-/* 64 bytes: copied as staged (rx_fast_run_promisc / _vouched). */
+/* 64 bytes: copied as staged (emu_rx_fast_run_promisc / _vouched). */
 static void
 test_emu_net_rx_seg_pkt_64(void **state)
 {
