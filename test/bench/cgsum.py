@@ -14,7 +14,16 @@ FN's most executed instruction ran, and the calls made to FN: for a
 function whose loop runs once per packet (testpmd's pkt_burst_receive
 frees each frame it received), the packets it handled in the window,
 exactly, where no function is called once per packet (our PMD's
-receive path is inline).
+receive path is inline). FN may also be LABEL=OBJECT:0xSTART-0xEND,
+the instructions of OBJECT (a path ending so) at object-relative
+addresses START to END (fwdfn.py: a stripped binary's function, which
+callgrind names by address only), calls counted to START. For a range,
+the calls it makes to other functions of its own object that ran fewer
+times than once a frame are taken as frames dropped, and subtracted:
+testpmd's pkt_burst_transmit frees each frame the PMD did not take
+with a call to its own copy of rte_pktmbuf_free (in both testpmd
+builds; the per-frame pkt_burst_prepare, when not inline, is called
+once a frame, within a burst of the loop's count).
 
 Prints {"total": Ir, "calls": {FN: n}, "top": [[fn, object, self Ir]...],
 "objects": {object: self Ir}}, and with --frames "frames": {"fn": FN,
@@ -62,7 +71,23 @@ def next_pos(prev, text):
     return int(text, 0)
 
 
+def frames_spec(text):
+    """(label, name, object, start, end) of a --frames argument: a
+    function name, or LABEL=OBJECT:0xSTART-0xEND (an address range)."""
+    label, sep, where = text.partition("=")
+    obj, sep2, span = where.rpartition(":")
+    if sep and sep2 and "-" in span:
+        lo, _, hi = span.partition("-")
+        return label, None, obj, int(lo, 16), int(hi, 16)
+    return text, text, None, 0, 0
+
+
 def parse(path, want=(), frames_fn=None):
+    label, fr_name, fr_ob, fr_lo, fr_hi = frames_spec(frames_fn or "")
+
+    def in_range(obj, at):
+        return fr_ob is not None and obj.endswith("/" + fr_ob) and fr_lo <= at < fr_hi
+
     scoped = {}
     for w in want:
         caller, sep, callee = w.partition(">")
@@ -74,7 +99,8 @@ def parse(path, want=(), frames_fn=None):
     ob = fn = ""
     skip_next = False
     npos, instr, pos = 1, False, 0
-    execs, fn_calls = {}, 0
+    execs, fn_calls, pending_cob = {}, 0, None
+    local_call, local_calls = None, {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for raw in f:
             line = raw.rstrip("\n")
@@ -86,11 +112,14 @@ def parse(path, want=(), frames_fn=None):
                     pos = next_pos(pos, line.split()[0])
                 if skip_next:
                     skip_next = False
+                    if local_call and in_range(ob, pos) and not in_range(ob, local_call[0]):
+                        local_calls[local_call[0]] = local_calls.get(local_call[0], 0) + local_call[1]
+                    local_call = None
                     continue
                 c = cost_of(line, npos)
                 selfcost[(fn, ob)] = selfcost.get((fn, ob), 0) + c
                 objects[ob] = objects.get(ob, 0) + c
-                if instr and fn == frames_fn:
+                if instr and ((fr_name and fn == fr_name) or in_range(ob, pos)):
                     execs[pos] = execs.get(pos, 0) + c
                 continue
             key, sep, val = line.partition("=")
@@ -106,8 +135,16 @@ def parse(path, want=(), frames_fn=None):
                 skip_next = True
                 n = int(val.split()[0])
                 calls[pending_cfn] = calls.get(pending_cfn, 0) + n
-                if pending_cfn == frames_fn:
+                if fr_name and pending_cfn == fr_name:
                     fn_calls += n
+                elif instr and fr_ob is not None:
+                    to = next_pos(pos, val.split()[1])
+                    if in_range(pending_cob or ob, to):
+                        fn_calls += n
+                    elif (pending_cob or ob) == ob:
+                        # Judged on the next line: the call's site.
+                        local_call = (to, n)
+                pending_cob = None
                 for w, (caller, callees) in scoped.items():
                     if fn == caller and any(c in pending_cfn for c in callees):
                         calls[w] = calls.get(w, 0) + n
@@ -115,6 +152,8 @@ def parse(path, want=(), frames_fn=None):
                 name = resolve(tables, NAME_KEYS[key], val)
                 if key == "ob":
                     ob = name
+                elif key == "cob":
+                    pending_cob = name
                 elif key == "fn":
                     fn = name
                 elif key == "cfn":
@@ -123,8 +162,11 @@ def parse(path, want=(), frames_fn=None):
         total = sum(objects.values())
     frames = None
     if frames_fn:
-        frames = {"fn": frames_fn, "frames": max(execs.values(), default=0),
-                  "calls": fn_calls}
+        most = max(execs.values(), default=0)
+        dropped = sum(n for n in local_calls.values() if n < most - fn_calls)
+        frames = {"fn": label, "frames": most - dropped, "calls": fn_calls}
+        if fr_ob is not None:
+            frames["dropped"] = dropped
     return total, selfcost, objects, calls, frames
 
 
