@@ -459,8 +459,12 @@ measure() {
 			more+=(guest_rx_packets="${rxs% *}" guest_rx_dropped="${rxs#* }")
 	fi
 	# What the host received must be what the case names: a guest that
-	# sends other frames (an option it ignored) is not this case.
-	if [ "$mode" != rxonly ] && [ "${txsize%.*}" != "$size" ]; then
+	# sends other frames (an option it ignored) is not this case. Within
+	# a byte: the snapshots read the frame and byte counters while the
+	# emulator updates them, a frame apart at worst (txonly-9014 once
+	# gave 9013.9 over 116,000 frames of 9014 bytes).
+	if [ "$mode" != rxonly ] &&
+		! awk -v t="$txsize" -v s="$size" 'BEGIN { exit !(t - s < 1 && s - t < 1) }'; then
 		blog "  n/a: the emulator received $txsize-byte frames, not $size"
 		row case="$id" guest="$guest" rep="$rep" side="$side" \
 			na="the guest sent $txsize-byte frames, not $size"
