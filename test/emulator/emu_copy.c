@@ -148,6 +148,25 @@ copy_256(uint8_t *d, const uint8_t *s)
 	AT(t, 0), AT(t, 1), AT(t, 2), AT(t, 3), AT(t, 4), AT(t, 5),         \
 	AT(t, 6), AT(t, 7), AT(t, 8), AT(t, 9)
 
+/* The jump table of a run of blocks (entry (n - 1) / 32), and the run
+ * itself, highest block first, falling through to blk_00: shared by
+ * the three copy bodies below. */
+#define MID_TABLE(name)                                                     \
+	static const void *const name[128] = {                              \
+		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
+		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
+		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
+		AT(12, 5), AT(12, 6), AT(12, 7),                            \
+	}
+#define MID_BLOCKS                                                          \
+	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
+	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
+	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
+	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
+	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
+	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
+blk_00:
+
 /*
  * 256 < n <= 4096: the first 32 bytes, then blocks (n - 1) / 32 .. 1
  * back from the end, the lowest of which starts at byte 1..32: every
@@ -159,25 +178,14 @@ copy_256(uint8_t *d, const uint8_t *s)
  * with d, s, n and wide in scope.
  */
 #define COPY_MID_BODY                                                       \
-	static const void *const at[128] = {                                \
-		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
-		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
-		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
-		AT(12, 5), AT(12, 6), AT(12, 7),                            \
-	};                                                                  \
+	MID_TABLE(at);                                                      \
 	uint8_t *de = d + n;                                                \
 	const uint8_t *se = s + n;                                          \
                                                                             \
 	MOVE32(d, s);                                                       \
 	__asm__("" : "+r"(de), "+r"(se));                                   \
 	goto *at[(n - 1) / 32];                                             \
-	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
-	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
-	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
-	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
-	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
-	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
-blk_00:                                                                     \
+	MID_BLOCKS;                                                         \
 	return
 
 /*
@@ -188,12 +196,7 @@ blk_00:                                                                     \
  * m, n and wide in scope.
  */
 #define COPY_MID_RUN_BODY                                                   \
-	static const void *const at[128] = {                                \
-		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
-		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
-		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
-		AT(12, 5), AT(12, 6), AT(12, 7),                            \
-	};                                                                  \
+	MID_TABLE(at);                                                      \
 	const void *go = at[(n - 1) / 32];                                  \
 	const void *const *send = srcs + m;                                 \
 	uint8_t *d, *de;                                                    \
@@ -209,13 +212,7 @@ next:                                                                       \
 	MOVE32(d, s);                                                       \
 	__asm__("" : "+r"(de), "+r"(se));                                   \
 	goto *go;                                                           \
-	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
-	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
-	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
-	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
-	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
-	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
-blk_00:                                                                     \
+	MID_BLOCKS;                                                         \
 	off += step;                                                        \
 	if (++srcs != send)                                                 \
 		goto next;                                                  \
@@ -229,12 +226,7 @@ blk_00:                                                                     \
  * srcs, m, n and wide in scope.
  */
 #define COPY_MID_BLK_BODY                                                   \
-	static const void *const at_[128] = {                               \
-		AT10(0), AT10(1), AT10(2), AT10(3), AT10(4), AT10(5),       \
-		AT10(6), AT10(7), AT10(8), AT10(9), AT10(10), AT10(11),     \
-		AT(12, 0), AT(12, 1), AT(12, 2), AT(12, 3), AT(12, 4),      \
-		AT(12, 5), AT(12, 6), AT(12, 7),                            \
-	};                                                                  \
+	MID_TABLE(at_);                                                     \
 	const void *go = at_[(n - 1) / 32];                                 \
 	const void *const *send = srcs + m;                                 \
 	const uint8_t *h = hdr;                                             \
@@ -265,13 +257,7 @@ next:                                                                       \
 	MOVE32(d, s);                                                       \
 	__asm__("" : "+r"(de), "+r"(se));                                   \
 	goto *go;                                                           \
-	BLK(12, 7); BLK(12, 6); BLK(12, 5); BLK(12, 4); BLK(12, 3);         \
-	BLK(12, 2); BLK(12, 1); BLK(12, 0);                                 \
-	BLK10(11); BLK10(10); BLK10(9); BLK10(8); BLK10(7); BLK10(6);       \
-	BLK10(5); BLK10(4); BLK10(3); BLK10(2); BLK10(1);                   \
-	BLK(0, 9); BLK(0, 8); BLK(0, 7); BLK(0, 6); BLK(0, 5); BLK(0, 4);   \
-	BLK(0, 3); BLK(0, 2); BLK(0, 1);                                    \
-blk_00:                                                                     \
+	MID_BLOCKS;                                                         \
 	base += stride;                                                     \
 	if (++srcs != send)                                                 \
 		goto next;                                                  \
