@@ -44,7 +44,8 @@ setup_up(void **state)
  * using the same channel to check that the refused ACK freed nothing and
  * that the packet's own ACK still frees it whole. The strict host stops
  * the channel at the first bad ACK (as Azure does; test_emu_net_data's
- * test_rx_double_ack and test_rx_ack_wrong_channel cover that), which would end those tests at their first check.
+ * test_rx_double_ack and test_rx_ack_wrong_channel cover that), which
+ * would end those tests at their first check.
  * EMU_LENIENT_RX_ACK only keeps the channel running: the ACK is still
  * refused, counted and logged, which is what the tests assert.
  */
